@@ -1,0 +1,1 @@
+"""The entry log and roster: SQLAlchemy models, the store and Alembic migrations."""

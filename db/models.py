@@ -1,0 +1,113 @@
+"""SQLAlchemy 2.0 typed models of the entry log, roster, calibrations and audit log.
+
+The schema itself is owned by the Alembic migrations in ``db/migrations``;
+these models must match the newest revision (a test compares them). Times
+are stored in UTC; ``local_date`` is the school's calendar day, so a daily
+export is one indexed range.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table of the kiosk."""
+
+
+class Entry(Base):
+    """One judged visit; append-only (a correction is a new row with ``corrects_id``)."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(64))
+    gate_id: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[str] = mapped_column(String(16))
+    person_kind: Mapped[str] = mapped_column(String(16))
+    person_ref: Mapped[str | None] = mapped_column(String(64))
+    name_masked: Mapped[str | None] = mapped_column(String(64))
+    id_masked: Mapped[str | None] = mapped_column(String(32))
+    id_hash: Mapped[str | None] = mapped_column(String(64))
+    elements: Mapped[dict[str, Any]] = mapped_column(JSON)
+    health_status: Mapped[str | None] = mapped_column(String(16))
+    temperature_raw: Mapped[float | None] = mapped_column(Float)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
+    thermometer_id: Mapped[str | None] = mapped_column(String(64))
+    calibration_id: Mapped[str | None] = mapped_column(String(36))
+    mask: Mapped[bool | None] = mapped_column(Boolean)
+    decision: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    flagged: Mapped[bool] = mapped_column(Boolean)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    guard_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    local_date: Mapped[date] = mapped_column(Date)
+    registration: Mapped[dict[str, Any]] = mapped_column(JSON)
+    handoff: Mapped[bool] = mapped_column(Boolean, default=False)
+    corrects_id: Mapped[str | None] = mapped_column(ForeignKey("entries.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    follow_up: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (
+        Index("ix_entries_local_date_lane", "local_date", "lane"),
+        Index("ix_entries_corrects_id", "corrects_id"),
+    )
+
+
+class RosterEntry(Base):
+    """A student or staff member, imported from the school's roster file."""
+
+    __tablename__ = "roster"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    group_name: Mapped[str] = mapped_column(String(64), default="")
+    card_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Calibration(Base):
+    """One calibration of a thermometer against a reference."""
+
+    __tablename__ = "calibrations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    thermometer_id: Mapped[str] = mapped_column(String(64), index=True)
+    performed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    operator: Mapped[str] = mapped_column(String(64))
+    reference_c: Mapped[float] = mapped_column(Float)
+    readings: Mapped[list[float]] = mapped_column(JSON)
+    offset_c: Mapped[float] = mapped_column(Float)
+    residual_c: Mapped[float] = mapped_column(Float)
+    ambient_c: Mapped[float | None] = mapped_column(Float)
+    ambient_coefficient: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AuditEvent(Base):
+    """Who did what sensitive thing when (exports, overrides, settings, purges)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DeviceEvent(Base):
+    """A device changed state (connected, lost, silent); reports sum the downtime."""
+
+    __tablename__ = "device_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    device: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")

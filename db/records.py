@@ -1,0 +1,66 @@
+"""Plain records that cross the database boundary; ORM objects never leave ``db``.
+
+The core builds an ``EntryRecord`` and hands it to the store; the store
+returns the same dataclasses when reading. Fields mirror the ``entries``
+table and what the education bureau receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    """One judged visit at the gate (a correction is another record pointing back)."""
+
+    id: str
+    site_id: str
+    gate_id: str
+    lane: str
+    person_kind: str
+    decision: str
+    flagged: bool
+    policy_version: str
+    guard_id: str
+    created_at: datetime  # UTC, timezone-aware
+    local_date: date
+    elements: dict[str, Any] = field(default_factory=dict)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    person_ref: str | None = None
+    name_masked: str | None = None
+    id_masked: str | None = None
+    id_hash: str | None = None
+    health_status: str | None = None
+    temperature_raw: float | None = None
+    temperature_c: float | None = None
+    thermometer_id: str | None = None
+    calibration_id: str | None = None
+    mask: bool | None = None
+    registration: dict[str, Any] = field(default_factory=dict)
+    handoff: bool = False
+    corrects_id: str | None = None
+    note: str | None = None
+    follow_up: str | None = None
+
+
+@dataclass(frozen=True)
+class RosterPerson:
+    """A student or staff member known to the school."""
+
+    person_id: str
+    name: str
+    kind: str
+    group: str = ""
+    card_number: str | None = None
+
+
+@dataclass(frozen=True)
+class RosterImportReport:
+    """What a roster import did, row by row where something was wrong."""
+
+    imported: int
+    updated: int
+    rejected: list[tuple[int, str]]  # (line number in the file, why)

@@ -1,0 +1,258 @@
+"""The entry store: the one object the core uses to read and write the database.
+
+It takes and returns the plain records of ``db.records``; ORM objects never
+leave this module. SQLite (the default) is opened with WAL,
+``synchronous=FULL`` (an entry the guard saw decided survives a power cut)
+and foreign keys on; a new database file is created with mode 0600 because it
+holds health data. Any SQLAlchemy URL works, PostgreSQL included. The schema
+is upgraded with Alembic when the store opens.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import AuditEvent, Calibration, DeviceEvent, Entry, RosterEntry
+from db.records import EntryRecord, RosterPerson
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_ENTRY_FIELDS = [f.name for f in fields(EntryRecord)]
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used; the message is for the operator."""
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the kiosk's durability settings; the SQLite file is made 0600."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        path = Path(url[len("sqlite:///"):])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as exc:
+            raise StoreError(f"cannot create the database at {path}: {exc.strerror}") from None
+        if not os.access(path, os.R_OK):
+            raise StoreError(f"cannot read the database at {path}: permission denied")
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"bad database URL {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=2000")
+            cur.close()
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with Alembic."""
+    cfg = alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+class EntryStore:
+    """Append-only entry log plus roster, calibrations, audit and device events."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        try:
+            if migrate:
+                upgrade(self.engine)
+            elif current_revision(self.engine) != head_revision():
+                raise StoreError("the database schema is not up to date: run `gate-kiosk db upgrade`")
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot open the database: {_short(exc)}") from None
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # ----------------------------------------------------------------- entries
+    def append(self, entry: EntryRecord) -> str:
+        """Write one entry and commit before returning (the caller may then show it)."""
+        with self._session.begin() as s:
+            s.add(Entry(**{name: getattr(entry, name) for name in _ENTRY_FIELDS}))
+        return entry.id
+
+    def get(self, entry_id: str) -> EntryRecord | None:
+        with self._session() as s:
+            row = s.get(Entry, entry_id)
+            return _entry_record(row) if row else None
+
+    def corrections_of(self, entry_id: str) -> list[EntryRecord]:
+        with self._session() as s:
+            rows = s.scalars(select(Entry).where(Entry.corrects_id == entry_id).order_by(Entry.created_at))
+            return [_entry_record(r) for r in rows]
+
+    def entries(
+        self,
+        date_from: date,
+        date_to: date | None = None,
+        *,
+        lane: str | None = None,
+        flagged_only: bool = False,
+        batch: int = 2000,
+    ) -> Iterator[EntryRecord]:
+        """Entries of a range of local days in time order, streamed in batches."""
+        stmt = select(Entry).where(Entry.local_date >= date_from, Entry.local_date <= (date_to or date_from))
+        if lane:
+            stmt = stmt.where(Entry.lane == lane)
+        if flagged_only:
+            stmt = stmt.where(Entry.flagged.is_(True))
+        stmt = stmt.order_by(Entry.created_at, Entry.id).execution_options(yield_per=batch)
+        with self._session() as s:
+            for row in s.scalars(stmt):
+                yield _entry_record(row)
+
+    def count(self, date_from: date | None = None, date_to: date | None = None) -> int:
+        stmt = select(func.count()).select_from(Entry)
+        if date_from:
+            stmt = stmt.where(Entry.local_date >= date_from, Entry.local_date <= (date_to or date_from))
+        with self._session() as s:
+            return int(s.scalar(stmt) or 0)
+
+    # ------------------------------------------------------------------ roster
+    def upsert_roster(self, people: Iterable[RosterPerson]) -> tuple[int, int]:
+        """Insert or update roster people in one transaction; returns (new, updated)."""
+        new = updated = 0
+        now = datetime.now(timezone.utc)
+        with self._session.begin() as s:
+            for p in people:
+                row = s.get(RosterEntry, p.person_id)
+                if row is None:
+                    s.add(RosterEntry(person_id=p.person_id, name=p.name, kind=p.kind, group_name=p.group,
+                                      card_number=p.card_number, updated_at=now))
+                    new += 1
+                else:
+                    row.name, row.kind, row.group_name, row.card_number = p.name, p.kind, p.group, p.card_number
+                    row.updated_at = now
+                    updated += 1
+        return new, updated
+
+    def find_roster(self, person_id_or_card: str) -> RosterPerson | None:
+        key = person_id_or_card.strip()
+        with self._session() as s:
+            row = s.get(RosterEntry, key) or s.scalars(
+                select(RosterEntry).where(RosterEntry.card_number == key)).first()
+            if row is None:
+                return None
+            return RosterPerson(row.person_id, row.name, row.kind, row.group_name, row.card_number)
+
+    def roster_card_numbers(self) -> set[str]:
+        with self._session() as s:
+            return {c for c in s.scalars(select(RosterEntry.card_number)) if c}
+
+    # -------------------------------------------------------- audit, devices
+    def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None:
+        with self._session.begin() as s:
+            s.add(AuditEvent(at=datetime.now(timezone.utc), actor=actor, action=action, detail=detail))
+
+    def audit_events(self, action: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            stmt = stmt.where(AuditEvent.action == action)
+        with self._session() as s:
+            return [{"at": _utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail}
+                    for r in s.scalars(stmt)]
+
+    def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None:
+        with self._session.begin() as s:
+            s.add(DeviceEvent(at=at or datetime.now(timezone.utc), device=device, state=state, message=message))
+
+    def device_events(self, since: datetime, until: datetime) -> list[tuple[datetime, str, str, str]]:
+        stmt = select(DeviceEvent).where(DeviceEvent.at >= since, DeviceEvent.at < until).order_by(DeviceEvent.at)
+        with self._session() as s:
+            return [(_utc(r.at), r.device, r.state, r.message) for r in s.scalars(stmt)]
+
+    # ------------------------------------------------------------ calibration
+    def add_calibration(self, record: dict[str, Any]) -> None:
+        with self._session.begin() as s:
+            s.add(Calibration(**record))
+
+    def latest_calibration(self, thermometer_id: str) -> dict[str, Any] | None:
+        stmt = (select(Calibration).where(Calibration.thermometer_id == thermometer_id)
+                .order_by(Calibration.performed_at.desc()).limit(1))
+        with self._session() as s:
+            row = s.scalars(stmt).first()
+            return _calibration_dict(row) if row else None
+
+    def calibrations(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        stmt = (select(Calibration).where(Calibration.performed_at >= since, Calibration.performed_at < until)
+                .order_by(Calibration.performed_at))
+        with self._session() as s:
+            return [_calibration_dict(r) for r in s.scalars(stmt)]
+
+    def session(self) -> Session:
+        """A raw session, for migrations tests and maintenance commands inside ``db`` only."""
+        return self._session()
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _entry_record(row: Entry) -> EntryRecord:
+    data = {name: getattr(row, name) for name in _ENTRY_FIELDS}
+    data["created_at"] = _utc(row.created_at)
+    return EntryRecord(**data)
+
+
+def _calibration_dict(row: Calibration) -> dict[str, Any]:
+    return {
+        "id": row.id, "thermometer_id": row.thermometer_id, "performed_at": _utc(row.performed_at),
+        "operator": row.operator, "reference_c": row.reference_c, "readings": list(row.readings),
+        "offset_c": row.offset_c, "residual_c": row.residual_c, "ambient_c": row.ambient_c,
+        "ambient_coefficient": row.ambient_coefficient,
+    }
+
+
+def _short(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)) or type(exc).__name__
+    return text.splitlines()[0]

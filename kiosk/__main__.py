@@ -1,0 +1,5 @@
+"""``python -m kiosk`` runs the same CLI as ``gate-kiosk``."""
+
+from kiosk.cli import main
+
+raise SystemExit(main())

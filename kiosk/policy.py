@@ -1,0 +1,375 @@
+"""The versioned entry policy and the one function that turns evidence into a verdict.
+
+A policy says, per person kind, which elements are required and whether a
+failure is *hard* (deny and log) or *soft* (allow, flag and log); the
+temperature threshold and retake rule; the nucleic-acid window; and how
+strong code evidence must be in each lane. Rules changed often in 2022, so a
+policy carries a version string and every entry records it.
+
+``Policy.evaluate`` is pure: same evidence, same verdict. The gate controller
+collects the evidence; this module only judges it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiosk.domain import (
+    Decision,
+    Element,
+    Evidence,
+    Lane,
+    Mode,
+    Outcome,
+    Person,
+    PersonKind,
+    Reason,
+    Source,
+    Strength,
+    TemperatureSample,
+)
+
+
+class PolicyError(ValueError):
+    """The policy section of the configuration is not valid."""
+
+
+@dataclass(frozen=True)
+class ElementRule:
+    """One required element for a rule group, with its mode."""
+
+    element: Element
+    mode: Mode
+    only_returning: bool = False  # e.g. nucleic acid only for people back from risk areas
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of judging a visit's evidence at one moment."""
+
+    decision: Decision
+    reasons: tuple[Reason, ...]
+    flagged: bool
+    pending: tuple[Element, ...]
+
+    @property
+    def hard_failures(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.hard)
+
+
+def _default_rules() -> dict[str, tuple[ElementRule, ...]]:
+    h, s = Mode.HARD, Mode.SOFT
+    nucleic = ElementRule(Element.NUCLEIC_ACID, h, only_returning=True)
+    return {
+        "staff": (
+            ElementRule(Element.HEALTH, h),
+            ElementRule(Element.TEMPERATURE, h),
+            ElementRule(Element.MASK, h),
+            nucleic,
+        ),
+        "student": (
+            ElementRule(Element.CARD, h),
+            ElementRule(Element.TEMPERATURE, h),
+            ElementRule(Element.MASK, h),
+            nucleic,
+        ),
+        "worker": (
+            ElementRule(Element.HEALTH, h),
+            ElementRule(Element.ITINERARY, h),
+            ElementRule(Element.VACCINE, h),
+            ElementRule(Element.TEMPERATURE, h),
+            ElementRule(Element.MASK, h),
+            ElementRule(Element.REGISTRATION, h),
+            nucleic,
+        ),
+        "visitor": (
+            ElementRule(Element.HEALTH, h),
+            ElementRule(Element.ITINERARY, s),
+            ElementRule(Element.TEMPERATURE, h),
+            ElementRule(Element.MASK, h),
+            ElementRule(Element.REGISTRATION, h),
+            nucleic,
+        ),
+    }
+
+
+RULE_GROUPS = ("staff", "student", "worker", "visitor")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A complete, immutable entry policy (see module docstring)."""
+
+    version: str = "2022-06-29"
+    fever_threshold_c: float = 37.3
+    retake_wait_s: float = 60.0
+    plausible_min_c: float = 34.0
+    plausible_max_c: float = 42.5
+    nucleic_window_h: int = 48
+    nucleic_counting: str = "hours"  # or "calendar_days": places count the window differently
+    accept_strength: Mapping[Lane, Strength] = field(
+        default_factory=lambda: {Lane.CAMPUS: Strength.ADVISORY, Lane.WORKER: Strength.ADVISORY}
+    )
+    rules: Mapping[str, tuple[ElementRule, ...]] = field(default_factory=_default_rules)
+    # An automatic "mask on" only pre-fills; the guard confirms unless this is set.
+    auto_mask_satisfies: bool = False
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "Policy":
+        """Build a policy from the ``[policy]`` table of the config file."""
+        base = cls()
+        known = {
+            "version", "fever_threshold_c", "retake_wait_s", "plausible_min_c", "plausible_max_c",
+            "nucleic_window_h", "nucleic_counting", "accept_strength", "rules", "auto_mask_satisfies",
+        }
+        unknown = set(data) - known
+        if unknown:
+            raise PolicyError(f"unknown policy key(s): {', '.join(sorted(unknown))}")
+        kw: dict[str, Any] = {}
+        if "version" in data:
+            if not isinstance(data["version"], str) or not data["version"].strip():
+                raise PolicyError("policy.version must be a non-empty string")
+            kw["version"] = data["version"].strip()
+        for key in ("fever_threshold_c", "retake_wait_s", "plausible_min_c", "plausible_max_c"):
+            if key in data:
+                kw[key] = _number(data[key], f"policy.{key}")
+        if "nucleic_window_h" in data:
+            kw["nucleic_window_h"] = int(_number(data["nucleic_window_h"], "policy.nucleic_window_h"))
+        if "nucleic_counting" in data:
+            if data["nucleic_counting"] not in ("hours", "calendar_days"):
+                raise PolicyError("policy.nucleic_counting must be 'hours' or 'calendar_days'")
+            kw["nucleic_counting"] = data["nucleic_counting"]
+        if "auto_mask_satisfies" in data:
+            if not isinstance(data["auto_mask_satisfies"], bool):
+                raise PolicyError("policy.auto_mask_satisfies must be true or false")
+            kw["auto_mask_satisfies"] = data["auto_mask_satisfies"]
+        if "accept_strength" in data:
+            acc = dict(base.accept_strength)
+            table = data["accept_strength"]
+            if not isinstance(table, Mapping):
+                raise PolicyError("policy.accept_strength must be a table of lane = strength")
+            for lane_name, strength in table.items():
+                try:
+                    acc[Lane(lane_name)] = Strength(strength)
+                except ValueError:
+                    raise PolicyError(
+                        f"policy.accept_strength.{lane_name}: lane must be campus|worker and strength "
+                        "verified|advisory|unverifiable"
+                    ) from None
+            kw["accept_strength"] = acc
+        if "rules" in data:
+            rules = dict(base.rules)
+            table = data["rules"]
+            if not isinstance(table, Mapping):
+                raise PolicyError("policy.rules must be a table per person group")
+            for group, elements in table.items():
+                if group not in RULE_GROUPS:
+                    raise PolicyError(f"policy.rules.{group}: group must be one of {', '.join(RULE_GROUPS)}")
+                rules[group] = _parse_rule_group(group, elements)
+            kw["rules"] = rules
+        policy = cls(**kw)
+        policy._validate()
+        return policy
+
+    def _validate(self) -> None:
+        # IEC 80601-2-59 asks for a settable threshold between 34 and 39 °C.
+        if not 34.0 <= self.fever_threshold_c <= 39.0:
+            raise PolicyError("policy.fever_threshold_c must be between 34.0 and 39.0 °C")
+        if self.plausible_min_c >= self.plausible_max_c:
+            raise PolicyError("policy.plausible_min_c must be below plausible_max_c")
+        if self.retake_wait_s < 0:
+            raise PolicyError("policy.retake_wait_s must not be negative")
+        if not 1 <= self.nucleic_window_h <= 24 * 14:
+            raise PolicyError("policy.nucleic_window_h must be between 1 and 336 hours")
+
+    # ------------------------------------------------------------------ rules
+    def required(self, person: Person) -> tuple[ElementRule, ...]:
+        """The rules that apply to this person right now."""
+        return tuple(
+            r for r in self.rules[person.kind.rule_group]
+            if not r.only_returning or person.returning_from_risk_area
+        )
+
+    def judge_temperature(self, samples: Sequence[TemperatureSample]) -> Evidence | None:
+        """Fuse the readings of one visit, in arrival order, into temperature evidence.
+
+        Implausible readings mean "measure again" and never decide. A first
+        reading at or above the threshold waits for a retake taken at least
+        ``retake_wait_s`` later (a reading typed by the guard counts at once,
+        since it comes from a clinical thermometer); the retake decides.
+        """
+        plausible = [s for s in samples if self.plausible_min_c <= s.celsius <= self.plausible_max_c]
+        if not plausible:
+            if samples:
+                last = samples[-1]
+                return Evidence(
+                    Element.TEMPERATURE, Outcome.UNKNOWN, last.source, value=last.celsius,
+                    detail=_sample_detail(last), note="implausible",
+                )
+            return None
+        first = plausible[0]
+        if first.celsius < self.fever_threshold_c:
+            return _temp_evidence(first, Outcome.OK)
+        for later in plausible[1:]:
+            waited = (
+                later.at is not None and first.at is not None
+                and (later.at - first.at) >= timedelta(seconds=self.retake_wait_s)
+            )
+            if later.source is Source.MANUAL or waited:
+                outcome = Outcome.OK if later.celsius < self.fever_threshold_c else Outcome.FAIL
+                return _temp_evidence(later, outcome, first_reading=first.celsius)
+        return _temp_evidence(first, Outcome.RETAKE)
+
+    def nucleic_acid_valid(self, sampled_at: datetime, now: datetime) -> bool:
+        """Whether a negative test sampled at ``sampled_at`` is still inside the window."""
+        if sampled_at > now:
+            return False
+        if self.nucleic_counting == "calendar_days":
+            days = self.nucleic_window_h // 24
+            return (now.date() - sampled_at.date()).days <= days
+        return now - sampled_at <= timedelta(hours=self.nucleic_window_h)
+
+    def evaluate(
+        self,
+        lane: Lane,
+        person: Person,
+        evidence: Mapping[Element, Evidence],
+        finished: bool = False,
+    ) -> Verdict:
+        """Judge the evidence; ``finished`` means no more evidence will come (timeout)."""
+        reasons: list[Reason] = []
+        pending: list[Element] = []
+        required = {r.element: r for r in self.required(person)}
+        accept = self.accept_strength[lane]
+
+        if person.kind.lane is not lane:
+            reasons.append(Reason(None, "wrong_lane", f"应走{person.kind.lane.label_zh}", hard=False))
+
+        for element, rule in required.items():
+            hard = rule.mode is Mode.HARD
+            ev = evidence.get(element)
+            if ev is None:
+                if finished:
+                    reasons.append(Reason(element, "not_checked", f"{element.label_zh}未核验", hard))
+                else:
+                    pending.append(element)
+                continue
+            if ev.outcome is Outcome.FAIL:
+                reasons.append(Reason(element, "failed", _failure_message(self, ev), hard))
+            elif ev.outcome is Outcome.RETAKE:
+                if finished:
+                    reasons.append(Reason(element, "fever_no_retake", _failure_message(self, ev), hard))
+                else:
+                    pending.append(element)
+                    reasons.append(Reason(
+                        element, "retake",
+                        f"体温 {ev.value:.1f} °C 偏高，请 {self.retake_wait_s:.0f} 秒后复测", hard=False,
+                    ))
+            elif ev.outcome is Outcome.UNKNOWN or not self._strong_enough(ev, accept):
+                why = "无法识别" if ev.outcome is Outcome.UNKNOWN else "未经验证，需人工核验"
+                if finished:
+                    reasons.append(Reason(element, "unverified", f"{element.label_zh}{why}", hard))
+                else:
+                    pending.append(element)
+                    reasons.append(Reason(element, "needs_confirmation", f"{element.label_zh}{why}", hard=False))
+
+        # Evidence of trouble on an element this person is not required to show
+        # is still worth a flag: the guard should know about a red itinerary card.
+        for element, ev in evidence.items():
+            if element not in required and ev.outcome is Outcome.FAIL:
+                reasons.append(Reason(element, "failed", _failure_message(self, ev), hard=False))
+
+        hard_fail = any(r.hard for r in reasons)
+        if hard_fail:
+            decision = Decision.DENY
+        elif pending:
+            decision = Decision.INCOMPLETE
+        else:
+            decision = Decision.PASS
+        soft_fail = any(not r.hard and r.code in ("failed", "not_checked", "unverified", "wrong_lane",
+                                                   "fever_no_retake") for r in reasons)
+        return Verdict(decision, tuple(reasons), decision is Decision.DENY or soft_fail, tuple(pending))
+
+    def _strong_enough(self, ev: Evidence, accept: Strength) -> bool:
+        if ev.source is Source.MANUAL:
+            return True  # the guard's own confirmation is the strongest evidence the gate has
+        if ev.element is Element.MASK and ev.source is Source.DEVICE:
+            return self.auto_mask_satisfies
+        if not ev.element.is_code:
+            return True
+        return ev.strength.rank >= accept.rank
+
+
+def _failure_message(policy: Policy, ev: Evidence) -> str:
+    e = ev.element
+    if e is Element.TEMPERATURE:
+        return f"体温 {float(ev.value):.1f} °C ≥ {policy.fever_threshold_c:.1f} °C（发热）"
+    if e is Element.MASK:
+        return "未佩戴口罩"
+    if e is Element.HEALTH:
+        colour = {"yellow": "黄码", "red": "红码"}.get(str(ev.value), str(ev.value))
+        return f"健康码异常：{colour}" + (f"（{ev.note}）" if ev.note else "")
+    if ev.note:
+        return f"{e.label_zh}不符合要求：{ev.note}"
+    return f"{e.label_zh}不符合要求"
+
+
+def _sample_detail(s: TemperatureSample) -> dict[str, Any]:
+    return {
+        "raw": s.raw, "ambient": s.ambient, "thermometer_id": s.thermometer_id,
+        "calibration_id": s.calibration_id, "at": s.at.isoformat() if s.at else None,
+    }
+
+
+def _temp_evidence(s: TemperatureSample, outcome: Outcome, first_reading: float | None = None) -> Evidence:
+    detail = _sample_detail(s)
+    if first_reading is not None:
+        detail["first_reading"] = first_reading
+    return Evidence(Element.TEMPERATURE, outcome, s.source, value=round(s.celsius, 2), detail=detail)
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PolicyError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _parse_rule_group(group: str, elements: Any) -> tuple[ElementRule, ...]:
+    if not isinstance(elements, Mapping):
+        raise PolicyError(f"policy.rules.{group} must be a table of element = \"hard\"|\"soft\"")
+    rules = []
+    for name, spec in elements.items():
+        try:
+            element = Element(name)
+        except ValueError:
+            valid = ", ".join(e.value for e in Element)
+            raise PolicyError(f"policy.rules.{group}.{name}: unknown element (valid: {valid})") from None
+        only_returning = element is Element.NUCLEIC_ACID
+        if isinstance(spec, Mapping):
+            mode_name = spec.get("mode", "hard")
+            only_returning = bool(spec.get("only_returning", only_returning))
+        else:
+            mode_name = spec
+        try:
+            mode = Mode(mode_name)
+        except ValueError:
+            raise PolicyError(f"policy.rules.{group}.{name}: mode must be 'hard' or 'soft'") from None
+        rules.append(ElementRule(element, mode, only_returning))
+    return tuple(rules)
+
+
+def person_kind_for_lane_arg(lane: str) -> tuple[Lane, PersonKind]:
+    """Map the CLI's ``--lane staff|student|worker`` to a lane and a default kind."""
+    table = {
+        "staff": (Lane.CAMPUS, PersonKind.STAFF),
+        "student": (Lane.CAMPUS, PersonKind.STUDENT),
+        "worker": (Lane.WORKER, PersonKind.OTHER_WORKER),
+        "visitor": (Lane.WORKER, PersonKind.VISITOR),
+    }
+    if lane not in table:
+        raise PolicyError(f"unknown lane {lane!r}: use staff, student, worker or visitor")
+    return table[lane]

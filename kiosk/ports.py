@@ -1,0 +1,74 @@
+"""The ports the core needs, declared as Protocols so that no adapter is imported here.
+
+The gate controller talks to the entry log, the clock and its listeners only
+through these shapes; ``kiosk/app.py`` plugs in the SQLAlchemy store, real
+devices and the Qt bridge, and tests plug in small fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from db.records import EntryRecord, RosterPerson
+
+if TYPE_CHECKING:
+    from kiosk.gate import VisitSnapshot
+
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+
+class EntryLog(Protocol):
+    """Where judged visits go: append-only."""
+
+    def append(self, entry: EntryRecord) -> str: ...
+
+    def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
+
+
+class GateListener(Protocol):
+    """What the core reports; the Qt bridge and the CLI implement it (``on_*`` callbacks).
+
+    Callbacks may arrive on any thread (camera, thermometer, GUI). An
+    implementation must not block: the Qt bridge only emits signals.
+    """
+
+    def on_visit_changed(self, visit: "VisitSnapshot") -> None: ...
+
+    def on_entry_logged(self, visit: "VisitSnapshot", entry_id: str) -> None: ...
+
+    def on_storage_problem(self, message: str, waiting: int) -> None: ...
+
+    def on_device_status(self, device: str, state: str, message: str) -> None: ...
+
+    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None: ...
+
+
+class ListenerHub:
+    """Fans every callback out to several listeners; a failing listener is logged, not fatal."""
+
+    def __init__(self, *listeners: Any) -> None:
+        self._listeners: list[Any] = list(listeners)
+
+    def add(self, listener: Any) -> None:
+        self._listeners.append(listener)
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+
+        def fan_out(*args: Any, **kwargs: Any) -> None:
+            for listener in list(self._listeners):
+                method = getattr(listener, name, None)
+                if method is None:
+                    continue
+                try:
+                    method(*args, **kwargs)
+                except Exception:  # a broken listener must not stop the gate
+                    import logging
+
+                    logging.getLogger(__name__).exception("listener %r failed in %s", listener, name)
+
+        return fan_out

@@ -1,0 +1,159 @@
+"""Reading the school's roster file (CSV or XLSX) into validated people.
+
+Schools keep rosters in Excel, often with Chinese headers and half-filled
+rows. Every row is checked on its own: good rows are imported, bad rows are
+reported with their line number and the reason, and nothing is written when
+the file as a whole cannot be read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from db.records import RosterImportReport, RosterPerson
+
+# Accepted header spellings for each column (lower-cased, spaces stripped).
+HEADERS = {
+    "id": ("id", "person_id", "student_id", "staff_id", "学号", "工号", "编号", "学号/工号"),
+    "name": ("name", "姓名"),
+    "kind": ("kind", "type", "类别", "身份"),
+    "group": ("class", "department", "class/department", "group", "班级", "部门", "班级/部门"),
+    "card": ("card", "card_number", "cardnumber", "卡号", "学生卡号"),
+}
+KINDS = {"student": "student", "学生": "student", "staff": "staff", "教职工": "staff", "教师": "staff",
+         "职工": "staff", "teacher": "staff"}
+
+
+class RosterError(Exception):
+    """The roster file cannot be read at all."""
+
+
+def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
+    """Parse a roster file; returns (good people, rejected (line, reason) pairs)."""
+    if not path.exists():
+        raise RosterError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path)
+    elif suffix in (".csv", ".txt"):
+        rows = _csv_rows(path)
+    else:
+        raise RosterError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise RosterError(f"{path}: the file is empty") from None
+    columns = _map_header(header[1])
+    missing = [c for c in ("id", "name", "kind") if c not in columns]
+    if missing:
+        raise RosterError(f"{path}: missing column(s) {', '.join(missing)} (need id, name, kind; "
+                          "optional class/department, card number)")
+    people: list[RosterPerson] = []
+    rejected: list[tuple[int, str]] = []
+    seen_ids: dict[str, int] = {}
+    seen_cards: dict[str, int] = {}
+    for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+
+        def cell(col: str) -> str:
+            i = columns.get(col)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        pid, name, kind_raw, group, card = cell("id"), cell("name"), cell("kind"), cell("group"), cell("card")
+        problems = []
+        if not pid:
+            problems.append("id is empty")
+        if not name:
+            problems.append("name is empty")
+        kind = KINDS.get(kind_raw.lower()) if kind_raw else None
+        if kind is None:
+            problems.append(f"kind {kind_raw!r} is not student/staff (学生/教职工)" if kind_raw else "kind is empty")
+        if len(pid) > 64 or len(name) > 64 or len(card) > 64:
+            problems.append("a value is longer than 64 characters")
+        if pid and pid in seen_ids:
+            problems.append(f"id {pid} already on line {seen_ids[pid]}")
+        if card and card in seen_cards:
+            problems.append(f"card {card} already on line {seen_cards[card]}")
+        if problems:
+            rejected.append((line, "; ".join(problems)))
+            continue
+        seen_ids[pid] = line
+        if card:
+            seen_cards[card] = line
+        assert kind is not None
+        people.append(RosterPerson(pid, name, kind, group, card or None))
+    return people, rejected
+
+
+def import_roster(store: RosterSink, path: Path) -> RosterImportReport:
+    people, rejected = read_roster(path)
+    new, updated = store.upsert_roster(people) if people else (0, 0)
+    return RosterImportReport(imported=new, updated=updated, rejected=rejected)
+
+
+class RosterSink(Protocol):
+    """What ``import_roster`` needs of the store."""
+
+    def upsert_roster(self, people: list[RosterPerson]) -> tuple[int, int]: ...
+
+
+def _map_header(cells: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, raw in enumerate(cells):
+        key = raw.strip().lower().replace(" ", "").lstrip("\ufeff")
+        for col, names in HEADERS.items():
+            if key in names and col not in out:
+                out[col] = i
+    return out
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterError(f"{path}: not UTF-8 or GB18030 text")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise RosterError(f"{path}: line {reader.line_num}: {exc}") from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise RosterError(f"{path}: not a readable Excel file ({type(exc).__name__})") from None
+    except Exception as exc:  # zipfile.BadZipFile and friends from a corrupt file
+        raise RosterError(f"{path}: not a readable Excel file ({type(exc).__name__})") from None
+    try:
+        ws = wb.worksheets[0]
+        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield i, ["" if v is None else _cell_text(v) for v in row]
+    finally:
+        wb.close()
+
+
+def _cell_text(value: object) -> str:
+    # Excel turns student numbers into floats: 20230101.0 must stay 20230101.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

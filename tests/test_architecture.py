@@ -1,0 +1,46 @@
+"""The dependency rule (ui -> kiosk -> {devices, db}) is enforced by import-linter contracts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "lint-imports"
+    return subprocess.run([str(exe)], cwd=cwd, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"})
+
+
+def test_contracts_hold() -> None:
+    result = lint_imports(REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "BROKEN" not in result.stdout and "KEPT" in result.stdout
+
+
+def test_a_forbidden_import_is_caught(tmp_path: Path) -> None:
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__", "bench"))
+    (copy / "devices" / "leak.py").write_text('"""A forbidden import."""\nimport db.store  # noqa\n')
+    (copy / "kiosk" / "qt_leak.py").write_text('"""A forbidden import."""\nfrom PySide6 import QtCore  # noqa\n')
+    result = lint_imports(copy)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout
+    assert "devices.leak" in result.stdout and "kiosk.qt_leak" in result.stdout
+
+
+def test_core_imports_without_qt() -> None:
+    code = ("import sys, builtins\n"
+            "real = builtins.__import__\n"
+            "def guard(name, *a, **k):\n"
+            "    if name.startswith(('PySide6', 'shiboken6')): raise ImportError('Qt is not allowed here')\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = guard\n"
+            "import kiosk.cli, kiosk.gate, kiosk.policy, db.store, devices\n"
+            "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr
