@@ -67,9 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="config file (default: the platform config dir)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     sub = parser.add_subparsers(dest="command")
+    _register_more_commands()
     for name, (setup, _handler, help_text) in _COMMANDS.items():
         setup(sub.add_parser(name, help=help_text, description=help_text))
     return parser
+
+
+def _register_more_commands() -> None:
+    # Modules that add subcommands register them on import (after this module exists).
+    import kiosk.cli_devices  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:

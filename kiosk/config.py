@@ -64,6 +64,12 @@ class DeviceSettings:
     thermometer_id: str = "thermo-1"
     thermometer_silent_s: float = 5.0
     stable_tolerance_c: float = 0.2
+    thermometer_pattern: str = ""  # ascii protocol: a regex with one group, e.g. "T:(\\d+\\.\\d)"
+    modbus_slave: int = 1
+    modbus_register: int = 0
+    modbus_functioncode: int = 3
+    modbus_scale: float = 0.1
+    modbus_ambient_register: int = -1  # -1: the device gives no ambient temperature
     mask_detector: bool = True
 
 

@@ -1,0 +1,294 @@
+"""Serial infrared thermometers: one named reader thread per device, reconnecting on its own.
+
+The reader owns its framing (a ``readline()`` with a timeout can hand back
+half a line without any error), so it reads whatever bytes are waiting and
+feeds them to the protocol's parser. A USB-serial adapter that is unplugged
+raises ``SerialException`` (often "device reports readiness to read but
+returned no data"): the reader closes the port, reports ``lost``, and reopens
+with exponential backoff. No reading for ``silent_after_s`` reports
+``silent``. Modbus RTU pyrometers are polled through minimalmodbus instead.
+
+Ports may be given by path, by a ``/dev/serial/by-id/...`` link, or as
+``usb:VID:PID`` (resolved with pyserial's port listing at every reopen, so a
+re-enumerated adapter is found again).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import serial
+from serial.tools import list_ports
+
+from devices.thermoframes import DEFAULT_BAUD, GyMcuParser, make_parser
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TemperatureReading:
+    """One reading as the device gave it (uncalibrated)."""
+
+    celsius: float
+    ambient: float | None
+    at: datetime
+    thermometer_id: str
+    frame: bytes = b""
+
+
+@dataclass(frozen=True)
+class ThermometerStatus:
+    """A change of the device's state: connected, lost, reconnecting, silent, receiving."""
+
+    state: str
+    message: str
+    thermometer_id: str
+
+
+class PortNotFound(Exception):
+    """The configured port does not exist (yet)."""
+
+
+def resolve_port(spec: str) -> str:
+    """Turn ``usb:VID:PID`` into a device path; other specs are paths used as given."""
+    if spec.lower().startswith("usb:"):
+        try:
+            vid_s, pid_s = spec[4:].split(":")
+            vid, pid = int(vid_s, 16), int(pid_s, 16)
+        except ValueError:
+            raise PortNotFound(f"bad USB id {spec!r}: use usb:VID:PID in hex, e.g. usb:1a86:7523") from None
+        for port in list_ports.comports():
+            if port.vid == vid and port.pid == pid:
+                return str(port.device)
+        raise PortNotFound(f"no serial adapter with USB id {vid:04x}:{pid:04x} is plugged in")
+    return spec
+
+
+class SerialThermometer:
+    """Reads a streaming thermometer (ascii, aa55, gy-mcu) on its own thread."""
+
+    def __init__(
+        self,
+        port: str,
+        protocol: str,
+        *,
+        thermometer_id: str = "thermo-1",
+        baud: int = 0,
+        pattern: str | None = None,
+        on_reading: Callable[[TemperatureReading], None],
+        on_status: Callable[[ThermometerStatus], None] = lambda s: None,
+        silent_after_s: float = 5.0,
+        backoff_s: tuple[float, float] = (0.2, 5.0),
+    ) -> None:
+        self.port_spec = port
+        self.protocol = protocol
+        self.thermometer_id = thermometer_id
+        self.baud = baud or DEFAULT_BAUD[protocol]
+        self._parser = make_parser(protocol, pattern)
+        self._on_reading = on_reading
+        self._on_status = on_status
+        self._silent_after = silent_after_s
+        self._backoff = backoff_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._serial: serial.Serial | None = None
+        self.state = "stopped"
+        self.readings = 0
+        self.reconnects = 0
+
+    @property
+    def checksum_errors(self) -> int:
+        return self._parser.checksum_errors
+
+    @property
+    def garbage_bytes(self) -> int:
+        return self._parser.garbage_bytes
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name=f"thermometer-{self.thermometer_id}", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._close_port()
+        self._status("stopped", "已停止")
+
+    # ------------------------------------------------------------------ loop
+    def _run(self) -> None:
+        delay = self._backoff[0]
+        first = True
+        while not self._stop.is_set():
+            try:
+                self._open()
+            except (serial.SerialException, OSError, PortNotFound) as exc:
+                self._status("lost" if first else "reconnecting", f"测温仪无法打开（{_why(exc)}），正在重试")
+                first = False
+                self._stop.wait(delay)
+                delay = min(delay * 2, self._backoff[1])
+                continue
+            delay = self._backoff[0]
+            if not first:
+                self.reconnects += 1
+            first = False
+            self._status("connected", f"测温仪已连接 {self.port_spec}")
+            try:
+                self._read_until_error()
+            except (serial.SerialException, OSError) as exc:
+                log.warning("thermometer %s lost: %s", self.thermometer_id, exc)
+                self._status("lost", f"测温仪连接中断（{_why(exc)}），请检查USB线")
+            finally:
+                self._close_port()
+
+    def _open(self) -> None:
+        path = resolve_port(self.port_spec)
+        ser = serial.serial_for_url(path, baudrate=self.baud, bytesize=8, parity="N", stopbits=1, timeout=0.2)
+        self._serial = ser
+        if self.protocol == "gy-mcu":
+            ser.write(GyMcuParser.START_COMMAND)  # the module streams only after this command
+            ser.flush()
+
+    def _read_until_error(self) -> None:
+        ser = self._serial
+        assert ser is not None
+        last_data = time.monotonic()
+        silent = False
+        while not self._stop.is_set():
+            chunk = ser.read(max(1, ser.in_waiting))
+            now = time.monotonic()
+            if not chunk:
+                if not silent and now - last_data >= self._silent_after:
+                    silent = True
+                    self._status("silent", f"测温仪 {self._silent_after:.0f} 秒无数据，请检查探头与电源")
+                continue
+            last_data = now
+            if silent:
+                silent = False
+                self._status("connected", "测温仪恢复数据")
+            for frame in self._parser.feed(chunk):
+                self.readings += 1
+                self._on_reading(TemperatureReading(frame.celsius, frame.ambient, datetime.now(timezone.utc),
+                                                    self.thermometer_id, frame.frame))
+
+    def _close_port(self) -> None:
+        ser, self._serial = self._serial, None
+        if ser is not None:
+            try:
+                ser.close()
+            except Exception:  # closing a vanished device may fail; it is gone either way
+                pass
+
+    def _status(self, state: str, message: str) -> None:
+        if state == self.state and state != "connected":
+            return
+        self.state = state
+        self._on_status(ThermometerStatus(state, message, self.thermometer_id))
+
+
+class ModbusThermometer:
+    """Polls a Modbus RTU pyrometer over RS485 (minimalmodbus) on its own thread."""
+
+    def __init__(
+        self,
+        port: str,
+        *,
+        thermometer_id: str = "thermo-1",
+        baud: int = 9600,
+        slave: int = 1,
+        register: int = 0,
+        functioncode: int = 3,
+        scale: float = 0.1,
+        ambient_register: int | None = None,
+        interval_s: float = 0.5,
+        on_reading: Callable[[TemperatureReading], None],
+        on_status: Callable[[ThermometerStatus], None] = lambda s: None,
+        silent_after_s: float = 5.0,
+    ) -> None:
+        self.port_spec = port
+        self.thermometer_id = thermometer_id
+        self.baud = baud
+        self.slave, self.register, self.functioncode, self.scale = slave, register, functioncode, scale
+        self.ambient_register = ambient_register
+        self.interval_s = interval_s
+        self._on_reading = on_reading
+        self._on_status = on_status
+        self._silent_after = silent_after_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state = "stopped"
+        self.readings = 0
+        self.checksum_errors = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"thermometer-{self.thermometer_id}", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _instrument(self) -> Any:
+        import minimalmodbus
+
+        inst = minimalmodbus.Instrument(resolve_port(self.port_spec), self.slave, close_port_after_each_call=False)
+        inst.serial.baudrate = self.baud
+        inst.serial.timeout = 0.3
+        inst.clear_buffers_before_each_transaction = True
+        return inst
+
+    def _run(self) -> None:
+        import minimalmodbus
+
+        inst = None
+        last_ok = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                if inst is None:
+                    inst = self._instrument()
+                    self._set("connected", f"测温仪已连接 {self.port_spec}（Modbus 从站 {self.slave}）")
+                raw = inst.read_register(self.register, 0, self.functioncode, signed=True)
+                ambient = None
+                if self.ambient_register is not None:
+                    ambient = inst.read_register(self.ambient_register, 0, self.functioncode, signed=True) * self.scale
+                last_ok = time.monotonic()
+                self.readings += 1
+                self._on_reading(TemperatureReading(raw * self.scale, ambient, datetime.now(timezone.utc),
+                                                    self.thermometer_id))
+            except (minimalmodbus.InvalidResponseError, minimalmodbus.NoResponseError) as exc:
+                if isinstance(exc, minimalmodbus.InvalidResponseError):
+                    self.checksum_errors += 1
+                if time.monotonic() - last_ok >= self._silent_after:
+                    self._set("silent", f"测温仪 {self._silent_after:.0f} 秒无应答，请检查RS485接线")
+            except (serial.SerialException, OSError, PortNotFound) as exc:
+                self._set("lost", f"测温仪连接中断（{_why(exc)}）")
+                if inst is not None:
+                    try:
+                        inst.serial.close()
+                    except Exception:  # already gone
+                        pass
+                inst = None
+            self._stop.wait(self.interval_s)
+        if inst is not None:
+            inst.serial.close()
+
+    def _set(self, state: str, message: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._on_status(ThermometerStatus(state, message, self.thermometer_id))
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:120]
