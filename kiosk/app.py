@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from db.store import EntryStore
@@ -47,10 +47,20 @@ class Kiosk:
     listeners: ListenerHub
     services: list[Any] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    thermometer: Any = None
+    thermometer_sim: Any = None
+
+    verifier: Any = None
+    decoder: Any = None
 
     def scan_file(self, path: Any) -> list[Any]:
-        """Decode and verify the codes in an image file (see kiosk.scanning)."""
-        raise NotImplementedError("code scanning is not built yet")
+        """The code checks found in an image or video file (``check --code``)."""
+        from kiosk.scanning import scan_path
+
+        result = scan_path(path, self.decoder, self.verifier)
+        if result.error:
+            raise FileNotFoundError(f"{path}: {result.error}")
+        return [v.check for v in result.verdicts]
 
     def start(self) -> None:
         for service in self.services:
@@ -68,19 +78,111 @@ class Kiosk:
         self.store.close()
 
 
-def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now) -> Kiosk:
-    """Store, controller and device services, without any window."""
+def build_verifier(settings: Settings, store: EntryStore) -> Any:
+    from kiosk.signedcode import SignedCodeError
+    from kiosk.verification import IssuerServer, Verifier
+
+    server = None
+    if settings.issuer_server_url:
+        server = IssuerServer(settings.issuer_server_url, settings.issuer_app_id, settings.issuer_app_secret)
+    try:
+        return Verifier(settings.policy, dict(settings.trusted_issuers), roster=store, server=server)
+    except SignedCodeError as exc:
+        from kiosk.config import ConfigError
+
+        raise ConfigError(f"issuers.trusted: {exc}") from None
+
+
+def build_decoder(settings: Settings) -> Any:
+    from devices.decoders import make_decoder
+
+    try:
+        return make_decoder(settings.devices.decoder)
+    except ImportError as exc:  # pyzbar without the system's libzbar0
+        from kiosk.config import ConfigError
+
+        raise ConfigError(f"decoder {settings.devices.decoder!r} unavailable: {exc} (install libzbar0)") from None
+
+
+def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, with_devices: bool = False) -> Kiosk:
+    """Store, controller, decoder and verifier; with ``with_devices`` the camera and thermometer too."""
     hub = ListenerHub()
+    log.info("building kiosk (demo=%s, devices=%s)", demo, with_devices)
     store = build_store(settings)
     controller = build_controller(settings, store, hub, clock)
-    return Kiosk(settings, store, controller, hub)
+    kiosk = Kiosk(settings, store, controller, hub)
+    kiosk.decoder = build_decoder(settings)
+    kiosk.verifier = build_verifier(settings, store)
+    if with_devices:
+        _add_devices(kiosk, demo)
+    return kiosk
+
+
+def _add_devices(kiosk: Kiosk, demo: bool) -> None:
+    """Camera + scanner and thermometer services, real or simulated per the settings."""
+    from devices.camera import FrameGrabber, capture_opener
+    from kiosk.scanning import ScanService
+    from kiosk.thermometry import ThermometerService
+
+    settings, hub = kiosk.settings, kiosk.listeners
+    scenes = None
+    if settings.devices.camera.startswith("sim:"):
+        from kiosk.demo import demo_scenes
+
+        scenes = demo_scenes(settings)
+    grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes),
+                           on_status=lambda state, msg: _device_status(kiosk, "camera", state, msg))
+    kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub))
+    thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
+                                tolerance_c=settings.devices.stable_tolerance_c,
+                                plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),
+                                interval_days=settings.calibration.interval_days)
+    thermo.device = _thermometer_device(kiosk, thermo)
+    kiosk.services.append(thermo)
+    kiosk.thermometer = thermo
+
+
+def _device_status(kiosk: Kiosk, device: str, state: str, message: str) -> None:
+    kiosk.listeners.on_device_status(device, state, message)
+    try:
+        kiosk.store.device_event(device, state, message)
+    except Exception:  # the device log must not take a device thread down
+        log.exception("could not log a device event")
+
+
+def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
+    from devices.thermometer import ModbusThermometer, SerialThermometer
+
+    d = kiosk.settings.devices
+    port = d.thermometer
+    if port.startswith("sim:"):
+        from devices.simulators import ThermometerSimulator
+
+        protocol = port[4:] or d.thermometer_protocol
+        sim = ThermometerSimulator(protocol, interval_s=0.5, fever_rate=0.08)
+        sim.start()
+        kiosk.closers.append(sim.close)
+        kiosk.thermometer_sim = sim
+        port = sim.path
+    else:
+        protocol = d.thermometer_protocol
+    if protocol == "modbus":
+        return ModbusThermometer(port, thermometer_id=d.thermometer_id, baud=d.thermometer_baud or 9600,
+                                 slave=d.modbus_slave, register=d.modbus_register, functioncode=d.modbus_functioncode,
+                                 scale=d.modbus_scale,
+                                 ambient_register=None if d.modbus_ambient_register < 0 else d.modbus_ambient_register,
+                                 on_reading=service.on_reading, on_status=service.on_status,
+                                 silent_after_s=d.thermometer_silent_s)
+    return SerialThermometer(port, protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
+                             pattern=d.thermometer_pattern or None, on_reading=service.on_reading,
+                             on_status=service.on_status, silent_after_s=d.thermometer_silent_s)
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """Demo mode: simulated devices and a separate database, so demo people never mix with real ones."""
-    demo_db = f"sqlite:///{settings.data_dir / 'demo.sqlite3'}"
-    devices = replace(settings.devices, camera="sim:", thermometer="sim:")
-    return replace(settings, database_url=demo_db, devices=devices)
+    """Demo mode: simulated devices, a separate database, the demo issuer trusted."""
+    from kiosk.demo import demo_settings as make
+
+    return make(settings)
 
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
@@ -93,7 +195,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    kiosk = build_kiosk(settings, demo=demo)
+    kiosk = build_kiosk(settings, demo=demo, with_devices=True)
     bridge = QtBridge()
     kiosk.listeners.add(bridge)
     window = MainWindow(kiosk.controller, bridge)

@@ -45,7 +45,7 @@ class CliError(Exception):
 def _known_errors() -> tuple[type[BaseException], ...]:
     from db.store import StoreError
 
-    return (CliError, ConfigError, PolicyError, RosterError, StoreError)
+    return (CliError, ConfigError, PolicyError, RosterError, StoreError, FileNotFoundError)
 
 
 # Subcommand registry: name -> (parser set-up, handler, help).
@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_more_commands() -> None:
     # Modules that add subcommands register them on import (after this module exists).
+    import kiosk.cli_codes  # noqa: F401
     import kiosk.cli_devices  # noqa: F401
 
 

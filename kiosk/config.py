@@ -104,6 +104,8 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     trusted_issuers: Mapping[str, str] = field(default_factory=dict)  # key id -> public key (base64)
     issuer_server_url: str = ""
+    issuer_app_id: str = ""
+    issuer_app_secret: str = ""
     source_path: Path | None = None
 
     @property
@@ -199,6 +201,9 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
     if not isinstance(trusted, Mapping) or not all(isinstance(v, str) for v in trusted.values()):
         raise ConfigError("issuers.trusted must be a table of key_id = \"<base64 Ed25519 public key>\"")
     server = issuers.get("server_url", "")
+    for key in ("server_url", "app_id", "app_secret"):
+        if not isinstance(issuers.get(key, ""), str):
+            raise ConfigError(f"issuers.{key} must be a string")
     settings = Settings(
         data_dir=data_dir,
         database_url=url,
@@ -210,6 +215,8 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         policy=policy,
         trusted_issuers=dict(trusted),
         issuer_server_url=str(server),
+        issuer_app_id=str(issuers.get("app_id", "")),
+        issuer_app_secret=str(issuers.get("app_secret", "")),
         source_path=source,
     )
     if settings.ui.language not in ("zh_CN", "en"):

@@ -1,0 +1,301 @@
+"""Camera sources and the latest-frame grabber with its watchdog.
+
+``open_capture(uri)`` understands:
+- ``v4l2:N`` or a bare index ``N``: a local camera, asked for MJPG, 1280x720
+  and a buffer of one frame (otherwise V4L2 queues stale frames);
+- ``rtsp://…``, ``http://…``: an IP camera (common at school gates);
+- a video file; a folder of images (cycled);
+- ``sim:``: a synthetic source fed by the composition root with demo scenes.
+
+``FrameGrabber`` runs one named thread that reads frames and keeps only the
+newest. A watchdog notices a camera that stalls (``read()`` blocks or fails)
+or goes stale (a real unplug may keep returning the last frame), releases it
+and reopens with exponential backoff, reporting ``connected``, ``lost`` and
+``reconnecting``. A stalled read cannot be interrupted from Python, so the
+watchdog abandons that thread (it is a daemon) and starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+
+
+class Capture(Protocol):
+    """What the grabber needs of an opened source (cv2.VideoCapture fits)."""
+
+    def read(self) -> tuple[bool, np.ndarray | None]: ...
+
+    def release(self) -> None: ...
+
+
+class CameraError(Exception):
+    """A camera source cannot be opened."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The newest frame with its sequence number and capture time (monotonic)."""
+
+    image: np.ndarray
+    seq: int
+    at: float
+
+
+class ImageFolderCapture:
+    """Cycles through the images of a folder at a fixed rate."""
+
+    def __init__(self, folder: Path, fps: float = 10.0) -> None:
+        self.files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not self.files:
+            raise CameraError(f"{folder}: no images")
+        self._i = 0
+        self._period = 1.0 / fps
+        self._next = time.monotonic()
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        delay = self._next - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self._next = time.monotonic() + self._period
+        path = self.files[self._i % len(self.files)]
+        self._i += 1
+        img = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_COLOR)
+        return (img is not None), img
+
+    def release(self) -> None:
+        pass
+
+
+class SceneCapture:
+    """``sim:``: shows scenes (BGR arrays) in turn, each for ``hold_s``, at ``fps``.
+
+    Scenes come from whoever builds the kiosk (demo people with their codes);
+    devices know nothing of what they show. Each frame gets fresh sensor
+    noise so that it is a new frame, as from a real camera.
+    """
+
+    def __init__(self, scenes: Sequence[np.ndarray], fps: float = 15.0, hold_s: float = 4.0, seed: int = 0) -> None:
+        if not scenes:
+            raise CameraError("sim: no scenes to show")
+        self.scenes = list(scenes)
+        self.fps, self.hold_s = fps, hold_s
+        self._rng = np.random.default_rng(seed)
+        self._start = time.monotonic()
+        self._next = self._start
+        self._noise = [self._rng.integers(-3, 4, self.scenes[0].shape, dtype=np.int16) for _ in range(4)]
+        self._n = 0
+        self.on_scene: Callable[[int], None] | None = None
+        self._scene = -1
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        delay = self._next - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self._next = time.monotonic() + 1.0 / self.fps
+        index = int((time.monotonic() - self._start) / self.hold_s) % len(self.scenes)
+        if index != self._scene:
+            self._scene = index
+            if self.on_scene is not None:
+                self.on_scene(index)
+        self._n += 1
+        scene = self.scenes[index]
+        noise = self._noise[self._n % len(self._noise)]
+        if noise.shape != scene.shape:
+            return True, scene.copy()
+        return True, (scene.astype(np.int16) + noise).clip(0, 255).astype(np.uint8)
+
+    def release(self) -> None:
+        pass
+
+
+def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None) -> Capture:
+    """Open a source from its configured URI (see the module docstring)."""
+    if uri.startswith("sim:"):
+        return SceneCapture(scenes or [np.full((720, 1280, 3), 90, np.uint8)])
+    index: int | None = None
+    if uri.startswith("v4l2:"):
+        try:
+            index = int(uri[5:])
+        except ValueError:
+            raise CameraError(f"bad camera {uri!r}: use v4l2:0") from None
+    elif uri.isdigit():
+        index = int(uri)
+    if index is not None:
+        cap = cv2.VideoCapture(index, cv2.CAP_V4L2)
+        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, 1280)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, 720)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+    elif "://" in uri:
+        cap = cv2.VideoCapture(uri, cv2.CAP_FFMPEG)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+    else:
+        path = Path(uri)
+        if path.is_dir():
+            return ImageFolderCapture(path)
+        if not path.exists():
+            raise CameraError(f"{uri}: no such camera, file or folder")
+        cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        cap.release()
+        raise CameraError(f"cannot open camera {uri!r}")
+    return cap  # type: ignore[return-value]
+
+
+class FrameGrabber:
+    """Keeps the newest frame of a source; reopens it when it stalls or goes stale."""
+
+    def __init__(
+        self,
+        opener: Callable[[], Capture],
+        *,
+        name: str = "camera",
+        on_status: Callable[[str, str], None] = lambda state, message: None,
+        stall_s: float = 3.0,
+        stale_s: float = 5.0,
+        backoff_s: tuple[float, float] = (0.5, 10.0),
+    ) -> None:
+        self._opener = opener
+        self.name = name
+        self._on_status = on_status
+        self.stall_s, self.stale_s = stall_s, stale_s
+        self._backoff = backoff_s
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._latest: Frame | None = None
+        self._seq = 0
+        self._stop = threading.Event()
+        self._generation = 0  # a reader thread of an older generation is abandoned
+        self._reader: threading.Thread | None = None
+        self._watchdog: threading.Thread | None = None
+        self._last_frame_at = 0.0
+        self._last_change_at = 0.0
+        self._signature: bytes = b""
+        self._capture: Capture | None = None
+        self.state = "stopped"
+        self.reconnects = 0
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._spawn_reader()
+        self._watchdog = threading.Thread(target=self._watch, name=f"{self.name}-watchdog", daemon=True)
+        self._watchdog.start()
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        for t in (self._watchdog, self._reader):
+            if t is not None:
+                t.join(timeout)
+        self._release()
+        self._set("stopped", "摄像头已停止")
+
+    def latest(self, after_seq: int = 0, timeout: float = 0.5) -> Frame | None:
+        """The newest frame newer than ``after_seq``, waiting up to ``timeout``."""
+        with self._cond:
+            if self._latest is None or self._latest.seq <= after_seq:
+                self._cond.wait(timeout)
+            f = self._latest
+            return f if f is not None and f.seq > after_seq else None
+
+    # ---------------------------------------------------------- internals
+    def _spawn_reader(self) -> None:
+        self._generation += 1
+        gen = self._generation
+        now = time.monotonic()
+        self._last_frame_at = self._last_change_at = now
+        self._reader = threading.Thread(target=self._read_loop, args=(gen,), name=f"{self.name}-reader-{gen}",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read_loop(self, gen: int) -> None:
+        delay = self._backoff[0]
+        while not self._stop.is_set() and gen == self._generation:
+            if self._capture is None:
+                try:
+                    cap = self._opener()
+                except Exception as exc:  # any opener failure is a "camera lost" to the guard
+                    self._set("reconnecting" if self.state in ("lost", "reconnecting") else "lost",
+                              f"摄像头无法打开（{str(exc)[:80]}），正在重试")
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, self._backoff[1])
+                    continue
+                if gen != self._generation:
+                    cap.release()
+                    return
+                self._capture = cap
+                if self.state in ("lost", "reconnecting"):
+                    self.reconnects += 1
+                self._set("connected", "摄像头已连接")
+                self._last_frame_at = self._last_change_at = time.monotonic()
+                delay = self._backoff[0]
+            cap = self._capture
+            try:
+                ok, img = cap.read()
+            except Exception:  # a driver error during read counts as a failed read
+                ok, img = False, None
+            if gen != self._generation:
+                return  # the watchdog gave up on this thread while it was blocked
+            if not ok or img is None:
+                self._set("lost", "摄像头无画面，正在重连")
+                self._release()
+                self._stop.wait(delay)
+                delay = min(delay * 2, self._backoff[1])
+                continue
+            now = time.monotonic()
+            sig = img[::max(1, img.shape[0] // 16), ::max(1, img.shape[1] // 16)].tobytes()
+            with self._cond:
+                self._seq += 1
+                self._latest = Frame(img, self._seq, now)
+                self._last_frame_at = now
+                if sig != self._signature:
+                    self._signature = sig
+                    self._last_change_at = now
+                self._cond.notify_all()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.25):
+            if self.state != "connected":
+                continue
+            now = time.monotonic()
+            stalled = now - self._last_frame_at > self.stall_s
+            stale = now - self._last_change_at > self.stale_s
+            if stalled or stale:
+                why = "摄像头卡住（无新画面）" if stalled else "摄像头画面静止不变（可能已断开）"
+                log.warning("%s: %s; reopening", self.name, why)
+                self._set("lost", why + "，正在重连")
+                # Abandon the (possibly blocked) reader; a new generation reopens the source.
+                self._release()
+                self._spawn_reader()
+
+    def _release(self) -> None:
+        cap, self._capture = self._capture, None
+        if cap is not None:
+            try:
+                cap.release()
+            except Exception:  # releasing a vanished camera may fail; it is gone either way
+                pass
+
+    def _set(self, state: str, message: str) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        self._on_status(state, message)
+
+
+def capture_opener(uri: str, scenes: Sequence[np.ndarray] | None = None) -> Callable[[], Any]:
+    return lambda: open_capture(uri, scenes)

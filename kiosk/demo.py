@@ -1,0 +1,113 @@
+"""Demo mode: an issuer key, a small roster and camera scenes of demo people.
+
+Everything is generated on the fly in the demo data directory, so that
+``gate-kiosk run --demo`` works on a fresh machine with nothing configured.
+The demo issuer key is trusted only in demo mode (``demo_settings``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from db.records import RosterPerson
+from devices.codeimage import STATUS_BGR, place_on_scene, render_code
+from kiosk.config import Settings
+from kiosk.domain import Lane, PersonKind
+from kiosk.signedcode import generate_key, issue, load_private_key, public_key_b64
+
+DEMO_KEY_ID = "demo-issuer"
+
+DEMO_ROSTER = [
+    RosterPerson("2023001", "李雷", "student", "初二(3)班", "S2023001"),
+    RosterPerson("2023002", "韩梅梅", "student", "初二(3)班", "S2023002"),
+    RosterPerson("T0007", "王老师", "staff", "语文组", "T0007"),
+]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """One person in the demo cycle: what they show and how the guard's lane is set."""
+
+    label: str
+    lane: Lane
+    kind: PersonKind
+    codes: tuple[tuple[str, str, str], ...]  # (text, format, colour name)
+    temperatures: tuple[float, ...] = (36.5,)
+    mask: bool = True
+
+
+def demo_key(data_dir: Path) -> tuple[Any, str]:
+    """The demo issuer's private key (created once) and its public key."""
+    path = data_dir / "keys" / f"{DEMO_KEY_ID}.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem, _ = generate_key()
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    key = load_private_key(path.read_bytes())
+    return key, public_key_b64(key)
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """Simulated devices, a separate database and the demo issuer trusted."""
+    demo_db = f"sqlite:///{settings.data_dir / 'demo.sqlite3'}"
+    devices = replace(settings.devices, camera="sim:", thermometer="sim:")
+    _, public = demo_key(settings.data_dir)
+    trusted = dict(settings.trusted_issuers, **{DEMO_KEY_ID: public})
+    return replace(settings, database_url=demo_db, devices=devices, trusted_issuers=trusted)
+
+
+def demo_people(settings: Settings, now: float | None = None) -> list[DemoPerson]:
+    key, _ = demo_key(settings.data_dir)
+    now = now or time.time()
+    day = 24 * 3600
+
+    def signed(kind: str, name: str, id_masked: str, **claims: Any) -> str:
+        return issue(key, DEMO_KEY_ID, dict(k=kind, n=name, id=id_masked, iat=int(now), exp=int(now + 30 * day),
+                                            **claims))
+
+    return [
+        DemoPerson("教职工 绿码", Lane.CAMPUS, PersonKind.STAFF,
+                   ((signed("health", "王老师", "11**12", s="green", na="negative", nt=int(now - 20 * 3600)),
+                     "QR_CODE", "green"),)),
+        DemoPerson("学生 刷学生卡", Lane.CAMPUS, PersonKind.STUDENT, (("S2023001", "CODE_128", "black"),)),
+        DemoPerson("教职工 黄码（仅颜色）", Lane.CAMPUS, PersonKind.STAFF,
+                   (("https://healthcode.example.gov.cn/v/8f3a9c21e0", "QR_CODE", "yellow"),)),
+        DemoPerson("快递员 三码联查", Lane.WORKER, PersonKind.COURIER, (
+            (signed("health", "张师傅", "41**33", s="green"), "QR_CODE", "green"),
+            (signed("itinerary", "张师傅", "41**33", c=["郑州市", "开封市"], r=False), "QR_CODE", "green"),
+            (signed("vaccine", "张师傅", "41**33", d=3, ld="2022-01-10"), "QR_CODE", "green"),
+        )),
+        DemoPerson("学生 发热复测", Lane.CAMPUS, PersonKind.STUDENT, (("S2023002", "CODE_128", "black"),),
+                   temperatures=(38.1, 37.9)),
+        DemoPerson("访客 红码", Lane.WORKER, PersonKind.VISITOR,
+                   ((signed("health", "赵先生", "32**58", s="red"), "QR_CODE", "red"),)),
+        DemoPerson("教职工 未戴口罩", Lane.CAMPUS, PersonKind.STAFF,
+                   ((signed("health", "刘老师", "11**46", s="green"), "QR_CODE", "green"),), mask=False),
+    ]
+
+
+def scene_for(person: DemoPerson, seed: int = 0) -> np.ndarray:
+    """A 1280x720 camera frame of the person holding up their codes."""
+    frame = None
+    n = len(person.codes)
+    for i, (text, fmt, colour) in enumerate(person.codes):
+        image = render_code(text, fmt, module_px=6 if fmt == "QR_CODE" else 3, colour_bgr=STATUS_BGR[colour],
+                            bar_height=120)
+        width = 260 if n == 1 else 300
+        centre = (640 if n == 1 else 250 + i * 390, 360)
+        if fmt != "QR_CODE":
+            width = 420
+        frame = place_on_scene(image, centre=centre, width_px=width, angle_deg=4.0 * (i - 1), seed=seed,
+                               background=frame if frame is not None else None, keep_background=frame is not None)
+    assert frame is not None
+    return frame
+
+
+def demo_scenes(settings: Settings) -> list[np.ndarray]:
+    return [scene_for(p, seed=i) for i, p in enumerate(demo_people(settings))]

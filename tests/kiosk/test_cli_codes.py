@@ -1,0 +1,71 @@
+"""gate-kiosk keys / issue-code / scan / check --code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from kiosk.cli import main
+from tests.conftest import SHARED_DATA
+
+
+def trust(tmp_path: Path, capsys) -> Path:
+    assert main(["keys", "generate", "--key-id", "county"]) == 0
+    out = capsys.readouterr().out
+    (tmp_path / "config.toml").write_text("\n".join(out.splitlines()[2:]) + "\n")
+    return tmp_path / "data" / "keys" / "county.pem"
+
+
+def test_issue_scan_and_check(tmp_path: Path, capsys) -> None:
+    key = trust(tmp_path, capsys)
+    assert (key.stat().st_mode & 0o777) == 0o600
+    green, red = tmp_path / "g.png", tmp_path / "r.png"
+    assert main(["issue-code", "--kind", "health", "--name", "王小明", "--id", "110101199003077777",
+                 "--status", "green", "--key", str(key), "--out", str(green)]) == 0
+    assert main(["issue-code", "--kind", "health", "--name", "赵四", "--id", "110101199003071234",
+                 "--status", "red", "--key", str(key), "--out", str(red)]) == 0
+    capsys.readouterr()
+    assert main(["scan", str(green), str(red), "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [l["codes"][0]["status"] for l in lines] == ["green", "red"]
+    assert all(l["codes"][0]["verified_by"] == "signature" and l["ms"] > 0 for l in lines)
+    assert lines[0]["codes"][0]["holder"] == "王*明" and "110101199003077777" not in json.dumps(lines)
+    assert main(["check", "--lane", "staff", "--code", str(green), "--temp", "36.4", "--mask", "yes"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["decision"] == "PASS" and out["elements"]["health"]["source"] == "signature"
+    assert main(["check", "--lane", "staff", "--code", str(red), "--temp", "36.4", "--mask", "yes"]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] == "DENY"
+
+
+def test_scan_errors_per_file_and_exit_2(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "corrupt.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((100, 100, 3), 255, np.uint8))
+    assert main(["scan", str(blank), str(bad), str(tmp_path / "missing.png"), "--json"]) == 2
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert lines[0]["codes"] == []
+    assert lines[1]["error"] == "not a readable image" and lines[2]["error"] == "file not found"
+
+
+def test_scan_real_photo_with_pyzbar_backend(capsys) -> None:
+    photo = SHARED_DATA / "qr-photos" / "qrcode-2" / "1.png"
+    if not photo.exists():
+        return
+    assert main(["scan", str(photo), "--json", "--decoder", "pyzbar"]) == 0
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert line["codes"] and line["codes"][0]["status"] == "unknown"  # a black code: no colour, never green
+
+
+def test_tampered_key_file_and_existing_key(tmp_path: Path, capsys) -> None:
+    key = tmp_path / "k.pem"
+    key.write_text("not a key")
+    assert main(["issue-code", "--kind", "health", "--name", "x", "--id", "1234", "--key", str(key),
+                 "--out", str(tmp_path / "o.png")]) == 2
+    assert "Ed25519" in capsys.readouterr().err
+    trust(tmp_path, capsys)
+    assert main(["keys", "generate", "--key-id", "county"]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
