@@ -111,3 +111,16 @@ class DeviceEvent(Base):
     device: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class FollowUp(Base):
+    """What happened to a flagged person after the gate: appended, never edited."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # retake_due | observation | cleared
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    guard_id: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")

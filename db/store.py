@@ -25,7 +25,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import AuditEvent, Calibration, DeviceEvent, Entry, RosterEntry
+from db.models import AuditEvent, Calibration, DeviceEvent, Entry, FollowUp, RosterEntry
 from db.records import EntryRecord, RosterPerson
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -156,6 +156,24 @@ class EntryStore:
             stmt = stmt.where(Entry.local_date >= date_from, Entry.local_date <= (date_to or date_from))
         with self._session() as s:
             return int(s.scalar(stmt) or 0)
+
+    def follow_up(self, entry_id: str, state: str, guard_id: str, note: str = "",
+                  at: datetime | None = None) -> None:
+        with self._session.begin() as s:
+            s.add(FollowUp(entry_id=entry_id, state=state, at=at or datetime.now(timezone.utc), guard_id=guard_id,
+                           note=note))
+
+    def follow_ups(self, entry_ids: Iterable[str]) -> dict[str, list[tuple[datetime, str, str, str]]]:
+        """Follow-up history per entry id, oldest first: (at, state, guard, note)."""
+        ids = list(entry_ids)
+        out: dict[str, list[tuple[datetime, str, str, str]]] = {i: [] for i in ids}
+        with self._session() as s:
+            for chunk in range(0, len(ids), 500):
+                stmt = (select(FollowUp).where(FollowUp.entry_id.in_(ids[chunk:chunk + 500]))
+                        .order_by(FollowUp.at, FollowUp.id))
+                for r in s.scalars(stmt):
+                    out[r.entry_id].append((_utc(r.at), r.state, r.guard_id, r.note))
+        return out
 
     # ------------------------------------------------------------------ roster
     def upsert_roster(self, people: Iterable[RosterPerson]) -> tuple[int, int]:

@@ -87,14 +87,15 @@ class SceneCapture:
     noise so that it is a new frame, as from a real camera.
     """
 
-    def __init__(self, scenes: Sequence[np.ndarray], fps: float = 15.0, hold_s: float = 4.0, seed: int = 0) -> None:
+    def __init__(self, scenes: Sequence[np.ndarray], fps: float = 15.0, hold_s: float = 4.0, seed: int = 0,
+                 first_scene: int = 0) -> None:
         if not scenes:
             raise CameraError("sim: no scenes to show")
         self.scenes = list(scenes)
         self.fps, self.hold_s = fps, hold_s
         self._rng = np.random.default_rng(seed)
-        self._start = time.monotonic()
-        self._next = self._start
+        self._start = time.monotonic() - first_scene * hold_s
+        self._next = time.monotonic()
         self._noise = [self._rng.integers(-3, 4, self.scenes[0].shape, dtype=np.int16) for _ in range(4)]
         self._n = 0
         self.on_scene: Callable[[int], None] | None = None
@@ -121,10 +122,13 @@ class SceneCapture:
         pass
 
 
-def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None) -> Capture:
+def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None,
+                 on_scene: Callable[[int], None] | None = None, hold_s: float = 4.0, first_scene: int = 0) -> Capture:
     """Open a source from its configured URI (see the module docstring)."""
     if uri.startswith("sim:"):
-        return SceneCapture(scenes or [np.full((720, 1280, 3), 90, np.uint8)])
+        cap = SceneCapture(scenes or [np.full((720, 1280, 3), 90, np.uint8)], hold_s=hold_s, first_scene=first_scene)
+        cap.on_scene = on_scene
+        return cap
     index: int | None = None
     if uri.startswith("v4l2:"):
         try:
@@ -297,5 +301,7 @@ class FrameGrabber:
         self._on_status(state, message)
 
 
-def capture_opener(uri: str, scenes: Sequence[np.ndarray] | None = None) -> Callable[[], Any]:
-    return lambda: open_capture(uri, scenes)
+def capture_opener(uri: str, scenes: Sequence[np.ndarray] | None = None,
+                   on_scene: Callable[[int], None] | None = None, hold_s: float = 4.0,
+                   first_scene: int = 0) -> Callable[[], Any]:
+    return lambda: open_capture(uri, scenes, on_scene, hold_s, first_scene)

@@ -49,6 +49,7 @@ class Kiosk:
     closers: list[Callable[[], None]] = field(default_factory=list)
     thermometer: Any = None
     thermometer_sim: Any = None
+    demo: bool = False
 
     verifier: Any = None
     decoder: Any = None
@@ -104,33 +105,43 @@ def build_decoder(settings: Settings) -> Any:
         raise ConfigError(f"decoder {settings.devices.decoder!r} unavailable: {exc} (install libzbar0)") from None
 
 
-def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, with_devices: bool = False) -> Kiosk:
+def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, with_devices: bool = False,
+                demo_scene: int = 0) -> Kiosk:
     """Store, controller, decoder and verifier; with ``with_devices`` the camera and thermometer too."""
     hub = ListenerHub()
     log.info("building kiosk (demo=%s, devices=%s)", demo, with_devices)
     store = build_store(settings)
     controller = build_controller(settings, store, hub, clock)
-    kiosk = Kiosk(settings, store, controller, hub)
+    kiosk = Kiosk(settings, store, controller, hub, demo=demo)
     kiosk.decoder = build_decoder(settings)
     kiosk.verifier = build_verifier(settings, store)
     if with_devices:
-        _add_devices(kiosk, demo)
+        from kiosk.gate import Ticker
+
+        kiosk.services.append(Ticker(controller))
+        _add_devices(kiosk, demo, demo_scene)
     return kiosk
 
 
-def _add_devices(kiosk: Kiosk, demo: bool) -> None:
+def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0) -> None:
     """Camera + scanner and thermometer services, real or simulated per the settings."""
     from devices.camera import FrameGrabber, capture_opener
     from kiosk.scanning import ScanService
     from kiosk.thermometry import ThermometerService
 
     settings, hub = kiosk.settings, kiosk.listeners
-    scenes = None
+    scenes, director = None, None
     if settings.devices.camera.startswith("sim:"):
-        from kiosk.demo import demo_scenes
+        from kiosk.demo import DEMO_ROSTER, DemoDirector, demo_people, scene_for
 
-        scenes = demo_scenes(settings)
-    grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes),
+        people = demo_people(settings)
+        scenes = [scene_for(p, seed=i) for i, p in enumerate(people)]
+        director = DemoDirector(people, kiosk.controller)
+        kiosk.closers.append(director.close)
+        if demo:
+            kiosk.store.upsert_roster(DEMO_ROSTER)
+    grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes, director.on_scene if director else None,
+                                          first_scene=demo_scene),
                            on_status=lambda state, msg: _device_status(kiosk, "camera", state, msg))
     kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub))
     thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
@@ -140,6 +151,8 @@ def _add_devices(kiosk: Kiosk, demo: bool) -> None:
     thermo.device = _thermometer_device(kiosk, thermo)
     kiosk.services.append(thermo)
     kiosk.thermometer = thermo
+    if director is not None:
+        director.thermometer_sim = kiosk.thermometer_sim
 
 
 def _device_status(kiosk: Kiosk, device: str, state: str, message: str) -> None:
@@ -159,7 +172,7 @@ def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
         from devices.simulators import ThermometerSimulator
 
         protocol = port[4:] or d.thermometer_protocol
-        sim = ThermometerSimulator(protocol, interval_s=0.5, fever_rate=0.08)
+        sim = ThermometerSimulator(protocol, interval_s=0.5, fever_rate=0.0 if kiosk.demo else 0.08)
         sim.start()
         kiosk.closers.append(sim.close)
         kiosk.thermometer_sim = sim
@@ -186,20 +199,28 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
-               screenshot: Any = None) -> int:
+               screenshot: Any = None, language: str | None = None, demo_scene: int = 0) -> int:
     """Open the guard's window and run the Qt event loop until it closes."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.desk import GuardDesk
     from ui.bridge import QtBridge
+    from ui.i18n import install_translator
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    kiosk = build_kiosk(settings, demo=demo, with_devices=True)
+    app.setFont(QFont("Noto Sans CJK SC", 11))
+    translators = install_translator(app, language or settings.ui.language)
+    kiosk = build_kiosk(settings, demo=demo, with_devices=True, demo_scene=demo_scene)
     bridge = QtBridge()
     kiosk.listeners.add(bridge)
-    window = MainWindow(kiosk.controller, bridge)
-    window.show()
+    desk = GuardDesk(settings, kiosk.store, kiosk.controller)
+    desk.thermometer = kiosk.thermometer
+    window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash)
+    log.info("window built; starting devices")
+    window.showFullScreen() if settings.ui.fullscreen else window.show()
     kiosk.start()
     if quit_after is not None:
         def finish() -> None:
@@ -213,3 +234,4 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         return int(app.exec())
     finally:
         kiosk.close()
+        del translators

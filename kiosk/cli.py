@@ -95,6 +95,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception:  # a bug: the user gets one line, the details go to a file for the IT teacher
+        path = _write_crash_report()
+        print(f"gate-kiosk: unexpected error; details written to {path}", file=sys.stderr)
+        return 1
+
+
+def _write_crash_report() -> str:
+    import tempfile
+    import traceback
+
+    from kiosk.config import default_data_dir
+
+    text = traceback.format_exc()
+    for folder in (default_data_dir(), Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
+            path.write_text(text, encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    return "(nowhere: no writable folder)"
 
 
 # ----------------------------------------------------------------- commands
@@ -102,6 +124,8 @@ def _setup_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--demo", action="store_true", help="simulated camera and thermometer, nothing to configure")
     p.add_argument("--quit-after", type=float, metavar="S", help="close the window after S seconds")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save a screenshot of the window when closing")
+    p.add_argument("--lang", choices=["zh_CN", "en"], help="window language (default: ui.language, zh_CN)")
+    p.add_argument("--demo-scene", type=int, default=0, metavar="N", help="demo: start the cycle at person N")
 
 
 @command("run", "open the guard's window", _setup_run)
@@ -110,7 +134,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.demo:
         settings = demo_settings(settings)
-    return run_window(settings, demo=args.demo, quit_after=args.quit_after, screenshot=args.screenshot)
+    return run_window(settings, demo=args.demo, quit_after=args.quit_after, screenshot=args.screenshot,
+                      language=args.lang, demo_scene=args.demo_scene)
 
 
 def _setup_check(p: argparse.ArgumentParser) -> None:

@@ -54,12 +54,19 @@ def demo_key(data_dir: Path) -> tuple[Any, str]:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """Simulated devices, a separate database and the demo issuer trusted."""
+    """Simulated devices, a separate database and the demo issuer trusted.
+
+    The demo shortens the retake wait to 3 s and lets an automatic "mask on"
+    count, so that the whole flow is visible within 30 s without a guard.
+    """
     demo_db = f"sqlite:///{settings.data_dir / 'demo.sqlite3'}"
     devices = replace(settings.devices, camera="sim:", thermometer="sim:")
     _, public = demo_key(settings.data_dir)
     trusted = dict(settings.trusted_issuers, **{DEMO_KEY_ID: public})
-    return replace(settings, database_url=demo_db, devices=devices, trusted_issuers=trusted)
+    policy = replace(settings.policy, retake_wait_s=3.0, auto_mask_satisfies=True)
+    gate = replace(settings.gate, result_display_s=3.5)
+    return replace(settings, database_url=demo_db, devices=devices, trusted_issuers=trusted, policy=policy,
+                   gate=gate)
 
 
 def demo_people(settings: Settings, now: float | None = None) -> list[DemoPerson]:
@@ -111,3 +118,49 @@ def scene_for(person: DemoPerson, seed: int = 0) -> np.ndarray:
 
 def demo_scenes(settings: Settings) -> list[np.ndarray]:
     return [scene_for(p, seed=i) for i, p in enumerate(demo_people(settings))]
+
+
+class DemoDirector:
+    """Plays the demo cycle: on each new scene it starts the next person, sets the lane,
+    steers the simulated thermometer to that person's temperature, and stands in for
+    the mask detector and the registration clerk (demo mode only)."""
+
+    def __init__(self, people: list[DemoPerson], controller: Any, thermometer_sim: Any = None,
+                 mask_from_camera: bool = False) -> None:
+        import threading
+
+        self.people = people
+        self._controller = controller
+        self.thermometer_sim = thermometer_sim
+        self._mask_from_camera = mask_from_camera
+        self._timers: list[threading.Timer] = []
+        self._threading = threading
+
+    def on_scene(self, index: int) -> None:
+        person = self.people[index % len(self.people)]
+        for t in self._timers:
+            t.cancel()
+        self._timers.clear()
+        self._controller.next_person()
+        self._controller.set_lane(person.lane, person.kind)
+        sim = self.thermometer_sim
+        if sim is not None:
+            sim.mean_c, sim.noise_c = person.temperatures[0], 0.05
+            # After being measured the person walks on: the module then reads the room,
+            # which is below the plausible range and means "nobody in front".
+            self._later(2.5, lambda: setattr(sim, "mean_c", 24.0))
+        if not self._mask_from_camera:
+            self._later(0.8, lambda: self._controller.mask_seen(person.mask, 0.93))
+        if person.kind.is_temporary_worker or person.kind is PersonKind.VISITOR:
+            self._later(1.6, lambda: self._controller.register(
+                {"name": "张师傅", "phone": "13800138000", "company": "顺丰速运", "purpose": "送快递", "plate": ""}))
+
+    def _later(self, delay: float, fn: Any) -> None:
+        timer = self._threading.Timer(delay, fn)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
+    def close(self) -> None:
+        for t in self._timers:
+            t.cancel()

@@ -170,6 +170,11 @@ class GateController:
         return self._lane
 
     @property
+    def default_kind(self) -> PersonKind:
+        """Who a new visit in this lane is assumed to be until a code or the guard says otherwise."""
+        return self._default_kind
+
+    @property
     def waiting_entries(self) -> int:
         return len(self._waiting)
 
@@ -594,3 +599,31 @@ def _storage_message(exc: Exception) -> str:
     if "readonly" in text or "read-only" in text or "permission" in text:
         return "数据库只读：记录暂存在内存中，请检查文件权限"
     return f"无法写入数据库（{type(exc).__name__}）：记录暂存在内存中"
+
+
+class Ticker:
+    """Calls ``controller.tick()`` on a named thread: visit timeouts, holds, storage retries."""
+
+    def __init__(self, controller: GateController, interval_s: float = 0.25) -> None:
+        self._controller = controller
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="gate-ticker", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._controller.tick()
+            except Exception:  # the ticker must outlive any one bad tick
+                log.exception("gate tick failed")
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

@@ -42,6 +42,7 @@ from kiosk.signedcode import SignedClaims, SignedCodeError, load_public_key, ver
 log = logging.getLogger(__name__)
 
 ONE_D = ("CODE_128", "CODE_39", "EAN_13")
+COLOUR_ZH = {"yellow": "黄码", "red": "红码"}
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,8 @@ class Verifier:
             return CodeVerdict(kind, "unknown", "none", None, text, exc.reason, CodeCheck(key, (ev,)))
         evidence = self._claims_evidence(claims, now)
         status = claims.status or ("red" if any(e.outcome is Outcome.FAIL for e in evidence) else "green")
-        reason = "; ".join(e.note for e in evidence if e.outcome is Outcome.FAIL and e.note)
+        reason = "; ".join(([COLOUR_ZH[status]] if status in COLOUR_ZH else [])
+                           + [e.note for e in evidence if e.outcome is Outcome.FAIL and e.note])
         holder = mask_name(claims.holder_name) if claims.holder_name else None
         return CodeVerdict(claims.kind, status, "signature", holder, text, reason,
                            CodeCheck(key, tuple(evidence), holder_name=claims.holder_name or None,
@@ -223,8 +225,7 @@ class Verifier:
         sig, ver = Source.SIGNATURE, Strength.VERIFIED
         if c.kind == "health":
             ok = c.status == "green"
-            out = [Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, sig, c.status, ver, detail,
-                            note="" if ok else {"yellow": "黄码", "red": "红码"}[c.status or "red"])]
+            out = [Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, sig, c.status, ver, detail)]
             if c.nucleic_result is not None and c.nucleic_sampled_at is not None:
                 fresh = self.policy.nucleic_acid_valid(c.nucleic_sampled_at, now)
                 negative = c.nucleic_result == "negative"
@@ -272,9 +273,9 @@ class Verifier:
                 sv = self._server.verify(code.text)
                 ok = sv.status == "green"
                 ev = Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, Source.SERVER, sv.status,
-                              Strength.VERIFIED, {"expires_at": sv.expires_at.isoformat() if sv.expires_at else None},
-                              note="" if ok else {"yellow": "黄码", "red": "红码"}[sv.status])
-                return CodeVerdict("health", sv.status, "server", sv.holder_name, code.text, ev.note,
+                              Strength.VERIFIED, {"expires_at": sv.expires_at.isoformat() if sv.expires_at else None})
+                return CodeVerdict("health", sv.status, "server", sv.holder_name, code.text,
+                                   COLOUR_ZH.get(sv.status, ""),
                                    CodeCheck(key, (ev,), holder_name=sv.holder_name,
                                              holder_id_masked=sv.holder_id_masked))
             except IssuerUnavailable as exc:
@@ -288,10 +289,10 @@ class Verifier:
             reason = "; ".join(x for x in (offline_note, reading.note) if x)
             return CodeVerdict("health", "unknown", "none", None, code.text, reason, CodeCheck(key, (ev,)))
         ok = reading.status == "green"
-        note = "仅颜色识别，未经验证" if ok else {"yellow": "黄码（颜色识别）", "red": "红码（颜色识别）"}[reading.status]
+        note = "仅颜色识别，未经验证" if ok else "颜色识别"
         ev = Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, Source.COLOR, reading.status,
                       Strength.ADVISORY, detail, note=note)
-        reason = "; ".join(x for x in (offline_note, note) if x)
+        reason = "; ".join(x for x in (offline_note, note if ok else f"{COLOUR_ZH[reading.status]}（颜色识别）") if x)
         return CodeVerdict("health", reading.status, "color", None, code.text, reason, CodeCheck(key, (ev,)))
 
 

@@ -66,3 +66,11 @@ def test_fuzzed_csv_never_escapes_as_another_error(tmp_path: Path, body: bytes) 
     except RosterError:
         return
     assert all(p.person_id and p.name and p.kind in ("student", "staff") for p in people)
+
+
+def test_documented_example_config_loads() -> None:
+    from kiosk.config import load_settings
+    from tests.conftest import REPO
+
+    settings = load_settings(REPO / "docs" / "config.example.toml")
+    assert settings.policy.fever_threshold_c == 37.3 and settings.devices.decoder == "zxing"

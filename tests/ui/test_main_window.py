@@ -1,28 +1,160 @@
-"""The first window: the banner follows the controller through the bridge (offscreen Qt)."""
+"""The guard's window: every guard action through its key, every verdict state, lists and status."""
 
 from __future__ import annotations
 
-from kiosk.config import GateSettings, SiteSettings
-from kiosk.domain import Element, Lane, PersonKind
-from kiosk.gate import GateController
-from kiosk.policy import Policy
-from kiosk.ports import ListenerHub
-from tests.fakes import ManualClock, MemoryLog
-from ui.bridge import QtBridge
-from ui.main_window import MainWindow
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.domain import Decision, Element, Lane, PersonKind, TemperatureSample
+from tests.ui.conftest import press
 
 
-def test_banner_shows_each_verdict(qtbot) -> None:
-    bridge = QtBridge()
-    clock = ManualClock()
-    ctl = GateController(Policy(), MemoryLog(), ListenerHub(bridge), site=SiteSettings(), gate=GateSettings(),
-                         salt=b"s" * 32, clock=clock)
-    window = MainWindow(ctl, bridge)
-    qtbot.addWidget(window)
-    assert window.banner.property("decision") == ""
-    ctl.set_lane(Lane.CAMPUS, PersonKind.STAFF)
-    ctl.confirm(Element.HEALTH, True)
-    qtbot.waitUntil(lambda: window.banner.property("decision") == "INCOMPLETE")
-    ctl.confirm(Element.MASK, False)
-    qtbot.waitUntil(lambda: window.banner.property("decision") == "DENY")
-    assert "未佩戴口罩" in window.banner.text()
+def answer_dialog(fill) -> None:
+    """Fill and accept the next modal dialog as the guard would."""
+    def run() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, run)
+            return
+        fill(dialog)
+    QTimer.singleShot(20, run)
+
+
+def banner(window) -> str:
+    return window.banner.property("decision")
+
+
+def test_idle_then_pass_with_keys(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    assert banner(window) == ""
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    press(qtbot, window, Qt.Key.Key_F3)  # confirm health code by eye
+    qtbot.waitUntil(lambda: banner(window) == "INCOMPLETE")
+    assert window.tiles["code"].state == "ok" and "门卫确认" in window.tiles["code"].source.text()
+    answer_dialog(lambda d: (d.spin.setValue(36.6), d.accept()))
+    press(qtbot, window, Qt.Key.Key_F2)  # type a temperature
+    qtbot.waitUntil(lambda: window.tiles["temperature"].state == "ok")
+    assert "36.6" in window.tiles["temperature"].value.text()
+    press(qtbot, window, Qt.Key.Key_F1)  # confirm mask
+    qtbot.waitUntil(lambda: banner(window) != "INCOMPLETE", timeout=2000)
+    assert banner(window) == "PASS", window.banner.text()
+    assert "通行" in window.banner.text()
+    qtbot.waitUntil(lambda: window.today.figure("campus") == "1")
+    press(qtbot, window, Qt.Key.Key_Space)  # next person
+    qtbot.waitUntil(lambda: banner(window) == "")
+
+
+def test_deny_flags_and_follow_up(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.temperature(TemperatureSample(38.4, 38.2))
+    qtbot.waitUntil(lambda: banner(window) == "INCOMPLETE")
+    assert "请复测" in window.banner.text()
+    clock.advance(61)
+    kiosk.controller.temperature(TemperatureSample(38.3, 38.1))
+    qtbot.waitUntil(lambda: banner(window) == "DENY")
+    assert "发热" in window.banner.text() and window.banner._flash.isActive()
+    qtbot.waitUntil(lambda: window.flagged.table.rowCount() == 1)
+    assert window.flagged.table.item(0, 5).text() == "待处理"
+    press(qtbot, window, Qt.Key.Key_F6)  # send to observation
+    qtbot.waitUntil(lambda: window.flagged.table.item(0, 5).text() == "已送观察点")
+    window.flagged.table.selectRow(0)
+    window.flagged.clear_button.click()
+    qtbot.waitUntil(lambda: window.flagged.table.item(0, 5).text() == "已解除")
+    assert window.today.figure("fevers") == "1" and window.today.figure("flagged") == "1"
+
+
+def test_override_needs_a_reason_and_writes_a_correction(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.confirm(Element.MASK, False)
+    qtbot.waitUntil(lambda: banner(window) == "DENY")
+    first = kiosk.controller.current().entry_id
+
+    def fill(dialog) -> None:
+        dialog.buttons.accepted.emit()  # empty reason: refused, dialog stays
+        assert dialog.isVisible() and dialog.error.text()
+        dialog.reason.setPlainText("口罩在包里，已当场戴上")
+        dialog.allow.setChecked(True)
+        dialog.buttons.accepted.emit()
+
+    answer_dialog(fill)
+    press(qtbot, window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: banner(window) == "PASS")
+    correction = kiosk.store.get(kiosk.controller.current().entry_id)
+    assert correction.corrects_id == first and correction.note == "口罩在包里，已当场戴上"
+
+
+def test_worker_lane_register_itinerary_and_handoff(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    press(qtbot, window, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: window.worker_panel.isVisible())
+    assert kiosk.controller.lane is Lane.WORKER
+    kiosk.controller.confirm(Element.HEALTH, True)
+    press(qtbot, window, Qt.Key.Key_F4)  # itinerary card confirmed by eye
+    qtbot.waitUntil(lambda: "✔" in window.worker_panel.checks[Element.ITINERARY].text())
+    qtbot.keyClicks(window.worker_panel.inputs["phone"], "13812345678")
+    for key, value in {"name": "张三", "company": "顺丰", "purpose": "送快递"}.items():
+        window.worker_panel.inputs[key].setText(value)  # QTest cannot type CJK offscreen; an IME would
+    window.setFocus()
+    press(qtbot, window, Qt.Key.Key_F7)
+    qtbot.waitUntil(lambda: "✔" in window.worker_panel.checks[Element.REGISTRATION].text())
+    press(qtbot, window, Qt.Key.Key_Space)
+    window.worker_panel.inputs["company"].setText("京东")
+    press(qtbot, window, Qt.Key.Key_F8)  # hand-off at the guard room
+    qtbot.waitUntil(lambda: "交接" in window.banner.text())
+    entry = kiosk.store.get(kiosk.controller.current().entry_id)
+    assert entry.handoff and entry.lane == "worker"
+    press(qtbot, window, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: not window.worker_panel.isVisible())
+    assert kiosk.controller.lane is Lane.CAMPUS
+
+
+def test_pending_states_and_reason_words(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.mask_seen(False, 0.9)
+    qtbot.waitUntil(lambda: banner(window) == "INCOMPLETE")
+    assert "待核验" in window.banner.text() and "检测到未戴口罩" in window.banner.text()
+    assert window.tiles["mask"].state == "pending"
+
+
+def test_status_bar_devices_and_storage(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    kiosk.listeners.on_device_status("thermometer", "lost", "测温仪连接中断（EIO），请检查USB线")
+    qtbot.waitUntil(lambda: window.lights["thermometer"].state == "lost")
+    assert "连接中断" in window.lights["thermometer"].text() and "EIO" in window.lights["thermometer"].toolTip()
+    kiosk.listeners.on_storage_problem("存储空间已满：记录暂存在内存中，请清理磁盘", 3)
+    qtbot.waitUntil(lambda: "3" in window.lights["database"].text())
+    kiosk.listeners.on_storage_problem("", 0)
+    qtbot.waitUntil(lambda: window.lights["database"].state == "ok")
+    assert window.lights["calibration"].state == "ok"  # no thermometer in this window: nothing overdue
+
+
+def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
+    window, kiosk, clock = gate
+    desk = window._desk
+    desk.access.set_pin("2468", "it")
+    results = []
+
+    def fill(dialog) -> None:
+        dialog.fever.setValue(37.5)
+        dialog.pin.setText("0000")
+        dialog.accept()
+        QTimer.singleShot(50, lambda: second(dialog))
+
+    def second(dialog) -> None:
+        results.append(dialog.error.text())
+        dialog.pin.setText("2468")
+        dialog.accept()
+        QTimer.singleShot(50, lambda: (QApplication.activeModalWidget() or dialog).close())
+
+    answer_dialog(fill)
+    window.open_settings()
+    assert "PIN 错误" in results[0]
+    saved = (tmp_path / "config.toml").read_text()
+    assert "fever_threshold_c = 37.5" in saved
+    assert [e["detail"]["granted"] for e in kiosk.store.audit_events("settings")] == [False, True]

@@ -1,0 +1,138 @@
+"""The guard's desk: everything the window may ask of the core, in one object.
+
+The window holds no rules and makes no database calls; it talks to the gate
+controller for the person in front of it, and to this desk for the rest:
+today's figures, the flagged list and its follow-up, device and calibration
+status, admin PIN checks, and the settings file. Built by ``kiosk.app``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db.records import EntryRecord
+from db.store import EntryStore
+from kiosk.access import AdminAccess
+from kiosk.config import Settings
+from kiosk.gate import GateController
+
+FOLLOW_UP_STATES = ("retake_due", "observation", "cleared")
+
+
+@dataclass(frozen=True)
+class FlaggedPerson:
+    """One row of today's flagged list."""
+
+    entry_id: str
+    at: datetime  # local time
+    name: str
+    kind: str
+    lane: str
+    decision: str
+    reasons: tuple[str, ...]
+    temperature: float | None
+    follow_up: str  # retake_due | observation | cleared | open
+    follow_up_note: str = ""
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """Today at a glance."""
+
+    day: date
+    total: int
+    by_lane: dict[str, int]
+    passed: int
+    denied: int
+    flagged: int
+    fevers: int
+    per_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    handoffs: int = 0
+
+
+class GuardDesk:
+    """See the module docstring."""
+
+    def __init__(self, settings: Settings, store: EntryStore, controller: GateController,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.settings = settings
+        self.store = store
+        self.controller = controller
+        self._clock = clock
+        self._tz = ZoneInfo(settings.site.timezone)
+        self.access = AdminAccess(settings.data_dir, audit=store.audit)
+        self.thermometer: Any = None  # the ThermometerService, when devices run
+        self.decoder_name = settings.devices.decoder
+
+    def today(self) -> date:
+        return self._clock().astimezone(self._tz).date()
+
+    def _effective(self, day: date) -> list[EntryRecord]:
+        """The day's entries with corrections applied: a corrected entry counts once, as corrected."""
+        entries = list(self.store.entries(day))
+        corrected = {e.corrects_id for e in entries if e.corrects_id}
+        return [e for e in entries if e.id not in corrected]
+
+    def summary(self, day: date | None = None) -> DaySummary:
+        day = day or self.today()
+        entries = self._effective(day)
+        per_hour = [0] * 24
+        for e in entries:
+            per_hour[e.created_at.astimezone(self._tz).hour] += 1
+        threshold = self.settings.policy.fever_threshold_c
+        return DaySummary(
+            day=day, total=len(entries), by_lane=dict(Counter(e.lane for e in entries)),
+            passed=sum(e.decision == "PASS" for e in entries), denied=sum(e.decision == "DENY" for e in entries),
+            flagged=sum(e.flagged for e in entries),
+            fevers=sum(1 for e in entries if e.temperature_c is not None and e.temperature_c >= threshold),
+            per_hour=per_hour, handoffs=sum(e.handoff for e in entries),
+        )
+
+    def flagged(self, day: date | None = None) -> list[FlaggedPerson]:
+        day = day or self.today()
+        entries = [e for e in self._effective(day) if e.flagged]
+        history = self.store.follow_ups(e.id for e in entries)
+        out = []
+        for e in reversed(entries):  # newest first
+            steps = history.get(e.id, [])
+            state = steps[-1][1] if steps else (e.follow_up or "open")
+            out.append(FlaggedPerson(
+                entry_id=e.id, at=e.created_at.astimezone(self._tz), name=e.name_masked or "—",
+                kind=e.person_kind, lane=e.lane, decision=e.decision,
+                reasons=tuple(r.get("message", "") for r in e.reasons), temperature=e.temperature_c,
+                follow_up=state, follow_up_note=steps[-1][3] if steps else "",
+            ))
+        return out
+
+    def set_follow_up(self, entry_id: str, state: str, note: str = "") -> None:
+        if state not in FOLLOW_UP_STATES:
+            raise ValueError(f"unknown follow-up state {state!r}")
+        self.store.follow_up(entry_id, state, self.settings.site.guard_id, note)
+
+    def calibration_status(self) -> tuple[bool, str]:
+        if self.thermometer is None:
+            return False, "未接测温仪"
+        return self.thermometer.calibration_status()
+
+    def waiting_entries(self) -> int:
+        return self.controller.waiting_entries
+
+    def config_path(self) -> Path:
+        from kiosk.config import default_config_path
+
+        return self.settings.source_path or default_config_path()
+
+    def save_settings(self, changes: dict[str, dict[str, Any]], pin: str) -> Path:
+        """Write changed settings to the config file (admin PIN required); they apply on restart."""
+        from kiosk.settings_file import write_settings
+
+        self.access.verify(pin, self.settings.site.guard_id, "settings")
+        path = write_settings(self.config_path(), changes)
+        self.store.audit(self.settings.site.guard_id, "settings_saved", {"file": str(path), "changes": changes})
+        return path

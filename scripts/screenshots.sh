@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Screenshots of the main states for docs/ and the README: the demo on a
+# virtual X display (Xvfb), 1280x800, stopped at moments of the demo cycle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p docs/screenshots
+shoot() {  # name seconds [extra args]
+  local name=$1 at=$2; shift 2
+  local data; data=$(mktemp -d)
+  GATE_KIOSK_DATA="$data" GATE_KIOSK_CONFIG=/dev/null xvfb-run -a -s "-screen 0 1280x800x24" \
+    .venv/bin/gate-kiosk run --demo --quit-after "$at" --screenshot "docs/screenshots/$name.png" "$@" 2>/dev/null
+  rm -rf "$data"
+}
+# Demo people: 0 staff green, 1 student card, 2 yellow (colour only), 3 courier three codes,
+# 4 student fever, 5 visitor red, 6 staff without mask.
+shoot pass 3.4 --demo-scene 0
+shoot worker-lane 3.6 --demo-scene 3
+shoot retake 3.4 --demo-scene 4
+shoot deny-red-code 3.0 --demo-scene 5
+shoot no-mask 3.4 --demo-scene 6
+shoot english 3.6 --demo-scene 3 --lang en
+ls -la docs/screenshots

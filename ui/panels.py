@@ -1,0 +1,196 @@
+"""Side panels of the guard screen: temporary-worker lane, flagged list, today at a glance."""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from kiosk.desk import DaySummary, FlaggedPerson
+from kiosk.domain import Element, Outcome
+from kiosk.gate import VisitSnapshot
+
+BIG_BUTTON = "font-size:19px;min-height:50px;padding:2px 8px;"
+
+
+class WorkerPanel(QGroupBox):
+    """三码联查 checklist, registration form and the courier drop-off (hand-off) button."""
+
+    registered = Signal(dict)
+    handoff_requested = Signal(dict)
+
+    FIELDS = ("name", "phone", "company", "purpose", "plate")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("临时人员：三码联查与登记"), parent)
+        layout = QVBoxLayout(self)
+        checks = QHBoxLayout()
+        self.checks: dict[Element, QLabel] = {}
+        for element, label in ((Element.HEALTH, self.tr("健康码")), (Element.ITINERARY, self.tr("行程卡")),
+                               (Element.VACCINE, self.tr("疫苗")), (Element.REGISTRATION, self.tr("登记"))):
+            lab = QLabel(label, self)
+            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lab.setProperty("label", label)
+            checks.addWidget(lab)
+            self.checks[element] = lab
+        layout.addLayout(checks)
+        form = QGridLayout()
+        labels = {"name": self.tr("姓名"), "phone": self.tr("电话"), "company": self.tr("单位"),
+                  "purpose": self.tr("事由"), "plate": self.tr("车牌（选填）")}
+        self.inputs: dict[str, QLineEdit] = {}
+        for i, key in enumerate(self.FIELDS):
+            edit = QLineEdit(self)
+            edit.setStyleSheet("font-size:17px;")
+            edit.setPlaceholderText(labels[key])
+            form.addWidget(QLabel(labels[key], self), i // 2, (i % 2) * 2)
+            form.addWidget(edit, i // 2, (i % 2) * 2 + 1)
+            self.inputs[key] = edit
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.register_button = QPushButton(self.tr("登记 (F7)"), self)
+        self.handoff_button = QPushButton(self.tr("快递交接，不入校 (F8)"), self)
+        for b in (self.register_button, self.handoff_button):
+            b.setStyleSheet("font-size:17px;min-height:40px;")
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.register_button.clicked.connect(self._on_register_button_clicked)
+        self.handoff_button.clicked.connect(self._on_handoff_button_clicked)
+
+    def values(self) -> dict[str, str]:
+        return {k: e.text() for k, e in self.inputs.items()}
+
+    def clear(self) -> None:
+        for e in self.inputs.values():
+            e.clear()
+
+    def show_visit(self, visit: VisitSnapshot | None) -> None:
+        for element, lab in self.checks.items():
+            ev = visit.evidence.get(element) if visit else None
+            mark, colour = "○", "#607d8b"
+            if ev is not None and ev.outcome is Outcome.OK:
+                mark, colour = "✔", "#1b7f3a"
+            elif ev is not None and ev.outcome is Outcome.FAIL:
+                mark, colour = "✘", "#c62828"
+            lab.setText(f"{mark} {lab.property('label')}")
+            lab.setStyleSheet(f"font-size:22px;font-weight:bold;color:{colour};")
+
+    def _on_register_button_clicked(self) -> None:
+        self.registered.emit(self.values())
+
+    def _on_handoff_button_clicked(self) -> None:
+        self.handoff_requested.emit(self.values())
+
+
+class FlaggedList(QWidget):
+    """Today's flagged people with their follow-up state, and the buttons to move it on."""
+
+    follow_up_requested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(0, 6, self)
+        self.table.setHorizontalHeaderLabels([self.tr("时间"), self.tr("姓名"), self.tr("身份"), self.tr("原因"),
+                                              self.tr("体温"), self.tr("跟进")])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        layout.addWidget(self.table)
+        row = QHBoxLayout()
+        self.observe_button = QPushButton(self.tr("送观察点"), self)
+        self.clear_button = QPushButton(self.tr("已复核，解除"), self)
+        for b in (self.observe_button, self.clear_button):
+            b.setStyleSheet("font-size:16px;min-height:40px;")
+            row.addWidget(b)
+        layout.addLayout(row)
+        self.observe_button.clicked.connect(lambda: self._request("observation"))
+        self.clear_button.clicked.connect(lambda: self._request("cleared"))
+        self._ids: list[str] = []
+
+    def set_people(self, people: list[FlaggedPerson]) -> None:
+        states = {"retake_due": self.tr("待复测"), "observation": self.tr("已送观察点"), "cleared": self.tr("已解除"),
+                  "open": self.tr("待处理")}
+        self.table.setRowCount(len(people))
+        self._ids = [p.entry_id for p in people]
+        for i, p in enumerate(people):
+            cells = [p.at.strftime("%H:%M:%S"), p.name, self.kind_label(p.kind), "；".join(r for r in p.reasons if r),
+                     f"{p.temperature:.1f}" if p.temperature is not None else "", states.get(p.follow_up, p.follow_up)]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j == 5 and p.follow_up != "cleared":
+                    item.setForeground(QColor("#c62828"))
+                self.table.setItem(i, j, item)
+
+    def kind_label(self, kind: str) -> str:
+        return {"student": self.tr("学生"), "staff": self.tr("教职工"), "courier": self.tr("快递员"),
+                "delivery": self.tr("送货"), "garbage": self.tr("垃圾清运"), "other_worker": self.tr("临时人员"),
+                "visitor": self.tr("访客")}.get(kind, kind)
+
+    def _request(self, state: str) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self._ids):
+            self.follow_up_requested.emit(self._ids[row], state)
+
+
+class TodayPanel(QWidget):
+    """Entries per lane, flagged, fevers, and a chart of entries per hour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        grid = QGridLayout()
+        self.figures: dict[str, QLabel] = {}
+        names = (("campus", self.tr("师生通道")), ("worker", self.tr("临时人员通道")), ("flagged", self.tr("异常")),
+                 ("fevers", self.tr("发热")), ("handoffs", self.tr("快递交接")))
+        for i, (key, label) in enumerate(names):
+            title = QLabel(label, self)
+            value = QLabel("0", self)
+            value.setStyleSheet("font-size:26px;font-weight:bold;")
+            grid.addWidget(title, 0, i, Qt.AlignmentFlag.AlignCenter)
+            grid.addWidget(value, 1, i, Qt.AlignmentFlag.AlignCenter)
+            self.figures[key] = value
+        layout.addLayout(grid)
+        self.chart = QChart()
+        self.chart.legend().hide()
+        self.chart.setTitle(self.tr("每小时入校人数"))
+        self.view = QChartView(self.chart, self)
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setMinimumHeight(120)
+        layout.addWidget(self.view)
+
+    def set_summary(self, s: DaySummary) -> None:
+        self.figures["campus"].setText(str(s.by_lane.get("campus", 0)))
+        self.figures["worker"].setText(str(s.by_lane.get("worker", 0)))
+        self.figures["flagged"].setText(str(s.flagged))
+        self.figures["fevers"].setText(str(s.fevers))
+        self.figures["handoffs"].setText(str(s.handoffs))
+        hours = [h for h in range(24) if s.per_hour[h]] or [6, 7, 8]
+        lo, hi = min(hours), max(hours)
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        bars = QBarSet(self.tr("人数"))
+        bars.setColor(QColor("#1e88e5"))
+        bars.append([float(s.per_hour[h]) for h in range(lo, hi + 1)])
+        series = QBarSeries()
+        series.append(bars)
+        self.chart.addSeries(series)
+        x = QBarCategoryAxis()
+        x.append([f"{h}:00" for h in range(lo, hi + 1)])
+        y = QValueAxis()
+        y.setRange(0, max(1, max(s.per_hour)))
+        y.setLabelFormat("%d")
+        self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(x)
+        series.attachAxis(y)
+
+    def figure(self, key: str) -> str:
+        return self.figures[key].text()

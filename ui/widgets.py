@@ -1,0 +1,180 @@
+"""The guard screen's building blocks: camera view, verdict banner, element tiles.
+
+Sizes are for two metres: the verdict is 72 px, tiles 28 px; colours follow
+the gate's convention (green pass, red deny, amber retake/verify).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.domain import Decision, Evidence, Outcome, Source
+from kiosk.gate import VisitSnapshot
+
+GREEN, RED, AMBER, GREY = "#1b7f3a", "#c62828", "#f2a900", "#455a64"
+OVERLAY = {"green": QColor(GREEN), "yellow": QColor(AMBER), "red": QColor(RED), "unknown": QColor("#90a4ae")}
+
+
+def to_qimage(frame: np.ndarray) -> QImage:
+    """Wrap a BGR frame without converting colours, then copy (the buffer belongs to the camera)."""
+    if frame.ndim == 2:
+        h, w = frame.shape
+        return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_Grayscale8).copy()
+    h, w, _ = frame.shape
+    return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_BGR888).copy()
+
+
+class CameraView(QWidget):
+    """The live preview with decoded codes outlined in their status colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._overlays: list[dict[str, Any]] = []
+        self.setMinimumSize(480, 270)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.frames_shown = 0
+
+    def set_frame(self, frame: np.ndarray, overlays: list[dict[str, Any]]) -> None:
+        self._image = to_qimage(frame)
+        self._overlays = overlays
+        self.frames_shown += 1
+        self.update()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#101418"))
+        if self._image is None:
+            p.setPen(QColor("#cfd8dc"))
+            p.setFont(QFont(self.font().family(), 20))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("等待摄像头画面…"))
+            return
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        ox, oy = (self.width() - iw * scale) / 2, (self.height() - ih * scale) / 2
+        p.drawImage(QRectF(ox, oy, iw * scale, ih * scale), self._image)
+        for o in self._overlays:
+            colour = OVERLAY.get(o.get("status", "unknown"), OVERLAY["unknown"])
+            if "polygon" in o:
+                poly = QPolygonF([QPointF(ox + x * scale, oy + y * scale) for x, y in o["polygon"]])
+                p.setPen(QPen(colour, 5))
+                p.drawPolygon(poly)
+            elif "box" in o:
+                x, y, w, h = o["box"]
+                p.setPen(QPen(QColor(GREEN) if o.get("mask") else QColor(RED), 4))
+                p.drawRect(QRectF(ox + x * scale, oy + y * scale, w * scale, h * scale))
+
+
+class VerdictBanner(QLabel):
+    """A full-width coloured label: 通行 / 禁止通行 / 请复测 / 待核验, reasons underneath."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setMinimumHeight(150)
+        self._flash = QTimer(self)
+        self._flash.setInterval(180)
+        self._flash.timeout.connect(self._on_flash_timeout)
+        self._flashes_left = 0
+        self._colours = (GREY, "#ffffff")
+        self.show_idle()
+
+    def show_idle(self) -> None:
+        self._set(GREY, "#ffffff", self.tr("请出示健康码 / 学生卡"), "")
+        self.setProperty("decision", "")
+
+    def show_visit(self, visit: VisitSnapshot, reasons: list[str]) -> None:
+        d = visit.decision
+        if d is Decision.PASS:
+            bg, fg, title = GREEN, "#ffffff", self.tr("通行")
+        elif d is Decision.DENY:
+            bg, fg, title = RED, "#ffffff", self.tr("禁止通行")
+            if visit.handoff:
+                title = self.tr("快递交接（不入校）")
+        elif visit.retake_due_at is not None:
+            bg, fg, title = AMBER, "#1a1a1a", self.tr("请复测")
+        else:
+            bg, fg, title = AMBER, "#1a1a1a", self.tr("待核验")
+        self._set(bg, fg, title, "<br>".join(reasons))
+        self.setProperty("decision", d.value)
+
+    def flash(self, times: int = 6) -> None:
+        self._flashes_left = times
+        self._flash.start()
+
+    def _set(self, bg: str, fg: str, title: str, detail: str) -> None:
+        self._colours = (bg, fg)
+        self.setText(f"<div style='font-size:64px;font-weight:bold'>{title}</div>"
+                     f"<div style='font-size:24px'>{detail}</div>")
+        self._style(bg, fg)
+
+    def _style(self, bg: str, fg: str) -> None:
+        self.setStyleSheet(f"background:{bg};color:{fg};border-radius:14px;padding:10px;")
+
+    def _on_flash_timeout(self) -> None:
+        self._flashes_left -= 1
+        bg, fg = self._colours
+        self._style("#ffffff" if self._flashes_left % 2 else bg, bg if self._flashes_left % 2 else fg)
+        if self._flashes_left <= 0:
+            self._flash.stop()
+            self._style(bg, fg)
+
+
+class ElementTile(QFrame):
+    """One element's state, value and source, large enough to read from the gate."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 2, 8, 2)
+        layout.setSpacing(0)
+        self.title = QLabel(title, self)
+        self.value = QLabel("—", self)
+        self.source = QLabel("", self)
+        for label, size in ((self.title, 17), (self.value, 28), (self.source, 14)):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setStyleSheet(f"font-size:{size}px;")
+            layout.addWidget(label)
+        self.value.setStyleSheet("font-size:28px;font-weight:bold;")
+        for label in (self.value, self.source, self.title):
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state = "none"
+        self.set_state("none", "—", "")
+
+    def source_text(self, ev: Evidence | None) -> str:
+        if ev is None:
+            return ""
+        return {
+            Source.DEVICE: self.tr("设备自动"), Source.MANUAL: self.tr("门卫确认"), Source.SIGNATURE: self.tr("签名验证"),
+            Source.SERVER: self.tr("验码服务"), Source.COLOR: self.tr("颜色识别（未验证）"),
+            Source.ROSTER: self.tr("名册核对"),
+        }[ev.source]
+
+    def set_state(self, state: str, value: str, source: str) -> None:
+        self.state = state
+        bg = {"ok": "#e8f5e9", "fail": "#ffebee", "pending": "#fff8e1", "none": "#eceff1"}[state]
+        border = {"ok": GREEN, "fail": RED, "pending": AMBER, "none": "#b0bec5"}[state]
+        self.setStyleSheet(f"ElementTile{{background:{bg};border:4px solid {border};border-radius:10px;}}")
+        mark = {"ok": "✔ ", "fail": "✘ ", "pending": "… ", "none": ""}[state]
+        self.value.setText(mark + value)
+        self.source.setText(source)
+
+
+def tile_state(ev: Evidence | None, required: bool) -> str:
+    if ev is None:
+        return "pending" if required else "none"
+    if ev.outcome is Outcome.OK:
+        return "ok"
+    if ev.outcome is Outcome.FAIL:
+        return "fail"
+    return "pending"
+
+
