@@ -143,7 +143,13 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0) -> None:
     grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes, director.on_scene if director else None,
                                           first_scene=demo_scene),
                            on_status=lambda state, msg: _device_status(kiosk, "camera", state, msg))
-    kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub))
+    mask_detector = None
+    if settings.devices.mask_detector:
+        from devices.mask import MaskDetector
+
+        mask_detector = MaskDetector()
+    kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub,
+                                      mask_detector=mask_detector))
     thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
                                 tolerance_c=settings.devices.stable_tolerance_c,
                                 plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),

@@ -142,3 +142,35 @@ def _issue(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"cannot write {args.out}")
     print(f"{args.out}: {args.kind} code for {claims['n']} ({claims['id']}), {len(text)} characters")
     return 0
+
+
+def _setup_detect_mask(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", type=Path, metavar="IMAGE")
+    p.add_argument("--json", action="store_true", help="one JSON line per file")
+
+
+@command("detect-mask", "detect faces and whether each wears a mask", _setup_detect_mask)
+def _detect_mask(args: argparse.Namespace, settings: Settings) -> int:
+    from devices.decoders import load_image
+    from devices.mask import MaskDetector
+
+    detector = MaskDetector()
+    status = 0
+    for path in args.files:
+        image = load_image(str(path)) if path.is_file() else None
+        if image is None:
+            status = 2
+            error = "file not found" if not path.is_file() else "not a readable image"
+            if args.json:
+                print(json.dumps({"file": str(path), "error": error}), flush=True)
+            else:
+                print(f"gate-kiosk: error: {path}: {error}", file=sys.stderr)
+            continue
+        faces = detector.detect_in_image(image)
+        row = {"file": str(path), "faces": [{"box": list(f.box), "mask": f.mask, "score": f.score} for f in faces]}
+        if args.json:
+            print(json.dumps(row), flush=True)
+        else:
+            marks = ", ".join(f"{'mask' if f.mask else 'NO MASK'} ({f.score:.2f})" for f in faces)
+            print(f"{path}: {marks}")
+    return status

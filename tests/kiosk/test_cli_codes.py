@@ -69,3 +69,19 @@ def test_tampered_key_file_and_existing_key(tmp_path: Path, capsys) -> None:
     trust(tmp_path, capsys)
     assert main(["keys", "generate", "--key-id", "county"]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
+
+
+def test_detect_mask_cli(tmp_path: Path, capsys) -> None:
+    scene = tmp_path / "scene.png"
+    cv2.imwrite(str(scene), np.full((720, 1280, 3), 120, np.uint8))
+    args = ["detect-mask", str(scene), str(tmp_path / "missing.jpg"), "--json"]
+    face = SHARED_DATA / "mask" / "without_mask" / "0.jpg"
+    if face.exists():
+        args.insert(1, str(face))
+    assert main(args) == 2
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    if face.exists():
+        assert lines[0]["faces"][0]["mask"] is False and set(lines[0]["faces"][0]) == {"box", "mask", "score"}
+        lines = lines[1:]
+    assert lines[0] == {"file": str(scene), "faces": []}
+    assert lines[1]["error"] == "file not found"

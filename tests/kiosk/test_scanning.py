@@ -65,3 +65,26 @@ def test_process_reports_overlays() -> None:
     overlays = service.process(scene) or service.process(scene) or service.process(scene)
     assert overlays[0]["kind"] == "card" and overlays[0]["verified_by"] == "roster"
     assert controller.current().person.person_ref == "2023001"
+
+
+def test_mask_result_from_the_camera_thread_is_a_suggestion() -> None:
+    import numpy as np
+
+    from devices.mask import FaceMask
+
+    class OneFace:
+        def __init__(self, mask: bool) -> None:
+            self.mask = mask
+
+        def detect(self, frame):
+            return [FaceMask((10, 10, 200, 200), self.mask, 0.97 if self.mask else 0.03)]
+
+    log, listener = MemoryLog(), RecordingListener()
+    controller = GateController(Policy(), log, listener, site=SiteSettings(), gate=GateSettings(), salt=b"x" * 32)
+    controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    service = ScanService(None, ZxingDecoder(), Verifier(Policy(), {}), controller, listener, mask_detector=OneFace(False))
+    overlays = service.process(frame)
+    assert overlays == [{"box": (10, 10, 200, 200), "mask": False, "score": 0.03}]
+    snap = controller.current()
+    assert snap.evidence[Element.MASK].value is False and snap.decision.value == "INCOMPLETE"  # prompts, never denies
