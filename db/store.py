@@ -120,6 +120,39 @@ class EntryStore:
             s.add(Entry(**{name: getattr(entry, name) for name in _ENTRY_FIELDS}))
         return entry.id
 
+    def append_many(self, entries: Iterable[EntryRecord], batch: int = 5000) -> int:
+        """Bulk insert (demo data, migrations of old logs), one transaction per batch."""
+        from sqlalchemy import insert
+
+        n = 0
+        rows: list[dict[str, Any]] = []
+        with self.engine.begin() as conn:
+            for e in entries:
+                rows.append({name: getattr(e, name) for name in _ENTRY_FIELDS})
+                if len(rows) >= batch:
+                    conn.execute(insert(Entry), rows)
+                    n += len(rows)
+                    rows = []
+            if rows:
+                conn.execute(insert(Entry), rows)
+                n += len(rows)
+        return n
+
+    def corrected_ids(self, date_from: date, date_to: date) -> set[str]:
+        """Ids of entries in the range that a later row corrects."""
+        stmt = select(Entry.corrects_id).where(Entry.local_date >= date_from, Entry.local_date <= date_to,
+                                               Entry.corrects_id.is_not(None))
+        with self._session() as s:
+            return {i for i in s.scalars(stmt) if i}
+
+    def latest_follow_ups(self, date_from: date, date_to: date) -> dict[str, str]:
+        """The latest follow-up state of each entry of the range that has one."""
+        stmt = (select(FollowUp.entry_id, FollowUp.state).join(Entry, Entry.id == FollowUp.entry_id)
+                .where(Entry.local_date >= date_from, Entry.local_date <= date_to)
+                .order_by(FollowUp.at, FollowUp.id))
+        with self._session() as s:
+            return {entry_id: state for entry_id, state in s.execute(stmt)}
+
     def get(self, entry_id: str) -> EntryRecord | None:
         with self._session() as s:
             row = s.get(Entry, entry_id)

@@ -77,6 +77,7 @@ def _register_more_commands() -> None:
     # Modules that add subcommands register them on import (after this module exists).
     import kiosk.cli_codes  # noqa: F401
     import kiosk.cli_devices  # noqa: F401
+    import kiosk.cli_reports  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -347,6 +347,8 @@ class GateController:
             v = self._active()
             clean = {k: str(val).strip() for k, val in fields.items() if str(val).strip()}
             v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean)
+            if v.finished and v.entry_id is not None:
+                v.corrects = v.entry_id  # decided already: the hand-off corrects that entry
             v.handoff = True
             v.override_decision = Decision.DENY
             v.override_reason = "快递/货物在指定区域交接，未入校"

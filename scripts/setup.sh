@@ -12,7 +12,8 @@ SYSTEM_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0
   libpulse0 libasound2                       # QtMultimedia (alert sounds)
-  fonts-noto-cjk                             # Chinese UI and PDF reports
+  fonts-noto-cjk                             # Chinese UI
+  fonts-wqy-microhei                         # Chinese PDF reports (TrueType outlines: ReportLab embeds it)
   xvfb xauth                                 # screenshots / demo without a display
   sqlite3 poppler-utils
 )

@@ -125,6 +125,10 @@ class MainWindow(QMainWindow):
             group.addButton(b)
             bar.addWidget(b)
             self.lane_buttons[lane] = b
+        self.export_button = QPushButton(self.tr("导出"), self)
+        self.export_button.setStyleSheet("font-size:16px;min-height:48px;")
+        self.export_button.clicked.connect(self.open_export)
+        bar.addWidget(self.export_button)
         self.settings_button = QPushButton(self.tr("设置"), self)
         self.settings_button.setStyleSheet("font-size:16px;min-height:48px;")
         self.settings_button.clicked.connect(self.open_settings)
@@ -285,6 +289,22 @@ class MainWindow(QMainWindow):
                 continue
             QMessageBox.information(self, self.tr("设置"), self.tr("已保存到 %1，重启后生效。").replace("%1", str(path)))
             return
+
+    def open_export(self) -> None:
+        if self._desk is None:
+            return
+        pin = ""
+        if self._desk.access.has_pin:
+            pin = self.ask_pin(self.tr("导出需要管理员 PIN")) or ""
+        try:
+            exporter = self._desk.exporter(pin)
+        except AccessDenied as exc:
+            QMessageBox.warning(self, self.tr("导出"), str(exc))
+            return
+        from ui.export_dialog import ExportDialog
+
+        self.export_dialog = ExportDialog(exporter, self._desk.today(), self)
+        self.export_dialog.exec()
 
     def ask_pin(self, purpose: str) -> str | None:
         dialog = PinDialog(purpose, self)

@@ -248,3 +248,12 @@ def test_lane_switch_closes_the_open_visit() -> None:
     ctl.set_lane(Lane.WORKER)
     assert log.entries[-1].decision == "DENY" and log.entries[-1].lane == "campus"
     assert ctl.lane is Lane.WORKER
+
+
+def test_handoff_after_a_decision_corrects_it() -> None:
+    ctl, log, _, clock = make()
+    ctl.set_lane(Lane.WORKER, PersonKind.COURIER)
+    ctl.confirm(Element.MASK, False)
+    first = log.entries[-1]
+    ctl.handoff({"name": "李四", "company": "京东"})
+    assert len(log.entries) == 2 and log.entries[-1].corrects_id == first.id and log.entries[-1].handoff

@@ -158,3 +158,26 @@ def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     saved = (tmp_path / "config.toml").read_text()
     assert "fever_threshold_c = 37.5" in saved
     assert [e["detail"]["granted"] for e in kiosk.store.audit_events("settings")] == [False, True]
+
+
+def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_path: Path) -> None:
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.confirm(Element.MASK, False)
+    from ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(window._desk.exporter(""), window._desk.today(), window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
+    dialog.path.setText(str(tmp_path / "out.xlsx"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.progress.value() == 100, timeout=10000)
+    qtbot.waitUntil(lambda: "已导出" in dialog.status.text())
+    assert (tmp_path / "out.xlsx").exists() and (tmp_path / "out.xlsx.sig").exists()
+    assert kiosk.store.audit_events("export")
+    window._desk.access.set_pin("2468", "it")
+    from kiosk.access import AccessDenied
+    import pytest
+
+    with pytest.raises(AccessDenied):
+        window._desk.exporter("1111")

@@ -42,6 +42,94 @@
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message>
+        <location filename="../export_dialog.py" line="48" />
+        <source>导出入校记录</source>
+        <translation>Export entries</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="59" />
+        <source>全部通道</source>
+        <translation>All lanes</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="60" />
+        <source>师生通道</source>
+        <translation>Students and staff</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="61" />
+        <source>临时人员专用通道</source>
+        <translation>Temporary workers' lane</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="62" />
+        <source>仅异常</source>
+        <translation>Flagged only</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="64" />
+        <source>PDF 日报</source>
+        <translation>PDF daily report</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="66" />
+        <source>英文表头</source>
+        <translation>English headers</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="68" />
+        <source>选择…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="74" />
+        <source>起始日期</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="75" />
+        <source>结束日期</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="76" />
+        <source>通道</source>
+        <translation>Lane</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="78" />
+        <source>格式</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="80" />
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="103" />
+        <source>正在导出…</source>
+        <translation>Exporting…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="123" />
+        <source>已导出并签名：%1</source>
+        <translation>Exported and signed: %1</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="127" />
+        <source>导出失败：%1</source>
+        <translation>Export failed: %1</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="141" />
+        <source>导出到</source>
+        <translation>Export to</translation>
+    </message>
+</context>
+<context>
     <name>FlaggedList</name>
     <message>
         <location filename="../panels.py" line="97" />
@@ -162,271 +250,282 @@
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="128" />
-        <location filename="../main_window.py" line="286" />
+        <location filename="../main_window.py" line="132" />
+        <location filename="../main_window.py" line="290" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="145" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="145" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="142" />
-        <location filename="../main_window.py" line="384" />
+        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="403" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="164" />
+        <location filename="../main_window.py" line="168" />
         <source>确认已戴口罩</source>
         <translation>Confirm mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="165" />
+        <location filename="../main_window.py" line="169" />
         <source>手动录入体温</source>
         <translation>Type temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="170" />
         <source>人工核验健康码</source>
         <translation>Confirm health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="171" />
         <source>确认行程卡</source>
         <translation>Confirm itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="172" />
         <source>人工改判</source>
         <translation>Override verdict</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="173" />
         <source>送观察点</source>
         <translation>Send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="174" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179" />
+        <location filename="../main_window.py" line="183" />
         <source>其他快捷键：F7 登记 · F8 交接 · Enter 下一位 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Enter next · F9/F10 lane · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="192" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="193" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="201" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="201" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="202" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="202" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="203" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="373" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="377" />
+        <location filename="../main_window.py" line="396" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="269" />
+        <location filename="../main_window.py" line="273" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="286" />
+        <location filename="../main_window.py" line="128" />
+        <location filename="../main_window.py" line="302" />
+        <source>导出</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="290" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="317" />
+        <location filename="../main_window.py" line="298" />
+        <source>导出需要管理员 PIN</source>
+        <translation>Exporting needs the admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="336" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324" />
+        <location filename="../main_window.py" line="343" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324" />
-        <location filename="../main_window.py" line="394" />
+        <location filename="../main_window.py" line="343" />
+        <location filename="../main_window.py" line="413" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324" />
-        <location filename="../main_window.py" line="394" />
+        <location filename="../main_window.py" line="343" />
+        <location filename="../main_window.py" line="413" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325" />
+        <location filename="../main_window.py" line="344" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325" />
+        <location filename="../main_window.py" line="344" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="326" />
+        <location filename="../main_window.py" line="345" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="326" />
+        <location filename="../main_window.py" line="345" />
         <source>请出示</source>
         <translation>Show it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="329" />
+        <location filename="../main_window.py" line="348" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="333" />
+        <location filename="../main_window.py" line="352" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="333" />
+        <location filename="../main_window.py" line="352" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="333" />
+        <location filename="../main_window.py" line="352" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="382" />
+        <location filename="../main_window.py" line="401" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="382" />
+        <location filename="../main_window.py" line="401" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="383" />
+        <location filename="../main_window.py" line="402" />
         <source>疫苗接种</source>
         <translation>Vaccination</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="383" />
+        <location filename="../main_window.py" line="402" />
         <source>学生卡</source>
         <translation>Student card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="384" />
+        <location filename="../main_window.py" line="403" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="385" />
+        <location filename="../main_window.py" line="404" />
         <source>登记信息</source>
         <translation>Registration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="385" />
+        <location filename="../main_window.py" line="404" />
         <source>核酸检测</source>
         <translation>Nucleic-acid test</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="388" />
+        <location filename="../main_window.py" line="407" />
         <source>体温 %1 °C 偏高，请稍后复测</source>
         <translation>Temperature %1 °C is high: retake shortly</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="390" />
+        <location filename="../main_window.py" line="409" />
         <source>复测仍发热：%1 °C，请送观察点</source>
         <translation>Still feverish on retake: %1 °C, send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="392" />
+        <location filename="../main_window.py" line="411" />
         <source>未佩戴口罩</source>
         <translation>No mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="396" />
+        <location filename="../main_window.py" line="415" />
         <source>健康码异常：%1</source>
         <translation>Health code: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="398" />
+        <location filename="../main_window.py" line="417" />
         <source>%1未核验</source>
         <translation>%1 not checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="400" />
+        <location filename="../main_window.py" line="419" />
         <source>检测到未戴口罩，请提示佩戴</source>
         <translation>No mask detected: ask them to put one on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="401" />
+        <location filename="../main_window.py" line="420" />
         <source>请确认口罩</source>
         <translation>Confirm the mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="403" />
+        <location filename="../main_window.py" line="422" />
         <source>%1需人工核验</source>
         <translation>%1 needs the guard's check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="405" />
+        <location filename="../main_window.py" line="424" />
         <source>同一二维码刚被他人使用（疑似代刷）</source>
         <translation>This code was just used by someone else (possible borrowed code)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="407" />
+        <location filename="../main_window.py" line="426" />
         <source>请走对应通道</source>
         <translation>Use the right lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="409" />
+        <location filename="../main_window.py" line="428" />
         <source>登记信息不完整</source>
         <translation>Registration incomplete</translation>
     </message>

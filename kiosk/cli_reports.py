@@ -1,0 +1,162 @@
+"""Report subcommands of ``gate-kiosk``: export, report weekly, verify-export, demo-data.
+
+Exports need the admin PIN once one is set (``--pin``, ``$GATE_KIOSK_PIN``, or
+a prompt on a terminal); every export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli import CliError, command
+from kiosk.config import Settings
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def exporter_for(settings: Settings, store: Any, actor: str | None = None) -> Any:
+    from kiosk.reports import Exporter
+
+    return Exporter(store, timezone_name=settings.site.timezone, fever_threshold_c=settings.policy.fever_threshold_c,
+                    actor=actor or settings.site.guard_id, data_dir=settings.data_dir, site_id=settings.site.site_id,
+                    gate_id=settings.site.gate_id, thermometer_id=settings.devices.thermometer_id,
+                    calibration_interval_days=settings.calibration.interval_days)
+
+
+def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> None:
+    from kiosk.access import AccessDenied, AdminAccess
+
+    access = AdminAccess(settings.data_dir, audit=store.audit)
+    if not access.has_pin:
+        return
+    pin = pin or os.environ.get("GATE_KIOSK_PIN")
+    if pin is None and sys.stdin.isatty():
+        pin = getpass.getpass("admin PIN: ")
+    try:
+        access.verify(pin or "", settings.site.guard_id, action)
+    except AccessDenied as exc:
+        raise CliError(f"{action}: {exc}") from None
+
+
+def _setup_export(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", type=_day, required=True, help="first local day, YYYY-MM-DD")
+    p.add_argument("--to", type=_day, help="last local day (default: --date)")
+    p.add_argument("--lane", choices=["campus", "worker"])
+    p.add_argument("--flagged-only", action="store_true")
+    p.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--english", action="store_true", help="English column headers (CSV, XLSX)")
+    p.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+
+
+@command("export", "export the entry log of a day or range as CSV, XLSX or the PDF daily report", _setup_export)
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.app import build_store
+    from kiosk.reports import ExportError, ExportQuery
+
+    store = build_store(settings)
+    try:
+        require_admin(settings, store, args.pin, "export")
+        try:
+            q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
+            ex = exporter_for(settings, store)
+            t0 = time.perf_counter()
+            if args.format == "csv":
+                result = ex.export_csv(q, args.out, english=args.english)
+            elif args.format == "xlsx":
+                result = ex.export_xlsx(q, args.out, english=args.english)
+            else:
+                result = ex.export_pdf(q, args.out)
+        except ExportError as exc:
+            raise CliError(str(exc)) from None
+        print(f"{result.path}: {result.rows} entries, {time.perf_counter() - t0:.2f} s; signature {result.signature_path}")
+    finally:
+        store.close()
+    return 0
+
+
+def _setup_report(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="report", required=True)
+    w = sub.add_parser("weekly", help="the weekly self-inspection report (周自查) as PDF")
+    w.add_argument("--week", required=True, help="ISO week, e.g. 2022-W08")
+    w.add_argument("--out", type=Path, required=True)
+    w.add_argument("--pin")
+
+
+@command("report", "reports for the education bureau", _setup_report)
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.app import build_store
+    from kiosk.reports import ExportError
+
+    store = build_store(settings)
+    try:
+        require_admin(settings, store, args.pin, "export")
+        try:
+            result = exporter_for(settings, store).weekly_report(args.week, args.out)
+        except ExportError as exc:
+            raise CliError(str(exc)) from None
+        print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
+    finally:
+        store.close()
+    return 0
+
+
+def _setup_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path)
+    p.add_argument("--sig", type=Path, help="default: FILE.sig")
+    p.add_argument("--public-key", help="the school's published key (base64); default: this kiosk's own key")
+    p.add_argument("--show-key", action="store_true", help="print this kiosk's export public key and exit")
+
+
+@command("verify-export", "check that an exported file is unchanged and signed by the trusted key", _setup_verify)
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.reports import export_key, key_fingerprint, verify_export
+    from kiosk.signedcode import public_key_b64
+
+    own = public_key_b64(export_key(settings.data_dir)) if (
+        args.show_key or (settings.data_dir / "keys" / "kiosk-export.pem").exists()) else None
+    if args.show_key:
+        print(f"{own}  (key id {key_fingerprint(own)})" if own else "no export key yet")
+        return 0
+    trusted = args.public_key or own
+    if trusted is None:
+        raise CliError("no trusted key: pass --public-key (the school's published export key)")
+    result = verify_export(args.file, trusted, args.sig)
+    print(result.message if result.ok else f"FAILED: {result.message}")
+    return 0 if result.ok else 1
+
+
+def _setup_demo_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="day_from", type=_day, required=True)
+    p.add_argument("--to", dest="day_to", type=_day, required=True)
+    p.add_argument("--per-day", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1)
+
+
+@command("demo-data", "fill the database with realistic demo entries (through the real data layer)", _setup_demo_data)
+def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.app import build_store
+    from kiosk.demodata import generate
+
+    if args.day_to < args.day_from:
+        raise CliError("--to is before --from")
+    store = build_store(settings)
+    try:
+        t0 = time.perf_counter()
+        n = store.append_many(generate(settings, args.day_from, args.day_to, args.per_day, args.seed))
+        print(f"{n} entries written in {time.perf_counter() - t0:.1f} s to {settings.database_url}")
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,443 @@
+"""Exports and reports for the education bureau: CSV, XLSX, the PDF daily report and the weekly self-inspection.
+
+What leaves the kiosk must be right, readable by the people who receive it,
+and fast even on a database of millions of entries, so every export streams
+entries from the store in batches and never holds a whole range in memory
+(the XLSX writer runs in constant-memory mode; the PDF holds only counts and
+the flagged list). Exports carry masked names and IDs only. Every export is
+written to the audit log; every export can be signed with the kiosk's Ed25519
+key in a detached ``.sig`` file that ``verify_export`` checks.
+
+Corrections: an entry that was corrected appears once, as corrected (the
+correction row carries the final decision and points at the original).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from db.records import EntryRecord
+from db.store import EntryStore
+from kiosk.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
+
+Progress = Callable[[int, int], None]
+
+# (key, Chinese header, English header, XLSX width)
+COLUMNS: list[tuple[str, str, str, int]] = [
+    ("time", "时间", "Time", 20), ("lane", "通道", "Lane", 14), ("kind", "身份", "Person kind", 10),
+    ("name", "姓名", "Name", 10), ("id_masked", "证件号（脱敏）", "ID (masked)", 20), ("ref", "学号/工号", "Roster no.", 12),
+    ("health", "健康码", "Health code", 9), ("health_source", "验码方式", "Code checked by", 12),
+    ("temperature", "体温℃", "Temp °C", 8), ("temperature_raw", "原始读数℃", "Raw °C", 9),
+    ("thermometer", "测温仪", "Thermometer", 11), ("calibration", "校准记录", "Calibration", 12),
+    ("mask", "口罩", "Mask", 6), ("decision", "结论", "Decision", 10), ("flagged", "异常", "Flagged", 6),
+    ("reasons", "原因", "Reasons", 40), ("follow_up", "跟进", "Follow-up", 10), ("company", "单位", "Company", 14),
+    ("purpose", "事由", "Purpose", 12), ("handoff", "交接未入校", "Hand-off", 8), ("policy", "策略版本", "Policy", 11),
+    ("guard", "门卫", "Guard", 10), ("corrects", "更正自", "Corrects", 36), ("entry_id", "记录号", "Entry id", 36),
+]
+LANE_ZH = {"campus": "师生通道", "worker": "临时人员专用通道"}
+LANE_EN = {"campus": "Students and staff", "worker": "Temporary workers"}
+KIND_ZH = {"student": "学生", "staff": "教职工", "courier": "快递员", "delivery": "送货人员", "garbage": "垃圾清运",
+           "other_worker": "其他临时人员", "visitor": "访客"}
+DECISION_ZH = {"PASS": "通行", "DENY": "禁止通行", "INCOMPLETE": "未完成"}
+FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "cleared": "已解除", "open": "待处理", "": ""}
+HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
+SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
+             "roster": "名册"}
+FONT_PATHS = ["/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"]
+
+
+class ExportError(Exception):
+    """An export cannot be made (bad range, unwritable file, no Chinese font)."""
+
+
+@dataclass(frozen=True)
+class ExportQuery:
+    """Which entries: a range of local days, optionally one lane and only flagged ones."""
+
+    date_from: date
+    date_to: date
+    lane: str | None = None
+    flagged_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.date_to < self.date_from:
+            raise ExportError("--to is before --date")
+        if self.lane not in (None, "campus", "worker"):
+            raise ExportError("lane must be campus or worker")
+
+    def describe(self) -> str:
+        span = str(self.date_from) if self.date_from == self.date_to else f"{self.date_from} – {self.date_to}"
+        return span + (f" · {LANE_ZH[self.lane]}" if self.lane else "") + (" · 仅异常" if self.flagged_only else "")
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    rows: int
+    sha256: str = ""
+    signature_path: Path | None = None
+
+
+@dataclass
+class DayFigures:
+    """Counts for one day (or one range) that the reports print."""
+
+    total: int = 0
+    by_lane: Counter[str] = field(default_factory=Counter)
+    by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    decisions: Counter[str] = field(default_factory=Counter)
+    flagged: int = 0
+    fevers: int = 0
+    handoffs: int = 0
+    temperatures: Counter[float] = field(default_factory=Counter)  # rounded to 0.1 °C
+    flagged_entries: list[EntryRecord] = field(default_factory=list)
+
+
+class Exporter:
+    """Builds every export from the store (see the module docstring)."""
+
+    def __init__(self, store: EntryStore, *, timezone_name: str, fever_threshold_c: float, actor: str,
+                 data_dir: Path, site_id: str = "", gate_id: str = "", thermometer_id: str = "",
+                 calibration_interval_days: int = 7) -> None:
+        self.store = store
+        self.tz = ZoneInfo(timezone_name)
+        self.fever = fever_threshold_c
+        self.actor = actor
+        self.data_dir = data_dir
+        self.site_id, self.gate_id = site_id, gate_id
+        self.thermometer_id = thermometer_id
+        self.calibration_interval_days = calibration_interval_days
+
+    # ------------------------------------------------------------- entries
+    def entries(self, q: ExportQuery) -> Iterator[EntryRecord]:
+        """The range's entries in time order, each corrected entry replaced by its correction."""
+        corrected = self._corrected_ids(q)
+        for e in self.store.entries(q.date_from, q.date_to, lane=q.lane, flagged_only=q.flagged_only):
+            if e.id not in corrected:
+                yield e
+
+    def _corrected_ids(self, q: ExportQuery) -> set[str]:
+        return self.store.corrected_ids(q.date_from, q.date_to)
+
+    def count(self, q: ExportQuery) -> int:
+        return self.store.count(q.date_from, q.date_to)
+
+    def _follow_ups(self, q: ExportQuery) -> dict[str, str]:
+        return self.store.latest_follow_ups(q.date_from, q.date_to)
+
+    def _cells(self, e: EntryRecord, follow: dict[str, str], english: bool) -> list[Any]:
+        health_ev = e.elements.get("health") or e.elements.get("card") or {}
+        reg = e.registration or {}
+        zh = not english
+        values: dict[str, Any] = {
+            "time": e.created_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S"),
+            "lane": (LANE_ZH if zh else LANE_EN).get(e.lane, e.lane),
+            "kind": KIND_ZH.get(e.person_kind, e.person_kind) if zh else e.person_kind,
+            "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": e.person_ref or "",
+            "health": (HEALTH_ZH.get(e.health_status or "", e.health_status or "") if zh else (e.health_status or "")),
+            "health_source": (SOURCE_ZH.get(health_ev.get("source", ""), "") if zh else health_ev.get("source", "")),
+            "temperature": e.temperature_c, "temperature_raw": e.temperature_raw,
+            "thermometer": e.thermometer_id or "", "calibration": (e.calibration_id or "")[:8],
+            "mask": "" if e.mask is None else (("是" if e.mask else "否") if zh else ("yes" if e.mask else "no")),
+            "decision": DECISION_ZH.get(e.decision, e.decision) if zh else e.decision,
+            "flagged": ("是" if e.flagged else "") if zh else ("yes" if e.flagged else ""),
+            "reasons": "；".join(r.get("message", "") for r in e.reasons),
+            "follow_up": (FOLLOW_ZH.get(follow.get(e.id, e.follow_up or ""), "") if zh
+                          else follow.get(e.id, e.follow_up or "")),
+            "company": reg.get("company", ""), "purpose": reg.get("purpose", ""),
+            "handoff": ("是" if e.handoff else "") if zh else ("yes" if e.handoff else ""),
+            "policy": e.policy_version, "guard": e.guard_id, "corrects": e.corrects_id or "", "entry_id": e.id,
+        }
+        return [values[c[0]] for c in COLUMNS]
+
+    # ----------------------------------------------------------------- CSV
+    def export_csv(self, q: ExportQuery, path: Path, english: bool = False,
+                   progress: Progress | None = None) -> ExportResult:
+        total = self.count(q)
+        follow = self._follow_ups(q)
+        rows = 0
+        with _open_out(path, newline="", encoding="utf-8-sig") as fh:  # BOM: Excel on Chinese Windows needs it
+            writer = csv.writer(fh)
+            writer.writerow([c[2] if english else c[1] for c in COLUMNS])
+            for e in self.entries(q):
+                writer.writerow(self._cells(e, follow, english))
+                rows += 1
+                if progress and rows % 1000 == 0:
+                    progress(rows, total)
+            if rows == 0:
+                writer.writerow(["No entries in this range" if english else "该时段无入校记录"])
+        return self._finish(path, rows, q, "csv", progress, total)
+
+    # ---------------------------------------------------------------- XLSX
+    def export_xlsx(self, q: ExportQuery, path: Path, english: bool = False,
+                    progress: Progress | None = None) -> ExportResult:
+        import xlsxwriter
+
+        total = self.count(q)
+        follow = self._follow_ups(q)
+        headers = [c[2] if english else c[1] for c in COLUMNS]
+        lanes = [q.lane] if q.lane else ["campus", "worker"]
+        try:
+            wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc}") from None
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+        flag = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        plain = wb.add_format({})
+        summary = wb.add_worksheet("汇总" if not english else "Summary")
+        sheets, row_of = {}, {}
+        for lane in lanes:
+            ws = wb.add_worksheet((LANE_EN if english else LANE_ZH)[lane][:31])
+            ws.freeze_panes(1, 0)
+            for i, (_, _, _, width) in enumerate(COLUMNS):
+                ws.set_column(i, i, width)
+            ws.write_row(0, 0, headers, head)
+            sheets[lane], row_of[lane] = ws, 1
+        figures = DayFigures()
+        rows = 0
+        for e in self.entries(q):
+            ws = sheets.get(e.lane)
+            if ws is None:
+                continue
+            ws.write_row(row_of[e.lane], 0, self._cells(e, follow, english), flag if e.flagged else plain)
+            row_of[e.lane] += 1
+            _tally(figures, e, self.fever, self.tz)
+            rows += 1
+            if progress and rows % 1000 == 0:
+                progress(rows, total)
+        for lane, ws in sheets.items():
+            ws.autofilter(0, 0, max(row_of[lane] - 1, 1), len(COLUMNS) - 1)
+            if row_of[lane] == 1:
+                ws.write(1, 0, "No entries" if english else "无记录")
+        _write_summary(summary, figures, q, english, head)
+        wb.close()
+        return self._finish(path, rows, q, "xlsx", progress, total)
+
+    # ----------------------------------------------------------------- PDF
+    def figures(self, q: ExportQuery) -> DayFigures:
+        figures = DayFigures()
+        for e in self.entries(q):
+            _tally(figures, e, self.fever, self.tz)
+        return figures
+
+    def downtime(self, start: date, end: date) -> dict[str, timedelta]:
+        """Device downtime per device over the local days [start, end]."""
+        since = datetime.combine(start, time.min, self.tz).astimezone(timezone.utc)
+        until = datetime.combine(end + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
+        until = min(until, datetime.now(timezone.utc))
+        down: dict[str, timedelta] = defaultdict(timedelta)
+        lost_at: dict[str, datetime] = {}
+        for at, device, state, _ in self.store.device_events(since, until):
+            if state in ("lost", "reconnecting", "silent"):
+                lost_at.setdefault(device, at)
+            elif state in ("connected", "receiving", "stopped") and device in lost_at:
+                down[device] += at - lost_at.pop(device)
+        for device, at in lost_at.items():
+            down[device] += max(timedelta(0), until - at)
+        return dict(down)
+
+    def calibration_lines(self, start: date, end: date) -> list[str]:
+        since = datetime.combine(start, time.min, self.tz).astimezone(timezone.utc)
+        until = datetime.combine(end + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
+        lines = []
+        for c in self.store.calibrations(since, until):
+            lines.append(f"{c['performed_at'].astimezone(self.tz):%m-%d %H:%M} {c['thermometer_id']} 校准：偏差 "
+                         f"{c['offset_c']:+.2f} °C，残差 ±{c['residual_c']:.2f} °C，操作人 {c['operator']}")
+        if self.thermometer_id:
+            latest = self.store.latest_calibration(self.thermometer_id)
+            if latest is None or latest["performed_at"] > until:
+                lines.append(f"{self.thermometer_id}：截至 {end} 从未校准（应每 {self.calibration_interval_days} 天校准）")
+            else:
+                due = latest["performed_at"] + timedelta(days=self.calibration_interval_days)
+                if due < until:
+                    lines.append(f"{self.thermometer_id}：校准已过期（上次 {latest['performed_at'].astimezone(self.tz):%Y-%m-%d}）")
+                else:
+                    lines.append(f"{self.thermometer_id}：校准有效至 {due.astimezone(self.tz):%Y-%m-%d}")
+        return lines or ["无测温仪校准记录"]
+
+    def export_pdf(self, q: ExportQuery, path: Path, progress: Progress | None = None) -> ExportResult:
+        from kiosk import pdfreport
+
+        figures = self.figures(q)
+        follow = self._follow_ups(q)
+        pdfreport.daily(path, self, q, figures, follow)
+        return self._finish(path, figures.total, q, "pdf", progress, figures.total)
+
+    def weekly_report(self, week: str, path: Path) -> ExportResult:
+        from kiosk import pdfreport
+
+        monday = parse_iso_week(week)
+        days = [monday + timedelta(days=i) for i in range(7)]
+        per_day = [self.figures(ExportQuery(d, d)) for d in days]
+        q = ExportQuery(days[0], days[-1])
+        follow = self._follow_ups(q)
+        pdfreport.weekly(path, self, week, days, per_day, follow)
+        return self._finish(path, sum(f.total for f in per_day), q, "weekly-pdf", None, 0)
+
+    # --------------------------------------------------------------- common
+    def _finish(self, path: Path, rows: int, q: ExportQuery, kind: str, progress: Progress | None,
+                total: int) -> ExportResult:
+        if progress:
+            progress(total, total)
+        digest = sha256_file(path)
+        sig = sign_export(path, self.data_dir)
+        self.store.audit(self.actor, "export", {
+            "format": kind, "file": str(path), "from": str(q.date_from), "to": str(q.date_to), "lane": q.lane,
+            "flagged_only": q.flagged_only, "rows": rows, "sha256": digest,
+        })
+        return ExportResult(path, rows, digest, sig)
+
+
+def _open_out(path: Path, **kw: Any) -> Any:
+    try:
+        return path.open("w", **kw)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
+    f.total += 1
+    f.by_lane[e.lane] += 1
+    f.by_hour[e.created_at.astimezone(tz).hour] += 1
+    f.decisions[e.decision] += 1
+    f.handoffs += e.handoff
+    if e.temperature_c is not None:
+        f.temperatures[round(e.temperature_c, 1)] += 1
+        f.fevers += e.temperature_c >= fever
+    if e.flagged:
+        f.flagged += 1
+        if len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded
+            f.flagged_entries.append(e)
+
+
+def _write_summary(ws: Any, f: DayFigures, q: ExportQuery, english: bool, head: Any) -> None:
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 14)
+    rows = [
+        ("Range" if english else "时间范围", q.describe()),
+        ("Entries" if english else "入校记录", f.total),
+        ("Students and staff" if english else "师生通道", f.by_lane.get("campus", 0)),
+        ("Temporary workers" if english else "临时人员专用通道", f.by_lane.get("worker", 0)),
+        ("Passed" if english else "通行", f.decisions.get("PASS", 0)),
+        ("Denied" if english else "禁止通行", f.decisions.get("DENY", 0)),
+        ("Not completed" if english else "未完成", f.decisions.get("INCOMPLETE", 0)),
+        ("Flagged" if english else "异常", f.flagged),
+        ("Fever readings" if english else "发热", f.fevers),
+        ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),
+    ]
+    ws.write_row(0, 0, ["Item" if english else "项目", "Value" if english else "数值"], head)
+    for i, (k, v) in enumerate(rows, start=1):
+        ws.write_row(i, 0, [k, v])
+    ws.write_row(len(rows) + 2, 0, ["Hour" if english else "时段", "Entries" if english else "人数"], head)
+    for h in range(24):
+        ws.write_row(len(rows) + 3 + h, 0, [f"{h:02d}:00", f.by_hour[h]])
+
+
+def parse_iso_week(week: str) -> date:
+    """``2022-W08`` -> the Monday of that ISO week."""
+    try:
+        year_s, w_s = week.upper().split("-W")
+        return date.fromisocalendar(int(year_s), int(w_s), 1)
+    except (ValueError, TypeError):
+        raise ExportError(f"bad week {week!r}: use YYYY-Www, e.g. 2022-W08") from None
+
+
+def find_cjk_font() -> str:
+    for p in FONT_PATHS:
+        if os.path.exists(p):
+            return p
+    raise ExportError("no Chinese TrueType font for PDF reports: install fonts-wqy-microhei")
+
+
+# ------------------------------------------------------------- signatures
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_key(data_dir: Path) -> Ed25519PrivateKey:
+    """The kiosk's export signing key, created once (mode 0600)."""
+    path = data_dir / "keys" / "kiosk-export.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem, _ = generate_key()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+        except FileExistsError:
+            pass
+    return load_private_key(path.read_bytes())
+
+
+def key_fingerprint(public_b64: str) -> str:
+    return hashlib.sha256(base64.b64decode(public_b64)).hexdigest()[:16]
+
+
+def _signed_fields(meta: dict[str, Any]) -> bytes:
+    keys = ("algorithm", "file", "sha256", "size", "key_id", "public_key", "signed_at")
+    return json.dumps({k: meta[k] for k in keys}, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign_export(path: Path, data_dir: Path) -> Path:
+    key = export_key(data_dir)
+    public = public_key_b64(key)
+    meta: dict[str, Any] = {
+        "algorithm": "Ed25519", "file": path.name, "sha256": sha256_file(path), "size": path.stat().st_size,
+        "key_id": key_fingerprint(public), "public_key": public,
+        "signed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    meta["signature"] = base64.b64encode(key.sign(_signed_fields(meta))).decode()
+    sig = path.with_name(path.name + ".sig")
+    sig.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return sig
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    message: str
+    key_id: str = ""
+
+
+def verify_export(path: Path, trusted_public_b64: str | None, sig_path: Path | None = None) -> Verification:
+    """Check a file against its ``.sig``: unchanged, signed by the trusted key."""
+    sig_path = sig_path or path.with_name(path.name + ".sig")
+    try:
+        meta = json.loads(sig_path.read_text(encoding="utf-8"))
+        signature = base64.b64decode(meta["signature"])
+        signed = _signed_fields(meta)
+    except FileNotFoundError:
+        return Verification(False, f"no signature file {sig_path.name}")
+    except (ValueError, KeyError, TypeError):
+        return Verification(False, f"{sig_path.name} is not a valid signature file")
+    key_b64 = trusted_public_b64 or meta["public_key"]
+    if trusted_public_b64 and meta["public_key"] != trusted_public_b64:
+        return Verification(False, "signed by another key than the trusted one", meta.get("key_id", ""))
+    try:
+        load_public_key(key_b64).verify(signature, signed)
+    except (InvalidSignature, ValueError):  # SignedCodeError (a bad key) is a ValueError too
+        return Verification(False, "the signature does not match (the .sig file was altered)", meta.get("key_id", ""))
+    if not path.exists():
+        return Verification(False, f"{path} not found", meta["key_id"])
+    if path.stat().st_size != meta["size"] or sha256_file(path) != meta["sha256"]:
+        return Verification(False, "the file was altered after signing", meta["key_id"])
+    return Verification(True, f"OK: {path.name} unchanged, signed {meta['signed_at']} by key {meta['key_id']}",
+                        meta["key_id"])
