@@ -52,10 +52,17 @@ class Entry(Base):
     corrects_id: Mapped[str | None] = mapped_column(ForeignKey("entries.id"))
     note: Mapped[str | None] = mapped_column(Text)
     follow_up: Mapped[str | None] = mapped_column(String(32))
+    # Tamper evidence (db.chain): per-gate sequence and hash chain.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    personal_hash: Mapped[str | None] = mapped_column(String(64))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_entries_local_date_lane", "local_date", "lane"),
         Index("ix_entries_corrects_id", "corrects_id"),
+        Index("ix_entries_gate_seq", "gate_id", "seq", unique=True),
     )
 
 

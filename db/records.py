@@ -44,6 +44,12 @@ class EntryRecord:
     corrects_id: str | None = None
     note: str | None = None
     follow_up: str | None = None
+    # Set by the store on append (db.chain); callers leave them empty.
+    seq: int | None = None
+    prev_hash: str | None = None
+    row_hash: str | None = None
+    personal_hash: str | None = None
+    purged_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.chain import GENESIS, personal_hash, row_hash
 from db.models import AuditEvent, Calibration, DeviceEvent, Entry, FollowUp, RosterEntry
 from db.records import EntryRecord, RosterPerson
 
@@ -34,6 +35,28 @@ _ENTRY_FIELDS = [f.name for f in fields(EntryRecord)]
 
 class StoreError(Exception):
     """The database cannot be opened or used; the message is for the operator."""
+
+
+@dataclass
+class ChainReport:
+    """What ``verify_chain`` found: rows checked, and the first broken row of each gate."""
+
+    checked: int = 0
+    broken: list[tuple[str, int, str, str]] = field(default_factory=list)  # (gate, seq, entry id, why)
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken
+
+
+def _chained(row: dict[str, Any], last: tuple[int, str]) -> dict[str, Any]:
+    seq, prev = last
+    row["seq"] = seq + 1
+    row["prev_hash"] = prev
+    row["personal_hash"] = personal_hash(row)
+    row["row_hash"] = row_hash(row, prev, row["personal_hash"])
+    row["purged_at"] = None
+    return row
 
 
 def alembic_config(url: str) -> Config:
@@ -115,28 +138,92 @@ class EntryStore:
 
     # ----------------------------------------------------------------- entries
     def append(self, entry: EntryRecord) -> str:
-        """Write one entry and commit before returning (the caller may then show it)."""
+        """Write one entry, chained to its gate's previous entry, and commit before returning."""
         with self._session.begin() as s:
-            s.add(Entry(**{name: getattr(entry, name) for name in _ENTRY_FIELDS}))
+            last = s.execute(select(Entry.seq, Entry.row_hash).where(Entry.gate_id == entry.gate_id)
+                             .order_by(Entry.seq.desc()).limit(1)
+                             .with_for_update()).first()
+            row = _chained({name: getattr(entry, name) for name in _ENTRY_FIELDS},
+                           (last[0], last[1]) if last and last[0] is not None else (0, GENESIS))
+            s.add(Entry(**row))
         return entry.id
 
     def append_many(self, entries: Iterable[EntryRecord], batch: int = 5000) -> int:
-        """Bulk insert (demo data, migrations of old logs), one transaction per batch."""
+        """Bulk insert (demo data, imports of old logs), chained, one transaction per batch."""
         from sqlalchemy import insert
 
         n = 0
+        last: dict[str, tuple[int, str]] = {}
         rows: list[dict[str, Any]] = []
-        with self.engine.begin() as conn:
-            for e in entries:
-                rows.append({name: getattr(e, name) for name in _ENTRY_FIELDS})
-                if len(rows) >= batch:
-                    conn.execute(insert(Entry), rows)
-                    n += len(rows)
-                    rows = []
-            if rows:
+
+        def flush() -> None:
+            nonlocal n, rows
+            with self.engine.begin() as conn:
                 conn.execute(insert(Entry), rows)
-                n += len(rows)
+            n += len(rows)
+            rows = []
+
+        for e in entries:
+            if e.gate_id not in last:
+                last[e.gate_id] = self._chain_head(e.gate_id)
+            row = _chained({name: getattr(e, name) for name in _ENTRY_FIELDS}, last[e.gate_id])
+            last[e.gate_id] = (row["seq"], row["row_hash"])
+            rows.append(row)
+            if len(rows) >= batch:
+                flush()
+        if rows:
+            flush()
         return n
+
+    def _chain_head(self, gate_id: str) -> tuple[int, str]:
+        with self._session() as s:
+            last = s.execute(select(Entry.seq, Entry.row_hash).where(Entry.gate_id == gate_id)
+                             .order_by(Entry.seq.desc()).limit(1)).first()
+        return (last[0], last[1]) if last and last[0] is not None else (0, GENESIS)
+
+    def verify_chain(self, gate_id: str | None = None, day: date | None = None) -> "ChainReport":
+        """Recompute every gate's chain; name the first broken row of each (``day`` limits what is reported)."""
+        report = ChainReport()
+        gates = [gate_id] if gate_id else self.gate_ids()
+        with self._session() as s:
+            for gate in gates:
+                prev, expected_seq = GENESIS, 1
+                stmt = select(Entry).where(Entry.gate_id == gate).order_by(Entry.seq).execution_options(yield_per=5000)
+                for row in s.scalars(stmt):
+                    rec = _entry_record(row)
+                    fields = {name: getattr(rec, name) for name in _ENTRY_FIELDS}
+                    why = None
+                    if row.seq != expected_seq:
+                        why = f"sequence jumps from {expected_seq - 1} to {row.seq} (a row was deleted)"
+                    elif row.prev_hash != prev:
+                        why = "does not point at the previous row"
+                    elif row.purged_at is None and personal_hash(fields) != row.personal_hash:
+                        why = "personal fields were changed"
+                    elif row_hash(fields, prev, row.personal_hash or "") != row.row_hash:
+                        why = "the row was changed after it was written"
+                    if day is None or row.local_date == day:
+                        report.checked += 1
+                    if why is not None:
+                        report.broken.append((gate, row.seq or 0, row.id, why))
+                        break
+                    prev, expected_seq = row.row_hash or "", expected_seq + 1
+        return report
+
+    def gate_ids(self) -> list[str]:
+        with self._session() as s:
+            return sorted(g for g in s.scalars(select(Entry.gate_id).distinct()) if g)
+
+    def purge_personal(self, before: date, batch: int = 2000) -> int:
+        """Blank the personal fields of entries older than ``before``; counts and the chain stay."""
+        from sqlalchemy import update
+
+        now = datetime.now(timezone.utc)
+        blank = {"person_ref": None, "name_masked": None, "id_masked": None, "id_hash": None, "registration": {},
+                 "purged_at": now}
+        with self.engine.begin() as conn:
+            result = conn.execute(update(Entry).where(Entry.local_date < before, Entry.purged_at.is_(None))
+                                  .values(**blank))
+            return int(result.rowcount or 0)
 
     def corrected_ids(self, date_from: date, date_to: date) -> set[str]:
         """Ids of entries in the range that a later row corrects."""
@@ -211,8 +298,14 @@ class EntryStore:
     # ------------------------------------------------------------------ roster
     def upsert_roster(self, people: Iterable[RosterPerson]) -> tuple[int, int]:
         """Insert or update roster people in one transaction; returns (new, updated)."""
-        new = updated = 0
         now = datetime.now(timezone.utc)
+        try:
+            return self._upsert(people, now)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"roster not imported, nothing written: {_short(exc)}") from None
+
+    def _upsert(self, people: Iterable[RosterPerson], now: datetime) -> tuple[int, int]:
+        new = updated = 0
         with self._session.begin() as s:
             for p in people:
                 row = s.get(RosterEntry, p.person_id)
@@ -292,6 +385,8 @@ def _utc(value: datetime) -> datetime:
 def _entry_record(row: Entry) -> EntryRecord:
     data = {name: getattr(row, name) for name in _ENTRY_FIELDS}
     data["created_at"] = _utc(row.created_at)
+    if row.purged_at is not None:
+        data["purged_at"] = _utc(row.purged_at)
     return EntryRecord(**data)
 
 

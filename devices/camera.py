@@ -87,7 +87,7 @@ class SceneCapture:
     noise so that it is a new frame, as from a real camera.
     """
 
-    def __init__(self, scenes: Sequence[np.ndarray], fps: float = 15.0, hold_s: float = 4.0, seed: int = 0,
+    def __init__(self, scenes: Sequence[np.ndarray], fps: float = 30.0, hold_s: float = 4.0, seed: int = 0,
                  first_scene: int = 0) -> None:
         if not scenes:
             raise CameraError("sim: no scenes to show")

@@ -50,6 +50,8 @@ class Kiosk:
     thermometer: Any = None
     thermometer_sim: Any = None
     demo: bool = False
+    director: Any = None
+    scene_hold_s: float = 4.0
 
     verifier: Any = None
     decoder: Any = None
@@ -106,24 +108,24 @@ def build_decoder(settings: Settings) -> Any:
 
 
 def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, with_devices: bool = False,
-                demo_scene: int = 0) -> Kiosk:
+                demo_scene: int = 0, scene_hold_s: float = 4.0) -> Kiosk:
     """Store, controller, decoder and verifier; with ``with_devices`` the camera and thermometer too."""
     hub = ListenerHub()
     log.info("building kiosk (demo=%s, devices=%s)", demo, with_devices)
     store = build_store(settings)
     controller = build_controller(settings, store, hub, clock)
-    kiosk = Kiosk(settings, store, controller, hub, demo=demo)
+    kiosk = Kiosk(settings, store, controller, hub, demo=demo, scene_hold_s=scene_hold_s)
     kiosk.decoder = build_decoder(settings)
     kiosk.verifier = build_verifier(settings, store)
     if with_devices:
         from kiosk.gate import Ticker
 
         kiosk.services.append(Ticker(controller))
-        _add_devices(kiosk, demo, demo_scene)
+        _add_devices(kiosk, demo, demo_scene, scene_hold_s)
     return kiosk
 
 
-def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0) -> None:
+def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: float = 4.0) -> None:
     """Camera + scanner and thermometer services, real or simulated per the settings."""
     from devices.camera import FrameGrabber, capture_opener
     from kiosk.scanning import ScanService
@@ -136,12 +138,13 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0) -> None:
 
         people = demo_people(settings)
         scenes = [scene_for(p, seed=i) for i, p in enumerate(people)]
-        director = DemoDirector(people, kiosk.controller)
+        director = DemoDirector(people, kiosk.controller, hold_s=scene_hold_s)
         kiosk.closers.append(director.close)
+        kiosk.director = director
         if demo:
             kiosk.store.upsert_roster(DEMO_ROSTER)
     grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes, director.on_scene if director else None,
-                                          first_scene=demo_scene),
+                                          hold_s=scene_hold_s, first_scene=demo_scene),
                            on_status=lambda state, msg: _device_status(kiosk, "camera", state, msg))
     mask_detector = None
     if settings.devices.mask_detector:
@@ -178,7 +181,8 @@ def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
         from devices.simulators import ThermometerSimulator
 
         protocol = port[4:] or d.thermometer_protocol
-        sim = ThermometerSimulator(protocol, interval_s=0.5, fever_rate=0.0 if kiosk.demo else 0.08)
+        sim = ThermometerSimulator(protocol, interval_s=min(0.5, kiosk.scene_hold_s / 8),
+                                   fever_rate=0.0 if kiosk.demo else 0.08)
         sim.start()
         kiosk.closers.append(sim.close)
         kiosk.thermometer_sim = sim

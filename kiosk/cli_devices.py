@@ -107,10 +107,20 @@ def _setup_simulate(p: argparse.ArgumentParser) -> None:
     t.add_argument("--noise", type=float, default=0.25, help="standard deviation of readings, °C")
     t.add_argument("--link", type=Path, help="also make this symlink to the pty (like /dev/serial/by-id)")
     t.add_argument("--seed", type=int)
+    g = sub.add_parser("gate", help="the whole gate headless: simulated people and devices, real database")
+    g.add_argument("--people", type=int, default=20)
+    g.add_argument("--rate", type=float, default=2.0, help="people per second")
+    g.add_argument("--seed", type=int)
 
 
-@command("simulate", "run a simulated device for demos and tests", _setup_simulate)
+@command("simulate", "run a simulated device, or the whole gate, for demos and tests", _setup_simulate)
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.device == "gate":
+        from kiosk.gatesim import simulate_gate
+
+        if not 0.1 <= args.rate <= 20:
+            raise CliError("--rate must be between 0.1 and 20 people per second")
+        return simulate_gate(settings, people=args.people, rate=args.rate, seed=args.seed)
     from devices.simulators import ThermometerSimulator
 
     for name in ("fever_rate", "garbage_rate", "bad_checksum_rate"):

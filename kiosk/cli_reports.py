@@ -160,3 +160,92 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     return 0
+
+
+def _setup_verify_log(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", type=_day, help="report on this local day's rows (the whole chain is still walked)")
+    p.add_argument("--gate", help="only this gate (default: every gate)")
+
+
+@command("verify-log", "check the entry log's hash chain and name the first broken row", _setup_verify_log)
+def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.app import build_store
+
+    store = build_store(settings)
+    try:
+        report = store.verify_chain(args.gate, args.date)
+    finally:
+        store.close()
+    if report.ok:
+        print(f"OK: {report.checked} entries checked, chain intact")
+        return 0
+    for gate, seq, entry_id, why in report.broken:
+        print(f"BROKEN: gate {gate}, row {seq} (entry {entry_id}): {why}")
+    return 1
+
+
+def _older_than(text: str) -> int:
+    t = text.strip().lower()
+    try:
+        days = int(t[:-1]) if t.endswith("d") else int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r} (e.g. 30d)") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError("must be at least 1 day")
+    return days
+
+
+def _setup_purge(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--older-than", type=_older_than, required=True, metavar="Nd",
+                   help="blank personal fields of entries older than N days (e.g. 30d)")
+    p.add_argument("--pin")
+
+
+@command("purge", "retention: remove personal fields from old entries, keep the counts", _setup_purge)
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from kiosk.app import build_store
+
+    store = build_store(settings)
+    try:
+        require_admin(settings, store, args.pin, "purge")
+        cutoff = datetime.now(ZoneInfo(settings.site.timezone)).date() - timedelta(days=args.older_than)
+        n = store.purge_personal(cutoff)
+        store.audit(settings.site.guard_id, "purge", {"before": str(cutoff), "entries": n})
+    finally:
+        store.close()
+    print(f"purged personal fields of {n} entries before {cutoff}")
+    return 0
+
+
+def _setup_admin(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="admin_command", required=True)
+    sp = sub.add_parser("set-pin", help="set or change the admin PIN (4–12 digits)")
+    sp.add_argument("--new-pin", help="default: asked on the terminal")
+    sp.add_argument("--pin", help="the current PIN, when changing it")
+
+
+@command("admin", "admin PIN for settings, exports, overrides and purges", _setup_admin)
+def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.access import AccessDenied, AdminAccess
+    from kiosk.app import build_store
+
+    store = build_store(settings)
+    try:
+        access = AdminAccess(settings.data_dir, audit=store.audit)
+        new = args.new_pin or (getpass.getpass("new admin PIN: ") if sys.stdin.isatty() else None)
+        if not new:
+            raise CliError("give --new-pin (no terminal to ask on)")
+        current = args.pin
+        if access.has_pin and current is None and sys.stdin.isatty():
+            current = getpass.getpass("current admin PIN: ")
+        try:
+            access.set_pin(new, settings.site.guard_id, current)
+        except AccessDenied as exc:
+            raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    print("admin PIN set")
+    return 0

@@ -126,9 +126,11 @@ class DemoDirector:
     the mask detector and the registration clerk (demo mode only)."""
 
     def __init__(self, people: list[DemoPerson], controller: Any, thermometer_sim: Any = None,
-                 mask_from_camera: bool = False) -> None:
+                 mask_from_camera: bool = False, hold_s: float = 4.0) -> None:
         import threading
 
+        self.scale = hold_s / 4.0  # the script's times were written for 4 s per person
+        self.scenes_started = 0
         self.people = people
         self._controller = controller
         self.thermometer_sim = thermometer_sim
@@ -138,6 +140,7 @@ class DemoDirector:
 
     def on_scene(self, index: int) -> None:
         person = self.people[index % len(self.people)]
+        self.scenes_started += 1
         for t in self._timers:
             t.cancel()
         self._timers.clear()
@@ -148,15 +151,16 @@ class DemoDirector:
             sim.mean_c, sim.noise_c = person.temperatures[0], 0.05
             # After being measured the person walks on: the module then reads the room,
             # which is below the plausible range and means "nobody in front".
-            self._later(2.5, lambda: setattr(sim, "mean_c", 24.0))
+            self._later(2.5 * self.scale, lambda: setattr(sim, "mean_c", 24.0))
         if not self._mask_from_camera:
-            self._later(0.8, lambda: self._controller.mask_seen(person.mask, 0.93))
+            self._later(0.8 * self.scale, lambda: self._controller.mask_seen(person.mask, 0.93))
         if person.kind.is_temporary_worker or person.kind is PersonKind.VISITOR:
-            self._later(1.6, lambda: self._controller.register(
+            self._later(1.6 * self.scale, lambda: self._controller.register(
                 {"name": "张师傅", "phone": "13800138000", "company": "顺丰速运", "purpose": "送快递", "plate": ""}))
 
     def _later(self, delay: float, fn: Any) -> None:
         timer = self._threading.Timer(delay, fn)
+        timer.name = "demo-timer"  # short-lived; the soak test counts persistent threads apart
         timer.daemon = True
         self._timers.append(timer)
         timer.start()

@@ -533,12 +533,18 @@ class GateController:
                 self._log.append(entry)
             except Exception as exc:  # storage faults must never stop the gate
                 while len(self._waiting) > self.MAX_WAITING:
-                    self._waiting.popleft()
+                    # Memory is bounded too: the oldest go, counted and reported, never silently.
+                    lost = self._waiting.popleft()
                     self.dropped += 1
+                    log.error("entry %s dropped: storage down and %d entries waiting", lost.id, self.MAX_WAITING)
                 log.warning("entry %s waits for storage: %s", entry.id, exc)
-                self._listener.on_storage_problem(_storage_message(exc), len(self._waiting))
+                message = _storage_message(exc)
+                if self.dropped:
+                    message += f"；已丢弃 {self.dropped} 条最早的记录"
+                self._listener.on_storage_problem(message, len(self._waiting))
                 return
             self._waiting.popleft()
+            self._listener.on_entry_committed(entry.id)
             if not self._waiting:
                 self._listener.on_storage_problem("", 0)
 

@@ -39,6 +39,9 @@ class GateListener(Protocol):
 
     def on_entry_logged(self, visit: "VisitSnapshot", entry_id: str) -> None: ...
 
+    def on_entry_committed(self, entry_id: str) -> None:
+        """The entry is durable in the database (called after the commit returned)."""
+
     def on_storage_problem(self, message: str, waiting: int) -> None: ...
 
     def on_device_status(self, device: str, state: str, message: str) -> None: ...
@@ -72,3 +75,17 @@ class ListenerHub:
                     logging.getLogger(__name__).exception("listener %r failed in %s", listener, name)
 
         return fan_out
+
+
+class RecordingCounter:
+    """Counts frames processed and entries committed (benchmarks, the soak test)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.entries = 0
+
+    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+        self.frames += 1
+
+    def on_entry_committed(self, entry_id: str) -> None:
+        self.entries += 1

@@ -48,12 +48,16 @@ class RecordingListener:
         self.storage: list[tuple[str, int]] = []
         self.devices: list[tuple[str, str, str]] = []
         self.frames = 0
+        self.committed: list[str] = []
 
     def on_visit_changed(self, visit: Any) -> None:
         self.visits.append(visit)
 
     def on_entry_logged(self, visit: Any, entry_id: str) -> None:
         self.logged.append((visit, entry_id))
+
+    def on_entry_committed(self, entry_id: str) -> None:
+        self.committed.append(entry_id)
 
     def on_storage_problem(self, message: str, waiting: int) -> None:
         self.storage.append((message, waiting))

@@ -263,6 +263,15 @@ class MainWindow(QMainWindow):
     def override(self) -> None:
         if self._controller.current() is None:
             return
+        if self._desk is not None and self._desk.access.has_pin:
+            pin = self.ask_pin(self.tr("改判需要管理员 PIN"))
+            if pin is None:
+                return
+            try:
+                self._desk.access.verify(pin, self._desk.settings.site.guard_id, "override")
+            except AccessDenied as exc:
+                QMessageBox.warning(self, self.tr("人工改判"), str(exc))
+                return
         dialog = OverrideDialog(self)
         if dialog.exec():
             self._controller.override(dialog.decision(), dialog.reason_text())

@@ -181,3 +181,21 @@ def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_pa
 
     with pytest.raises(AccessDenied):
         window._desk.exporter("1111")
+
+
+def test_override_needs_the_admin_pin_once_set(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    window._desk.access.set_pin("2468", "it")
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.confirm(Element.MASK, False)
+    qtbot.waitUntil(lambda: banner(window) == "DENY")
+
+    def wrong_pin(dialog) -> None:
+        dialog.pin.setText("0000")
+        dialog.accept()
+        QTimer.singleShot(50, lambda: QApplication.activeModalWidget() and QApplication.activeModalWidget().close())
+
+    answer_dialog(wrong_pin)
+    window.override()
+    assert banner(window) == "DENY" and len(kiosk.store.corrections_of(kiosk.controller.current().entry_id)) == 0
+    assert kiosk.store.audit_events("override")[-1]["detail"]["granted"] is False

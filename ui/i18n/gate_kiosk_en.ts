@@ -251,7 +251,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="132" />
-        <location filename="../main_window.py" line="290" />
+        <location filename="../main_window.py" line="299" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -267,7 +267,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="146" />
-        <location filename="../main_window.py" line="403" />
+        <location filename="../main_window.py" line="412" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
@@ -293,6 +293,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="172" />
+        <location filename="../main_window.py" line="273" />
         <source>人工改判</source>
         <translation>Override verdict</translation>
     </message>
@@ -347,185 +348,190 @@
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="373" />
+        <location filename="../main_window.py" line="382" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="396" />
+        <location filename="../main_window.py" line="405" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273" />
+        <location filename="../main_window.py" line="282" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="128" />
-        <location filename="../main_window.py" line="302" />
+        <location filename="../main_window.py" line="311" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290" />
+        <location filename="../main_window.py" line="267" />
+        <source>改判需要管理员 PIN</source>
+        <translation>Overriding needs the admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="299" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298" />
+        <location filename="../main_window.py" line="307" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="336" />
+        <location filename="../main_window.py" line="345" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="343" />
+        <location filename="../main_window.py" line="352" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="343" />
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="422" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="343" />
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="422" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344" />
+        <location filename="../main_window.py" line="353" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344" />
+        <location filename="../main_window.py" line="353" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345" />
+        <location filename="../main_window.py" line="354" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345" />
+        <location filename="../main_window.py" line="354" />
         <source>请出示</source>
         <translation>Show it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348" />
+        <location filename="../main_window.py" line="357" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="361" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="361" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="361" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="401" />
+        <location filename="../main_window.py" line="410" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="401" />
+        <location filename="../main_window.py" line="410" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="402" />
+        <location filename="../main_window.py" line="411" />
         <source>疫苗接种</source>
         <translation>Vaccination</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="402" />
+        <location filename="../main_window.py" line="411" />
         <source>学生卡</source>
         <translation>Student card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="403" />
+        <location filename="../main_window.py" line="412" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="404" />
+        <location filename="../main_window.py" line="413" />
         <source>登记信息</source>
         <translation>Registration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="404" />
+        <location filename="../main_window.py" line="413" />
         <source>核酸检测</source>
         <translation>Nucleic-acid test</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="407" />
+        <location filename="../main_window.py" line="416" />
         <source>体温 %1 °C 偏高，请稍后复测</source>
         <translation>Temperature %1 °C is high: retake shortly</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="409" />
+        <location filename="../main_window.py" line="418" />
         <source>复测仍发热：%1 °C，请送观察点</source>
         <translation>Still feverish on retake: %1 °C, send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="411" />
+        <location filename="../main_window.py" line="420" />
         <source>未佩戴口罩</source>
         <translation>No mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="415" />
+        <location filename="../main_window.py" line="424" />
         <source>健康码异常：%1</source>
         <translation>Health code: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="417" />
+        <location filename="../main_window.py" line="426" />
         <source>%1未核验</source>
         <translation>%1 not checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="419" />
+        <location filename="../main_window.py" line="428" />
         <source>检测到未戴口罩，请提示佩戴</source>
         <translation>No mask detected: ask them to put one on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="420" />
+        <location filename="../main_window.py" line="429" />
         <source>请确认口罩</source>
         <translation>Confirm the mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="422" />
+        <location filename="../main_window.py" line="431" />
         <source>%1需人工核验</source>
         <translation>%1 needs the guard's check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="424" />
+        <location filename="../main_window.py" line="433" />
         <source>同一二维码刚被他人使用（疑似代刷）</source>
         <translation>This code was just used by someone else (possible borrowed code)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="426" />
+        <location filename="../main_window.py" line="435" />
         <source>请走对应通道</source>
         <translation>Use the right lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428" />
+        <location filename="../main_window.py" line="437" />
         <source>登记信息不完整</source>
         <translation>Registration incomplete</translation>
     </message>

@@ -1,0 +1,101 @@
+"""Storage faults on a real SQLite file: entries wait in memory, the guard is told, nothing is lost."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from db.store import EntryStore
+from kiosk.config import GateSettings, SiteSettings
+from kiosk.domain import Element, Lane, PersonKind
+from kiosk.gate import GateController
+from kiosk.policy import Policy
+from tests.fakes import ManualClock, RecordingListener
+
+
+def gate(store: EntryStore):
+    clock, listener = ManualClock(), RecordingListener()
+    ctl = GateController(Policy(), store, listener, site=SiteSettings(), gate=GateSettings(result_display_s=1),
+                         salt=b"s" * 32, clock=clock)
+    ctl.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    return ctl, listener, clock
+
+
+def deny_one(ctl, clock) -> None:
+    ctl.confirm(Element.MASK, False)
+    clock.advance(2)
+    ctl.tick()
+
+
+def pragma_on_connect(store: EntryStore, *pragmas: str):
+    def on_connect(dbapi_conn, _record) -> None:
+        for p in pragmas:
+            dbapi_conn.execute(p)
+    event.listen(store.engine, "connect", on_connect)
+    store.engine.dispose()  # new connections get the pragma
+    return on_connect
+
+
+def test_database_locked_by_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "e.sqlite3"
+    store = EntryStore(f"sqlite:///{path}")
+    ctl, listener, clock = gate(store)
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    deny_one(ctl, clock)
+    assert ctl.waiting_entries == 1
+    assert "数据库被占用" in listener.storage[-1][0] and listener.storage[-1][1] == 1
+    assert listener.committed == []
+    other.rollback()
+    other.close()
+    ctl.tick()
+    assert ctl.waiting_entries == 0 and len(listener.committed) == 1 and store.count() == 1
+    store.close()
+
+
+def test_read_only_database(tmp_path: Path) -> None:
+    store = EntryStore(f"sqlite:///{tmp_path / 'e.sqlite3'}")
+    ctl, listener, clock = gate(store)
+    hook = pragma_on_connect(store, "PRAGMA query_only = 1")
+    for _ in range(3):
+        deny_one(ctl, clock)
+    assert ctl.waiting_entries == 3 and "只读" in listener.storage[-1][0]
+    event.remove(store.engine, "connect", hook)
+    store.engine.dispose()
+    ctl.tick()
+    assert ctl.waiting_entries == 0 and store.count() == 3 and store.verify_chain().ok
+    store.close()
+
+
+def test_disk_full(tmp_path: Path) -> None:
+    path = tmp_path / "e.sqlite3"
+    store = EntryStore(f"sqlite:///{path}")
+    ctl, listener, clock = gate(store)
+    pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+    hook = pragma_on_connect(store, f"PRAGMA max_page_count = {pages}")
+    for _ in range(40):  # until a write needs a page the "disk" does not have
+        deny_one(ctl, clock)
+        if ctl.waiting_entries:
+            break
+    assert ctl.waiting_entries >= 1 and "存储空间已满" in listener.storage[-1][0]
+    written_before = store.count()
+    event.remove(store.engine, "connect", hook)
+    store.engine.dispose()
+    ctl.tick()
+    assert ctl.waiting_entries == 0 and store.count() == written_before + 1
+    store.close()
+
+
+def test_queue_is_bounded_and_drops_are_reported(tmp_path: Path) -> None:
+    store = EntryStore(f"sqlite:///{tmp_path / 'e.sqlite3'}")
+    ctl, listener, clock = gate(store)
+    ctl.MAX_WAITING = 3
+    pragma_on_connect(store, "PRAGMA query_only = 1")
+    for _ in range(5):
+        deny_one(ctl, clock)
+    assert ctl.waiting_entries == 3 and ctl.dropped == 2
+    assert "已丢弃 2 条" in listener.storage[-1][0]
+    store.close()
