@@ -70,7 +70,35 @@ def resolve_port(spec: str) -> str:
     return spec
 
 
-class SerialThermometer:
+class _ThermometerThread:
+    """One named reader thread per thermometer: started in ``start()``, joined with a bound in ``close()``."""
+
+    thermometer_id: str
+    _stop: threading.Event
+    _thread: threading.Thread | None
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _after_stop(self) -> None:
+        """Release what the loop held (the port), after the thread ended."""
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"thermometer-{self.thermometer_id}", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._after_stop()
+
+
+class SerialThermometer(_ThermometerThread):
     """Reads a streaming thermometer (ascii, aa55, gy-mcu) on its own thread."""
 
     def __init__(
@@ -110,17 +138,7 @@ class SerialThermometer:
     def garbage_bytes(self) -> int:
         return self._parser.garbage_bytes
 
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name=f"thermometer-{self.thermometer_id}", daemon=True)
-        self._thread.start()
-
-    def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def _after_stop(self) -> None:
         self._close_port()
         self._status("stopped", "已停止")
 
@@ -195,7 +213,7 @@ class SerialThermometer:
         self._on_status(ThermometerStatus(state, message, self.thermometer_id))
 
 
-class ModbusThermometer:
+class ModbusThermometer(_ThermometerThread):
     """Polls a Modbus RTU pyrometer over RS485 (minimalmodbus) on its own thread."""
 
     def __init__(
@@ -228,16 +246,6 @@ class ModbusThermometer:
         self.state = "stopped"
         self.readings = 0
         self.checksum_errors = 0
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"thermometer-{self.thermometer_id}", daemon=True)
-        self._thread.start()
-
-    def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _instrument(self) -> Any:
         import minimalmodbus

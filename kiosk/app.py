@@ -230,7 +230,12 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     desk.thermometer = kiosk.thermometer
     window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash)
     log.info("window built; starting devices")
-    window.showFullScreen() if settings.ui.fullscreen else window.show()
+    if settings.ui.fullscreen:
+        # Without a window manager (a bare kiosk X session) full screen needs the geometry too.
+        window.setGeometry(app.primaryScreen().geometry())
+        window.showFullScreen()
+    else:
+        window.show()
     kiosk.start()
     if quit_after is not None:
         def finish() -> None:
