@@ -136,3 +136,26 @@ def test_scene_capture_cycles_and_adds_noise() -> None:
     frames = [cap.read()[1] for _ in range(30)]
     assert seen[:2] == [0, 1]
     assert any(not np.array_equal(frames[0], f) for f in frames[1:3])
+
+
+def test_video_file_source_and_scan_of_a_video(tmp_path: Path) -> None:
+    from devices.codeimage import place_on_scene, render_code
+    from devices.decoders import ZxingDecoder
+    from kiosk.policy import Policy
+    from kiosk.scanning import scan_path
+    from kiosk.verification import Verifier
+
+    path = tmp_path / "gate.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 360))
+    blank = np.full((360, 640, 3), 100, np.uint8)
+    coded = cv2.resize(place_on_scene(render_code("https://hc.example.cn/v/1", module_px=6), width_px=360),
+                       (640, 360))
+    for frame in [blank] * 5 + [coded] * 5:
+        writer.write(frame)
+    writer.release()
+    cap = open_capture(str(path))
+    ok, frame = cap.read()
+    assert ok and frame.shape == (360, 640, 3)
+    cap.release()
+    result = scan_path(path, ZxingDecoder(), Verifier(Policy(), {}))
+    assert result.error is None and [v.text for v in result.verdicts] == ["https://hc.example.cn/v/1"]
