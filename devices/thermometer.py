@@ -16,7 +16,6 @@ re-enumerated adapter is found again).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import serial
 from serial.tools import list_ports
 
 from devices.thermoframes import DEFAULT_BAUD, GyMcuParser, make_parser
+from devices.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -70,35 +70,7 @@ def resolve_port(spec: str) -> str:
     return spec
 
 
-class _ThermometerThread:
-    """One named reader thread per thermometer: started in ``start()``, joined with a bound in ``close()``."""
-
-    thermometer_id: str
-    _stop: threading.Event
-    _thread: threading.Thread | None
-
-    def _run(self) -> None:
-        raise NotImplementedError
-
-    def _after_stop(self) -> None:
-        """Release what the loop held (the port), after the thread ended."""
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"thermometer-{self.thermometer_id}", daemon=True)
-        self._thread.start()
-
-    def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._after_stop()
-
-
-class SerialThermometer(_ThermometerThread):
+class SerialThermometer(Worker):
     """Reads a streaming thermometer (ascii, aa55, gy-mcu) on its own thread."""
 
     def __init__(
@@ -119,12 +91,12 @@ class SerialThermometer(_ThermometerThread):
         self.thermometer_id = thermometer_id
         self.baud = baud or DEFAULT_BAUD[protocol]
         self._parser = make_parser(protocol, pattern)
+        Worker.__init__(self)
+        self.thread_name = f"thermometer-{thermometer_id}"
         self._on_reading = on_reading
         self._on_status = on_status
         self._silent_after = silent_after_s
         self._backoff = backoff_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._serial: serial.Serial | None = None
         self.state = "stopped"
         self.readings = 0
@@ -213,7 +185,7 @@ class SerialThermometer(_ThermometerThread):
         self._on_status(ThermometerStatus(state, message, self.thermometer_id))
 
 
-class ModbusThermometer(_ThermometerThread):
+class ModbusThermometer(Worker):
     """Polls a Modbus RTU pyrometer over RS485 (minimalmodbus) on its own thread."""
 
     def __init__(
@@ -238,11 +210,11 @@ class ModbusThermometer(_ThermometerThread):
         self.slave, self.register, self.functioncode, self.scale = slave, register, functioncode, scale
         self.ambient_register = ambient_register
         self.interval_s = interval_s
+        Worker.__init__(self)
+        self.thread_name = f"thermometer-{thermometer_id}"
         self._on_reading = on_reading
         self._on_status = on_status
         self._silent_after = silent_after_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.state = "stopped"
         self.readings = 0
         self.checksum_errors = 0

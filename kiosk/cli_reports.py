@@ -7,11 +7,13 @@ a prompt on a terminal); every export is written to the audit log.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
 import time
 from datetime import date
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,22 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str) 
         raise CliError(f"{action}: {exc}") from None
 
 
+@contextlib.contextmanager
+def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[Any]:
+    """The store, once the admin PIN (if one is set) allows ``action``; report errors become one line."""
+    from kiosk.app import build_store
+    from kiosk.reports import ExportError
+
+    store = build_store(settings)
+    try:
+        require_admin(settings, store, pin, action)
+        yield store
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+
+
 def _setup_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", type=_day, required=True, help="first local day, YYYY-MM-DD")
     p.add_argument("--to", type=_day, help="last local day (default: --date)")
@@ -63,27 +81,19 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
 
 @command("export", "export the entry log of a day or range as CSV, XLSX or the PDF daily report", _setup_export)
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.app import build_store
-    from kiosk.reports import ExportError, ExportQuery
+    from kiosk.reports import ExportQuery
 
-    store = build_store(settings)
-    try:
-        require_admin(settings, store, args.pin, "export")
-        try:
-            q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
-            ex = exporter_for(settings, store)
-            t0 = time.perf_counter()
-            if args.format == "csv":
-                result = ex.export_csv(q, args.out, english=args.english)
-            elif args.format == "xlsx":
-                result = ex.export_xlsx(q, args.out, english=args.english)
-            else:
-                result = ex.export_pdf(q, args.out)
-        except ExportError as exc:
-            raise CliError(str(exc)) from None
-        print(f"{result.path}: {result.rows} entries, {time.perf_counter() - t0:.2f} s; signature {result.signature_path}")
-    finally:
-        store.close()
+    with admin_store(settings, args.pin, "export") as store:
+        q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
+        ex = exporter_for(settings, store)
+        t0 = time.perf_counter()
+        if args.format == "csv":
+            result = ex.export_csv(q, args.out, english=args.english)
+        elif args.format == "xlsx":
+            result = ex.export_xlsx(q, args.out, english=args.english)
+        else:
+            result = ex.export_pdf(q, args.out)
+    print(f"{result.path}: {result.rows} entries, {time.perf_counter() - t0:.2f} s; signature {result.signature_path}")
     return 0
 
 
@@ -97,19 +107,9 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
 
 @command("report", "reports for the education bureau", _setup_report)
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.app import build_store
-    from kiosk.reports import ExportError
-
-    store = build_store(settings)
-    try:
-        require_admin(settings, store, args.pin, "export")
-        try:
-            result = exporter_for(settings, store).weekly_report(args.week, args.out)
-        except ExportError as exc:
-            raise CliError(str(exc)) from None
-        print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
-    finally:
-        store.close()
+    with admin_store(settings, args.pin, "export") as store:
+        result = exporter_for(settings, store).weekly_report(args.week, args.out)
+    print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
     return 0
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
+from devices.worker import Worker
 from kiosk.config import GateSettings, SiteSettings
 from kiosk.domain import (
     Decision,
@@ -609,19 +610,15 @@ def _storage_message(exc: Exception) -> str:
     return f"无法写入数据库（{type(exc).__name__}）：记录暂存在内存中"
 
 
-class Ticker:
+class Ticker(Worker):
     """Calls ``controller.tick()`` on a named thread: visit timeouts, holds, storage retries."""
 
+    thread_name = "gate-ticker"
+
     def __init__(self, controller: GateController, interval_s: float = 0.25) -> None:
+        super().__init__()
         self._controller = controller
         self._interval = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="gate-ticker", daemon=True)
-        self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -629,9 +626,3 @@ class Ticker:
                 self._controller.tick()
             except Exception:  # the ticker must outlive any one bad tick
                 log.exception("gate tick failed")
-
-    def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None

@@ -15,7 +15,6 @@ thread.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any, Protocol
 import cv2
 
 from devices.decoders import Decoder, load_image
+from devices.worker import Worker
 from kiosk.gate import CodeCheck
 from kiosk.verification import CodeVerdict, Verifier
 
@@ -92,8 +92,10 @@ def scan_path(path: Path, decoder: Decoder, verifier: Verifier, max_video_frames
     return result
 
 
-class ScanService:
+class ScanService(Worker):
     """The camera-side pipeline (see the module docstring)."""
+
+    thread_name = "scanner"
 
     CACHE_S = 5.0
 
@@ -107,22 +109,14 @@ class ScanService:
         self._mask = mask_detector
         self._clock = clock
         self._cache: dict[bytes, tuple[float, CodeVerdict]] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        Worker.__init__(self)
         self.frames = 0
         self.decode_ms_total = 0.0
 
-    def start(self) -> None:
+    def _before_start(self) -> None:
         self.grabber.start()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="scanner", daemon=True)
-        self._thread.start()
 
-    def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def _after_stop(self) -> None:
         self.grabber.close()
 
     def _verify(self, code: Any) -> CodeVerdict:
