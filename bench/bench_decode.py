@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devices.codeimage import STATUS_BGR, place_on_scene, render_code  # noqa: E402
-from devices.decoders import PyzbarDecoder, ZxingDecoder, load_image, make_decoder  # noqa: E402
+from devices.decoders import ZxingDecoder, load_image, make_decoder  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "qr-photos"
 

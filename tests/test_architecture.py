@@ -44,3 +44,11 @@ def test_core_imports_without_qt() -> None:
             "print('ok')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr
+
+
+def test_no_unused_imports_or_undefined_names() -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    result = subprocess.run([str(ruff), "check", "--select", "F,E9", "--output-format", "concise",
+                             "kiosk", "devices", "db", "ui", "tests", "bench", "scripts"],
+                            cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

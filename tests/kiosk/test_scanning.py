@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from db.records import RosterPerson
 from devices.camera import FrameGrabber, SceneCapture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
 from sqlalchemy import event
 
 from db.store import EntryStore

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 
 from kiosk.app import build_kiosk
 from kiosk.config import load_settings

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.domain import Decision, Element, Lane, PersonKind, TemperatureSample
+from kiosk.domain import Element, Lane, PersonKind, TemperatureSample
 from tests.ui.conftest import press
 
 

@@ -37,7 +37,6 @@ class StallingCapture:
 def test_event_loop_keeps_ticking_while_the_camera_stalls(qtbot, gate) -> None:
     window, kiosk, clock = gate
     unblock = threading.Event()
-    states: list[str] = []
     grabber = FrameGrabber(lambda: StallingCapture(unblock), stall_s=30,
                            on_status=lambda s, m: kiosk.listeners.on_device_status("camera", s, m))
     scanner = ScanService(grabber, ZxingDecoder(), Verifier(Policy(), {}), kiosk.controller, kiosk.listeners)
