@@ -144,7 +144,7 @@ class EntryStore:
                              .order_by(Entry.seq.desc()).limit(1)
                              .with_for_update()).first()
             row = _chained({name: getattr(entry, name) for name in _ENTRY_FIELDS},
-                           (last[0], last[1]) if last and last[0] is not None else (0, GENESIS))
+                           (last[0], last[1] or GENESIS) if last and last[0] is not None else (0, GENESIS))
             s.add(Entry(**row))
         return entry.id
 
@@ -179,7 +179,7 @@ class EntryStore:
         with self._session() as s:
             last = s.execute(select(Entry.seq, Entry.row_hash).where(Entry.gate_id == gate_id)
                              .order_by(Entry.seq.desc()).limit(1)).first()
-        return (last[0], last[1]) if last and last[0] is not None else (0, GENESIS)
+        return (last[0], last[1] or GENESIS) if last and last[0] is not None else (0, GENESIS)
 
     def verify_chain(self, gate_id: str | None = None, day: date | None = None) -> "ChainReport":
         """Recompute every gate's chain; name the first broken row of each (``day`` limits what is reported)."""
@@ -218,7 +218,7 @@ class EntryStore:
         from sqlalchemy import update
 
         now = datetime.now(timezone.utc)
-        blank = {"person_ref": None, "name_masked": None, "id_masked": None, "id_hash": None, "registration": {},
+        blank: dict[str, Any] = {"person_ref": None, "name_masked": None, "id_masked": None, "id_hash": None, "registration": {},
                  "purged_at": now}
         with self.engine.begin() as conn:
             result = conn.execute(update(Entry).where(Entry.local_date < before, Entry.purged_at.is_(None))

@@ -126,10 +126,12 @@ def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None,
                  on_scene: Callable[[int], None] | None = None, hold_s: float = 4.0, first_scene: int = 0) -> Capture:
     """Open a source from its configured URI (see the module docstring)."""
     if uri.startswith("sim:"):
-        cap = SceneCapture(scenes or [np.full((720, 1280, 3), 90, np.uint8)], hold_s=hold_s, first_scene=first_scene)
-        cap.on_scene = on_scene
-        return cap
+        scene = SceneCapture(scenes or [np.full((720, 1280, 3), 90, np.uint8)], hold_s=hold_s,
+                             first_scene=first_scene)
+        scene.on_scene = on_scene
+        return scene
     index: int | None = None
+    cap: Any
     if uri.startswith("v4l2:"):
         try:
             index = int(uri[5:])
@@ -139,7 +141,7 @@ def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None,
         index = int(uri)
     if index is not None:
         cap = cv2.VideoCapture(index, cv2.CAP_V4L2)
-        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        cap.set(cv2.CAP_PROP_FOURCC, getattr(cv2, "VideoWriter_fourcc")(*"MJPG"))
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, 1280)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, 720)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
@@ -156,7 +158,7 @@ def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None,
     if not cap.isOpened():
         cap.release()
         raise CameraError(f"cannot open camera {uri!r}")
-    return cap  # type: ignore[return-value]
+    return cap  # type: ignore[no-any-return]
 
 
 class FrameGrabber:

@@ -29,7 +29,7 @@ def render_code(text: str | bytes, fmt: str = "QR_CODE", *, module_px: int = 8, 
         barcode = zxingcpp.create_barcode(text, FORMATS[fmt])
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}") from None
-    mono = np.array(barcode.to_image(scale=module_px), dtype=np.uint8)
+    mono: np.ndarray = np.array(barcode.to_image(scale=module_px), dtype=np.uint8)
     if bar_height and mono.shape[0] < bar_height:
         mono = cv2.resize(mono, (mono.shape[1], bar_height), interpolation=cv2.INTER_NEAREST)
     out = np.full(mono.shape + (3,), 255, np.uint8)
@@ -47,6 +47,7 @@ def place_on_scene(code: np.ndarray, size: tuple[int, int] = (1280, 720), *, cen
     """
     W, H = size
     rng = np.random.default_rng(seed)
+    frame: np.ndarray
     if background is None:
         frame = rng.normal(110, 25, (H, W, 3)).clip(0, 255).astype(np.uint8)
         frame = cv2.GaussianBlur(frame, (0, 0), 6)
@@ -111,7 +112,8 @@ def moire(img: np.ndarray, period_px: float = 3.2, depth: float = 0.25) -> np.nd
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     pattern = 0.5 + 0.5 * np.sin(2 * np.pi * (xx * 0.8 + yy * 0.6) / period_px)
     factor = (1 - depth) + depth * pattern
-    return (img.astype(np.float32) * factor[..., None]).clip(0, 255).astype(np.uint8)
+    out: np.ndarray = (img.astype(np.float32) * factor[..., None]).clip(0, 255).astype(np.uint8)
+    return out
 
 
 def tint(img: np.ndarray, gains_bgr: tuple[float, float, float]) -> np.ndarray:

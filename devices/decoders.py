@@ -21,6 +21,7 @@ Chinese; ``fix_zbar_text`` undoes that where the bytes prove it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -121,8 +122,12 @@ def sample_colours(image: np.ndarray, polygon: tuple[tuple[int, int], ...]) -> t
     dark, light = pixels[lum <= threshold], pixels[lum > threshold]
     if len(dark) < 8 or len(light) < 8:
         return None, None
-    med = lambda p: tuple(int(v) for v in np.median(p, axis=0))  # noqa: E731
-    return med(dark), med(light)  # type: ignore[return-value]
+    return _median_bgr(dark), _median_bgr(light)
+
+
+def _median_bgr(pixels: np.ndarray) -> BGR:
+    b, g, r = (int(v) for v in np.median(pixels, axis=0))
+    return b, g, r
 
 
 class ZxingDecoder:
@@ -170,7 +175,7 @@ class ZxingDecoder:
         gray = _gray(image)
         colour = image if image.ndim == 3 else None
         gh = zxingcpp.Binarizer.GlobalHistogram
-        attempts = [
+        attempts: list[Callable[[], list[DecodedCode]]] = [
             lambda: self._read(gray, 1.0, colour, formats=_ZX_FORMATS),
             lambda: self._read(gray, 1.0, colour, formats=_ZX_FORMATS, binarizer=gh),
             lambda: self._read(cv2.GaussianBlur(gray, (3, 3), 0), 1.0, colour, formats=_ZX_FORMATS, binarizer=gh),

@@ -41,7 +41,7 @@ def face_features(face_bgr: np.ndarray) -> np.ndarray:
     """The classifier's input vector for one face crop (any size, BGR)."""
     face = cv2.resize(face_bgr, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)
-    hog = _HOG.compute(grey).ravel()
+    hog = np.asarray(_HOG.compute(grey), np.float32).ravel()
     ycc = cv2.cvtColor(face, cv2.COLOR_BGR2YCrCb)
     cr, cb = ycc[..., 1], ycc[..., 2]
     skin = ((cr > 135) & (cr < 180) & (cb > 85) & (cb < 135)).astype(np.float32)
@@ -72,7 +72,7 @@ class MaskClassifier:
             x = x @ w + b
             if i < len(self.weights) - 1:
                 x = np.maximum(x, 0.0)
-        p = 1.0 / (1.0 + np.exp(-x[:, 0]))
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-x[:, 0]))
         return p
 
     def predict_face(self, face_bgr: np.ndarray) -> float:
@@ -85,7 +85,8 @@ class MaskDetector:
     def __init__(self, classifier: MaskClassifier | None = None, detect_width: int = 400,
                  min_face_px: int = 160) -> None:
         self.classifier = classifier if classifier is not None else MaskClassifier()
-        cascade = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+        # cv2.data is where the wheel ships its cascades (OpenCV 4.x headless wheels).
+        cascade = Path(getattr(cv2, "data").haarcascades) / "haarcascade_frontalface_default.xml"
         self._cascade = cv2.CascadeClassifier(str(cascade))
         if self._cascade.empty():
             raise RuntimeError(f"cannot load the Haar cascade {cascade}")
@@ -102,8 +103,8 @@ class MaskDetector:
         # what keeps this within the camera thread's budget.
         min_px = max(20, int(self.min_face_px * scale))
         found = self._cascade.detectMultiScale(small, scaleFactor=1.2, minNeighbors=4, minSize=(min_px, min_px))
-        boxes = [tuple(int(v / scale) for v in box) for box in found]
-        return sorted(boxes, key=lambda b: -b[2] * b[3])  # type: ignore[return-value]
+        boxes = [(int(x / scale), int(y / scale), int(w / scale), int(h / scale)) for x, y, w, h in found]
+        return sorted(boxes, key=lambda b: -b[2] * b[3])
 
     def classify_box(self, frame: np.ndarray, box: tuple[int, int, int, int]) -> FaceMask:
         x, y, w, h = box

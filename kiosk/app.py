@@ -220,7 +220,8 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     from ui.i18n import install_translator
     from ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([])
     app.setFont(QFont("Noto Sans CJK SC", 11))
     translators = install_translator(app, language or settings.ui.language)
     kiosk = build_kiosk(settings, demo=demo, with_devices=True, demo_scene=demo_scene)

@@ -118,7 +118,8 @@ class GuardDesk:
     def calibration_status(self) -> tuple[bool, str]:
         if self.thermometer is None:
             return False, "未接测温仪"
-        return self.thermometer.calibration_status()
+        overdue, message = self.thermometer.calibration_status()
+        return bool(overdue), str(message)
 
     def waiting_entries(self) -> int:
         return self.controller.waiting_entries

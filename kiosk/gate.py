@@ -486,7 +486,7 @@ class GateController:
         if v.override_reason:
             reasons.append({"element": None, "code": "override", "message": f"人工改判：{v.override_reason}",
                             "hard": False})
-        registration = dict(person.registration)
+        registration: dict[str, str | None] = dict(person.registration)
         if "phone" in registration:
             registration["phone"] = mask_phone(registration["phone"])
         if "name" in registration:

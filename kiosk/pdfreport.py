@@ -8,6 +8,7 @@ ReportLab's own graphics so no plotting library is needed.
 from __future__ import annotations
 
 from datetime import date, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool = True, flag
     return t
 
 
-def _bar_chart(title: str, labels: list[str], values: list[float], colour: str) -> Drawing:
+def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: str) -> Drawing:
     d = Drawing(170 * mm, 62 * mm)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 42 * mm

@@ -125,7 +125,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     try:
         for row in reader:

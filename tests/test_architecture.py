@@ -52,3 +52,9 @@ def test_no_unused_imports_or_undefined_names() -> None:
                              "kiosk", "devices", "db", "ui", "tests", "bench", "scripts"],
                             cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_core_devices_and_db_are_mypy_strict_clean() -> None:
+    mypy = Path(sys.executable).parent / "mypy"
+    result = subprocess.run([str(mypy)], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -93,7 +93,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def start(self) -> None:
-        d0, d1 = self.date_from.date().toPython(), self.date_to.date().toPython()
+        d0 = date.fromisoformat(self.date_from.date().toString("yyyy-MM-dd"))
+        d1 = date.fromisoformat(self.date_to.date().toString("yyyy-MM-dd"))
         try:
             query = ExportQuery(d0, d1, self.lane.currentData(), self.flagged.isChecked())
         except ExportError as exc:
