@@ -225,6 +225,14 @@ class EntryStore:
                                   .values(**blank))
             return int(result.rowcount or 0)
 
+    def effective_entries(self, date_from: date, date_to: date | None = None, *, lane: str | None = None,
+                          flagged_only: bool = False) -> Iterator[EntryRecord]:
+        """Like ``entries``, but a corrected entry is left out: it counts once, as its correction."""
+        corrected = self.corrected_ids(date_from, date_to or date_from)
+        for e in self.entries(date_from, date_to, lane=lane, flagged_only=flagged_only):
+            if e.id not in corrected:
+                yield e
+
     def corrected_ids(self, date_from: date, date_to: date) -> set[str]:
         """Ids of entries in the range that a later row corrects."""
         stmt = select(Entry.corrects_id).where(Entry.local_date >= date_from, Entry.local_date <= date_to,

@@ -8,19 +8,18 @@ status, admin PIN checks, and the settings file. Built by ``kiosk.app``.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.access import AdminAccess
 from kiosk.config import Settings
 from kiosk.gate import GateController
+from kiosk.reports import DayFigures, day_figures
 
 FOLLOW_UP_STATES = ("retake_due", "observation", "cleared")
 
@@ -41,21 +40,6 @@ class FlaggedPerson:
     follow_up_note: str = ""
 
 
-@dataclass(frozen=True)
-class DaySummary:
-    """Today at a glance."""
-
-    day: date
-    total: int
-    by_lane: dict[str, int]
-    passed: int
-    denied: int
-    flagged: int
-    fevers: int
-    per_hour: list[int] = field(default_factory=lambda: [0] * 24)
-    handoffs: int = 0
-
-
 class GuardDesk:
     """See the module docstring."""
 
@@ -73,30 +57,14 @@ class GuardDesk:
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
 
-    def _effective(self, day: date) -> list[EntryRecord]:
-        """The day's entries with corrections applied: a corrected entry counts once, as corrected."""
-        entries = list(self.store.entries(day))
-        corrected = {e.corrects_id for e in entries if e.corrects_id}
-        return [e for e in entries if e.id not in corrected]
-
-    def summary(self, day: date | None = None) -> DaySummary:
+    def summary(self, day: date | None = None) -> DayFigures:
+        """Today at a glance: the same counts the daily report prints."""
         day = day or self.today()
-        entries = self._effective(day)
-        per_hour = [0] * 24
-        for e in entries:
-            per_hour[e.created_at.astimezone(self._tz).hour] += 1
-        threshold = self.settings.policy.fever_threshold_c
-        return DaySummary(
-            day=day, total=len(entries), by_lane=dict(Counter(e.lane for e in entries)),
-            passed=sum(e.decision == "PASS" for e in entries), denied=sum(e.decision == "DENY" for e in entries),
-            flagged=sum(e.flagged for e in entries),
-            fevers=sum(1 for e in entries if e.temperature_c is not None and e.temperature_c >= threshold),
-            per_hour=per_hour, handoffs=sum(e.handoff for e in entries),
-        )
+        return day_figures(self.store.effective_entries(day), self.settings.policy.fever_threshold_c, self._tz)
 
     def flagged(self, day: date | None = None) -> list[FlaggedPerson]:
         day = day or self.today()
-        entries = [e for e in self._effective(day) if e.flagged]
+        entries = list(self.store.effective_entries(day, flagged_only=True))
         history = self.store.follow_ups(e.id for e in entries)
         out = []
         for e in reversed(entries):  # newest first

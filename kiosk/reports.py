@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -125,13 +125,7 @@ class Exporter:
     # ------------------------------------------------------------- entries
     def entries(self, q: ExportQuery) -> Iterator[EntryRecord]:
         """The range's entries in time order, each corrected entry replaced by its correction."""
-        corrected = self._corrected_ids(q)
-        for e in self.store.entries(q.date_from, q.date_to, lane=q.lane, flagged_only=q.flagged_only):
-            if e.id not in corrected:
-                yield e
-
-    def _corrected_ids(self, q: ExportQuery) -> set[str]:
-        return self.store.corrected_ids(q.date_from, q.date_to)
+        return self.store.effective_entries(q.date_from, q.date_to, lane=q.lane, flagged_only=q.flagged_only)
 
     def count(self, q: ExportQuery) -> int:
         return self.store.count(q.date_from, q.date_to)
@@ -218,7 +212,7 @@ class Exporter:
             cells = [None if v == "" else v for v in self._cells(e, follow, english)]
             ws.write_row(row_of[e.lane], 0, cells, flag if e.flagged else None)
             row_of[e.lane] += 1
-            _tally(figures, e, self.fever, self.tz)
+            tally(figures, e, self.fever, self.tz)
             rows += 1
             if progress and rows % 1000 == 0:
                 progress(rows, total)
@@ -232,10 +226,7 @@ class Exporter:
 
     # ----------------------------------------------------------------- PDF
     def figures(self, q: ExportQuery) -> DayFigures:
-        figures = DayFigures()
-        for e in self.entries(q):
-            _tally(figures, e, self.fever, self.tz)
-        return figures
+        return day_figures(self.entries(q), self.fever, self.tz)
 
     def downtime(self, start: date, end: date) -> dict[str, timedelta]:
         """Device downtime per device over the local days [start, end]."""
@@ -312,7 +303,15 @@ def _open_out(path: Path, **kw: Any) -> Any:
         raise ExportError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def _tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
+def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:
+    """Counts of a stream of entries, as the reports and the window's "today" panel show them."""
+    figures = DayFigures()
+    for e in entries:
+        tally(figures, e, fever, tz)
+    return figures
+
+
+def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
     f.total += 1
     f.by_lane[e.lane] += 1
     f.by_hour[e.created_at.astimezone(tz).hour] += 1

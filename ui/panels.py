@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (
     QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from kiosk.desk import DaySummary, FlaggedPerson
+from kiosk.desk import FlaggedPerson
+from kiosk.reports import DayFigures
 from kiosk.domain import Element, Outcome
 from kiosk.gate import VisitSnapshot
 
@@ -165,27 +166,27 @@ class TodayPanel(QWidget):
         self.view.setMinimumHeight(120)
         layout.addWidget(self.view)
 
-    def set_summary(self, s: DaySummary) -> None:
+    def set_summary(self, s: DayFigures) -> None:
         self.figures["campus"].setText(str(s.by_lane.get("campus", 0)))
         self.figures["worker"].setText(str(s.by_lane.get("worker", 0)))
         self.figures["flagged"].setText(str(s.flagged))
         self.figures["fevers"].setText(str(s.fevers))
         self.figures["handoffs"].setText(str(s.handoffs))
-        hours = [h for h in range(24) if s.per_hour[h]] or [6, 7, 8]
+        hours = [h for h in range(24) if s.by_hour[h]] or [6, 7, 8]
         lo, hi = min(hours), max(hours)
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
         bars = QBarSet(self.tr("人数"))
         bars.setColor(QColor("#1e88e5"))
-        bars.append([float(s.per_hour[h]) for h in range(lo, hi + 1)])
+        bars.append([float(s.by_hour[h]) for h in range(lo, hi + 1)])
         series = QBarSeries()
         series.append(bars)
         self.chart.addSeries(series)
         x = QBarCategoryAxis()
         x.append([f"{h}:00" for h in range(lo, hi + 1)])
         y = QValueAxis()
-        y.setRange(0, max(1, max(s.per_hour)))
+        y.setRange(0, max(1, max(s.by_hour)))
         y.setLabelFormat("%d")
         self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
