@@ -17,7 +17,7 @@ from typing import Any
 from db.store import EntryStore
 from kiosk.config import Settings
 from kiosk.gate import GateController, utc_now
-from kiosk.ports import Clock, GateListener, ListenerHub
+from kiosk.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.privacy import load_or_create_salt
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
             kiosk.store.upsert_roster(DEMO_ROSTER)
     grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes, director.on_scene if director else None,
                                           hold_s=scene_hold_s, first_scene=demo_scene),
-                           on_status=lambda state, msg: _device_status(kiosk, "camera", state, msg))
+                           on_status=lambda state, msg: report_device_status(hub, kiosk.store, "camera", state, msg))
     mask_detector = None
     if settings.devices.mask_detector:
         from devices.mask import MaskDetector
@@ -162,14 +162,6 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
     kiosk.thermometer = thermo
     if director is not None:
         director.thermometer_sim = kiosk.thermometer_sim
-
-
-def _device_status(kiosk: Kiosk, device: str, state: str, message: str) -> None:
-    kiosk.listeners.on_device_status(device, state, message)
-    try:
-        kiosk.store.device_event(device, state, message)
-    except Exception:  # the device log must not take a device thread down
-        log.exception("could not log a device event")
 
 
 def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:

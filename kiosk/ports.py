@@ -7,6 +7,7 @@ devices and the Qt bridge, and tests plug in small fakes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -15,6 +16,8 @@ from db.records import EntryRecord, RosterPerson
 
 if TYPE_CHECKING:
     from kiosk.gate import VisitSnapshot
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -49,6 +52,21 @@ class GateListener(Protocol):
     def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None: ...
 
 
+class DeviceLog(Protocol):
+    """Where device state changes are kept (the reports sum the downtime)."""
+
+    def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None: ...
+
+
+def report_device_status(listener: Any, device_log: DeviceLog, device: str, state: str, message: str) -> None:
+    """Tell the listeners and the device log; a failing log must never take a device thread down."""
+    listener.on_device_status(device, state, message)
+    try:
+        device_log.device_event(device, state, message)
+    except Exception:
+        log.exception("could not log a device event")
+
+
 class ListenerHub:
     """Fans every callback out to several listeners; a failing listener is logged, not fatal."""
 
@@ -70,9 +88,7 @@ class ListenerHub:
                 try:
                     method(*args, **kwargs)
                 except Exception:  # a broken listener must not stop the gate
-                    import logging
-
-                    logging.getLogger(__name__).exception("listener %r failed in %s", listener, name)
+                    log.exception("listener %r failed in %s", listener, name)
 
         return fan_out
 

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from kiosk.domain import Source, TemperatureSample
+from kiosk.ports import report_device_status
 
 
 class CalibrationError(ValueError):
@@ -204,11 +205,7 @@ class ThermometerService:
         self._sink.temperature(sample)
 
     def on_status(self, status: Any) -> None:
-        self._listener.on_device_status("thermometer", status.state, status.message)
-        try:
-            self._store.device_event("thermometer", status.state, status.message)
-        except Exception:  # a device log line must never take the reader thread down
-            pass
+        report_device_status(self._listener, self._store, "thermometer", status.state, status.message)
 
     def start(self) -> None:
         if self.device is not None:
