@@ -203,13 +203,14 @@ class PyzbarDecoder:
         self._symbols = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128, pyzbar.ZBarSymbol.CODE39,
                          pyzbar.ZBarSymbol.EAN13]
 
-    def _read(self, gray: np.ndarray, colour_src: np.ndarray | None) -> list[DecodedCode]:
+    def _read(self, gray: np.ndarray, colour_src: np.ndarray | None, scale: float = 1.0) -> list[DecodedCode]:
         out = []
         for r in self._pyzbar.decode(gray, symbols=self._symbols):
-            poly = tuple((int(p.x), int(p.y)) for p in r.polygon)
-            if len(poly) < 4:
+            points = [(p.x, p.y) for p in r.polygon]
+            if len(points) < 4:
                 x, y, w, h = r.rect
-                poly = ((x, y), (x + w, y), (x + w, y + h), (x, y + h))
+                points = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+            poly = tuple((int(x * scale), int(y * scale)) for x, y in points)
             colour, white = sample_colours(colour_src, poly) if colour_src is not None else (None, None)
             text = fix_zbar_text(r.data)
             # Where zbar's Shift-JIS guess was undone, the payload's real bytes are the UTF-8 text.
@@ -226,10 +227,7 @@ class PyzbarDecoder:
         found = self._read(gray, colour)
         if not found and max(gray.shape) < 800:
             up = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-            found = [DecodedCode(c.format, c.raw, c.text, tuple((x // 2, y // 2) for x, y in c.polygon),
-                                 *sample_colours(colour, tuple((x // 2, y // 2) for x, y in c.polygon))
-                                 if colour is not None else (None, None), c.backend)
-                     for c in self._read(up, None)]
+            found = self._read(up, colour, 0.5)
         return found
 
 

@@ -116,10 +116,6 @@ def scene_for(person: DemoPerson, seed: int = 0) -> np.ndarray:
     return frame
 
 
-def demo_scenes(settings: Settings) -> list[np.ndarray]:
-    return [scene_for(p, seed=i) for i, p in enumerate(demo_people(settings))]
-
-
 class DemoDirector:
     """Plays the demo cycle: on each new scene it starts the next person, sets the lane,
     steers the simulated thermometer to that person's temperature, and stands in for

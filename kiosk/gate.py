@@ -434,7 +434,7 @@ class GateController:
         v.evidence[ev.element] = ev
 
     def _verdict(self, v: _Visit, finished: bool = False) -> Verdict:
-        verdict = self.policy.evaluate(self._lane if v.lane is None else v.lane, v.person, v.evidence, finished)
+        verdict = self.policy.evaluate(v.lane, v.person, v.evidence, finished)
         if v.extra_reasons:
             reasons = verdict.reasons + tuple(v.extra_reasons)
             pending = verdict.pending

@@ -131,8 +131,7 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
         story.append(Paragraph("二、分时段入校人数", st["h2"]))
         story.append(_bar_chart("每小时入校人数", [f"{h}时" for h in range(lo, hi + 1)],
                                 [f.by_hour[h] for h in range(lo, hi + 1)], "#1E88E5"))
-        temps = sorted(f.temperatures)
-        if temps:
+        if f.temperatures:
             bins = [round(35.0 + 0.2 * i, 1) for i in range(21)]  # 35.0 .. 39.0
             counts = [0] * len(bins)
             for t, n in f.temperatures.items():

@@ -120,6 +120,19 @@ def issue(key: Ed25519PrivateKey, key_id: str, claims: dict[str, Any]) -> str:
     return signed + "." + _b64e(key.sign(signed.encode("ascii")))
 
 
+def claimed_kind(text: str) -> str:
+    """The kind a signed code claims, read without trusting it (only to name the element it is about)."""
+    parts = text.split(".")
+    if len(parts) != 3:
+        return "unknown"
+    try:
+        payload = json.loads(_b64d(parts[1]).decode("utf-8"))
+    except (SignedCodeError, UnicodeDecodeError, json.JSONDecodeError):
+        return "unknown"
+    kind = payload.get("k") if isinstance(payload, dict) else None
+    return kind if kind in KINDS else "unknown"
+
+
 def is_signed_code(text: str) -> bool:
     return text.startswith(PREFIX)
 

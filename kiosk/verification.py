@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 import time
@@ -37,7 +36,7 @@ from kiosk.domain import Element, Evidence, Outcome, PersonKind, Source, Strengt
 from kiosk.gate import CodeCheck
 from kiosk.policy import Policy
 from kiosk.privacy import mask_name
-from kiosk.signedcode import SignedClaims, SignedCodeError, load_public_key, verify
+from kiosk.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, verify
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +205,7 @@ class Verifier:
         try:
             claims = verify(text, self._keys, now)
         except SignedCodeError as exc:
-            kind = _unverified_kind(text)
+            kind = claimed_kind(text)
             element = {"itinerary": Element.ITINERARY, "vaccine": Element.VACCINE}.get(kind, Element.HEALTH)
             ev = Evidence(element, Outcome.FAIL, Source.SIGNATURE, "invalid", Strength.VERIFIED,
                           detail={"error": exc.code}, note=exc.reason)
@@ -294,16 +293,3 @@ class Verifier:
                       Strength.ADVISORY, detail, note=note)
         reason = "; ".join(x for x in (offline_note, note if ok else f"{COLOUR_ZH[reading.status]}（颜色识别）") if x)
         return CodeVerdict("health", reading.status, "color", None, code.text, reason, CodeCheck(key, (ev,)))
-
-
-def _unverified_kind(text: str) -> str:
-    """The kind a signed code claims, read without trusting it (only to name the element)."""
-    import base64
-
-    try:
-        body = text.split(".")[1]
-        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        kind = payload.get("k") if isinstance(payload, dict) else None
-    except Exception:  # anything unreadable is simply "unknown"
-        return "unknown"
-    return kind if kind in ("health", "itinerary", "vaccine") else "unknown"
