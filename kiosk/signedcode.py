@@ -127,7 +127,7 @@ def claimed_kind(text: str) -> str:
         return "unknown"
     try:
         payload = json.loads(_b64d(parts[1]).decode("utf-8"))
-    except (SignedCodeError, UnicodeDecodeError, json.JSONDecodeError):
+    except (SignedCodeError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return "unknown"
     kind = payload.get("k") if isinstance(payload, dict) else None
     return kind if kind in KINDS else "unknown"
@@ -147,7 +147,7 @@ def verify(text: str, trusted: dict[str, Ed25519PublicKey], now: datetime) -> Si
     body, sig = _b64d(parts[1]), _b64d(parts[2])
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # deep nesting fits in a QR code
         raise SignedCodeError("签名码内容损坏", "malformed") from None
     if not isinstance(payload, dict):
         raise SignedCodeError("签名码内容损坏", "malformed")

@@ -75,6 +75,15 @@ def test_itinerary_and_vaccine(keys) -> None:
     assert v.kind == "vaccine" and v.check.evidence[0].outcome is Outcome.OK and v.check.evidence[0].value == 3
 
 
+def test_deeply_nested_payload_is_malformed_not_a_crash(keys) -> None:
+    _, pub, _, _ = keys
+    body = base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=").decode()
+    with pytest.raises(SignedCodeError, match="损坏"):
+        verify(f"GK1.{body}.AAAA", {"county": load_public_key(pub)}, NOW)
+    v = verifier(pub).verify(code(f"GK1.{body}.AAAA"))
+    assert v.kind == "unknown" and v.check.evidence[0].outcome is Outcome.FAIL
+
+
 def test_forged_tampered_expired_unknown_issuer(keys) -> None:
     key, pub, other, _ = keys
     good = health(key)
