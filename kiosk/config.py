@@ -164,6 +164,8 @@ def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] |
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{cfg_path}: not valid TOML: {exc}") from None
+        except RecursionError:
+            raise ConfigError(f"{cfg_path}: not valid TOML: nested too deeply") from None
         except OSError as exc:
             raise ConfigError(f"{cfg_path}: cannot read: {exc.strerror}") from None
     elif explicit:

@@ -428,7 +428,7 @@ def verify_export(path: Path, trusted_public_b64: str | None, sig_path: Path | N
         signed = _signed_fields(meta)
     except FileNotFoundError:
         return Verification(False, f"no signature file {sig_path.name}")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return Verification(False, f"{sig_path.name} is not a valid signature file")
     key_b64 = trusted_public_b64 or meta["public_key"]
     if trusted_public_b64 and meta["public_key"] != trusted_public_b64:

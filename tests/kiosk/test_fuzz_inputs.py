@@ -75,6 +75,13 @@ def test_fuzz_xlsx_cells(tmp_path: Path, rows: list) -> None:
     assert all(p.person_id and p.name and p.kind in ("student", "staff") for p in people)
 
 
+def test_deeply_nested_config_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("a = " + "[" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_settings(path)
+
+
 def test_a_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

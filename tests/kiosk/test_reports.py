@@ -139,6 +139,8 @@ def test_signature_by_another_key_or_edited_sig_fails(filled, tmp_path: Path) ->
     sig = f.with_name("x.csv.sig")
     sig.write_text(sig.read_text().replace('"size": 4', '"size": 5'))
     assert not verify_export(f, None).ok
+    sig.write_text("[" * 5000)  # a hostile .sig is "not valid", not a crash
+    assert "not a valid signature file" in verify_export(f, None).message
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
