@@ -15,8 +15,11 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 GENESIS = "0" * 64
-PERSONAL_FIELDS = ("person_ref", "name_masked", "id_masked", "id_hash", "registration")
+PERSONAL_FIELDS = ("person_ref", "name_masked", "id_masked", "id_hash", "registration", "registration_sealed")
 CHAIN_FIELDS = ("seq", "prev_hash", "row_hash", "personal_hash", "purged_at")
+# Columns added after the chain existed: a NULL one is left out of the digest, so
+# rows written before the column existed keep their hash.
+LATER_FIELDS = ("origin", "visit_id", "codes", "returnee", "registration_sealed")
 
 
 def _canon(value: Any) -> Any:
@@ -37,10 +40,12 @@ def _digest(data: dict[str, Any]) -> str:
 
 
 def personal_hash(fields: dict[str, Any]) -> str:
-    return _digest({k: fields.get(k) for k in PERSONAL_FIELDS})
+    return _digest({k: fields.get(k) for k in PERSONAL_FIELDS
+                    if not (k in LATER_FIELDS and fields.get(k) is None)})
 
 
 def row_hash(fields: dict[str, Any], prev: str, personal: str) -> str:
-    core = {k: v for k, v in fields.items() if k not in PERSONAL_FIELDS and k not in CHAIN_FIELDS}
+    core = {k: v for k, v in fields.items() if k not in PERSONAL_FIELDS and k not in CHAIN_FIELDS
+            and not (k in LATER_FIELDS and v is None)}
     core["seq"] = fields["seq"]
     return hashlib.sha256(f"{prev}|{_digest(core)}|{personal}".encode()).hexdigest()

@@ -58,6 +58,12 @@ class Entry(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))
     personal_hash: Mapped[str | None] = mapped_column(String(64))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Revision 0005: the visit behind the entry (NULL on older rows).
+    origin: Mapped[str | None] = mapped_column(String(16))  # live | demo | simulation
+    visit_id: Mapped[str | None] = mapped_column(String(36))
+    codes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    returnee: Mapped[bool | None] = mapped_column(Boolean)
+    registration_sealed: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_entries_local_date_lane", "local_date", "lane"),
@@ -77,6 +83,9 @@ class RosterEntry(Base):
     group_name: Mapped[str] = mapped_column(String(64), default="")
     card_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The school's daily health status of this person (green/yellow/red) and its day.
+    health_status: Mapped[str | None] = mapped_column(String(16))
+    health_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Calibration(Base):

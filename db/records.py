@@ -44,6 +44,11 @@ class EntryRecord:
     corrects_id: str | None = None
     note: str | None = None
     follow_up: str | None = None
+    origin: str | None = None  # live | demo | simulation (None: written before revision 0005)
+    visit_id: str | None = None
+    codes: list[dict[str, Any]] | None = None  # every code seen at the visit, in order
+    returnee: bool | None = None
+    registration_sealed: str | None = None  # AES-GCM sealed full registration (kiosk.sealing)
     # Set by the store on append (db.chain); callers leave them empty.
     seq: int | None = None
     prev_hash: str | None = None
@@ -61,6 +66,8 @@ class RosterPerson:
     kind: str
     group: str = ""
     card_number: str | None = None
+    health_status: str | None = None  # the school's daily status: green | yellow | red
+    health_date: date | None = None
 
 
 @dataclass(frozen=True)

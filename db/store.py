@@ -218,8 +218,8 @@ class EntryStore:
         from sqlalchemy import update
 
         now = datetime.now(timezone.utc)
-        blank: dict[str, Any] = {"person_ref": None, "name_masked": None, "id_masked": None, "id_hash": None, "registration": {},
-                 "purged_at": now}
+        blank: dict[str, Any] = {"person_ref": None, "name_masked": None, "id_masked": None, "id_hash": None,
+                                 "registration": {}, "registration_sealed": None, "purged_at": now}
         with self.engine.begin() as conn:
             result = conn.execute(update(Entry).where(Entry.local_date < before, Entry.purged_at.is_(None))
                                   .values(**blank))
@@ -319,10 +319,12 @@ class EntryStore:
                 row = s.get(RosterEntry, p.person_id)
                 if row is None:
                     s.add(RosterEntry(person_id=p.person_id, name=p.name, kind=p.kind, group_name=p.group,
-                                      card_number=p.card_number, updated_at=now))
+                                      card_number=p.card_number, updated_at=now, health_status=p.health_status,
+                                      health_date=p.health_date))
                     new += 1
                 else:
                     row.name, row.kind, row.group_name, row.card_number = p.name, p.kind, p.group, p.card_number
+                    row.health_status, row.health_date = p.health_status, p.health_date
                     row.updated_at = now
                     updated += 1
         return new, updated
@@ -334,7 +336,8 @@ class EntryStore:
                 select(RosterEntry).where(RosterEntry.card_number == key)).first()
             if row is None:
                 return None
-            return RosterPerson(row.person_id, row.name, row.kind, row.group_name, row.card_number)
+            return RosterPerson(row.person_id, row.name, row.kind, row.group_name, row.card_number,
+                                row.health_status, row.health_date)
 
     def roster_card_numbers(self) -> set[str]:
         with self._session() as s:

@@ -29,11 +29,16 @@ def build_store(settings: Settings) -> EntryStore:
 
 
 def build_controller(
-    settings: Settings, store: EntryStore, listener: GateListener, clock: Clock = utc_now
+    settings: Settings, store: EntryStore, listener: GateListener, clock: Clock = utc_now, origin: str = "live"
 ) -> GateController:
+    from kiosk.sealing import RegistrationSealer
+
     salt = load_or_create_salt(settings.data_dir)
+    # The store keeps recent code keys where it can, so a restart does not forget a replay.
+    recent = store if hasattr(store, "remember_code") and hasattr(store, "recent_code") else None
     return GateController(
         settings.policy, store, listener, site=settings.site, gate=settings.gate, salt=salt, clock=clock,
+        origin=origin, sealer=RegistrationSealer(settings.data_dir), recent_codes=recent,
     )
 
 
@@ -88,8 +93,12 @@ def build_verifier(settings: Settings, store: EntryStore) -> Any:
     server = None
     if settings.issuer_server_url:
         server = IssuerServer(settings.issuer_server_url, settings.issuer_app_id, settings.issuer_app_secret)
+    from zoneinfo import ZoneInfo
+
     try:
-        return Verifier(settings.policy, dict(settings.trusted_issuers), roster=store, server=server)
+        return Verifier(settings.policy, dict(settings.trusted_issuers), roster=store, server=server,
+                        health_code_patterns=settings.health_code_patterns,
+                        local_tz=ZoneInfo(settings.site.timezone))
     except SignedCodeError as exc:
         from kiosk.config import ConfigError
 
@@ -108,12 +117,19 @@ def build_decoder(settings: Settings) -> Any:
 
 
 def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, with_devices: bool = False,
-                demo_scene: int = 0, scene_hold_s: float = 4.0) -> Kiosk:
-    """Store, controller, decoder and verifier; with ``with_devices`` the camera and thermometer too."""
+                demo_scene: int = 0, scene_hold_s: float = 4.0, origin: str | None = None) -> Kiosk:
+    """Store, controller, decoder and verifier; with ``with_devices`` the camera and thermometer too.
+
+    Simulated devices run only in demo mode (or a simulation with its own
+    database): nothing simulated ever enters a real log.
+    """
+    origin = origin or ("demo" if demo else "live")
+    if with_devices and origin == "live":
+        _refuse_simulators(settings)
     hub = ListenerHub()
-    log.info("building kiosk (demo=%s, devices=%s)", demo, with_devices)
+    log.info("building kiosk (demo=%s, devices=%s, origin=%s)", demo, with_devices, origin)
     store = build_store(settings)
-    controller = build_controller(settings, store, hub, clock)
+    controller = build_controller(settings, store, hub, clock, origin)
     kiosk = Kiosk(settings, store, controller, hub, demo=demo, scene_hold_s=scene_hold_s)
     kiosk.decoder = build_decoder(settings)
     kiosk.verifier = build_verifier(settings, store)
@@ -133,7 +149,7 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
 
     settings, hub = kiosk.settings, kiosk.listeners
     scenes, director = None, None
-    if settings.devices.camera.startswith("sim:"):
+    if settings.devices.camera.startswith("sim:") and demo:
         from kiosk.demo import DEMO_ROSTER, DemoDirector, demo_people, scene_for
 
         people = demo_people(settings)
@@ -162,6 +178,20 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
     kiosk.thermometer = thermo
     if director is not None:
         director.thermometer_sim = kiosk.thermometer_sim
+
+
+def _refuse_simulators(settings: Settings) -> None:
+    """A live gate with a simulated or missing device would log people who never came."""
+    from kiosk.config import ConfigError
+
+    d = settings.devices
+    if not d.camera.strip() or not d.thermometer.strip():
+        missing = "devices.camera" if not d.camera.strip() else "devices.thermometer"
+        raise ConfigError(f"{missing} is not set: configure the gate's devices (gate-kiosk devices list), "
+                          "or try the kiosk with `gate-kiosk run --demo`")
+    if d.camera.startswith("sim:") or d.thermometer.startswith("sim:"):
+        raise ConfigError("sim: devices are simulators and never write to the real log: use "
+                          "`gate-kiosk run --demo`, or set devices.camera and devices.thermometer")
 
 
 def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ConfigError, Settings, load_settings
-from kiosk.domain import Element, Person
+from kiosk.domain import Element, Person, PersonKind
+from kiosk.gate import ConfirmRefused
 from kiosk.policy import PolicyError, person_kind_for_lane_arg
 from kiosk.roster import RosterError
 
@@ -144,11 +145,16 @@ def _setup_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temp", type=float, action="append", default=[], metavar="C",
                    help="a temperature reading; repeat for a retake (readings in order)")
     p.add_argument("--mask", choices=["yes", "no"])
-    p.add_argument("--confirm", action="append", default=[], metavar="ELEMENT",
+    p.add_argument("--confirm", action="append", default=[], metavar="ELEMENT[=SEEN]",
                    help="the guard confirms an element by eye (health, itinerary, vaccine, card, "
-                        "registration, nucleic_acid, mask)")
+                        "registration, nucleic_acid, mask); health alone means a green code was seen, "
+                        "health=yellow or health=red records another colour; itinerary=risk, vaccine=none")
     p.add_argument("--reject", action="append", default=[], metavar="ELEMENT",
-                   help="the guard judges an element failed")
+                   help="the guard judges an element failed (health: a red code was seen)")
+    p.add_argument("--kind", choices=[k.value for k in PersonKind],
+                   help="who the person is (default: from --lane)")
+    p.add_argument("--group", help="roster group or post (e.g. 门卫): key posts need a recent negative test")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the reasons' words")
     p.add_argument("--code", type=Path, action="append", default=[], metavar="IMAGE",
                    help="an image of a code the person shows")
     p.add_argument("--name")
@@ -163,7 +169,9 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_kiosk
 
     lane, kind = person_kind_for_lane_arg(args.lane)
-    confirms = [_element(e) for e in args.confirm]
+    if args.kind:
+        kind = PersonKind(args.kind)
+    confirms = [_seen(e) for e in args.confirm]
     rejects = [_element(e) for e in args.reject]
     for path in args.code:
         if not path.is_file():
@@ -178,15 +186,19 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             controller.set_guard(args.guard)
         controller.set_lane(lane, kind)
         controller.start_visit(Person(kind, person_ref=args.person_ref, name=args.name,
-                                      id_number=args.id_number, returning_from_risk_area=args.returning))
+                                      id_number=args.id_number, returning_from_risk_area=args.returning,
+                                      group=args.group))
         with controller.collecting():
             for path in args.code:
                 for check in kiosk.scan_file(path):
                     controller.code_seen(check)
-            for element in confirms:
-                controller.confirm(element, True)
-            for element in rejects:
-                controller.confirm(element, False)
+            try:
+                for element, seen in confirms:
+                    controller.confirm(element, True, value=seen)
+                for element in rejects:
+                    controller.confirm(element, False)
+            except ConfirmRefused as exc:
+                raise CliError(str(exc)) from None
             if args.mask:
                 controller.confirm(Element.MASK, args.mask == "yes")
             for i, celsius in enumerate(args.temp):
@@ -197,7 +209,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         entry = kiosk.store.get(snap.entry_id) if snap.entry_id else None
         out: dict[str, Any] = {
             "decision": snap.decision.value,
-            "reasons": [r.as_json() for r in snap.verdict.reasons],
+            "reasons": [dict(r.as_json(), message=r.words(args.lang)) for r in snap.verdict.reasons],
             "flagged": bool(entry.flagged) if entry else snap.verdict.flagged,
             "entry_id": snap.entry_id,
             "lane": lane.value,
@@ -218,6 +230,20 @@ def _typed(celsius: float) -> Any:
     # Typed on the command line by a person, so it is a manual reading; it is
     # not allowed to jump the retake wait, hence not via type_temperature().
     return TemperatureSample(celsius=celsius, raw=celsius, source=Source.MANUAL)
+
+
+def _seen(spec: str) -> tuple[Element, str | None]:
+    """``health`` or ``health=red``: an element and what the guard saw (None: all is well)."""
+    from kiosk.gate import SEEN_VALUES
+
+    name, _, seen = spec.partition("=")
+    element = _element(name.strip())
+    if not seen:
+        return element, None
+    allowed = SEEN_VALUES.get(element, ("ok", "wrong"))
+    if seen.strip() not in allowed:
+        raise CliError(f"--confirm {spec}: {element.value} can be seen as {', '.join(allowed)}")
+    return element, seen.strip()
 
 
 def _element(name: str) -> Element:

@@ -54,11 +54,15 @@ class GateSettings:
 
 @dataclass(frozen=True)
 class DeviceSettings:
-    """Which camera, thermometer and decoder to use; ``sim:`` picks a simulator."""
+    """Which camera, thermometer and decoder to use; ``sim:`` picks a simulator (demo mode only).
 
-    camera: str = "sim:"
+    Nothing is configured by default: a live gate must name its devices, so
+    that a fresh install never logs simulated people.
+    """
+
+    camera: str = ""
     decoder: str = "zxing"
-    thermometer: str = "sim:"
+    thermometer: str = ""
     thermometer_protocol: str = "aa55"
     thermometer_baud: int = 0  # 0: the protocol's default
     thermometer_id: str = "thermo-1"
@@ -106,6 +110,9 @@ class Settings:
     issuer_server_url: str = ""
     issuer_app_id: str = ""
     issuer_app_secret: str = ""
+    # Health-code issuers whose codes may be read by colour: name -> regular expression
+    # matched against the code's content (``[issuers.health_codes]``).
+    health_code_patterns: Mapping[str, str] = field(default_factory=dict)
     source_path: Path | None = None
 
     @property
@@ -134,12 +141,17 @@ class Settings:
             "nucleic_counting": p.nucleic_counting,
             "accept_strength": {k.value: v.value for k, v in p.accept_strength.items()},
             "auto_mask_satisfies": p.auto_mask_satisfies,
+            "local_areas": list(p.local_areas),
+            "case_areas": list(p.case_areas),
+            "key_post_groups": list(p.key_post_groups),
+            "key_post_nucleic_days": p.key_post_nucleic_days,
             "rules": {
                 g: {r.element.value: r.mode.value + (" (returning only)" if r.only_returning else "") for r in rules}
                 for g, rules in p.rules.items()
             },
         }
         out["trusted_issuers"] = sorted(self.trusted_issuers)
+        out["health_code_patterns"] = dict(self.health_code_patterns)
         out["issuer_server_url"] = self.issuer_server_url
         return out
 
@@ -203,6 +215,15 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
     if not isinstance(trusted, Mapping) or not all(isinstance(v, str) for v in trusted.values()):
         raise ConfigError("issuers.trusted must be a table of key_id = \"<base64 Ed25519 public key>\"")
     server = issuers.get("server_url", "")
+    patterns = issuers.get("health_codes", {})
+    if not isinstance(patterns, Mapping) or not all(isinstance(v, str) and v for v in patterns.values()):
+        raise ConfigError("issuers.health_codes must be a table of issuer_name = \"<regular expression>\"")
+    from kiosk.verification import compile_issuer_patterns
+
+    try:
+        compile_issuer_patterns(patterns)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     for key in ("server_url", "app_id", "app_secret"):
         if not isinstance(issuers.get(key, ""), str):
             raise ConfigError(f"issuers.{key} must be a string")
@@ -219,6 +240,7 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         issuer_server_url=str(server),
         issuer_app_id=str(issuers.get("app_id", "")),
         issuer_app_secret=str(issuers.get("app_secret", "")),
+        health_code_patterns=dict(patterns),
         source_path=source,
     )
     if settings.ui.language not in ("zh_CN", "en"):

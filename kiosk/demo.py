@@ -21,6 +21,7 @@ from kiosk.domain import Lane, PersonKind
 from kiosk.signedcode import generate_key, issue, load_private_key, public_key_b64
 
 DEMO_KEY_ID = "demo-issuer"
+DEMO_HEALTH_CODE_PATTERN = r"^https://healthcode\.example\.gov\.cn/v/"
 
 DEMO_ROSTER = [
     RosterPerson("2023001", "李雷", "student", "初二(3)班", "S2023001"),
@@ -65,8 +66,10 @@ def demo_settings(settings: Settings) -> Settings:
     trusted = dict(settings.trusted_issuers, **{DEMO_KEY_ID: public})
     policy = replace(settings.policy, retake_wait_s=3.0, auto_mask_satisfies=True)
     gate = replace(settings.gate, result_display_s=3.5)
+    # The demo's opaque health code comes from this (made-up) issuer; only its codes are read by colour.
+    patterns = dict(settings.health_code_patterns, demo=DEMO_HEALTH_CODE_PATTERN)
     return replace(settings, database_url=demo_db, devices=devices, trusted_issuers=trusted, policy=policy,
-                   gate=gate)
+                   gate=gate, health_code_patterns=patterns)
 
 
 def demo_people(settings: Settings, now: float | None = None) -> list[DemoPerson]:
@@ -152,7 +155,8 @@ class DemoDirector:
             self._later(0.8 * self.scale, lambda: self._controller.mask_seen(person.mask, 0.93))
         if person.kind.is_temporary_worker or person.kind is PersonKind.VISITOR:
             self._later(1.6 * self.scale, lambda: self._controller.register(
-                {"name": "张师傅", "phone": "13800138000", "company": "顺丰速运", "purpose": "送快递", "plate": ""}))
+                {"name": "张师傅", "phone": "13800138000", "id_number": "410105198001011234",
+                 "company": "顺丰速运", "purpose": "送快递", "plate": ""}))
 
     def _later(self, delay: float, fn: Any) -> None:
         timer = self._threading.Timer(delay, fn)

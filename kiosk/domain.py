@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from kiosk.vocabulary import decision_words, element_words, kind_words, lane_words, reason_words, severity
 
 
 class PersonKind(str, enum.Enum):
@@ -43,18 +46,7 @@ class PersonKind(str, enum.Enum):
 
     @property
     def label_zh(self) -> str:
-        return _KIND_ZH[self]
-
-
-_KIND_ZH = {
-    PersonKind.STUDENT: "学生",
-    PersonKind.STAFF: "教职工",
-    PersonKind.COURIER: "快递员",
-    PersonKind.DELIVERY: "送货人员",
-    PersonKind.GARBAGE: "垃圾清运人员",
-    PersonKind.OTHER_WORKER: "其他临时人员",
-    PersonKind.VISITOR: "访客",
-}
+        return kind_words(self.value, "zh")
 
 
 class Lane(str, enum.Enum):
@@ -65,7 +57,7 @@ class Lane(str, enum.Enum):
 
     @property
     def label_zh(self) -> str:
-        return "师生通道" if self is Lane.CAMPUS else "临时人员专用通道"
+        return lane_words(self.value, "zh")
 
 
 class Element(str, enum.Enum):
@@ -82,23 +74,13 @@ class Element(str, enum.Enum):
 
     @property
     def label_zh(self) -> str:
-        return _ELEMENT_ZH[self]
+        return element_words(self.value, "zh")
 
     @property
     def is_code(self) -> bool:
         return self in (Element.HEALTH, Element.ITINERARY, Element.VACCINE, Element.NUCLEIC_ACID)
 
 
-_ELEMENT_ZH = {
-    Element.HEALTH: "健康码",
-    Element.ITINERARY: "行程卡",
-    Element.VACCINE: "疫苗接种",
-    Element.CARD: "学生卡",
-    Element.TEMPERATURE: "体温",
-    Element.MASK: "口罩",
-    Element.REGISTRATION: "登记信息",
-    Element.NUCLEIC_ACID: "核酸检测",
-}
 
 
 class Strength(str, enum.Enum):
@@ -139,10 +121,11 @@ class Decision(str, enum.Enum):
     PASS = "PASS"
     DENY = "DENY"
     INCOMPLETE = "INCOMPLETE"
+    HANDOFF = "HANDOFF"  # a courier handed over at the guard room: neither a pass nor a refusal
 
     @property
     def label_zh(self) -> str:
-        return {"PASS": "通行", "DENY": "禁止通行", "INCOMPLETE": "待核验"}[self.value]
+        return decision_words(self.value, "zh")
 
 
 class Mode(str, enum.Enum):
@@ -182,17 +165,36 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a decision is not a clean PASS; ``hard`` says whether it denies."""
+    """Why a decision is not a clean PASS: a code with parameters (words: ``kiosk.vocabulary``).
+
+    ``hard`` says whether it denies; ``severity`` (deny / ask / note) comes
+    from the vocabulary and is what the banner shows.
+    """
 
     element: Element | None
     code: str
-    message: str
     hard: bool
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.words("zh")
+
+    def words(self, lang: str = "zh") -> str:
+        return reason_words(self.code, self.params, self.element.value if self.element else None, lang)
+
+    @property
+    def severity(self) -> str:
+        if self.hard:
+            return "deny"
+        level = severity(self.code)
+        return "note" if level == "deny" else level  # a soft failure is recorded, not refused
 
     def as_json(self) -> dict[str, Any]:
         return {
             "element": self.element.value if self.element else None,
             "code": self.code,
+            "params": dict(self.params),
             "message": self.message,
             "hard": self.hard,
         }
@@ -210,8 +212,9 @@ class Person:
     person_ref: str | None = None  # roster id (student or staff number)
     name: str | None = None
     id_number: str | None = None
-    returning_from_risk_area: bool = False
+    returning_from_risk_area: bool = False  # a returnee: negative test within the returnee window
     registration: dict[str, str] = field(default_factory=dict)
+    group: str | None = None  # roster group (class, department or post such as 门卫)
 
 
 @dataclass(frozen=True)

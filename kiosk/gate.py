@@ -1,33 +1,34 @@
-"""The gate controller: one visit per person, fusing events that arrive in any order.
+"""The gate controller: routes every event to the right visit and logs one entry per person.
 
 Events come from the camera thread (codes, mask), the thermometer thread
-(readings), the guard (confirmations, typed readings, overrides, next
-person) and a timer (``tick``). The controller collects them as evidence of
-the current visit, asks the policy for a verdict after every event, and when
-the verdict is final (PASS or DENY) writes one entry to the log and holds the
-result on screen for ``result_display_s``. A visit that stalls past
-``visit_timeout_s`` is judged as finished: missing hard elements deny.
+(readings), the guard (confirmations, person kind, typed readings,
+overrides, next person) and a timer (``tick``). The controller owns three
+small pieces and keeps them apart:
 
-Storage may fail (disk full, locked database): the entry then waits in a
-bounded in-memory queue, the listener is told how many are waiting, and
-``tick`` retries. Nothing acknowledged is dropped silently.
+- the visits (``kiosk.visit``): the person in front of the guard, and the
+  people who stepped aside to wait for a retake (the retake list);
+- the replay guard (``kiosk.replay``): the same code at another visit;
+- the entry writer (``kiosk.entries``): ledger rows, and waiting for storage.
+
+Routing a code: a code belonging to someone on the retake list resumes that
+visit; a code whose holder differs from the open visit's (or a second code of
+the same kind that cannot be shown to be the same person's) ends the open
+visit, which is logged with what it had, and starts a new one. Nothing is
+overwritten: every code seen stays on its visit and in its entry row.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import threading
 import uuid
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from db.records import EntryRecord
 from devices.worker import Worker
 from kiosk.config import GateSettings, SiteSettings
 from kiosk.domain import (
@@ -43,11 +44,29 @@ from kiosk.domain import (
     Strength,
     TemperatureSample,
 )
-from kiosk.ports import Clock, EntryLog, GateListener, IdFactory
+from kiosk.entries import EntryBuilder, EntryContext, EntryWriter
 from kiosk.policy import Policy, Verdict
-from kiosk.privacy import id_hash, mask_id, mask_name, mask_phone
+from kiosk.ports import Clock, EntryLog, GateListener, IdFactory
+from kiosk.privacy import mask_id, mask_name
+from kiosk.replay import RecentCodes, ReplayGuard, Sighting
+from kiosk.sealing import RegistrationSealer
+from kiosk.visit import CodeCheck, IdentityCheck, SeenCode, Visit, VisitState
 
 log = logging.getLogger(__name__)
+
+__all__ = ["CodeCheck", "ConfirmRefused", "GateController", "Ticker", "VisitSnapshot", "utc_now"]
+
+# What a guard may record seeing, per element (the first is "all is well").
+SEEN_VALUES: dict[Element, tuple[str, ...]] = {
+    Element.HEALTH: ("green", "yellow", "red"),
+    Element.ITINERARY: ("green", "risk"),
+    Element.VACCINE: ("vaccinated", "none"),
+    Element.NUCLEIC_ACID: ("negative", "positive"),
+    Element.CARD: ("ok", "wrong"),
+    Element.MASK: ("yes", "no"),
+    Element.REGISTRATION: ("ok", "incomplete"),
+}
+REGISTRATION_REQUIRED = ("name", "phone", "id_number", "company", "purpose")
 
 
 def utc_now() -> datetime:
@@ -58,27 +77,8 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-@dataclass(frozen=True)
-class CodeCheck:
-    """A code that was read and verified, as the controller receives it.
-
-    One code may prove several elements (a signed health code carries the
-    nucleic-acid result too), hence a tuple of evidence. ``content_key`` is a
-    digest of the raw content, used to debounce repeated scans and to spot a
-    replayed code.
-    """
-
-    content_key: str
-    evidence: tuple[Evidence, ...]
-    holder_name: str | None = None
-    holder_id_masked: str | None = None
-    person_ref: str | None = None
-    kind_hint: PersonKind | None = None
-
-    @staticmethod
-    def key_of(raw: bytes | str) -> str:
-        data = raw.encode() if isinstance(raw, str) else raw
-        return hashlib.sha256(data).hexdigest()[:32]
+class ConfirmRefused(ValueError):
+    """A guard's confirmation cannot change verified evidence of a failure: only an override can."""
 
 
 @dataclass(frozen=True)
@@ -100,39 +100,20 @@ class VisitSnapshot:
     handoff: bool
     policy_version: str
     required: tuple[Element, ...]
+    state: VisitState = VisitState.OPEN
+    codes: tuple[SeenCode, ...] = ()
+    identity: IdentityCheck = IdentityCheck.CLEAR
+    wait_expires_at: datetime | None = None
 
     @property
     def decision(self) -> Decision:
         return self.verdict.decision
 
 
-@dataclass
-class _Visit:
-    visit_id: str
-    lane: Lane
-    person: Person
-    started_at: datetime
-    last_event_at: datetime
-    evidence: dict[Element, Evidence] = field(default_factory=dict)
-    temperatures: list[TemperatureSample] = field(default_factory=list)
-    extra_reasons: list[Reason] = field(default_factory=list)
-    code_keys: set[str] = field(default_factory=set)
-    holder_name: str | None = None
-    holder_id_masked: str | None = None
-    finished: bool = False
-    entry_id: str | None = None
-    hold_until: datetime | None = None
-    override_reason: str | None = None
-    override_decision: Decision | None = None
-    handoff: bool = False
-    verdict: Verdict | None = None
-    corrects: str | None = None  # the entry the next write corrects
-
-
 class GateController:
     """Runs visits at one gate (see the module docstring). Thread-safe."""
 
-    MAX_WAITING = 10_000  # entries kept in memory while storage is down
+    RETAKE_LIST_MAX = 50
 
     def __init__(
         self,
@@ -145,25 +126,27 @@ class GateController:
         salt: bytes,
         clock: Clock = utc_now,
         new_id: IdFactory = new_uuid,
+        origin: str = "live",
+        sealer: RegistrationSealer | None = None,
+        recent_codes: RecentCodes | None = None,
     ) -> None:
         self.policy = policy
         self._log = entry_log
         self._listener = listener
-        self._site = site
         self._gate = gate
-        self._salt = salt
         self._clock = clock
         self._new_id = new_id
-        self._tz = ZoneInfo(site.timezone)
         self._lock = threading.RLock()
         self._lane = Lane.CAMPUS
         self._default_kind = PersonKind.STUDENT
         self._guard_id = site.guard_id
-        self._visit: _Visit | None = None
-        self._recent_codes: dict[str, tuple[datetime, str]] = {}  # key -> (last seen, visit id)
-        self._waiting: deque[EntryRecord] = deque()
+        self._visit: Visit | None = None
+        self._waiting_retake: dict[str, Visit] = {}
         self._collecting = False
-        self.dropped = 0
+        self.replay = ReplayGuard(gate.debounce_s, gate.replay_window_min, recent_codes)
+        self.writer = EntryWriter(entry_log, listener)
+        self.builder = EntryBuilder(
+            EntryContext(site.site_id, site.gate_id, ZoneInfo(site.timezone), salt, origin, sealer), new_id)
 
     # ------------------------------------------------------------ properties
     @property
@@ -177,21 +160,31 @@ class GateController:
 
     @property
     def waiting_entries(self) -> int:
-        return len(self._waiting)
+        return self.writer.waiting
+
+    @property
+    def dropped(self) -> int:
+        return self.writer.dropped
 
     def current(self) -> VisitSnapshot | None:
         with self._lock:
             return self._snapshot(self._visit) if self._visit else None
 
+    def retake_list(self) -> list[VisitSnapshot]:
+        """People who stepped aside to wait for a retake, the longest waiting first."""
+        with self._lock:
+            return [self._snapshot(v) for v in sorted(self._waiting_retake.values(), key=lambda v: v.started_at)]
+
     # --------------------------------------------------------------- set-up
     def set_lane(self, lane: Lane, default_kind: PersonKind | None = None) -> None:
         """Switch lanes; an unfinished visit is closed first (it was someone else)."""
         with self._lock:
-            self._abandon_open_visit()
+            self._end_current()
             self._lane = lane
             self._default_kind = default_kind or (
                 PersonKind.STUDENT if lane is Lane.CAMPUS else PersonKind.OTHER_WORKER
             )
+            self._listener.on_visit_changed(self._empty_snapshot())
 
     def set_guard(self, guard_id: str) -> None:
         with self._lock:
@@ -200,75 +193,60 @@ class GateController:
     def start_visit(self, person: Person | None = None) -> VisitSnapshot:
         """Begin checking a person explicitly (the guard pressed "next", or the CLI)."""
         with self._lock:
-            self._abandon_open_visit()
+            self._end_current()
             self._visit = self._new_visit(person)
-            return self._changed()
-
-    def set_person(self, person: Person) -> VisitSnapshot:
-        """Identity became known (roster card, registration form, CLI arguments)."""
-        with self._lock:
-            v = self._active()
-            v.person = person
-            return self._changed()
+            if person is not None:
+                self._visit.kind_set_by_guard = True
+            return self._changed(self._visit)
 
     @contextlib.contextmanager
     def collecting(self) -> Iterator[None]:
-        """Gather several events and judge them once at the end (the headless ``check``).
-
-        Without this, a first failing element would finish the visit and every
-        later piece of evidence would become a correction.
-        """
+        """Gather several events and judge them once at the end (the headless ``check``)."""
         with self._lock:
             self._collecting = True
             try:
                 yield
             finally:
                 self._collecting = False
-            if self._visit is not None and not self._visit.finished:
-                self._event(self._visit, self._clock())
+            v = self._visit
+            if v is not None and v.state is VisitState.OPEN:
+                self._judge(v, self._clock())
 
     # --------------------------------------------------------------- events
     def code_seen(self, check: CodeCheck) -> VisitSnapshot | None:
-        """A verified code from the camera; repeated scans of one code are one event."""
+        """A verified code from the camera or a scanner; repeated scans of one code are one event."""
         with self._lock:
             now = self._clock()
-            seen = self._recent_codes.get(check.content_key)
-            if seen is not None:
-                last_at, visit_id = seen
-                if now - last_at < timedelta(seconds=self._gate.debounce_s):
-                    self._recent_codes[check.content_key] = (now, visit_id)
-                    return None
-            if self._holding(now):
+            current = self._visit
+            current_id = current.visit_id if current is not None and current.state is not VisitState.CLOSED else None
+            sighting = self.replay.classify(check.content_key, current_id, now)
+            if sighting is Sighting.REPEAT or (current is not None and check.content_key in current.code_keys
+                                               and current.state is not VisitState.CLOSED):
+                self.replay.touch(check.content_key, now)
                 return None
-            v = self._active()
-            # The same code at another person's visit soon after: a shared or screenshotted code.
-            if seen is not None and seen[1] != v.visit_id and now - seen[0] < timedelta(
-                    minutes=self._gate.replay_window_min):
-                v.extra_reasons.append(Reason(
-                    None, "replay", "同一二维码在短时间内已被他人使用过（疑似代刷）", hard=False,
-                ))
-            self._recent_codes[check.content_key] = (now, v.visit_id)
-            self._prune_codes(now)
-            v.code_keys.add(check.content_key)
+            waiting = self._waiting_for(check)
+            if waiting is not None:
+                v = self._resume(waiting, now)
+            else:
+                v = self._visit_for(check, now)
+                if sighting is Sighting.REPLAY:
+                    v.identity = IdentityCheck.SUSPECTED
+            self.replay.record(check.content_key, v.visit_id, now)
+            v.codes.append(SeenCode.of(check, now, sighting is Sighting.REPLAY and waiting is None))
+            v.holder = v.holder.merge(check.holder)
             for ev in check.evidence:
                 self._put(v, ev)
-            if check.kind_hint is not None or check.person_ref is not None:
-                kind = check.kind_hint or v.person.kind
-                v.person = replace(v.person, kind=kind, person_ref=check.person_ref or v.person.person_ref,
-                                   name=check.holder_name or v.person.name)
-            if check.holder_name:
-                v.holder_name = check.holder_name
-            if check.holder_id_masked:
-                v.holder_id_masked = check.holder_id_masked
+            self._learn_person(v, check)
             return self._event(v, now)
 
     def temperature(self, sample: TemperatureSample) -> VisitSnapshot | None:
         """A (stable, calibrated) reading from the thermometer, or typed by the guard."""
         with self._lock:
             now = self._clock()
-            if sample.source is not Source.MANUAL and self._holding(now):
-                return None
-            v = self._active()
+            v = self._visit
+            if sample.source is not Source.MANUAL and v is not None and self._holding(v, now):
+                return None  # the person just judged is still in front of the thermometer
+            v = self._active(now, reopen=sample.source is Source.MANUAL)
             if sample.at is None:
                 sample = replace(sample, at=now)
             v.temperatures.append(sample)
@@ -281,35 +259,88 @@ class GateController:
         """An automatic mask result: a suggestion; "no mask" prompts the guard, never denies."""
         with self._lock:
             now = self._clock()
-            if self._holding(now) or has_mask is None:
+            v = self._visit
+            if has_mask is None or (v is not None and self._holding(v, now)):
                 return None
-            v = self._active()
+            v = self._active(now)
             current = v.evidence.get(Element.MASK)
             if current is not None and current.source is Source.MANUAL:
                 return None  # the guard has spoken; the camera does not overrule
             if has_mask:
                 ev = Evidence(Element.MASK, Outcome.OK, Source.DEVICE, True, detail={"score": round(score, 3)})
             else:
-                ev = Evidence(Element.MASK, Outcome.UNKNOWN, Source.DEVICE, False,
-                              detail={"score": round(score, 3)}, note="检测到未戴口罩，请提示佩戴")
+                ev = Evidence(Element.MASK, Outcome.UNKNOWN, Source.DEVICE, False, detail={"score": round(score, 3)})
             if current == ev:
                 return None
             v.evidence[Element.MASK] = ev
             return self._event(v, now)
 
+    # ---------------------------------------------------------- guard actions
     def confirm(self, element: Element, ok: bool, value: Any = None, note: str = "") -> VisitSnapshot:
-        """The guard confirms (or rejects) an element by eye; logged as manual."""
+        """The guard confirms (or rejects) an element by eye; ``value`` is what was seen.
+
+        A confirmation records what the guard saw (e.g. the colour of a health
+        code); a yellow or red code seen by eye denies. It never replaces
+        verified evidence of a failure (a signed red code, a forged code):
+        ``ConfirmRefused`` says that only an override can change that verdict.
+        """
+        if element is Element.TEMPERATURE:
+            raise ValueError("type a temperature with type_temperature(); it is a reading, not a yes/no")
+        seen_values = SEEN_VALUES.get(element, ("ok", "wrong"))
+        if value is None:
+            value = seen_values[0] if ok else seen_values[-1]
+        elif str(value) not in seen_values:
+            raise ValueError(f"{element.value}: what was seen must be one of {', '.join(seen_values)}")
+        ok = str(value) == seen_values[0]
         with self._lock:
             now = self._clock()
-            v = self._active()
-            if element is Element.TEMPERATURE:
-                raise ValueError("type a temperature with type_temperature(); it is a reading, not a yes/no")
-            if value is None:
-                value = ok if element is Element.MASK else ("green" if ok and element is Element.HEALTH else ok)
-            ev = Evidence(element, Outcome.OK if ok else Outcome.FAIL, Source.MANUAL, value,
-                          Strength.VERIFIED, note=note or ("人工确认" if ok else "人工判定不合格"))
+            v = self._active(now, reopen=True)
+            current = v.evidence.get(element)
+            if (current is not None and current.outcome is Outcome.FAIL and current.strength is Strength.VERIFIED
+                    and current.source in (Source.SIGNATURE, Source.SERVER, Source.ROSTER) and ok):
+                raise ConfirmRefused(f"{element.label_zh}已由{current.source.value}核验为不合格，只能人工改判")
+            stored: Any = value
+            if element is Element.MASK:
+                stored = ok
+            detail: dict[str, Any] = {"guard": self._guard_id, "at": now.isoformat()}
+            if element is Element.NUCLEIC_ACID and ok:
+                detail["sampled_at"] = None  # seen within the window on the person's phone
+            ev = Evidence(element, Outcome.OK if ok else Outcome.FAIL, Source.MANUAL, stored, Strength.VERIFIED,
+                          detail=detail, note=note)
             v.evidence[element] = ev
-            return self._event(v, now, allow_after_finish=True)
+            if element is Element.ITINERARY and value == "risk":
+                v.evidence[element] = replace(ev, value="risk")
+            return self._event(v, now)
+
+    def confirm_identity(self) -> VisitSnapshot | None:
+        """The guard checked the person's identity against a code that was just used by someone else."""
+        with self._lock:
+            now = self._clock()
+            v = self._visit
+            if v is None or v.identity is not IdentityCheck.SUSPECTED:
+                return None
+            if v.state is VisitState.DECIDED:
+                self._reopen(v)
+            v.identity = IdentityCheck.CONFIRMED
+            return self._event(v, now)
+
+    def set_kind(self, kind: PersonKind) -> VisitSnapshot:
+        """The guard says who the person is (one key each)."""
+        with self._lock:
+            now = self._clock()
+            v = self._active(now, reopen=True)
+            v.person = replace(v.person, kind=kind)
+            v.kind_set_by_guard = True
+            return self._event(v, now)
+
+    def set_returning(self, returning: bool) -> VisitSnapshot:
+        """The guard marks (or unmarks) a returnee: the nucleic-acid window then applies."""
+        with self._lock:
+            now = self._clock()
+            v = self._active(now, reopen=True)
+            v.person = replace(v.person, returning_from_risk_area=returning)
+            v.returning_inferred = False
+            return self._event(v, now)
 
     def type_temperature(self, celsius: float) -> VisitSnapshot:
         """A reading the guard took by hand (clinical thermometer); counts as a retake at once."""
@@ -318,23 +349,29 @@ class GateController:
         return result
 
     def register(self, fields: dict[str, str]) -> VisitSnapshot:
-        """Registration of a temporary worker or visitor (name, phone, company, purpose, plate)."""
-        missing = [k for k in ("name", "phone", "company", "purpose") if not str(fields.get(k, "")).strip()]
+        """Registration of a temporary worker or visitor (name, phone, ID number, company, purpose, plate).
+
+        The full phone and ID number are sealed in the entry (``kiosk.sealing``)
+        and shown masked everywhere else.
+        """
         with self._lock:
             now = self._clock()
-            v = self._active()
+            v = self._active(now, reopen=True)
             clean = {k: str(val).strip() for k, val in fields.items() if str(val).strip()}
-            v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean)
+            kind = clean.pop("kind", None)
+            if kind:
+                try:
+                    v.person = replace(v.person, kind=PersonKind(kind))
+                    v.kind_set_by_guard = True
+                except ValueError:
+                    pass
+            v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean,
+                               id_number=clean.get("id_number", v.person.id_number))
+            missing = tuple(k for k in REGISTRATION_REQUIRED if not clean.get(k))
+            v.registration_missing = missing
             if missing:
-                labels = {"name": "姓名", "phone": "电话", "company": "单位", "purpose": "事由"}
                 v.evidence.pop(Element.REGISTRATION, None)
-                v.extra_reasons = [r for r in v.extra_reasons if r.code != "registration_incomplete"]
-                v.extra_reasons.append(Reason(
-                    Element.REGISTRATION, "registration_incomplete",
-                    "登记信息不完整：" + "、".join(labels[m] for m in missing), hard=False,
-                ))
             else:
-                v.extra_reasons = [r for r in v.extra_reasons if r.code != "registration_incomplete"]
                 v.evidence[Element.REGISTRATION] = Evidence(
                     Element.REGISTRATION, Outcome.OK, Source.MANUAL, True,
                     detail={"company": clean.get("company"), "purpose": clean.get("purpose")},
@@ -342,19 +379,16 @@ class GateController:
             return self._event(v, now)
 
     def handoff(self, fields: dict[str, str]) -> VisitSnapshot:
-        """A courier hands over at the guard room and does not enter: logged as a hand-off."""
+        """A courier hands over at the guard room and does not enter: its own outcome, HANDOFF."""
         with self._lock:
             now = self._clock()
-            v = self._active()
+            v = self._active(now, reopen=True)
             clean = {k: str(val).strip() for k, val in fields.items() if str(val).strip()}
-            v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean)
-            if v.finished and v.entry_id is not None:
-                v.corrects = v.entry_id  # decided already: the hand-off corrects that entry
+            if clean:
+                v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean)
             v.handoff = True
-            v.override_decision = Decision.DENY
-            v.override_reason = "快递/货物在指定区域交接，未入校"
-            self._finalise(v, now, self._verdict(v))
-            return self._changed()
+            self._decide(v, now, self._verdict(v, now), Decision.HANDOFF)
+            return self._changed(v)
 
     def override(self, decision: Decision, reason: str) -> VisitSnapshot:
         """The guard overrides the verdict; a reason is mandatory and logged.
@@ -364,215 +398,303 @@ class GateController:
         """
         if not reason or not reason.strip():
             raise ValueError("an override needs a reason")
-        if decision is Decision.INCOMPLETE:
+        if decision not in (Decision.PASS, Decision.DENY):
             raise ValueError("an override must decide: PASS or DENY")
         with self._lock:
             now = self._clock()
             v = self._visit
             if v is None:
                 raise LookupError("no visit to override")
+            if v.state is VisitState.DECIDED:
+                self._reopen(v)
             v.override_decision = decision
             v.override_reason = reason.strip()
-            if v.finished and v.entry_id is not None:
-                v.corrects = v.entry_id
-            self._finalise(v, now, self._verdict(v))
-            return self._changed()
+            self._decide(v, now, self._verdict(v, now), decision)
+            return self._changed(v)
+
+    def resume(self, visit_id: str) -> VisitSnapshot | None:
+        """The guard picks a person from the retake list: their visit comes back to the front."""
+        with self._lock:
+            waiting = self._waiting_retake.get(visit_id)
+            if waiting is None:
+                return None
+            v = self._resume(waiting, self._clock())
+            return self._changed(v)
 
     def next_person(self) -> None:
-        """The guard moves on; an unfinished visit with evidence is logged as not completed."""
+        """The guard moves on. A visit waiting for a retake steps aside (never a DENY);
+        an unfinished visit with evidence is logged with what it had."""
         with self._lock:
-            self._abandon_open_visit()
-            self._visit = None
+            self._end_current()
             self._listener.on_visit_changed(self._empty_snapshot())
 
     def tick(self) -> None:
-        """Called by a timer: time out stalled visits, end holds, retry waiting entries."""
+        """Called by a timer: time out stalled visits, end holds, expire the retake list, retry storage."""
         with self._lock:
             now = self._clock()
-            self._flush_waiting()
+            self.writer.flush()
+            for w in list(self._waiting_retake.values()):
+                if w.wait_expires_at is not None and now >= w.wait_expires_at:
+                    del self._waiting_retake[w.visit_id]
+                    w.move("expire")
+                    w.abandoned = True
+                    self._write(w, now, self._verdict(w, now, finished=True))
+                    self._listener.on_visit_changed(self._snapshot(w))
             v = self._visit
             if v is None:
                 return
-            if v.finished:
+            if v.state is VisitState.DECIDED:
                 if v.hold_until is not None and now >= v.hold_until:
+                    v.move("release")
                     self._visit = None
                     self._listener.on_visit_changed(self._empty_snapshot())
                 return
-            if now - v.last_event_at >= timedelta(seconds=self._gate.visit_timeout_s):
-                self._finalise(v, now, self._verdict(v, finished=True))
-                self._changed()
+            if v.state is VisitState.OPEN and now - v.last_event_at >= timedelta(seconds=self._gate.visit_timeout_s):
+                self._end_current()
+                self._listener.on_visit_changed(self._empty_snapshot())
 
     def log_current(self) -> VisitSnapshot:
         """Write the current visit as it stands (the headless ``check`` command)."""
         with self._lock:
-            v = self._active()
-            if not v.finished:
-                self._finalise(v, self._clock(), self._verdict(v))
-            return self._changed()
+            now = self._clock()
+            v = self._active(now)
+            if v.state is VisitState.OPEN:
+                self._decide(v, now, self._verdict(v, now))
+            return self._snapshot(v)
 
-    # ------------------------------------------------------------- internals
-    def _active(self) -> _Visit:
-        # A finished visit still on screen takes the guard's corrections; once its
-        # hold is over, the next event belongs to the next person.
-        if self._visit is None or (self._visit.finished and not self._holding(self._clock())):
-            self._visit = self._new_visit(None)
+    # ------------------------------------------------------------- routing
+    def _active(self, now: datetime, reopen: bool = False) -> Visit:
+        """The visit an event belongs to: the open one, the decided one on screen (guard actions
+        reopen it as a correction), or a new one."""
+        v = self._visit
+        if v is not None and v.state is VisitState.OPEN:
+            return v
+        if v is not None and v.state is VisitState.DECIDED and self._holding(v, now):
+            if reopen:
+                self._reopen(v)
+            return v
+        if v is not None and v.state is VisitState.DECIDED:
+            v.move("release")
+        self._visit = self._new_visit(None)
         return self._visit
 
-    def _new_visit(self, person: Person | None) -> _Visit:
-        now = self._clock()
-        return _Visit(self._new_id(), self._lane, person or Person(self._default_kind), now, now)
-
-    def _holding(self, now: datetime) -> bool:
+    def _visit_for(self, check: CodeCheck, now: datetime) -> Visit:
+        """The visit a new code joins: the open one if it can be this person's, else a new one."""
         v = self._visit
-        return bool(v and v.finished and v.hold_until is not None and now < v.hold_until)
+        if v is not None and v.state is VisitState.DECIDED:
+            if self._holding(v, now) and not v.holder.conflicts(check.holder) and check.holder.known \
+                    and v.holder.known:
+                self._reopen(v)  # the same person shows another code while the verdict is on screen
+                return v
+            v.move("release")
+            self._visit = None
+            v = None
+        if v is not None and v.state is VisitState.OPEN:
+            someone_else = v.holder.conflicts(check.holder) or (
+                v.holds_element_from_other_code(check) and not (v.holder.known and check.holder.known))
+            if not someone_else:
+                return v
+            self._end_current()
+        self._visit = self._new_visit(None)
+        return self._visit
 
-    def _put(self, v: _Visit, ev: Evidence) -> None:
+    def _waiting_for(self, check: CodeCheck) -> Visit | None:
+        """The retake-list visit this code belongs to (the same code, or the same known holder)."""
+        for v in self._waiting_retake.values():
+            if check.content_key in v.code_keys:
+                return v
+            if check.holder.known and v.holder.known and not v.holder.conflicts(check.holder) and (
+                    (check.holder.person_ref and check.holder.person_ref == v.holder.person_ref)
+                    or (check.holder.id_masked and check.holder.id_masked == v.holder.id_masked
+                        and check.holder.name == v.holder.name)):
+                return v
+        return None
+
+    def _resume(self, waiting: Visit, now: datetime) -> Visit:
+        current = self._visit
+        adopted: Visit | None = None
+        if current is not None and current.state is VisitState.OPEN and current is not waiting:
+            if not current.codes:
+                adopted = current  # readings taken before the code was shown again are this person's
+                current.move("abandon")
+            else:
+                self._end_current()
+        elif current is not None and current.state is VisitState.DECIDED:
+            current.move("release")
+        del self._waiting_retake[waiting.visit_id]
+        waiting.move("resume")
+        waiting.retake_due_at = waiting.wait_expires_at = None
+        waiting.last_event_at = now
+        if adopted is not None:
+            waiting.temperatures.extend(adopted.temperatures)
+            ev = self.policy.judge_temperature(waiting.temperatures)
+            if ev is not None:
+                waiting.evidence[Element.TEMPERATURE] = ev
+            for element, ev in adopted.evidence.items():
+                if element is not Element.TEMPERATURE:
+                    self._put(waiting, ev)
+        self._visit = waiting
+        return waiting
+
+    def _end_current(self) -> None:
+        """The person in front leaves the front: step aside for a retake, log what they had, or release."""
+        v = self._visit
+        self._visit = None
+        if v is None:
+            return
+        now = self._clock()
+        if v.state is VisitState.DECIDED:
+            v.move("release")
+            return
+        if v.state is not VisitState.OPEN:
+            return
+        if not v.has_evidence:
+            v.move("abandon")
+            return
+        verdict = self._verdict(v, now)
+        if Element.TEMPERATURE in verdict.pending and any(r.code == "retake" for r in verdict.reasons) \
+                and not verdict.hard_failures:
+            self._step_aside(v, now)
+            return
+        v.abandoned = True
+        self._decide(v, now, self._verdict(v, now, finished=True))
+        v.move("release")
+
+    def _step_aside(self, v: Visit, now: datetime) -> None:
+        v.move("step_aside")
+        v.retake_due_at = self._retake_due(v)
+        v.wait_expires_at = now + timedelta(seconds=max(self._gate.visit_timeout_s, 10 * self.policy.retake_wait_s,
+                                                        600.0))
+        self._waiting_retake[v.visit_id] = v
+        if len(self._waiting_retake) > self.RETAKE_LIST_MAX:
+            oldest = min(self._waiting_retake.values(), key=lambda w: w.started_at)
+            oldest.wait_expires_at = now  # logged as not completed at the next tick
+        self._listener.on_visit_changed(self._snapshot(v))
+
+    def _reopen(self, v: Visit) -> None:
+        # The guard changed something after the verdict: the visit reopens and its
+        # next entry is a correction of the one already written.
+        v.move("reopen")
+        v.corrects, v.hold_until = v.entry_id, None
+
+    def _new_visit(self, person: Person | None) -> Visit:
+        now = self._clock()
+        return Visit(self._new_id(), self._lane, person or Person(self._default_kind), now, now)
+
+    def _holding(self, v: Visit, now: datetime) -> bool:
+        return v.state is VisitState.DECIDED and v.hold_until is not None and now < v.hold_until
+
+    # ------------------------------------------------------------- judging
+    def _put(self, v: Visit, ev: Evidence) -> None:
         current = v.evidence.get(ev.element)
-        # A guard's word is not replaced by a later camera reading of the same element.
+        # A guard's word is not replaced by a later camera reading of the same element,
+        # and verified evidence is not replaced by weaker evidence of the same element.
         if current is not None and current.source is Source.MANUAL and ev.source is not Source.MANUAL:
+            return
+        if current is not None and current.outcome is Outcome.FAIL and ev.outcome is not Outcome.FAIL \
+                and current.strength.rank >= ev.strength.rank:
             return
         v.evidence[ev.element] = ev
 
-    def _verdict(self, v: _Visit, finished: bool = False) -> Verdict:
-        verdict = self.policy.evaluate(v.lane, v.person, v.evidence, finished)
-        if v.extra_reasons:
-            reasons = verdict.reasons + tuple(v.extra_reasons)
-            pending = verdict.pending
-            decision = verdict.decision
-            if any(r.code == "registration_incomplete" for r in v.extra_reasons) and decision is Decision.PASS:
-                decision = Decision.INCOMPLETE
-            verdict = Verdict(decision, reasons, verdict.flagged or any(
-                r.code == "replay" for r in v.extra_reasons), pending)
-        return verdict
+    def _learn_person(self, v: Visit, check: CodeCheck) -> None:
+        """Who the person is, where the evidence allows (the guard's word wins)."""
+        person = v.person
+        if check.kind_hint is not None and not v.kind_set_by_guard:
+            person = replace(person, kind=check.kind_hint)
+        if check.person_ref:
+            person = replace(person, person_ref=person.person_ref or check.person_ref,
+                             name=person.name or check.holder_name, group=person.group or check.group)
+        itinerary = next((ev for ev in check.evidence if ev.element is Element.ITINERARY), None)
+        if itinerary is not None and not person.returning_from_risk_area:
+            cities = itinerary.detail.get("cities") or []
+            if isinstance(cities, list) and self.policy.is_returnee_itinerary([str(c) for c in cities]):
+                person = replace(person, returning_from_risk_area=True)
+                v.returning_inferred = True
+        v.person = person
 
-    def _event(self, v: _Visit, now: datetime, allow_after_finish: bool = False) -> VisitSnapshot:
+    def _verdict(self, v: Visit, now: datetime, finished: bool = False) -> Verdict:
+        verdict = self.policy.evaluate(v.lane, v.person, v.evidence, finished, now)
+        extra: list[Reason] = []
+        if v.identity is IdentityCheck.SUSPECTED:
+            extra.append(Reason(None, "replay", False))
+        elif v.identity is IdentityCheck.CONFIRMED:
+            extra.append(Reason(None, "identity_confirmed", False))
+        if v.registration_missing and Element.REGISTRATION in {r.element for r in self.policy.required(v.person)}:
+            extra.append(Reason(Element.REGISTRATION, "registration_incomplete", False,
+                                {"fields": list(v.registration_missing)}))
+        if v.abandoned:
+            extra.append(Reason(None, "visit_abandoned", False))
+        if not extra:
+            return verdict
+        reasons = verdict.reasons + tuple(extra)
+        decision = verdict.decision
+        if decision is Decision.PASS and any(r.severity == "ask" for r in extra):
+            decision = Decision.INCOMPLETE
+        flagged = verdict.flagged or decision is not Decision.PASS or v.identity is not IdentityCheck.CLEAR
+        return Verdict(decision, reasons, flagged, verdict.pending)
+
+    def _event(self, v: Visit, now: datetime) -> VisitSnapshot:
         v.last_event_at = now
-        if v.finished:
-            if not (allow_after_finish and v.entry_id is not None):
-                return self._changed()
-            # The guard changed an element after the verdict: the visit reopens and
-            # its next entry is a correction of the one already written.
-            v.corrects, v.finished, v.hold_until = v.entry_id, False, None
-        verdict = self._verdict(v)
-        if verdict.decision in (Decision.PASS, Decision.DENY) and not self._collecting:
-            self._finalise(v, now, verdict)
-        else:
-            v.verdict = verdict
-        return self._changed()
+        if v.state is VisitState.OPEN and not self._collecting:
+            verdict = self._verdict(v, now)
+            if verdict.decision in (Decision.PASS, Decision.DENY):
+                self._decide(v, now, verdict)
+        return self._changed(v)
 
-    def _finalise(self, v: _Visit, now: datetime, verdict: Verdict) -> None:
-        v.verdict = verdict
-        v.finished = True
+    def _judge(self, v: Visit, now: datetime) -> None:
+        verdict = self._verdict(v, now)
+        if verdict.decision in (Decision.PASS, Decision.DENY):
+            self._decide(v, now, verdict)
+        else:
+            self._changed(v)
+
+    def _decide(self, v: Visit, now: datetime, verdict: Verdict, decision: Decision | None = None) -> None:
+        """Log the visit's outcome and hold it on screen; the visit becomes DECIDED."""
+        v.move("decide")
         v.hold_until = now + timedelta(seconds=self._gate.result_display_s)
-        entry = self._entry(v, verdict, now, v.corrects)
+        self._write(v, now, verdict, decision)
+
+    def _write(self, v: Visit, now: datetime, verdict: Verdict, decision: Decision | None = None) -> None:
+        final = decision or v.override_decision or verdict.decision
+        extra: tuple[Reason, ...] = ()
+        if v.override_reason:
+            extra += (Reason(None, "override", False, {"text": v.override_reason, "decision": final.value}),)
+        if final is Decision.HANDOFF:
+            extra += (Reason(None, "handoff", False),)
+        entry = self.builder.build(v, verdict, final, now, guard_id=self._guard_id,
+                                   policy_version=self.policy.version, extra_reasons=extra)
         v.entry_id = entry.id
-        self._store(entry)
+        v.corrects = None
+        v.logged = (final, verdict.reasons + extra)
+        self.writer.submit(entry)
         self._listener.on_entry_logged(self._snapshot(v), entry.id)
 
-    def _abandon_open_visit(self) -> None:
-        v = self._visit
-        if v is not None and not v.finished and (v.evidence or v.temperatures):
-            self._finalise(v, self._clock(), self._verdict(v, finished=True))
-
-    def _entry(self, v: _Visit, verdict: Verdict, now: datetime, corrects: str | None) -> EntryRecord:
-        person = v.person
-        decision = v.override_decision or verdict.decision
-        flagged = verdict.flagged or decision is Decision.DENY or v.override_decision is not None or any(
-            r.code == "retake" for r in verdict.reasons)
-        temp = v.evidence.get(Element.TEMPERATURE)
-        health = v.evidence.get(Element.HEALTH)
-        mask = v.evidence.get(Element.MASK)
-        reasons = [r.as_json() for r in verdict.reasons]
-        if v.override_reason:
-            reasons.append({"element": None, "code": "override", "message": f"人工改判：{v.override_reason}",
-                            "hard": False})
-        registration: dict[str, str | None] = dict(person.registration)
-        if "phone" in registration:
-            registration["phone"] = mask_phone(registration["phone"])
-        if "name" in registration:
-            registration["name"] = mask_name(registration["name"])
-        local = now.astimezone(self._tz)
-        return EntryRecord(
-            id=self._new_id(),
-            site_id=self._site.site_id,
-            gate_id=self._site.gate_id,
-            lane=v.lane.value,
-            person_kind=person.kind.value,
-            decision=decision.value,
-            flagged=flagged,
-            policy_version=self.policy.version,
-            guard_id=self._guard_id,
-            created_at=now,
-            local_date=local.date(),
-            elements={e.value: ev.as_json() for e, ev in v.evidence.items()},
-            reasons=reasons,
-            person_ref=person.person_ref,
-            name_masked=mask_name(person.name or v.holder_name),
-            id_masked=mask_id(person.id_number) or v.holder_id_masked,
-            id_hash=id_hash(person.id_number, self._salt) if person.id_number else None,
-            health_status=str(health.value) if health is not None and health.value is not None else None,
-            temperature_raw=_as_float(temp.detail.get("raw")) if temp else None,
-            temperature_c=_as_float(temp.value) if temp else None,
-            thermometer_id=temp.detail.get("thermometer_id") if temp else None,
-            calibration_id=temp.detail.get("calibration_id") if temp else None,
-            mask=bool(mask.value) if mask is not None and mask.value is not None else None,
-            registration=registration,
-            handoff=v.handoff,
-            corrects_id=corrects,
-            note=v.override_reason,
-            follow_up="retake_due" if any(r.code == "retake" for r in verdict.reasons) else None,
-        )
-
-    def _store(self, entry: EntryRecord) -> None:
-        self._waiting.append(entry)
-        self._flush_waiting()
-
-    def _flush_waiting(self) -> None:
-        while self._waiting:
-            entry = self._waiting[0]
-            try:
-                self._log.append(entry)
-            except Exception as exc:  # storage faults must never stop the gate
-                while len(self._waiting) > self.MAX_WAITING:
-                    # Memory is bounded too: the oldest go, counted and reported, never silently.
-                    lost = self._waiting.popleft()
-                    self.dropped += 1
-                    log.error("entry %s dropped: storage down and %d entries waiting", lost.id, self.MAX_WAITING)
-                log.warning("entry %s waits for storage: %s", entry.id, exc)
-                message = _storage_message(exc)
-                if self.dropped:
-                    message += f"；已丢弃 {self.dropped} 条最早的记录"
-                self._listener.on_storage_problem(message, len(self._waiting))
-                return
-            self._waiting.popleft()
-            self._listener.on_entry_committed(entry.id)
-            if not self._waiting:
-                self._listener.on_storage_problem("", 0)
-
-    def _prune_codes(self, now: datetime) -> None:
-        horizon = timedelta(minutes=self._gate.replay_window_min) + timedelta(seconds=self._gate.debounce_s)
-        if len(self._recent_codes) > 512:
-            self._recent_codes = {k: v for k, v in self._recent_codes.items() if now - v[0] < horizon}
-
-    def _retake_due(self, v: _Visit) -> datetime | None:
+    # ------------------------------------------------------------- snapshots
+    def _retake_due(self, v: Visit) -> datetime | None:
         ev = v.evidence.get(Element.TEMPERATURE)
         if ev is None or ev.outcome is not Outcome.RETAKE:
             return None
         first = next((s for s in v.temperatures if s.celsius >= self.policy.fever_threshold_c and s.at), None)
         return first.at + timedelta(seconds=self.policy.retake_wait_s) if first and first.at else None
 
-    def _snapshot(self, v: _Visit) -> VisitSnapshot:
-        verdict = v.verdict or self._verdict(v)
-        if v.override_decision is not None:
-            verdict = Verdict(v.override_decision, verdict.reasons, True, verdict.pending)
+    def _snapshot(self, v: Visit) -> VisitSnapshot:
+        now = self._clock()
+        if v.state in (VisitState.DECIDED, VisitState.CLOSED) and v.logged is not None:
+            decision, reasons = v.logged
+            base = self._verdict(v, now, finished=v.abandoned)
+            verdict = Verdict(decision, reasons, base.flagged or decision is not Decision.PASS, base.pending)
+        else:
+            verdict = self._verdict(v, now)
         return VisitSnapshot(
             visit_id=v.visit_id, lane=v.lane, person=v.person,
-            name_masked=mask_name(v.person.name or v.holder_name),
-            id_masked=mask_id(v.person.id_number) or v.holder_id_masked,
-            evidence=dict(v.evidence), verdict=verdict, started_at=v.started_at, finished=v.finished,
-            entry_id=v.entry_id, retake_due_at=self._retake_due(v), override_reason=v.override_reason,
-            handoff=v.handoff, policy_version=self.policy.version,
-            required=tuple(r.element for r in self.policy.required(v.person)),
+            name_masked=mask_name(v.person.name or v.holder.name),
+            id_masked=mask_id(v.person.id_number) or v.holder.id_masked,
+            evidence=dict(v.evidence), verdict=verdict, started_at=v.started_at,
+            finished=v.state in (VisitState.DECIDED, VisitState.CLOSED),
+            entry_id=v.entry_id, retake_due_at=v.retake_due_at or self._retake_due(v),
+            override_reason=v.override_reason, handoff=v.handoff, policy_version=self.policy.version,
+            required=tuple(r.element for r in self.policy.required(v.person)), state=v.state,
+            codes=tuple(v.codes), identity=v.identity, wait_expires_at=v.wait_expires_at,
         )
 
     def _empty_snapshot(self) -> VisitSnapshot:
@@ -585,33 +707,14 @@ class GateController:
             required=tuple(r.element for r in self.policy.required(person)),
         )
 
-    def _changed(self) -> VisitSnapshot:
-        assert self._visit is not None
-        snap = self._snapshot(self._visit)
+    def _changed(self, v: Visit) -> VisitSnapshot:
+        snap = self._snapshot(v)
         self._listener.on_visit_changed(snap)
         return snap
 
 
-def _as_float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _storage_message(exc: Exception) -> str:
-    text = str(exc).lower()
-    if "disk" in text or "full" in text or "no space" in text:
-        return "存储空间已满：记录暂存在内存中，请清理磁盘"
-    if "locked" in text or "busy" in text:
-        return "数据库被占用：记录暂存在内存中，稍后自动写入"
-    if "readonly" in text or "read-only" in text or "permission" in text:
-        return "数据库只读：记录暂存在内存中，请检查文件权限"
-    return f"无法写入数据库（{type(exc).__name__}）：记录暂存在内存中"
-
-
 class Ticker(Worker):
-    """Calls ``controller.tick()`` on a named thread: visit timeouts, holds, storage retries."""
+    """Calls ``controller.tick()`` on a named thread: visit timeouts, holds, retakes, storage retries."""
 
     thread_name = "gate-ticker"
 

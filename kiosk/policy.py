@@ -61,38 +61,23 @@ class Verdict:
 
 
 def _default_rules() -> dict[str, tuple[ElementRule, ...]]:
+    # Every person entering is checked for the three elements (code, temperature,
+    # mask), students included; workers add the three-code joint check and
+    # registration; visitors register. A returnee's negative test is hard for all.
     h, s = Mode.HARD, Mode.SOFT
+    three = (ElementRule(Element.HEALTH, h), ElementRule(Element.TEMPERATURE, h), ElementRule(Element.MASK, h))
     nucleic = ElementRule(Element.NUCLEIC_ACID, h, only_returning=True)
     return {
-        "staff": (
-            ElementRule(Element.HEALTH, h),
-            ElementRule(Element.TEMPERATURE, h),
-            ElementRule(Element.MASK, h),
-            nucleic,
-        ),
-        "student": (
-            ElementRule(Element.CARD, h),
-            ElementRule(Element.TEMPERATURE, h),
-            ElementRule(Element.MASK, h),
-            nucleic,
-        ),
+        "staff": (*three, nucleic),
+        "student": (*three, nucleic),
         "worker": (
-            ElementRule(Element.HEALTH, h),
+            *three,
             ElementRule(Element.ITINERARY, h),
             ElementRule(Element.VACCINE, h),
-            ElementRule(Element.TEMPERATURE, h),
-            ElementRule(Element.MASK, h),
             ElementRule(Element.REGISTRATION, h),
             nucleic,
         ),
-        "visitor": (
-            ElementRule(Element.HEALTH, h),
-            ElementRule(Element.ITINERARY, s),
-            ElementRule(Element.TEMPERATURE, h),
-            ElementRule(Element.MASK, h),
-            ElementRule(Element.REGISTRATION, h),
-            nucleic,
-        ),
+        "visitor": (*three, ElementRule(Element.ITINERARY, s), ElementRule(Element.REGISTRATION, h), nucleic),
     }
 
 
@@ -116,6 +101,13 @@ class Policy:
     rules: Mapping[str, tuple[ElementRule, ...]] = field(default_factory=_default_rules)
     # An automatic "mask on" only pre-fills; the guard confirms unless this is set.
     auto_mask_satisfies: bool = False
+    # Returnees: an itinerary card naming a place outside ``local_areas`` (when
+    # that list is set) or any place in ``case_areas`` makes the person a returnee.
+    local_areas: tuple[str, ...] = ()
+    case_areas: tuple[str, ...] = ()
+    # Key posts (e.g. 门卫, 厨师): roster groups that need a recent negative test at entry.
+    key_post_groups: tuple[str, ...] = ()
+    key_post_nucleic_days: int = 7
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -125,6 +117,7 @@ class Policy:
         known = {
             "version", "fever_threshold_c", "retake_wait_s", "plausible_min_c", "plausible_max_c",
             "nucleic_window_h", "nucleic_counting", "accept_strength", "rules", "auto_mask_satisfies",
+            "local_areas", "case_areas", "key_post_groups", "key_post_nucleic_days",
         }
         unknown = set(data) - known
         if unknown:
@@ -147,6 +140,14 @@ class Policy:
             if not isinstance(data["auto_mask_satisfies"], bool):
                 raise PolicyError("policy.auto_mask_satisfies must be true or false")
             kw["auto_mask_satisfies"] = data["auto_mask_satisfies"]
+        for key in ("local_areas", "case_areas", "key_post_groups"):
+            if key in data:
+                value = data[key]
+                if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+                    raise PolicyError(f"policy.{key} must be a list of names")
+                kw[key] = tuple(x.strip() for x in value)
+        if "key_post_nucleic_days" in data:
+            kw["key_post_nucleic_days"] = int(_number(data["key_post_nucleic_days"], "policy.key_post_nucleic_days"))
         if "accept_strength" in data:
             acc = dict(base.accept_strength)
             table = data["accept_strength"]
@@ -185,14 +186,29 @@ class Policy:
             raise PolicyError("policy.retake_wait_s must not be negative")
         if not 1 <= self.nucleic_window_h <= 24 * 14:
             raise PolicyError("policy.nucleic_window_h must be between 1 and 336 hours")
+        if not 1 <= self.key_post_nucleic_days <= 30:
+            raise PolicyError("policy.key_post_nucleic_days must be between 1 and 30 days")
 
     # ------------------------------------------------------------------ rules
     def required(self, person: Person) -> tuple[ElementRule, ...]:
-        """The rules that apply to this person right now."""
-        return tuple(
+        """The rules that apply to this person right now (a key post adds the nucleic-acid test)."""
+        rules = tuple(
             r for r in self.rules[person.kind.rule_group]
             if not r.only_returning or person.returning_from_risk_area
         )
+        if self.is_key_post(person) and not any(r.element is Element.NUCLEIC_ACID for r in rules):
+            rules += (ElementRule(Element.NUCLEIC_ACID, Mode.HARD),)
+        return rules
+
+    def is_key_post(self, person: Person) -> bool:
+        return bool(person.group) and person.group in self.key_post_groups
+
+    def is_returnee_itinerary(self, cities: Sequence[str]) -> bool:
+        """Whether an itinerary card's places make its holder a returnee (see the fields above)."""
+        places = [c for c in cities if c]
+        if any(c in self.case_areas for c in places):
+            return True
+        return bool(self.local_areas) and any(c not in self.local_areas for c in places)
 
     def judge_temperature(self, samples: Sequence[TemperatureSample]) -> Evidence | None:
         """Fuse the readings of one visit, in arrival order, into temperature evidence.
@@ -224,14 +240,22 @@ class Policy:
                 return _temp_evidence(later, outcome, first_reading=first.celsius)
         return _temp_evidence(first, Outcome.RETAKE)
 
-    def nucleic_acid_valid(self, sampled_at: datetime, now: datetime) -> bool:
+    def nucleic_acid_valid(self, sampled_at: datetime, now: datetime, window_h: int | None = None) -> bool:
         """Whether a negative test sampled at ``sampled_at`` is still inside the window."""
-        if sampled_at > now:
+        window = self.nucleic_window_h if window_h is None else window_h
+        if sampled_at > now + timedelta(minutes=5):
             return False
         if self.nucleic_counting == "calendar_days":
-            days = self.nucleic_window_h // 24
-            return (now.date() - sampled_at.date()).days <= days
-        return now - sampled_at <= timedelta(hours=self.nucleic_window_h)
+            return (now.date() - sampled_at.date()).days <= window // 24
+        return now - sampled_at <= timedelta(hours=window)
+
+    def nucleic_window_for(self, person: Person) -> int:
+        """Hours a negative test stays valid for this person: the returnee window, or the key post's days."""
+        if person.returning_from_risk_area:
+            return self.nucleic_window_h
+        if self.is_key_post(person):
+            return self.key_post_nucleic_days * 24
+        return self.nucleic_window_h
 
     def evaluate(
         self,
@@ -239,60 +263,111 @@ class Policy:
         person: Person,
         evidence: Mapping[Element, Evidence],
         finished: bool = False,
+        now: datetime | None = None,
     ) -> Verdict:
-        """Judge the evidence; ``finished`` means no more evidence will come (timeout)."""
+        """Judge the evidence; ``finished`` means no more evidence will come (the visit ended).
+
+        Some evidence denies in every lane whatever the rules require: a yellow
+        or red health code, a positive nucleic-acid test, an itinerary card with
+        a risk area. A finished visit that only lacks evidence is INCOMPLETE
+        (logged and flagged), never a pass.
+        """
         reasons: list[Reason] = []
         pending: list[Element] = []
         required = {r.element: r for r in self.required(person)}
         accept = self.accept_strength[lane]
+        window_h = self.nucleic_window_for(person)
 
         if person.kind.lane is not lane:
-            reasons.append(Reason(None, "wrong_lane", f"应走{person.kind.lane.label_zh}", hard=False))
+            reasons.append(Reason(None, "wrong_lane", False, {"lane": person.kind.lane.value}))
+        if person.returning_from_risk_area:
+            reasons.append(Reason(None, "returnee", False, {"hours": self.nucleic_window_h}))
+        elif self.is_key_post(person):
+            reasons.append(Reason(None, "key_post", False,
+                                  {"group": person.group, "days": self.key_post_nucleic_days}))
 
         for element, rule in required.items():
             hard = rule.mode is Mode.HARD
             ev = evidence.get(element)
             if ev is None:
                 if finished:
-                    reasons.append(Reason(element, "not_checked", f"{element.label_zh}未核验", hard))
+                    # Missing is not failed: the visit is logged INCOMPLETE (and flagged), never a pass.
+                    reasons.append(Reason(element, "not_checked" if hard else "soft_missing", False))
                 else:
                     pending.append(element)
                 continue
-            if ev.outcome is Outcome.FAIL:
-                reasons.append(Reason(element, "failed", _failure_message(self, ev), hard))
+            failure = self.failure_of(ev, now, window_h)
+            if failure is not None:
+                code, params = failure
+                hard = hard or denies_everywhere(ev)  # no soft rule lets a red code in
+                reasons.append(Reason(element, code if hard else "soft_failed", hard, params))
             elif ev.outcome is Outcome.RETAKE:
                 if finished:
-                    reasons.append(Reason(element, "fever_no_retake", _failure_message(self, ev), hard))
+                    reasons.append(Reason(element, "fever_no_retake", False, {"celsius": float(ev.value)}))
                 else:
                     pending.append(element)
-                    reasons.append(Reason(
-                        element, "retake",
-                        f"体温 {ev.value:.1f} °C 偏高，请 {self.retake_wait_s:.0f} 秒后复测", hard=False,
-                    ))
+                    reasons.append(Reason(element, "retake", False,
+                                          {"celsius": float(ev.value), "wait": self.retake_wait_s}))
             elif ev.outcome is Outcome.UNKNOWN or not self._strong_enough(ev, accept):
-                why = "无法识别" if ev.outcome is Outcome.UNKNOWN else "未经验证，需人工核验"
                 if finished:
-                    reasons.append(Reason(element, "unverified", f"{element.label_zh}{why}", hard))
+                    reasons.append(Reason(element, "unverified" if hard else "soft_missing", False))
                 else:
                     pending.append(element)
-                    reasons.append(Reason(element, "needs_confirmation", f"{element.label_zh}{why}", hard=False))
+                    reasons.append(Reason(element, _ask_code(ev), False, _ask_params(ev)))
 
-        # Evidence of trouble on an element this person is not required to show
-        # is still worth a flag: the guard should know about a red itinerary card.
+        # Evidence of trouble on an element this person is not required to show:
+        # some of it denies everywhere; the rest is still worth a flag.
         for element, ev in evidence.items():
-            if element not in required and ev.outcome is Outcome.FAIL:
-                reasons.append(Reason(element, "failed", _failure_message(self, ev), hard=False))
+            if element in required:
+                continue
+            failure = self.failure_of(ev, now, window_h)
+            if failure is None:
+                continue
+            code, params = failure
+            if denies_everywhere(ev):
+                reasons.append(Reason(element, code, True, params))
+            elif element is not Element.NUCLEIC_ACID or code != "nucleic_stale":
+                reasons.append(Reason(element, "soft_failed", False, params))
 
         hard_fail = any(r.hard for r in reasons)
         if hard_fail:
             decision = Decision.DENY
-        elif pending:
+        elif pending or any(r.severity == "ask" for r in reasons):
             decision = Decision.INCOMPLETE
         else:
             decision = Decision.PASS
-        soft_fail = any(not r.hard and r.code in ("failed", "not_checked", "unverified", "wrong_lane",
-                                                   "fever_no_retake") for r in reasons)
-        return Verdict(decision, tuple(reasons), decision is Decision.DENY or soft_fail, tuple(pending))
+        flagged = decision is not Decision.PASS or any(
+            r.code in ("soft_failed", "soft_missing", "wrong_lane") for r in reasons)
+        return Verdict(decision, tuple(reasons), flagged, tuple(pending))
+
+    def failure_of(self, ev: Evidence, now: datetime | None, window_h: int) -> tuple[str, dict[str, Any]] | None:
+        """Why this piece of evidence fails (a reason code and its parameters), or None."""
+        e = ev.element
+        if e is Element.NUCLEIC_ACID and ev.outcome is not Outcome.FAIL:
+            if ev.outcome is Outcome.OK and now is not None:
+                sampled = _parse_time(ev.detail.get("sampled_at"))
+                if sampled is not None and not self.nucleic_acid_valid(sampled, now, window_h):
+                    return "nucleic_stale", {"hours": window_h}
+            return None
+        if ev.outcome is not Outcome.FAIL:
+            return None
+        if ev.value == "invalid":
+            return "code_invalid", {"error": str(ev.detail.get("error", "malformed"))}
+        if e is Element.TEMPERATURE:
+            return "fever", {"celsius": float(ev.value), "threshold": self.fever_threshold_c}
+        if e is Element.MASK:
+            return "no_mask", {}
+        if e is Element.HEALTH and ev.value in ("yellow", "red"):
+            return "health_colour", {"colour": ev.value}
+        if e is Element.NUCLEIC_ACID:
+            return "nucleic_positive", {}
+        if e is Element.ITINERARY:
+            return "itinerary_risk", {"cities": list(ev.detail.get("cities") or [])}
+        if e is Element.VACCINE:
+            return "vaccine_none", {}
+        if e is Element.CARD:
+            return "card_unknown", {}
+        return "element_failed", {}
 
     def _strong_enough(self, ev: Evidence, accept: Strength) -> bool:
         if ev.source is Source.MANUAL:
@@ -304,18 +379,46 @@ class Policy:
         return ev.strength.rank >= accept.rank
 
 
-def _failure_message(policy: Policy, ev: Evidence) -> str:
-    e = ev.element
-    if e is Element.TEMPERATURE:
-        return f"体温 {float(ev.value):.1f} °C ≥ {policy.fever_threshold_c:.1f} °C（发热）"
-    if e is Element.MASK:
-        return "未佩戴口罩"
-    if e is Element.HEALTH:
-        colour = {"yellow": "黄码", "red": "红码"}.get(str(ev.value), str(ev.value))
-        return f"健康码异常：{colour}" + (f"（{ev.note}）" if ev.note else "")
-    if ev.note:
-        return f"{e.label_zh}不符合要求：{ev.note}"
-    return f"{e.label_zh}不符合要求"
+def denies_everywhere(ev: Evidence) -> bool:
+    """Evidence that denies in every lane, whatever the rules of the person's group say."""
+    if ev.outcome is not Outcome.FAIL:
+        return False
+    if ev.element is Element.HEALTH:
+        return str(ev.value) in ("yellow", "red")
+    if ev.element is Element.NUCLEIC_ACID:
+        return str(ev.value) == "positive"
+    if ev.element is Element.ITINERARY:
+        return str(ev.value) == "risk"
+    return False
+
+
+def _ask_code(ev: Evidence) -> str:
+    if ev.element is Element.MASK and ev.value is False:
+        return "mask_suggested_missing"
+    if ev.element is Element.TEMPERATURE:
+        return "temperature_implausible"
+    if ev.element is Element.HEALTH and ev.detail.get("unknown_code"):
+        return "unknown_code"
+    if ev.element is Element.HEALTH and ev.source is Source.COLOR and ev.outcome is Outcome.OK:
+        return "colour_only"
+    return "needs_confirmation"
+
+
+def _ask_params(ev: Evidence) -> dict[str, Any]:
+    if ev.element is Element.TEMPERATURE and isinstance(ev.value, (int, float)):
+        return {"celsius": float(ev.value)}
+    return {}
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _sample_detail(s: TemperatureSample) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from datetime import date
 from typing import Protocol
 
 from db.records import RosterImportReport, RosterPerson
@@ -23,7 +24,13 @@ HEADERS = {
     "kind": ("kind", "type", "类别", "身份"),
     "group": ("class", "department", "class/department", "group", "班级", "部门", "班级/部门"),
     "card": ("card", "card_number", "cardnumber", "卡号", "学生卡号"),
+    # The school's daily health status (晨检) and its date: a student's health code
+    # may be satisfied by it on that day only.
+    "health": ("health", "health_status", "健康状态", "健康码", "健康码状态"),
+    "health_date": ("health_date", "date", "健康日期", "日期", "状态日期"),
 }
+HEALTH = {"green": "green", "yellow": "yellow", "red": "red", "绿": "green", "绿码": "green", "黄": "yellow",
+          "黄码": "yellow", "红": "red", "红码": "red"}
 KINDS = {"student": "student", "学生": "student", "staff": "staff", "教职工": "staff", "教师": "staff",
          "职工": "staff", "teacher": "staff"}
 
@@ -79,6 +86,7 @@ def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
             problems.append(f"id {pid} already on line {seen_ids[pid]}")
         if card and card in seen_cards:
             problems.append(f"card {card} already on line {seen_cards[card]}")
+        health, health_day = _health(cell("health"), cell("health_date"), problems)
         if problems:
             rejected.append((line, "; ".join(problems)))
             continue
@@ -86,8 +94,26 @@ def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
         if card:
             seen_cards[card] = line
         assert kind is not None
-        people.append(RosterPerson(pid, name, kind, group, card or None))
+        people.append(RosterPerson(pid, name, kind, group, card or None, health, health_day))
     return people, rejected
+
+
+def _health(status_raw: str, day_raw: str, problems: list[str]) -> tuple[str | None, date | None]:
+    """The daily health status of a roster line: both or neither of status and date."""
+    if not status_raw and not day_raw:
+        return None, None
+    status = HEALTH.get(status_raw.lower()) if status_raw else None
+    if status is None:
+        problems.append(f"health status {status_raw!r} is not green/yellow/red (绿码/黄码/红码)" if status_raw
+                        else "health date without a health status")
+    day: date | None = None
+    try:
+        day = date.fromisoformat(day_raw[:10]) if day_raw else None
+    except ValueError:
+        problems.append(f"health date {day_raw!r} is not a date (YYYY-MM-DD)")
+    if status is not None and day is None and not day_raw:
+        problems.append("health status without its date")
+    return (status, day) if status and day else (None, None)
 
 
 def import_roster(store: RosterSink, path: Path) -> RosterImportReport:

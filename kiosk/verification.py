@@ -6,10 +6,14 @@ For each code the camera decodes, in order:
    (tampered, expired, unknown issuer).
 2. A student card: a 1-D barcode, or a QR whose text is a roster id or card
    number -> matched against the roster.
-3. Anything else is taken as a real health code, whose content is an opaque
+3. Anything else may be a real health code, whose content is an opaque
    token: if an issuer server is configured, its verify call decides
-   (VERIFIED); offline or unconfigured, the code's colour is read, normalised
-   against its own white quiet zone -> ADVISORY. An unsure colour is
+   (VERIFIED). Offline or unconfigured, the code's colour is read —
+   normalised against its own white quiet zone -> ADVISORY — but only when
+   its content matches one of the configured health-code issuers
+   (``[issuers.health_codes]``: a name and a regular expression each). Any
+   other QR (a web page, a Wi-Fi code) is an unknown code that needs the
+   guard: a green colour from it never passes. An unsure colour is
    "unknown", never green.
 
 The result is a ``CodeCheck`` for the gate controller plus a ``CodeVerdict``
@@ -21,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Protocol
 
 import httpx
@@ -33,7 +38,7 @@ import httpx
 from db.records import RosterPerson
 from devices.decoders import DecodedCode
 from kiosk.domain import Element, Evidence, Outcome, PersonKind, Source, Strength
-from kiosk.gate import CodeCheck
+from kiosk.visit import CodeCheck
 from kiosk.policy import Policy
 from kiosk.privacy import mask_name
 from kiosk.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, verify
@@ -168,6 +173,17 @@ class IssuerServer:
         self._client.close()
 
 
+def compile_issuer_patterns(patterns: Mapping[str, str]) -> list[tuple[str, re.Pattern[str]]]:
+    """Compile ``issuer name -> regular expression``; a bad expression is a ``ValueError`` naming it."""
+    out = []
+    for name, pattern in patterns.items():
+        try:
+            out.append((name, re.compile(pattern)))
+        except re.error as exc:
+            raise ValueError(f"issuers.health_codes.{name}: not a valid regular expression: {exc}") from None
+    return out
+
+
 class RosterLookup(Protocol):
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
 
@@ -183,12 +199,23 @@ class Verifier:
         roster: RosterLookup | None = None,
         server: IssuerServer | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        health_code_patterns: Mapping[str, str] | None = None,
+        local_tz: tzinfo = timezone.utc,
     ) -> None:
         self.policy = policy
         self._keys = {kid: load_public_key(b64) for kid, b64 in trusted_keys.items()}
         self._roster = roster
         self._server = server
         self._clock = clock
+        self._tz = local_tz
+        self._issuers = compile_issuer_patterns(health_code_patterns or {})
+
+    def health_issuer_of(self, text: str) -> str | None:
+        """The configured health-code issuer whose pattern this content matches, if any."""
+        for name, pattern in self._issuers:
+            if pattern.search(text):
+                return name
+        return None
 
     def verify(self, code: DecodedCode) -> CodeVerdict:
         text = code.text
@@ -209,7 +236,9 @@ class Verifier:
             element = {"itinerary": Element.ITINERARY, "vaccine": Element.VACCINE}.get(kind, Element.HEALTH)
             ev = Evidence(element, Outcome.FAIL, Source.SIGNATURE, "invalid", Strength.VERIFIED,
                           detail={"error": exc.code}, note=exc.reason)
-            return CodeVerdict(kind, "unknown", "none", None, text, exc.reason, CodeCheck(key, (ev,)))
+            return CodeVerdict(kind, "unknown", "none", None, text, exc.reason,
+                               CodeCheck(key, (ev,), kind=kind if kind in ("health", "itinerary", "vaccine")
+                                         else "unknown"))
         evidence = self._claims_evidence(claims, now)
         status = claims.status or ("red" if any(e.outcome is Outcome.FAIL for e in evidence) else "green")
         reason = "; ".join(([COLOUR_ZH[status]] if status in COLOUR_ZH else [])
@@ -217,7 +246,7 @@ class Verifier:
         holder = mask_name(claims.holder_name) if claims.holder_name else None
         return CodeVerdict(claims.kind, status, "signature", holder, text, reason,
                            CodeCheck(key, tuple(evidence), holder_name=claims.holder_name or None,
-                                     holder_id_masked=claims.holder_id_masked or None))
+                                     holder_id_masked=claims.holder_id_masked or None, kind=claims.kind))
 
     def _claims_evidence(self, c: SignedClaims, now: datetime) -> list[Evidence]:
         detail: dict[str, Any] = {"issuer": c.key_id, "expires_at": c.expires_at.isoformat()}
@@ -226,13 +255,11 @@ class Verifier:
             ok = c.status == "green"
             out = [Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, sig, c.status, ver, detail)]
             if c.nucleic_result is not None and c.nucleic_sampled_at is not None:
-                fresh = self.policy.nucleic_acid_valid(c.nucleic_sampled_at, now)
+                # Freshness depends on who the person is (returnee 48 h, key post 7 days):
+                # the policy judges it at the visit; the code only says what the test said.
                 negative = c.nucleic_result == "negative"
-                note = "" if negative and fresh else ("核酸阳性" if not negative else
-                                                      f"核酸超过 {self.policy.nucleic_window_h} 小时")
-                out.append(Evidence(Element.NUCLEIC_ACID, Outcome.OK if negative and fresh else Outcome.FAIL, sig,
-                                    c.nucleic_result, ver,
-                                    {"sampled_at": c.nucleic_sampled_at.isoformat()}, note=note))
+                out.append(Evidence(Element.NUCLEIC_ACID, Outcome.OK if negative else Outcome.FAIL, sig,
+                                    c.nucleic_result, ver, {"sampled_at": c.nucleic_sampled_at.isoformat()}))
             return out
         if c.kind == "itinerary":
             d = dict(detail, cities=list(c.cities))
@@ -256,13 +283,28 @@ class Verifier:
             reason = "卡号不在名册中" if self._roster is not None else "未导入名册，无法核对学生卡"
             ev = Evidence(Element.CARD, Outcome.FAIL, Source.ROSTER, text, Strength.VERIFIED, {"format": fmt},
                           note=reason)
-            return CodeVerdict("card", "unknown", "none", None, text, reason, CodeCheck(key, (ev,)))
+            return CodeVerdict("card", "unknown", "none", None, text, reason, CodeCheck(key, (ev,), kind="card"))
         kind = PersonKind.STAFF if person.kind == "staff" else PersonKind.STUDENT
         ev = Evidence(Element.CARD, Outcome.OK, Source.ROSTER, person.person_id, Strength.VERIFIED,
                       {"group": person.group, "format": fmt})
+        evidence = [ev]
+        health = self._roster_health(person)
+        if health is not None:
+            evidence.append(health)
         return CodeVerdict("card", "green", "roster", mask_name(person.name), text, "",
-                           CodeCheck(key, (ev,), holder_name=person.name, person_ref=person.person_id,
-                                     kind_hint=kind))
+                           CodeCheck(key, tuple(evidence), holder_name=person.name, person_ref=person.person_id,
+                                     kind_hint=kind, kind="card", group=person.group or None))
+
+    def _roster_health(self, person: RosterPerson) -> Evidence | None:
+        """The school's daily health status of this person, if it is today's (never older)."""
+        if not person.health_status or person.health_date is None:
+            return None
+        today = self._clock().astimezone(self._tz).date()
+        if person.health_date != today:
+            return None
+        ok = person.health_status == "green"
+        return Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, Source.ROSTER, person.health_status,
+                        Strength.VERIFIED, {"roster_date": person.health_date.isoformat()})
 
     # ---- real health codes (opaque tokens)
     def _health_token(self, code: DecodedCode, key: str) -> CodeVerdict:
@@ -276,20 +318,30 @@ class Verifier:
                 return CodeVerdict("health", sv.status, "server", sv.holder_name, code.text,
                                    COLOUR_ZH.get(sv.status, ""),
                                    CodeCheck(key, (ev,), holder_name=sv.holder_name,
-                                             holder_id_masked=sv.holder_id_masked))
+                                             holder_id_masked=sv.holder_id_masked, kind="health"))
             except IssuerUnavailable as exc:
                 log.warning("issuer server unavailable, reading the colour: %s", exc)
                 offline_note = "验码服务不可用，改为颜色识别"
+        issuer = self.health_issuer_of(code.text)
+        if issuer is None:
+            # Not a health code of any configured issuer: its colour means nothing.
+            ev = Evidence(Element.HEALTH, Outcome.UNKNOWN, Source.COLOR, "unknown", Strength.UNVERIFIABLE,
+                          {"unknown_code": True}, note="不是已知的健康码")
+            reason = "; ".join(x for x in (offline_note, "不是已知的健康码，需人工核验") if x)
+            return CodeVerdict("unknown", "unknown", "none", None, code.text, reason,
+                               CodeCheck(key, (ev,), kind="unknown"))
         reading = classify_colour(code.colour, code.white)
-        detail = {"hue": reading.hue, "saturation": reading.saturation}
+        detail = {"hue": reading.hue, "saturation": reading.saturation, "issuer": issuer}
         if reading.status == "unknown":
             ev = Evidence(Element.HEALTH, Outcome.UNKNOWN, Source.COLOR, "unknown", Strength.UNVERIFIABLE, detail,
                           note=reading.note)
             reason = "; ".join(x for x in (offline_note, reading.note) if x)
-            return CodeVerdict("health", "unknown", "none", None, code.text, reason, CodeCheck(key, (ev,)))
+            return CodeVerdict("health", "unknown", "none", None, code.text, reason,
+                               CodeCheck(key, (ev,), kind="health"))
         ok = reading.status == "green"
         note = "仅颜色识别，未经验证" if ok else "颜色识别"
         ev = Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, Source.COLOR, reading.status,
                       Strength.ADVISORY, detail, note=note)
         reason = "; ".join(x for x in (offline_note, note if ok else f"{COLOUR_ZH[reading.status]}（颜色识别）") if x)
-        return CodeVerdict("health", reading.status, "color", None, code.text, reason, CodeCheck(key, (ev,)))
+        return CodeVerdict("health", reading.status, "color", None, code.text, reason,
+                           CodeCheck(key, (ev,), kind="health"))

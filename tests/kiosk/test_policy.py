@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from kiosk.domain import (
     Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, TemperatureSample,
 )
-from kiosk.policy import Policy, PolicyError
+from kiosk.policy import Policy, PolicyError, denies_everywhere
 
 P = Policy()
 T0 = datetime(2022, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -22,7 +22,8 @@ def ok(element: Element, source: Source = Source.MANUAL, strength: Strength = St
 
 
 def fail(element: Element) -> Evidence:
-    return Evidence(element, Outcome.FAIL, Source.MANUAL, False)
+    value = {Element.HEALTH: "red", Element.ITINERARY: "risk", Element.NUCLEIC_ACID: "positive"}.get(element, False)
+    return Evidence(element, Outcome.FAIL, Source.MANUAL, value)
 
 
 def temp(c: float, source: Source = Source.DEVICE, at: datetime = T0) -> TemperatureSample:
@@ -31,7 +32,7 @@ def temp(c: float, source: Source = Source.DEVICE, at: datetime = T0) -> Tempera
 
 REQUIRED = {
     PersonKind.STAFF: {Element.HEALTH, Element.TEMPERATURE, Element.MASK},
-    PersonKind.STUDENT: {Element.CARD, Element.TEMPERATURE, Element.MASK},
+    PersonKind.STUDENT: {Element.HEALTH, Element.TEMPERATURE, Element.MASK},
     PersonKind.COURIER: {Element.HEALTH, Element.ITINERARY, Element.VACCINE, Element.TEMPERATURE,
                          Element.MASK, Element.REGISTRATION},
     PersonKind.DELIVERY: {Element.HEALTH, Element.ITINERARY, Element.VACCINE, Element.TEMPERATURE,
@@ -61,7 +62,9 @@ def test_all_elements_ok_passes_in_own_lane(kind: PersonKind) -> None:
 
 
 @pytest.mark.parametrize("kind", list(PersonKind))
-def test_each_missing_element_is_incomplete_then_deny_when_finished(kind: PersonKind) -> None:
+def test_each_missing_element_is_incomplete_also_when_finished(kind: PersonKind) -> None:
+    # A visit that ended without an element is logged as not completed (flagged), never as a pass
+    # and never as a refusal: the person was not refused, the check was not done.
     for missing in REQUIRED[kind]:
         evidence = {e: ok(e) for e in REQUIRED[kind] if e is not missing}
         verdict = P.evaluate(kind.lane, Person(kind), evidence)
@@ -69,7 +72,7 @@ def test_each_missing_element_is_incomplete_then_deny_when_finished(kind: Person
         assert verdict.pending == (missing,)
         final = P.evaluate(kind.lane, Person(kind), evidence, finished=True)
         hard = next(r for r in P.required(Person(kind)) if r.element is missing).mode.value == "hard"
-        assert final.decision is (Decision.DENY if hard else Decision.PASS)
+        assert final.decision is (Decision.INCOMPLETE if hard else Decision.PASS)
         assert final.flagged
         assert any(r.element is missing for r in final.reasons)
 
@@ -79,7 +82,8 @@ def test_each_failed_hard_element_denies_naming_it(kind: PersonKind) -> None:
     for failed in REQUIRED[kind]:
         rule = next(r for r in P.required(Person(kind)) if r.element is failed)
         evidence = {e: ok(e) for e in REQUIRED[kind]}
-        evidence[failed] = fail(failed)
+        evidence[failed] = fail(failed) if rule.mode.value == "hard" else Evidence(
+            failed, Outcome.FAIL, Source.SIGNATURE, "invalid", detail={"error": "expired"})
         verdict = P.evaluate(kind.lane, Person(kind), evidence)
         if rule.mode.value == "hard":
             assert verdict.decision is Decision.DENY
@@ -106,7 +110,8 @@ def test_strength_per_lane() -> None:
     worker = {e: ok(e) for e in REQUIRED[PersonKind.COURIER]} | {Element.HEALTH: colour_only}
     verdict = strict.evaluate(Lane.WORKER, Person(PersonKind.COURIER), worker)
     assert verdict.decision is Decision.INCOMPLETE and verdict.pending == (Element.HEALTH,)
-    assert strict.evaluate(Lane.WORKER, Person(PersonKind.COURIER), worker, finished=True).decision is Decision.DENY
+    assert strict.evaluate(Lane.WORKER, Person(PersonKind.COURIER), worker, finished=True).decision \
+        is Decision.INCOMPLETE
     unverifiable = ok(Element.HEALTH, Source.COLOR, Strength.UNVERIFIABLE)
     assert P.evaluate(Lane.CAMPUS, Person(PersonKind.STAFF), staff | {Element.HEALTH: unverifiable}).decision \
         is Decision.INCOMPLETE
@@ -198,9 +203,79 @@ def test_deny_always_names_a_failed_hard_element(kind, lane, returning, evidence
         named = [r.element for r in verdict.reasons if r.hard]
         assert named, verdict
         for element in named:
+            if element in evidence and denies_everywhere(evidence[element]):
+                continue  # a red code, a positive test or a risk area denies whatever the rules say
             assert element in required and required[element].mode.value == "hard"
-            assert element not in evidence or evidence[element].outcome is not Outcome.OK or finished
+            assert element not in evidence or evidence[element].outcome is not Outcome.OK
     if verdict.decision is Decision.PASS:
         for element, rule in required.items():
             if rule.mode.value == "hard":
                 assert evidence[element].outcome is Outcome.OK
+
+
+DENY_EVERYWHERE = [
+    Evidence(Element.HEALTH, Outcome.FAIL, Source.SIGNATURE, "red"),
+    Evidence(Element.HEALTH, Outcome.FAIL, Source.MANUAL, "yellow"),
+    Evidence(Element.NUCLEIC_ACID, Outcome.FAIL, Source.SIGNATURE, "positive"),
+    Evidence(Element.ITINERARY, Outcome.FAIL, Source.SIGNATURE, "risk", detail={"cities": ["某市"]}),
+]
+
+
+@pytest.mark.parametrize("kind", list(PersonKind))
+@pytest.mark.parametrize("bad", DENY_EVERYWHERE, ids=lambda e: f"{e.element.value}-{e.value}")
+def test_red_code_positive_test_and_risk_area_deny_in_every_lane(kind: PersonKind, bad: Evidence) -> None:
+    # Even where the group's rules do not ask for that element (or ask softly).
+    lenient = Policy.from_mapping({"rules": {kind.rule_group: {"temperature": "hard", "health": "soft"}}})
+    for policy in (P, lenient):
+        for lane in Lane:
+            evidence = {e: ok(e) for e in REQUIRED[kind]} | {bad.element: bad}
+            verdict = policy.evaluate(lane, Person(kind), evidence, now=T0)
+            assert verdict.decision is Decision.DENY, (policy, lane, verdict)
+            assert any(r.element is bad.element and r.hard for r in verdict.reasons)
+
+
+def test_students_health_code_is_required_like_everyone_elses() -> None:
+    evidence = {Element.CARD: ok(Element.CARD), Element.TEMPERATURE: ok(Element.TEMPERATURE),
+                Element.MASK: ok(Element.MASK)}
+    verdict = P.evaluate(Lane.CAMPUS, Person(PersonKind.STUDENT), evidence)
+    assert verdict.decision is Decision.INCOMPLETE and Element.HEALTH in verdict.pending
+
+
+def nucleic(hours_ago: float, result: str = "negative") -> Evidence:
+    return Evidence(Element.NUCLEIC_ACID, Outcome.OK if result == "negative" else Outcome.FAIL, Source.SIGNATURE,
+                    result, detail={"sampled_at": (T0 - timedelta(hours=hours_ago)).isoformat()})
+
+
+def test_returnee_needs_a_negative_test_within_48_hours() -> None:
+    base = {e: ok(e) for e in REQUIRED[PersonKind.STAFF]}
+    returnee = Person(PersonKind.STAFF, returning_from_risk_area=True)
+    assert P.evaluate(Lane.CAMPUS, returnee, base | {Element.NUCLEIC_ACID: nucleic(20)}, now=T0).decision \
+        is Decision.PASS
+    stale = P.evaluate(Lane.CAMPUS, returnee, base | {Element.NUCLEIC_ACID: nucleic(50)}, now=T0)
+    assert stale.decision is Decision.DENY and stale.reasons[-1].code == "nucleic_stale"
+    assert "48" in stale.reasons[-1].words("en")
+    # Not a returnee: a test three days old is no reason to refuse.
+    assert P.evaluate(Lane.CAMPUS, Person(PersonKind.STAFF), base | {Element.NUCLEIC_ACID: nucleic(72)},
+                      now=T0).decision is Decision.PASS
+
+
+def test_key_posts_need_a_recent_test_at_their_entry() -> None:
+    policy = Policy.from_mapping({"key_post_groups": ["门卫", "厨师"], "key_post_nucleic_days": 7})
+    cook = Person(PersonKind.STAFF, group="厨师")
+    base = {e: ok(e) for e in REQUIRED[PersonKind.STAFF]}
+    assert Element.NUCLEIC_ACID in {r.element for r in policy.required(cook)}
+    assert policy.evaluate(Lane.CAMPUS, cook, base, now=T0).decision is Decision.INCOMPLETE
+    assert policy.evaluate(Lane.CAMPUS, cook, base | {Element.NUCLEIC_ACID: nucleic(24 * 6)}, now=T0).decision \
+        is Decision.PASS
+    assert policy.evaluate(Lane.CAMPUS, cook, base | {Element.NUCLEIC_ACID: nucleic(24 * 8)}, now=T0).decision \
+        is Decision.DENY
+    teacher = Person(PersonKind.STAFF, group="语文组")
+    assert policy.evaluate(Lane.CAMPUS, teacher, base, now=T0).decision is Decision.PASS
+
+
+def test_itinerary_outside_the_local_areas_or_in_a_case_area_makes_a_returnee() -> None:
+    policy = Policy.from_mapping({"local_areas": ["郑州市", "开封市"], "case_areas": ["某县"]})
+    assert not policy.is_returnee_itinerary(["郑州市", "开封市"])
+    assert policy.is_returnee_itinerary(["郑州市", "上海市"])
+    assert Policy.from_mapping({"case_areas": ["某县"]}).is_returnee_itinerary(["某县"])
+    assert not Policy().is_returnee_itinerary(["上海市"])  # nothing configured: the guard marks returnees

@@ -32,7 +32,11 @@ def keys():
     return load_private_key(pem), pub, load_private_key(other_pem), other_pub
 
 
+HC_ISSUER = {"hc-example": r"^https://hc\.example\.cn/"}
+
+
 def verifier(pub: str, **kw) -> Verifier:
+    kw.setdefault("health_code_patterns", HC_ISSUER)
     return Verifier(Policy(), {"county": pub}, clock=lambda: NOW, **kw)
 
 
@@ -53,8 +57,26 @@ def test_signed_green_with_fresh_nucleic_acid(keys) -> None:
     by = {e.element: e for e in v.check.evidence}
     assert by[Element.HEALTH].outcome is Outcome.OK and by[Element.HEALTH].strength is Strength.VERIFIED
     assert by[Element.NUCLEIC_ACID].outcome is Outcome.OK
+    # Whether a test is fresh enough depends on who shows it (returnee 48 h, key post 7 days):
+    # the code says what the test said and when, the policy judges freshness at the visit.
     stale = verifier(pub).verify(code(health(key, na="negative", nt=T - 50 * 3600)))
-    assert {e.element: e for e in stale.check.evidence}[Element.NUCLEIC_ACID].outcome is Outcome.FAIL
+    nucleic = {e.element: e for e in stale.check.evidence}[Element.NUCLEIC_ACID]
+    assert nucleic.outcome is Outcome.OK and nucleic.detail["sampled_at"].startswith("2022-")
+    positive = verifier(pub).verify(code(health(key, na="positive", nt=T - 2 * 3600)))
+    assert {e.element: e for e in positive.check.evidence}[Element.NUCLEIC_ACID].outcome is Outcome.FAIL
+
+
+def test_a_green_qr_that_is_no_known_health_code_never_counts(keys) -> None:
+    _, pub, _, _ = keys
+    for text in ("https://example.com/landing", "WIFI:S:school;T:WPA;P:x;;", "https://hc.example.cn.evil.com/x"):
+        v = verifier(pub).verify(code(text, colour=(60, 170, 20), white=(250, 250, 250)))
+        ev = v.check.evidence[0]
+        assert (v.kind, v.status) == ("unknown", "unknown"), text
+        assert ev.outcome is Outcome.UNKNOWN and ev.strength is Strength.UNVERIFIABLE
+    # Nothing configured: no opaque code is read by colour at all.
+    v = verifier(pub, health_code_patterns={}).verify(code("https://hc.example.cn/t/2", colour=(60, 170, 20),
+                                                           white=(250, 250, 250)))
+    assert v.status == "unknown"
 
 
 @pytest.mark.parametrize("status", ["yellow", "red"])

@@ -1,0 +1,84 @@
+"""The replay guard: the same code at another person's visit within a window is suspicious.
+
+A code seen again within ``debounce_s`` is the same scan (a phone stays in
+view for many frames) and is ignored. Seen again later at a *different*
+visit within ``window_min``, it is a replay: a shared or screenshotted code.
+The guard keeps its own small table; where the store offers
+``remember_code``/``recent_code`` (a table of recent code keys), it writes
+through so that a restart does not forget.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Sighting(str, enum.Enum):
+    """What one scan of a code is, for the controller."""
+
+    FRESH = "fresh"  # new, or seen long ago
+    REPEAT = "repeat"  # the same scan again (debounced)
+    REPLAY = "replay"  # used at another visit a moment ago
+
+
+class RecentCodes(Protocol):
+    """Optional persistence of recent code keys (the entry store)."""
+
+    def remember_code(self, key: str, visit_id: str, at: datetime) -> None: ...
+
+    def recent_code(self, key: str) -> tuple[datetime, str] | None: ...
+
+
+class ReplayGuard:
+    """See the module docstring. Not thread-safe on its own: the controller's lock covers it."""
+
+    MAX_KEYS = 4096
+
+    def __init__(self, debounce_s: float, window_min: float, persistence: RecentCodes | None = None) -> None:
+        self.debounce = timedelta(seconds=debounce_s)
+        self.window = timedelta(minutes=window_min)
+        self._persistence = persistence
+        self._seen: dict[str, tuple[datetime, str]] = {}
+
+    def last_seen(self, key: str) -> tuple[datetime, str] | None:
+        seen = self._seen.get(key)
+        if seen is None and self._persistence is not None:
+            try:
+                seen = self._persistence.recent_code(key)
+            except Exception:  # persistence is a help, never a reason to stop the gate
+                log.exception("could not read recent codes")
+        return seen
+
+    def classify(self, key: str, visit_id: str | None, now: datetime) -> Sighting:
+        """What this scan is, judged against the last sighting (without recording it)."""
+        seen = self.last_seen(key)
+        if seen is None:
+            return Sighting.FRESH
+        last_at, last_visit = seen
+        if now - last_at < self.debounce and (visit_id is None or last_visit == visit_id):
+            return Sighting.REPEAT
+        if last_visit != visit_id and now - last_at < self.window:
+            return Sighting.REPLAY
+        return Sighting.FRESH
+
+    def record(self, key: str, visit_id: str, now: datetime) -> None:
+        self._seen[key] = (now, visit_id)
+        if len(self._seen) > self.MAX_KEYS:
+            horizon = self.window + self.debounce
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] < horizon}
+        if self._persistence is not None:
+            try:
+                self._persistence.remember_code(key, visit_id, now)
+            except Exception:
+                log.exception("could not remember a code key")
+
+    def touch(self, key: str, now: datetime) -> None:
+        """A debounced repeat keeps the sighting fresh (the phone is still in view)."""
+        seen = self._seen.get(key)
+        if seen is not None:
+            self._seen[key] = (now, seen[1])

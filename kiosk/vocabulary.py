@@ -1,0 +1,199 @@
+"""One vocabulary: every word the kiosk shows or writes about a verdict, in Chinese and English.
+
+Reasons leave the core as a code with parameters (``Reason.code``,
+``Reason.params``); this table is the only place that turns them into words,
+for the window, the flagged list, the CSV/XLSX/PDF exports and the CLI. A
+stored entry keeps the code and parameters, so an export made in English
+years later still says the same thing as the guard's Chinese screen did.
+
+Each reason code also has a *severity* that the banner and the tests rely on:
+
+- ``deny``: a hard failure; the decision is 禁止通行.
+- ``ask``: the kiosk needs the guard (a code to confirm, a retake, an identity
+  to check); the decision is 待核验 / 请复测 until it is resolved.
+- ``note``: recorded and perhaps flagged, but it does not stop a pass (a
+  soft rule, an identity the guard confirmed, an override).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES = ("zh", "en")
+
+ELEMENT_WORDS: dict[str, tuple[str, str]] = {
+    "health": ("健康码", "health code"),
+    "itinerary": ("行程卡", "itinerary card"),
+    "vaccine": ("疫苗接种记录", "vaccination record"),
+    "card": ("学生卡/工作证", "roster card"),
+    "temperature": ("体温", "temperature"),
+    "mask": ("口罩", "mask"),
+    "registration": ("登记信息", "registration"),
+    "nucleic_acid": ("核酸检测", "nucleic-acid test"),
+}
+
+KIND_WORDS: dict[str, tuple[str, str]] = {
+    "student": ("学生", "student"),
+    "staff": ("教职工", "staff"),
+    "visitor": ("访客", "visitor"),
+    "courier": ("快递员", "courier"),
+    "delivery": ("送货人员", "goods delivery"),
+    "garbage": ("垃圾清运人员", "garbage transport"),
+    "other_worker": ("其他临时人员", "other temporary worker"),
+}
+
+LANE_WORDS: dict[str, tuple[str, str]] = {
+    "campus": ("师生通道", "campus lane"),
+    "worker": ("临时人员专用通道", "temporary-worker lane"),
+}
+
+DECISION_WORDS: dict[str, tuple[str, str]] = {
+    "PASS": ("通行", "Pass"),
+    "DENY": ("禁止通行", "Denied"),
+    "INCOMPLETE": ("待核验", "Check needed"),
+    "HANDOFF": ("交接未入校", "Hand-off, no entry"),
+}
+
+COLOUR_WORDS: dict[str, tuple[str, str]] = {
+    "green": ("绿码", "green"),
+    "yellow": ("黄码", "yellow"),
+    "red": ("红码", "red"),
+    "orange": ("橙色", "orange"),
+    "unknown": ("无法识别", "unreadable"),
+    "invalid": ("无效", "invalid"),
+}
+
+REGISTRATION_FIELD_WORDS: dict[str, tuple[str, str]] = {
+    "name": ("姓名", "name"),
+    "phone": ("电话", "phone"),
+    "id_number": ("身份证号", "ID number"),
+    "company": ("单位", "company"),
+    "purpose": ("事由", "purpose"),
+    "plate": ("车牌", "plate"),
+}
+
+CODE_ERROR_WORDS: dict[str, tuple[str, str]] = {
+    "malformed": ("格式损坏", "malformed"),
+    "unknown_issuer": ("签发机构未受信任", "unknown issuer"),
+    "bad_signature": ("签名无效，二维码被篡改或伪造", "bad signature: tampered or forged"),
+    "not_yet_valid": ("签发时间在未来", "issued in the future"),
+    "expired": ("已过期", "expired"),
+    "not_signed": ("不是签名码", "not a signed code"),
+}
+
+# code -> (severity, Chinese template, English template). Templates use str.format
+# with the reason's parameters plus ``element`` (already in words).
+REASONS: dict[str, tuple[str, str, str]] = {
+    "health_colour": ("deny", "健康码异常：{colour}", "Health code is {colour}"),
+    "code_invalid": ("deny", "{element}无效：{error}", "Invalid {element}: {error}"),
+    "nucleic_positive": ("deny", "核酸检测阳性", "Positive nucleic-acid test"),
+    "nucleic_stale": ("deny", "核酸检测超过 {hours} 小时", "Nucleic-acid test older than {hours} h"),
+    "itinerary_risk": ("deny", "行程卡：7天内到访中高风险地区{cities}",
+                       "Itinerary card: visited a risk area in the last 7 days{cities}"),
+    "vaccine_none": ("deny", "未接种疫苗", "Not vaccinated"),
+    "fever": ("deny", "体温 {celsius:.1f} °C ≥ {threshold:.1f} °C（发热）",
+              "Temperature {celsius:.1f} °C ≥ {threshold:.1f} °C (fever)"),
+    "fever_no_retake": ("ask", "体温 {celsius:.1f} °C 偏高，未复测", "Temperature {celsius:.1f} °C high, no retake"),
+    "no_mask": ("deny", "未佩戴口罩", "No mask"),
+    "card_unknown": ("deny", "卡号不在名册中", "Card not in the roster"),
+    "element_failed": ("deny", "{element}不符合要求", "{element} not acceptable"),
+    "not_checked": ("ask", "{element}未核验", "{element} not checked"),
+    "unverified": ("ask", "{element}无法核验", "{element} could not be verified"),
+    "needs_confirmation": ("ask", "{element}需人工核验", "{element}: guard must confirm"),
+    "colour_only": ("ask", "健康码仅颜色识别，请人工核验颜色", "Health code read by colour only: confirm its colour"),
+    "unknown_code": ("ask", "不是已知的健康码，请人工核验", "Not a known health code: the guard must check it"),
+    "mask_suggested_missing": ("ask", "检测到未戴口罩，请提示佩戴", "No mask detected: ask the person to wear one"),
+    "retake": ("ask", "体温 {celsius:.1f} °C 偏高，请 {wait:.0f} 秒后复测",
+               "Temperature {celsius:.1f} °C high: retake in {wait:.0f} s"),
+    "temperature_implausible": ("ask", "体温读数异常（{celsius:.1f} °C），请重新测温",
+                                "Implausible reading ({celsius:.1f} °C): measure again"),
+    "replay": ("ask", "同一二维码刚被他人使用，请核对身份", "This code was just used by someone else: check identity"),
+    "identity_confirmed": ("note", "身份已人工核对", "Identity checked by the guard"),
+    "registration_incomplete": ("ask", "登记信息不完整：{fields}", "Registration incomplete: {fields}"),
+    "returnee": ("note", "返校人员：需 {hours} 小时内核酸阴性", "Returnee: negative test within {hours} h required"),
+    "key_post": ("note", "重点岗位（{group}）：需 {days} 天内核酸阴性",
+                 "Key post ({group}): negative test within {days} days required"),
+    "wrong_lane": ("note", "应走{lane}", "Should use the {lane}"),
+    "soft_failed": ("note", "{element}不符合要求（已记录）", "{element} not acceptable (logged)"),
+    "soft_missing": ("note", "{element}未核验（已记录）", "{element} not checked (logged)"),
+    "override": ("note", "人工改判：{text}", "Overridden by the guard: {text}"),
+    "handoff": ("note", "快递/货物在指定区域交接，未入校", "Handed over at the guard room, did not enter"),
+    "visit_abandoned": ("note", "未完成核验即离开", "Left before the check was complete"),
+    "clock_backwards": ("note", "本机时间早于上一条记录", "The clock is earlier than the previous entry"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def element_words(element: str | None, lang: str = "zh") -> str:
+    if element is None:
+        return ""
+    return _pick(ELEMENT_WORDS.get(element, (element, element)), lang)
+
+
+def kind_words(kind: str, lang: str = "zh") -> str:
+    return _pick(KIND_WORDS.get(kind, (kind, kind)), lang)
+
+
+def lane_words(lane: str, lang: str = "zh") -> str:
+    return _pick(LANE_WORDS.get(lane, (lane, lane)), lang)
+
+
+def decision_words(decision: str, lang: str = "zh") -> str:
+    return _pick(DECISION_WORDS.get(decision, (decision, decision)), lang)
+
+
+def colour_words(colour: str, lang: str = "zh") -> str:
+    return _pick(COLOUR_WORDS.get(colour, (colour, colour)), lang)
+
+
+def severity(code: str) -> str:
+    """``deny``, ``ask`` or ``note`` (unknown codes are treated as needing the guard)."""
+    return REASONS[code][0] if code in REASONS else "ask"
+
+
+def reason_words(code: str, params: Mapping[str, Any] | None = None, element: str | None = None,
+                 lang: str = "zh") -> str:
+    """A reason in words. Unknown codes (from a newer kiosk) fall back to the stored message."""
+    params = dict(params or {})
+    entry = REASONS.get(code)
+    if entry is None:
+        return str(params.get("message") or code)
+    template = entry[2] if lang == "en" else entry[1]
+    values: dict[str, Any] = dict(params)
+    values["element"] = element_words(element, lang)
+    if "colour" in values:
+        values["colour"] = colour_words(str(values["colour"]), lang)
+    if "error" in values:
+        values["error"] = _pick(CODE_ERROR_WORDS.get(str(values["error"]), (str(values["error"]),) * 2), lang)
+    if "lane" in values:
+        values["lane"] = lane_words(str(values["lane"]), lang)
+    if "fields" in values and isinstance(values["fields"], (list, tuple)):
+        sep = ", " if lang == "en" else "、"
+        values["fields"] = sep.join(_pick(REGISTRATION_FIELD_WORDS.get(f, (f, f)), lang) for f in values["fields"])
+    if "cities" in values:
+        cities = values["cities"]
+        joined = "、".join(cities) if isinstance(cities, (list, tuple)) else str(cities or "")
+        values["cities"] = (f" ({joined})" if lang == "en" else f"（{joined}）") if joined else ""
+    try:
+        return template.format(**values)
+    except (KeyError, ValueError, TypeError, IndexError):
+        # A stored reason from an older kiosk may lack a parameter: say what we can.
+        return template.split("{")[0].rstrip("：: ") or code
+
+
+def stored_reason_words(reason: Mapping[str, Any], lang: str = "zh") -> str:
+    """Words for a reason as stored in an entry row (``{"code", "params", "element", "message"}``)."""
+    code = str(reason.get("code") or "")
+    params = reason.get("params")
+    if code not in REASONS or not isinstance(params, Mapping):
+        # Rows written before reasons carried parameters keep their own words.
+        message = reason.get("message")
+        if message:
+            return str(message)
+        params = {}
+    element = reason.get("element")
+    return reason_words(code, params, element if isinstance(element, str) else None, lang)
