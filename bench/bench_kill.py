@@ -36,7 +36,7 @@ def main() -> None:
     for i in range(args.rounds):
         printed = kill_run(data, rng.randint(1, 12), rng.uniform(0.0, 1.0), i)
         printed_total += printed
-        con = sqlite3.connect(data / "entries.sqlite3")
+        con = sqlite3.connect(data / "demo.sqlite3")
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         ids = {r[0] for r in con.execute("SELECT id FROM entries")}
         con.close()
@@ -47,7 +47,7 @@ def main() -> None:
             break
     from db.store import EntryStore
 
-    store = EntryStore(f"sqlite:///{data / 'entries.sqlite3'}")
+    store = EntryStore(f"sqlite:///{data / 'demo.sqlite3'}")
     chain = store.verify_chain()
     store.close()
     print(f"{args.rounds} kills in {time.monotonic() - t0:.0f} s: {len(printed_total)} committed ids printed, "

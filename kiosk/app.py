@@ -86,7 +86,7 @@ class Kiosk:
         self.store.close()
 
 
-def build_verifier(settings: Settings, store: EntryStore) -> Any:
+def build_verifier(settings: Settings, store: EntryStore, clock: Clock = utc_now) -> Any:
     from kiosk.signedcode import SignedCodeError
     from kiosk.verification import IssuerServer, Verifier
 
@@ -96,7 +96,7 @@ def build_verifier(settings: Settings, store: EntryStore) -> Any:
     from zoneinfo import ZoneInfo
 
     try:
-        return Verifier(settings.policy, dict(settings.trusted_issuers), roster=store, server=server,
+        return Verifier(settings.policy, dict(settings.trusted_issuers), roster=store, server=server, clock=clock,
                         health_code_patterns=settings.health_code_patterns,
                         local_tz=ZoneInfo(settings.site.timezone))
     except SignedCodeError as exc:
@@ -132,7 +132,7 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
     controller = build_controller(settings, store, hub, clock, origin)
     kiosk = Kiosk(settings, store, controller, hub, demo=demo, scene_hold_s=scene_hold_s)
     kiosk.decoder = build_decoder(settings)
-    kiosk.verifier = build_verifier(settings, store)
+    kiosk.verifier = build_verifier(settings, store, clock)
     if with_devices:
         from kiosk.gate import Ticker
 
@@ -251,7 +251,8 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer = kiosk.thermometer
-    window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash)
+    window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash,
+                        language="en" if (language or settings.ui.language) == "en" else "zh")
     log.info("window built; starting devices")
     if settings.ui.fullscreen:
         # Without a window manager (a bare kiosk X session) full screen needs the geometry too.

@@ -20,23 +20,11 @@ from typing import Any
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.domain import Element, Person, PersonKind
 from kiosk.gate import ConfirmRefused
+from kiosk.ports import SteppedClock
 from kiosk.policy import PolicyError, person_kind_for_lane_arg
 from kiosk.roster import RosterError
 
 EXIT_USAGE = 2
-
-
-class SteppedClock:
-    """A clock that only moves when told to: the headless check's notion of time."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 class CliError(Exception):
@@ -70,8 +58,43 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     _register_more_commands()
     for name, (setup, _handler, help_text) in _COMMANDS.items():
-        setup(sub.add_parser(name, help=help_text, description=help_text))
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name in DB_COMMANDS and name != "simulate":  # simulate takes it on ``simulate gate``
+            command_parser.add_argument(
+                "--db", metavar="PATH|URL",
+                help=DB_COMMANDS[name] + " (an SQLite file path or an SQLAlchemy URL)")
+        setup(command_parser)
     return parser
+
+
+# Commands that take --db: the simulations write to their own database (never the
+# production log); the readers can read such a database.
+DB_COMMANDS = {
+    "simulate": "database of the simulated gate (default: demo.sqlite3 beside the real log)",
+    "demo-data": "database for the demo entries (default: demo.sqlite3 beside the real log)",
+    "export": "read this database instead of the real log",
+    "report": "read this database instead of the real log",
+    "verify-log": "check this database instead of the real log",
+}
+SIMULATIONS = ("simulate", "demo-data")
+
+
+def _with_database(name: str, args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings a command runs with: a simulation never touches the production log."""
+    from dataclasses import replace
+
+    db = getattr(args, "db", None)
+    if name in SIMULATIONS and (name != "simulate" or getattr(args, "device", "") == "gate"):
+        url = _database_arg(db, settings) if db else f"sqlite:///{settings.data_dir / 'demo.sqlite3'}"
+        if _same_database(url, settings.database_url):
+            raise CliError("the demo database is the production log: set database.url or pass --db")
+        return replace(settings, database_url=url)
+    if db and name in DB_COMMANDS:
+        url = db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"
+        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+            raise CliError(f"{db}: no such database file")
+        return replace(settings, database_url=url)
+    return settings
 
 
 def _register_more_commands() -> None:
@@ -90,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
     try:
-        settings = load_settings(args.config)
+        settings = _with_database(name, args, load_settings(args.config))
         return _COMMANDS[name][1](args, settings)
     except _known_errors() as exc:
         print(f"gate-kiosk: error: {exc}", file=sys.stderr)
@@ -300,4 +323,101 @@ def _setup_config(p: argparse.ArgumentParser) -> None:
 @command("config", "show the configuration in force", _setup_config)
 def _config(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(settings.as_dict(), ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def _setup_scenario(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="scenario_command", required=True)
+    run = sub.add_parser("run", help="run scenario files headless and check their banners and ledger rows")
+    run.add_argument("files", type=Path, nargs="+", metavar="FILE.toml")
+    run.add_argument("--db", metavar="PATH|URL",
+                     help="database for the scenario's rows (default: a fresh one per scenario in a temporary "
+                          "folder); the production log is refused")
+    run.add_argument("--json", action="store_true", help="print the rows each scenario left as JSON")
+
+
+@command("scenario", "run gate scenarios (a timeline of scenes, readings and keys) headless", _setup_scenario)
+def _scenario(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
+    from kiosk.scenario import ScenarioError, load_scenario, run_headless, scenario_settings
+
+    failures = 0
+    for path in args.files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            print(f"FAIL {path}: {exc}")
+            failures += 1
+            continue
+        with tempfile.TemporaryDirectory(prefix="gate-scenario-") as tmp:
+            url = _database_arg(args.db, settings) if args.db else f"sqlite:///{Path(tmp) / 'scenario.sqlite3'}"
+            run_settings = scenario_settings(settings, scenario, Path(tmp) / "data", url)
+            try:
+                rows = run_headless(scenario, run_settings)
+            except ScenarioError as exc:
+                print(f"FAIL {path.name}: {exc}")
+                failures += 1
+                continue
+        print(f"ok   {path.name}: {scenario.name} ({len(rows)} rows)")
+        if args.json:
+            print(json.dumps([{"decision": r.decision, "flagged": r.flagged, "kind": r.person_kind,
+                               "reasons": [x.get("code") for x in r.reasons], "codes": len(r.codes or [])}
+                              for r in rows], ensure_ascii=False))
+    print(f"scenarios: {len(args.files) - failures} ok, {failures} failed")
+    return 1 if failures else 0
+
+
+def _database_arg(value: str, settings: Settings) -> str:
+    """``--db PATH|URL`` for commands that must not touch the production log."""
+    url = value if "://" in value else f"sqlite:///{Path(value).expanduser().resolve()}"
+    if _same_database(url, settings.database_url):
+        raise CliError(f"{value}: that is the production log; simulated entries never go there")
+    return url
+
+
+def _same_database(a: str, b: str) -> bool:
+    def norm(url: str) -> str:
+        if url.startswith("sqlite:///"):
+            return "sqlite:///" + str(Path(url[len("sqlite:///"):]).expanduser().resolve())
+        return url.rstrip("/")
+    return norm(a) == norm(b)
+
+
+def _setup_registration(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="registration_command", required=True)
+    reveal = sub.add_parser("reveal", help="show a worker's full phone and ID number for a contact-tracing request "
+                                           "(admin PIN; audited)")
+    reveal.add_argument("entry_id")
+    reveal.add_argument("--reason", required=True, help="the tracing request this is for (kept in the audit log)")
+    reveal.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+
+
+@command("registration", "sealed registration details of temporary workers (contact tracing)", _setup_registration)
+def _registration(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from kiosk.cli_reports import admin_store
+    from kiosk.sealing import RegistrationSealer, SealError
+
+    if not args.reason.strip():
+        raise CliError("--reason must say which tracing request this is for")
+    pin = args.pin or os.environ.get("GATE_KIOSK_PIN")
+    with admin_store(settings, pin, "reveal_registration") as store:
+        from kiosk.access import AdminAccess
+
+        if not AdminAccess(settings.data_dir).has_pin:
+            raise CliError("set an admin PIN first (gate-kiosk admin set-pin): revealing needs it")
+        entry = store.get(args.entry_id)
+        if entry is None:
+            raise CliError(f"no entry {args.entry_id}")
+        if not entry.registration_sealed:
+            raise CliError(f"entry {args.entry_id} has no sealed registration")
+        try:
+            details = RegistrationSealer(settings.data_dir).open(entry.registration_sealed)
+        except SealError as exc:
+            raise CliError(str(exc)) from None
+        store.audit(settings.site.guard_id, "reveal_registration",
+                    {"entry_id": entry.id, "reason": args.reason.strip()})
+    print(json.dumps({"entry_id": entry.id, **details}, ensure_ascii=False))
     return 0

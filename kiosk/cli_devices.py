@@ -107,7 +107,10 @@ def _setup_simulate(p: argparse.ArgumentParser) -> None:
     t.add_argument("--noise", type=float, default=0.25, help="standard deviation of readings, °C")
     t.add_argument("--link", type=Path, help="also make this symlink to the pty (like /dev/serial/by-id)")
     t.add_argument("--seed", type=int)
-    g = sub.add_parser("gate", help="the whole gate headless: simulated people and devices, real database")
+    g = sub.add_parser("gate", help="the whole gate headless: simulated people and devices, a database of its own")
+    g.add_argument("--db", metavar="PATH|URL",
+                   help="database of the simulated gate (default: demo.sqlite3 beside the real log; "
+                        "the production log is refused)")
     g.add_argument("--people", type=int, default=20)
     g.add_argument("--rate", type=float, default=2.0, help="people per second")
     g.add_argument("--seed", type=int)

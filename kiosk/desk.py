@@ -20,6 +20,7 @@ from kiosk.access import AdminAccess
 from kiosk.config import Settings
 from kiosk.gate import GateController
 from kiosk.reports import DayFigures, day_figures
+from kiosk.vocabulary import stored_reason_words
 
 FOLLOW_UP_STATES = ("retake_due", "observation", "cleared")
 
@@ -53,6 +54,7 @@ class GuardDesk:
         self.access = AdminAccess(settings.data_dir, audit=store.audit)
         self.thermometer: Any = None  # the ThermometerService, when devices run
         self.decoder_name = settings.devices.decoder
+        self.language = "en" if settings.ui.language == "en" else "zh"  # the window sets it to its own
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
@@ -73,7 +75,7 @@ class GuardDesk:
             out.append(FlaggedPerson(
                 entry_id=e.id, at=e.created_at.astimezone(self._tz), name=e.name_masked or "—",
                 kind=e.person_kind, lane=e.lane, decision=e.decision,
-                reasons=tuple(r.get("message", "") for r in e.reasons), temperature=e.temperature_c,
+                reasons=tuple(stored_reason_words(r, self.language) for r in e.reasons), temperature=e.temperature_c,
                 follow_up=state, follow_up_note=steps[-1][3] if steps else "",
             ))
         return out

@@ -67,6 +67,8 @@ SEEN_VALUES: dict[Element, tuple[str, ...]] = {
     Element.REGISTRATION: ("ok", "incomplete"),
 }
 REGISTRATION_REQUIRED = ("name", "phone", "id_number", "company", "purpose")
+SOURCE_WORDS = {Source.SIGNATURE: "签名", Source.SERVER: "验码服务", Source.ROSTER: "名册", Source.DEVICE: "设备",
+                Source.MANUAL: "门卫", Source.COLOR: "颜色识别"}
 
 
 def utc_now() -> datetime:
@@ -294,11 +296,13 @@ class GateController:
         ok = str(value) == seen_values[0]
         with self._lock:
             now = self._clock()
-            v = self._active(now, reopen=True)
+            v = self._active(now)
             current = v.evidence.get(element)
             if (current is not None and current.outcome is Outcome.FAIL and current.strength is Strength.VERIFIED
                     and current.source in (Source.SIGNATURE, Source.SERVER, Source.ROSTER) and ok):
-                raise ConfirmRefused(f"{element.label_zh}已由{current.source.value}核验为不合格，只能人工改判")
+                raise ConfirmRefused(f"{element.label_zh}已由{SOURCE_WORDS[current.source]}核验为不合格，只能人工改判")
+            if v.state is VisitState.DECIDED:
+                self._reopen(v)
             stored: Any = value
             if element is Element.MASK:
                 stored = ok

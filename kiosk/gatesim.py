@@ -1,7 +1,9 @@
 """``gate-kiosk simulate gate``: the whole pipeline headless, for crash and soak tests.
 
 Simulated camera (the demo people), simulated thermometer on a real pty, the
-real gate controller and the real database from the configuration. Each
+real gate controller and a real database of its own (``--db``; by default
+``demo.sqlite3`` beside the real log, never the production log). Its
+entries are marked ``origin = "simulation"``. Each
 entry id is printed on its own line as soon as its commit has returned, so a
 test can kill the process at any moment and check that every printed id is in
 the database.
@@ -37,7 +39,7 @@ def simulate_gate(settings: Settings, people: int, rate: float, seed: int | None
         policy=replace(settings.policy, retake_wait_s=hold / 2, auto_mask_satisfies=True),
         gate=replace(settings.gate, result_display_s=hold / 4, visit_timeout_s=hold * 3, debounce_s=hold),
     )
-    kiosk = build_kiosk(settings, demo=True, with_devices=True, scene_hold_s=hold)
+    kiosk = build_kiosk(settings, demo=True, with_devices=True, scene_hold_s=hold, origin="simulation")
     kiosk.listeners.add(_PrintCommitted())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

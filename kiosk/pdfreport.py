@@ -22,6 +22,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from kiosk.vocabulary import stored_reason_words
+
 if TYPE_CHECKING:
     from kiosk.reports import DayFigures, Exporter, ExportQuery
 
@@ -84,7 +86,7 @@ def _flag_rows(exporter: "Exporter", entries: list[Any], follow: dict[str, str])
             e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), e.name_masked or "—",
             KIND_ZH.get(e.person_kind, e.person_kind), {"PASS": "通行", "DENY": "禁止", "INCOMPLETE": "未完成"}
             .get(e.decision, e.decision), f"{e.temperature_c:.1f}" if e.temperature_c is not None else "",
-            Paragraph("；".join(r.get("message", "") for r in e.reasons)[:160], s),
+            Paragraph("；".join(stored_reason_words(r, "zh") for r in e.reasons)[:160], s),
             FOLLOW_ZH.get(follow.get(e.id, e.follow_up or "open"), "待处理"),
         ])
     return rows

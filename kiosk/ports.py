@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from db.records import EntryRecord, RosterPerson
@@ -21,6 +21,19 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
+
+
+class SteppedClock:
+    """A clock that only moves when told to: the headless check's and the scenarios' notion of time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: "timedelta | float") -> None:
+        self.now += delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
 
 
 class EntryLog(Protocol):

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from db.records import EntryRecord
 from db.store import EntryStore
+from kiosk.vocabulary import stored_reason_words
 from kiosk.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
 
 Progress = Callable[[int, int], None]
@@ -52,7 +53,7 @@ LANE_ZH = {"campus": "师生通道", "worker": "临时人员专用通道"}
 LANE_EN = {"campus": "Students and staff", "worker": "Temporary workers"}
 KIND_ZH = {"student": "学生", "staff": "教职工", "courier": "快递员", "delivery": "送货人员", "garbage": "垃圾清运",
            "other_worker": "其他临时人员", "visitor": "访客"}
-DECISION_ZH = {"PASS": "通行", "DENY": "禁止通行", "INCOMPLETE": "未完成"}
+DECISION_ZH = {"PASS": "通行", "DENY": "禁止通行", "INCOMPLETE": "未完成", "HANDOFF": "交接未入校"}
 FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "cleared": "已解除", "open": "待处理", "": ""}
 HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
 SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
@@ -149,7 +150,7 @@ class Exporter:
             "mask": "" if e.mask is None else (("是" if e.mask else "否") if zh else ("yes" if e.mask else "no")),
             "decision": DECISION_ZH.get(e.decision, e.decision) if zh else e.decision,
             "flagged": ("是" if e.flagged else "") if zh else ("yes" if e.flagged else ""),
-            "reasons": "；".join(r.get("message", "") for r in e.reasons),
+            "reasons": ("；" if zh else "; ").join(stored_reason_words(r, "zh" if zh else "en") for r in e.reasons),
             "follow_up": (FOLLOW_ZH.get(follow.get(e.id, e.follow_up or ""), "") if zh
                           else follow.get(e.id, e.follow_up or "")),
             "company": reg.get("company", ""), "purpose": reg.get("purpose", ""),
@@ -337,6 +338,7 @@ def _write_summary(ws: Any, f: DayFigures, q: ExportQuery, english: bool, head: 
         ("Passed" if english else "通行", f.decisions.get("PASS", 0)),
         ("Denied" if english else "禁止通行", f.decisions.get("DENY", 0)),
         ("Not completed" if english else "未完成", f.decisions.get("INCOMPLETE", 0)),
+        ("Hand-off decisions" if english else "交接（不计入通行或拒绝）", f.decisions.get("HANDOFF", 0)),
         ("Flagged" if english else "异常", f.flagged),
         ("Fever readings" if english else "发热", f.fevers),
         ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),

@@ -12,24 +12,27 @@ it holds no rules and makes no database calls of its own.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, QUrl, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSizePolicy, QSplitter,
-    QStatusBar, QTabWidget, QVBoxLayout, QWidget,
+    QApplication, QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton,
+    QSizePolicy, QSplitter, QStatusBar, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from kiosk.access import AccessDenied
+from kiosk.actions import KEY_OF, KEYMAP, KIND_ACTIONS, GuardAction, perform
 from kiosk.config import ConfigError
 from kiosk.desk import GuardDesk
 from kiosk.domain import Decision, Element, Lane, PersonKind, Reason
-from kiosk.gate import GateController, VisitSnapshot
+from kiosk.gate import ConfirmRefused, GateController, VisitSnapshot
+from kiosk.vocabulary import reason_words
 from ui.bridge import QtBridge
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
-from ui.panels import BIG_BUTTON, FlaggedList, TodayPanel, WorkerPanel
+from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -71,8 +74,11 @@ class MainWindow(QMainWindow):
     person_cleared = Signal()
 
     def __init__(self, controller: GateController, bridge: QtBridge, desk: GuardDesk | None = None,
-                 *, sound: bool = True, flash: bool = True) -> None:
+                 *, sound: bool = True, flash: bool = True, language: str = "zh") -> None:
         super().__init__()
+        self.language = "en" if language.startswith("en") else "zh"
+        if desk is not None:
+            desk.language = self.language
         self._controller = controller
         self._desk = desk
         self._bridge = bridge
@@ -105,6 +111,10 @@ class MainWindow(QMainWindow):
         self._refresh.setInterval(5000)
         self._refresh.timeout.connect(self._on_refresh_timeout)
         self._refresh.start()
+        self._retake_timer = QTimer(self)  # the retake list's countdown
+        self._retake_timer.setInterval(1000)
+        self._retake_timer.timeout.connect(self._refresh_retakes)
+        self._retake_timer.start()
         self._select_lane(controller.lane)
         self._on_refresh_timeout()
 
@@ -150,6 +160,15 @@ class MainWindow(QMainWindow):
         self.person_label = QLabel("", left)
         self.person_label.setStyleSheet("font-size:20px;")
         layout.addWidget(self.person_label)
+        kinds = [(kind.value, KEY_OF[action], self.action_label(action)) for action, kind in KIND_ACTIONS.items()]
+        self.kind_bar = KindBar(kinds, KEY_OF[GuardAction.RETURNING], left)
+        self.kind_bar.kind_chosen.connect(self._on_kind_bar_kind_chosen)
+        self.kind_bar.returning_toggled.connect(lambda: self.act(GuardAction.RETURNING))
+        layout.addWidget(self.kind_bar)
+        self.retake_list = RetakeList(left)
+        self.retake_list.resume_requested.connect(self._on_retake_list_resume_requested)
+        self.retake_list.setVisible(False)
+        layout.addWidget(self.retake_list)
         return left
 
     def _build_right(self) -> QWidget:
@@ -158,30 +177,39 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         self.banner = VerdictBanner(right)
         layout.addWidget(self.banner)
+        self.notice = QLabel("", right)  # a refused action, said where the guard is looking
+        self.notice.setStyleSheet("color:#c62828;font-size:18px;font-weight:bold;")
+        self.notice.setWordWrap(True)
+        layout.addWidget(self.notice)
         self.worker_panel = WorkerPanel(right)
         self.worker_panel.registered.connect(self._on_worker_panel_registered)
         self.worker_panel.handoff_requested.connect(self._on_worker_panel_handoff_requested)
         layout.addWidget(self.worker_panel)
         actions = QGridLayout()
         self.action_buttons: dict[str, QPushButton] = {}
-        specs = [
-            ("confirm_mask", self.tr("确认已戴口罩"), "F1", self.confirm_mask),
-            ("type_temperature", self.tr("手动录入体温"), "F2", self.type_temperature),
-            ("confirm_code", self.tr("人工核验健康码"), "F3", self.confirm_code),
-            ("confirm_itinerary", self.tr("确认行程卡"), "F4", self.confirm_itinerary),
-            ("override", self.tr("人工改判"), "F5", self.override),
-            ("observation", self.tr("送观察点"), "F6", self.send_to_observation),
-            ("next", self.tr("下一位"), "Space", self.next_person),
-        ]
-        for i, (name, text, key, slot) in enumerate(specs):
-            b = QPushButton(f"{text}\n[{key}]", right)
-            b.setStyleSheet(BIG_BUTTON + ("background:#1565c0;color:white;" if name == "next" else ""))
-            b.clicked.connect(slot)
-            actions.addWidget(b, i // 3, i % 3)
-            self.action_buttons[name] = b
+        grid = (
+            (GuardAction.HEALTH_GREEN, GuardAction.HEALTH_YELLOW, GuardAction.HEALTH_RED, GuardAction.CONFIRM_IDENTITY),
+            (GuardAction.CONFIRM_MASK, GuardAction.TYPE_TEMPERATURE, GuardAction.ITINERARY_OK, GuardAction.VACCINE_OK),
+            (GuardAction.OVERRIDE, GuardAction.OBSERVATION, GuardAction.NUCLEIC_NEGATIVE, GuardAction.NEXT),
+        )
+        colours = {GuardAction.HEALTH_GREEN: "background:#1b7f3a;color:white;",
+                   GuardAction.HEALTH_YELLOW: "background:#f2a900;color:#1a1a1a;",
+                   GuardAction.HEALTH_RED: "background:#c62828;color:white;",
+                   GuardAction.NEXT: "background:#1565c0;color:white;"}
+        for r, row in enumerate(grid):
+            for c, action in enumerate(row):
+                b = QPushButton(f"{self.action_label(action)}\n[{KEY_OF[action]}]", right)
+                b.setStyleSheet(BIG_BUTTON + colours.get(action, ""))
+                b.clicked.connect(lambda _=False, a=action: self.act(a))
+                actions.addWidget(b, r, c)
+                self.action_buttons[action.value] = b
+        # Names kept from the first layout (tests and docs refer to them).
+        self.action_buttons["confirm_code"] = self.action_buttons[GuardAction.HEALTH_GREEN.value]
+        self.action_buttons["confirm_itinerary"] = self.action_buttons[GuardAction.ITINERARY_OK.value]
+        self.action_buttons["next"] = self.action_buttons[GuardAction.NEXT.value]
         layout.addLayout(actions)
-        self.shortcut_help = QLabel(self.tr("其他快捷键：F7 登记 · F8 交接 · Enter 下一位 · F9/F10 切换通道 · "
-                                            "F11 全屏"), right)
+        self.shortcut_help = QLabel(self.tr("其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · "
+                                            "F9/F10 切换通道 · F11 全屏"), right)
         self.shortcut_help.setStyleSheet("color:#546e7a;font-size:14px;")
         self.shortcut_help.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.shortcut_help)
@@ -209,14 +237,15 @@ class MainWindow(QMainWindow):
         self.setStatusBar(bar)
 
     def _build_shortcuts(self) -> None:
-        keys = {"F1": self.confirm_mask, "F2": self.type_temperature, "F3": self.confirm_code,
-                "F4": self.confirm_itinerary, "F5": self.override, "F6": self.send_to_observation,
-                "F7": self.worker_panel.register_button.click, "F8": self.worker_panel.handoff_button.click,
-                "Space": self.next_person, "Return": self.next_person,
-                "F9": lambda: self._select_lane(Lane.CAMPUS), "F10": lambda: self._select_lane(Lane.WORKER),
-                "F11": self._toggle_fullscreen}
+        # One table of keys for the window and the scenario runner (kiosk.actions). Letter and
+        # digit keys typed into a form field go to the field (QLineEdit takes them first).
         self._shortcuts = []
-        for key, slot in keys.items():
+        for binding in KEYMAP:
+            sc = QShortcut(QKeySequence(binding.key), self)
+            sc.activated.connect(lambda a=binding.action: self.act(a))
+            self._shortcuts.append(sc)
+        for key, slot in (("Return", self._on_return_pressed), ("Enter", self._on_return_pressed),
+                          ("F11", self._toggle_fullscreen)):
             sc = QShortcut(QKeySequence(key), self)
             sc.activated.connect(slot)
             self._shortcuts.append(sc)
@@ -242,18 +271,58 @@ class MainWindow(QMainWindow):
     def _show_lane(self, lane: Lane) -> None:
         self.lane_buttons[lane].setChecked(True)
         self.worker_panel.setVisible(lane is Lane.WORKER)
-        self.action_buttons["confirm_itinerary"].setEnabled(lane is Lane.WORKER)
+
+    def act(self, action: GuardAction) -> None:
+        """Do one guard action (a key or a button); refusals are said in the banner, never raised."""
+        if action is GuardAction.TYPE_TEMPERATURE:
+            self.type_temperature()
+        elif action is GuardAction.OVERRIDE:
+            self.override()
+        elif action is GuardAction.OBSERVATION:
+            self.send_to_observation()
+        elif action is GuardAction.REGISTER:
+            self.worker_panel.register_button.click()
+        elif action is GuardAction.HANDOFF:
+            self.worker_panel.handoff_button.click()
+        elif action is GuardAction.NEXT:
+            self.next_person()
+        elif action in (GuardAction.LANE_CAMPUS, GuardAction.LANE_WORKER):
+            self._select_lane(Lane.CAMPUS if action is GuardAction.LANE_CAMPUS else Lane.WORKER)
+        else:
+            try:
+                perform(self._controller, action)
+            except ConfirmRefused as exc:
+                self.notice.setText(self.tr("不能确认：%1").replace("%1", str(exc)))
+                return
+        self.notice.setText("")
+
+    def action_label(self, action: GuardAction) -> str:
+        labels = {
+            GuardAction.CONFIRM_MASK: self.tr("确认已戴口罩"), GuardAction.TYPE_TEMPERATURE: self.tr("手动录入体温"),
+            GuardAction.HEALTH_GREEN: self.tr("健康码：绿码"), GuardAction.HEALTH_YELLOW: self.tr("健康码：黄码"),
+            GuardAction.HEALTH_RED: self.tr("健康码：红码"), GuardAction.ITINERARY_OK: self.tr("行程卡：无风险"),
+            GuardAction.ITINERARY_RISK: self.tr("行程卡：到过风险地区"), GuardAction.VACCINE_OK: self.tr("疫苗：已接种"),
+            GuardAction.VACCINE_NONE: self.tr("疫苗：未接种"), GuardAction.NUCLEIC_NEGATIVE: self.tr("核酸：时限内阴性"),
+            GuardAction.CONFIRM_IDENTITY: self.tr("身份已核对"), GuardAction.OVERRIDE: self.tr("人工改判"),
+            GuardAction.OBSERVATION: self.tr("送观察点"), GuardAction.REGISTER: self.tr("登记"),
+            GuardAction.HANDOFF: self.tr("快递交接，不入校"), GuardAction.NEXT: self.tr("下一位"),
+            GuardAction.KIND_STUDENT: self.tr("学生"), GuardAction.KIND_STAFF: self.tr("教职工"),
+            GuardAction.KIND_VISITOR: self.tr("访客"), GuardAction.KIND_COURIER: self.tr("快递员"),
+            GuardAction.KIND_DELIVERY: self.tr("送货"), GuardAction.KIND_GARBAGE: self.tr("垃圾清运"),
+            GuardAction.KIND_OTHER_WORKER: self.tr("其他临时人员"), GuardAction.RETURNING: self.tr("返校/外地返回"),
+            GuardAction.LANE_CAMPUS: self.tr("师生通道"), GuardAction.LANE_WORKER: self.tr("临时人员专用通道"),
+        }
+        return labels[action]
 
     def confirm_mask(self) -> None:
-        self._controller.confirm(Element.MASK, True)
+        self.act(GuardAction.CONFIRM_MASK)
 
     def confirm_code(self) -> None:
-        element = Element.CARD if self._current_kind() is PersonKind.STUDENT else Element.HEALTH
-        self._controller.confirm(element, True)
+        """F3: the guard saw a green health code (yellow and red have their own keys)."""
+        self.act(GuardAction.HEALTH_GREEN)
 
     def confirm_itinerary(self) -> None:
-        if self._controller.lane is Lane.WORKER:
-            self._controller.confirm(Element.ITINERARY, True)
+        self.act(GuardAction.ITINERARY_OK)
 
     def type_temperature(self) -> None:
         dialog = TemperatureDialog(self)
@@ -285,6 +354,14 @@ class MainWindow(QMainWindow):
     def next_person(self) -> None:
         self._controller.next_person()
         self.worker_panel.clear()
+        self._refresh_retakes()
+
+    def _on_return_pressed(self) -> None:
+        # Enter in a form field belongs to the form (WorkerPanel moves to the next field);
+        # elsewhere it means "next person", like Space.
+        if isinstance(QApplication.focusWidget(), QLineEdit):
+            return
+        self.next_person()
 
     def open_settings(self) -> None:
         if self._desk is None:
@@ -329,6 +406,10 @@ class MainWindow(QMainWindow):
     def _on_bridge_visit_changed(self, visit: VisitSnapshot) -> None:
         if self.lane_buttons[visit.lane].isChecked() is False:
             self._show_lane(visit.lane)  # the lane was switched elsewhere (demo, another guard action)
+        self._refresh_retakes()
+        current = self._controller.current()
+        if visit.visit_id and current is not None and current.visit_id != visit.visit_id:
+            return  # news of a visit that is no longer in front (stepped aside, logged on expiry)
         if not visit.visit_id:
             self._visit = None
             self.banner.show_idle()
@@ -336,23 +417,35 @@ class MainWindow(QMainWindow):
                 tile.set_state("none", "—", "")
             self.person_label.setText("")
             self.worker_panel.show_visit(None)
+            self.kind_bar.show_person(None, False)
             return
         self._visit = visit
+        self.kind_bar.show_person(visit.person.kind.value, visit.person.returning_from_risk_area)
         self.banner.show_visit(visit, [self.reason_text(visit, r) for r in visit.verdict.reasons])
         self._show_tiles(visit)
         who = " ".join(x for x in (self.flagged.kind_label(visit.person.kind.value), visit.name_masked,
-                                   visit.id_masked) if x)
+                                   visit.id_masked,
+                                   self.tr("（返校人员）") if visit.person.returning_from_risk_area else "") if x)
         self.person_label.setText(self.tr("身份：%1").replace("%1", who))
         self.worker_panel.show_visit(visit)
 
     def _show_tiles(self, visit: VisitSnapshot) -> None:
-        required = set(visit.required)
-        code_el = Element.CARD if Element.CARD in required else Element.HEALTH
-        code = visit.evidence.get(code_el)
-        value = {"green": self.tr("绿码"), "yellow": self.tr("黄码"), "red": self.tr("红码"),
-                 "unknown": self.tr("无法识别"), "invalid": self.tr("无效")}.get(str(code.value), str(code.value)) \
-            if code is not None and code_el is Element.HEALTH else (self.tr("名册已核对") if code else self.tr("请出示"))
-        self.tiles["code"].set_state(tile_state(code, code_el in required), value, self.tiles["code"].source_text(code))
+        # The code tile is about the health code, for everyone: a roster card says who the
+        # person is, not whether their code is green (that is the roster's daily status, if any).
+        code = visit.evidence.get(Element.HEALTH)
+        if code is not None:
+            value = {"green": self.tr("绿码"), "yellow": self.tr("黄码"), "red": self.tr("红码"),
+                     "unknown": self.tr("无法识别"), "invalid": self.tr("无效")}.get(str(code.value), str(code.value))
+            if code.detail.get("unknown_code"):
+                value = self.tr("未知二维码")
+        else:
+            value = self.tr("请出示健康码")
+        source = self.tiles["code"].source_text(code)
+        card = visit.evidence.get(Element.CARD)
+        if card is not None:
+            source = " · ".join(x for x in (source, self.tr("名册已核对") if card.outcome.value == "ok"
+                                            else self.tr("卡号不在名册中")) if x)
+        self.tiles["code"].set_state(tile_state(code, True), value, source)
         temp = visit.evidence.get(Element.TEMPERATURE)
         temp_value = f"{float(temp.value):.1f} °C" if temp is not None and temp.value is not None else self.tr("请测温")
         self.tiles["temperature"].set_state(tile_state(temp, True), temp_value,
@@ -383,6 +476,16 @@ class MainWindow(QMainWindow):
         else:
             self.lights["database"].set_state("ok", "")
 
+    def _refresh_retakes(self) -> None:
+        self.retake_list.set_waiting(self._controller.retake_list(), datetime.now(timezone.utc))
+
+    def _on_retake_list_resume_requested(self, visit_id: str) -> None:
+        self._controller.resume(visit_id)
+        self._refresh_retakes()
+
+    def _on_kind_bar_kind_chosen(self, kind: str) -> None:
+        self._controller.set_kind(PersonKind(kind))
+
     def _on_worker_panel_registered(self, fields: dict[str, str]) -> None:
         self._controller.register(fields)
 
@@ -406,33 +509,5 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ wording
     def reason_text(self, visit: VisitSnapshot, r: Reason) -> str:
-        """A reason in the window's language; the core's Chinese text is the fallback."""
-        names = {Element.HEALTH: self.tr("健康码"), Element.ITINERARY: self.tr("行程卡"),
-                 Element.VACCINE: self.tr("疫苗接种"), Element.CARD: self.tr("学生卡"),
-                 Element.TEMPERATURE: self.tr("体温"), Element.MASK: self.tr("口罩"),
-                 Element.REGISTRATION: self.tr("登记信息"), Element.NUCLEIC_ACID: self.tr("核酸检测")}
-        ev = visit.evidence.get(r.element) if r.element else None
-        if r.code == "retake" and ev is not None:
-            return self.tr("体温 %1 °C 偏高，请稍后复测").replace("%1", f"{float(ev.value):.1f}")
-        if r.code == "failed" and r.element is Element.TEMPERATURE and ev is not None:
-            return self.tr("复测仍发热：%1 °C，请送观察点").replace("%1", f"{float(ev.value):.1f}")
-        if r.code == "failed" and r.element is Element.MASK:
-            return self.tr("未佩戴口罩")
-        if r.code == "failed" and r.element is Element.HEALTH and ev is not None:
-            colour = {"yellow": self.tr("黄码"), "red": self.tr("红码")}.get(str(ev.value))
-            if colour:
-                return self.tr("健康码异常：%1").replace("%1", colour)
-        if r.code in ("not_checked", "unverified") and r.element:
-            return self.tr("%1未核验").replace("%1", names[r.element])
-        if r.code == "needs_confirmation" and r.element is Element.MASK:
-            return self.tr("检测到未戴口罩，请提示佩戴") if ev is not None and ev.value is False \
-                else self.tr("请确认口罩")
-        if r.code == "needs_confirmation" and r.element:
-            return self.tr("%1需人工核验").replace("%1", names[r.element])
-        if r.code == "replay":
-            return self.tr("同一二维码刚被他人使用（疑似代刷）")
-        if r.code == "wrong_lane":
-            return self.tr("请走对应通道")
-        if r.code == "registration_incomplete":
-            return self.tr("登记信息不完整")
-        return r.message
+        """A reason in the window's language, from the one vocabulary (kiosk.vocabulary)."""
+        return reason_words(r.code, r.params, r.element.value if r.element else None, self.language)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPainter
@@ -24,7 +26,7 @@ class WorkerPanel(QGroupBox):
     registered = Signal(dict)
     handoff_requested = Signal(dict)
 
-    FIELDS = ("name", "phone", "company", "purpose", "plate")
+    FIELDS = ("name", "phone", "id_number", "company", "purpose", "plate")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("临时人员：三码联查与登记"), parent)
@@ -40,7 +42,8 @@ class WorkerPanel(QGroupBox):
             self.checks[element] = lab
         layout.addLayout(checks)
         form = QGridLayout()
-        labels = {"name": self.tr("姓名"), "phone": self.tr("电话"), "company": self.tr("单位"),
+        labels = {"name": self.tr("姓名"), "phone": self.tr("电话"), "id_number": self.tr("身份证号"),
+                  "company": self.tr("单位"),
                   "purpose": self.tr("事由"), "plate": self.tr("车牌（选填）")}
         self.inputs: dict[str, QLineEdit] = {}
         for i, key in enumerate(self.FIELDS):
@@ -50,6 +53,9 @@ class WorkerPanel(QGroupBox):
             form.addWidget(QLabel(labels[key], self), i // 2, (i % 2) * 2)
             form.addWidget(edit, i // 2, (i % 2) * 2 + 1)
             self.inputs[key] = edit
+            # Enter in a form field moves on to the next field (and registers on the last):
+            # it never means "next person".
+            edit.returnPressed.connect(lambda k=key: self._on_field_return_pressed(k))
         layout.addLayout(form)
         buttons = QHBoxLayout()
         self.register_button = QPushButton(self.tr("登记 (F7)"), self)
@@ -63,6 +69,17 @@ class WorkerPanel(QGroupBox):
 
     def values(self) -> dict[str, str]:
         return {k: e.text() for k, e in self.inputs.items()}
+
+    def has_focus_in_form(self) -> bool:
+        return any(e.hasFocus() for e in self.inputs.values())
+
+    def _on_field_return_pressed(self, key: str) -> None:
+        index = self.FIELDS.index(key)
+        if index + 1 < len(self.FIELDS) and index + 1 < len(self.FIELDS) - 1:
+            self.inputs[self.FIELDS[index + 1]].setFocus()
+        else:
+            self.inputs[key].clearFocus()
+            self.registered.emit(self.values())
 
     def clear(self) -> None:
         for e in self.inputs.values():
@@ -195,3 +212,92 @@ class TodayPanel(QWidget):
 
     def figure(self, key: str) -> str:
         return self.figures[key].text()
+
+
+class KindBar(QWidget):
+    """Who the person is, one key each (1–7), and the returnee mark (8); the current one is lit."""
+
+    kind_chosen = Signal(str)
+    returning_toggled = Signal()
+
+    def __init__(self, kinds: list[tuple[str, str, str]], returning_key: str, parent: QWidget | None = None) -> None:
+        """``kinds``: (person kind value, key, label) in key order."""
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        self.buttons: dict[str, QPushButton] = {}
+        for kind, key, label in kinds:
+            b = QPushButton(f"{key} {label}", self)
+            b.setCheckable(True)
+            b.setStyleSheet("QPushButton{font-size:15px;min-height:36px;padding:0 6px;}"
+                            "QPushButton:checked{background:#1565c0;color:white;}")
+            b.clicked.connect(lambda _=False, k=kind: self.kind_chosen.emit(k))
+            row.addWidget(b)
+            self.buttons[kind] = b
+        self.returning = QPushButton(f"{returning_key} " + self.tr("返校/外地返回"), self)
+        self.returning.setCheckable(True)
+        self.returning.setStyleSheet("QPushButton{font-size:15px;min-height:36px;padding:0 6px;}"
+                                     "QPushButton:checked{background:#ef6c00;color:white;}")
+        self.returning.clicked.connect(self.returning_toggled.emit)
+        row.addWidget(self.returning)
+
+    def show_person(self, kind: str | None, returning: bool) -> None:
+        for k, b in self.buttons.items():
+            b.setChecked(k == kind)
+        self.returning.setChecked(returning)
+
+
+class RetakeList(QGroupBox):
+    """People who stepped aside for a retake, with a countdown; the guard can call one back."""
+
+    resume_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("复测等候"), parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels([self.tr("姓名"), self.tr("首次体温"), self.tr("复测倒计时")])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setMaximumHeight(96)
+        layout.addWidget(self.table, 1)
+        self.resume_button = QPushButton(self.tr("叫回复测"), self)
+        self.resume_button.setStyleSheet("font-size:16px;min-height:40px;")
+        self.resume_button.clicked.connect(self._on_resume_button_clicked)
+        layout.addWidget(self.resume_button)
+        self._ids: list[str] = []
+
+    def set_waiting(self, visits: list[VisitSnapshot], now: datetime) -> None:
+        self._ids = [v.visit_id for v in visits]
+        self.table.setRowCount(len(visits))
+        for i, v in enumerate(visits):
+            temp = v.evidence.get(Element.TEMPERATURE)
+            due = v.retake_due_at
+            if due is None:
+                left = "—"
+            else:
+                seconds = int((due - now).total_seconds())
+                left = self.tr("可以复测") if seconds <= 0 else f"{seconds // 60}:{seconds % 60:02d}"
+            cells = [v.name_masked or self.tr("（未识别）"),
+                     f"{float(temp.value):.1f} °C" if temp is not None and temp.value is not None else "", left]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j == 2 and text == self.tr("可以复测"):
+                    item.setForeground(QColor("#1b7f3a"))
+                self.table.setItem(i, j, item)
+        self.setVisible(bool(visits))
+
+    def waiting_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def _on_resume_button_clicked(self) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self._ids) and self._ids:
+            row = 0
+        if 0 <= row < len(self._ids):
+            self.resume_requested.emit(self._ids[row])

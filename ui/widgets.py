@@ -16,7 +16,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 from kiosk.domain import Decision, Evidence, Outcome, Source
 from kiosk.gate import VisitSnapshot
 
-GREEN, RED, AMBER, GREY = "#1b7f3a", "#c62828", "#f2a900", "#455a64"
+GREEN, RED, AMBER, GREY, BLUE = "#1b7f3a", "#c62828", "#f2a900", "#455a64", "#1565c0"
+# The banner's colour follows the decision and nothing else (tests/ui check every pair).
+DECISION_COLOUR = {Decision.PASS: GREEN, Decision.DENY: RED, Decision.INCOMPLETE: AMBER, Decision.HANDOFF: BLUE}
 OVERLAY = {"green": QColor(GREEN), "yellow": QColor(AMBER), "red": QColor(RED), "unknown": QColor("#90a4ae")}
 
 
@@ -88,21 +90,25 @@ class VerdictBanner(QLabel):
     def show_idle(self) -> None:
         self._set(GREY, "#ffffff", self.tr("请出示健康码 / 学生卡"), "")
         self.setProperty("decision", "")
+        self.setProperty("colour", GREY)
 
     def show_visit(self, visit: VisitSnapshot, reasons: list[str]) -> None:
         d = visit.decision
+        bg = DECISION_COLOUR[d]
+        fg = "#1a1a1a" if d is Decision.INCOMPLETE else "#ffffff"
         if d is Decision.PASS:
-            bg, fg, title = GREEN, "#ffffff", self.tr("通行")
+            title = self.tr("通行")
         elif d is Decision.DENY:
-            bg, fg, title = RED, "#ffffff", self.tr("禁止通行")
-            if visit.handoff:
-                title = self.tr("快递交接（不入校）")
-        elif visit.retake_due_at is not None:
-            bg, fg, title = AMBER, "#1a1a1a", self.tr("请复测")
+            title = self.tr("禁止通行")
+        elif d is Decision.HANDOFF:
+            title = self.tr("快递交接（不入校）")
+        elif any(r.code == "retake" for r in visit.verdict.reasons):
+            title = self.tr("请复测")
         else:
-            bg, fg, title = AMBER, "#1a1a1a", self.tr("待核验")
+            title = self.tr("待核验")
         self._set(bg, fg, title, "<br>".join(reasons))
         self.setProperty("decision", d.value)
+        self.setProperty("colour", bg)
 
     def flash(self, times: int = 6) -> None:
         self._flashes_left = times

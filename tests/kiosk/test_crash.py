@@ -45,13 +45,13 @@ def test_every_committed_entry_survives_sigkill(tmp_path: Path) -> None:
         printed = kill_run(data, rng.randint(2, 6), rng.uniform(0.0, 0.7), round_no)
         assert printed, "the simulated gate committed nothing"
         seen += printed
-        db = data / "entries.sqlite3"
+        db = data / "demo.sqlite3"
         con = sqlite3.connect(db)
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         ids = {r[0] for r in con.execute("SELECT id FROM entries")}
         con.close()
         missing = [i for i in seen if i not in ids]
         assert not missing, f"round {round_no}: printed but lost: {missing}"
-    store = EntryStore(f"sqlite:///{data / 'entries.sqlite3'}")
+    store = EntryStore(f"sqlite:///{data / 'demo.sqlite3'}")
     assert store.verify_chain().ok  # a kill never leaves a half-chained row
     store.close()

@@ -97,7 +97,7 @@ def test_fever_retake_flow_with_wait() -> None:
     assert log.entries[-1].flagged and log.entries[-1].temperature_c == 38.1
 
 
-def test_timeout_denies_missing_hard_elements() -> None:
+def test_an_unattended_visit_is_logged_with_what_it_had() -> None:
     ctl, log, _, clock = make()
     ctl.set_lane(Lane.CAMPUS, PersonKind.STAFF)
     ctl.code_seen(green())
@@ -107,8 +107,12 @@ def test_timeout_denies_missing_hard_elements() -> None:
     clock.advance(2)
     ctl.tick()
     entry = log.entries[-1]
-    assert entry.decision == "DENY" and entry.flagged
-    assert {r["element"] for r in entry.reasons if r["hard"]} == {"temperature", "mask"}
+    # Not a pass and not a refusal: the check was not completed, and that is flagged.
+    assert entry.decision == "INCOMPLETE" and entry.flagged
+    assert {r["element"] for r in entry.reasons if r["code"] == "not_checked"} == {"temperature", "mask"}
+    assert any(r["code"] == "visit_abandoned" for r in entry.reasons)
+    assert entry.elements["health"]["value"] == "green" and len(entry.codes or []) == 1
+    assert ctl.current() is None
 
 
 def test_result_holds_then_next_event_is_a_new_person() -> None:
@@ -140,10 +144,15 @@ def test_repeated_scans_are_debounced_and_replay_is_flagged() -> None:
     ctl.tick()
     ctl.code_seen(green("same"))
     ctl.temperature(reading(36.5))
-    ctl.confirm(Element.MASK, True)
+    snap = ctl.confirm(Element.MASK, True)
+    # A replayed code is never a pass with a warning: the guard checks who this is first.
+    assert len(log.entries) == 1 and snap.decision is Decision.INCOMPLETE
+    assert [r.code for r in snap.verdict.reasons] == ["replay"]
+    snap = ctl.confirm_identity()
     entry = log.entries[-1]
     assert entry.decision == "PASS" and entry.flagged
-    assert any(r["code"] == "replay" for r in entry.reasons)
+    assert [r["code"] for r in entry.reasons] == ["identity_confirmed"]
+    assert entry.codes[0]["replayed"] is True
 
 
 def test_override_after_decision_is_a_correction_row() -> None:
@@ -201,27 +210,32 @@ def test_automatic_mask_is_a_suggestion() -> None:
 def test_worker_lane_three_codes_registration_and_handoff() -> None:
     ctl, log, _, clock = make()
     ctl.set_lane(Lane.WORKER, PersonKind.COURIER)
-    ctl.start_visit(Person(PersonKind.COURIER, id_number="110101199003077777"))
+    ctl.start_visit(Person(PersonKind.COURIER))
     ctl.code_seen(green())
     ctl.confirm(Element.ITINERARY, True)
     ctl.confirm(Element.VACCINE, True)
     ctl.temperature(reading(36.4))
     ctl.confirm(Element.MASK, True)
-    snap = ctl.register({"name": "张三", "phone": "13812345678", "company": "", "purpose": "送快递"})
+    snap = ctl.register({"name": "张三", "phone": "13812345678", "id_number": "110101199003077777",
+                         "company": "", "purpose": "送快递"})
     assert snap.decision is Decision.INCOMPLETE
     assert any("单位" in r.message for r in snap.verdict.reasons)
-    ctl.register({"name": "张三", "phone": "13812345678", "company": "顺丰", "purpose": "送快递"})
+    ctl.register({"name": "张三", "phone": "13812345678", "id_number": "110101199003077777",
+                  "company": "顺丰", "purpose": "送快递"})
     entry = log.entries[-1]
     assert entry.decision == "PASS" and entry.person_kind == "courier" and entry.lane == "worker"
-    assert entry.registration == {"name": "张*", "phone": "138****5678", "company": "顺丰", "purpose": "送快递"}
-    assert entry.id_masked == "11**************77" and entry.id_hash and "110101199003077777" not in repr(entry)
+    assert entry.registration == {"name": "张*", "phone": "138****5678", "id_number": "11**************77",
+                                  "company": "顺丰", "purpose": "送快递"}
+    assert entry.id_masked == "11**************77" and entry.id_hash
+    assert "110101199003077777" not in repr(entry) and "13812345678" not in repr(entry)
     clock.advance(10)
     ctl.tick()
     ctl.start_visit(Person(PersonKind.COURIER))
     ctl.handoff({"name": "李四", "phone": "13900001111", "company": "京东"})
     handoff = log.entries[-1]
-    assert handoff.handoff and handoff.decision == "DENY"
-    assert "交接" in (handoff.note or "")
+    # A hand-off is its own outcome: neither a pass nor a refusal.
+    assert handoff.handoff and handoff.decision == "HANDOFF"
+    assert [r["code"] for r in handoff.reasons if r["code"] == "handoff"] == ["handoff"]
 
 
 def test_storage_fault_keeps_entries_waiting_and_flushes_later() -> None:
@@ -246,7 +260,7 @@ def test_lane_switch_closes_the_open_visit() -> None:
     ctl.set_lane(Lane.CAMPUS, PersonKind.STAFF)
     ctl.code_seen(green())
     ctl.set_lane(Lane.WORKER)
-    assert log.entries[-1].decision == "DENY" and log.entries[-1].lane == "campus"
+    assert log.entries[-1].decision == "INCOMPLETE" and log.entries[-1].lane == "campus"
     assert ctl.lane is Lane.WORKER
 
 

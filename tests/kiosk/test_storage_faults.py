@@ -91,7 +91,7 @@ def test_disk_full(tmp_path: Path) -> None:
 def test_queue_is_bounded_and_drops_are_reported(tmp_path: Path) -> None:
     store = EntryStore(f"sqlite:///{tmp_path / 'e.sqlite3'}")
     ctl, listener, clock = gate(store)
-    ctl.MAX_WAITING = 3
+    ctl.writer.MAX_WAITING = 3
     pragma_on_connect(store, "PRAGMA query_only = 1")
     for _ in range(5):
         deny_one(ctl, clock)

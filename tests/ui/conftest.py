@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
 from kiosk.app import build_kiosk
 from kiosk.config import load_settings
@@ -12,17 +14,34 @@ from ui.bridge import QtBridge
 from ui.main_window import MainWindow
 
 
-@pytest.fixture
-def gate(qtbot, tmp_path):
-    settings = load_settings(tmp_path / "config.toml")
-    clock = ManualClock()
-    kiosk = build_kiosk(settings, clock=clock)
+def open_window(qtbot, settings, clock, **kiosk_kw):
+    """A kiosk on the settings' real store and the guard's window on it, shown offscreen."""
+    kiosk = build_kiosk(settings, clock=clock, **kiosk_kw)
     bridge = QtBridge()
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller, clock=clock)
     window = MainWindow(kiosk.controller, bridge, desk, sound=False)
     qtbot.addWidget(window)
     window.show()
+    return window, kiosk
+
+
+def answer_dialog(fill) -> None:
+    """Fill and accept the next modal dialog as the guard would."""
+    def run() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, run)
+            return
+        fill(dialog)
+    QTimer.singleShot(20, run)
+
+
+@pytest.fixture
+def gate(qtbot, tmp_path):
+    settings = load_settings(tmp_path / "config.toml")
+    clock = ManualClock()
+    window, kiosk = open_window(qtbot, settings, clock)
     yield window, kiosk, clock
     window.close()
     kiosk.close()

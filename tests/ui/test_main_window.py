@@ -8,18 +8,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.domain import Element, Lane, PersonKind, TemperatureSample
-from tests.ui.conftest import press
-
-
-def answer_dialog(fill) -> None:
-    """Fill and accept the next modal dialog as the guard would."""
-    def run() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, run)
-            return
-        fill(dialog)
-    QTimer.singleShot(20, run)
+from tests.ui.conftest import answer_dialog, press
 
 
 def banner(window) -> str:
@@ -96,6 +85,7 @@ def test_worker_lane_register_itinerary_and_handoff(qtbot, gate) -> None:
     press(qtbot, window, Qt.Key.Key_F4)  # itinerary card confirmed by eye
     qtbot.waitUntil(lambda: "✔" in window.worker_panel.checks[Element.ITINERARY].text())
     qtbot.keyClicks(window.worker_panel.inputs["phone"], "13812345678")
+    qtbot.keyClicks(window.worker_panel.inputs["id_number"], "110101199003077777")
     for key, value in {"name": "张三", "company": "顺丰", "purpose": "送快递"}.items():
         window.worker_panel.inputs[key].setText(value)  # QTest cannot type CJK offscreen; an IME would
     window.setFocus()
