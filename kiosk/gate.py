@@ -168,6 +168,10 @@ class GateController:
     def dropped(self) -> int:
         return self.writer.dropped
 
+    def now(self) -> datetime:
+        """The gate's clock (the window's countdowns use it, so that they agree with the controller)."""
+        return self._clock()
+
     def current(self) -> VisitSnapshot | None:
         with self._lock:
             return self._snapshot(self._visit) if self._visit else None

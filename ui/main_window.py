@@ -12,7 +12,6 @@ it holds no rules and makes no database calls of its own.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -359,7 +358,9 @@ class MainWindow(QMainWindow):
     def _on_return_pressed(self) -> None:
         # Enter in a form field belongs to the form (WorkerPanel moves to the next field);
         # elsewhere it means "next person", like Space.
-        if isinstance(QApplication.focusWidget(), QLineEdit):
+        focused = QApplication.focusWidget()
+        if isinstance(focused, QLineEdit):
+            focused.returnPressed.emit()  # the shortcut took the key: hand it back to the field
             return
         self.next_person()
 
@@ -477,7 +478,7 @@ class MainWindow(QMainWindow):
             self.lights["database"].set_state("ok", "")
 
     def _refresh_retakes(self) -> None:
-        self.retake_list.set_waiting(self._controller.retake_list(), datetime.now(timezone.utc))
+        self.retake_list.set_waiting(self._controller.retake_list(), self._controller.now())
 
     def _on_retake_list_resume_requested(self, visit_id: str) -> None:
         self._controller.resume(visit_id)

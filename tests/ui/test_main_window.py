@@ -188,3 +188,60 @@ def test_override_needs_the_admin_pin_once_set(qtbot, gate) -> None:
     window.override()
     assert banner(window) == "DENY" and len(kiosk.store.corrections_of(kiosk.controller.current().entry_id)) == 0
     assert kiosk.store.audit_events("override")[-1]["detail"]["granted"] is False
+
+
+def test_enter_and_digits_in_a_form_field_belong_to_the_form(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    press(qtbot, window, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: window.worker_panel.isVisible())
+    kiosk.controller.confirm(Element.HEALTH, True)
+    visit = kiosk.controller.current().visit_id
+    phone = window.worker_panel.inputs["phone"]
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    phone.setFocus()
+    qtbot.waitUntil(phone.hasFocus, timeout=2000)
+    qtbot.keyClicks(phone, "13812345678")  # digits are person-kind keys elsewhere
+    assert phone.text() == "13812345678"
+    assert kiosk.controller.current().person.kind is PersonKind.OTHER_WORKER
+    qtbot.keyClick(phone, Qt.Key.Key_Return)  # Enter moves on to the next field, never "next person"
+    assert kiosk.controller.current() is not None and kiosk.controller.current().visit_id == visit
+    assert window.worker_panel.inputs["id_number"].hasFocus()
+
+
+def test_person_kind_keys_and_a_refused_confirmation(qtbot, gate) -> None:
+    from kiosk.domain import Evidence, Outcome, Source
+    from kiosk.gate import CodeCheck
+
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS)
+    red = Evidence(Element.HEALTH, Outcome.FAIL, Source.SIGNATURE, "red")
+    kiosk.controller.code_seen(CodeCheck("k", (red,), holder_name="赵先生", kind="health"))
+    qtbot.waitUntil(lambda: banner(window) == "DENY")
+    press(qtbot, window, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: window.kind_bar.buttons["staff"].isChecked())
+    press(qtbot, window, Qt.Key.Key_F3)  # "green" by eye cannot undo a signed red code
+    qtbot.waitUntil(lambda: bool(window.notice.text()))
+    assert banner(window) == "DENY" and "改判" in window.notice.text()
+    entries = list(kiosk.store.entries(clock.now.date()))
+    assert {e.decision for e in entries} == {"DENY"} and entries[-1].person_kind == "staff"
+
+
+def test_retake_list_counts_down_and_calls_back(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.confirm(Element.HEALTH, True)
+    kiosk.controller.temperature(TemperatureSample(38.3, 38.1))
+    qtbot.waitUntil(lambda: "请复测" in window.banner.text())
+    press(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.retake_list.isVisible())
+    assert window.retake_list.table.rowCount() == 1
+    assert ":" in window.retake_list.table.item(0, 2).text()  # a countdown
+    clock.advance(61)
+    window._refresh_retakes()
+    assert window.retake_list.table.item(0, 2).text() == "可以复测"
+    window.retake_list.resume_button.click()
+    qtbot.waitUntil(lambda: not window.retake_list.isVisible())
+    kiosk.controller.temperature(TemperatureSample(36.8, 36.6))
+    press(qtbot, window, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: banner(window) == "PASS")
