@@ -59,8 +59,7 @@ class EntryBuilder:
         ctx = self.context
         person = v.person
         reasons = [r.as_json() for r in (*verdict.reasons, *extra_reasons)]
-        flagged = decision is not Decision.PASS and decision is not Decision.HANDOFF or verdict.flagged \
-            or v.override_decision is not None or v.identity.value != "clear"
+        flagged = flagged_outcome(decision, verdict, v)
         temp = v.evidence.get(Element.TEMPERATURE)
         health = v.evidence.get(Element.HEALTH)
         mask = v.evidence.get(Element.MASK)
@@ -120,6 +119,18 @@ class EntryBuilder:
         if not secret or sealer is None:
             return shown, None
         return shown, sealer.seal(secret)
+
+
+def flagged_outcome(decision: Decision, verdict: Verdict, v: Visit) -> bool:
+    """Whether a visit's outcome goes on the flagged list (one rule for the ledger and the window).
+
+    Everything that is not a clean pass is flagged, except a hand-off, which
+    is its own outcome; a hand-off is flagged only when its evidence failed.
+    """
+    if decision is Decision.HANDOFF:
+        return bool(verdict.hard_failures)
+    return (decision is not Decision.PASS or verdict.flagged or v.override_decision is not None
+            or v.identity.value != "clear")
 
 
 class EntryWriter:

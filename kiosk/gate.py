@@ -44,7 +44,7 @@ from kiosk.domain import (
     Strength,
     TemperatureSample,
 )
-from kiosk.entries import EntryBuilder, EntryContext, EntryWriter
+from kiosk.entries import EntryBuilder, EntryContext, EntryWriter, flagged_outcome
 from kiosk.policy import Policy, Verdict
 from kiosk.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.privacy import mask_id, mask_name
@@ -690,7 +690,7 @@ class GateController:
         if v.state in (VisitState.DECIDED, VisitState.CLOSED) and v.logged is not None:
             decision, reasons = v.logged
             base = self._verdict(v, now, finished=v.abandoned)
-            verdict = Verdict(decision, reasons, base.flagged or decision is not Decision.PASS, base.pending)
+            verdict = Verdict(decision, reasons, flagged_outcome(decision, base, v), base.pending)
         else:
             verdict = self._verdict(v, now)
         return VisitSnapshot(

@@ -137,6 +137,7 @@ class SceneMaker:
         self._verifier = verifier
         self._clock = clock
         self._issued: dict[str, str] = {}
+        self.last_frame: Any = None  # the newest camera frame made (the window's preview shows it)
 
     def text_of(self, spec: Mapping[str, Any]) -> tuple[str, str, str]:
         """(content, format, colour) of one code in a scene.
@@ -183,6 +184,7 @@ class SceneMaker:
             image = render_code(text, fmt, module_px=6 if fmt == "QR_CODE" else 3, colour_bgr=STATUS_BGR[colour],
                                 bar_height=120)
             frame = place_on_scene(image, centre=(640, 360), width_px=300 if fmt == "QR_CODE" else 500, seed=3)
+            self.last_frame = frame
             codes = []
             for _ in range(3):  # the live decoder looks at full resolution every few empty frames
                 codes = self._decoder.decode_frame(frame)

@@ -118,7 +118,7 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "soft_failed": ("note", "{element}不符合要求（已记录）", "{element} not acceptable (logged)"),
     "soft_missing": ("note", "{element}未核验（已记录）", "{element} not checked (logged)"),
     "override": ("note", "人工改判：{text}", "Overridden by the guard: {text}"),
-    "handoff": ("note", "快递/货物在指定区域交接，未入校", "Handed over at the guard room, did not enter"),
+    "handoff": ("note", "在门卫室交接，未入校", "Handed over at the guard room, did not enter"),
     "visit_abandoned": ("note", "未完成核验即离开", "Left before the check was complete"),
     "clock_backwards": ("note", "本机时间早于上一条记录", "The clock is earlier than the previous entry"),
 }

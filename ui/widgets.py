@@ -101,7 +101,7 @@ class VerdictBanner(QLabel):
         elif d is Decision.DENY:
             title = self.tr("禁止通行")
         elif d is Decision.HANDOFF:
-            title = self.tr("快递交接（不入校）")
+            title = self.tr("快递交接")
         elif any(r.code == "retake" for r in visit.verdict.reasons):
             title = self.tr("请复测")
         else:
@@ -109,6 +109,10 @@ class VerdictBanner(QLabel):
         self._set(bg, fg, title, "<br>".join(reasons))
         self.setProperty("decision", d.value)
         self.setProperty("colour", bg)
+
+    def stop_flash(self) -> None:
+        self._flash.stop()
+        self._style(*self._colours)
 
     def flash(self, times: int = 6) -> None:
         self._flashes_left = times

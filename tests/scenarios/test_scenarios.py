@@ -61,6 +61,7 @@ class WindowDriver:
         if "scene" in data:
             for check in self.scenes.checks(list(data["scene"])):
                 c.code_seen(check)  # what the camera thread does with a decoded, verified code
+            self.window.camera.set_frame(self.scenes.last_frame, [])
         if "reading" in data:
             r = float(data["reading"])
             c.temperature(TemperatureSample(r, r - 0.2, thermometer_id="thermo-1"))

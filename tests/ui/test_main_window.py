@@ -223,8 +223,9 @@ def test_person_kind_keys_and_a_refused_confirmation(qtbot, gate) -> None:
     press(qtbot, window, Qt.Key.Key_F3)  # "green" by eye cannot undo a signed red code
     qtbot.waitUntil(lambda: bool(window.notice.text()))
     assert banner(window) == "DENY" and "改判" in window.notice.text()
-    entries = list(kiosk.store.entries(clock.now.date()))
+    entries = sorted(kiosk.store.entries(clock.now.date()), key=lambda e: e.seq)
     assert {e.decision for e in entries} == {"DENY"} and entries[-1].person_kind == "staff"
+    assert entries[-1].corrects_id == entries[0].id  # the kind key after the verdict: a correction row
 
 
 def test_retake_list_counts_down_and_calls_back(qtbot, gate) -> None:
