@@ -150,7 +150,10 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
     settings, hub = kiosk.settings, kiosk.listeners
     scenes, director = None, None
     if settings.devices.camera.startswith("sim:") and demo:
-        from kiosk.demo import DEMO_ROSTER, DemoDirector, demo_people, scene_for
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from kiosk.demo import DemoDirector, demo_people, demo_roster, scene_for
 
         people = demo_people(settings)
         scenes = [scene_for(p, seed=i) for i, p in enumerate(people)]
@@ -158,7 +161,7 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
         kiosk.closers.append(director.close)
         kiosk.director = director
         if demo:
-            kiosk.store.upsert_roster(DEMO_ROSTER)
+            kiosk.store.upsert_roster(demo_roster(datetime.now(ZoneInfo(settings.site.timezone)).date()))
     grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes, director.on_scene if director else None,
                                           hold_s=scene_hold_s, first_scene=demo_scene),
                            on_status=lambda state, msg: report_device_status(hub, kiosk.store, "camera", state, msg))

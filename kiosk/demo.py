@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,13 @@ from kiosk.signedcode import generate_key, issue, load_private_key, public_key_b
 DEMO_KEY_ID = "demo-issuer"
 DEMO_HEALTH_CODE_PATTERN = r"^https://healthcode\.example\.gov\.cn/v/"
 
-DEMO_ROSTER = [
-    RosterPerson("2023001", "李雷", "student", "初二(3)班", "S2023001"),
-    RosterPerson("2023002", "韩梅梅", "student", "初二(3)班", "S2023002"),
-    RosterPerson("T0007", "王老师", "staff", "语文组", "T0007"),
-]
+def demo_roster(today: date) -> list[RosterPerson]:
+    """The demo school's roster, with today's daily health status (晨检) for the students."""
+    return [
+        RosterPerson("2023001", "李雷", "student", "初二(3)班", "S2023001", "green", today),
+        RosterPerson("2023002", "韩梅梅", "student", "初二(3)班", "S2023002", "green", today),
+        RosterPerson("T0007", "王老师", "staff", "语文组", "T0007"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,9 @@ def demo_settings(settings: Settings) -> Settings:
     _, public = demo_key(settings.data_dir)
     trusted = dict(settings.trusted_issuers, **{DEMO_KEY_ID: public})
     policy = replace(settings.policy, retake_wait_s=3.0, auto_mask_satisfies=True)
-    gate = replace(settings.gate, result_display_s=3.5)
+    # The demo shows the same seven people every 28 s: a replay window shorter than the
+    # cycle keeps their second round from looking like shared codes.
+    gate = replace(settings.gate, result_display_s=3.5, replay_window_min=0.4)
     # The demo's opaque health code comes from this (made-up) issuer; only its codes are read by colour.
     patterns = dict(settings.health_code_patterns, demo=DEMO_HEALTH_CODE_PATTERN)
     return replace(settings, database_url=demo_db, devices=devices, trusted_issuers=trusted, policy=policy,
@@ -154,9 +159,11 @@ class DemoDirector:
         if not self._mask_from_camera:
             self._later(0.8 * self.scale, lambda: self._controller.mask_seen(person.mask, 0.93))
         if person.kind.is_temporary_worker or person.kind is PersonKind.VISITOR:
+            visitor = person.kind is PersonKind.VISITOR
             self._later(1.6 * self.scale, lambda: self._controller.register(
-                {"name": "张师傅", "phone": "13800138000", "id_number": "410105198001011234",
-                 "company": "顺丰速运", "purpose": "送快递", "plate": ""}))
+                {"name": "赵先生" if visitor else "张师傅", "phone": "13800138000", "id_number": "410105198001011234",
+                 "company": "区教育局" if visitor else "顺丰速运", "purpose": "来访" if visitor else "送快递",
+                 "plate": ""}))
 
     def _later(self, delay: float, fn: Any) -> None:
         timer = self._threading.Timer(delay, fn)

@@ -28,7 +28,7 @@ class _PrintCommitted:
 
 def simulate_gate(settings: Settings, people: int, rate: float, seed: int | None = None) -> int:
     from kiosk.app import build_kiosk
-    from kiosk.demo import demo_key, DEMO_KEY_ID
+    from kiosk.demo import DEMO_HEALTH_CODE_PATTERN, DEMO_KEY_ID, demo_key
 
     _, public = demo_key(settings.data_dir)
     hold = 1.0 / rate
@@ -36,8 +36,11 @@ def simulate_gate(settings: Settings, people: int, rate: float, seed: int | None
         settings,
         devices=replace(settings.devices, camera="sim:", thermometer="sim:", mask_detector=False),
         trusted_issuers=dict(settings.trusted_issuers, **{DEMO_KEY_ID: public}),
+        health_code_patterns=dict(settings.health_code_patterns, demo=DEMO_HEALTH_CODE_PATTERN),
         policy=replace(settings.policy, retake_wait_s=hold / 2, auto_mask_satisfies=True),
-        gate=replace(settings.gate, result_display_s=hold / 4, visit_timeout_s=hold * 3, debounce_s=hold),
+        # Seven demo people cycle: a replay window shorter than one cycle (their next round is no replay).
+        gate=replace(settings.gate, result_display_s=hold / 4, visit_timeout_s=hold * 3, debounce_s=hold,
+                     replay_window_min=hold * 6 / 60),
     )
     kiosk = build_kiosk(settings, demo=True, with_devices=True, scene_hold_s=hold, origin="simulation")
     kiosk.listeners.add(_PrintCommitted())
