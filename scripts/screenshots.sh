@@ -19,4 +19,14 @@ shoot retake 3.4 --demo-scene 4
 shoot deny-red-code 3.0 --demo-scene 5
 shoot no-mask 3.4 --demo-scene 6
 shoot english 3.6 --demo-scene 3 --lang en
+# Moments of the visit scenarios (tests/scenarios), played through the real window.
+scene() {  # name scenario after-step
+  xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/scenario_screenshot.py \
+    "tests/scenarios/$2.toml" --after-step "$3" --out "docs/screenshots/$1.png" 2>/dev/null
+}
+scene person-kind-keys person_kind_keys 2
+scene retake-list fever_retake_in_a_rush 7
+scene handoff courier_handoff 2
+scene refused-confirmation red_code_campus 3
+scene busy-gate-red people_do_not_merge 2
 ls -la docs/screenshots

@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
             for c, action in enumerate(row):
                 b = QPushButton(f"{self.action_label(action)}\n[{KEY_OF[action]}]", right)
                 b.setStyleSheet(BIG_BUTTON + colours.get(action, ""))
+                b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
                 b.clicked.connect(lambda _=False, a=action: self.act(a))
                 actions.addWidget(b, r, c)
                 self.action_buttons[action.value] = b

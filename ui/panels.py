@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from kiosk.desk import FlaggedPerson
@@ -230,17 +230,21 @@ class KindBar(QWidget):
         for kind, key, label in kinds:
             b = QPushButton(f"{key} {label}", self)
             b.setCheckable(True)
-            b.setStyleSheet("QPushButton{font-size:15px;min-height:36px;padding:0 6px;}"
+            b.setStyleSheet("QPushButton{font-size:14px;min-height:36px;padding:0 2px;}"
                             "QPushButton:checked{background:#1565c0;color:white;}")
             b.clicked.connect(lambda _=False, k=kind: self.kind_chosen.emit(k))
-            row.addWidget(b)
+            # Share the row whatever the language: a long label may be clipped, the row never widens the window.
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            b.setToolTip(label)
+            row.addWidget(b, 1)
             self.buttons[kind] = b
         self.returning = QPushButton(f"{returning_key} " + self.tr("返校/外地返回"), self)
         self.returning.setCheckable(True)
-        self.returning.setStyleSheet("QPushButton{font-size:15px;min-height:36px;padding:0 6px;}"
+        self.returning.setStyleSheet("QPushButton{font-size:14px;min-height:36px;padding:0 2px;}"
                                      "QPushButton:checked{background:#ef6c00;color:white;}")
         self.returning.clicked.connect(self.returning_toggled.emit)
-        row.addWidget(self.returning)
+        self.returning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        row.addWidget(self.returning, 1)
 
     def show_person(self, kind: str | None, returning: bool) -> None:
         for k, b in self.buttons.items():

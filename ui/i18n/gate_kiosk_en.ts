@@ -164,7 +164,7 @@
     <message>
         <location filename="../panels.py" line="125" />
         <source>送观察点</source>
-        <translation>Send to observation</translation>
+        <translation>Observation</translation>
     </message>
     <message>
         <location filename="../panels.py" line="126" />
@@ -214,7 +214,7 @@
     <message>
         <location filename="../panels.py" line="151" />
         <source>垃圾清运</source>
-        <translation>Garbage transport</translation>
+        <translation>Garbage</translation>
     </message>
     <message>
         <location filename="../panels.py" line="151" />
@@ -230,7 +230,7 @@
 <context>
     <name>KindBar</name>
     <message>
-        <location filename="../panels.py" line="238" />
+        <location filename="../panels.py" line="241" />
         <source>返校/外地返回</source>
         <translation>Returnee</translation>
     </message>
@@ -259,7 +259,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="141" />
-        <location filename="../main_window.py" line="377" />
+        <location filename="../main_window.py" line="378" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -279,289 +279,289 @@
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="301" />
         <source>确认已戴口罩</source>
-        <translation>Confirm mask</translation>
+        <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="301" />
         <source>手动录入体温</source>
-        <translation>Type temperature</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="305" />
-        <location filename="../main_window.py" line="341" />
-        <source>人工改判</source>
-        <translation>Override verdict</translation>
+        <translation>Type temp.</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="306" />
-        <source>送观察点</source>
-        <translation>Send to observation</translation>
+        <location filename="../main_window.py" line="342" />
+        <source>人工改判</source>
+        <translation>Override</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="307" />
+        <source>送观察点</source>
+        <translation>Observation</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="308" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="220" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="221" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="231" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="448" />
+        <location filename="../main_window.py" line="449" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="476" />
+        <location filename="../main_window.py" line="477" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="510" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350" />
+        <location filename="../main_window.py" line="351" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="137" />
-        <location filename="../main_window.py" line="389" />
+        <location filename="../main_window.py" line="390" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="211" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294" />
+        <location filename="../main_window.py" line="295" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301" />
+        <location filename="../main_window.py" line="302" />
         <source>健康码：绿码</source>
-        <translation>Health code: green</translation>
+        <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301" />
+        <location filename="../main_window.py" line="302" />
         <source>健康码：黄码</source>
-        <translation>Health code: yellow</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="302" />
-        <source>健康码：红码</source>
-        <translation>Health code: red</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="302" />
-        <source>行程卡：无风险</source>
-        <translation>Itinerary: no risk</translation>
+        <translation>Code: yellow</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="303" />
+        <source>健康码：红码</source>
+        <translation>Code: red</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="303" />
+        <source>行程卡：无风险</source>
+        <translation>Itinerary OK</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="304" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="303" />
+        <location filename="../main_window.py" line="304" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304" />
+        <location filename="../main_window.py" line="305" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304" />
-        <source>核酸：时限内阴性</source>
-        <translation>Test negative, in time</translation>
-    </message>
-    <message>
         <location filename="../main_window.py" line="305" />
-        <source>身份已核对</source>
-        <translation>Identity checked</translation>
+        <source>核酸：时限内阴性</source>
+        <translation>Test negative</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="306" />
+        <source>身份已核对</source>
+        <translation>ID checked</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="307" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307" />
+        <location filename="../main_window.py" line="308" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="309" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="309" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309" />
+        <location filename="../main_window.py" line="310" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309" />
+        <location filename="../main_window.py" line="310" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="310" />
+        <location filename="../main_window.py" line="311" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="310" />
+        <location filename="../main_window.py" line="311" />
         <source>垃圾清运</source>
-        <translation>Garbage transport</translation>
+        <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="311" />
+        <location filename="../main_window.py" line="312" />
         <source>其他临时人员</source>
-        <translation>Other worker</translation>
+        <translation>Other</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="311" />
+        <location filename="../main_window.py" line="312" />
         <source>返校/外地返回</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="312" />
+        <location filename="../main_window.py" line="313" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="312" />
+        <location filename="../main_window.py" line="313" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="335" />
+        <location filename="../main_window.py" line="336" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="377" />
+        <location filename="../main_window.py" line="378" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="385" />
+        <location filename="../main_window.py" line="386" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429" />
+        <location filename="../main_window.py" line="430" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="430" />
+        <location filename="../main_window.py" line="431" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438" />
+        <location filename="../main_window.py" line="439" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438" />
+        <location filename="../main_window.py" line="439" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438" />
+        <location filename="../main_window.py" line="439" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="439" />
+        <location filename="../main_window.py" line="440" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="439" />
+        <location filename="../main_window.py" line="440" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="441" />
+        <location filename="../main_window.py" line="442" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="443" />
+        <location filename="../main_window.py" line="444" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="447" />
+        <location filename="../main_window.py" line="448" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="451" />
+        <location filename="../main_window.py" line="452" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="455" />
+        <location filename="../main_window.py" line="456" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="455" />
+        <location filename="../main_window.py" line="456" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="455" />
+        <location filename="../main_window.py" line="456" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
@@ -571,7 +571,7 @@
     <message>
         <location filename="../dialogs.py" line="46" />
         <source>人工改判</source>
-        <translation>Override verdict</translation>
+        <translation>Override</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="48" />
@@ -605,38 +605,38 @@
 <context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="257" />
+        <location filename="../panels.py" line="261" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="261" />
+        <location filename="../panels.py" line="265" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="261" />
+        <location filename="../panels.py" line="265" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="261" />
+        <location filename="../panels.py" line="265" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="269" />
+        <location filename="../panels.py" line="273" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="285" />
-        <location filename="../panels.py" line="290" />
+        <location filename="../panels.py" line="289" />
+        <location filename="../panels.py" line="294" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="286" />
+        <location filename="../panels.py" line="290" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
@@ -822,7 +822,7 @@
     <message>
         <location filename="../dialogs.py" line="21" />
         <source>手动录入体温</source>
-        <translation>Type temperature</translation>
+        <translation>Type temp.</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="30" />
