@@ -83,6 +83,10 @@ class Kiosk:
                 log.exception("closing %s failed", type(service).__name__)
         for closer in reversed(self.closers):
             closer()
+        left = self.controller.writer.close(timeout=5.0)
+        if left:
+            log.error("%d entries could not be written before closing: %s", left,
+                      self.controller.writer.last_problem)
         self.store.close()
 
 
@@ -137,6 +141,7 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
         from kiosk.gate import Ticker
 
         kiosk.services.append(Ticker(controller))
+        controller.writer.start()  # with devices, no device or GUI thread waits for the database
         _add_devices(kiosk, demo, demo_scene, scene_hold_s)
     return kiosk
 

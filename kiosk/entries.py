@@ -14,6 +14,8 @@ the commit returned.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,7 +136,15 @@ def flagged_outcome(decision: Decision, verdict: Verdict, v: Visit) -> bool:
 
 
 class EntryWriter:
-    """Hands entries to the log; a storage fault queues them (bounded) and is reported."""
+    """Hands entries to the log; a storage fault queues them (bounded) and is reported.
+
+    Without ``start()`` every ``submit`` writes at once on the caller's thread
+    (the headless commands, which must know an entry is committed before they
+    say so). Started, the writer owns one named thread: ``submit`` only queues
+    and returns, so that no GUI, camera or scanner thread ever waits for the
+    database; the thread writes in order, retries a failing store with a
+    growing pause, and ``drain`` waits (bounded) for the queue to empty.
+    """
 
     MAX_WAITING = 10_000  # entries kept in memory while storage is down
 
@@ -142,42 +152,111 @@ class EntryWriter:
         self._log = entry_log
         self._listener = listener
         self._waiting: deque[EntryRecord] = deque()
+        self._lock = threading.Lock()  # guards the queue; never held while the store works
+        self._write_lock = threading.Lock()  # one writer at a time, in order
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
         self.dropped = 0
         self.last_problem = ""
 
     @property
     def waiting(self) -> int:
-        return len(self._waiting)
+        with self._lock:
+            return len(self._waiting)
+
+    @property
+    def threaded(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="entry-writer", daemon=True)
+            self._thread.start()
+
+    def close(self, timeout: float = 5.0) -> int:
+        """Stop the thread after writing what it can within ``timeout``; returns how many still wait."""
+        self.drain(timeout)
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        return self.waiting
 
     def submit(self, entry: EntryRecord) -> bool:
-        """Queue the entry and try to write everything waiting; True when this entry is committed."""
-        self._waiting.append(entry)
+        """Queue the entry; unthreaded, write everything waiting now. True when this entry is committed."""
+        with self._lock:
+            self._waiting.append(entry)
+        if self._thread is not None:
+            self._wake.set()
+            return False
         self.flush()
-        return all(e.id != entry.id for e in self._waiting)
+        with self._lock:
+            return all(e.id != entry.id for e in self._waiting)
 
-    def flush(self) -> None:
-        while self._waiting:
-            entry = self._waiting[0]
-            try:
-                self._log.append(entry)
-            except Exception as exc:  # storage faults must never stop the gate
-                while len(self._waiting) > self.MAX_WAITING:
-                    # Memory is bounded too: the oldest go, counted and reported, never silently.
-                    lost = self._waiting.popleft()
-                    self.dropped += 1
-                    log.error("entry %s dropped: storage down and %d entries waiting", lost.id, self.MAX_WAITING)
-                log.warning("entry %s waits for storage: %s", entry.id, exc)
-                message = storage_message(exc)
-                if self.dropped:
-                    message += f"；已丢弃 {self.dropped} 条最早的记录"
-                self.last_problem = message
-                self._listener.on_storage_problem(message, len(self._waiting))
-                return
-            self._waiting.popleft()
-            self._listener.on_entry_committed(entry.id)
-            if not self._waiting:
-                self.last_problem = ""
-                self._listener.on_storage_problem("", 0)
+    def drain(self, timeout: float) -> bool:
+        """Wait until nothing waits (True) or ``timeout`` passed (False)."""
+        end = time.monotonic() + timeout
+        while self.waiting:
+            if self._thread is None:
+                self.flush()
+                if self.waiting:
+                    return False
+                break
+            if time.monotonic() >= end:
+                return False
+            self._wake.set()
+            time.sleep(0.02)
+        return True
+
+    def _run(self) -> None:
+        pause = 0.1
+        while not self._stop.is_set():
+            self._wake.wait(pause if self.waiting else 1.0)
+            self._wake.clear()
+            if self.flush():
+                pause = 0.1
+            else:
+                pause = min(pause * 2, 2.0)  # storage is down: retry, but do not spin
+
+    def flush(self) -> bool:
+        """Write what waits, in order; False when storage failed (the rest keeps waiting)."""
+        with self._write_lock:
+            while True:
+                with self._lock:
+                    if not self._waiting:
+                        return True
+                    entry = self._waiting[0]
+                try:
+                    self._log.append(entry)
+                except Exception as exc:  # storage faults must never stop the gate
+                    self._failed(entry, exc)
+                    return False
+                with self._lock:
+                    if self._waiting and self._waiting[0] is entry:
+                        self._waiting.popleft()
+                    empty = not self._waiting
+                self._listener.on_entry_committed(entry.id)
+                if empty:
+                    self.last_problem = ""
+                    self._listener.on_storage_problem("", 0)
+
+    def _failed(self, entry: EntryRecord, exc: Exception) -> None:
+        with self._lock:
+            while len(self._waiting) > self.MAX_WAITING:
+                # Memory is bounded too: the oldest go, counted and reported, never silently.
+                lost = self._waiting.popleft()
+                self.dropped += 1
+                log.error("entry %s dropped: storage down and %d entries waiting", lost.id, self.MAX_WAITING)
+            waiting = len(self._waiting)
+        log.warning("entry %s waits for storage: %s", entry.id, exc)
+        message = storage_message(exc)
+        if self.dropped:
+            message += f"；已丢弃 {self.dropped} 条最早的记录"
+        self.last_problem = message
+        self._listener.on_storage_problem(message, waiting)
 
 
 def storage_message(exc: Exception) -> str:

@@ -440,7 +440,8 @@ class GateController:
         """Called by a timer: time out stalled visits, end holds, expire the retake list, retry storage."""
         with self._lock:
             now = self._clock()
-            self.writer.flush()
+            if not self.writer.threaded:
+                self.writer.flush()  # threaded, the writer retries on its own
             for w in list(self._waiting_retake.values()):
                 if w.wait_expires_at is not None and now >= w.wait_expires_at:
                     del self._waiting_retake[w.visit_id]
