@@ -28,6 +28,7 @@ from kiosk.config import ConfigError
 from kiosk.desk import GuardDesk
 from kiosk.domain import Decision, Element, Lane, PersonKind, Reason
 from kiosk.gate import ConfirmRefused, GateController, VisitSnapshot
+from kiosk.visit import VisitState
 from kiosk.vocabulary import reason_words
 from ui.bridge import QtBridge
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
@@ -409,9 +410,11 @@ class MainWindow(QMainWindow):
         if self.lane_buttons[visit.lane].isChecked() is False:
             self._show_lane(visit.lane)  # the lane was switched elsewhere (demo, another guard action)
         self._refresh_retakes()
+        if visit.state in (VisitState.RETAKE_WAIT, VisitState.CLOSED):
+            return  # news of a visit that is no longer in front (stepped aside, logged on expiry)
         current = self._controller.current()
         if visit.visit_id and current is not None and current.visit_id != visit.visit_id:
-            return  # news of a visit that is no longer in front (stepped aside, logged on expiry)
+            return
         if not visit.visit_id:
             self._visit = None
             self.banner.show_idle()
