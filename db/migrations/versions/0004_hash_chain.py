@@ -7,13 +7,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28
 """
-import json
-from datetime import date, datetime, timezone
-
 import sqlalchemy as sa
 from alembic import op
 
-from db.chain import GENESIS, personal_hash, row_hash
+from db.chain import GENESIS, normalise_entry_row, personal_hash, row_hash
 
 revision = "0004"
 down_revision = "0003"
@@ -34,21 +31,11 @@ def upgrade() -> None:
         "elements", "health_status", "temperature_raw", "temperature_c", "thermometer_id", "calibration_id", "mask",
         "decision", "reasons", "flagged", "policy_version", "guard_id", "created_at", "local_date", "registration",
         "handoff", "corrects_id", "note", "follow_up", "seq", "prev_hash", "row_hash", "personal_hash")])
-    json_cols = {"elements", "reasons", "registration"}
     rows = conn.execute(sa.select(entries).order_by(entries.c.gate_id, entries.c.created_at, entries.c.id)).mappings()
     last: dict[str, tuple[int, str]] = {}
     updates = []
     for r in rows:
-        fields = dict(r)
-        for c in json_cols:
-            if isinstance(fields[c], str):
-                fields[c] = json.loads(fields[c])
-        if isinstance(fields["created_at"], str):
-            fields["created_at"] = datetime.fromisoformat(fields["created_at"])
-        if isinstance(fields["local_date"], str):
-            fields["local_date"] = date.fromisoformat(fields["local_date"])
-        if fields["created_at"].tzinfo is None:
-            fields["created_at"] = fields["created_at"].replace(tzinfo=timezone.utc)
+        fields = normalise_entry_row(dict(r))
         for c in ("seq", "prev_hash", "row_hash", "personal_hash"):
             fields.pop(c, None)
         seq, prev = last.get(fields["gate_id"], (0, GENESIS))
