@@ -287,15 +287,17 @@ class EntryStore:
             raise StoreError(f"cannot open the database: {_short(exc)}") from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
-        if ledger_marker is not None:
+        self._remembered = remembered
+        self._marker_armed = ledger_marker is not None and not accept_ledger
+        if self._marker_armed:
             try:
-                self._check_ledger(ledger_marker, remembered, accept_ledger)
+                self._check_ledger()
             except StoreError:
                 self.engine.dispose()
                 raise
 
     def close(self) -> None:
-        if self.ledger_marker is not None:
+        if self._marker_armed and self.ledger_marker is not None:
             with contextlib.suppress(OSError, SQLAlchemyError, StoreError):
                 self._remember_ledger(self.ledger_marker)
         self.engine.dispose()
@@ -313,25 +315,35 @@ class EntryStore:
                 raise StoreError("the log has no key state (log_key table empty)")
             return row.ledger_id, row.next_seq
 
-    def _check_ledger(self, marker: Path, remembered: dict[str, Any] | None, accept: bool) -> None:
+    def _check_ledger(self) -> None:
+        assert self.ledger_marker is not None
         ledger_id, next_seq = self.ledger_state()
-        if remembered and not accept:
+        remembered = self._remembered
+        if remembered:
             if remembered.get("ledger_id") != ledger_id:
                 raise LedgerAlarm(
-                    f"the entry log at {self.url} is not the log this kiosk kept (ledger "
-                    f"{str(remembered.get('ledger_id'))[:8]}…, {int(remembered.get('seq', 1)) - 1} authenticated rows): "
-                    "it was replaced or emptied. The gate is stopped: restore the log from its backup, or an admin "
-                    "accepts this one with `gate-kiosk ledger accept`")
+                    f"the entry log at {_safe_url(self.url)} is not the log this kiosk kept (ledger "
+                    f"{str(remembered.get('ledger_id'))[:8]}…, {int(remembered.get('seq', 1)) - 1} authenticated "
+                    "rows): it was replaced or emptied. The gate is stopped: restore the log from its backup, or an "
+                    "admin accepts this one with `gate-kiosk ledger accept`")
             if next_seq < int(remembered.get("seq", 1)):
                 raise LedgerAlarm(
-                    f"the entry log at {self.url} went back from {int(remembered['seq']) - 1} to {next_seq - 1} "
-                    "authenticated rows (rolled back or truncated). The gate is stopped: restore the log, or an "
-                    "admin accepts it with `gate-kiosk ledger accept`")
-        if accept and remembered:
-            self.audit("admin", "ledger_accepted", {"previous_ledger": remembered.get("ledger_id"),
-                                                     "previous_rows": int(remembered.get("seq", 1)) - 1,
-                                                     "rows_now": next_seq - 1})
-        self._remember_ledger(marker)
+                    f"the entry log at {_safe_url(self.url)} went back from {int(remembered['seq']) - 1} to "
+                    f"{next_seq - 1} authenticated rows (rolled back or truncated). The gate is stopped: restore the "
+                    "log, or an admin accepts it with `gate-kiosk ledger accept`")
+        self._remember_ledger(self.ledger_marker)
+
+    def accept_ledger(self, actor: str) -> None:
+        """The admin's answer to a ledger alarm: this log is now the one remembered (audited in it)."""
+        if self.ledger_marker is None:
+            return
+        ledger_id, next_seq = self.ledger_state()
+        before = self._remembered or {}
+        self.audit(actor, "ledger_accepted", {"previous_ledger": before.get("ledger_id"),
+                                              "previous_rows": int(before.get("seq", 1)) - 1,
+                                              "ledger": ledger_id, "rows_now": next_seq - 1})
+        self._marker_armed = True
+        self._remember_ledger(self.ledger_marker)
 
     def _remember_ledger(self, marker: Path) -> None:
         ledger_id, next_seq = self.ledger_state()

@@ -9,9 +9,11 @@ may import ``ui``, ``devices`` and ``db``; nothing else in ``kiosk`` imports
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from db.store import EntryStore
@@ -23,9 +25,15 @@ from kiosk.privacy import load_or_create_salt
 log = logging.getLogger(__name__)
 
 
-def build_store(settings: Settings) -> EntryStore:
+def ledger_marker(settings: Settings) -> Path:
+    """Where this kiosk remembers which log it keeps (one small file per database URL, in the data dir)."""
+    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    return settings.data_dir / f"ledger-{digest}.json"
+
+
+def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
-    return EntryStore(settings.database_url)
+    return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger)
 
 
 def build_controller(

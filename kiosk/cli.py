@@ -256,9 +256,10 @@ def _setup_db(p: argparse.ArgumentParser) -> None:
 
 @command("db", "database maintenance", _setup_db)
 def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from db.store import EntryStore, current_revision
+    from db.store import current_revision
+    from kiosk.app import build_store
 
-    store = EntryStore(settings.database_url)
+    store = build_store(settings)
     try:
         print(f"database at revision {current_revision(store.engine)}: {settings.database_url}")
     finally:

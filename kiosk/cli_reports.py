@@ -163,25 +163,94 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _setup_verify_log(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--date", type=_day, help="report on this local day's rows (the whole chain is still walked)")
-    p.add_argument("--gate", help="only this gate (default: every gate)")
+    p.add_argument("--date", type=_day, help="count this local day's rows (the whole log is still checked)")
+    p.add_argument("--gate", help="only this gate's chain (default: every gate)")
+    p.add_argument("--key", help="the initial log key from the key sheet (GKLOG1:…, hex, or a file): "
+                                 "also proves nothing was recomputed, deleted or cut off")
 
 
-@command("verify-log", "check the entry log's hash chain and name the first broken row", _setup_verify_log)
+@command("verify-log", "check the entry log and name every broken row", _setup_verify_log)
 def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
+    from kiosk.logkey import LogKeyError, parse_key
 
+    try:
+        key = parse_key(args.key) if args.key else None
+    except LogKeyError as exc:
+        raise CliError(str(exc)) from None
     store = build_store(settings)
     try:
-        report = store.verify_chain(args.gate, args.date)
+        report = store.verify_chain(args.gate, args.date, initial_key=key)
+        pending = store.initial_key_pending()
     finally:
         store.close()
     if report.ok:
-        print(f"OK: {report.checked} entries checked, chain intact")
+        how = (f"{report.authenticated} journal rows authenticated with the initial key" if key else
+               "hash chain and journal consistent (without --key a log recomputed from scratch would pass too)")
+        print(f"OK: {report.checked} entries checked, {how}")
+        if pending:
+            print("note: the initial log key was never handed out: run `gate-kiosk log-key handout`")
         return 0
-    for gate, seq, entry_id, why in report.broken:
-        print(f"BROKEN: gate {gate}, row {seq} (entry {entry_id}): {why}")
+    for where, seq, ref, why in report.broken:
+        if where in ("follow_up", "audit", "journal", "entry"):
+            print(f"BROKEN: {where.replace('_', '-')} {ref or seq}: {why}")
+        else:
+            print(f"BROKEN: gate {where}, row {seq} (entry {ref}): {why}")
     return 1
+
+
+def _setup_log_key(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="log_key_command", required=True)
+    h = sub.add_parser("handout", help="print the log's initial key (PDF with QR) once, then erase it from the kiosk")
+    h.add_argument("--out", type=Path, required=True, help="the key sheet to print (PDF)")
+    h.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+
+
+@command("log-key", "the entry log's initial key: hand it out once (school and bureau)", _setup_log_key)
+def _log_key(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime, timezone
+
+    from kiosk.logkey import write_key_sheet
+
+    if args.out.resolve().is_relative_to(settings.data_dir.resolve()):
+        raise CliError(f"{args.out}: the key sheet must not be written into the kiosk's data dir "
+                       f"({settings.data_dir}); print it from removable media")
+    with admin_store(settings, args.pin, "log_key_handout") as store:
+        ledger_id, _ = store.ledger_state()
+        if not store.initial_key_pending():
+            raise CliError("the initial log key was already handed out; it is not on this kiosk any more")
+        key = store.handout_initial_key()
+        try:
+            write_key_sheet(args.out, settings.site.site_id, settings.site.gate_id, ledger_id, key,
+                            datetime.now(timezone.utc))
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror}; the key was NOT erased: "
+                           f"write it down now: GKLOG1:{ledger_id}:{key.hex()}") from None
+        store.audit(settings.site.guard_id, "log_key_handout", {"sheet": str(args.out), "ledger": ledger_id})
+    print(f"{args.out}: the initial log key (print it twice: school and education bureau); "
+          "it is erased from this kiosk")
+    return 0
+
+
+def _setup_ledger(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="ledger_command", required=True)
+    a = sub.add_parser("accept", help="after a ledger alarm: accept the log as it is now (audited)")
+    a.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+
+
+@command("ledger", "which entry log this kiosk keeps (after a ledger alarm)", _setup_ledger)
+def _ledger(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.app import build_store
+
+    store = build_store(settings, accept_ledger=True)
+    try:
+        require_admin(settings, store, args.pin, "ledger_accept")
+        store.accept_ledger(settings.site.guard_id)
+        ledger_id, next_seq = store.ledger_state()
+    finally:
+        store.close()
+    print(f"this kiosk now keeps ledger {ledger_id} ({next_seq - 1} authenticated rows)")
+    return 0
 
 
 def _older_than(text: str) -> int:
