@@ -78,7 +78,19 @@ class Kiosk:
             log.info("starting %s", type(service).__name__)
             service.start()
 
+    def unsaved_entries(self) -> int:
+        """Entries still waiting for storage after one last try to write them."""
+        if self.controller.waiting_entries:
+            try:
+                self.controller.tick()
+            except Exception:  # closing must go on; the count below says what is left
+                log.exception("last write of waiting entries failed")
+        return self.controller.waiting_entries
+
     def close(self) -> None:
+        left = self.unsaved_entries()
+        if left:
+            log.error("closing with %d entries not saved (storage unavailable)", left)
         for service in reversed(self.services):
             try:
                 service.close()
@@ -247,7 +259,14 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
             app.quit()
         QTimer.singleShot(int(quit_after * 1000), finish)
     try:
-        return int(app.exec())
+        code = int(app.exec())
+        left = kiosk.unsaved_entries()
+        if left:
+            import sys
+
+            print(f"gate-kiosk: error: {left} entries were NOT saved (the database was not writable)", file=sys.stderr)
+            return 3
+        return code
     finally:
         kiosk.close()
         del translators

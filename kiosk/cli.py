@@ -9,6 +9,7 @@ one line on stderr and exits with status 2; no traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -23,6 +24,7 @@ from kiosk.policy import PolicyError, person_kind_for_lane_arg
 from kiosk.roster import RosterError
 
 EXIT_USAGE = 2
+EXIT_NOT_LOGGED = 3  # check: a verdict was reached but its entry is not in the log
 
 
 class SteppedClock:
@@ -194,7 +196,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                     clock.advance(timedelta(seconds=settings.policy.retake_wait_s))
                 controller.temperature(_typed(celsius))
         snap = controller.log_current()
-        entry = kiosk.store.get(snap.entry_id) if snap.entry_id else None
+        entry = _committed_entry(kiosk, snap.entry_id)
         out: dict[str, Any] = {
             "decision": snap.decision.value,
             "reasons": [r.as_json() for r in snap.verdict.reasons],
@@ -205,11 +207,30 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             "policy_version": snap.policy_version,
             "elements": {e.value: ev.as_json() for e, ev in snap.evidence.items()},
             "pending": [e.value for e in snap.verdict.pending],
+            "logged": entry is not None,
         }
         print(json.dumps(out, ensure_ascii=False))
+        if entry is None:
+            # Acknowledged means written: a verdict whose entry only waits in this
+            # process's memory is lost when the command ends, so say so and fail.
+            print(f"gate-kiosk: error: entry {snap.entry_id} was NOT saved: the database is not writable "
+                  f"({kiosk.store.url}); the verdict above is not in the log", file=sys.stderr)
+            return EXIT_NOT_LOGGED
         return 0
     finally:
         kiosk.close()
+
+
+def _committed_entry(kiosk: Any, entry_id: str | None) -> Any:
+    """The entry as committed in the log, or None when it only waits in the queue."""
+    if entry_id is None:
+        return None
+    with contextlib.suppress(Exception):  # the store being down is exactly the case asked about
+        if kiosk.controller.waiting_entries:
+            kiosk.controller.tick()  # one more try before giving up
+        if not kiosk.controller.waiting_entries:
+            return kiosk.store.get(entry_id)
+    return None
 
 
 def _typed(celsius: float) -> Any:

@@ -12,11 +12,12 @@ it holds no rules and makes no database calls of its own.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, QUrl, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSizePolicy, QSplitter,
     QStatusBar, QTabWidget, QVBoxLayout, QWidget,
@@ -33,6 +34,9 @@ from ui.panels import BIG_BUTTON, FlaggedList, TodayPanel, WorkerPanel
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+log = logging.getLogger(__name__)
 
 
 class StatusLight(QLabel):
@@ -75,6 +79,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._controller = controller
         self._desk = desk
+        self._lose_unsaved = False  # the guard chose to close with entries not saved
+        self.unsaved_box: QMessageBox | None = None
         self._bridge = bridge
         self._flash_enabled = flash
         self._visit: VisitSnapshot | None = None
@@ -375,6 +381,43 @@ class MainWindow(QMainWindow):
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
         if device in self.lights:
             self.lights[device].set_state(state, message)
+
+    # ---------------------------------------------------------------- closing
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Entries that wait for storage are not dropped by closing the window: the guard decides."""
+        waiting = self._unsaved_entries()
+        if waiting and not self._lose_unsaved:
+            event.ignore()
+            self._ask_about_unsaved(waiting)
+            return
+        if waiting:
+            log.error("window closed by the guard with %d entries not saved", waiting)
+        super().closeEvent(event)
+
+    def _unsaved_entries(self) -> int:
+        if self._controller.waiting_entries:
+            self._controller.tick()  # one more try to write them before asking
+        return self._controller.waiting_entries
+
+    def _ask_about_unsaved(self, waiting: int) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("记录尚未保存"),
+                          self.tr("%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。")
+                          .replace("%1", str(waiting)).replace("%2", self.lights["database"].toolTip() or "-"),
+                          parent=self)
+        box.setObjectName("unsavedEntriesBox")
+        retry = box.addButton(self.tr("重试写入"), QMessageBox.ButtonRole.AcceptRole)
+        lose = box.addButton(self.tr("仍然关闭（%1 条记录丢失）").replace("%1", str(waiting)),
+                             QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.buttonClicked.connect(lambda button: self._on_unsaved_choice(button is retry, button is lose))
+        self.unsaved_box = box
+        box.open()
+
+    def _on_unsaved_choice(self, retry: bool, lose: bool) -> None:
+        if lose:
+            self._lose_unsaved = True
+        if retry or lose:
+            QTimer.singleShot(0, self.close)  # asks again if writing still fails
 
     def _on_bridge_storage_problem_changed(self, message: str, waiting: int) -> None:
         if waiting:
