@@ -697,13 +697,21 @@ class EntryStore:
         with self._write.begin() as s:
             conn = s.connection()
             key = self._key_state(conn)  # the write lock: one attempt at a time
-            stmt = (select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.id.desc()).limit(64))
-            history = [{"at": _utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail}
-                       for r in s.scalars(stmt)]
+            history = self._recent_audits(s, actions, 64)
             ok, detail = judge(history)
             row = self._audit_row(conn, actor, action, detail)
             save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
         return ok
+
+    def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[dict[str, Any]]:
+        """The newest audit rows of ``actions``, newest first."""
+        with self._session() as s:
+            return self._recent_audits(s, actions, limit)
+
+    @staticmethod
+    def _recent_audits(s: Session, actions: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+        stmt = select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.id.desc()).limit(limit)
+        return [{"at": _utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail} for r in s.scalars(stmt)]
 
     def last_audit(self, action: str) -> dict[str, Any] | None:
         stmt = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1)

@@ -36,6 +36,27 @@ def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger)
 
 
+def check_policy(settings: Settings, store: EntryStore) -> None:
+    """Audit a policy that changed since the last start; refuse an unconfirmed unusual fever threshold."""
+    from kiosk.config import ConfigError, fever_threshold_needs_confirmation, policy_content
+
+    version = settings.policy.version
+    last = store.last_audit("policy_in_force")
+    if last is None or last["detail"].get("version") != version:
+        store.audit("kiosk", "policy_in_force", {
+            "version": version, "previous": last["detail"].get("version") if last else None,
+            "config_file": str(settings.source_path) if settings.source_path else None,
+            "policy": policy_content(settings.policy)})
+        if last is not None:
+            log.warning("policy changed since the last start: %s -> %s", last["detail"].get("version"), version)
+    if fever_threshold_needs_confirmation(settings.policy):
+        confirmed = store.last_audit("policy_confirmed")
+        if confirmed is None or confirmed["detail"].get("version") != version:
+            raise ConfigError(
+                f"policy.fever_threshold_c = {settings.policy.fever_threshold_c:g} °C is outside 37.0–38.5 °C: "
+                "an admin must confirm this policy first (`gate-kiosk admin confirm-policy`)")
+
+
 def build_controller(
     settings: Settings, store: EntryStore, listener: GateListener, clock: Clock = utc_now
 ) -> GateController:
@@ -133,6 +154,11 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
     hub = ListenerHub()
     log.info("building kiosk (demo=%s, devices=%s)", demo, with_devices)
     store = build_store(settings)
+    try:
+        check_policy(settings, store)
+    except Exception:
+        store.close()
+        raise
     controller = build_controller(settings, store, hub, clock)
     kiosk = Kiosk(settings, store, controller, hub, demo=demo, scene_hold_s=scene_hold_s)
     kiosk.decoder = build_decoder(settings)

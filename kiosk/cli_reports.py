@@ -40,7 +40,7 @@ def exporter_for(settings: Settings, store: Any, actor: str | None = None) -> An
 def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> None:
     from kiosk.access import AccessDenied, AdminAccess
 
-    access = AdminAccess(settings.data_dir, audit=store.audit)
+    access = AdminAccess(settings.data_dir, ledger=store)
     if not access.has_pin:
         return
     pin = pin or os.environ.get("GATE_KIOSK_PIN")
@@ -294,6 +294,9 @@ def _setup_admin(p: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("set-pin", help="set or change the admin PIN (4–12 digits)")
     sp.add_argument("--new-pin", help="default: asked on the terminal")
     sp.add_argument("--pin", help="the current PIN, when changing it")
+    cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "
+                                               "outside 37.0–38.5 °C); audited")
+    cp.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
 
 @command("admin", "admin PIN for settings, exports, overrides and purges", _setup_admin)
@@ -301,9 +304,11 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.access import AccessDenied, AdminAccess
     from kiosk.app import build_store
 
+    if args.admin_command == "confirm-policy":
+        return _confirm_policy(args, settings)
     store = build_store(settings)
     try:
-        access = AdminAccess(settings.data_dir, audit=store.audit)
+        access = AdminAccess(settings.data_dir, ledger=store)
         new = args.new_pin or (getpass.getpass("new admin PIN: ") if sys.stdin.isatty() else None)
         if not new:
             raise CliError("give --new-pin (no terminal to ask on)")
@@ -317,4 +322,22 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     print("admin PIN set")
+    return 0
+
+
+def _confirm_policy(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.access import AdminAccess
+    from kiosk.app import build_store
+    from kiosk.config import policy_content
+
+    store = build_store(settings)
+    try:
+        if not AdminAccess(settings.data_dir, ledger=store).has_pin:
+            raise CliError("confirm-policy: set an admin PIN first (`gate-kiosk admin set-pin`)")
+        require_admin(settings, store, args.pin, "confirm_policy")
+        store.audit(settings.site.guard_id, "policy_confirmed",
+                    {"version": settings.policy.version, "policy": policy_content(settings.policy)})
+    finally:
+        store.close()
+    print(f"policy {settings.policy.version} confirmed (fever threshold {settings.policy.fever_threshold_c:g} °C)")
     return 0

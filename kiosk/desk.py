@@ -50,7 +50,7 @@ class GuardDesk:
         self.controller = controller
         self._clock = clock
         self._tz = ZoneInfo(settings.site.timezone)
-        self.access = AdminAccess(settings.data_dir, audit=store.audit)
+        self.access = AdminAccess(settings.data_dir, ledger=store)
         self.thermometer: Any = None  # the ThermometerService, when devices run
         self.decoder_name = settings.devices.decoder
 

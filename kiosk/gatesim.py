@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import replace
 
-from kiosk.config import Settings
+from kiosk.config import Settings, with_digest
 
 
 class _PrintCommitted:
@@ -34,7 +34,7 @@ def simulate_gate(settings: Settings, people: int, rate: float, seed: int | None
         settings,
         devices=replace(settings.devices, camera="sim:", thermometer="sim:", mask_detector=False),
         trusted_issuers=dict(settings.trusted_issuers, **{DEMO_KEY_ID: public}),
-        policy=replace(settings.policy, retake_wait_s=hold / 2, auto_mask_satisfies=True),
+        policy=with_digest(replace(settings.policy, retake_wait_s=hold / 2, auto_mask_satisfies=True)),
         gate=replace(settings.gate, result_display_s=hold / 4, visit_timeout_s=hold * 3, debounce_s=hold),
     )
     kiosk = build_kiosk(settings, demo=True, with_devices=True, scene_hold_s=hold)
