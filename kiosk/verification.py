@@ -35,8 +35,8 @@ from devices.decoders import DecodedCode
 from kiosk.domain import Element, Evidence, Outcome, PersonKind, Source, Strength
 from kiosk.gate import CodeCheck
 from kiosk.policy import Policy
-from kiosk.privacy import mask_name
-from kiosk.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, verify
+from kiosk.privacy import mask_id, mask_name
+from kiosk.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, replay_key, verify
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,8 @@ class Verifier:
         text = code.text
         key = CodeCheck.key_of(code.raw or text.encode("utf-8", "surrogateescape"))
         if text.startswith("GK1."):
-            return self._signed(text, key)
+            # Replay is keyed on the canonical payload, not on the bytes read.
+            return self._signed(text, replay_key(text) or key)
         if code.format in ONE_D or self._roster_match(text) is not None:
             return self._card(text, key, code.format)
         return self._health_token(code, key)
@@ -217,7 +218,7 @@ class Verifier:
         holder = mask_name(claims.holder_name) if claims.holder_name else None
         return CodeVerdict(claims.kind, status, "signature", holder, text, reason,
                            CodeCheck(key, tuple(evidence), holder_name=claims.holder_name or None,
-                                     holder_id_masked=claims.holder_id_masked or None))
+                                     holder_id_masked=mask_id(claims.holder_id_masked)))
 
     def _claims_evidence(self, c: SignedClaims, now: datetime) -> list[Evidence]:
         detail: dict[str, Any] = {"issuer": c.key_id, "expires_at": c.expires_at.isoformat()}
@@ -273,10 +274,10 @@ class Verifier:
                 ok = sv.status == "green"
                 ev = Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, Source.SERVER, sv.status,
                               Strength.VERIFIED, {"expires_at": sv.expires_at.isoformat() if sv.expires_at else None})
-                return CodeVerdict("health", sv.status, "server", sv.holder_name, code.text,
+                return CodeVerdict("health", sv.status, "server", mask_name(sv.holder_name), code.text,
                                    COLOUR_ZH.get(sv.status, ""),
                                    CodeCheck(key, (ev,), holder_name=sv.holder_name,
-                                             holder_id_masked=sv.holder_id_masked))
+                                             holder_id_masked=mask_id(sv.holder_id_masked)))
             except IssuerUnavailable as exc:
                 log.warning("issuer server unavailable, reading the colour: %s", exc)
                 offline_note = "验码服务不可用，改为颜色识别"
