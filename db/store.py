@@ -670,8 +670,11 @@ class EntryStore:
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None:
         key = person_id_or_card.strip()
         with self._session() as s:
-            row = s.get(RosterEntry, key) or s.scalars(
-                select(RosterEntry).where(RosterEntry.card_number == key)).first()
+            by_id = s.get(RosterEntry, key)
+            by_card = s.scalars(select(RosterEntry).where(RosterEntry.card_number == key)).first()
+            if by_id is not None and by_card is not None and by_id.person_id != by_card.person_id:
+                return None  # one number, two people: never guess which (the card is "not in the roster")
+            row = by_id or by_card
             if row is None:
                 return None
             return RosterPerson(row.person_id, row.name, row.kind, row.group_name, row.card_number)

@@ -108,6 +108,7 @@ def _write_crash_report() -> str:
     import tempfile
     import traceback
 
+    from db.store import write_private
     from kiosk.config import default_data_dir
 
     text = traceback.format_exc()
@@ -115,7 +116,7 @@ def _write_crash_report() -> str:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
-            path.write_text(text, encoding="utf-8")
+            write_private(path, text)  # tracebacks may name people and paths: 0600
             return str(path)
         except OSError:
             continue

@@ -18,6 +18,7 @@ import base64
 import csv
 import hashlib
 import json
+import functools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from db.records import EntryRecord
-from db.store import EntryStore
+from db.store import EntryStore, write_private
 from kiosk.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
 
 Progress = Callable[[int, int], None]
@@ -107,6 +108,49 @@ class DayFigures:
     flagged_entries: list[EntryRecord] = field(default_factory=list)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading ``'`` (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+STAGED_SUFFIX = ".partial"
+
+
+def staged_path(final: Path) -> Path:
+    """Where an export is written before it is renamed over ``final``."""
+    return final.with_name(f".{final.name}{STAGED_SUFFIX}")
+
+
+def final_of(staged: Path) -> Path:
+    name = staged.name
+    if name.startswith(".") and name.endswith(STAGED_SUFFIX):
+        return staged.with_name(name[1:-len(STAGED_SUFFIX)])
+    return staged
+
+
+def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportResult]:
+    """Run an export into a private (0600) temporary file next to the target; ``_finish`` renames it."""
+    @functools.wraps(method)
+    def run(self: Any, first: Any, path: Path, *args: Any, **kw: Any) -> ExportResult:
+        path = Path(path)
+        staged = staged_path(path)
+        try:
+            staged.unlink(missing_ok=True)
+            os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror}") from None
+        try:
+            return method(self, first, staged, *args, **kw)
+        finally:
+            staged.unlink(missing_ok=True)  # gone after the rename; left over only on failure
+    return run
+
+
 class Exporter:
     """Builds every export from the store (see the module docstring)."""
 
@@ -159,6 +203,7 @@ class Exporter:
         return [values[c[0]] for c in COLUMNS]
 
     # ----------------------------------------------------------------- CSV
+    @_atomic_export
     def export_csv(self, q: ExportQuery, path: Path, english: bool = False,
                    progress: Progress | None = None) -> ExportResult:
         total = self.count(q)
@@ -168,7 +213,7 @@ class Exporter:
             writer = csv.writer(fh)
             writer.writerow([c[2] if english else c[1] for c in COLUMNS])
             for e in self.entries(q):
-                writer.writerow(self._cells(e, follow, english))
+                writer.writerow([csv_safe(c) for c in self._cells(e, follow, english)])
                 rows += 1
                 if progress and rows % 1000 == 0:
                     progress(rows, total)
@@ -177,6 +222,7 @@ class Exporter:
         return self._finish(path, rows, q, "csv", progress, total)
 
     # ---------------------------------------------------------------- XLSX
+    @_atomic_export
     def export_xlsx(self, q: ExportQuery, path: Path, english: bool = False,
                     progress: Progress | None = None) -> ExportResult:
         import xlsxwriter
@@ -263,6 +309,7 @@ class Exporter:
                     lines.append(f"{self.thermometer_id}：校准有效至 {due.astimezone(self.tz):%Y-%m-%d}")
         return lines or ["无测温仪校准记录"]
 
+    @_atomic_export
     def export_pdf(self, q: ExportQuery, path: Path, progress: Progress | None = None) -> ExportResult:
         from kiosk import pdfreport
 
@@ -271,6 +318,7 @@ class Exporter:
         pdfreport.daily(path, self, q, figures, follow)
         return self._finish(path, figures.total, q, "pdf", progress, figures.total)
 
+    @_atomic_export
     def weekly_report(self, week: str, path: Path) -> ExportResult:
         from kiosk import pdfreport
 
@@ -288,6 +336,9 @@ class Exporter:
         if progress:
             progress(total, total)
         digest = sha256_file(path)
+        final = final_of(path)
+        os.replace(path, final)  # a killed export never replaces a good file with half of one
+        path = final
         sig = sign_export(path, self.data_dir)
         self.store.audit(self.actor, "export", {
             "format": kind, "file": str(path), "from": str(q.date_from), "to": str(q.date_to), "lane": q.lane,
@@ -408,7 +459,7 @@ def sign_export(path: Path, data_dir: Path) -> Path:
     }
     meta["signature"] = base64.b64encode(key.sign(_signed_fields(meta))).decode()
     sig = path.with_name(path.name + ".sig")
-    sig.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_private(sig, json.dumps(meta, ensure_ascii=False, indent=1))
     return sig
 
 
