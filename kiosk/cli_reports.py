@@ -187,7 +187,7 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     if report.ok:
         how = (f"{report.authenticated} journal rows authenticated with the initial key" if key else
                "hash chain and journal consistent (without --key a log recomputed from scratch would pass too)")
-        print(f"OK: {report.checked} entries checked, {how}")
+        print(f"OK: {report.checked} entries checked, chain intact; {how}")
         if pending:
             print("note: the initial log key was never handed out: run `gate-kiosk log-key handout`")
         return 0

@@ -35,15 +35,14 @@ def key_text(ledger_id: str, key: bytes) -> str:
 
 def parse_key(value: str) -> bytes:
     """K_0 from its text form, the bare hex, or a file holding either."""
-    text = value.strip()
-    if not _TEXT.match(text):
-        path = Path(text).expanduser()
-        try:
-            if path.is_file():
-                text = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError, ValueError):
-            pass
-    match = _TEXT.match(text)
+    raw = value.strip()
+    try:
+        path = Path(raw).expanduser()
+        if len(raw) < 4096 and path.is_file():
+            raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    match = _TEXT.match("".join(raw.split()))  # the sheet wraps the key over lines
     if match is None:
         raise LogKeyError("--key must be the log key from the key sheet (GKLOG1:…, 64 hex digits) or a file holding it")
     return bytes.fromhex(match.group(1))
