@@ -30,6 +30,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB and 50 ms per check
 FREE_ATTEMPTS = 5
 BASE_LOCK_S = 30.0
 MAX_LOCK_S = 3600.0
+LOG_RETRIES = 20  # a PIN attempt waits its turn behind others (each holds the log for milliseconds)
 
 
 class PinLedger(Protocol):
@@ -188,10 +189,15 @@ class AdminAccess:
             outcome.update(ok=right, failures=0 if right else failures + 1)
             return right, {"granted": right, "failures": outcome["failures"], "at_s": now}
 
-        try:
-            self._ledger.audited_attempt(actor, action, judge, PIN_ACTIONS)
-        except Exception as exc:  # the attempt cannot be recorded: it does not count as granted
-            raise AccessDenied(f"无法记录 PIN 验证（数据库不可用：{type(exc).__name__}），请稍后重试") from None
+        for attempt in range(LOG_RETRIES + 1):
+            try:
+                self._ledger.audited_attempt(actor, action, judge, PIN_ACTIONS)
+                break
+            except Exception as exc:  # the attempt cannot be recorded: it does not count as granted
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or attempt == LOG_RETRIES:
+                    raise AccessDenied(f"无法记录 PIN 验证（数据库不可用：{type(exc).__name__}），请稍后重试") from None
+                time.sleep(0.05 * (attempt + 1))  # other attempts hold the log: take a turn after them
         if "locked" in outcome:
             raise AccessDenied(f"PIN 已锁定，请 {int(outcome['locked']) + 1} 秒后再试")
         if not outcome["ok"]:

@@ -28,21 +28,13 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def exporter_for(settings: Settings, store: Any, actor: str | None = None) -> Any:
-    from kiosk.reports import Exporter
-
-    return Exporter(store, timezone_name=settings.site.timezone, fever_threshold_c=settings.policy.fever_threshold_c,
-                    actor=actor or settings.site.guard_id, data_dir=settings.data_dir, site_id=settings.site.site_id,
-                    gate_id=settings.site.gate_id, thermometer_id=settings.devices.thermometer_id,
-                    calibration_interval_days=settings.calibration.interval_days)
-
-
-def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> None:
+def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> str | None:
+    """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given."""
     from kiosk.access import AccessDenied, AdminAccess
 
     access = AdminAccess(settings.data_dir, ledger=store)
     if not access.has_pin:
-        return
+        return None
     pin = pin or os.environ.get("GATE_KIOSK_PIN")
     if pin is None and sys.stdin.isatty():
         pin = getpass.getpass("admin PIN: ")
@@ -50,18 +42,18 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str) 
         access.verify(pin or "", settings.site.guard_id, action)
     except AccessDenied as exc:
         raise CliError(f"{action}: {exc}") from None
+    return pin
 
 
 @contextlib.contextmanager
-def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[Any]:
-    """The store, once the admin PIN (if one is set) allows ``action``; report errors become one line."""
+def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[tuple[Any, str | None]]:
+    """The store and the PIN, once the admin PIN (if one is set) allows ``action``; errors become one line."""
     from kiosk.app import build_store
     from kiosk.reports import ExportError
 
     store = build_store(settings)
     try:
-        require_admin(settings, store, pin, action)
-        yield store
+        yield store, require_admin(settings, store, pin, action)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     finally:
@@ -81,11 +73,11 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
 
 @command("export", "export the entry log of a day or range as CSV, XLSX or the PDF daily report", _setup_export)
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.reports import ExportQuery
+    from kiosk.reports import ExportQuery, exporter_for
 
-    with admin_store(settings, args.pin, "export") as store:
+    with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
-        ex = exporter_for(settings, store)
+        ex = exporter_for(settings, store, pin=pin)
         t0 = time.perf_counter()
         if args.format == "csv":
             result = ex.export_csv(q, args.out, english=args.english)
@@ -107,8 +99,10 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
 
 @command("report", "reports for the education bureau", _setup_report)
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    with admin_store(settings, args.pin, "export") as store:
-        result = exporter_for(settings, store).weekly_report(args.week, args.out)
+    from kiosk.reports import exporter_for
+
+    with admin_store(settings, args.pin, "export") as (store, pin):
+        result = exporter_for(settings, store, pin=pin).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
     return 0
 
@@ -122,11 +116,12 @@ def _setup_verify(p: argparse.ArgumentParser) -> None:
 
 @command("verify-export", "check that an exported file is unchanged and signed by the trusted key", _setup_verify)
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.reports import export_key, key_fingerprint, verify_export
-    from kiosk.signedcode import public_key_b64
+    from kiosk.reports import ExportError, export_public_key, key_fingerprint, verify_export
 
-    own = public_key_b64(export_key(settings.data_dir)) if (
-        args.show_key or (settings.data_dir / "keys" / "kiosk-export.pem").exists()) else None
+    try:
+        own = export_public_key(settings.data_dir, settings.export_key_file)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
     if args.show_key:
         print(f"{own}  (key id {key_fingerprint(own)})" if own else "no export key yet")
         return 0
@@ -215,7 +210,7 @@ def _log_key(args: argparse.Namespace, settings: Settings) -> int:
     if args.out.resolve().is_relative_to(settings.data_dir.resolve()):
         raise CliError(f"{args.out}: the key sheet must not be written into the kiosk's data dir "
                        f"({settings.data_dir}); print it from removable media")
-    with admin_store(settings, args.pin, "log_key_handout") as store:
+    with admin_store(settings, args.pin, "log_key_handout") as (store, _pin):
         ledger_id, _ = store.ledger_state()
         if not store.initial_key_pending():
             raise CliError("the initial log key was already handed out; it is not on this kiosk any more")
@@ -319,6 +314,12 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
             access.set_pin(new, settings.site.guard_id, current)
         except AccessDenied as exc:
             raise CliError(str(exc)) from None
+        from kiosk.reports import ExportError, rekey_export_key
+
+        try:
+            rekey_export_key(settings.data_dir, current, new)  # the signing key follows the PIN
+        except ExportError as exc:
+            raise CliError(f"PIN set, but the export signing key could not follow it: {exc}") from None
     finally:
         store.close()
     print("admin PIN set")

@@ -115,6 +115,7 @@ class Settings:
     issuer_app_id: str = ""
     issuer_app_secret: str = ""
     source_path: Path | None = None
+    export_key_file: Path | None = None  # paths.export_key: the export signing key, outside the data dir
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -221,6 +222,14 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(_TOP_KEYS))})")
     paths = _table(data, "paths")
     data_dir = Path(paths["data_dir"]).expanduser() if "data_dir" in paths else default_data_dir()
+    export_key_file = None
+    if "export_key" in paths:
+        if not isinstance(paths["export_key"], str) or not paths["export_key"].strip():
+            raise ConfigError("paths.export_key must be the path of a PEM key file")
+        export_key_file = Path(paths["export_key"]).expanduser()
+        if export_key_file.resolve().is_relative_to(data_dir.resolve()):
+            raise ConfigError(f"paths.export_key: {export_key_file} is inside the data dir; the export signing "
+                              "key must not lie beside the log (leave it unset to keep it locked with the admin PIN)")
     db = _table(data, "database")
     url = db.get("url") or ""
     if not isinstance(url, str):
@@ -259,6 +268,7 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         issuer_app_id=str(issuers.get("app_id", "")),
         issuer_app_secret=str(issuers.get("app_secret", "")),
         source_path=source,
+        export_key_file=export_key_file,
     )
     if settings.ui.language not in ("zh_CN", "en"):
         raise ConfigError("ui.language must be 'zh_CN' or 'en'")

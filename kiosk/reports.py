@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from db.records import EntryRecord
 from db.store import EntryStore, write_private
+from kiosk.config import Settings
 from kiosk.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
 
 Progress = Callable[[int, int], None]
@@ -151,13 +152,26 @@ def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportR
     return run
 
 
+def exporter_for(settings: Settings, store: EntryStore, actor: str | None = None,
+                 pin: str | None = None) -> Exporter:
+    """The exporter for this kiosk's settings (command line and window alike)."""
+    s = settings
+    return Exporter(store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
+                    actor=actor or s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id,
+                    gate_id=s.site.gate_id, thermometer_id=s.devices.thermometer_id,
+                    calibration_interval_days=s.calibration.interval_days, pin=pin, key_file=s.export_key_file)
+
+
 class Exporter:
     """Builds every export from the store (see the module docstring)."""
 
     def __init__(self, store: EntryStore, *, timezone_name: str, fever_threshold_c: float, actor: str,
                  data_dir: Path, site_id: str = "", gate_id: str = "", thermometer_id: str = "",
-                 calibration_interval_days: int = 7) -> None:
+                 calibration_interval_days: int = 7, pin: str | None = None,
+                 key_file: Path | None = None) -> None:
         self.store = store
+        self.pin = pin  # unlocks the export signing key (kept encrypted with the admin PIN)
+        self.key_file = key_file  # or a key file outside the data dir
         self.tz = ZoneInfo(timezone_name)
         self.fever = fever_threshold_c
         self.actor = actor
@@ -339,7 +353,7 @@ class Exporter:
         final = final_of(path)
         os.replace(path, final)  # a killed export never replaces a good file with half of one
         path = final
-        sig = sign_export(path, self.data_dir)
+        sig = sign_export(path, self.data_dir, pin=self.pin, key_file=self.key_file)
         self.store.audit(self.actor, "export", {
             "format": kind, "file": str(path), "from": str(q.date_from), "to": str(q.date_to), "lane": q.lane,
             "flagged_only": q.flagged_only, "rows": rows, "sha256": digest,
@@ -425,19 +439,84 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def export_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The kiosk's export signing key, created once (mode 0600)."""
-    path = data_dir / "keys" / "kiosk-export.pem"
+EXPORT_KEY = "kiosk-export.pem"
+
+
+def export_key_path(data_dir: Path) -> Path:
+    return data_dir / "keys" / EXPORT_KEY
+
+
+def export_public_key(data_dir: Path, key_file: Path | None = None) -> str | None:
+    """The export public key (base64), readable without the PIN; None if no key was made yet."""
+    if key_file is not None:
+        return public_key_b64(_load_key(key_file, None))
+    pub = export_key_path(data_dir).with_suffix(".pub")
+    if pub.exists():
+        return pub.read_text(encoding="utf-8").strip()
+    path = export_key_path(data_dir)
+    if path.exists():
+        return public_key_b64(_load_key(path, None))  # an old, unencrypted key
+    return None
+
+
+def _load_key(path: Path, pin: str | None) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"cannot read the export signing key {path}: {exc.strerror}") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=pin.encode() if pin else None)
+    except TypeError:
+        raise ExportError("the export signing key is locked with the admin PIN: give the PIN (--pin)") from None
+    except ValueError:
+        raise ExportError(f"cannot unlock the export signing key {path} (wrong PIN, or not a key)") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ExportError(f"{path}: not an Ed25519 key")
+    return key
+
+
+def _write_key(path: Path, key: Ed25519PrivateKey, pin: str | None) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(pin.encode()) if pin else serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    write_private(path, pem.decode("ascii"))
+    write_private(path.with_suffix(".pub"), public_key_b64(key) + "\n")
+
+
+def export_key(data_dir: Path, pin: str | None = None, key_file: Path | None = None) -> Ed25519PrivateKey:
+    """The kiosk's export signing key.
+
+    From ``key_file`` (``paths.export_key``, outside the data dir) when set;
+    otherwise ``<data dir>/keys/kiosk-export.pem``, encrypted with the admin
+    PIN once one is given (so it does not lie beside the log in clear), 0600.
+    """
+    if key_file is not None:
+        return _load_key(key_file, pin)
+    path = export_key_path(data_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         pem, _ = generate_key()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pem)
-        except FileExistsError:
-            pass
-    return load_private_key(path.read_bytes())
+        key = load_private_key(pem)
+        _write_key(path, key, pin)
+        return key
+    try:
+        key = _load_key(path, None)
+    except ExportError:
+        return _load_key(path, pin)  # encrypted: the PIN unlocks it
+    if pin:
+        _write_key(path, key, pin)  # a key from before: lock it with the PIN from now on
+    return key
+
+
+def rekey_export_key(data_dir: Path, old_pin: str | None, new_pin: str) -> None:
+    """The admin PIN changed: the export key follows it (nothing to do without a key)."""
+    path = export_key_path(data_dir)
+    if path.exists():
+        _write_key(path, export_key(data_dir, old_pin), new_pin)
 
 
 def key_fingerprint(public_b64: str) -> str:
@@ -449,8 +528,8 @@ def _signed_fields(meta: dict[str, Any]) -> bytes:
     return json.dumps({k: meta[k] for k in keys}, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sign_export(path: Path, data_dir: Path) -> Path:
-    key = export_key(data_dir)
+def sign_export(path: Path, data_dir: Path, pin: str | None = None, key_file: Path | None = None) -> Path:
+    key = export_key(data_dir, pin, key_file)
     public = public_key_b64(key)
     meta: dict[str, Any] = {
         "algorithm": "Ed25519", "file": path.name, "sha256": sha256_file(path), "size": path.stat().st_size,

@@ -135,3 +135,29 @@ def test_a_wide_roster_sheet_is_read_only_as_wide_as_a_roster(tmp_path: Path) ->
     wb.save(path)
     rows = list(_xlsx_rows(path))
     assert len(rows) == 2 and all(len(cells) <= MAX_COLUMNS for _, cells in rows)
+
+
+def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_clear(tmp_path: Path, capsys) -> None:
+    """Issue 16: the export signing key lay in clear in the data dir, so anyone with the files could sign."""
+    data = tmp_path / "data"
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    assert main(["admin", "set-pin", "--new-pin", "2468"]) == 0
+    out = tmp_path / "day.csv"
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "2468"]) == 0
+    pem = (data / "keys" / "kiosk-export.pem").read_text()
+    assert "ENCRYPTED PRIVATE KEY" in pem and oct((data / "keys" / "kiosk-export.pem").stat().st_mode & 0o777) == "0o600"
+    from kiosk.reports import ExportError, export_key
+
+    with pytest.raises(ExportError, match="PIN"):
+        export_key(data)  # the files alone do not sign
+    capsys.readouterr()
+    assert main(["verify-export", str(out)]) == 0  # the public half needs no PIN
+    assert main(["admin", "set-pin", "--new-pin", "1357", "--pin", "2468"]) == 0
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "1357"]) == 0
+    assert main(["verify-export", str(out)]) == 0
+
+
+def test_an_export_key_file_inside_the_data_dir_is_refused(tmp_path: Path, capsys) -> None:
+    (tmp_path / "config.toml").write_text(f'[paths]\nexport_key = "{tmp_path / "data" / "k.pem"}"\n')
+    assert main(["config", "show"]) == 2
+    assert "paths.export_key" in capsys.readouterr().err
