@@ -44,9 +44,10 @@ def upgrade() -> None:
         h = row_hash(fields, prev, personal)
         updates.append({"_id": fields["id"], "seq": seq + 1, "prev_hash": prev, "row_hash": h, "personal_hash": personal})
         last[fields["gate_id"]] = (seq + 1, h)
-    for u in updates:
-        conn.execute(entries.update().where(entries.c.id == u["_id"]).values(
-            seq=u["seq"], prev_hash=u["prev_hash"], row_hash=u["row_hash"], personal_hash=u["personal_hash"]))
+    if updates:  # one executemany, not a statement per row: a 100k-row log upgrades in seconds
+        conn.execute(entries.update().where(entries.c.id == sa.bindparam("_id")).values(
+            seq=sa.bindparam("seq"), prev_hash=sa.bindparam("prev_hash"), row_hash=sa.bindparam("row_hash"),
+            personal_hash=sa.bindparam("personal_hash")), updates)
     op.create_index("ix_entries_gate_seq", "entries", ["gate_id", "seq"], unique=True)
 
 
