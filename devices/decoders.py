@@ -264,8 +264,8 @@ class ImageRejected(ValueError):
     """An image file refused before decoding (too many pixels, unknown format); the message says why."""
 
 
-def image_size(path: str) -> tuple[int, int]:
-    """Width and height from the file's header, without decoding the pixels."""
+def image_size(path: str) -> tuple[int, int] | None:
+    """Width and height from the file's header, without decoding the pixels; None if no image header."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -274,7 +274,7 @@ def image_size(path: str) -> tuple[int, int]:
     except Image.DecompressionBombError:
         raise ImageRejected(f"image too large (more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
     except (UnidentifiedImageError, OSError, ValueError):
-        raise ImageRejected("not a readable image") from None
+        return None
 
 
 def load_image(path: str) -> np.ndarray | None:
@@ -283,7 +283,10 @@ def load_image(path: str) -> np.ndarray | None:
     The size is read from the header first: a 1 MB PNG can hold 20000×20000
     pixels (2.5 GB once decoded).
     """
-    width, height = image_size(path)
+    size = image_size(path)
+    if size is None:
+        return None  # only formats whose size can be read first are decoded
+    width, height = size
     if width * height > MAX_IMAGE_PIXELS:
         raise ImageRejected(f"image too large: {width}×{height} pixels "
                             f"(at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")

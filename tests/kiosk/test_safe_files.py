@@ -7,7 +7,7 @@ import io
 import json
 import struct
 import zlib
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pytest
