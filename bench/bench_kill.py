@@ -147,7 +147,7 @@ def upgrade_kills(args: argparse.Namespace, rng: random.Random) -> Path:
         rev = current_revision(engine)
         engine.dispose()
         seen[str(rev)] = seen.get(str(rev), 0) + 1
-        print(f"upgrade round {i + 1:2}: killed after {delay:5.2f} s ({'finished first' if status is not None else 'killed'}), "
+        print(f"upgrade round {i + 1:2}: killed after {delay:5.2f} s ({'killed' if status is None else f'ended first, status {status}'}), "
               f"integrity {integrity}, revision {rev}", flush=True)
         if integrity != "ok" or rev not in ("0003", head_revision()):
             print("FAILED: a killed upgrade left the log in between", flush=True)
@@ -156,11 +156,12 @@ def upgrade_kills(args: argparse.Namespace, rng: random.Random) -> Path:
             break
     t0 = time.monotonic()
     assert _killed_after(["db", "upgrade"], data, 3600) == 0, "the kiosk does not start after a killed upgrade"
+    print(f"the kiosk starts after the kills ({time.monotonic() - t0:.1f} s, upgrading what was left)", flush=True)
     store = EntryStore(f"sqlite:///{db}")
     report = store.verify_chain()
     rows = store.count()
     store.close()
-    print(f"after the kills: upgrade finished in {time.monotonic() - t0:.1f} s, {rows} rows "
+    print(f"after the kills: {rows} rows "
           f"(expected {args.rows}), chain {'intact' if report.ok else report.broken[:1]}; "
           f"revisions seen after kills: {seen}", flush=True)
     return data

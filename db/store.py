@@ -171,6 +171,9 @@ def make_engine(url: str) -> Engine:
             raise StoreError(f"cannot create the database at {path}: {exc.strerror}") from None
         if not os.access(path, os.R_OK):
             raise StoreError(f"cannot read the database at {path}: permission denied")
+        with contextlib.suppress(OSError):  # a copy restored by hand comes back 0644: health data is 0600
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql"):
         # Every wait has a limit: a locked table is a storage fault (the entry waits
