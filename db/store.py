@@ -61,6 +61,7 @@ PG_STATEMENT_TIMEOUT_MS = 30000
 SQLITE_BUSY_TIMEOUT_MS = 2000
 RECENT_CODE_HORIZON = timedelta(hours=24)  # the longest replay window the config allows
 _WRITE = "gate_kiosk_write"
+LEDGER_MARK_EVERY = 50  # journal rows between updates of the ledger marker file
 _ENTRY_FIELDS = [f.name for f in fields(EntryRecord)]
 
 
@@ -393,6 +394,11 @@ class EntryStore:
             conn.execute(insert(Entry), [row])
             journal.append(state.sign("entry", entry.id, entry_digest(row)))
             save_key_state(conn, state, journal)
+        if self._marker_armed and self.ledger_marker is not None and state.next_seq % LEDGER_MARK_EVERY < len(journal):
+            # Now and then, not only at start and close: a copy restored after a power
+            # cut must not be older than what the kiosk last saw.
+            with contextlib.suppress(OSError, SQLAlchemyError):
+                self._remember_ledger(self.ledger_marker)
         return entry.id
 
     def _key_state(self, conn: Any) -> KeyState:

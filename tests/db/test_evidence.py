@@ -312,3 +312,30 @@ def test_a_locked_table_on_postgresql_is_a_storage_fault_not_a_hang(pg_url: str)
     store.append(replace(entry(1)))
     assert store.count() == 1
     store.close()
+
+
+def test_the_ledger_marker_keeps_up_while_the_kiosk_runs(db_path: Path, tmp_path: Path) -> None:
+    """A power cut leaves no clean close: a copy from the morning must still be refused in the evening."""
+    import json
+
+    from db.store import LEDGER_MARK_EVERY
+
+    marker = tmp_path / "ledger.json"
+    url = f"sqlite:///{db_path}"
+    store = EntryStore(url, ledger_marker=marker)
+    store.append(entry(1))
+    morning_copy = tmp_path / "morning.sqlite3"
+    src, dst = sqlite3.connect(db_path), sqlite3.connect(morning_copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    morning = morning_copy.read_bytes()
+    for i in range(2, LEDGER_MARK_EVERY + 3):
+        store.append(entry(i))
+    assert json.loads(marker.read_text())["seq"] > 2
+    store.engine.dispose()  # the plug is pulled: no close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db_path.write_bytes(morning)
+    with pytest.raises(LedgerAlarm, match="went back"):
+        EntryStore(url, ledger_marker=marker)
