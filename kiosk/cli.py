@@ -4,6 +4,7 @@ Subcommands: ``run`` (the window; the default), ``check`` (one person,
 headless), ``roster import``, ``db upgrade``, ``config show``. Every expected
 failure (bad config, unwritable database, missing file, unknown lane) prints
 one line on stderr and exits with status 2; no traceback reaches the user.
+``check`` exits 3 when it reached a verdict but its entry is not in the log.
 """
 
 from __future__ import annotations
