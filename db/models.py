@@ -140,3 +140,47 @@ class FollowUp(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     guard_id: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class LogKeyState(Base):
+    """The log's one current authentication key (db.chain): it evolves after every journal row.
+
+    ``initial_key`` holds K_0 only until it is handed out (``gate-kiosk log-key handout``);
+    ``commitment`` lets ``verify-log --key`` tell a wrong key from a broken log;
+    ``ledger_id`` names this log, so a replaced or emptied database is noticed.
+    """
+
+    __tablename__ = "log_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ledger_id: Mapped[str] = mapped_column(String(36))
+    next_seq: Mapped[int] = mapped_column(Integer)
+    current_key: Mapped[str] = mapped_column(String(64))
+    last_mac: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(32))
+    initial_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JournalRow(Base):
+    """One authenticated row: which row of which table, its digest and the MAC under K_seq."""
+
+    __tablename__ = "log_journal"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))  # entry | follow_up | audit
+    ref: Mapped[str] = mapped_column(String(36))
+    digest: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_log_journal_kind_ref", "kind", "ref"),)
+
+
+class RecentCode(Base):
+    """A code seen lately (canonical key), so that replay detection survives a restart."""
+
+    __tablename__ = "recent_codes"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visit_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -257,8 +257,39 @@ def make_decoder(name: str) -> ZxingDecoder | PyzbarDecoder | AutoDecoder:
     raise ValueError(f"unknown decoder {name!r} (use zxing, pyzbar or auto)")
 
 
+MAX_IMAGE_PIXELS = 40_000_000  # a 12 MP phone photo is 12 M; 40 M leaves room, 400 M is an attack
+
+
+class ImageRejected(ValueError):
+    """An image file refused before decoding (too many pixels, unknown format); the message says why."""
+
+
+def image_size(path: str) -> tuple[int, int] | None:
+    """Width and height from the file's header, without decoding the pixels; None if no image header."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except Image.DecompressionBombError:
+        raise ImageRejected(f"image too large (more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+
+
 def load_image(path: str) -> np.ndarray | None:
-    """Read an image file (any format OpenCV reads, WebP included) as BGR; None if unreadable."""
+    """Read an image file as BGR; None if unreadable; ``ImageRejected`` if its header says it is too large.
+
+    The size is read from the header first: a 1 MB PNG can hold 20000×20000
+    pixels (2.5 GB once decoded).
+    """
+    size = image_size(path)
+    if size is None:
+        return None  # only formats whose size can be read first are decoded
+    width, height = size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageRejected(f"image too large: {width}×{height} pixels "
+                            f"(at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
     data = np.fromfile(path, dtype=np.uint8)
     if data.size == 0:
         return None

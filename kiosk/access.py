@@ -3,8 +3,14 @@
 The PIN guards settings, exports, policy overrides and purges. It is stored
 as a scrypt hash with its own salt in ``admin.json`` (mode 0600) in the data
 directory. After 5 wrong PINs in a row the PIN is locked for a delay that
-doubles with every further failure (30 s, 60 s, 120 s … capped at one hour);
-the failure count survives a restart, so pulling the plug does not reset it.
+doubles with every further failure (30 s, 60 s, 120 s … capped at one hour).
+
+With the entry log at hand (``ledger``, the kiosk always passes it) the PIN
+fails closed: attempts are serialised in the log's write transaction (thirty
+in parallel count thirty), the failure count and the lockout are read from
+the authenticated audit rows (editing ``admin.json`` resets nothing), and
+once a PIN was set, a missing, corrupt or swapped ``admin.json`` locks every
+admin function, with an audit row, until the file is restored.
 """
 
 from __future__ import annotations
@@ -18,12 +24,37 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB and 50 ms per check
 FREE_ATTEMPTS = 5
 BASE_LOCK_S = 30.0
 MAX_LOCK_S = 3600.0
+LOG_RETRIES = 20  # a PIN attempt waits its turn behind others (each holds the log for milliseconds)
+
+
+class PinLedger(Protocol):
+    """The part of the entry store the PIN needs (``db.store.EntryStore``)."""
+
+    def audited_attempt(self, actor: str, action: str,
+                        judge: Callable[[list[dict[str, Any]]], tuple[bool, dict[str, Any]]],
+                        actions: tuple[str, ...]) -> bool: ...
+
+    def last_audit(self, action: str) -> dict[str, Any] | None: ...
+
+    def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[dict[str, Any]]: ...
+
+    def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None: ...
+
+
+# Audit actions that carry a PIN attempt ({"granted": bool}) or reset the count.
+PIN_ACTIONS = ("set_pin", "settings", "export", "override", "purge", "change_pin", "log_key_handout",
+               "ledger_accept", "confirm_policy")
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    """Which PIN file this is, without revealing anything about the PIN."""
+    return hashlib.sha256(f"{data.get('salt')}|{data.get('hash')}".encode()).hexdigest()[:16]
 
 
 class AccessDenied(Exception):
@@ -37,19 +68,22 @@ def hash_pin(pin: str, salt: bytes) -> str:
 class AdminAccess:
     """Checks the admin PIN with lockout; records every attempt through ``audit``."""
 
-    def __init__(self, data_dir: Path, audit: Callable[[str, str, dict[str, Any]], None] = lambda *a: None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, data_dir: Path, audit: Callable[[str, str, dict[str, Any]], None] | None = None,
+                 clock: Callable[[], float] = time.time, ledger: PinLedger | None = None) -> None:
         self.path = data_dir / "admin.json"
-        self._audit = audit
+        self._ledger = ledger
+        self._audit = audit or (ledger.audit if ledger is not None else (lambda *a: None))
         self._clock = clock
         self._lock = threading.Lock()
 
     def _load(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text())
-            return data if isinstance(data, dict) else {}
-        except (FileNotFoundError, json.JSONDecodeError):
+            return data if isinstance(data, dict) else {"corrupt": True}
+        except FileNotFoundError:
             return {}
+        except (OSError, ValueError):
+            return {"corrupt": True}
 
     def _save(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,9 +95,25 @@ class AdminAccess:
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
 
+    def _last_set(self) -> dict[str, Any] | None:
+        return self._ledger.last_audit("set_pin") if self._ledger is not None else None
+
     @property
     def has_pin(self) -> bool:
-        return "hash" in self._load()
+        """A PIN is in force: the file has one, or the log says one was set (then a lost file locks)."""
+        return "hash" in self._load() or self._last_set() is not None
+
+    def _file_problem(self, data: dict[str, Any]) -> str | None:
+        """Why the PIN file cannot be trusted, when the log says a PIN was set."""
+        last = self._last_set()
+        if last is None:
+            return "管理员 PIN 文件损坏" if data.get("corrupt") else None
+        if "hash" not in data or "salt" not in data:
+            return "管理员 PIN 文件缺失或损坏：管理功能已锁定，请从备份恢复 admin.json"
+        expected = last["detail"].get("fingerprint")
+        if expected and expected != fingerprint(data):
+            return "管理员 PIN 文件被替换：管理功能已锁定，请从备份恢复 admin.json"
+        return None
 
     def set_pin(self, new_pin: str, actor: str, current_pin: str | None = None) -> None:
         if not (new_pin.isdigit() and 4 <= len(new_pin) <= 12):
@@ -72,11 +122,18 @@ class AdminAccess:
             if self.has_pin:
                 self._check(current_pin or "", actor, "change_pin")
             salt = secrets.token_bytes(16)
-            self._save({"salt": salt.hex(), "hash": hash_pin(new_pin, salt), "failures": 0, "locked_until": 0})
-        self._audit(actor, "set_pin", {})
+            data = {"salt": salt.hex(), "hash": hash_pin(new_pin, salt), "failures": 0, "locked_until": 0}
+            self._save(data)
+        self._audit(actor, "set_pin", {"fingerprint": fingerprint(data)})
 
     def locked_for(self) -> float:
+        if self._ledger is not None:
+            failures, last_at = _failures(self._history())
+            return max(0.0, _locked_until(failures, last_at) - self._clock())
         return max(0.0, float(self._load().get("locked_until", 0)) - self._clock())
+
+    def _history(self) -> list[dict[str, Any]]:
+        return self._ledger.recent_audits(PIN_ACTIONS) if self._ledger is not None else []
 
     def verify(self, pin: str, actor: str, action: str) -> None:
         """Raise ``AccessDenied`` unless ``pin`` is right and not locked; audit either way."""
@@ -85,8 +142,15 @@ class AdminAccess:
 
     def _check(self, pin: str, actor: str, action: str) -> None:
         data = self._load()
+        problem = self._file_problem(data)
+        if problem is not None:
+            self._audit(actor, "pin_missing", {"action": action, "why": problem})
+            raise AccessDenied(problem)
         if "hash" not in data:
             raise AccessDenied("尚未设置管理员 PIN：请先设置")
+        if self._ledger is not None:
+            self._check_in_log(pin, data, actor, action)
+            return
         wait = float(data.get("locked_until", 0)) - self._clock()
         if wait > 0:
             self._audit(actor, "pin_locked", {"action": action})
@@ -106,3 +170,55 @@ class AdminAccess:
         self._audit(actor, action, {"granted": False, "failures": data["failures"]})
         left = FREE_ATTEMPTS - data["failures"]
         raise AccessDenied("PIN 错误" + (f"，还可尝试 {left} 次" if left > 0 else "，已锁定"))
+
+    def _check_in_log(self, pin: str, data: dict[str, Any], actor: str, action: str) -> None:
+        assert self._ledger is not None
+        # scrypt runs before the write transaction so that the log is held for
+        # milliseconds; whether the answer counts is decided inside it.
+        right = hmac.compare_digest(hash_pin(pin, bytes.fromhex(data["salt"])), data["hash"])
+        outcome: dict[str, Any] = {}
+
+        def judge(history: list[dict[str, Any]]) -> tuple[bool, dict[str, Any]]:
+            # Runs inside the log's write transaction: one attempt at a time.
+            now = self._clock()
+            failures, last_at = _failures(history)
+            wait = _locked_until(failures, last_at) - now
+            if wait > 0:
+                outcome.update(locked=wait)
+                return False, {"granted": None, "locked": True, "at_s": now}
+            outcome.update(ok=right, failures=0 if right else failures + 1)
+            return right, {"granted": right, "failures": outcome["failures"], "at_s": now}
+
+        for attempt in range(LOG_RETRIES + 1):
+            try:
+                self._ledger.audited_attempt(actor, action, judge, PIN_ACTIONS)
+                break
+            except Exception as exc:  # the attempt cannot be recorded: it does not count as granted
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or attempt == LOG_RETRIES:
+                    raise AccessDenied(f"无法记录 PIN 验证（数据库不可用：{type(exc).__name__}），请稍后重试") from None
+                time.sleep(0.05 * (attempt + 1))  # other attempts hold the log: take a turn after them
+        if "locked" in outcome:
+            raise AccessDenied(f"PIN 已锁定，请 {int(outcome['locked']) + 1} 秒后再试")
+        if not outcome["ok"]:
+            left = FREE_ATTEMPTS - outcome["failures"]
+            raise AccessDenied("PIN 错误" + (f"，还可尝试 {left} 次" if left > 0 else "，已锁定"))
+
+
+def _failures(history: list[dict[str, Any]]) -> tuple[int, float]:
+    """Wrong PINs in a row since the last right one (newest first), and when the latest was tried."""
+    failures, last_at = 0, 0.0
+    for row in history:
+        granted = row["detail"].get("granted", "n/a")
+        if row["action"] == "set_pin" or granted is True:
+            break
+        if granted is False:
+            if not failures:
+                last_at = float(row["detail"].get("at_s") or row["at"].timestamp())
+            failures += 1
+    return failures, last_at
+
+
+def _locked_until(failures: int, last_at: float) -> float:
+    over = failures - FREE_ATTEMPTS
+    return last_at + min(BASE_LOCK_S * 2**over, MAX_LOCK_S) if over >= 0 else 0.0

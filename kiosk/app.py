@@ -9,9 +9,11 @@ may import ``ui``, ``devices`` and ``db``; nothing else in ``kiosk`` imports
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from db.store import EntryStore
@@ -23,9 +25,36 @@ from kiosk.privacy import load_or_create_salt
 log = logging.getLogger(__name__)
 
 
-def build_store(settings: Settings) -> EntryStore:
+def ledger_marker(settings: Settings) -> Path:
+    """Where this kiosk remembers which log it keeps (one small file per database URL, in the data dir)."""
+    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    return settings.data_dir / f"ledger-{digest}.json"
+
+
+def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
-    return EntryStore(settings.database_url)
+    return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger)
+
+
+def check_policy(settings: Settings, store: EntryStore) -> None:
+    """Audit a policy that changed since the last start; refuse an unconfirmed unusual fever threshold."""
+    from kiosk.config import ConfigError, fever_threshold_needs_confirmation, policy_content
+
+    version = settings.policy.version
+    last = store.last_audit("policy_in_force")
+    if last is None or last["detail"].get("version") != version:
+        store.audit("kiosk", "policy_in_force", {
+            "version": version, "previous": last["detail"].get("version") if last else None,
+            "config_file": str(settings.source_path) if settings.source_path else None,
+            "policy": policy_content(settings.policy)})
+        if last is not None:
+            log.warning("policy changed since the last start: %s -> %s", last["detail"].get("version"), version)
+    if fever_threshold_needs_confirmation(settings.policy):
+        confirmed = store.last_audit("policy_confirmed")
+        if confirmed is None or confirmed["detail"].get("version") != version:
+            raise ConfigError(
+                f"policy.fever_threshold_c = {settings.policy.fever_threshold_c:g} °C is outside 37.0–38.5 °C: "
+                "an admin must confirm this policy first (`gate-kiosk admin confirm-policy`)")
 
 
 def build_controller(
@@ -75,7 +104,19 @@ class Kiosk:
             log.info("starting %s", type(service).__name__)
             service.start()
 
+    def unsaved_entries(self) -> int:
+        """Entries still waiting for storage after one last try to write them."""
+        if self.controller.waiting_entries:
+            try:
+                self.controller.tick()
+            except Exception:  # closing must go on; the count below says what is left
+                log.exception("last write of waiting entries failed")
+        return self.controller.waiting_entries
+
     def close(self) -> None:
+        left = self.unsaved_entries()
+        if left:
+            log.error("closing with %d entries not saved (storage unavailable)", left)
         for service in reversed(self.services):
             try:
                 service.close()
@@ -133,6 +174,11 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
     hub = ListenerHub()
     log.info("building kiosk (demo=%s, devices=%s, origin=%s)", demo, with_devices, origin)
     store = build_store(settings)
+    try:
+        check_policy(settings, store)
+    except Exception:
+        store.close()
+        raise
     controller = build_controller(settings, store, hub, clock, origin)
     kiosk = Kiosk(settings, store, controller, hub, demo=demo, scene_hold_s=scene_hold_s)
     kiosk.decoder = build_decoder(settings)
@@ -278,7 +324,14 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
             app.quit()
         QTimer.singleShot(int(quit_after * 1000), finish)
     try:
-        return int(app.exec())
+        code = int(app.exec())
+        left = kiosk.unsaved_entries()
+        if left:
+            import sys
+
+            print(f"gate-kiosk: error: {left} entries were NOT saved (the database was not writable)", file=sys.stderr)
+            return 3
+        return code
     finally:
         kiosk.close()
         del translators

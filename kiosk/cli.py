@@ -4,11 +4,13 @@ Subcommands: ``run`` (the window; the default), ``check`` (one person,
 headless), ``roster import``, ``db upgrade``, ``config show``. Every expected
 failure (bad config, unwritable database, missing file, unknown lane) prints
 one line on stderr and exits with status 2; no traceback reaches the user.
+``check`` exits 3 when it reached a verdict but its entry is not in the log.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -25,6 +27,7 @@ from kiosk.policy import PolicyError, person_kind_for_lane_arg
 from kiosk.roster import RosterError
 
 EXIT_USAGE = 2
+EXIT_NOT_LOGGED = 3  # check: a verdict was reached but its entry is not in the log
 
 
 class CliError(Exception):
@@ -64,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "--db", metavar="PATH|URL",
                 help=DB_COMMANDS[name] + " (an SQLite file path or an SQLAlchemy URL)")
         setup(command_parser)
+        if name in DB_COMMANDS and name != "simulate":
+            # Also after a sub-command (``report weekly --db X``), without hiding one given before it.
+            for action in command_parser._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    for child in action.choices.values():
+                        child.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS,
+                                           help=DB_COMMANDS[name])
     return parser
 
 
@@ -88,6 +98,9 @@ def _with_database(name: str, args: argparse.Namespace, settings: Settings) -> S
         url = _database_arg(db, settings) if db else f"sqlite:///{settings.data_dir / 'demo.sqlite3'}"
         if _same_database(url, settings.database_url):
             raise CliError("the demo database is the production log: set database.url or pass --db")
+        if _holds_live_entries(url):
+            raise CliError(f"{db or url}: this database holds live entries (a gate's real log); "
+                           "simulated entries never go there")
         return replace(settings, database_url=url)
     if db and name in DB_COMMANDS:
         url = db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"
@@ -130,6 +143,7 @@ def _write_crash_report() -> str:
     import tempfile
     import traceback
 
+    from db.store import write_private
     from kiosk.config import default_data_dir
 
     text = traceback.format_exc()
@@ -137,7 +151,7 @@ def _write_crash_report() -> str:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
-            path.write_text(text, encoding="utf-8")
+            write_private(path, text)  # tracebacks may name people and paths: 0600
             return str(path)
         except OSError:
             continue
@@ -196,6 +210,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         kind = PersonKind(args.kind)
     confirms = [_seen(e) for e in args.confirm]
     rejects = [_element(e) for e in args.reject]
+    if any(e is Element.TEMPERATURE for e, _ in confirms) or Element.TEMPERATURE in rejects:
+        raise CliError("a temperature is a reading: give it with --temp C")
+    said_mask = {seen or "yes" for e, seen in confirms if e is Element.MASK} | {"no" for e in rejects
+                                                                                if e is Element.MASK}
+    if args.mask:
+        said_mask.add(args.mask)
+    if len(said_mask) > 1:
+        raise CliError("--mask and --confirm/--reject mask disagree: say once what the guard saw")
     for path in args.code:
         if not path.is_file():
             raise CliError(f"{path}: file not found")
@@ -220,7 +242,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                     controller.confirm(element, True, value=seen)
                 for element in rejects:
                     controller.confirm(element, False)
-            except ConfirmRefused as exc:
+            except (ConfirmRefused, ValueError) as exc:
                 raise CliError(str(exc)) from None
             if args.mask:
                 controller.confirm(Element.MASK, args.mask == "yes")
@@ -229,7 +251,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                     clock.advance(timedelta(seconds=settings.policy.retake_wait_s))
                 controller.temperature(_typed(celsius))
         snap = controller.log_current()
-        entry = kiosk.store.get(snap.entry_id) if snap.entry_id else None
+        entry = _committed_entry(kiosk, snap.entry_id)
         out: dict[str, Any] = {
             "decision": snap.decision.value,
             "reasons": [dict(r.as_json(), message=r.words(args.lang)) for r in snap.verdict.reasons],
@@ -240,11 +262,30 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             "policy_version": snap.policy_version,
             "elements": {e.value: ev.as_json() for e, ev in snap.evidence.items()},
             "pending": [e.value for e in snap.verdict.pending],
+            "logged": entry is not None,
         }
         print(json.dumps(out, ensure_ascii=False))
+        if entry is None:
+            # Acknowledged means written: a verdict whose entry only waits in this
+            # process's memory is lost when the command ends, so say so and fail.
+            print(f"gate-kiosk: error: entry {snap.entry_id} was NOT saved: the database is not writable "
+                  f"({kiosk.store.url}); the verdict above is not in the log", file=sys.stderr)
+            return EXIT_NOT_LOGGED
         return 0
     finally:
         kiosk.close()
+
+
+def _committed_entry(kiosk: Any, entry_id: str | None) -> Any:
+    """The entry as committed in the log, or None when it only waits in the queue."""
+    if entry_id is None:
+        return None
+    with contextlib.suppress(Exception):  # the store being down is exactly the case asked about
+        if kiosk.controller.waiting_entries:
+            kiosk.controller.tick()  # one more try before giving up
+        if not kiosk.controller.waiting_entries:
+            return kiosk.store.get(entry_id)
+    return None
 
 
 def _typed(celsius: float) -> Any:
@@ -259,8 +300,10 @@ def _seen(spec: str) -> tuple[Element, str | None]:
     """``health`` or ``health=red``: an element and what the guard saw (None: all is well)."""
     from kiosk.gate import SEEN_VALUES
 
-    name, _, seen = spec.partition("=")
+    name, equals, seen = spec.partition("=")
     element = _element(name.strip())
+    if equals and not seen.strip():
+        raise CliError(f"--confirm {spec}: say what was seen after '='")
     if not seen:
         return element, None
     allowed = SEEN_VALUES.get(element, ("ok", "wrong"))
@@ -305,9 +348,10 @@ def _setup_db(p: argparse.ArgumentParser) -> None:
 
 @command("db", "database maintenance", _setup_db)
 def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from db.store import EntryStore, current_revision
+    from db.store import current_revision
+    from kiosk.app import build_store
 
-    store = EntryStore(settings.database_url)
+    store = build_store(settings)
     try:
         print(f"database at revision {current_revision(store.engine)}: {settings.database_url}")
     finally:
@@ -359,6 +403,11 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"FAIL {path.name}: {exc}")
                 failures += 1
                 continue
+            except (ValueError, TypeError, KeyError, OverflowError) as exc:
+                # A value of the wrong kind in the file (a word where a number goes, ...).
+                print(f"FAIL {path.name}: the scenario has a bad value: {type(exc).__name__}: {exc}")
+                failures += 1
+                continue
         print(f"ok   {path.name}: {scenario.name} ({len(rows)} rows)")
         if args.json:
             print(json.dumps([{"decision": r.decision, "flagged": r.flagged, "kind": r.person_kind,
@@ -374,6 +423,30 @@ def _database_arg(value: str, settings: Settings) -> str:
     if _same_database(url, settings.database_url):
         raise CliError(f"{value}: that is the production log; simulated entries never go there")
     return url
+
+
+def _holds_live_entries(url: str) -> bool:
+    """Whether a database already holds entries of a live gate (whatever its path or link)."""
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+            if "entries" not in tables:
+                return False
+            columns = {c["name"] for c in inspect(conn).get_columns("entries")}
+            if "origin" not in columns:  # written before entries said where they came from: a real log
+                return bool(conn.execute(text("SELECT 1 FROM entries LIMIT 1")).first())
+            row = conn.execute(text("SELECT 1 FROM entries WHERE origin IS NULL OR origin = 'live' LIMIT 1"))
+            return row.first() is not None
+    except SQLAlchemyError as exc:
+        raise CliError(f"cannot read {url}: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
 
 
 def _same_database(a: str, b: str) -> bool:
@@ -403,10 +476,10 @@ def _registration(args: argparse.Namespace, settings: Settings) -> int:
     if not args.reason.strip():
         raise CliError("--reason must say which tracing request this is for")
     pin = args.pin or os.environ.get("GATE_KIOSK_PIN")
-    with admin_store(settings, pin, "reveal_registration") as store:
+    with admin_store(settings, pin, "reveal_registration") as (store, _pin):
         from kiosk.access import AdminAccess
 
-        if not AdminAccess(settings.data_dir).has_pin:
+        if not AdminAccess(settings.data_dir, ledger=store).has_pin:
             raise CliError("set an admin PIN first (gate-kiosk admin set-pin): revealing needs it")
         entry = store.get(args.entry_id)
         if entry is None:

@@ -63,14 +63,18 @@ def _setup_keys(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="keys_command", required=True)
     g = sub.add_parser("generate", help="a new Ed25519 issuer key")
     g.add_argument("--key-id", default="school", help="the id that goes into codes and the trusted keys")
-    g.add_argument("--out", type=Path, help="private key file (default: <data dir>/keys/<key id>.pem)")
+    g.add_argument("--out", type=Path, required=True,
+                   help="private key file, outside the kiosk's data dir (an issuer key has no business on the gate PC)")
 
 
 @command("keys", "manage Ed25519 issuer keys for signed codes", _setup_keys)
 def _keys(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.signedcode import generate_key
 
-    out = args.out or settings.data_dir / "keys" / f"{args.key_id}.pem"
+    out = args.out
+    if out.resolve().is_relative_to(settings.data_dir.resolve()):
+        raise CliError(f"{out}: refusing to write an issuer's private key into the kiosk's data dir "
+                       f"({settings.data_dir}); write it where the issuer keeps it (e.g. removable media)")
     if out.exists():
         raise CliError(f"{out} exists; refusing to overwrite a key")
     pem, public = generate_key()
@@ -151,16 +155,19 @@ def _setup_detect_mask(p: argparse.ArgumentParser) -> None:
 
 @command("detect-mask", "detect faces and whether each wears a mask", _setup_detect_mask)
 def _detect_mask(args: argparse.Namespace, settings: Settings) -> int:
-    from devices.decoders import load_image
+    from devices.decoders import ImageRejected, load_image
     from devices.mask import MaskDetector
 
     detector = MaskDetector()
     status = 0
     for path in args.files:
-        image = load_image(str(path)) if path.is_file() else None
+        try:
+            image = load_image(str(path)) if path.is_file() else None
+            error = "file not found" if not path.is_file() else "not a readable image"
+        except ImageRejected as exc:
+            image, error = None, str(exc)
         if image is None:
             status = 2
-            error = "file not found" if not path.is_file() else "not a readable image"
             if args.json:
                 print(json.dumps({"file": str(path), "error": error}), flush=True)
             else:

@@ -28,21 +28,13 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def exporter_for(settings: Settings, store: Any, actor: str | None = None) -> Any:
-    from kiosk.reports import Exporter
-
-    return Exporter(store, timezone_name=settings.site.timezone, fever_threshold_c=settings.policy.fever_threshold_c,
-                    actor=actor or settings.site.guard_id, data_dir=settings.data_dir, site_id=settings.site.site_id,
-                    gate_id=settings.site.gate_id, thermometer_id=settings.devices.thermometer_id,
-                    calibration_interval_days=settings.calibration.interval_days)
-
-
-def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> None:
+def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> str | None:
+    """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given."""
     from kiosk.access import AccessDenied, AdminAccess
 
-    access = AdminAccess(settings.data_dir, audit=store.audit)
+    access = AdminAccess(settings.data_dir, ledger=store)
     if not access.has_pin:
-        return
+        return None
     pin = pin or os.environ.get("GATE_KIOSK_PIN")
     if pin is None and sys.stdin.isatty():
         pin = getpass.getpass("admin PIN: ")
@@ -50,18 +42,18 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str) 
         access.verify(pin or "", settings.site.guard_id, action)
     except AccessDenied as exc:
         raise CliError(f"{action}: {exc}") from None
+    return pin
 
 
 @contextlib.contextmanager
-def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[Any]:
-    """The store, once the admin PIN (if one is set) allows ``action``; report errors become one line."""
+def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[tuple[Any, str | None]]:
+    """The store and the PIN, once the admin PIN (if one is set) allows ``action``; errors become one line."""
     from kiosk.app import build_store
     from kiosk.reports import ExportError
 
     store = build_store(settings)
     try:
-        require_admin(settings, store, pin, action)
-        yield store
+        yield store, require_admin(settings, store, pin, action)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     finally:
@@ -81,11 +73,11 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
 
 @command("export", "export the entry log of a day or range as CSV, XLSX or the PDF daily report", _setup_export)
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.reports import ExportQuery
+    from kiosk.reports import ExportQuery, exporter_for
 
-    with admin_store(settings, args.pin, "export") as store:
+    with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
-        ex = exporter_for(settings, store)
+        ex = exporter_for(settings, store, pin=pin)
         t0 = time.perf_counter()
         if args.format == "csv":
             result = ex.export_csv(q, args.out, english=args.english)
@@ -107,8 +99,10 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
 
 @command("report", "reports for the education bureau", _setup_report)
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    with admin_store(settings, args.pin, "export") as store:
-        result = exporter_for(settings, store).weekly_report(args.week, args.out)
+    from kiosk.reports import exporter_for
+
+    with admin_store(settings, args.pin, "export") as (store, pin):
+        result = exporter_for(settings, store, pin=pin).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
     return 0
 
@@ -122,11 +116,12 @@ def _setup_verify(p: argparse.ArgumentParser) -> None:
 
 @command("verify-export", "check that an exported file is unchanged and signed by the trusted key", _setup_verify)
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.reports import export_key, key_fingerprint, verify_export
-    from kiosk.signedcode import public_key_b64
+    from kiosk.reports import ExportError, export_public_key, key_fingerprint, verify_export
 
-    own = public_key_b64(export_key(settings.data_dir)) if (
-        args.show_key or (settings.data_dir / "keys" / "kiosk-export.pem").exists()) else None
+    try:
+        own = export_public_key(settings.data_dir, settings.export_key_file)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
     if args.show_key:
         print(f"{own}  (key id {key_fingerprint(own)})" if own else "no export key yet")
         return 0
@@ -163,25 +158,94 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _setup_verify_log(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--date", type=_day, help="report on this local day's rows (the whole chain is still walked)")
-    p.add_argument("--gate", help="only this gate (default: every gate)")
+    p.add_argument("--date", type=_day, help="count this local day's rows (the whole log is still checked)")
+    p.add_argument("--gate", help="only this gate's chain (default: every gate)")
+    p.add_argument("--key", help="the initial log key from the key sheet (GKLOG1:…, hex, or a file): "
+                                 "also proves nothing was recomputed, deleted or cut off")
 
 
-@command("verify-log", "check the entry log's hash chain and name the first broken row", _setup_verify_log)
+@command("verify-log", "check the entry log and name every broken row", _setup_verify_log)
 def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
+    from kiosk.logkey import LogKeyError, parse_key
 
+    try:
+        key = parse_key(args.key) if args.key else None
+    except LogKeyError as exc:
+        raise CliError(str(exc)) from None
     store = build_store(settings)
     try:
-        report = store.verify_chain(args.gate, args.date)
+        report = store.verify_chain(args.gate, args.date, initial_key=key)
+        pending = store.initial_key_pending()
     finally:
         store.close()
     if report.ok:
-        print(f"OK: {report.checked} entries checked, chain intact")
+        how = (f"{report.authenticated} journal rows authenticated with the initial key" if key else
+               "hash chain and journal consistent (without --key a log recomputed from scratch would pass too)")
+        print(f"OK: {report.checked} entries checked, chain intact; {how}")
+        if pending:
+            print("note: the initial log key was never handed out: run `gate-kiosk log-key handout`")
         return 0
-    for gate, seq, entry_id, why in report.broken:
-        print(f"BROKEN: gate {gate}, row {seq} (entry {entry_id}): {why}")
+    for where, seq, ref, why in report.broken:
+        if where in ("follow_up", "audit", "journal", "entry"):
+            print(f"BROKEN: {where.replace('_', '-')} {ref or seq}: {why}")
+        else:
+            print(f"BROKEN: gate {where}, row {seq} (entry {ref}): {why}")
     return 1
+
+
+def _setup_log_key(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="log_key_command", required=True)
+    h = sub.add_parser("handout", help="print the log's initial key (PDF with QR) once, then erase it from the kiosk")
+    h.add_argument("--out", type=Path, required=True, help="the key sheet to print (PDF)")
+    h.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+
+
+@command("log-key", "the entry log's initial key: hand it out once (school and bureau)", _setup_log_key)
+def _log_key(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime, timezone
+
+    from kiosk.logkey import write_key_sheet
+
+    if args.out.resolve().is_relative_to(settings.data_dir.resolve()):
+        raise CliError(f"{args.out}: the key sheet must not be written into the kiosk's data dir "
+                       f"({settings.data_dir}); print it from removable media")
+    with admin_store(settings, args.pin, "log_key_handout") as (store, _pin):
+        ledger_id, _ = store.ledger_state()
+        if not store.initial_key_pending():
+            raise CliError("the initial log key was already handed out; it is not on this kiosk any more")
+        key = store.handout_initial_key()
+        try:
+            write_key_sheet(args.out, settings.site.site_id, settings.site.gate_id, ledger_id, key,
+                            datetime.now(timezone.utc))
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror}; the key was NOT erased: "
+                           f"write it down now: GKLOG1:{ledger_id}:{key.hex()}") from None
+        store.audit(settings.site.guard_id, "log_key_handout", {"sheet": str(args.out), "ledger": ledger_id})
+    print(f"{args.out}: the initial log key (print it twice: school and education bureau); "
+          "it is erased from this kiosk")
+    return 0
+
+
+def _setup_ledger(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="ledger_command", required=True)
+    a = sub.add_parser("accept", help="after a ledger alarm: accept the log as it is now (audited)")
+    a.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+
+
+@command("ledger", "which entry log this kiosk keeps (after a ledger alarm)", _setup_ledger)
+def _ledger(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.app import build_store
+
+    store = build_store(settings, accept_ledger=True)
+    try:
+        require_admin(settings, store, args.pin, "ledger_accept")
+        store.accept_ledger(settings.site.guard_id)
+        ledger_id, next_seq = store.ledger_state()
+    finally:
+        store.close()
+    print(f"this kiosk now keeps ledger {ledger_id} ({next_seq - 1} authenticated rows)")
+    return 0
 
 
 def _older_than(text: str) -> int:
@@ -225,6 +289,9 @@ def _setup_admin(p: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("set-pin", help="set or change the admin PIN (4–12 digits)")
     sp.add_argument("--new-pin", help="default: asked on the terminal")
     sp.add_argument("--pin", help="the current PIN, when changing it")
+    cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "
+                                               "outside 37.0–38.5 °C); audited")
+    cp.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
 
 @command("admin", "admin PIN for settings, exports, overrides and purges", _setup_admin)
@@ -232,9 +299,11 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.access import AccessDenied, AdminAccess
     from kiosk.app import build_store
 
+    if args.admin_command == "confirm-policy":
+        return _confirm_policy(args, settings)
     store = build_store(settings)
     try:
-        access = AdminAccess(settings.data_dir, audit=store.audit)
+        access = AdminAccess(settings.data_dir, ledger=store)
         new = args.new_pin or (getpass.getpass("new admin PIN: ") if sys.stdin.isatty() else None)
         if not new:
             raise CliError("give --new-pin (no terminal to ask on)")
@@ -245,7 +314,31 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
             access.set_pin(new, settings.site.guard_id, current)
         except AccessDenied as exc:
             raise CliError(str(exc)) from None
+        from kiosk.reports import ExportError, rekey_export_key
+
+        try:
+            rekey_export_key(settings.data_dir, current, new)  # the signing key follows the PIN
+        except ExportError as exc:
+            raise CliError(f"PIN set, but the export signing key could not follow it: {exc}") from None
     finally:
         store.close()
     print("admin PIN set")
+    return 0
+
+
+def _confirm_policy(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.access import AdminAccess
+    from kiosk.app import build_store
+    from kiosk.config import policy_content
+
+    store = build_store(settings)
+    try:
+        if not AdminAccess(settings.data_dir, ledger=store).has_pin:
+            raise CliError("confirm-policy: set an admin PIN first (`gate-kiosk admin set-pin`)")
+        require_admin(settings, store, args.pin, "confirm_policy")
+        store.audit(settings.site.guard_id, "policy_confirmed",
+                    {"version": settings.policy.version, "policy": policy_content(settings.policy)})
+    finally:
+        store.close()
+    print(f"policy {settings.policy.version} confirmed (fever threshold {settings.policy.fever_threshold_c:g} °C)")
     return 0

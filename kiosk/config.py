@@ -14,18 +14,26 @@ the data directory (useful for tests and for running two kiosks on one box).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
 from kiosk.policy import Policy, PolicyError
 
 APP_NAME = "gate-kiosk"
+FEVER_CONFIRM_FREE = (37.0, 38.5)  # outside this an admin must confirm the policy
+MIN_REPLAY_WINDOW_MIN = 5.0  # shorter, and a code handed on at the gate slips through
+MAX_REPLAY_WINDOW_MIN = 24 * 60.0  # recent codes are kept a day (db.store.RECENT_CODE_HORIZON)
+MAX_DECLARED_VERSION = 19  # + "+" + 12 digest digits fits the 32 characters of entries.policy_version
 
 
 class ConfigError(Exception):
@@ -114,6 +122,7 @@ class Settings:
     # matched against the code's content (``[issuers.health_codes]``).
     health_code_patterns: Mapping[str, str] = field(default_factory=dict)
     source_path: Path | None = None
+    export_key_file: Path | None = None  # paths.export_key: the export signing key, outside the data dir
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -131,29 +140,52 @@ class Settings:
         for name in ("site", "gate", "devices", "calibration", "ui"):
             section = getattr(self, name)
             out[name] = {f.name: getattr(section, f.name) for f in fields(section)}
-        p = self.policy
-        out["policy"] = {
-            "version": p.version,
-            "fever_threshold_c": p.fever_threshold_c,
-            "retake_wait_s": p.retake_wait_s,
-            "plausible_range_c": [p.plausible_min_c, p.plausible_max_c],
-            "nucleic_window_h": p.nucleic_window_h,
-            "nucleic_counting": p.nucleic_counting,
-            "accept_strength": {k.value: v.value for k, v in p.accept_strength.items()},
-            "auto_mask_satisfies": p.auto_mask_satisfies,
-            "local_areas": list(p.local_areas),
-            "case_areas": list(p.case_areas),
-            "key_post_groups": list(p.key_post_groups),
-            "key_post_nucleic_days": p.key_post_nucleic_days,
-            "rules": {
-                g: {r.element.value: r.mode.value + (" (returning only)" if r.only_returning else "") for r in rules}
-                for g, rules in p.rules.items()
-            },
-        }
+        out["policy"] = {"version": self.policy.version, **policy_content(self.policy)}
         out["trusted_issuers"] = sorted(self.trusted_issuers)
         out["health_code_patterns"] = dict(self.health_code_patterns)
         out["issuer_server_url"] = self.issuer_server_url
         return out
+
+
+def policy_content(p: Policy) -> dict[str, Any]:
+    """Everything a policy decides, without its version: what the version's digest covers."""
+    return {
+        "fever_threshold_c": p.fever_threshold_c,
+        "retake_wait_s": p.retake_wait_s,
+        "plausible_range_c": [p.plausible_min_c, p.plausible_max_c],
+        "nucleic_window_h": p.nucleic_window_h,
+        "nucleic_counting": p.nucleic_counting,
+        "accept_strength": {k.value: v.value for k, v in sorted(p.accept_strength.items(), key=lambda kv: kv[0].value)},
+        "auto_mask_satisfies": p.auto_mask_satisfies,
+        "local_areas": list(p.local_areas),
+        "case_areas": list(p.case_areas),
+        "key_post_groups": list(p.key_post_groups),
+        "key_post_nucleic_days": p.key_post_nucleic_days,
+        "rules": {
+            g: {r.element.value: r.mode.value + (" (returning only)" if r.only_returning else "") for r in rules}
+            for g, rules in sorted(p.rules.items())
+        },
+    }
+
+
+def policy_digest(p: Policy) -> str:
+    text = json.dumps(policy_content(p), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def with_digest(p: Policy) -> Policy:
+    """The policy with ``version = "<declared>+<first 12 hex digits of the content digest>"``.
+
+    Every entry records this, so an edited file can never pass as the old
+    version: change one threshold and the recorded version changes with it.
+    """
+    declared = p.version.split("+", 1)[0]
+    return replace(p, version=f"{declared}+{policy_digest(p)[:12]}")
+
+
+def fever_threshold_needs_confirmation(p: Policy) -> bool:
+    """A threshold outside 37.0–38.5 °C is legal (IEC 80601-2-59: 34–39) but needs an admin's confirmation."""
+    return not FEVER_CONFIRM_FREE[0] <= p.fever_threshold_c <= FEVER_CONFIRM_FREE[1]
 
 
 def default_config_path() -> Path:
@@ -176,6 +208,8 @@ def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] |
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{cfg_path}: not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{cfg_path}: not UTF-8 text (save the file as UTF-8)") from None
         except RecursionError:
             raise ConfigError(f"{cfg_path}: not valid TOML: nested too deeply") from None
         except OSError as exc:
@@ -200,14 +234,28 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(_TOP_KEYS))})")
     paths = _table(data, "paths")
     data_dir = Path(paths["data_dir"]).expanduser() if "data_dir" in paths else default_data_dir()
+    export_key_file = None
+    if "export_key" in paths:
+        if not isinstance(paths["export_key"], str) or not paths["export_key"].strip():
+            raise ConfigError("paths.export_key must be the path of a PEM key file")
+        export_key_file = Path(paths["export_key"]).expanduser()
+        if export_key_file.resolve().is_relative_to(data_dir.resolve()):
+            raise ConfigError(f"paths.export_key: {export_key_file} is inside the data dir; the export signing "
+                              "key must not lie beside the log (leave it unset to keep it locked with the admin PIN)")
     db = _table(data, "database")
     url = db.get("url") or ""
     if not isinstance(url, str):
         raise ConfigError("database.url must be a string (an SQLAlchemy URL)")
     if not url:
         url = f"sqlite:///{data_dir / 'entries.sqlite3'}"
+    _require_finite(data, "")
+    policy_table = _table(data, "policy")
+    version = policy_table.get("version")
+    if isinstance(version, str) and (len(version.strip()) > MAX_DECLARED_VERSION or "+" in version):
+        raise ConfigError(f"policy.version must be at most {MAX_DECLARED_VERSION} characters without '+' "
+                          "(the kiosk appends the content digest)")
     try:
-        policy = Policy.from_mapping(_table(data, "policy"))
+        policy = with_digest(Policy.from_mapping(policy_table))
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
     issuers = _table(data, "issuers")
@@ -216,8 +264,12 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError("issuers.trusted must be a table of key_id = \"<base64 Ed25519 public key>\"")
     server = issuers.get("server_url", "")
     patterns = issuers.get("health_codes", {})
-    if not isinstance(patterns, Mapping) or not all(isinstance(v, str) and v for v in patterns.values()):
+    if not isinstance(patterns, Mapping):
         raise ConfigError("issuers.health_codes must be a table of issuer_name = \"<regular expression>\"")
+    for name, pattern in patterns.items():
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ConfigError(f"issuers.health_codes.{name} must be a non-empty regular expression "
+                              "(matched from the start of the code's content)")
     from kiosk.verification import compile_issuer_patterns
 
     try:
@@ -242,12 +294,55 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         issuer_app_secret=str(issuers.get("app_secret", "")),
         health_code_patterns=dict(patterns),
         source_path=source,
+        export_key_file=export_key_file,
     )
     if settings.ui.language not in ("zh_CN", "en"):
         raise ConfigError("ui.language must be 'zh_CN' or 'en'")
     if settings.devices.decoder not in ("zxing", "pyzbar", "auto"):
         raise ConfigError("devices.decoder must be 'zxing', 'pyzbar' or 'auto'")
+    _check_ranges(settings)
     return settings
+
+
+def _require_finite(value: Any, where: str) -> None:
+    # TOML has nan and inf; no setting of the kiosk means either.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where} must be a finite number, got {value!r}")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _require_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _require_finite(item, f"{where}[{i}]")
+
+
+def _check_ranges(s: Settings) -> None:
+    """Every number within a range that makes sense; the message names the key and the range."""
+    p, g, d = s.policy, s.gate, s.devices
+    checks: list[tuple[str, float, float, float]] = [
+        ("gate.visit_timeout_s", g.visit_timeout_s, 1.0, 3600.0),
+        ("gate.result_display_s", g.result_display_s, 0.5, 60.0),
+        ("gate.debounce_s", g.debounce_s, 0.5, 600.0),
+        ("gate.replay_window_min", g.replay_window_min, MIN_REPLAY_WINDOW_MIN, MAX_REPLAY_WINDOW_MIN),
+        ("devices.thermometer_silent_s", d.thermometer_silent_s, 0.5, 3600.0),
+        ("devices.stable_tolerance_c", d.stable_tolerance_c, 0.05, 1.0),
+        ("devices.modbus_scale", d.modbus_scale, 1e-6, 1e6),
+        ("devices.thermometer_baud", d.thermometer_baud, 0, 4_000_000),
+        ("calibration.interval_days", s.calibration.interval_days, 1, 365),
+        ("policy.retake_wait_s", p.retake_wait_s, 1.0, 3600.0),
+        ("policy.plausible_min_c", p.plausible_min_c, 30.0, 37.0),
+        ("policy.plausible_max_c", p.plausible_max_c, 38.0, 45.0),
+    ]
+    for name, value, low, high in checks:
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    if not p.plausible_min_c < p.fever_threshold_c < p.plausible_max_c:
+        raise ConfigError("policy.fever_threshold_c must lie inside the plausible range "
+                          f"({p.plausible_min_c:g}–{p.plausible_max_c:g} °C)")
+    try:
+        ZoneInfo(s.site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"site.timezone: unknown time zone {s.site.timezone!r} (e.g. 'Asia/Shanghai')") from None
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from db.records import RosterPerson
 from devices.codeimage import STATUS_BGR, place_on_scene, render_code
-from kiosk.config import Settings
+from kiosk.config import Settings, with_digest
 from kiosk.domain import Lane, PersonKind
 from kiosk.signedcode import generate_key, issue, load_private_key, public_key_b64
 
@@ -67,7 +67,7 @@ def demo_settings(settings: Settings) -> Settings:
     devices = replace(settings.devices, camera="sim:", thermometer="sim:")
     _, public = demo_key(settings.data_dir)
     trusted = dict(settings.trusted_issuers, **{DEMO_KEY_ID: public})
-    policy = replace(settings.policy, retake_wait_s=3.0, auto_mask_satisfies=True)
+    policy = with_digest(replace(settings.policy, retake_wait_s=3.0, auto_mask_satisfies=True))
     # The demo shows the same seven people every 28 s: a replay window shorter than the
     # cycle keeps their second round from looking like shared codes.
     gate = replace(settings.gate, result_display_s=3.5, replay_window_min=0.4)

@@ -51,7 +51,7 @@ class GuardDesk:
         self.controller = controller
         self._clock = clock
         self._tz = ZoneInfo(settings.site.timezone)
-        self.access = AdminAccess(settings.data_dir, audit=store.audit)
+        self.access = AdminAccess(settings.data_dir, ledger=store)
         self.thermometer: Any = None  # the ThermometerService, when devices run
         self.decoder_name = settings.devices.decoder
         self.language = "en" if settings.ui.language == "en" else "zh"  # the window sets it to its own
@@ -110,12 +110,8 @@ class GuardDesk:
 
     def exporter(self, pin: str) -> Any:
         """An exporter acting for the guard, after the admin PIN was checked (exports are sensitive)."""
-        from kiosk.reports import Exporter
+        from kiosk.reports import exporter_for
 
         if self.access.has_pin:
             self.access.verify(pin, self.settings.site.guard_id, "export")
-        s = self.settings
-        return Exporter(self.store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
-                        actor=s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id, gate_id=s.site.gate_id,
-                        thermometer_id=s.devices.thermometer_id,
-                        calibration_interval_days=s.calibration.interval_days)
+        return exporter_for(self.settings, self.store, pin=pin or None)

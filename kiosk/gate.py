@@ -71,6 +71,12 @@ SOURCE_WORDS = {Source.SIGNATURE: "签名", Source.SERVER: "验码服务", Sourc
                 Source.MANUAL: "门卫", Source.COLOR: "颜色识别"}
 
 
+def verified_failure(ev: Evidence | None) -> bool:
+    """Evidence of a failure proved by a signature, the issuer's server or the roster: locked on its visit."""
+    return ev is not None and ev.outcome is Outcome.FAIL and ev.strength is Strength.VERIFIED \
+        and ev.source in (Source.SIGNATURE, Source.SERVER, Source.ROSTER)
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -116,6 +122,9 @@ class GateController:
     """Runs visits at one gate (see the module docstring). Thread-safe."""
 
     RETAKE_LIST_MAX = 50
+    ADOPT_WITHIN_S = 20.0  # a returning person's code takes over readings at most this old
+    PARK_READING_S = 10.0  # a reading during a verdict's hold waits this long for the next person
+    REFUSAL_ALERT_S = 30.0  # a code naming nobody this soon after a refusal needs an identity check
 
     def __init__(
         self,
@@ -145,6 +154,8 @@ class GateController:
         self._visit: Visit | None = None
         self._waiting_retake: dict[str, Visit] = {}
         self._collecting = False
+        self._parked: TemperatureSample | None = None
+        self._last_refusal_at: datetime | None = None
         self.replay = ReplayGuard(gate.debounce_s, gate.replay_window_min, recent_codes)
         self.writer = EntryWriter(entry_log, listener)
         self.builder = EntryBuilder(
@@ -234,15 +245,23 @@ class GateController:
             if waiting is not None:
                 v = self._resume(waiting, now)
             else:
+                previous = self._visit
                 v = self._visit_for(check, now)
                 if sighting is Sighting.REPLAY:
-                    v.identity = IdentityCheck.SUSPECTED
+                    v.suspect("replay")
+                elif v is not previous and not check.holder.known and self._refused_moments_ago(now):
+                    # Someone was refused a moment ago; a code that names nobody could be theirs.
+                    v.suspect("after_refusal")
             self.replay.record(check.content_key, v.visit_id, now)
             v.codes.append(SeenCode.of(check, now, sighting is Sighting.REPLAY and waiting is None))
             v.holder = v.holder.merge(check.holder)
             for ev in check.evidence:
                 self._put(v, ev)
             self._learn_person(v, check)
+            if v.lane is Lane.WORKER and v.identity is IdentityCheck.CLEAR and v.codes_of_unknown_and_known_holders:
+                # The three-code joint check binds the codes to one person: a code that names
+                # nobody beside codes that name someone needs the guard to check identity.
+                v.suspect("identity_unbound")
             return self._event(v, now)
 
     def temperature(self, sample: TemperatureSample) -> VisitSnapshot | None:
@@ -251,7 +270,10 @@ class GateController:
             now = self._clock()
             v = self._visit
             if sample.source is not Source.MANUAL and v is not None and self._holding(v, now):
-                return None  # the person just judged is still in front of the thermometer
+                # The person just judged may still be in front of the thermometer, or the next
+                # person stepped up: park the reading for the next visit (used if one starts soon).
+                self._parked = replace(sample, at=sample.at or now)
+                return None
             v = self._active(now, reopen=sample.source is Source.MANUAL)
             if sample.at is None:
                 sample = replace(sample, at=now)
@@ -302,9 +324,12 @@ class GateController:
             now = self._clock()
             v = self._active(now)
             current = v.evidence.get(element)
-            if (current is not None and current.outcome is Outcome.FAIL and current.strength is Strength.VERIFIED
-                    and current.source in (Source.SIGNATURE, Source.SERVER, Source.ROSTER) and ok):
-                raise ConfirmRefused(f"{element.label_zh}已由{SOURCE_WORDS[current.source]}核验为不合格，只能人工改判")
+            if verified_failure(current):
+                assert current is not None
+                if ok:
+                    raise ConfirmRefused(
+                        f"{element.label_zh}已由{SOURCE_WORDS[current.source]}核验为不合格，只能人工改判")
+                return self._changed(v)  # the guard agrees: the verified evidence stays as it is
             if v.state is VisitState.DECIDED:
                 self._reopen(v)
             stored: Any = value
@@ -345,9 +370,12 @@ class GateController:
         """The guard marks (or unmarks) a returnee: the nucleic-acid window then applies."""
         with self._lock:
             now = self._clock()
-            v = self._active(now, reopen=True)
+            v = self._active(now)
+            if not returning and v.returning_inferred:
+                raise ConfirmRefused("行程卡显示为返校人员，需48小时核酸；只能人工改判")
+            if v.state is VisitState.DECIDED:
+                self._reopen(v)
             v.person = replace(v.person, returning_from_risk_area=returning)
-            v.returning_inferred = False
             return self._event(v, now)
 
     def type_temperature(self, celsius: float) -> VisitSnapshot:
@@ -364,8 +392,12 @@ class GateController:
         """
         with self._lock:
             now = self._clock()
-            v = self._active(now, reopen=True)
             clean = {k: str(val).strip() for k, val in fields.items() if str(val).strip()}
+            front = self._active(now)
+            holder = front.holder.name
+            if holder and clean.get("name") and clean["name"] != holder:
+                raise ConfirmRefused(f"登记姓名“{clean['name']}”与码上的持有人不一致")
+            v = self._active(now, reopen=True)
             kind = clean.pop("kind", None)
             if kind:
                 try:
@@ -390,8 +422,11 @@ class GateController:
         """A courier hands over at the guard room and does not enter: its own outcome, HANDOFF."""
         with self._lock:
             now = self._clock()
-            v = self._active(now, reopen=True)
             clean = {k: str(val).strip() for k, val in fields.items() if str(val).strip()}
+            front = self._visit
+            if not clean and (front is None or front.state is VisitState.CLOSED or not front.has_person_evidence):
+                raise ConfirmRefused("交接需要快递员出示码或填写登记（姓名、单位）")
+            v = self._active(now, reopen=True)
             if clean:
                 v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean)
             v.handoff = True
@@ -468,7 +503,8 @@ class GateController:
             now = self._clock()
             v = self._active(now)
             if v.state is VisitState.OPEN:
-                self._decide(v, now, self._verdict(v, now))
+                # The person leaves the command line now: what is missing is named in the row.
+                self._decide(v, now, self._verdict(v, now, finished=True))
             return self._snapshot(v)
 
     # ------------------------------------------------------------- routing
@@ -523,8 +559,11 @@ class GateController:
         current = self._visit
         adopted: Visit | None = None
         if current is not None and current.state is VisitState.OPEN and current is not waiting:
-            if not current.codes:
-                adopted = current  # readings taken before the code was shown again are this person's
+            if not current.codes and not current.has_guard_evidence and \
+                    now - current.started_at <= timedelta(seconds=self.ADOPT_WITHIN_S):
+                # Readings taken just before the code was shown again are this person's; anything
+                # older, or anything the guard already judged, belongs to someone else.
+                adopted = current
                 current.move("abandon")
             else:
                 self._end_current()
@@ -557,7 +596,9 @@ class GateController:
             return
         if v.state is not VisitState.OPEN:
             return
-        if not v.has_evidence:
+        if not v.has_person_evidence and set(v.evidence) <= {Element.MASK}:
+            # A face in front of the camera (or a mask key) without a code, a reading or a
+            # registration is nobody's visit: passers-by do not fill the ledger.
             v.move("abandon")
             return
         verdict = self._verdict(v, now)
@@ -588,7 +629,18 @@ class GateController:
 
     def _new_visit(self, person: Person | None) -> Visit:
         now = self._clock()
-        return Visit(self._new_id(), self._lane, person or Person(self._default_kind), now, now)
+        v = Visit(self._new_id(), self._lane, person or Person(self._default_kind), now, now)
+        parked, self._parked = self._parked, None
+        if parked is not None and parked.at is not None and now - parked.at <= timedelta(seconds=self.PARK_READING_S):
+            v.temperatures.append(parked)
+            ev = self.policy.judge_temperature(v.temperatures)
+            if ev is not None:
+                v.evidence[Element.TEMPERATURE] = ev
+        return v
+
+    def _refused_moments_ago(self, now: datetime) -> bool:
+        return self._last_refusal_at is not None and \
+            now - self._last_refusal_at <= timedelta(seconds=self.REFUSAL_ALERT_S)
 
     def _holding(self, v: Visit, now: datetime) -> bool:
         return v.state is VisitState.DECIDED and v.hold_until is not None and now < v.hold_until
@@ -596,6 +648,11 @@ class GateController:
     # ------------------------------------------------------------- judging
     def _put(self, v: Visit, ev: Evidence) -> None:
         current = v.evidence.get(ev.element)
+        if verified_failure(current):
+            return  # a verified failure stays: only an override changes that verdict
+        if verified_failure(ev):
+            v.evidence[ev.element] = ev  # a verified failure beats anything, the guard's word included
+            return
         # A guard's word is not replaced by a later camera reading of the same element,
         # and verified evidence is not replaced by weaker evidence of the same element.
         if current is not None and current.source is Source.MANUAL and ev.source is not Source.MANUAL:
@@ -608,7 +665,7 @@ class GateController:
     def _learn_person(self, v: Visit, check: CodeCheck) -> None:
         """Who the person is, where the evidence allows (the guard's word wins)."""
         person = v.person
-        if check.kind_hint is not None and not v.kind_set_by_guard:
+        if check.kind_hint is not None and not v.kind_set_by_guard and check.kind_hint.lane is v.lane:
             person = replace(person, kind=check.kind_hint)
         if check.person_ref:
             person = replace(person, person_ref=person.person_ref or check.person_ref,
@@ -625,7 +682,7 @@ class GateController:
         verdict = self.policy.evaluate(v.lane, v.person, v.evidence, finished, now)
         extra: list[Reason] = []
         if v.identity is IdentityCheck.SUSPECTED:
-            extra.append(Reason(None, "replay", False))
+            extra.append(Reason(None, v.identity_reason, False))
         elif v.identity is IdentityCheck.CONFIRMED:
             extra.append(Reason(None, "identity_confirmed", False))
         if v.registration_missing and Element.REGISTRATION in {r.element for r in self.policy.required(v.person)}:
@@ -675,6 +732,8 @@ class GateController:
         v.entry_id = entry.id
         v.corrects = None
         v.logged = (final, verdict.reasons + extra)
+        if final is Decision.DENY:
+            self._last_refusal_at = now
         self.writer.submit(entry)
         self._listener.on_entry_logged(self._snapshot(v), entry.id)
 

@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import replace
 
-from kiosk.config import Settings
+from kiosk.config import Settings, with_digest
 
 
 class _PrintCommitted:
@@ -37,7 +37,7 @@ def simulate_gate(settings: Settings, people: int, rate: float, seed: int | None
         devices=replace(settings.devices, camera="sim:", thermometer="sim:", mask_detector=False),
         trusted_issuers=dict(settings.trusted_issuers, **{DEMO_KEY_ID: public}),
         health_code_patterns=dict(settings.health_code_patterns, demo=DEMO_HEALTH_CODE_PATTERN),
-        policy=replace(settings.policy, retake_wait_s=hold / 2, auto_mask_satisfies=True),
+        policy=with_digest(replace(settings.policy, retake_wait_s=hold / 2, auto_mask_satisfies=True)),
         # Seven demo people cycle: a replay window shorter than one cycle (their next round is no replay).
         gate=replace(settings.gate, result_display_s=hold / 4, visit_timeout_s=hold * 3, debounce_s=hold,
                      replay_window_min=hold * 6 / 60),

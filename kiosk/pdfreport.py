@@ -119,6 +119,9 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc}") from None
     story: list[Any] = [Paragraph(f"入校核验日报　{q.describe()}", st["title"]), Paragraph(_header(exporter), st["small"])]
+    if f.not_live:
+        story.append(Paragraph(f"<font color='#c62828'>本报告含 {f.not_live} 条演示/模拟数据，不是门岗实际记录，"
+                               "不得作为台账上报。</font>", st["h2"]))
     if f.total == 0:
         story += [Spacer(1, 10 * mm), Paragraph("该时段无入校记录。", st["h2"])]
     else:
@@ -166,6 +169,10 @@ def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_da
     names = "一二三四五六日"
     story: list[Any] = [Paragraph(f"校园门岗周自查报告　{week}（{days[0]} 至 {days[-1]}）", st["title"]),
                         Paragraph(_header(exporter), st["small"]), Paragraph("一、每日情况", st["h2"])]
+    not_live = sum(f.not_live for f in per_day)
+    if not_live:
+        story.insert(2, Paragraph(f"<font color='#c62828'>本报告含 {not_live} 条演示/模拟数据，不是门岗实际记录，"
+                                  "不得作为台账上报。</font>", st["h2"]))
     rows: list[list[Any]] = [["日期", "入校", "师生", "临时人员", "禁止通行", "异常", "发热", "快递交接"]]
     for i, (d, f) in enumerate(zip(days, per_day)):
         rows.append([f"{d:%m-%d} 周{names[i]}", f.total, f.by_lane.get("campus", 0), f.by_lane.get("worker", 0),

@@ -60,8 +60,8 @@ class ReplayGuard:
         if seen is None:
             return Sighting.FRESH
         last_at, last_visit = seen
-        if now - last_at < self.debounce and (visit_id is None or last_visit == visit_id):
-            return Sighting.REPEAT
+        if now - last_at < self.debounce:
+            return Sighting.REPEAT  # the same phone still in view, whoever is in front now
         if last_visit != visit_id and now - last_at < self.window:
             return Sighting.REPLAY
         return Sighting.FRESH

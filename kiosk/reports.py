@@ -18,6 +18,7 @@ import base64
 import csv
 import hashlib
 import json
+import functools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from db.records import EntryRecord
-from db.store import EntryStore
+from db.store import EntryStore, write_private
+from kiosk.config import Settings
 from kiosk.vocabulary import stored_reason_words
 from kiosk.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
 
@@ -48,7 +50,10 @@ COLUMNS: list[tuple[str, str, str, int]] = [
     ("reasons", "原因", "Reasons", 40), ("follow_up", "跟进", "Follow-up", 10), ("company", "单位", "Company", 14),
     ("purpose", "事由", "Purpose", 12), ("handoff", "交接未入校", "Hand-off", 8), ("policy", "策略版本", "Policy", 11),
     ("guard", "门卫", "Guard", 10), ("corrects", "更正自", "Corrects", 36), ("entry_id", "记录号", "Entry id", 36),
+    ("origin", "来源", "Origin", 10),
 ]
+# Where an entry came from: a demo or simulation export says so on every row.
+ORIGIN_ZH = {"live": "门岗", "demo": "演示数据", "simulation": "模拟数据"}
 LANE_ZH = {"campus": "师生通道", "worker": "临时人员专用通道"}
 LANE_EN = {"campus": "Students and staff", "worker": "Temporary workers"}
 KIND_ZH = {"student": "学生", "staff": "教职工", "courier": "快递员", "delivery": "送货人员", "garbage": "垃圾清运",
@@ -106,6 +111,65 @@ class DayFigures:
     handoffs: int = 0
     temperatures: Counter[float] = field(default_factory=Counter)  # rounded to 0.1 °C
     flagged_entries: list[EntryRecord] = field(default_factory=list)
+    origins: Counter[str] = field(default_factory=Counter)  # live | demo | simulation
+
+    @property
+    def not_live(self) -> int:
+        """Entries of a demo or a simulation: a report holding any says so on its face."""
+        return sum(n for origin, n in self.origins.items() if origin != "live")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading ``'`` (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+STAGED_SUFFIX = ".partial"
+
+
+def staged_path(final: Path) -> Path:
+    """Where an export is written before it is renamed over ``final``."""
+    return final.with_name(f".{final.name}{STAGED_SUFFIX}")
+
+
+def final_of(staged: Path) -> Path:
+    name = staged.name
+    if name.startswith(".") and name.endswith(STAGED_SUFFIX):
+        return staged.with_name(name[1:-len(STAGED_SUFFIX)])
+    return staged
+
+
+def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportResult]:
+    """Run an export into a private (0600) temporary file next to the target; ``_finish`` renames it."""
+    @functools.wraps(method)
+    def run(self: Any, first: Any, path: Path, *args: Any, **kw: Any) -> ExportResult:
+        path = Path(path)
+        staged = staged_path(path)
+        try:
+            staged.unlink(missing_ok=True)
+            os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror}") from None
+        try:
+            return method(self, first, staged, *args, **kw)
+        finally:
+            staged.unlink(missing_ok=True)  # gone after the rename; left over only on failure
+    return run
+
+
+def exporter_for(settings: Settings, store: EntryStore, actor: str | None = None,
+                 pin: str | None = None) -> Exporter:
+    """The exporter for this kiosk's settings (command line and window alike)."""
+    s = settings
+    return Exporter(store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
+                    actor=actor or s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id,
+                    gate_id=s.site.gate_id, thermometer_id=s.devices.thermometer_id,
+                    calibration_interval_days=s.calibration.interval_days, pin=pin, key_file=s.export_key_file)
 
 
 class Exporter:
@@ -113,8 +177,11 @@ class Exporter:
 
     def __init__(self, store: EntryStore, *, timezone_name: str, fever_threshold_c: float, actor: str,
                  data_dir: Path, site_id: str = "", gate_id: str = "", thermometer_id: str = "",
-                 calibration_interval_days: int = 7) -> None:
+                 calibration_interval_days: int = 7, pin: str | None = None,
+                 key_file: Path | None = None) -> None:
         self.store = store
+        self.pin = pin  # unlocks the export signing key (kept encrypted with the admin PIN)
+        self.key_file = key_file  # or a key file outside the data dir
         self.tz = ZoneInfo(timezone_name)
         self.fever = fever_threshold_c
         self.actor = actor
@@ -156,10 +223,12 @@ class Exporter:
             "company": reg.get("company", ""), "purpose": reg.get("purpose", ""),
             "handoff": ("是" if e.handoff else "") if zh else ("yes" if e.handoff else ""),
             "policy": e.policy_version, "guard": e.guard_id, "corrects": e.corrects_id or "", "entry_id": e.id,
+            "origin": (ORIGIN_ZH.get(e.origin or "live", e.origin or "") if zh else (e.origin or "live")),
         }
         return [values[c[0]] for c in COLUMNS]
 
     # ----------------------------------------------------------------- CSV
+    @_atomic_export
     def export_csv(self, q: ExportQuery, path: Path, english: bool = False,
                    progress: Progress | None = None) -> ExportResult:
         total = self.count(q)
@@ -169,7 +238,7 @@ class Exporter:
             writer = csv.writer(fh)
             writer.writerow([c[2] if english else c[1] for c in COLUMNS])
             for e in self.entries(q):
-                writer.writerow(self._cells(e, follow, english))
+                writer.writerow([csv_safe(c) for c in self._cells(e, follow, english)])
                 rows += 1
                 if progress and rows % 1000 == 0:
                     progress(rows, total)
@@ -178,6 +247,7 @@ class Exporter:
         return self._finish(path, rows, q, "csv", progress, total)
 
     # ---------------------------------------------------------------- XLSX
+    @_atomic_export
     def export_xlsx(self, q: ExportQuery, path: Path, english: bool = False,
                     progress: Progress | None = None) -> ExportResult:
         import xlsxwriter
@@ -264,6 +334,7 @@ class Exporter:
                     lines.append(f"{self.thermometer_id}：校准有效至 {due.astimezone(self.tz):%Y-%m-%d}")
         return lines or ["无测温仪校准记录"]
 
+    @_atomic_export
     def export_pdf(self, q: ExportQuery, path: Path, progress: Progress | None = None) -> ExportResult:
         from kiosk import pdfreport
 
@@ -272,6 +343,7 @@ class Exporter:
         pdfreport.daily(path, self, q, figures, follow)
         return self._finish(path, figures.total, q, "pdf", progress, figures.total)
 
+    @_atomic_export
     def weekly_report(self, week: str, path: Path) -> ExportResult:
         from kiosk import pdfreport
 
@@ -289,7 +361,10 @@ class Exporter:
         if progress:
             progress(total, total)
         digest = sha256_file(path)
-        sig = sign_export(path, self.data_dir)
+        final = final_of(path)
+        os.replace(path, final)  # a killed export never replaces a good file with half of one
+        path = final
+        sig = sign_export(path, self.data_dir, pin=self.pin, key_file=self.key_file)
         self.store.audit(self.actor, "export", {
             "format": kind, "file": str(path), "from": str(q.date_from), "to": str(q.date_to), "lane": q.lane,
             "flagged_only": q.flagged_only, "rows": rows, "sha256": digest,
@@ -317,6 +392,7 @@ def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
     f.by_lane[e.lane] += 1
     f.by_hour[e.created_at.astimezone(tz).hour] += 1
     f.decisions[e.decision] += 1
+    f.origins[e.origin or "live"] += 1
     f.handoffs += e.handoff
     if e.temperature_c is not None:
         f.temperatures[round(e.temperature_c, 1)] += 1
@@ -338,7 +414,6 @@ def _write_summary(ws: Any, f: DayFigures, q: ExportQuery, english: bool, head: 
         ("Passed" if english else "通行", f.decisions.get("PASS", 0)),
         ("Denied" if english else "禁止通行", f.decisions.get("DENY", 0)),
         ("Not completed" if english else "未完成", f.decisions.get("INCOMPLETE", 0)),
-        ("Hand-off decisions" if english else "交接（不计入通行或拒绝）", f.decisions.get("HANDOFF", 0)),
         ("Flagged" if english else "异常", f.flagged),
         ("Fever readings" if english else "发热", f.fevers),
         ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),
@@ -376,19 +451,84 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def export_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The kiosk's export signing key, created once (mode 0600)."""
-    path = data_dir / "keys" / "kiosk-export.pem"
+EXPORT_KEY = "kiosk-export.pem"
+
+
+def export_key_path(data_dir: Path) -> Path:
+    return data_dir / "keys" / EXPORT_KEY
+
+
+def export_public_key(data_dir: Path, key_file: Path | None = None) -> str | None:
+    """The export public key (base64), readable without the PIN; None if no key was made yet."""
+    if key_file is not None:
+        return public_key_b64(_load_key(key_file, None))
+    pub = export_key_path(data_dir).with_suffix(".pub")
+    if pub.exists():
+        return pub.read_text(encoding="utf-8").strip()
+    path = export_key_path(data_dir)
+    if path.exists():
+        return public_key_b64(_load_key(path, None))  # an old, unencrypted key
+    return None
+
+
+def _load_key(path: Path, pin: str | None) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"cannot read the export signing key {path}: {exc.strerror}") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=pin.encode() if pin else None)
+    except TypeError:
+        raise ExportError("the export signing key is locked with the admin PIN: give the PIN (--pin)") from None
+    except ValueError:
+        raise ExportError(f"cannot unlock the export signing key {path} (wrong PIN, or not a key)") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ExportError(f"{path}: not an Ed25519 key")
+    return key
+
+
+def _write_key(path: Path, key: Ed25519PrivateKey, pin: str | None) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(pin.encode()) if pin else serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    write_private(path, pem.decode("ascii"))
+    write_private(path.with_suffix(".pub"), public_key_b64(key) + "\n")
+
+
+def export_key(data_dir: Path, pin: str | None = None, key_file: Path | None = None) -> Ed25519PrivateKey:
+    """The kiosk's export signing key.
+
+    From ``key_file`` (``paths.export_key``, outside the data dir) when set;
+    otherwise ``<data dir>/keys/kiosk-export.pem``, encrypted with the admin
+    PIN once one is given (so it does not lie beside the log in clear), 0600.
+    """
+    if key_file is not None:
+        return _load_key(key_file, pin)
+    path = export_key_path(data_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         pem, _ = generate_key()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pem)
-        except FileExistsError:
-            pass
-    return load_private_key(path.read_bytes())
+        key = load_private_key(pem)
+        _write_key(path, key, pin)
+        return key
+    try:
+        key = _load_key(path, None)
+    except ExportError:
+        return _load_key(path, pin)  # encrypted: the PIN unlocks it
+    if pin:
+        _write_key(path, key, pin)  # a key from before: lock it with the PIN from now on
+    return key
+
+
+def rekey_export_key(data_dir: Path, old_pin: str | None, new_pin: str) -> None:
+    """The admin PIN changed: the export key follows it (nothing to do without a key)."""
+    path = export_key_path(data_dir)
+    if path.exists():
+        _write_key(path, export_key(data_dir, old_pin), new_pin)
 
 
 def key_fingerprint(public_b64: str) -> str:
@@ -400,8 +540,8 @@ def _signed_fields(meta: dict[str, Any]) -> bytes:
     return json.dumps({k: meta[k] for k in keys}, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sign_export(path: Path, data_dir: Path) -> Path:
-    key = export_key(data_dir)
+def sign_export(path: Path, data_dir: Path, pin: str | None = None, key_file: Path | None = None) -> Path:
+    key = export_key(data_dir, pin, key_file)
     public = public_key_b64(key)
     meta: dict[str, Any] = {
         "algorithm": "Ed25519", "file": path.name, "sha256": sha256_file(path), "size": path.stat().st_size,
@@ -410,7 +550,7 @@ def sign_export(path: Path, data_dir: Path) -> Path:
     }
     meta["signature"] = base64.b64encode(key.sign(_signed_fields(meta))).decode()
     sig = path.with_name(path.name + ".sig")
-    sig.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_private(sig, json.dumps(meta, ensure_ascii=False, indent=1))
     return sig
 
 

@@ -39,6 +39,11 @@ class RosterError(Exception):
     """The roster file cannot be read at all."""
 
 
+MAX_COLUMNS = 32
+MAX_ROWS = 200_000
+MAX_XLSX_UNPACKED = 200_000_000
+
+
 def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
     """Parse a roster file; returns (good people, rejected (line, reason) pairs)."""
     if not path.exists():
@@ -86,6 +91,12 @@ def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
             problems.append(f"id {pid} already on line {seen_ids[pid]}")
         if card and card in seen_cards:
             problems.append(f"card {card} already on line {seen_cards[card]}")
+        # A card number that is someone else's id (or the reverse) would let one
+        # person's card resolve to another person.
+        if card and card in seen_ids and card != pid:
+            problems.append(f"card {card} is the id of the person on line {seen_ids[card]}")
+        if pid and pid in seen_cards and seen_cards[pid] != line:
+            problems.append(f"id {pid} is the card number of the person on line {seen_cards[pid]}")
         health, health_day = _health(cell("health"), cell("health_date"), problems)
         if problems:
             rejected.append((line, "; ".join(problems)))
@@ -164,6 +175,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_size(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
@@ -172,10 +184,27 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         raise RosterError(f"{path}: not a readable Excel file ({type(exc).__name__})") from None
     try:
         ws = wb.worksheets[0]
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        # Streamed, and only the columns a roster can have: a sheet whose last
+        # cell is at XFD1048576 would otherwise pad every row to 16384 cells.
+        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            if i > MAX_ROWS:
+                raise RosterError(f"{path}: more than {MAX_ROWS} rows; split the roster")
             yield i, ["" if v is None else _cell_text(v) for v in row]
     finally:
         wb.close()
+
+
+def _check_xlsx_size(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise RosterError(f"{path}: not a readable Excel file") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise RosterError(f"{path}: unpacks to {unpacked // 1_000_000} MB (at most "
+                          f"{MAX_XLSX_UNPACKED // 1_000_000} MB); save a plain roster sheet")
 
 
 def _cell_text(value: object) -> str:

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import cv2
 
-from devices.decoders import Decoder, load_image
+from devices.decoders import Decoder, ImageRejected, load_image
 from devices.worker import Worker
 from kiosk.gate import CodeCheck
 from kiosk.verification import CodeVerdict, Verifier
@@ -81,7 +81,11 @@ def scan_path(path: Path, decoder: Decoder, verifier: Verifier, max_video_frames
         finally:
             cap.release()
         return result
-    image = load_image(str(path))
+    try:
+        image = load_image(str(path))
+    except ImageRejected as exc:
+        result.error = str(exc)
+        return result
     if image is None:
         result.error = "not a readable image"
         return result

@@ -108,7 +108,11 @@ def load_scenario(path: Path) -> Scenario:
     except ValueError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
     steps = []
-    for i, raw in enumerate(data.get("step", []), start=1):
+    raw_steps = data.get("step", [])
+    if not isinstance(raw_steps, list) or not all(isinstance(r, dict) for r in raw_steps):
+        raise ScenarioError(f"{path}: [[step]] must be a list of tables")
+    for i, raw in enumerate(raw_steps, start=1):
+        _check_step(path, i, raw)
         unknown = set(raw) - STEP_KEYS
         if unknown:
             raise ScenarioError(f"{path}: step {i}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -118,12 +122,65 @@ def load_scenario(path: Path) -> Scenario:
             raise ScenarioError(f"{path}: step {i}: unknown expectation(s) "
                                 f"{', '.join(sorted(set(raw['expect']) - EXPECT_KEYS))}")
         steps.append(Step(i, raw))
-    rows = tuple(data.get("row", []))
+    raw_rows = data.get("row", [])
+    if not isinstance(raw_rows, list) or not all(isinstance(r, dict) for r in raw_rows):
+        raise ScenarioError(f"{path}: [[row]] must be a list of tables")
+    gate = data.get("gate", {})
+    if not isinstance(gate, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                             and 0 < v < 1e6 for v in gate.values()):
+        raise ScenarioError(f"{path}: [gate] values must be positive numbers of seconds or minutes")
+    rows = tuple(raw_rows)
     for i, row in enumerate(rows, start=1):
         if set(row) - ROW_KEYS:
             raise ScenarioError(f"{path}: row {i}: unknown key(s) {', '.join(sorted(set(row) - ROW_KEYS))}")
     return Scenario(str(data.get("name", path.stem)), path, lane, kind, data.get("policy", {}), tuple(steps), rows,
                     data.get("gate", {}))
+
+
+def _check_step(path: Path, i: int, raw: Mapping[str, Any]) -> None:
+    """Each step value of the right kind, so that a bad file is one clear line, never a traceback."""
+    def bad(what: str) -> ScenarioError:
+        return ScenarioError(f"{path}: step {i}: {what}")
+
+    def number(key: str, low: float, high: float) -> None:
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise bad(f"{key} must be a number from {low:g} to {high:g}")
+
+    if "reading" in raw:
+        number("reading", 20.0, 45.0)
+    if "wait" in raw:
+        number("wait", 0.0, 86400.0)
+    if "value" in raw:
+        number("value", 30.0, 45.0)
+    if "mask" in raw and not isinstance(raw["mask"], bool):
+        raise bad("mask must be true or false")
+    if "decision" in raw and raw["decision"] not in ("PASS", "DENY"):
+        raise bad("decision must be PASS or DENY")
+    if "fields" in raw and not isinstance(raw["fields"], dict):
+        raise bad("fields must be a table of registration fields")
+    if "expect" in raw and not isinstance(raw["expect"], dict):
+        raise bad("expect must be a table")
+    key = raw.get("key")
+    if key in ("F2",) and "value" not in raw:
+        raise bad("F2 (type a temperature) needs value = <°C>")
+    if key == "F5" and ("decision" not in raw or not str(raw.get("reason", "")).strip()):
+        raise bad("F5 (override) needs decision = \"PASS\"|\"DENY\" and a reason")
+    if "scene" in raw:
+        scene = raw["scene"]
+        if not isinstance(scene, list) or not scene or not all(isinstance(c, dict) for c in scene):
+            raise bad("scene must be a list of codes, e.g. [{ signed = \"health\", status = \"green\" }]")
+        for code in scene:
+            if not any(k in code for k in ("signed", "url", "card")):
+                raise bad("a scene code needs signed, url or card")
+            if code.get("signed") not in (None, "health", "itinerary", "vaccine"):
+                raise bad("signed must be health, itinerary or vaccine")
+            if code.get("status", "green") not in ("green", "yellow", "red"):
+                raise bad("status must be green, yellow or red")
+            if code.get("colour", "green") not in ("green", "yellow", "red", "black"):
+                raise bad("colour must be green, yellow, red or black")
+            if "card" in code and not str(code["card"]).strip():
+                raise bad("card must not be empty")
 
 
 # ------------------------------------------------------------------ scenes

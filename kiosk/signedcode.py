@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -73,11 +75,42 @@ def _b64e(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _b64d(text: str) -> bytes:
+    """Strict base64url without padding: one code, one spelling.
+
+    Python's decoder skips junk, accepts padding and ignores the unused low
+    bits of the last character, so one signed code had many spellings and
+    each passed replay detection as a new code. Anything but the canonical
+    spelling is a malformed code.
+    """
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise SignedCodeError("签名码格式损坏（base64）", "malformed")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
-        raise SignedCodeError("签名码格式损坏（base64）") from None
+        raise SignedCodeError("签名码格式损坏（base64）", "malformed") from None
+    if _b64e(data) != text:
+        raise SignedCodeError("签名码格式损坏（base64 非规范写法）", "malformed")
+    return data
+
+
+def replay_key(text: str) -> str | None:
+    """The canonical key of a signed code for replay detection: a digest of its decoded payload.
+
+    The same payload is the same code whatever else differs; ``None`` when the
+    text is not a well-formed signed code (it is then judged malformed anyway).
+    """
+    parts = text.split(".")
+    if len(parts) != 3 or parts[0] + "." != PREFIX:
+        return None
+    try:
+        payload = _b64d(parts[1])
+    except SignedCodeError:
+        return None
+    return hashlib.sha256(PREFIX.encode("ascii") + payload).hexdigest()[:32]
 
 
 def generate_key() -> tuple[bytes, str]:

@@ -40,8 +40,8 @@ from devices.decoders import DecodedCode
 from kiosk.domain import Element, Evidence, Outcome, PersonKind, Source, Strength
 from kiosk.visit import CodeCheck
 from kiosk.policy import Policy
-from kiosk.privacy import mask_name
-from kiosk.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, verify
+from kiosk.privacy import mask_id, mask_name
+from kiosk.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, replay_key, verify
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class Verifier:
     def health_issuer_of(self, text: str) -> str | None:
         """The configured health-code issuer whose pattern this content matches, if any."""
         for name, pattern in self._issuers:
-            if pattern.search(text):
+            if pattern.match(text):  # from the start of the content: a pattern never matches mid-URL
                 return name
         return None
 
@@ -221,7 +221,8 @@ class Verifier:
         text = code.text
         key = CodeCheck.key_of(code.raw or text.encode("utf-8", "surrogateescape"))
         if text.startswith("GK1."):
-            return self._signed(text, key)
+            # Replay is keyed on the canonical payload, not on the bytes read.
+            return self._signed(text, replay_key(text) or key)
         if code.format in ONE_D or self._roster_match(text) is not None:
             return self._card(text, key, code.format)
         return self._health_token(code, key)
@@ -246,7 +247,8 @@ class Verifier:
         holder = mask_name(claims.holder_name) if claims.holder_name else None
         return CodeVerdict(claims.kind, status, "signature", holder, text, reason,
                            CodeCheck(key, tuple(evidence), holder_name=claims.holder_name or None,
-                                     holder_id_masked=claims.holder_id_masked or None, kind=claims.kind))
+                                     holder_id_masked=mask_id(claims.holder_id_masked), kind=claims.kind,
+                                     **self._roster_by_name(claims.holder_name)))
 
     def _claims_evidence(self, c: SignedClaims, now: datetime) -> list[Evidence]:
         detail: dict[str, Any] = {"issuer": c.key_id, "expires_at": c.expires_at.isoformat()}
@@ -295,6 +297,22 @@ class Verifier:
                            CodeCheck(key, tuple(evidence), holder_name=person.name, person_ref=person.person_id,
                                      kind_hint=kind, kind="card", group=person.group or None))
 
+    def _roster_by_name(self, name: str) -> dict[str, Any]:
+        """Who the holder of a signed code is at this school, when exactly one roster person has that name.
+
+        So a staff member (a key post such as 门卫) showing only a health code is
+        still known as staff of that group; two people of one name: no guess.
+        """
+        finder = getattr(self._roster, "find_roster_by_name", None)
+        if not name or finder is None:
+            return {}
+        people = finder(name)
+        if len(people) != 1:
+            return {}
+        p = people[0]
+        return {"person_ref": p.person_id, "group": p.group or None,
+                "kind_hint": PersonKind.STAFF if p.kind == "staff" else PersonKind.STUDENT}
+
     def _roster_health(self, person: RosterPerson) -> Evidence | None:
         """The school's daily health status of this person, if it is today's (never older)."""
         if not person.health_status or person.health_date is None:
@@ -315,10 +333,10 @@ class Verifier:
                 ok = sv.status == "green"
                 ev = Evidence(Element.HEALTH, Outcome.OK if ok else Outcome.FAIL, Source.SERVER, sv.status,
                               Strength.VERIFIED, {"expires_at": sv.expires_at.isoformat() if sv.expires_at else None})
-                return CodeVerdict("health", sv.status, "server", sv.holder_name, code.text,
+                return CodeVerdict("health", sv.status, "server", mask_name(sv.holder_name), code.text,
                                    COLOUR_ZH.get(sv.status, ""),
                                    CodeCheck(key, (ev,), holder_name=sv.holder_name,
-                                             holder_id_masked=sv.holder_id_masked, kind="health"))
+                                             holder_id_masked=mask_id(sv.holder_id_masked), kind="health"))
             except IssuerUnavailable as exc:
                 log.warning("issuer server unavailable, reading the colour: %s", exc)
                 offline_note = "验码服务不可用，改为颜色识别"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kiosk.domain import Decision, Element, Evidence, Lane, Person, PersonKind, Reason, TemperatureSample
+from kiosk.domain import Decision, Element, Evidence, Lane, Person, PersonKind, Reason, Source, TemperatureSample
 from kiosk.privacy import mask_name
 
 
@@ -152,6 +152,7 @@ class Visit:
     codes: list[SeenCode] = field(default_factory=list)
     holder: Holder = field(default_factory=Holder)
     identity: IdentityCheck = IdentityCheck.CLEAR
+    identity_reason: str = "replay"  # why identity is suspected: replay | after_refusal | identity_unbound
     registration_missing: tuple[str, ...] = ()
     kind_set_by_guard: bool = False
     returning_inferred: bool = False
@@ -172,6 +173,25 @@ class Visit:
         if target is None:
             raise VisitStateError(f"visit {self.visit_id}: cannot {action} when {self.state.value}")
         self.state = target
+
+    def suspect(self, why: str) -> None:
+        """The guard must check who this is (a reason code of ``kiosk.vocabulary``)."""
+        if self.identity is IdentityCheck.CLEAR:
+            self.identity, self.identity_reason = IdentityCheck.SUSPECTED, why
+
+    @property
+    def has_person_evidence(self) -> bool:
+        """Anything beyond a guard's key: a code, a reading or a registration."""
+        return bool(self.codes or self.temperatures or self.person.registration)
+
+    @property
+    def has_guard_evidence(self) -> bool:
+        return any(ev.source is Source.MANUAL for ev in self.evidence.values())
+
+    @property
+    def codes_of_unknown_and_known_holders(self) -> bool:
+        named = [c for c in self.codes if c.holder]
+        return bool(named) and len(named) < len(self.codes)
 
     @property
     def code_keys(self) -> set[str]:

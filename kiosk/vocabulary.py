@@ -109,6 +109,10 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "temperature_implausible": ("ask", "体温读数异常（{celsius:.1f} °C），请重新测温",
                                 "Implausible reading ({celsius:.1f} °C): measure again"),
     "replay": ("ask", "同一二维码刚被他人使用，请核对身份", "This code was just used by someone else: check identity"),
+    "after_refusal": ("ask", "上一位刚被禁止通行，此码未显示持有人，请核对身份",
+                      "Someone was just refused and this code names nobody: check identity"),
+    "identity_unbound": ("ask", "有码未显示持有人，无法确认是同一人，请核对身份",
+                         "A code names nobody: check that all codes are this person's"),
     "identity_confirmed": ("note", "身份已人工核对", "Identity checked by the guard"),
     "registration_incomplete": ("ask", "登记信息不完整：{fields}", "Registration incomplete: {fields}"),
     "returnee": ("note", "返校人员：需 {hours} 小时内核酸阴性", "Returnee: negative test within {hours} h required"),
@@ -179,7 +183,8 @@ def reason_words(code: str, params: Mapping[str, Any] | None = None, element: st
         joined = "、".join(cities) if isinstance(cities, (list, tuple)) else str(cities or "")
         values["cities"] = (f" ({joined})" if lang == "en" else f"（{joined}）") if joined else ""
     try:
-        return template.format(**values)
+        text = template.format(**values)
+        return text[:1].upper() + text[1:] if lang == "en" else text
     except (KeyError, ValueError, TypeError, IndexError):
         # A stored reason from an older kiosk may lack a parameter: say what we can.
         return template.split("{")[0].rstrip("：: ") or code

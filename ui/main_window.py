@@ -12,11 +12,12 @@ it holds no rules and makes no database calls of its own.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, QUrl, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication, QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton,
     QSizePolicy, QSplitter, QStatusBar, QTabWidget, QVBoxLayout, QWidget,
@@ -36,6 +37,9 @@ from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, 
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+log = logging.getLogger(__name__)
 
 
 class StatusLight(QLabel):
@@ -81,6 +85,8 @@ class MainWindow(QMainWindow):
             desk.language = self.language
         self._controller = controller
         self._desk = desk
+        self._lose_unsaved = False  # the guard chose to close with entries not saved
+        self.unsaved_box: QMessageBox | None = None
         self._bridge = bridge
         self._flash_enabled = flash
         self._visit: VisitSnapshot | None = None
@@ -274,7 +280,8 @@ class MainWindow(QMainWindow):
         self.worker_panel.setVisible(lane is Lane.WORKER)
 
     def act(self, action: GuardAction) -> None:
-        """Do one guard action (a key or a button); refusals are said in the banner, never raised."""
+        """Do one guard action (a key or a button); refusals are said under the banner, never raised."""
+        self.notice.setText("")
         if action is GuardAction.TYPE_TEMPERATURE:
             self.type_temperature()
         elif action is GuardAction.OVERRIDE:
@@ -294,8 +301,6 @@ class MainWindow(QMainWindow):
                 perform(self._controller, action)
             except ConfirmRefused as exc:
                 self.notice.setText(self.tr("不能确认：%1").replace("%1", str(exc)))
-                return
-        self.notice.setText("")
 
     def action_label(self, action: GuardAction) -> str:
         labels = {
@@ -416,6 +421,8 @@ class MainWindow(QMainWindow):
         if visit.visit_id and current is not None and current.visit_id != visit.visit_id:
             return
         if not visit.visit_id:
+            if self._visit is not None:
+                self.worker_panel.clear()
             self._visit = None
             self.banner.show_idle()
             for tile in self.tiles.values():
@@ -424,6 +431,9 @@ class MainWindow(QMainWindow):
             self.worker_panel.show_visit(None)
             self.kind_bar.show_person(None, False)
             return
+        if self._visit is None or self._visit.visit_id != visit.visit_id:
+            # Someone new in front: the last person's registration must never become theirs.
+            self.worker_panel.clear()
         self._visit = visit
         self.kind_bar.show_person(visit.person.kind.value, visit.person.returning_from_risk_area)
         self.banner.show_visit(visit, [self.reason_text(visit, r) for r in visit.verdict.reasons])
@@ -474,6 +484,43 @@ class MainWindow(QMainWindow):
         if device in self.lights:
             self.lights[device].set_state(state, message)
 
+    # ---------------------------------------------------------------- closing
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Entries that wait for storage are not dropped by closing the window: the guard decides."""
+        waiting = self._unsaved_entries()
+        if waiting and not self._lose_unsaved:
+            event.ignore()
+            self._ask_about_unsaved(waiting)
+            return
+        if waiting:
+            log.error("window closed by the guard with %d entries not saved", waiting)
+        super().closeEvent(event)
+
+    def _unsaved_entries(self) -> int:
+        if self._controller.waiting_entries:
+            self._controller.tick()  # one more try to write them before asking
+        return self._controller.waiting_entries
+
+    def _ask_about_unsaved(self, waiting: int) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("记录尚未保存"),
+                          self.tr("%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。")
+                          .replace("%1", str(waiting)).replace("%2", self.lights["database"].toolTip() or "-"),
+                          parent=self)
+        box.setObjectName("unsavedEntriesBox")
+        retry = box.addButton(self.tr("重试写入"), QMessageBox.ButtonRole.AcceptRole)
+        lose = box.addButton(self.tr("仍然关闭（%1 条记录丢失）").replace("%1", str(waiting)),
+                             QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.buttonClicked.connect(lambda button: self._on_unsaved_choice(button is retry, button is lose))
+        self.unsaved_box = box
+        box.open()
+
+    def _on_unsaved_choice(self, retry: bool, lose: bool) -> None:
+        if lose:
+            self._lose_unsaved = True
+        if retry or lose:
+            QTimer.singleShot(0, self.close)  # asks again if writing still fails
+
     def _on_bridge_storage_problem_changed(self, message: str, waiting: int) -> None:
         if waiting:
             self.lights["database"].set_state("error", message,
@@ -492,10 +539,23 @@ class MainWindow(QMainWindow):
         self._controller.set_kind(PersonKind(kind))
 
     def _on_worker_panel_registered(self, fields: dict[str, str]) -> None:
-        self._controller.register(fields)
+        try:
+            snap = self._controller.register(fields)
+        except ConfirmRefused as exc:
+            self.notice.setText(self.tr("不能登记：%1").replace("%1", str(exc)))
+            return
+        self.notice.setText("")
+        if Element.REGISTRATION in snap.evidence:
+            # Registered: the full phone and ID leave the screen (the entry keeps them sealed).
+            self.worker_panel.clear()
 
     def _on_worker_panel_handoff_requested(self, fields: dict[str, str]) -> None:
-        self._controller.handoff(fields)
+        try:
+            self._controller.handoff(fields)
+        except ConfirmRefused as exc:
+            self.notice.setText(self.tr("不能交接：%1").replace("%1", str(exc)))
+            return
+        self.notice.setText("")
         self.worker_panel.clear()
 
     def _on_flagged_follow_up_requested(self, entry_id: str, state: str) -> None:

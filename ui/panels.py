@@ -138,7 +138,7 @@ class FlaggedList(QWidget):
         self.table.setRowCount(len(people))
         self._ids = [p.entry_id for p in people]
         for i, p in enumerate(people):
-            cells = [p.at.strftime("%H:%M:%S"), p.name, self.kind_label(p.kind), "；".join(r for r in p.reasons if r),
+            cells = [p.at.strftime("%H:%M:%S"), p.name, self.kind_label(p.kind), self.tr("；").join(r for r in p.reasons if r),
                      f"{p.temperature:.1f}" if p.temperature is not None else "", states.get(p.follow_up, p.follow_up)]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)

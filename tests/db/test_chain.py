@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -52,8 +53,9 @@ def test_a_deleted_row_and_edited_personal_field_are_caught(logged) -> None:
     con.execute("UPDATE entries SET name_masked = '某*' WHERE seq = 10")
     con.commit()
     con.close()
-    (first,) = store.verify_chain().broken  # the walk stops at the earliest break: row 10 now
-    assert first[1] == 10 and first[3] == "personal fields were changed"
+    broken = store.verify_chain().broken  # every break is named, not only the earliest
+    assert ("gate-1", 10) in [(b[0], b[1]) for b in broken if b[3] == "personal fields were changed"]
+    assert any(b[0] == "gate-1" and b[1] == 51 and "deleted" in b[3] for b in broken)
 
 
 def test_purge_blanks_personal_fields_keeps_counts_and_chain(logged, capsys) -> None:
@@ -72,3 +74,48 @@ def test_purge_blanks_personal_fields_keeps_counts_and_chain(logged, capsys) -> 
     with pytest.raises(SystemExit) as usage:
         main(["purge", "--older-than", "soon"])
     assert usage.value.code == 2
+
+
+def test_the_key_sheet_and_verify_log_with_the_key(tmp_path: Path, capsys) -> None:
+    """Issue 16: verify-log said OK to a log recomputed by someone with file access; with --key it cannot."""
+    from pypdf import PdfReader
+
+    assert main(["check", "--lane", "staff", "--temp", "36.5", "--mask", "yes", "--confirm", "health"]) == 0
+    assert main(["log-key", "handout", "--out", str(tmp_path / "data" / "sheet.pdf")]) == 2  # not beside the log
+    sheet = tmp_path / "sheet.pdf"
+    assert main(["log-key", "handout", "--out", str(sheet)]) == 0
+    assert main(["log-key", "handout", "--out", str(tmp_path / "again.pdf")]) == 2  # once only
+    text = "".join(page.extract_text() for page in PdfReader(sheet).pages)
+    key_line = re.search(r"GKLOG1:[0-9a-f-]{36}:[0-9a-f]{64}", "".join(text.split())).group(0)
+    capsys.readouterr()
+    assert main(["verify-log", "--key", key_line]) == 0
+    assert "authenticated with the initial key" in capsys.readouterr().out
+    (tmp_path / "key.txt").write_text(key_line)
+    assert main(["verify-log", "--key", str(tmp_path / "key.txt")]) == 0
+    assert main(["verify-log", "--key", "not-a-key"]) == 2
+    con = sqlite3.connect(tmp_path / "data" / "entries.sqlite3")
+    con.execute("UPDATE log_journal SET mac = '00' WHERE seq = 1")
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert main(["verify-log"]) == 0  # without the key a forged MAC cannot be seen
+    assert main(["verify-log", "--key", key_line]) == 1
+    assert "not authentic" in capsys.readouterr().out
+
+
+def test_an_emptied_log_stops_every_command_until_an_admin_accepts(tmp_path: Path, capsys) -> None:
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    db = tmp_path / "data" / "entries.sqlite3"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"")
+    capsys.readouterr()
+    assert main(["verify-log"]) == 2
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 2
+    err = capsys.readouterr().err
+    assert "empty" in err and "ledger accept" in err and db.stat().st_size == 0
+    assert main(["ledger", "accept"]) == 0
+    assert main(["verify-log"]) == 0
+    store = EntryStore(f"sqlite:///{db}")
+    assert store.last_audit("ledger_accepted")["detail"]["previous_rows"] == 2  # the entry and the policy row
+    store.close()

@@ -67,3 +67,84 @@ def test_admin_cli_sets_the_pin(tmp_path: Path, capsys) -> None:
     assert AdminAccess(tmp_path / "data").has_pin
     assert main(["admin", "set-pin", "--new-pin", "1111", "--pin", "0000"]) == 2
     assert "PIN 错误" in capsys.readouterr().err
+
+
+# ---- issue 16: a PIN that fails closed (the count lives in the authenticated log)
+@pytest.fixture
+def ledger(tmp_path: Path):
+    from db.store import EntryStore
+
+    store = EntryStore(f"sqlite:///{tmp_path / 'entries.sqlite3'}")
+    yield store
+    store.close()
+
+
+def test_thirty_wrong_pins_in_parallel_all_count(tmp_path: Path, ledger) -> None:
+    import threading
+
+    from db.store import EntryStore
+
+    AdminAccess(tmp_path, ledger=ledger).set_pin("2468", "it")
+    stores = [EntryStore(ledger.url) for _ in range(30)]  # thirty kiosks' worth of connections
+    barrier = threading.Barrier(30)
+
+    def attempt(store) -> None:
+        barrier.wait()
+        with pytest.raises(AccessDenied):
+            AdminAccess(tmp_path, ledger=store).verify("0000", "attacker", "export")
+
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    tries = ledger.audit_events("export")
+    assert len(tries) == 30
+    assert sum(e["detail"]["granted"] is False for e in tries) == 5  # then locked: the rest never reach scrypt
+    assert sum(e["detail"].get("locked") is True for e in tries) == 25
+    assert AdminAccess(tmp_path, ledger=ledger).locked_for() > 0
+
+
+def test_editing_the_failure_count_in_the_file_resets_nothing(tmp_path: Path, ledger) -> None:
+    clock = Clock()
+    access = AdminAccess(tmp_path, ledger=ledger, clock=clock)
+    access.set_pin("2468", "it")
+    for _ in range(5):
+        with pytest.raises(AccessDenied):
+            access.verify("0000", "guard", "export")
+    data = json.loads((tmp_path / "admin.json").read_text())
+    data["failures"], data["locked_until"] = 0, 0
+    (tmp_path / "admin.json").write_text(json.dumps(data))
+    with pytest.raises(AccessDenied, match="锁定"):
+        AdminAccess(tmp_path, ledger=ledger, clock=clock).verify("2468", "guard", "export")
+    clock.t += 31
+    AdminAccess(tmp_path, ledger=ledger, clock=clock).verify("2468", "guard", "export")
+
+
+@pytest.mark.parametrize("damage", ["delete", "corrupt", "swap"])
+def test_a_lost_corrupt_or_swapped_pin_file_locks_admin_functions(tmp_path: Path, ledger, damage: str) -> None:
+    access = AdminAccess(tmp_path, ledger=ledger)
+    access.set_pin("2468", "it")
+    if damage == "delete":
+        (tmp_path / "admin.json").unlink()
+    elif damage == "corrupt":
+        (tmp_path / "admin.json").write_text("{not json")
+    else:  # the attacker sets their own PIN in a fresh file
+        AdminAccess(tmp_path / "elsewhere").set_pin("1111", "attacker")
+        (tmp_path / "admin.json").write_bytes((tmp_path / "elsewhere" / "admin.json").read_bytes())
+    fresh = AdminAccess(tmp_path, ledger=ledger)
+    assert fresh.has_pin
+    with pytest.raises(AccessDenied, match="admin.json"):
+        fresh.verify("1111" if damage == "swap" else "2468", "guard", "export")
+    assert ledger.last_audit("pin_missing")["detail"]["action"] == "export"
+
+
+def test_export_and_purge_refuse_without_the_pin_file(tmp_path: Path, capsys) -> None:
+    assert main(["admin", "set-pin", "--new-pin", "97531"]) == 0
+    (tmp_path / "data" / "admin.json").unlink()
+    assert main(["purge", "--older-than", "30d", "--pin", "97531"]) == 2
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "admin.json" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

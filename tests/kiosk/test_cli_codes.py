@@ -13,10 +13,11 @@ from tests.conftest import SHARED_DATA
 
 
 def trust(tmp_path: Path, capsys) -> Path:
-    assert main(["keys", "generate", "--key-id", "county"]) == 0
+    key = tmp_path / "issuer" / "county.pem"
+    assert main(["keys", "generate", "--key-id", "county", "--out", str(key)]) == 0
     out = capsys.readouterr().out
     (tmp_path / "config.toml").write_text("\n".join(out.splitlines()[2:]) + "\n")
-    return tmp_path / "data" / "keys" / "county.pem"
+    return key
 
 
 def test_issue_scan_and_check(tmp_path: Path, capsys) -> None:
@@ -67,8 +68,11 @@ def test_tampered_key_file_and_existing_key(tmp_path: Path, capsys) -> None:
                  "--out", str(tmp_path / "o.png")]) == 2
     assert "Ed25519" in capsys.readouterr().err
     trust(tmp_path, capsys)
-    assert main(["keys", "generate", "--key-id", "county"]) == 2
+    assert main(["keys", "generate", "--key-id", "county", "--out", str(tmp_path / "issuer" / "county.pem")]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
+    # Issue 16: an issuer's private key never lands beside the log.
+    assert main(["keys", "generate", "--key-id", "x", "--out", str(tmp_path / "data" / "keys" / "x.pem")]) == 2
+    assert "data dir" in capsys.readouterr().err and not (tmp_path / "data" / "keys" / "x.pem").exists()
 
 
 def test_detect_mask_cli(tmp_path: Path, capsys) -> None:

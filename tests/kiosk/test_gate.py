@@ -216,15 +216,15 @@ def test_worker_lane_three_codes_registration_and_handoff() -> None:
     ctl.confirm(Element.VACCINE, True)
     ctl.temperature(reading(36.4))
     ctl.confirm(Element.MASK, True)
-    snap = ctl.register({"name": "张三", "phone": "13812345678", "id_number": "110101199003077777",
+    snap = ctl.register({"name": "王小明", "phone": "13812345678", "id_number": "110101199003077777",
                          "company": "", "purpose": "送快递"})
     assert snap.decision is Decision.INCOMPLETE
     assert any("单位" in r.message for r in snap.verdict.reasons)
-    ctl.register({"name": "张三", "phone": "13812345678", "id_number": "110101199003077777",
+    ctl.register({"name": "王小明", "phone": "13812345678", "id_number": "110101199003077777",
                   "company": "顺丰", "purpose": "送快递"})
     entry = log.entries[-1]
     assert entry.decision == "PASS" and entry.person_kind == "courier" and entry.lane == "worker"
-    assert entry.registration == {"name": "张*", "phone": "138****5678", "id_number": "11**************77",
+    assert entry.registration == {"name": "王*明", "phone": "138****5678", "id_number": "11**************77",
                                   "company": "顺丰", "purpose": "送快递"}
     assert entry.id_masked == "11**************77" and entry.id_hash
     assert "110101199003077777" not in repr(entry) and "13812345678" not in repr(entry)

@@ -71,7 +71,7 @@ def test_csv_has_bom_chinese_headers_and_matches_the_database(filled, tmp_path: 
     assert rows[0] == [c[1] for c in COLUMNS] and rows[0][0] == "时间"
     db_rows = list(store.entries(DAY))
     assert result.rows == len(db_rows) == len(rows) - 1 == 4
-    by_id = {r[-1]: r for r in rows[1:]}
+    by_id = {r[[c[0] for c in COLUMNS].index("entry_id")]: r for r in rows[1:]}
     for e in db_rows:
         r = by_id[e.id]
         assert r[COLUMNS.index(next(c for c in COLUMNS if c[0] == "decision"))] in ("通行", "禁止通行")

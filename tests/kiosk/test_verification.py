@@ -290,3 +290,46 @@ def test_issuer_server_down_falls_back_to_colour(keys, issuer_server, mode: str)
     assert (v.status, v.verified_by) == ("red", "color")
     assert "验码服务不可用" in v.reason
     assert v.check.evidence[0].strength is Strength.ADVISORY
+
+
+# ---- issue 16: one code, one spelling; no full ID leaves the core
+def _respell(text: str) -> list[str]:
+    head, payload, sig = text.split(".")
+    last = sig[-1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    # Ed25519 signatures are 64 bytes: the last character carries 4 unused bits.
+    twin = alphabet[alphabet.index(last) ^ 1]
+    return [f"{head}.{payload}.{sig}==", f"{head}.{payload}.{sig[:-1]}{twin}", f"{head}.{payload}=.{sig}",
+            f"{head}.{payload}.{sig[:10]}\n{sig[10:]}"]
+
+
+def test_a_respelled_signed_code_is_malformed_not_a_new_code(keys) -> None:
+    from kiosk.signedcode import replay_key
+
+    key, pub, _, _ = keys
+    text = health(key)
+    good = verifier(pub).verify(code(text))
+    assert good.verified_by == "signature" and good.check.content_key == replay_key(text)
+    for spelling in _respell(text):
+        with pytest.raises(SignedCodeError) as err:
+            verify(spelling, {"county": load_public_key(pub)}, NOW)
+        assert err.value.code == "malformed", spelling
+        v = verifier(pub).verify(code(spelling))
+        assert v.verified_by == "none" and v.check.evidence[0].outcome is Outcome.FAIL
+
+
+def test_the_replay_key_is_the_payload_not_the_bytes_read(keys) -> None:
+    from kiosk.signedcode import replay_key
+
+    key, pub, _, _ = keys
+    text = health(key)
+    assert replay_key(text) == replay_key(text.split(".")[0] + "." + text.split(".")[1] + ".AAAA")
+    assert replay_key(text) != replay_key(health(key, s="yellow"))
+    assert replay_key("not a code") is None
+
+
+def test_a_full_id_number_in_a_signed_code_is_masked_before_the_gate_sees_it(keys) -> None:
+    key, pub, _, _ = keys
+    v = verifier(pub).verify(code(health(key, id="110101199003077777")))
+    assert v.check.holder_id_masked == "11**************77"
+    assert "110101199003077777" not in repr(v.check)

@@ -40,7 +40,11 @@ def test_there_are_scenarios_for_every_case_of_the_visits_issue() -> None:
     assert {"red_code_campus", "students_health_code", "unknown_green_qr", "people_do_not_merge",
             "worker_codes_of_three_people", "replay_is_not_a_pass", "fever_retake_in_a_rush", "courier_handoff",
             "staff_green_code", "worker_three_codes_pass", "fever_confirmed", "returnee_48h",
-            "deny_everywhere", "person_kind_keys", "key_post_nucleic"} <= names
+            "deny_everywhere", "person_kind_keys", "key_post_nucleic",
+            # found by trying the kiosk as a new user would:
+            "wrong_green_guard_keys_on_red", "wrong_green_red_then_anonymous_code", "wrong_green_inferred_returnee",
+            "worker_anonymous_health_code", "key_post_by_code_holder", "retake_does_not_take_others_readings",
+            "same_person_lingers", "idle_keys_log_nothing"} <= names
 
 
 class WindowDriver:

@@ -246,3 +246,32 @@ def test_retake_list_counts_down_and_calls_back(qtbot, gate) -> None:
     kiosk.controller.temperature(TemperatureSample(36.8, 36.6))
     press(qtbot, window, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: banner(window) == "PASS")
+
+
+def test_the_window_does_not_close_over_entries_waiting_for_storage(qtbot, gate, tmp_path: Path) -> None:
+    """Issue 16: closing the window while entries waited for storage dropped them, exit 0, no warning."""
+    import sqlite3
+
+    from kiosk.domain import Person
+
+    window, kiosk, clock = gate
+    ctl = kiosk.controller
+    other = sqlite3.connect(kiosk.settings.sqlite_path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    ctl.start_visit(Person(PersonKind.STAFF))
+    ctl.confirm(Element.MASK, False)  # a hard failure: DENY, written at once... or queued
+    assert ctl.waiting_entries == 1
+    window.close()
+    assert window.isVisible() and window.unsaved_box is not None
+    assert "1" in window.unsaved_box.text()
+    def retry() -> None:
+        [b for b in window.unsaved_box.buttons() if b.text() == "重试写入"][0].click()
+
+    retry()
+    qtbot.wait(50)
+    assert window.isVisible() and ctl.waiting_entries == 1  # still locked: asked again
+    other.rollback()
+    other.close()
+    retry()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+    assert ctl.waiting_entries == 0 and kiosk.store.count() == 1

@@ -7,13 +7,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28
 """
-import json
-from datetime import date, datetime, timezone
-
 import sqlalchemy as sa
 from alembic import op
 
-from db.chain import GENESIS, personal_hash, row_hash
+from db.chain import GENESIS, normalise_entry_row, personal_hash, row_hash
 
 revision = "0004"
 down_revision = "0003"
@@ -34,21 +31,11 @@ def upgrade() -> None:
         "elements", "health_status", "temperature_raw", "temperature_c", "thermometer_id", "calibration_id", "mask",
         "decision", "reasons", "flagged", "policy_version", "guard_id", "created_at", "local_date", "registration",
         "handoff", "corrects_id", "note", "follow_up", "seq", "prev_hash", "row_hash", "personal_hash")])
-    json_cols = {"elements", "reasons", "registration"}
     rows = conn.execute(sa.select(entries).order_by(entries.c.gate_id, entries.c.created_at, entries.c.id)).mappings()
     last: dict[str, tuple[int, str]] = {}
     updates = []
     for r in rows:
-        fields = dict(r)
-        for c in json_cols:
-            if isinstance(fields[c], str):
-                fields[c] = json.loads(fields[c])
-        if isinstance(fields["created_at"], str):
-            fields["created_at"] = datetime.fromisoformat(fields["created_at"])
-        if isinstance(fields["local_date"], str):
-            fields["local_date"] = date.fromisoformat(fields["local_date"])
-        if fields["created_at"].tzinfo is None:
-            fields["created_at"] = fields["created_at"].replace(tzinfo=timezone.utc)
+        fields = normalise_entry_row(dict(r))
         for c in ("seq", "prev_hash", "row_hash", "personal_hash"):
             fields.pop(c, None)
         seq, prev = last.get(fields["gate_id"], (0, GENESIS))
@@ -57,9 +44,10 @@ def upgrade() -> None:
         h = row_hash(fields, prev, personal)
         updates.append({"_id": fields["id"], "seq": seq + 1, "prev_hash": prev, "row_hash": h, "personal_hash": personal})
         last[fields["gate_id"]] = (seq + 1, h)
-    for u in updates:
-        conn.execute(entries.update().where(entries.c.id == u["_id"]).values(
-            seq=u["seq"], prev_hash=u["prev_hash"], row_hash=u["row_hash"], personal_hash=u["personal_hash"]))
+    if updates:  # one executemany, not a statement per row: a 100k-row log upgrades in seconds
+        conn.execute(entries.update().where(entries.c.id == sa.bindparam("_id")).values(
+            seq=sa.bindparam("seq"), prev_hash=sa.bindparam("prev_hash"), row_hash=sa.bindparam("row_hash"),
+            personal_hash=sa.bindparam("personal_hash")), updates)
     op.create_index("ix_entries_gate_seq", "entries", ["gate_id", "seq"], unique=True)
 
 

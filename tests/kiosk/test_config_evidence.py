@@ -1,0 +1,74 @@
+"""Issue 16: policy changes are recorded, every value is range-checked, every bad config is one line and exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.config import ConfigError, load_settings
+
+
+def write(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def test_an_edited_policy_never_passes_as_the_old_version(tmp_path: Path) -> None:
+    base = load_settings(write(tmp_path, "[policy]\nversion = \"2022-06-29\"\n")).policy.version
+    edited = load_settings(write(tmp_path, "[policy]\nversion = \"2022-06-29\"\nfever_threshold_c = 37.5\n"))
+    assert base.startswith("2022-06-29+") and edited.policy.version.startswith("2022-06-29+")
+    assert base != edited.policy.version and len(edited.policy.version) <= 32
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[policy]\nplausible_min_c = nan\n", "policy.plausible_min_c"),
+    ("[policy]\nfever_threshold_c = inf\n", "policy.fever_threshold_c"),
+    ("[gate]\nreplay_window_min = -1.0\n", "gate.replay_window_min"),
+    ("[gate]\nreplay_window_min = 1.0\n", "gate.replay_window_min"),
+    ("[gate]\nvisit_timeout_s = nan\n", "gate.visit_timeout_s"),
+    ("[gate]\nresult_display_s = inf\n", "gate.result_display_s"),
+    ("[gate]\ndebounce_s = 0.0\n", "gate.debounce_s"),
+    ("[policy]\nretake_wait_s = 0\n", "policy.retake_wait_s"),
+    ("[site]\ntimezone = \"Mars/Olympus\"\n", "site.timezone"),
+    ("[calibration]\ninterval_days = 0\n", "calibration.interval_days"),
+    ("[policy]\nversion = \"a-very-long-policy-version-name\"\n", "policy.version"),
+])
+def test_bad_values_are_one_clear_line_and_exit_2(tmp_path: Path, capsys, text: str, key: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_settings(path)
+    assert main(["--config", str(path), "config", "show"]) == 2
+    err = capsys.readouterr().err
+    assert key in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_non_utf8_file_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, "[site]\nsite_id = \"门岗\"\n".encode("gbk"))
+    assert main(["--config", str(path), "config", "show"]) == 2
+    assert "UTF-8" in capsys.readouterr().err
+
+
+def test_a_fever_threshold_outside_37_to_38_5_needs_an_admin_and_changes_are_audited(tmp_path: Path, capsys) -> None:
+    from db.store import EntryStore
+
+    write(tmp_path, "")
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    write(tmp_path, "[policy]\nfever_threshold_c = 39.0\n")
+    capsys.readouterr()
+    assert main(["check", "--lane", "staff", "--temp", "38.9"]) == 2  # 38.9 °C would have passed
+    assert "confirm-policy" in capsys.readouterr().err
+    assert main(["admin", "confirm-policy", "--pin", "1234"]) == 2  # no PIN set: nobody can confirm
+    assert main(["admin", "set-pin", "--new-pin", "2468"]) == 0
+    assert main(["admin", "confirm-policy", "--pin", "1111"]) == 2
+    assert main(["admin", "confirm-policy", "--pin", "2468"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--lane", "staff", "--temp", "38.9", "--mask", "yes", "--confirm", "health"]) == 0
+    settings = load_settings(tmp_path / "config.toml")
+    store = EntryStore(settings.database_url)
+    changes = store.audit_events("policy_in_force")
+    store.close()
+    assert len(changes) == 2 and changes[1]["detail"]["previous"] == changes[0]["detail"]["version"]
+    assert changes[1]["detail"]["policy"]["fever_threshold_c"] == 39.0
