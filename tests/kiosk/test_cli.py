@@ -37,7 +37,8 @@ def test_pass_with_manual_health_confirmation(capsys, tmp_path: Path) -> None:
 def test_single_fever_reading_asks_for_a_retake(capsys, tmp_path: Path) -> None:
     _, out, _ = run(capsys, "check", "--lane", "staff", "--temp", "38.2")
     assert out["decision"] == "INCOMPLETE"
-    assert any(r["code"] == "retake" and "复测" in r["message"] for r in out["reasons"])
+    # The person leaves the command line: the row says a retake is still needed (and is followed up).
+    assert any(r["code"] == "fever_no_retake" and "需复测" in r["message"] for r in out["reasons"])
     assert db_rows(tmp_path)[0]["decision"] == "INCOMPLETE"
 
 
