@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from db.store import EntryStore
-from kiosk.config import Settings
+from kiosk.config import DeviceSettings, Settings
 from kiosk.gate import GateController, utc_now
 from kiosk.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.privacy import load_or_create_salt
@@ -126,10 +126,28 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
 
 
 def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: float = 4.0) -> None:
-    """Camera + scanner and thermometer services, real or simulated per the settings."""
+    """Camera + scanner and thermometer services, real or simulated per the settings; empty means none."""
+    from kiosk.thermometry import ThermometerService
+
+    settings, hub = kiosk.settings, kiosk.listeners
+    director = None
+    if settings.devices.camera:
+        director = _add_camera(kiosk, demo, demo_scene, scene_hold_s)
+    if settings.devices.thermometer:
+        thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
+                                    tolerance_c=settings.devices.stable_tolerance_c,
+                                    plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),
+                                    interval_days=settings.calibration.interval_days)
+        thermo.device = _thermometer_device(kiosk, thermo)
+        kiosk.services.append(thermo)
+        kiosk.thermometer = thermo
+    if director is not None:
+        director.thermometer_sim = kiosk.thermometer_sim
+
+
+def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) -> Any:
     from devices.camera import FrameGrabber, capture_opener
     from kiosk.scanning import ScanService
-    from kiosk.thermometry import ThermometerService
 
     settings, hub = kiosk.settings, kiosk.listeners
     scenes, director = None, None
@@ -153,44 +171,39 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
         mask_detector = MaskDetector()
     kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub,
                                       mask_detector=mask_detector))
-    thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
-                                tolerance_c=settings.devices.stable_tolerance_c,
-                                plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),
-                                interval_days=settings.calibration.interval_days)
-    thermo.device = _thermometer_device(kiosk, thermo)
-    kiosk.services.append(thermo)
-    kiosk.thermometer = thermo
-    if director is not None:
-        director.thermometer_sim = kiosk.thermometer_sim
+    return director
 
 
 def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
-    from devices.thermometer import ModbusThermometer, SerialThermometer
-
     d = kiosk.settings.devices
     port = d.thermometer
     if port.startswith("sim:"):
         from devices.simulators import ThermometerSimulator
 
-        protocol = port[4:] or d.thermometer_protocol
-        sim = ThermometerSimulator(protocol, interval_s=min(0.5, kiosk.scene_hold_s / 8),
+        d = replace(d, thermometer_protocol=port[4:] or d.thermometer_protocol)
+        sim = ThermometerSimulator(d.thermometer_protocol, interval_s=min(0.5, kiosk.scene_hold_s / 8),
                                    fever_rate=0.0 if kiosk.demo else 0.08)
         sim.start()
         kiosk.closers.append(sim.close)
         kiosk.thermometer_sim = sim
         port = sim.path
-    else:
-        protocol = d.thermometer_protocol
-    if protocol == "modbus":
+    return thermometer_device(d, port, service.on_reading, service.on_status)
+
+
+def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[Any], None],
+                       on_status: Callable[[Any], None]) -> Any:
+    """The serial or Modbus reader the ``[devices]`` settings describe (also the setup's live readings)."""
+    from devices.thermometer import ModbusThermometer, SerialThermometer
+
+    if d.thermometer_protocol == "modbus":
         return ModbusThermometer(port, thermometer_id=d.thermometer_id, baud=d.thermometer_baud or 9600,
                                  slave=d.modbus_slave, register=d.modbus_register, functioncode=d.modbus_functioncode,
                                  scale=d.modbus_scale,
                                  ambient_register=None if d.modbus_ambient_register < 0 else d.modbus_ambient_register,
-                                 on_reading=service.on_reading, on_status=service.on_status,
-                                 silent_after_s=d.thermometer_silent_s)
-    return SerialThermometer(port, protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
-                             pattern=d.thermometer_pattern or None, on_reading=service.on_reading,
-                             on_status=service.on_status, silent_after_s=d.thermometer_silent_s)
+                                 on_reading=on_reading, on_status=on_status, silent_after_s=d.thermometer_silent_s)
+    return SerialThermometer(port, d.thermometer_protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
+                             pattern=d.thermometer_pattern or None, on_reading=on_reading,
+                             on_status=on_status, silent_after_s=d.thermometer_silent_s)
 
 
 def demo_settings(settings: Settings) -> Settings:

@@ -15,13 +15,18 @@ the data directory (useful for tests and for running two kiosks on one box).
 from __future__ import annotations
 
 import os
-import tomllib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10 (Ubuntu 22.04): the same parser, from PyPI
+    import tomli as tomllib
 
 from kiosk.policy import Policy, PolicyError
 
@@ -37,6 +42,7 @@ class SiteSettings:
     """Who this kiosk is: its school, gate and default guard."""
 
     site_id: str = "school"
+    school_name: str = ""  # shown in the window title and on reports; set by the first-run setup
     gate_id: str = "gate-1"
     guard_id: str = "guard"
     timezone: str = "Asia/Shanghai"
@@ -54,11 +60,16 @@ class GateSettings:
 
 @dataclass(frozen=True)
 class DeviceSettings:
-    """Which camera, thermometer and decoder to use; ``sim:`` picks a simulator."""
+    """Which camera, thermometer, code scanner and decoder to use; ``sim:`` picks a simulator.
 
-    camera: str = "sim:"
+    Empty means "none": with no camera and no scanner there is nothing to read
+    codes with, and the window opens the first-run setup instead of the gate.
+    """
+
+    camera: str = ""
     decoder: str = "zxing"
-    thermometer: str = "sim:"
+    thermometer: str = ""
+    scanner: str = ""  # "" none | "keyboard" (keyboard-wedge handheld) | a serial port (USB-CDC scanner)
     thermometer_protocol: str = "aa55"
     thermometer_baud: int = 0  # 0: the protocol's default
     thermometer_id: str = "thermo-1"
@@ -107,6 +118,11 @@ class Settings:
     issuer_app_id: str = ""
     issuer_app_secret: str = ""
     source_path: Path | None = None
+
+    @property
+    def needs_setup(self) -> bool:
+        """Nothing to read codes with: the window opens the first-run setup instead of the gate."""
+        return not self.devices.camera and not self.devices.scanner
 
     @property
     def sqlite_path(self) -> Path | None:

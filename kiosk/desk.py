@@ -102,9 +102,13 @@ class GuardDesk:
         from kiosk.settings_file import write_settings
 
         self.access.verify(pin, self.settings.site.guard_id, "settings")
-        path = write_settings(self.config_path(), changes)
-        self.store.audit(self.settings.site.guard_id, "settings_saved", {"file": str(path), "changes": changes})
-        return path
+        saved = write_settings(self.config_path(), changes)
+        detail: dict[str, Any] = {"file": str(saved.path), "changes": changes}
+        if saved.policy_changed:
+            # Entries judged under the new thresholds must carry a different version: say which.
+            detail["policy_version"] = {"from": saved.policy_version_before, "to": saved.policy_version_after}
+        self.store.audit(self.settings.site.guard_id, "settings_saved", detail)
+        return saved.path
 
     def exporter(self, pin: str) -> Any:
         """An exporter acting for the guard, after the admin PIN was checked (exports are sensitive)."""
