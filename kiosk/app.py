@@ -214,8 +214,12 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
-               screenshot: Any = None, language: str | None = None, demo_scene: int = 0) -> int:
-    """Open the guard's window and run the Qt event loop until it closes."""
+               screenshot: Any = None, language: str | None = None, demo_scene: int = 0, setup: bool = False) -> int:
+    """Open the guard's window and run the Qt event loop until it closes.
+
+    With nothing configured to read codes with (or ``setup``), the first-run
+    setup comes first; leaving it without saving closes the program.
+    """
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
@@ -229,6 +233,18 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     app = existing if isinstance(existing, QApplication) else QApplication([])
     app.setFont(QFont("Noto Sans CJK SC", 11))
     translators = install_translator(app, language or settings.ui.language)
+    if not demo and (setup or settings.needs_setup):
+        from kiosk.config import config_path
+        from ui.setup_flow import SetupFlow
+
+        log.info("no code source configured: opening the first-run setup")
+        flow = SetupFlow(settings.source_path or config_path())
+        if screenshot is not None and quit_after is not None:
+            QTimer.singleShot(int(quit_after * 1000), lambda: (flow.grab().save(str(screenshot)), flow.reject()))
+        if not flow.exec() or flow.settings is None:
+            log.info("setup left without saving")
+            return 0
+        settings = flow.settings
     kiosk = build_kiosk(settings, demo=demo, with_devices=True, demo_scene=demo_scene)
     bridge = QtBridge()
     kiosk.listeners.add(bridge)

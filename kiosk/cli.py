@@ -127,6 +127,7 @@ def _setup_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save a screenshot of the window when closing")
     p.add_argument("--lang", choices=["zh_CN", "en"], help="window language (default: ui.language, zh_CN)")
     p.add_argument("--demo-scene", type=int, default=0, metavar="N", help="demo: start the cycle at person N")
+    p.add_argument("--setup", action="store_true", help="open the setup (devices, school, PIN) before the gate")
 
 
 @command("run", "open the guard's window", _setup_run)
@@ -136,7 +137,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.demo:
         settings = demo_settings(settings)
     return run_window(settings, demo=args.demo, quit_after=args.quit_after, screenshot=args.screenshot,
-                      language=args.lang, demo_scene=args.demo_scene)
+                      language=args.lang, demo_scene=args.demo_scene, setup=args.setup)
 
 
 def _setup_check(p: argparse.ArgumentParser) -> None:

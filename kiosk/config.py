@@ -169,10 +169,15 @@ def default_data_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def config_path(path: Path | str | None = None) -> Path:
+    """The config file in use: ``--config``, else ``$GATE_KIOSK_CONFIG``, else the platform's (may not exist yet)."""
+    return Path(path) if path is not None else Path(os.environ.get("GATE_KIOSK_CONFIG", default_config_path()))
+
+
 def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read and validate the configuration; raise ``ConfigError`` with a clear message."""
     explicit = path is not None or "GATE_KIOSK_CONFIG" in os.environ
-    cfg_path = Path(path) if path is not None else Path(os.environ.get("GATE_KIOSK_CONFIG", default_config_path()))
+    cfg_path = config_path(path)
     data: dict[str, Any] = {}
     if cfg_path.exists():
         try:
