@@ -240,7 +240,10 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         log.info("no code source configured: opening the first-run setup")
         flow = SetupFlow(settings.source_path or config_path())
         if screenshot is not None and quit_after is not None:
-            QTimer.singleShot(int(quit_after * 1000), lambda: (flow.grab().save(str(screenshot)), flow.reject()))
+            def snap_and_leave() -> None:
+                flow.grab().save(str(screenshot))
+                flow.reject()
+            QTimer.singleShot(int(quit_after * 1000), snap_and_leave)
         if not flow.exec() or flow.settings is None:
             log.info("setup left without saving")
             return 0
