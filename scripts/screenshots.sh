@@ -19,4 +19,6 @@ shoot retake 3.4 --demo-scene 4
 shoot deny-red-code 3.0 --demo-scene 5
 shoot no-mask 3.4 --demo-scene 6
 shoot english 3.6 --demo-scene 3 --lang en
+# The first-run setup, page by page (demo devices, real probe and capture code).
+GATE_KIOSK_CONFIG=/dev/null xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/setup_screenshots.py
 ls -la docs/screenshots
