@@ -229,6 +229,9 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     from ui.i18n import install_translator
     from ui.main_window import MainWindow
 
+    from ui.qtlog import route_qt_messages
+
+    route_qt_messages()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([])
     app.setFont(QFont("Noto Sans CJK SC", 11))

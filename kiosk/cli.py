@@ -23,6 +23,7 @@ from kiosk.policy import PolicyError, person_kind_for_lane_arg
 from kiosk.roster import RosterError
 
 EXIT_USAGE = 2
+log = logging.getLogger(__name__)
 
 
 class SteppedClock:
@@ -81,14 +82,19 @@ def _register_more_commands() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kiosk.operations import setup_logging
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(args.verbose)
     name = args.command or "run"
     if args.command is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
     try:
+        if name == "doctor":  # the doctor reports a broken config as one finding among others
+            from kiosk.doctor import run_doctor
+
+            return run_doctor(args.config, as_json=args.json)
         settings = load_settings(args.config)
         return _COMMANDS[name][1](args, settings)
     except _known_errors() as exc:
@@ -96,20 +102,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
     except Exception:  # a bug: the user gets one line, the details go to a file for the IT teacher
+        log.exception("unexpected error in %s", name)
         path = _write_crash_report()
         print(f"gate-kiosk: unexpected error; details written to {path}", file=sys.stderr)
         return 1
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``| head``): not an error to report, and no crash file.
+
+    stdout is pointed at devnull so that the interpreter's final flush does not raise again.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a program stopped by a closed pipe
 
 
 def _write_crash_report() -> str:
     import tempfile
     import traceback
 
-    from kiosk.config import default_data_dir
+    from kiosk.operations import log_dir
 
     text = traceback.format_exc()
-    for folder in (default_data_dir(), Path(tempfile.gettempdir())):
+    for folder in (log_dir(), Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
@@ -276,3 +300,15 @@ def _setup_config(p: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(settings.as_dict(), ensure_ascii=False, indent=2, default=str))
     return 0
+
+
+def _setup_doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="the findings as one JSON list")
+
+
+@command("doctor", "check config, devices, database, fonts, keys, calibration and disk; say what to fix",
+         _setup_doctor)
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.doctor import run_doctor  # main() calls it before loading the config; kept for completeness
+
+    return run_doctor(args.config, as_json=args.json)
