@@ -28,6 +28,7 @@ from kiosk.desk import GuardDesk
 from kiosk.domain import Decision, Element, Lane, PersonKind, Reason
 from kiosk.gate import GateController, VisitSnapshot
 from ui.bridge import QtBridge
+from ui.device_alerts import device_problem
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import BIG_BUTTON, FlaggedList, TodayPanel, WorkerPanel
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
@@ -375,6 +376,8 @@ class MainWindow(QMainWindow):
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
         if device in self.lights:
             self.lights[device].set_state(state, message)
+        if device in ("camera", "thermometer", "scanner"):
+            self.banner.set_device_problem(device, device_problem(device, state))
 
     def _on_bridge_storage_problem_changed(self, message: str, waiting: int) -> None:
         if waiting:

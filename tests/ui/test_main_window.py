@@ -198,3 +198,21 @@ def test_override_needs_the_admin_pin_once_set(qtbot, gate) -> None:
     window.override()
     assert banner(window) == "DENY" and len(kiosk.store.corrections_of(kiosk.controller.current().entry_id)) == 0
     assert kiosk.store.audit_events("override")[-1]["detail"]["granted"] is False
+
+
+def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    kiosk.listeners.on_device_status("thermometer", "lost", "测温仪连接中断")
+    qtbot.waitUntil(lambda: "测温仪已断开" in window.banner.text())
+    assert "F2" in window.banner.text() and "请出示健康码" not in window.banner.text()
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.confirm(Element.MASK, True)
+    qtbot.waitUntil(lambda: banner(window) == "INCOMPLETE")
+    assert "测温仪已断开" in window.banner.text()  # stays above the reasons while a person is checked
+    kiosk.listeners.on_device_status("camera", "lost", "摄像头无画面")
+    qtbot.waitUntil(lambda: "摄像头已断开" in window.banner.text())
+    kiosk.listeners.on_device_status("thermometer", "connected", "测温仪已连接")
+    qtbot.waitUntil(lambda: "测温仪已断开" not in window.banner.text())
+    assert "摄像头已断开" in window.banner.text() and banner(window) == "INCOMPLETE"
+    kiosk.listeners.on_device_status("camera", "connected", "摄像头已连接")
+    qtbot.waitUntil(lambda: "摄像头已断开" not in window.banner.text())

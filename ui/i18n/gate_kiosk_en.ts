@@ -1,6 +1,49 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
 <context>
+    <name>CameraPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="69" />
+        <source>摄像头</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="70" />
+        <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
+        <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="76" />
+        <source>不使用摄像头（只用扫码枪）</source>
+        <translation>No camera (scanner only)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="77" />
+        <source>其他：网络摄像头地址或视频文件…</source>
+        <translation>Other: network camera address or video file…</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="106" />
+        <source>未选择摄像头</source>
+        <translation>No camera selected</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="108" />
+        <source>正在打开 %1 …</source>
+        <translation>Opening %1 …</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="119" />
+        <source>画面正常：%1</source>
+        <translation>Picture OK: %1</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="121" />
+        <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
+        <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
+    </message>
+</context>
+<context>
     <name>CameraView</name>
     <message>
         <location filename="../widgets.py" line="55" />
@@ -9,34 +52,77 @@
     </message>
 </context>
 <context>
+    <name>DeviceAlerts</name>
+    <message>
+        <location filename="../device_alerts.py" line="21" />
+        <source>测温仪无读数</source>
+        <translation>Thermometer gives no readings</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="22" />
+        <source>请检查测温仪电源与探头，先用体温计手动测温（F2）</source>
+        <translation>Check the thermometer's power and probe; meanwhile measure by hand and type it (F2)</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="24" />
+        <source>测温仪已断开</source>
+        <translation>Thermometer disconnected</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="25" />
+        <source>请手动测温：用体温计测量后按 F2 录入；并检查 USB 连接线</source>
+        <translation>Measure by hand: use a clinical thermometer and type it with F2; check the USB cable</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="27" />
+        <source>摄像头已断开</source>
+        <translation>Camera disconnected</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="28" />
+        <source>无法自动扫码：请用扫码枪，或核对健康码后按 F3；并检查摄像头连接线</source>
+        <translation>Codes cannot be read automatically: use the scanner, or check the code by eye and press F3; check the camera cable</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="30" />
+        <source>扫码枪已断开</source>
+        <translation>Scanner disconnected</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="31" />
+        <source>请用摄像头扫码，或核对健康码后按 F3；并检查扫码枪连接线</source>
+        <translation>Scan with the camera, or check the code by eye and press F3; check the scanner cable</translation>
+    </message>
+</context>
+<context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="156" />
+        <location filename="../widgets.py" line="180" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="156" />
+        <location filename="../widgets.py" line="180" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="156" />
+        <location filename="../widgets.py" line="180" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="157" />
+        <location filename="../widgets.py" line="181" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="157" />
+        <location filename="../widgets.py" line="181" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="158" />
+        <location filename="../widgets.py" line="182" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -109,22 +195,22 @@
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="103" />
+        <location filename="../export_dialog.py" line="104" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="123" />
+        <location filename="../export_dialog.py" line="124" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="127" />
+        <location filename="../export_dialog.py" line="128" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="141" />
+        <location filename="../export_dialog.py" line="142" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -132,97 +218,97 @@
 <context>
     <name>FlaggedList</name>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>身份</source>
         <translation>Person</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>原因</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="98" />
+        <location filename="../panels.py" line="99" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="98" />
+        <location filename="../panels.py" line="99" />
         <source>跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="107" />
+        <location filename="../panels.py" line="108" />
         <source>送观察点</source>
         <translation>Send to observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="108" />
+        <location filename="../panels.py" line="109" />
         <source>已复核，解除</source>
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="118" />
+        <location filename="../panels.py" line="119" />
         <source>待复测</source>
         <translation>Retake due</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="118" />
+        <location filename="../panels.py" line="119" />
         <source>已送观察点</source>
         <translation>Sent to observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="118" />
+        <location filename="../panels.py" line="119" />
         <source>已解除</source>
         <translation>Cleared</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="119" />
+        <location filename="../panels.py" line="120" />
         <source>待处理</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="132" />
+        <location filename="../panels.py" line="133" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="132" />
+        <location filename="../panels.py" line="133" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="132" />
+        <location filename="../panels.py" line="133" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="133" />
+        <location filename="../panels.py" line="134" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="133" />
+        <location filename="../panels.py" line="134" />
         <source>垃圾清运</source>
         <translation>Garbage transport</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="133" />
+        <location filename="../panels.py" line="134" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="134" />
+        <location filename="../panels.py" line="135" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
@@ -230,308 +316,308 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="81" />
+        <location filename="../main_window.py" line="82" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="114" />
+        <location filename="../main_window.py" line="115" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="119" />
+        <location filename="../main_window.py" line="120" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="119" />
+        <location filename="../main_window.py" line="120" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="132" />
-        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="133" />
+        <location filename="../main_window.py" line="300" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="146" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="146" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146" />
-        <location filename="../main_window.py" line="412" />
+        <location filename="../main_window.py" line="147" />
+        <location filename="../main_window.py" line="415" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="169" />
         <source>确认已戴口罩</source>
         <translation>Confirm mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="170" />
         <source>手动录入体温</source>
         <translation>Type temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="171" />
         <source>人工核验健康码</source>
         <translation>Confirm health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171" />
+        <location filename="../main_window.py" line="172" />
         <source>确认行程卡</source>
         <translation>Confirm itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172" />
-        <location filename="../main_window.py" line="273" />
+        <location filename="../main_window.py" line="173" />
+        <location filename="../main_window.py" line="274" />
         <source>人工改判</source>
         <translation>Override verdict</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173" />
+        <location filename="../main_window.py" line="174" />
         <source>送观察点</source>
         <translation>Send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="175" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="184" />
         <source>其他快捷键：F7 登记 · F8 交接 · Enter 下一位 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Enter next · F9/F10 lane · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192" />
+        <location filename="../main_window.py" line="193" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="194" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="202" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="202" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="203" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="203" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="204" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="382" />
+        <location filename="../main_window.py" line="385" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="405" />
+        <location filename="../main_window.py" line="408" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="282" />
+        <location filename="../main_window.py" line="283" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="128" />
-        <location filename="../main_window.py" line="311" />
+        <location filename="../main_window.py" line="129" />
+        <location filename="../main_window.py" line="312" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="268" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="300" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307" />
+        <location filename="../main_window.py" line="308" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345" />
+        <location filename="../main_window.py" line="346" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="353" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
-        <location filename="../main_window.py" line="422" />
+        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="425" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
-        <location filename="../main_window.py" line="422" />
+        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="425" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="354" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="354" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="355" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="355" />
         <source>请出示</source>
         <translation>Show it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="358" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="362" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="362" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="362" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="410" />
+        <location filename="../main_window.py" line="413" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="410" />
+        <location filename="../main_window.py" line="413" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="411" />
+        <location filename="../main_window.py" line="414" />
         <source>疫苗接种</source>
         <translation>Vaccination</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="411" />
+        <location filename="../main_window.py" line="414" />
         <source>学生卡</source>
         <translation>Student card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="412" />
+        <location filename="../main_window.py" line="415" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="416" />
         <source>登记信息</source>
         <translation>Registration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="416" />
         <source>核酸检测</source>
         <translation>Nucleic-acid test</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="416" />
+        <location filename="../main_window.py" line="419" />
         <source>体温 %1 °C 偏高，请稍后复测</source>
         <translation>Temperature %1 °C is high: retake shortly</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="418" />
+        <location filename="../main_window.py" line="421" />
         <source>复测仍发热：%1 °C，请送观察点</source>
         <translation>Still feverish on retake: %1 °C, send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="420" />
+        <location filename="../main_window.py" line="423" />
         <source>未佩戴口罩</source>
         <translation>No mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="424" />
+        <location filename="../main_window.py" line="427" />
         <source>健康码异常：%1</source>
         <translation>Health code: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="426" />
+        <location filename="../main_window.py" line="429" />
         <source>%1未核验</source>
         <translation>%1 not checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428" />
+        <location filename="../main_window.py" line="431" />
         <source>检测到未戴口罩，请提示佩戴</source>
         <translation>No mask detected: ask them to put one on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429" />
+        <location filename="../main_window.py" line="432" />
         <source>请确认口罩</source>
         <translation>Confirm the mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="431" />
+        <location filename="../main_window.py" line="434" />
         <source>%1需人工核验</source>
         <translation>%1 needs the guard's check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="433" />
+        <location filename="../main_window.py" line="436" />
         <source>同一二维码刚被他人使用（疑似代刷）</source>
         <translation>This code was just used by someone else (possible borrowed code)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="435" />
+        <location filename="../main_window.py" line="438" />
         <source>请走对应通道</source>
         <translation>Use the right lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437" />
+        <location filename="../main_window.py" line="440" />
         <source>登记信息不完整</source>
         <translation>Registration incomplete</translation>
     </message>
@@ -573,177 +659,309 @@
     </message>
 </context>
 <context>
+    <name>PinPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="265" />
+        <source>管理员 PIN</source>
+        <translation>Admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="266" />
+        <source>修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。</source>
+        <translation>Needed to change settings, export data and override verdicts. 4–12 digits; give it to the teacher in charge.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="274" />
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="275" />
+        <source>再输一次</source>
+        <translation>Again</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="284" />
+        <source>PIN 须为 4–12 位数字</source>
+        <translation>The PIN must be 4–12 digits</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="286" />
+        <source>两次输入不一致</source>
+        <translation>The two entries differ</translation>
+    </message>
+</context>
+<context>
+    <name>ScannerPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="237" />
+        <source>扫码枪（可选）</source>
+        <translation>Code scanner (optional)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="238" />
+        <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
+        <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="241" />
+        <source>不使用扫码枪</source>
+        <translation>No scanner</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="242" />
+        <source>键盘式扫码枪（USB，扫完自动回车）</source>
+        <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="244" />
+        <source>串口扫码枪：%1</source>
+        <translation>Serial scanner: %1</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="245" />
+        <source>其他串口…</source>
+        <translation>Other serial port…</translation>
+    </message>
+</context>
+<context>
+    <name>SchoolPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="47" />
+        <source>学校与门岗</source>
+        <translation>School and gate</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="48" />
+        <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
+        <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="51" />
+        <source>如：第三中学</source>
+        <translation>e.g. No. 3 Middle School</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="57" />
+        <source>学校名称</source>
+        <translation>School name</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="58" />
+        <source>门岗编号（字母或数字）</source>
+        <translation>Gate id (letters or digits)</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="109" />
+        <location filename="../dialogs.py" line="121" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="124" />
+        <location filename="../dialogs.py" line="136" />
         <source>发热阈值</source>
         <translation>Fever threshold</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="125" />
+        <location filename="../dialogs.py" line="137" />
         <source>复测等待</source>
         <translation>Retake wait</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="126" />
+        <location filename="../dialogs.py" line="138" />
         <source>核酸有效期</source>
         <translation>Nucleic-acid window</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="127" />
+        <location filename="../dialogs.py" line="139" />
         <source>结果显示时长</source>
         <translation>Result display time</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="128" />
+        <location filename="../dialogs.py" line="140" />
         <source>单人核验超时</source>
         <translation>Visit timeout</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="129" />
+        <location filename="../dialogs.py" line="141" />
+        <source>规则版本</source>
+        <translation>Policy version</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="141" />
+        <source>%1（改动阈值或规则后自动更新）</source>
+        <translation>%1 (updated automatically when thresholds or rules change)</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="142" />
         <source>阈值</source>
         <translation>Thresholds</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="134" />
+        <location filename="../dialogs.py" line="147" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="134" />
+        <location filename="../dialogs.py" line="147" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="134" />
+        <location filename="../dialogs.py" line="147" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="135" />
+        <location filename="../dialogs.py" line="148" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="155" />
         <source>必查（不通过则拒绝）</source>
         <translation>Hard (deny on failure)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="155" />
         <source>提示（放行并标记）</source>
         <translation>Soft (allow and flag)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="155" />
         <source>不查</source>
         <translation>Not checked</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="147" />
+        <location filename="../dialogs.py" line="160" />
         <source>通道规则</source>
         <translation>Lane rules</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="160" />
+        <location filename="../dialogs.py" line="173" />
         <source>摄像头（v4l2:0 / rtsp://… / sim:）</source>
         <translation>Camera (v4l2:0 / rtsp://… / sim:)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="161" />
+        <location filename="../dialogs.py" line="174" />
         <source>测温仪串口（/dev/ttyUSB0 / usb:VID:PID / sim:）</source>
         <translation>Thermometer port (/dev/ttyUSB0 / usb:VID:PID / sim:)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="162" />
+        <location filename="../dialogs.py" line="175" />
         <source>测温协议</source>
         <translation>Thermometer protocol</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="163" />
+        <location filename="../dialogs.py" line="176" />
         <source>解码器</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="164" />
+        <location filename="../dialogs.py" line="177" />
         <source>设备</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="170" />
+        <location filename="../dialogs.py" line="183" />
         <source>数据库（SQLAlchemy URL）</source>
         <translation>Database (SQLAlchemy URL)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="171" />
+        <location filename="../dialogs.py" line="184" />
         <source>数据目录</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="172" />
+        <location filename="../dialogs.py" line="185" />
         <source>路径</source>
         <translation>Paths</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="174" />
+        <location filename="../dialogs.py" line="187" />
         <source>保存需要管理员 PIN；重启后生效。</source>
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="177" />
+        <location filename="../dialogs.py" line="190" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
 </context>
 <context>
+    <name>SetupFlow</name>
+    <message>
+        <location filename="../setup_flow.py" line="297" />
+        <source>门岗初次设置</source>
+        <translation>Gate setup</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="311" />
+        <source>保存并开始</source>
+        <translation>Save and start</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="312" />
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="313" />
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="314" />
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+</context>
+<context>
     <name>StatusLight</name>
     <message>
-        <location filename="../main_window.py" line="53" />
+        <location filename="../main_window.py" line="54" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="53" />
+        <location filename="../main_window.py" line="54" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="54" />
+        <location filename="../main_window.py" line="55" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="54" />
+        <location filename="../main_window.py" line="55" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="55" />
+        <location filename="../main_window.py" line="56" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="55" />
+        <location filename="../main_window.py" line="56" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>Calibration due: calibrate against a blackbody</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="56" />
+        <location filename="../main_window.py" line="57" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="56" />
+        <location filename="../main_window.py" line="57" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="56" />
+        <location filename="../main_window.py" line="57" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
@@ -762,39 +980,97 @@
     </message>
 </context>
 <context>
+    <name>ThermometerPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="137" />
+        <source>测温仪</source>
+        <translation>Thermometer</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="138" />
+        <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
+        <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="145" />
+        <source>不使用测温仪（门卫手动录入体温，F2）</source>
+        <translation>No thermometer (the guard types temperatures, F2)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="146" />
+        <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
+        <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="152" />
+        <source>自动识别</source>
+        <translation>Detect</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="185" />
+        <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
+        <translation>No thermometer: the guard types each person's temperature with F2.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="191" />
+        <source>请先选择或填写串口</source>
+        <translation>Pick or type a serial port first</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="197" />
+        <source>正在识别 %1（最多 10 秒）…</source>
+        <translation>Detecting %1 (up to 10 s)…</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="204" />
+        <source>没有识别出测温仪：%1</source>
+        <translation>No thermometer recognised: %1</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="207" />
+        <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
+        <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="220" />
+        <source>无读数</source>
+        <translation>No readings</translation>
+    </message>
+</context>
+<context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="151" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="151" />
         <source>临时人员通道</source>
         <translation>Worker lane</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="151" />
         <source>异常</source>
         <translation>Flagged</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="152" />
         <source>发热</source>
         <translation>Fever</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="152" />
         <source>快递交接</source>
         <translation>Hand-offs</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="162" />
+        <location filename="../panels.py" line="163" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="179" />
+        <location filename="../panels.py" line="180" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -802,32 +1078,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="89" />
+        <location filename="../widgets.py" line="110" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="95" />
+        <location filename="../widgets.py" line="116" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="97" />
+        <location filename="../widgets.py" line="118" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="99" />
+        <location filename="../widgets.py" line="120" />
         <source>快递交接（不入校）</source>
         <translation>HAND-OFF (no entry)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="101" />
+        <location filename="../widgets.py" line="122" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="103" />
+        <location filename="../widgets.py" line="124" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
@@ -835,62 +1111,62 @@
 <context>
     <name>WorkerPanel</name>
     <message>
-        <location filename="../panels.py" line="29" />
+        <location filename="../panels.py" line="30" />
         <source>临时人员：三码联查与登记</source>
         <translation>Temporary workers: three-code check and registration</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="33" />
+        <location filename="../panels.py" line="34" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="33" />
+        <location filename="../panels.py" line="34" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="34" />
+        <location filename="../panels.py" line="35" />
         <source>疫苗</source>
         <translation>Vaccine</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="34" />
+        <location filename="../panels.py" line="35" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="42" />
+        <location filename="../panels.py" line="43" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="42" />
+        <location filename="../panels.py" line="43" />
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="42" />
+        <location filename="../panels.py" line="43" />
         <source>单位</source>
         <translation>Company</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="43" />
+        <location filename="../panels.py" line="44" />
         <source>事由</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="43" />
+        <location filename="../panels.py" line="44" />
         <source>车牌（选填）</source>
         <translation>Plate (optional)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="54" />
+        <location filename="../panels.py" line="55" />
         <source>登记 (F7)</source>
         <translation>Register (F7)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="55" />
+        <location filename="../panels.py" line="56" />
         <source>快递交接，不入校 (F8)</source>
         <translation>Hand-off, no entry (F8)</translation>
     </message>
