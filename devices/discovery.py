@@ -29,7 +29,7 @@ from serial.tools import list_ports
 
 from devices.camera import camera_backends
 from devices.thermoframes import GyMcuParser, make_parser
-from devices.thermometer import PortNotFound, _why, resolve_port
+from devices.serialport import PortNotFound, _why, resolve_port
 
 log = logging.getLogger(__name__)
 

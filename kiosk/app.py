@@ -55,6 +55,7 @@ class Kiosk:
 
     verifier: Any = None
     decoder: Any = None
+    codes: Any = None  # the VerificationService every code source feeds (with devices)
 
     def scan_file(self, path: Any) -> list[Any]:
         """The code checks found in an image or video file (``check --code``)."""
@@ -119,8 +120,12 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
     kiosk.verifier = build_verifier(settings, store)
     if with_devices:
         from kiosk.gate import Ticker
+        from kiosk.scanning import VerificationService
 
         kiosk.services.append(Ticker(controller))
+        # One verifier thread for every code source; started before them and closed after them.
+        kiosk.codes = VerificationService(kiosk.verifier, controller)
+        kiosk.services.append(kiosk.codes)
         _add_devices(kiosk, demo, demo_scene, scene_hold_s)
     return kiosk
 
@@ -133,6 +138,14 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
     director = None
     if settings.devices.camera:
         director = _add_camera(kiosk, demo, demo_scene, scene_hold_s)
+    scanner = settings.devices.scanner
+    if scanner and scanner != "keyboard":  # a keyboard-wedge scanner types into the window instead
+        from devices.scanner import SerialCodeScanner
+
+        codes = kiosk.codes
+        kiosk.services.append(SerialCodeScanner(
+            scanner, on_code=lambda text: codes.submit_text(text, "serial-scanner"),
+            on_status=lambda state, msg: report_device_status(hub, kiosk.store, "scanner", state, msg)))
     if settings.devices.thermometer:
         thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
                                     tolerance_c=settings.devices.stable_tolerance_c,
@@ -170,7 +183,7 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
 
         mask_detector = MaskDetector()
     kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub,
-                                      mask_detector=mask_detector))
+                                      mask_detector=mask_detector, verification=kiosk.codes))
     return director
 
 
@@ -256,6 +269,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer = kiosk.thermometer
+    desk.codes = kiosk.codes
     window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash)
     log.info("window built; starting devices")
     if settings.ui.fullscreen:

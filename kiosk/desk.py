@@ -8,6 +8,7 @@ status, admin PIN checks, and the settings file. Built by ``kiosk.app``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -20,6 +21,8 @@ from kiosk.access import AdminAccess
 from kiosk.config import Settings
 from kiosk.gate import GateController
 from kiosk.reports import DayFigures, day_figures
+
+log = logging.getLogger(__name__)
 
 FOLLOW_UP_STATES = ("retake_due", "observation", "cleared")
 
@@ -52,6 +55,7 @@ class GuardDesk:
         self._tz = ZoneInfo(settings.site.timezone)
         self.access = AdminAccess(settings.data_dir, audit=store.audit)
         self.thermometer: Any = None  # the ThermometerService, when devices run
+        self.codes: Any = None  # the VerificationService, when devices run
         self.decoder_name = settings.devices.decoder
 
     def today(self) -> date:
@@ -82,6 +86,13 @@ class GuardDesk:
         if state not in FOLLOW_UP_STATES:
             raise ValueError(f"unknown follow-up state {state!r}")
         self.store.follow_up(entry_id, state, self.settings.site.guard_id, note)
+
+    def code_from_keyboard_scanner(self, text: str) -> None:
+        """A keyboard-wedge scanner typed a code into the window: verified like the camera's, off the GUI thread."""
+        if self.codes is None:  # a window built without devices (tests of other parts)
+            log.warning("keyboard scanner code ignored: no verification service")
+            return
+        self.codes.submit_text(text, "keyboard-scanner")
 
     def calibration_status(self) -> tuple[bool, str]:
         if self.thermometer is None:

@@ -18,8 +18,8 @@ from typing import Any
 from PySide6.QtCore import QTimer, QUrl, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSizePolicy, QSplitter,
-    QStatusBar, QTabWidget, QVBoxLayout, QWidget,
+    QApplication, QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSizePolicy,
+    QSplitter, QStatusBar, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from kiosk.access import AccessDenied
@@ -31,6 +31,7 @@ from ui.bridge import QtBridge
 from ui.device_alerts import device_problem
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import BIG_BUTTON, FlaggedList, TodayPanel, WorkerPanel
+from ui.wedge import KeyboardWedge
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -96,6 +97,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_shortcuts()
         self._alert = self._build_alert(sound)
+        # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's.
+        self.wedge = KeyboardWedge(self._on_wedge_code, parent=self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.wedge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
         bridge.entry_logged.connect(self._on_bridge_entry_logged)
@@ -385,6 +391,10 @@ class MainWindow(QMainWindow):
                                               self.tr("写入失败，%1 条待写入").replace("%1", str(waiting)))
         else:
             self.lights["database"].set_state("ok", "")
+
+    def _on_wedge_code(self, text: str) -> None:
+        if self._desk is not None:
+            self._desk.code_from_keyboard_scanner(text)
 
     def _on_worker_panel_registered(self, fields: dict[str, str]) -> None:
         self._controller.register(fields)
