@@ -56,7 +56,37 @@ class GuardDesk:
         self.access = AdminAccess(settings.data_dir, audit=store.audit)
         self.thermometer: Any = None  # the ThermometerService, when devices run
         self.codes: Any = None  # the VerificationService, when devices run
+        self._today: Any = None  # the TodayKeeper, once the window watches today
         self.decoder_name = settings.devices.decoder
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._tz
+
+    def watch_today(self, on_changed: Callable[[], None]) -> Any:
+        """Keep today's figures current from committed entries on a thread (``kiosk.today``); see ``today_snapshot``."""
+        from kiosk.today import TodayKeeper
+
+        if self._today is None:
+            self._today = TodayKeeper(self, on_changed)
+            self._today.start()
+        return self._today
+
+    def entry_committed(self, entry_id: str) -> None:
+        if self._today is not None:
+            self._today.entry_committed(entry_id)
+
+    def today_snapshot(self) -> tuple[DayFigures, list[FlaggedPerson]]:
+        """Today's figures and flagged people as last computed (no database call)."""
+        if self._today is None:
+            return self.summary(), self.flagged()
+        figures, flagged = self._today.snapshot()
+        return figures, flagged
+
+    def close(self) -> None:
+        if self._today is not None:
+            self._today.close()
+            self._today = None
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
@@ -86,6 +116,8 @@ class GuardDesk:
         if state not in FOLLOW_UP_STATES:
             raise ValueError(f"unknown follow-up state {state!r}")
         self.store.follow_up(entry_id, state, self.settings.site.guard_id, note)
+        if self._today is not None:
+            self._today.reload()
 
     def code_from_keyboard_scanner(self, text: str) -> None:
         """A keyboard-wedge scanner typed a code into the window: verified like the camera's, off the GUI thread."""

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
     """See the module docstring."""
 
     person_cleared = Signal()
+    today_changed = Signal()  # emitted from the today-figures thread; delivered queued on the GUI thread
 
     def __init__(self, controller: GateController, bridge: QtBridge, desk: GuardDesk | None = None,
                  *, sound: bool = True, flash: bool = True) -> None:
@@ -108,8 +109,13 @@ class MainWindow(QMainWindow):
         bridge.frame_received.connect(self._on_bridge_frame_received)
         bridge.device_status_changed.connect(self._on_bridge_device_status_changed)
         bridge.storage_problem_changed.connect(self._on_bridge_storage_problem_changed)
+        bridge.entry_committed.connect(self._on_bridge_entry_committed)
+        # Today's figures follow committed entries (kiosk/today.py); the timer only re-reads the calibration.
+        self.today_changed.connect(self._show_today)
+        if desk is not None:
+            desk.watch_today(self.today_changed.emit)
         self._refresh = QTimer(self)
-        self._refresh.setInterval(5000)
+        self._refresh.setInterval(60_000)
         self._refresh.timeout.connect(self._on_refresh_timeout)
         self._refresh.start()
         self._select_lane(controller.lane)
@@ -287,7 +293,6 @@ class MainWindow(QMainWindow):
         visit = self._visit
         if visit is not None and visit.entry_id and self._desk is not None:
             self._desk.set_follow_up(visit.entry_id, "observation", self.tr("门卫送观察点"))
-            self._on_refresh_timeout()
 
     def next_person(self) -> None:
         self._controller.next_person()
@@ -374,7 +379,6 @@ class MainWindow(QMainWindow):
                 self.banner.flash()
             if self._alert is not None:
                 self._alert.play()
-        self._on_refresh_timeout()
 
     def _on_bridge_frame_received(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
         self.camera.set_frame(frame, overlays)
@@ -406,13 +410,26 @@ class MainWindow(QMainWindow):
     def _on_flagged_follow_up_requested(self, entry_id: str, state: str) -> None:
         if self._desk is not None:
             self._desk.set_follow_up(entry_id, state)
-            self._on_refresh_timeout()
+
+    def _on_bridge_entry_committed(self, entry_id: str) -> None:
+        if self._desk is not None:
+            self._desk.entry_committed(entry_id)
+
+    def _show_today(self) -> None:
+        if self._desk is None:
+            return
+        figures, flagged = self._desk.today_snapshot()
+        self.flagged.set_people(flagged)
+        self.today.set_summary(figures)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        if self._desk is not None:
+            self._desk.close()
+        super().closeEvent(event)
 
     def _on_refresh_timeout(self) -> None:
         if self._desk is None:
             return
-        self.flagged.set_people(self._desk.flagged())
-        self.today.set_summary(self._desk.summary())
         overdue, message = self._desk.calibration_status()
         self.lights["calibration"].set_state("overdue" if overdue else "ok", message,
                                              None if overdue else self.tr("有效"))
