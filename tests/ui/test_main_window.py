@@ -216,3 +216,34 @@ def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> Non
     assert "摄像头已断开" in window.banner.text() and banner(window) == "INCOMPLETE"
     kiosk.listeners.on_device_status("camera", "connected", "摄像头已连接")
     qtbot.waitUntil(lambda: "摄像头已断开" not in window.banner.text())
+
+
+def test_export_progress_steps_and_a_database_failure_is_reported(qtbot, gate, tmp_path: Path) -> None:
+    window, kiosk, clock = gate
+    from kiosk.reports import ExportQuery
+    from ui.export_dialog import ExportDialog
+
+    exporter = window._desk.exporter("")
+    for i in range(250):
+        kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+        kiosk.controller.confirm(Element.MASK, i % 50 != 0)
+        kiosk.controller.log_current()
+        kiosk.controller.next_person()
+    seen: list[tuple[int, int]] = []
+    exporter.export_csv(ExportQuery(window._desk.today(), window._desk.today()), tmp_path / "a.csv",
+                        progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) >= 100 and seen[-1] == (250, 250)  # about every 1 %, not once at the end
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database is locked\nlong details")
+
+    exporter.entries = broken  # the database fails in the middle of the export
+    dialog = ExportDialog(exporter, window._desk.today(), window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    dialog.path.setText(str(tmp_path / "b.csv"))
+    dialog.start()
+    qtbot.waitUntil(lambda: "导出失败" in dialog.status.text(), timeout=10000)
+    assert "database is locked" in dialog.status.text() and "long details" not in dialog.status.text()
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()  # can try again
