@@ -23,6 +23,10 @@ from devices.worker import Worker
 
 log = logging.getLogger(__name__)
 
+# simport://NAME, the in-process simulated port (devices/urlhandlers/protocol_simport.py).
+if "devices.urlhandlers" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("devices.urlhandlers")
+
 
 class PortNotFound(Exception):
     """The configured port does not exist (yet)."""
