@@ -57,7 +57,11 @@ FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "clear
 HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
 SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
              "roster": "名册"}
-FONT_PATHS = ["/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"]
+# The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
+# scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
+BUNDLED_FONT = str(Path(__file__).resolve().parent / "fonts" / "GateKioskSansSC-Regular.ttf")
+FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "C:/Windows/Fonts/simhei.ttf"]
 
 
 class ExportError(Exception):
@@ -377,7 +381,8 @@ def find_cjk_font() -> str:
     for p in FONT_PATHS:
         if os.path.exists(p):
             return p
-    raise ExportError("no Chinese TrueType font for PDF reports: install fonts-wqy-microhei")
+    raise ExportError("no Chinese TrueType font for PDF reports: the bundled kiosk/fonts is missing; "
+                      "reinstall gate-kiosk or install fonts-wqy-microhei")
 
 
 # ------------------------------------------------------------- signatures
