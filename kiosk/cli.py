@@ -152,6 +152,7 @@ def _setup_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["zh_CN", "en"], help="window language (default: ui.language, zh_CN)")
     p.add_argument("--demo-scene", type=int, default=0, metavar="N", help="demo: start the cycle at person N")
     p.add_argument("--setup", action="store_true", help="open the setup (devices, school, PIN) before the gate")
+    p.add_argument("--fullscreen", action="store_true", help="full screen whatever ui.fullscreen says (gate PCs)")
 
 
 @command("run", "open the guard's window", _setup_run)
@@ -160,6 +161,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.demo:
         settings = demo_settings(settings)
+    if args.fullscreen:
+        from dataclasses import replace
+
+        settings = replace(settings, ui=replace(settings.ui, fullscreen=True))
     return run_window(settings, demo=args.demo, quit_after=args.quit_after, screenshot=args.screenshot,
                       language=args.lang, demo_scene=args.demo_scene, setup=args.setup)
 
@@ -312,3 +317,25 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.doctor import run_doctor  # main() calls it before loading the config; kept for completeness
 
     return run_doctor(args.config, as_json=args.json)
+
+
+def _setup_autostart(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="autostart_command", required=True)
+    sub.add_parser("install", help="open the kiosk full screen at login and restart it if it dies")
+    sub.add_parser("remove", help="undo install")
+
+
+@command("autostart", "a dedicated gate PC: start the kiosk at login (systemd user service / Windows Run key)",
+         _setup_autostart)
+def _autostart(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.autostart import home_dir, install, remove
+
+    if args.autostart_command == "install":
+        for path in install(home_dir(), settings.source_path):
+            print(f"wrote {path}")
+        print("The kiosk now starts at login, full screen, and comes back if it stops. "
+              "For a gate PC, also turn on automatic login (README: 'A dedicated gate PC').")
+    else:
+        for path in remove(home_dir()):
+            print(f"removed {path}")
+    return 0
