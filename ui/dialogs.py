@@ -164,14 +164,16 @@ class SettingsDialog(QDialog):
         d = settings.devices
         self.camera = QLineEdit(d.camera)
         self.thermo = QLineEdit(d.thermometer)
+        self.scanner = QLineEdit(d.scanner)
         self.protocol = QComboBox()
         self.protocol.addItems(["ascii", "aa55", "gy-mcu", "modbus"])
         self.protocol.setCurrentText(d.thermometer_protocol)
         self.decoder = QComboBox()
         self.decoder.addItems(["zxing", "pyzbar", "auto"])
         self.decoder.setCurrentText(d.decoder)
-        dform.addRow(self.tr("摄像头（v4l2:0 / rtsp://… / sim:）"), self.camera)
-        dform.addRow(self.tr("测温仪串口（/dev/ttyUSB0 / usb:VID:PID / sim:）"), self.thermo)
+        dform.addRow(self.tr("摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）"), self.camera)
+        dform.addRow(self.tr("测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）"), self.thermo)
+        dform.addRow(self.tr("扫码枪（keyboard / 串口 / 空=不用）"), self.scanner)
         dform.addRow(self.tr("测温协议"), self.protocol)
         dform.addRow(self.tr("解码器"), self.decoder)
         tabs.addTab(scrolled(devices), self.tr("设备"))
@@ -218,6 +220,7 @@ class SettingsDialog(QDialog):
             "policy.rules": rules,
             "gate": {"result_display_s": self.display.value(), "visit_timeout_s": self.timeout.value()},
             "devices": {"camera": self.camera.text().strip(), "thermometer": self.thermo.text().strip(),
+                        "scanner": self.scanner.text().strip(),
                         "thermometer_protocol": self.protocol.currentText(), "decoder": self.decoder.currentText()},
             "paths": {"data_dir": self.data_dir.text().strip()},
         }

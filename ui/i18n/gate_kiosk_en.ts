@@ -130,87 +130,87 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="48" />
+        <location filename="../export_dialog.py" line="61" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="59" />
+        <location filename="../export_dialog.py" line="72" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="60" />
+        <location filename="../export_dialog.py" line="73" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="61" />
+        <location filename="../export_dialog.py" line="74" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="62" />
+        <location filename="../export_dialog.py" line="75" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="64" />
+        <location filename="../export_dialog.py" line="77" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="66" />
+        <location filename="../export_dialog.py" line="79" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="68" />
+        <location filename="../export_dialog.py" line="81" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="74" />
+        <location filename="../export_dialog.py" line="87" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="75" />
+        <location filename="../export_dialog.py" line="88" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="76" />
+        <location filename="../export_dialog.py" line="89" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="78" />
+        <location filename="../export_dialog.py" line="91" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="80" />
+        <location filename="../export_dialog.py" line="93" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="104" />
+        <location filename="../export_dialog.py" line="117" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="124" />
+        <location filename="../export_dialog.py" line="137" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="128" />
+        <location filename="../export_dialog.py" line="141" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="142" />
+        <location filename="../export_dialog.py" line="155" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -316,308 +316,308 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="82" />
+        <location filename="../main_window.py" line="84" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="115" />
+        <location filename="../main_window.py" line="127" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="120" />
+        <location filename="../main_window.py" line="132" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="120" />
+        <location filename="../main_window.py" line="132" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="133" />
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="311" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="158" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="158" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="147" />
-        <location filename="../main_window.py" line="415" />
+        <location filename="../main_window.py" line="159" />
+        <location filename="../main_window.py" line="442" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="181" />
         <source>确认已戴口罩</source>
         <translation>Confirm mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="182" />
         <source>手动录入体温</source>
         <translation>Type temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171" />
+        <location filename="../main_window.py" line="183" />
         <source>人工核验健康码</source>
         <translation>Confirm health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172" />
+        <location filename="../main_window.py" line="184" />
         <source>确认行程卡</source>
         <translation>Confirm itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173" />
-        <location filename="../main_window.py" line="274" />
+        <location filename="../main_window.py" line="185" />
+        <location filename="../main_window.py" line="286" />
         <source>人工改判</source>
         <translation>Override verdict</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="186" />
         <source>送观察点</source>
         <translation>Send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175" />
+        <location filename="../main_window.py" line="187" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="196" />
         <source>其他快捷键：F7 登记 · F8 交接 · Enter 下一位 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Enter next · F9/F10 lane · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="205" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="206" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="214" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="214" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="215" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="215" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="216" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="385" />
+        <location filename="../main_window.py" line="395" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="408" />
+        <location filename="../main_window.py" line="435" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="283" />
+        <location filename="../main_window.py" line="295" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="129" />
-        <location filename="../main_window.py" line="312" />
+        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="323" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="268" />
+        <location filename="../main_window.py" line="280" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="311" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="319" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346" />
+        <location filename="../main_window.py" line="357" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="364" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
-        <location filename="../main_window.py" line="425" />
+        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="452" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
-        <location filename="../main_window.py" line="425" />
+        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="452" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="365" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="365" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="366" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="366" />
         <source>请出示</source>
         <translation>Show it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="369" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="373" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="373" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="373" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="440" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="440" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="414" />
+        <location filename="../main_window.py" line="441" />
         <source>疫苗接种</source>
         <translation>Vaccination</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="414" />
+        <location filename="../main_window.py" line="441" />
         <source>学生卡</source>
         <translation>Student card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="415" />
+        <location filename="../main_window.py" line="442" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="416" />
+        <location filename="../main_window.py" line="443" />
         <source>登记信息</source>
         <translation>Registration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="416" />
+        <location filename="../main_window.py" line="443" />
         <source>核酸检测</source>
         <translation>Nucleic-acid test</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="419" />
+        <location filename="../main_window.py" line="446" />
         <source>体温 %1 °C 偏高，请稍后复测</source>
         <translation>Temperature %1 °C is high: retake shortly</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="421" />
+        <location filename="../main_window.py" line="448" />
         <source>复测仍发热：%1 °C，请送观察点</source>
         <translation>Still feverish on retake: %1 °C, send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="423" />
+        <location filename="../main_window.py" line="450" />
         <source>未佩戴口罩</source>
         <translation>No mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="427" />
+        <location filename="../main_window.py" line="454" />
         <source>健康码异常：%1</source>
         <translation>Health code: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429" />
+        <location filename="../main_window.py" line="456" />
         <source>%1未核验</source>
         <translation>%1 not checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="431" />
+        <location filename="../main_window.py" line="458" />
         <source>检测到未戴口罩，请提示佩戴</source>
         <translation>No mask detected: ask them to put one on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="432" />
+        <location filename="../main_window.py" line="459" />
         <source>请确认口罩</source>
         <translation>Confirm the mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="434" />
+        <location filename="../main_window.py" line="461" />
         <source>%1需人工核验</source>
         <translation>%1 needs the guard's check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="436" />
+        <location filename="../main_window.py" line="463" />
         <source>同一二维码刚被他人使用（疑似代刷）</source>
         <translation>This code was just used by someone else (possible borrowed code)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438" />
+        <location filename="../main_window.py" line="465" />
         <source>请走对应通道</source>
         <translation>Use the right lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="440" />
+        <location filename="../main_window.py" line="467" />
         <source>登记信息不完整</source>
         <translation>Registration incomplete</translation>
     </message>
@@ -840,52 +840,57 @@
         <translation>Lane rules</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="173" />
-        <source>摄像头（v4l2:0 / rtsp://… / sim:）</source>
-        <translation>Camera (v4l2:0 / rtsp://… / sim:)</translation>
-    </message>
-    <message>
         <location filename="../dialogs.py" line="174" />
-        <source>测温仪串口（/dev/ttyUSB0 / usb:VID:PID / sim:）</source>
-        <translation>Thermometer port (/dev/ttyUSB0 / usb:VID:PID / sim:)</translation>
+        <source>摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）</source>
+        <translation>Camera (v4l2:0 / msmf:0 / rtsp://… / empty: none)</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="175" />
+        <source>测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）</source>
+        <translation>Thermometer port (/dev/ttyUSB0 / COM3 / usb:VID:PID / empty: typed)</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="176" />
+        <source>扫码枪（keyboard / 串口 / 空=不用）</source>
+        <translation>Code scanner (keyboard / serial port / empty: none)</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="177" />
         <source>测温协议</source>
         <translation>Thermometer protocol</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="176" />
+        <location filename="../dialogs.py" line="178" />
         <source>解码器</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="177" />
+        <location filename="../dialogs.py" line="179" />
         <source>设备</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="183" />
+        <location filename="../dialogs.py" line="185" />
         <source>数据库（SQLAlchemy URL）</source>
         <translation>Database (SQLAlchemy URL)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="184" />
+        <location filename="../dialogs.py" line="186" />
         <source>数据目录</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="185" />
+        <location filename="../dialogs.py" line="187" />
         <source>路径</source>
         <translation>Paths</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="187" />
+        <location filename="../dialogs.py" line="189" />
         <source>保存需要管理员 PIN；重启后生效。</source>
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="190" />
+        <location filename="../dialogs.py" line="192" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
@@ -921,47 +926,47 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../main_window.py" line="54" />
+        <location filename="../main_window.py" line="55" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="54" />
+        <location filename="../main_window.py" line="55" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="55" />
+        <location filename="../main_window.py" line="56" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="55" />
+        <location filename="../main_window.py" line="56" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="56" />
+        <location filename="../main_window.py" line="57" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="56" />
+        <location filename="../main_window.py" line="57" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>Calibration due: calibrate against a blackbody</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="57" />
+        <location filename="../main_window.py" line="58" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="57" />
+        <location filename="../main_window.py" line="58" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="57" />
+        <location filename="../main_window.py" line="58" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
