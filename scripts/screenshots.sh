@@ -21,4 +21,6 @@ shoot no-mask 3.4 --demo-scene 6
 shoot english 3.6 --demo-scene 3 --lang en
 # The first-run setup, page by page (demo devices, real probe and capture code).
 GATE_KIOSK_CONFIG=/dev/null xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/setup_screenshots.py
+# A thermometer unplugged during the demo: the banner says so.
+GATE_KIOSK_CONFIG=/dev/null xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/device_alert_screenshot.py
 ls -la docs/screenshots
