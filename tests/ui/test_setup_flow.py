@@ -108,3 +108,56 @@ def test_a_missing_camera_and_a_silent_port_are_said_in_words(qtbot, tmp_path: P
         sim.close()
     finally:
         flow.reject()
+
+
+def test_with_nothing_configured_the_window_opens_setup_then_the_gate(qtbot, tmp_path: Path, frames: Path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import run_window
+
+    config = tmp_path / "config.toml"  # empty (conftest): nothing to read codes with
+    settings = load_settings(config)
+    assert settings.needs_setup
+    seen: list[str] = []
+
+    def fill() -> None:
+        flow = QApplication.activeModalWidget()
+        if not isinstance(flow, SetupFlow):
+            QTimer.singleShot(50, fill)
+            return
+        seen.append("setup")
+        flow.school_page.school.setText("第三中学")
+        choose_other(flow.camera_page.combo, flow.camera_page.other, str(frames))
+        flow.thermometer_page.combo.setCurrentIndex(flow.thermometer_page.combo.findData(""))
+        flow.pin_page.pin.setText("1357")
+        flow.pin_page.again.setText("1357")
+        flow.accept()
+
+    QTimer.singleShot(50, fill)
+    assert run_window(settings, quit_after=2.0) == 0
+    assert seen == ["setup"]
+    written = load_settings(config)
+    assert written.devices.camera == str(frames) and written.site.school_name == "第三中学"
+    assert (written.data_dir / "entries.sqlite3").exists()  # the gate started after the setup
+
+
+def test_leaving_the_setup_closes_without_writing(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import run_window
+
+    config = tmp_path / "config.toml"
+    before = config.read_text()
+
+    def leave() -> None:
+        flow = QApplication.activeModalWidget()
+        if not isinstance(flow, SetupFlow):
+            QTimer.singleShot(50, leave)
+            return
+        flow.reject()
+
+    QTimer.singleShot(50, leave)
+    assert run_window(load_settings(config)) == 0
+    assert config.read_text() == before and not (tmp_path / "data" / "entries.sqlite3").exists()
