@@ -233,7 +233,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     With nothing configured to read codes with (or ``setup``), the first-run
     setup comes first; leaving it without saving closes the program.
     """
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
@@ -279,15 +279,28 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     else:
         window.show()
     kiosk.start()
+    # Inside an application that already runs (tests, an embedding program) a local loop is quit instead of
+    # the application: quitting someone else's application leaves its later event loops returning at once.
+    loop = QEventLoop() if existing is not None else None
+    if loop is not None:
+        app.lastWindowClosed.connect(loop.quit)
+
+    def stop() -> None:
+        if loop is not None:
+            loop.quit()
+        else:
+            app.quit()
     if quit_after is not None:
         def finish() -> None:
             if screenshot is not None:
                 window.grab().save(str(screenshot))
                 log.info("screenshot saved to %s", screenshot)
             window.close()
-            app.quit()
+            stop()
         QTimer.singleShot(int(quit_after * 1000), finish)
     try:
+        if loop is not None:
+            return int(loop.exec())
         return int(app.exec())
     finally:
         kiosk.close()

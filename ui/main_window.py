@@ -98,11 +98,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_shortcuts()
         self._alert = self._build_alert(sound)
-        # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's.
+        # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
+        # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
         self.wedge = KeyboardWedge(self._on_wedge_code, parent=self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.wedge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
         bridge.entry_logged.connect(self._on_bridge_entry_logged)
@@ -422,7 +420,17 @@ class MainWindow(QMainWindow):
         self.flagged.set_people(flagged)
         self.today.set_summary(figures)
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)  # never twice
+            app.installEventFilter(self.wedge)
+        super().showEvent(event)
+
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
         if self._desk is not None:
             self._desk.close()
         super().closeEvent(event)
