@@ -45,7 +45,7 @@ def build() -> None:
         fail(f"PyInstaller exited with {result.returncode}")
     if not EXE.exists():
         fail(f"{EXE} was not made")
-    size = sum(f.stat().st_size for f in DIST.rglob("*") if f.is_file())
+    size = sum(f.stat().st_size for f in DIST.rglob("*") if f.is_file() and not f.is_symlink())
     print(f"build: {DIST} ({size / 2**20:.0f} MiB) in {time.monotonic() - started:.0f} s")
 
 
