@@ -157,6 +157,10 @@ def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     saved = (tmp_path / "config.toml").read_text()
     assert "fever_threshold_c = 37.5" in saved
     assert [e["detail"]["granted"] for e in kiosk.store.audit_events("settings")] == [False, True]
+    [event] = kiosk.store.audit_events("settings_saved")
+    bump = event["detail"]["policy_version"]  # entries judged from now on carry another version
+    assert bump["from"] == "2022-06-29" and bump["to"] != bump["from"]
+    assert f'version = "{bump["to"]}"' in saved
 
 
 def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_path: Path) -> None:
