@@ -110,3 +110,20 @@ def test_v4l2_listing_reports_nodes_it_cannot_query(tmp_path: Path) -> None:
     cameras = _v4l2_cameras(dev, sysfs)
     assert [c.uri for c in cameras] == ["v4l2:0"]
     assert cameras[0].name.startswith("HD USB Camera (cannot query")
+
+
+def test_camera_backends_per_platform_and_uris(monkeypatch) -> None:
+    import cv2
+
+    from devices import camera
+    from devices.camera import CameraError, camera_backends, open_capture
+
+    monkeypatch.setattr(camera.sys, "platform", "win32")
+    assert camera_backends() == [("msmf", cv2.CAP_MSMF), ("dshow", cv2.CAP_DSHOW)]  # Media Foundation first
+    monkeypatch.setattr(camera.sys, "platform", "linux")
+    assert camera_backends() == [("v4l2", cv2.CAP_V4L2)]
+    for bad in ("msmf:front", "dshow:", "v4l2:x"):
+        with pytest.raises(CameraError, match=f"use {bad.split(':')[0]}:0"):
+            open_capture(bad)
+    with pytest.raises(CameraError, match="cannot open camera 'dshow:7'"):
+        open_capture("dshow:7")  # no DirectShow on Linux: a clear "cannot open", not a crash
