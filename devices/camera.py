@@ -18,6 +18,7 @@ watchdog abandons that thread (it is a daemon) and starts a fresh one.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -132,15 +133,18 @@ def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None,
         return scene
     index: int | None = None
     cap: Any
-    if uri.startswith("v4l2:"):
+    backends = camera_backends()
+    scheme, _, rest = uri.partition(":")
+    if scheme in BACKEND_APIS and "://" not in uri:
         try:
-            index = int(uri[5:])
+            index = int(rest)
         except ValueError:
-            raise CameraError(f"bad camera {uri!r}: use v4l2:0") from None
+            raise CameraError(f"bad camera {uri!r}: use {scheme}:0") from None
+        backends = [(scheme, BACKEND_APIS[scheme])]
     elif uri.isdigit():
         index = int(uri)
     if index is not None:
-        cap = cv2.VideoCapture(index, cv2.CAP_V4L2)
+        cap = _open_index(index, backends)
         cap.set(cv2.CAP_PROP_FOURCC, getattr(cv2, "VideoWriter_fourcc")(*"MJPG"))
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, 1280)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, 720)
@@ -159,6 +163,32 @@ def open_capture(uri: str, scenes: Sequence[np.ndarray] | None = None,
         cap.release()
         raise CameraError(f"cannot open camera {uri!r}")
     return cap  # type: ignore[no-any-return]
+
+
+BACKEND_APIS = {"v4l2": cv2.CAP_V4L2, "msmf": cv2.CAP_MSMF, "dshow": cv2.CAP_DSHOW,
+                "avfoundation": cv2.CAP_AVFOUNDATION}
+
+
+def camera_backends() -> list[tuple[str, int]]:
+    """OpenCV capture backends for a camera index on this OS, best first."""
+    if sys.platform.startswith("win"):
+        # Media Foundation first (Windows 10/11, most UVC cameras); DirectShow for older drivers.
+        return [("msmf", cv2.CAP_MSMF), ("dshow", cv2.CAP_DSHOW)]
+    if sys.platform == "darwin":
+        return [("avfoundation", cv2.CAP_AVFOUNDATION)]
+    return [("v4l2", cv2.CAP_V4L2)]
+
+
+def _open_index(index: int, backends: Sequence[tuple[str, int]]) -> Any:
+    """The first backend that opens camera ``index`` (the last attempt's capture if none does)."""
+    cap: Any = None
+    for _name, api in backends:
+        if cap is not None:
+            cap.release()
+        cap = cv2.VideoCapture(index, api)
+        if cap.isOpened():
+            break
+    return cap
 
 
 class FrameGrabber:

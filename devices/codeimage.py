@@ -71,7 +71,8 @@ def place_on_scene(code: np.ndarray, size: tuple[int, int] = (1280, 720), *, cen
         p = pts.copy()
         depth = np.clip((pts[:, 1] + h / 2) / h, 0.0, 1.0)  # 0 at the code's top, 1 at its bottom
         p[:, 0] *= 1 - tilt * (1 - depth)
-        return p @ rot.T + np.array([cx, cy], np.float32)
+        out: np.ndarray = p @ rot.T + np.array([cx, cy], np.float32)
+        return out
 
     body = project(screen * 1.12)
     cv2.fillConvexPoly(frame, body.astype(np.int32), (25, 25, 30), lineType=cv2.LINE_AA)

@@ -270,7 +270,8 @@ def image_size(path: str) -> tuple[int, int] | None:
 
     try:
         with Image.open(path) as img:
-            return img.size
+            width, height = img.size
+            return int(width), int(height)
     except Image.DecompressionBombError:
         raise ImageRejected(f"image too large (more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
     except (UnidentifiedImageError, OSError, ValueError):

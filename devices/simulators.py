@@ -2,7 +2,9 @@
 
 ``ThermometerSimulator`` opens a real pseudo-terminal (``os.openpty``) and
 speaks a thermometer protocol on it, so the kiosk's reader, demo mode and
-the tests exercise the same serial code as a real device. It can inject
+the tests exercise the same serial code as a real device. Where there is no
+pty (Windows) it offers an in-process ``simport://`` port instead, which the
+same reader opens through pyserial. It can inject
 faults: fevers, garbage bytes, corrupted checksums, frames split across
 writes, silence, and a disconnect (the master side closed). For ``modbus``
 it answers read-register requests as an RTU slave would.
@@ -13,9 +15,9 @@ from __future__ import annotations
 import os
 import random
 import select
+import sys
 import threading
 import time
-import tty
 from pathlib import Path
 
 from devices.thermoframes import (
@@ -42,6 +44,7 @@ class ThermometerSimulator:
         ambient_c: float = 22.0,
         mean_c: float = 36.5,
         noise_c: float = 0.25,
+        transport: str = "auto",
     ) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r} (use {', '.join(PROTOCOLS)})")
@@ -60,8 +63,14 @@ class ThermometerSimulator:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._queue: list[float] = []  # scripted readings, sent before random ones
-        self._master: int | None = None
-        self._slave: int | None = None
+        if transport == "auto":
+            transport = "pty" if hasattr(os, "openpty") and sys.platform != "win32" else "inprocess"
+        if transport not in ("pty", "inprocess"):
+            raise ValueError(f"unknown transport {transport!r} (pty or inprocess)")
+        if transport == "inprocess" and protocol == "modbus":
+            raise ValueError("the in-process port does not carry Modbus (minimalmodbus opens ports by name)")
+        self.transport = transport
+        self._port: _PtyPort | _InProcessPort | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.paused = threading.Event()  # set: silent (no output), as a thermometer with no power
@@ -93,25 +102,22 @@ class ThermometerSimulator:
 
     def write_raw(self, data: bytes) -> None:
         """Write bytes as they are (tests: garbage, split frames)."""
-        assert self._master is not None
-        os.write(self._master, data)
+        assert self._port is not None
+        self._port.write(data)
 
     def unplug(self) -> None:
-        """Close the master side, as a USB-serial adapter that is pulled out."""
+        """Close the device side, as a USB-serial adapter that is pulled out."""
         self._close_pty()
 
     def replug(self) -> None:
-        """A new pty (a new device node, as after re-enumeration); the link follows it."""
+        """A new port (a new device node on a pty, as after re-enumeration); the link follows it."""
         self._close_pty()
         self._open_pty()
 
     # ----------------------------------------------------------- internals
     def _open_pty(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)  # no echo, no line discipline: bytes pass as they are
-        tty.setraw(master)
-        self._master, self._slave = master, slave
-        self.path = os.ttyname(slave)
+        self._port = _PtyPort() if self.transport == "pty" else _InProcessPort(f"thermo-{id(self):x}")
+        self.path = self._port.path
         if self.link is not None:
             tmp = self.link.with_name(self.link.name + ".new")
             if tmp.is_symlink() or tmp.exists():
@@ -120,13 +126,9 @@ class ThermometerSimulator:
             tmp.replace(self.link)
 
     def _close_pty(self) -> None:
-        for fd in (self._master, self._slave):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self._master = self._slave = None
+        port, self._port = self._port, None
+        if port is not None:
+            port.close()
 
     def _next_value(self) -> float:
         with self._lock:
@@ -146,15 +148,15 @@ class ThermometerSimulator:
     def _run(self) -> None:
         next_at = time.monotonic()
         while not self._stop.is_set():
-            master = self._master
-            if master is None:
+            port = self._port
+            if port is None:
                 self._stop.wait(0.05)
                 continue
             try:
-                incoming = self._read_available(master)
+                incoming = port.read_available(0.02)
                 if self.protocol == "modbus":
                     if incoming:
-                        self._answer_modbus(master, incoming)
+                        self._answer_modbus(port, incoming)
                     continue
                 if incoming and GyMcuParser.START_COMMAND in incoming:
                     self.started_streaming = True
@@ -163,17 +165,11 @@ class ThermometerSimulator:
                 next_at = time.monotonic() + self.interval_s
                 if self.paused.is_set() or not self.started_streaming:
                     continue
-                self._emit(master)
+                self._emit(port)
             except OSError:
-                self._stop.wait(0.05)  # the pty was closed under us (unplug)
+                self._stop.wait(0.05)  # the port was closed under us (unplug)
 
-    def _read_available(self, fd: int) -> bytes:
-        ready, _, _ = select.select([fd], [], [], 0.02)
-        if not ready:
-            return b""
-        return os.read(fd, 256)
-
-    def _emit(self, master: int) -> None:
+    def _emit(self, port: "_PtyPort | _InProcessPort") -> None:
         value = self._next_value()
         data = self.frame(value)
         if self._rng.random() < self.bad_checksum_rate and self.protocol != "ascii":
@@ -182,16 +178,16 @@ class ThermometerSimulator:
             self.sent.append(value)
         if self._rng.random() < self.garbage_rate:
             garbage = bytes(self._rng.randrange(256) for _ in range(self._rng.randrange(1, 12)))
-            os.write(master, garbage.replace(b"\xaa", b"\x00").replace(b"\x5a", b"\x00").replace(b"{", b"("))
+            port.write(garbage.replace(b"\xaa", b"\x00").replace(b"\x5a", b"\x00").replace(b"{", b"("))
         if self._rng.random() < self.split_rate and len(data) > 2:
             cut = self._rng.randrange(1, len(data))
-            os.write(master, data[:cut])
+            port.write(data[:cut])
             time.sleep(0.03)
-            os.write(master, data[cut:])
+            port.write(data[cut:])
         else:
-            os.write(master, data)
+            port.write(data)
 
-    def _answer_modbus(self, master: int, request: bytes) -> None:
+    def _answer_modbus(self, port: "_PtyPort | _InProcessPort", request: bytes) -> None:
         # Read Holding/Input Registers: slave, fc, addr(2), count(2), crc(2).
         if len(request) < 8 or request[0] != self.modbus_slave or request[1] not in (3, 4):
             return
@@ -210,4 +206,68 @@ class ThermometerSimulator:
                 registers.append(round(self.ambient_c / self.modbus_scale))
         body = bytes([self.modbus_slave, request[1], 2 * count]) + b"".join(
             r.to_bytes(2, "big", signed=True) for r in registers)
-        os.write(master, body + crc16_modbus(body))
+        port.write(body + crc16_modbus(body))
+
+
+class _PtyPort:
+    """A pseudo-terminal: the kiosk opens ``path`` (the slave side) like a USB-serial adapter."""
+
+    def __init__(self) -> None:
+        import tty
+
+        master, slave = os.openpty()  # type: ignore[attr-defined,unused-ignore]  # POSIX only
+        tty.setraw(slave)  # no echo, no line discipline: bytes pass as they are
+        tty.setraw(master)
+        self._master: int | None = master
+        self._slave: int | None = slave
+        self.path = os.ttyname(slave)  # type: ignore[attr-defined,unused-ignore]
+
+    def write(self, data: bytes) -> None:
+        fd = self._master  # read once: another thread may unplug (close) at any moment
+        if fd is None:
+            raise OSError("pty closed")
+        os.write(fd, data)
+
+    def read_available(self, timeout: float) -> bytes:
+        fd = self._master
+        if fd is None:
+            raise OSError("pty closed")
+        try:
+            ready, _, _ = select.select([fd], [], [], timeout)
+        except ValueError as exc:  # closed under us between the check and the select
+            raise OSError(str(exc)) from None
+        return os.read(fd, 256) if ready else b""
+
+    def close(self) -> None:
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._master = self._slave = None
+
+
+class _InProcessPort:
+    """Where there is no pty (Windows): a ``simport://`` link the kiosk opens through pyserial."""
+
+    def __init__(self, name: str) -> None:
+        import devices.serialport  # noqa: F401  # registers the simport:// handler with pyserial
+        from devices.urlhandlers.protocol_simport import create_link
+
+        self._link = create_link(name)
+        self.path = f"simport://{name}"
+
+    def write(self, data: bytes) -> None:
+        self._link.device_write(data)
+
+    def read_available(self, timeout: float) -> bytes:
+        if self._link.closed:
+            raise OSError("simulated port closed")
+        return self._link.device_read(timeout)
+
+    def close(self) -> None:
+        from devices.urlhandlers.protocol_simport import remove_link
+
+        self._link.close()
+        remove_link(self._link.name)

@@ -2,15 +2,10 @@
 
 The reader owns its framing (a ``readline()`` with a timeout can hand back
 half a line without any error), so it reads whatever bytes are waiting and
-feeds them to the protocol's parser. A USB-serial adapter that is unplugged
-raises ``SerialException`` (often "device reports readiness to read but
-returned no data"): the reader closes the port, reports ``lost``, and reopens
-with exponential backoff. No reading for ``silent_after_s`` reports
+feeds them to the protocol's parser. Reopening after an unplug, with
+backoff, and the port forms (path, by-id link, COM name, ``usb:VID:PID``) are
+``devices.serialport``'s. No reading for ``silent_after_s`` reports
 ``silent``. Modbus RTU pyrometers are polled through minimalmodbus instead.
-
-Ports may be given by path, by a ``/dev/serial/by-id/...`` link, or as
-``usb:VID:PID`` (resolved with pyserial's port listing at every reopen, so a
-re-enumerated adapter is found again).
 """
 
 from __future__ import annotations
@@ -23,10 +18,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 import serial
-from serial.tools import list_ports
 
+from devices.serialport import PortNotFound, ReconnectingSerialReader, _why, resolve_port
 from devices.thermoframes import DEFAULT_BAUD, GyMcuParser, make_parser
 from devices.worker import Worker
+
+__all__ = ["PortNotFound", "ModbusThermometer", "SerialThermometer", "TemperatureReading", "ThermometerStatus",
+           "resolve_port"]
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +49,10 @@ class ThermometerStatus:
     thermometer_id: str
 
 
-class PortNotFound(Exception):
-    """The configured port does not exist (yet)."""
-
-
-def resolve_port(spec: str) -> str:
-    """Turn ``usb:VID:PID`` into a device path; other specs are paths used as given."""
-    if spec.lower().startswith("usb:"):
-        try:
-            vid_s, pid_s = spec[4:].split(":")
-            vid, pid = int(vid_s, 16), int(pid_s, 16)
-        except ValueError:
-            raise PortNotFound(f"bad USB id {spec!r}: use usb:VID:PID in hex, e.g. usb:1a86:7523") from None
-        for port in list_ports.comports():
-            if port.vid == vid and port.pid == pid:
-                return str(port.device)
-        raise PortNotFound(f"no serial adapter with USB id {vid:04x}:{pid:04x} is plugged in")
-    return spec
-
-
-class SerialThermometer(Worker):
+class SerialThermometer(ReconnectingSerialReader):
     """Reads a streaming thermometer (ascii, aa55, gy-mcu) on its own thread."""
+
+    device_label = "测温仪"
 
     def __init__(
         self,
@@ -86,21 +67,15 @@ class SerialThermometer(Worker):
         silent_after_s: float = 5.0,
         backoff_s: tuple[float, float] = (0.2, 5.0),
     ) -> None:
-        self.port_spec = port
         self.protocol = protocol
         self.thermometer_id = thermometer_id
-        self.baud = baud or DEFAULT_BAUD[protocol]
         self._parser = make_parser(protocol, pattern)
-        Worker.__init__(self)
+        ReconnectingSerialReader.__init__(self, port, baud or DEFAULT_BAUD[protocol], backoff_s)
         self.thread_name = f"thermometer-{thermometer_id}"
         self._on_reading = on_reading
         self._on_status = on_status
         self._silent_after = silent_after_s
-        self._backoff = backoff_s
-        self._serial: serial.Serial | None = None
-        self.state = "stopped"
         self.readings = 0
-        self.reconnects = 0
 
     @property
     def checksum_errors(self) -> int:
@@ -114,39 +89,11 @@ class SerialThermometer(Worker):
         self._close_port()
         self._status("stopped", "已停止")
 
-    # ------------------------------------------------------------------ loop
-    def _run(self) -> None:
-        delay = self._backoff[0]
-        first = True
-        while not self._stop.is_set():
-            try:
-                self._open()
-            except (serial.SerialException, OSError, PortNotFound) as exc:
-                self._status("lost" if first else "reconnecting", f"测温仪无法打开（{_why(exc)}），正在重试")
-                first = False
-                self._stop.wait(delay)
-                delay = min(delay * 2, self._backoff[1])
-                continue
-            delay = self._backoff[0]
-            if not first:
-                self.reconnects += 1
-            first = False
-            self._status("connected", f"测温仪已连接 {self.port_spec}")
-            try:
-                self._read_until_error()
-            except (serial.SerialException, OSError) as exc:
-                log.warning("thermometer %s lost: %s", self.thermometer_id, exc)
-                self._status("lost", f"测温仪连接中断（{_why(exc)}），请检查USB线")
-            finally:
-                self._close_port()
-
     def _open(self) -> None:
-        path = resolve_port(self.port_spec)
-        ser = serial.serial_for_url(path, baudrate=self.baud, bytesize=8, parity="N", stopbits=1, timeout=0.2)
-        self._serial = ser
-        if self.protocol == "gy-mcu":
-            ser.write(GyMcuParser.START_COMMAND)  # the module streams only after this command
-            ser.flush()
+        super()._open()
+        if self.protocol == "gy-mcu" and self._serial is not None:
+            self._serial.write(GyMcuParser.START_COMMAND)  # the module streams only after this command
+            self._serial.flush()
 
     def _read_until_error(self) -> None:
         ser = self._serial
@@ -169,14 +116,6 @@ class SerialThermometer(Worker):
                 self.readings += 1
                 self._on_reading(TemperatureReading(frame.celsius, frame.ambient, datetime.now(timezone.utc),
                                                     self.thermometer_id, frame.frame))
-
-    def _close_port(self) -> None:
-        ser, self._serial = self._serial, None
-        if ser is not None:
-            try:
-                ser.close()
-            except Exception:  # closing a vanished device may fail; it is gone either way
-                pass
 
     def _status(self, state: str, message: str) -> None:
         if state == self.state and state != "connected":
@@ -267,8 +206,3 @@ class ModbusThermometer(Worker):
         if state != self.state:
             self.state = state
             self._on_status(ThermometerStatus(state, message, self.thermometer_id))
-
-
-def _why(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:120]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from db.store import EntryStore
-from kiosk.config import Settings
+from kiosk.config import DeviceSettings, Settings
 from kiosk.gate import GateController, utc_now
 from kiosk.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.privacy import load_or_create_salt
@@ -89,6 +89,7 @@ class Kiosk:
 
     verifier: Any = None
     decoder: Any = None
+    codes: Any = None  # the VerificationService every code source feeds (with devices)
 
     def scan_file(self, path: Any) -> list[Any]:
         """The code checks found in an image or video file (``check --code``)."""
@@ -116,7 +117,7 @@ class Kiosk:
     def close(self) -> None:
         left = self.unsaved_entries()
         if left:
-            log.error("closing with %d entries not saved (storage unavailable)", left)
+            log.warning("closing with %d entries not saved (storage unavailable)", left)
         for service in reversed(self.services):
             try:
                 service.close()
@@ -126,7 +127,7 @@ class Kiosk:
             closer()
         left = self.controller.writer.close(timeout=5.0)
         if left:
-            log.error("%d entries could not be written before closing: %s", left,
+            log.warning("%d entries could not be written before closing: %s", left,
                       self.controller.writer.last_problem)
         self.store.close()
 
@@ -185,18 +186,48 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
     kiosk.verifier = build_verifier(settings, store, clock)
     if with_devices:
         from kiosk.gate import Ticker
+        from kiosk.scanning import VerificationService
 
         kiosk.services.append(Ticker(controller))
         controller.writer.start()  # with devices, no device or GUI thread waits for the database
+        # One verifier thread for every code source; started before them and closed after them.
+        kiosk.codes = VerificationService(kiosk.verifier, controller)
+        kiosk.services.append(kiosk.codes)
         _add_devices(kiosk, demo, demo_scene, scene_hold_s)
     return kiosk
 
 
 def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: float = 4.0) -> None:
-    """Camera + scanner and thermometer services, real or simulated per the settings."""
+    """Camera + scanner and thermometer services, real or simulated per the settings; empty means none."""
+    from kiosk.thermometry import ThermometerService
+
+    settings, hub = kiosk.settings, kiosk.listeners
+    director = None
+    if settings.devices.camera:
+        director = _add_camera(kiosk, demo, demo_scene, scene_hold_s)
+    scanner = settings.devices.scanner
+    if scanner and scanner != "keyboard":  # a keyboard-wedge scanner types into the window instead
+        from devices.scanner import SerialCodeScanner
+
+        codes = kiosk.codes
+        kiosk.services.append(SerialCodeScanner(
+            scanner, on_code=lambda text: codes.submit_text(text, "serial-scanner"),
+            on_status=lambda state, msg: report_device_status(hub, kiosk.store, "scanner", state, msg)))
+    if settings.devices.thermometer:
+        thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
+                                    tolerance_c=settings.devices.stable_tolerance_c,
+                                    plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),
+                                    interval_days=settings.calibration.interval_days)
+        thermo.device = _thermometer_device(kiosk, thermo)
+        kiosk.services.append(thermo)
+        kiosk.thermometer = thermo
+    if director is not None:
+        director.thermometer_sim = kiosk.thermometer_sim
+
+
+def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) -> Any:
     from devices.camera import FrameGrabber, capture_opener
     from kiosk.scanning import ScanService
-    from kiosk.thermometry import ThermometerService
 
     settings, hub = kiosk.settings, kiosk.listeners
     scenes, director = None, None
@@ -222,16 +253,8 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
 
         mask_detector = MaskDetector()
     kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub,
-                                      mask_detector=mask_detector))
-    thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
-                                tolerance_c=settings.devices.stable_tolerance_c,
-                                plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),
-                                interval_days=settings.calibration.interval_days)
-    thermo.device = _thermometer_device(kiosk, thermo)
-    kiosk.services.append(thermo)
-    kiosk.thermometer = thermo
-    if director is not None:
-        director.thermometer_sim = kiosk.thermometer_sim
+                                      mask_detector=mask_detector, verification=kiosk.codes))
+    return director
 
 
 def _refuse_simulators(settings: Settings) -> None:
@@ -239,42 +262,44 @@ def _refuse_simulators(settings: Settings) -> None:
     from kiosk.config import ConfigError
 
     d = settings.devices
-    if not d.camera.strip() or not d.thermometer.strip():
-        missing = "devices.camera" if not d.camera.strip() else "devices.thermometer"
-        raise ConfigError(f"{missing} is not set: configure the gate's devices (gate-kiosk devices list), "
-                          "or try the kiosk with `gate-kiosk run --demo`")
-    if d.camera.startswith("sim:") or d.thermometer.startswith("sim:"):
+    if settings.needs_setup:
+        raise ConfigError("no camera and no code scanner are set: run the first-run setup (gate-kiosk run), "
+                          "see gate-kiosk devices list, or try the kiosk with `gate-kiosk run --demo`")
+    if d.camera.startswith("sim:") or d.thermometer.startswith("sim:") or d.scanner.startswith("sim:"):
         raise ConfigError("sim: devices are simulators and never write to the real log: use "
                           "`gate-kiosk run --demo`, or set devices.camera and devices.thermometer")
 
 
 def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
-    from devices.thermometer import ModbusThermometer, SerialThermometer
-
     d = kiosk.settings.devices
     port = d.thermometer
     if port.startswith("sim:"):
         from devices.simulators import ThermometerSimulator
 
-        protocol = port[4:] or d.thermometer_protocol
-        sim = ThermometerSimulator(protocol, interval_s=min(0.5, kiosk.scene_hold_s / 8),
+        d = replace(d, thermometer_protocol=port[4:] or d.thermometer_protocol)
+        sim = ThermometerSimulator(d.thermometer_protocol, interval_s=min(0.5, kiosk.scene_hold_s / 8),
                                    fever_rate=0.0 if kiosk.demo else 0.08)
         sim.start()
         kiosk.closers.append(sim.close)
         kiosk.thermometer_sim = sim
         port = sim.path
-    else:
-        protocol = d.thermometer_protocol
-    if protocol == "modbus":
+    return thermometer_device(d, port, service.on_reading, service.on_status)
+
+
+def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[Any], None],
+                       on_status: Callable[[Any], None]) -> Any:
+    """The serial or Modbus reader the ``[devices]`` settings describe (also the setup's live readings)."""
+    from devices.thermometer import ModbusThermometer, SerialThermometer
+
+    if d.thermometer_protocol == "modbus":
         return ModbusThermometer(port, thermometer_id=d.thermometer_id, baud=d.thermometer_baud or 9600,
                                  slave=d.modbus_slave, register=d.modbus_register, functioncode=d.modbus_functioncode,
                                  scale=d.modbus_scale,
                                  ambient_register=None if d.modbus_ambient_register < 0 else d.modbus_ambient_register,
-                                 on_reading=service.on_reading, on_status=service.on_status,
-                                 silent_after_s=d.thermometer_silent_s)
-    return SerialThermometer(port, protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
-                             pattern=d.thermometer_pattern or None, on_reading=service.on_reading,
-                             on_status=service.on_status, silent_after_s=d.thermometer_silent_s)
+                                 on_reading=on_reading, on_status=on_status, silent_after_s=d.thermometer_silent_s)
+    return SerialThermometer(port, d.thermometer_protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
+                             pattern=d.thermometer_pattern or None, on_reading=on_reading,
+                             on_status=on_status, silent_after_s=d.thermometer_silent_s)
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -285,9 +310,13 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
-               screenshot: Any = None, language: str | None = None, demo_scene: int = 0) -> int:
-    """Open the guard's window and run the Qt event loop until it closes."""
-    from PySide6.QtCore import QTimer
+               screenshot: Any = None, language: str | None = None, demo_scene: int = 0, setup: bool = False) -> int:
+    """Open the guard's window and run the Qt event loop until it closes.
+
+    With nothing configured to read codes with (or ``setup``), the first-run
+    setup comes first; leaving it without saving closes the program.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
@@ -296,15 +325,34 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     from ui.i18n import install_translator
     from ui.main_window import MainWindow
 
+    from ui.qtlog import route_qt_messages
+
+    route_qt_messages()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([])
     app.setFont(QFont("Noto Sans CJK SC", 11))
     translators = install_translator(app, language or settings.ui.language)
+    if not demo and (setup or settings.needs_setup):
+        from kiosk.config import config_path
+        from ui.setup_flow import SetupFlow
+
+        log.info("no code source configured: opening the first-run setup")
+        flow = SetupFlow(settings.source_path or config_path())
+        if screenshot is not None and quit_after is not None:
+            def snap_and_leave() -> None:
+                flow.grab().save(str(screenshot))
+                flow.reject()
+            QTimer.singleShot(int(quit_after * 1000), snap_and_leave)
+        if not flow.exec() or flow.settings is None:
+            log.info("setup left without saving")
+            return 0
+        settings = flow.settings
     kiosk = build_kiosk(settings, demo=demo, with_devices=True, demo_scene=demo_scene)
     bridge = QtBridge()
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer = kiosk.thermometer
+    desk.codes = kiosk.codes
     window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash,
                         language="en" if (language or settings.ui.language) == "en" else "zh")
     log.info("window built; starting devices")
@@ -315,16 +363,27 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     else:
         window.show()
     kiosk.start()
+    # Inside an application that already runs (tests, an embedding program) a local loop is quit instead of
+    # the application: quitting someone else's application leaves its later event loops returning at once.
+    loop = QEventLoop() if existing is not None else None
+    if loop is not None:
+        app.lastWindowClosed.connect(loop.quit)
+
+    def stop() -> None:
+        if loop is not None:
+            loop.quit()
+        else:
+            app.quit()
     if quit_after is not None:
         def finish() -> None:
             if screenshot is not None:
                 window.grab().save(str(screenshot))
                 log.info("screenshot saved to %s", screenshot)
             window.close()
-            app.quit()
+            stop()
         QTimer.singleShot(int(quit_after * 1000), finish)
     try:
-        code = int(app.exec())
+        code = int(loop.exec()) if loop is not None else int(app.exec())
         left = kiosk.unsaved_entries()
         if left:
             import sys

@@ -28,6 +28,7 @@ from kiosk.roster import RosterError
 
 EXIT_USAGE = 2
 EXIT_NOT_LOGGED = 3  # check: a verdict was reached but its entry is not in the log
+log = logging.getLogger(__name__)
 
 
 class CliError(Exception):
@@ -118,14 +119,19 @@ def _register_more_commands() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kiosk.operations import setup_logging
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(args.verbose)
     name = args.command or "run"
     if args.command is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
     try:
+        if name == "doctor":  # the doctor reports a broken config as one finding among others
+            from kiosk.doctor import run_doctor
+
+            return run_doctor(args.config, as_json=args.json)
         settings = _with_database(name, args, load_settings(args.config))
         return _COMMANDS[name][1](args, settings)
     except _known_errors() as exc:
@@ -133,10 +139,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
     except Exception:  # a bug: the user gets one line, the details go to a file for the IT teacher
+        log.exception("unexpected error in %s", name)
         path = _write_crash_report()
         print(f"gate-kiosk: unexpected error; details written to {path}", file=sys.stderr)
         return 1
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``| head``): not an error to report, and no crash file.
+
+    stdout is pointed at devnull so that the interpreter's final flush does not raise again.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a program stopped by a closed pipe
 
 
 def _write_crash_report() -> str:
@@ -144,10 +168,10 @@ def _write_crash_report() -> str:
     import traceback
 
     from db.store import write_private
-    from kiosk.config import default_data_dir
+    from kiosk.operations import log_dir
 
     text = traceback.format_exc()
-    for folder in (default_data_dir(), Path(tempfile.gettempdir())):
+    for folder in (log_dir(), Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
@@ -165,6 +189,8 @@ def _setup_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save a screenshot of the window when closing")
     p.add_argument("--lang", choices=["zh_CN", "en"], help="window language (default: ui.language, zh_CN)")
     p.add_argument("--demo-scene", type=int, default=0, metavar="N", help="demo: start the cycle at person N")
+    p.add_argument("--setup", action="store_true", help="open the setup (devices, school, PIN) before the gate")
+    p.add_argument("--fullscreen", action="store_true", help="full screen whatever ui.fullscreen says (gate PCs)")
 
 
 @command("run", "open the guard's window", _setup_run)
@@ -173,8 +199,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.demo:
         settings = demo_settings(settings)
+    if args.fullscreen:
+        from dataclasses import replace
+
+        settings = replace(settings, ui=replace(settings.ui, fullscreen=True))
     return run_window(settings, demo=args.demo, quit_after=args.quit_after, screenshot=args.screenshot,
-                      language=args.lang, demo_scene=args.demo_scene)
+                      language=args.lang, demo_scene=args.demo_scene, setup=args.setup)
 
 
 def _setup_check(p: argparse.ArgumentParser) -> None:
@@ -493,4 +523,38 @@ def _registration(args: argparse.Namespace, settings: Settings) -> int:
         store.audit(settings.site.guard_id, "reveal_registration",
                     {"entry_id": entry.id, "reason": args.reason.strip()})
     print(json.dumps({"entry_id": entry.id, **details}, ensure_ascii=False))
+    return 0
+
+
+def _setup_doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="the findings as one JSON list")
+
+
+@command("doctor", "check config, devices, database, fonts, keys, calibration and disk; say what to fix",
+         _setup_doctor)
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.doctor import run_doctor  # main() calls it before loading the config; kept for completeness
+
+    return run_doctor(args.config, as_json=args.json)
+
+
+def _setup_autostart(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="autostart_command", required=True)
+    sub.add_parser("install", help="open the kiosk full screen at login and restart it if it dies")
+    sub.add_parser("remove", help="undo install")
+
+
+@command("autostart", "a dedicated gate PC: start the kiosk at login (systemd user service / Windows Run key)",
+         _setup_autostart)
+def _autostart(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.autostart import home_dir, install, remove
+
+    if args.autostart_command == "install":
+        for path in install(home_dir(), settings.source_path):
+            print(f"wrote {path}")
+        print("The kiosk now starts at login, full screen, and comes back if it stops. "
+              "For a gate PC, also turn on automatic login (README: 'A dedicated gate PC').")
+    else:
+        for path in remove(home_dir()):
+            print(f"removed {path}")
     return 0

@@ -1,4 +1,4 @@
-"""Device subcommands of ``gate-kiosk``: thermometer, simulate, calibrate.
+"""Device subcommands of ``gate-kiosk``: devices list/probe, thermometer, simulate, calibrate.
 
 They register themselves with ``kiosk.cli.command`` when imported by
 ``kiosk.cli``. A missing port or a wrong protocol is one line and exit 2.
@@ -38,13 +38,14 @@ def _port_args(p: argparse.ArgumentParser) -> None:
 def read_readings(port: str, protocol: str, count: int, *, baud: int = 0, timeout: float = 15.0,
                   thermometer_id: str = "thermo-1", modbus: dict[str, Any] | None = None) -> list[Any]:
     """Open the port, collect ``count`` readings, close; a port that never opens is a CliError."""
+    from devices.discovery import port_exists
     from devices.thermometer import ModbusThermometer, PortNotFound, SerialThermometer, resolve_port
 
     try:
         path = resolve_port(port)
     except PortNotFound as exc:
         raise CliError(str(exc)) from None
-    if not port.lower().startswith("usb:") and not Path(path).exists() and "://" not in path:
+    if not port_exists(path):
         raise CliError(f"{port}: no such serial port")
     readings: queue.Queue[Any] = queue.Queue()
     statuses: list[Any] = []
@@ -189,4 +190,50 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
                       "due_days": settings.calibration.interval_days}, ensure_ascii=False))
     print(f"calibrated {thermometer_id}: offset {cal.offset_c:+.2f} °C, residual ±{cal.residual_c:.2f} °C",
           file=sys.stderr)
+    return 0
+
+
+def _setup_devices(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="devices_command", required=True)
+    ls = sub.add_parser("list", help="cameras and serial ports on this machine, with what to put in the config")
+    ls.add_argument("--json", action="store_true", help="one JSON object: {cameras: [...], serial_ports: [...]}")
+    pr = sub.add_parser("probe", help="find which thermometer protocol and baud rate a port speaks")
+    pr.add_argument("--port", required=True, help="device path, COM3, /dev/serial/by-id/…, or usb:VID:PID")
+    pr.add_argument("--budget", type=float, default=10.0, help="give up after S seconds (default 10)")
+    pr.add_argument("--json", action="store_true")
+
+
+@command("devices", "find cameras and serial ports, and probe a thermometer's protocol", _setup_devices)
+def _devices(args: argparse.Namespace, settings: Settings) -> int:
+    from devices.discovery import list_cameras, list_serial_ports, probe_thermometer
+
+    if args.devices_command == "probe":
+        if not 1.0 <= args.budget <= 120.0:
+            raise CliError("--budget must be between 1 and 120 seconds")
+        result = probe_thermometer(args.port, budget_s=args.budget)
+        if args.json:
+            print(json.dumps(result.as_json(), ensure_ascii=False))
+        elif result.found:
+            ambient = f", ambient {result.ambient:.1f} °C" if result.ambient is not None else ""
+            print(f"{args.port}: {result.protocol} at {result.baud} baud, reading {result.readings[-1]:.1f} °C"
+                  f"{ambient}")
+            print("config: [devices] " + " ".join(f"{k} = {json.dumps(v)}" for k, v in result.config.items()))
+        if not result.found:
+            raise CliError(result.error)
+        return 0
+    cameras, ports = list_cameras(), list_serial_ports()
+    if args.json:
+        print(json.dumps({"cameras": [c.as_json() for c in cameras],
+                          "serial_ports": [p.as_json() for p in ports]}, ensure_ascii=False))
+        return 0
+    print("Cameras (devices.camera):" if cameras else "Cameras: none found")
+    for c in cameras:
+        sizes = ", ".join(f"{w}x{h}" for w, h in c.resolutions[:6]) or "sizes not listed"
+        print(f"  {c.uri:<10} {c.name}  [{sizes}]")
+    print("Serial ports (devices.thermometer):" if ports else "Serial ports: none found")
+    for p in ports:
+        ids = f" USB {p.vid_pid}" if p.vid_pid else ""
+        print(f"  {p.suggested}  ({p.device}{ids}) {p.description}")
+    if ports:
+        print("Next: gate-kiosk devices probe --port PORT   finds the thermometer's protocol")
     return 0

@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 import os
-import tomllib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -26,6 +26,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10 (Ubuntu 22.04): the same parser, from PyPI
+    import tomli as tomllib
 
 from kiosk.policy import Policy, PolicyError
 
@@ -45,6 +50,7 @@ class SiteSettings:
     """Who this kiosk is: its school, gate and default guard."""
 
     site_id: str = "school"
+    school_name: str = ""  # shown in the window title and on reports; set by the first-run setup
     gate_id: str = "gate-1"
     guard_id: str = "guard"
     timezone: str = "Asia/Shanghai"
@@ -62,15 +68,17 @@ class GateSettings:
 
 @dataclass(frozen=True)
 class DeviceSettings:
-    """Which camera, thermometer and decoder to use; ``sim:`` picks a simulator (demo mode only).
+    """Which camera, thermometer, code scanner and decoder to use; ``sim:`` picks a simulator (demo only).
 
-    Nothing is configured by default: a live gate must name its devices, so
-    that a fresh install never logs simulated people.
+    Empty means "none": nothing is configured by default, so a fresh install
+    never logs simulated people; with no camera and no scanner there is
+    nothing to read codes with, and the window opens the first-run setup.
     """
 
     camera: str = ""
     decoder: str = "zxing"
     thermometer: str = ""
+    scanner: str = ""  # "" none | "keyboard" (keyboard-wedge handheld) | a serial port (USB-CDC scanner)
     thermometer_protocol: str = "aa55"
     thermometer_baud: int = 0  # 0: the protocol's default
     thermometer_id: str = "thermo-1"
@@ -123,6 +131,11 @@ class Settings:
     health_code_patterns: Mapping[str, str] = field(default_factory=dict)
     source_path: Path | None = None
     export_key_file: Path | None = None  # paths.export_key: the export signing key, outside the data dir
+
+    @property
+    def needs_setup(self) -> bool:
+        """Nothing to read codes with: the window opens the first-run setup instead of the gate."""
+        return not self.devices.camera and not self.devices.scanner
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -197,10 +210,15 @@ def default_data_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def config_path(path: Path | str | None = None) -> Path:
+    """The config file in use: ``--config``, else ``$GATE_KIOSK_CONFIG``, else the platform's (may not exist yet)."""
+    return Path(path) if path is not None else Path(os.environ.get("GATE_KIOSK_CONFIG", default_config_path()))
+
+
 def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read and validate the configuration; raise ``ConfigError`` with a clear message."""
     explicit = path is not None or "GATE_KIOSK_CONFIG" in os.environ
-    cfg_path = Path(path) if path is not None else Path(os.environ.get("GATE_KIOSK_CONFIG", default_config_path()))
+    cfg_path = config_path(path)
     data: dict[str, Any] = {}
     if cfg_path.exists():
         try:

@@ -8,6 +8,7 @@ status, admin PIN checks, and the settings file. Built by ``kiosk.app``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -21,6 +22,8 @@ from kiosk.config import Settings
 from kiosk.gate import GateController
 from kiosk.reports import DayFigures, day_figures
 from kiosk.vocabulary import stored_reason_words
+
+log = logging.getLogger(__name__)
 
 FOLLOW_UP_STATES = ("retake_due", "observation", "cleared")
 
@@ -53,8 +56,39 @@ class GuardDesk:
         self._tz = ZoneInfo(settings.site.timezone)
         self.access = AdminAccess(settings.data_dir, ledger=store)
         self.thermometer: Any = None  # the ThermometerService, when devices run
+        self.codes: Any = None  # the VerificationService, when devices run
+        self._today: Any = None  # the TodayKeeper, once the window watches today
         self.decoder_name = settings.devices.decoder
         self.language = "en" if settings.ui.language == "en" else "zh"  # the window sets it to its own
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._tz
+
+    def watch_today(self, on_changed: Callable[[], None]) -> Any:
+        """Keep today's figures current from committed entries on a thread (``kiosk.today``); see ``today_snapshot``."""
+        from kiosk.today import TodayKeeper
+
+        if self._today is None:
+            self._today = TodayKeeper(self, on_changed)
+            self._today.start()
+        return self._today
+
+    def entry_committed(self, entry_id: str) -> None:
+        if self._today is not None:
+            self._today.entry_committed(entry_id)
+
+    def today_snapshot(self) -> tuple[DayFigures, list[FlaggedPerson]]:
+        """Today's figures and flagged people as last computed (no database call)."""
+        if self._today is None:
+            return self.summary(), self.flagged()
+        figures, flagged = self._today.snapshot()
+        return figures, flagged
+
+    def close(self) -> None:
+        if self._today is not None:
+            self._today.close()
+            self._today = None
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
@@ -84,6 +118,15 @@ class GuardDesk:
         if state not in FOLLOW_UP_STATES:
             raise ValueError(f"unknown follow-up state {state!r}")
         self.store.follow_up(entry_id, state, self.settings.site.guard_id, note)
+        if self._today is not None:
+            self._today.reload()
+
+    def code_from_keyboard_scanner(self, text: str) -> None:
+        """A keyboard-wedge scanner typed a code into the window: verified like the camera's, off the GUI thread."""
+        if self.codes is None:  # a window built without devices (tests of other parts)
+            log.warning("keyboard scanner code ignored: no verification service")
+            return
+        self.codes.submit_text(text, "keyboard-scanner")
 
     def calibration_status(self) -> tuple[bool, str]:
         if self.thermometer is None:
@@ -104,9 +147,13 @@ class GuardDesk:
         from kiosk.settings_file import write_settings
 
         self.access.verify(pin, self.settings.site.guard_id, "settings")
-        path = write_settings(self.config_path(), changes)
-        self.store.audit(self.settings.site.guard_id, "settings_saved", {"file": str(path), "changes": changes})
-        return path
+        saved = write_settings(self.config_path(), changes)
+        detail: dict[str, Any] = {"file": str(saved.path), "changes": changes}
+        if saved.policy_changed:
+            # Entries judged under the new thresholds must carry a different version: say which.
+            detail["policy_version"] = {"from": saved.policy_version_before, "to": saved.policy_version_after}
+        self.store.audit(self.settings.site.guard_id, "settings_saved", detail)
+        return saved.path
 
     def exporter(self, pin: str) -> Any:
         """An exporter acting for the guard, after the admin PIN was checked (exports are sensitive)."""

@@ -251,7 +251,7 @@ class EntryWriter:
                 self.dropped += 1
                 log.error("entry %s dropped: storage down and %d entries waiting", lost.id, self.MAX_WAITING)
             waiting = len(self._waiting)
-        log.warning("entry %s waits for storage: %s", entry.id, exc)
+        log.warning("entry %s waits for storage: %s", entry.id, str(exc).splitlines()[0] if str(exc) else exc)
         message = storage_message(exc)
         if self.dropped:
             message += f"；已丢弃 {self.dropped} 条最早的记录"

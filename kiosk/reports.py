@@ -63,7 +63,11 @@ FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "clear
 HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
 SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
              "roster": "名册"}
-FONT_PATHS = ["/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"]
+# The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
+# scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
+BUNDLED_FONT = str(Path(__file__).resolve().parent / "fonts" / "GateKioskSansSC-Regular.ttf")
+FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "C:/Windows/Fonts/simhei.ttf"]
 
 
 class ExportError(Exception):
@@ -237,11 +241,9 @@ class Exporter:
         with _open_out(path, newline="", encoding="utf-8-sig") as fh:  # BOM: Excel on Chinese Windows needs it
             writer = csv.writer(fh)
             writer.writerow([c[2] if english else c[1] for c in COLUMNS])
-            for e in self.entries(q):
+            for e in counted(self.entries(q), progress, total):
                 writer.writerow([csv_safe(c) for c in self._cells(e, follow, english)])
                 rows += 1
-                if progress and rows % 1000 == 0:
-                    progress(rows, total)
             if rows == 0:
                 writer.writerow(["No entries in this range" if english else "该时段无入校记录"])
         return self._finish(path, rows, q, "csv", progress, total)
@@ -275,7 +277,7 @@ class Exporter:
             sheets[lane], row_of[lane] = ws, 1
         figures = DayFigures()
         rows = 0
-        for e in self.entries(q):
+        for e in counted(self.entries(q), progress, total):
             ws = sheets.get(e.lane)
             if ws is None:
                 continue
@@ -285,8 +287,6 @@ class Exporter:
             row_of[e.lane] += 1
             tally(figures, e, self.fever, self.tz)
             rows += 1
-            if progress and rows % 1000 == 0:
-                progress(rows, total)
         for lane, ws in sheets.items():
             ws.autofilter(0, 0, max(row_of[lane] - 1, 1), len(COLUMNS) - 1)
             if row_of[lane] == 1:
@@ -338,7 +338,9 @@ class Exporter:
     def export_pdf(self, q: ExportQuery, path: Path, progress: Progress | None = None) -> ExportResult:
         from kiosk import pdfreport
 
-        figures = self.figures(q)
+        # Counting is most of the work; the page itself is laid out in one go at the end.
+        total = self.count(q)
+        figures = day_figures(counted(self.entries(q), progress, total, share=0.9), self.fever, self.tz)
         follow = self._follow_ups(q)
         pdfreport.daily(path, self, q, figures, follow)
         return self._finish(path, figures.total, q, "pdf", progress, figures.total)
@@ -370,6 +372,23 @@ class Exporter:
             "flagged_only": q.flagged_only, "rows": rows, "sha256": digest,
         })
         return ExportResult(path, rows, digest, sig)
+
+
+def counted(entries: Iterable[EntryRecord], progress: Progress | None, total: int,
+            share: float = 1.0) -> Iterator[EntryRecord]:
+    """The entries, reporting progress about every 1 % (at least every 1,000 rows) along the way.
+
+    ``share`` < 1 leaves the rest of the bar for a step that follows (the PDF's layout).
+    """
+    if progress is None:
+        yield from entries
+        return
+    step = max(1, min(1000, total // 100))
+    progress(0, total)
+    for done, e in enumerate(entries, start=1):
+        yield e
+        if done % step == 0:
+            progress(min(total, int(done * share)), total)
 
 
 def _open_out(path: Path, **kw: Any) -> Any:
@@ -439,7 +458,8 @@ def find_cjk_font() -> str:
     for p in FONT_PATHS:
         if os.path.exists(p):
             return p
-    raise ExportError("no Chinese TrueType font for PDF reports: install fonts-wqy-microhei")
+    raise ExportError("no Chinese TrueType font for PDF reports: the bundled kiosk/fonts is missing; "
+                      "reinstall gate-kiosk or install fonts-wqy-microhei")
 
 
 # ------------------------------------------------------------- signatures

@@ -8,6 +8,10 @@ the evidence to the gate controller, and passes the frame with its overlays
 to the listener for the preview. An optional mask detector runs on the same
 thread.
 
+Verification (the issuer server, the roster) runs on its own thread,
+``VerificationService``, shared by every code source: the camera, a
+keyboard-wedge scanner (through the window) and a serial scanner.
+
 ``scan_path`` does the same for one image or video file (the ``scan`` and
 ``check --code`` commands), timing decode + verify only.
 """
@@ -15,6 +19,8 @@ thread.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,13 +29,14 @@ from typing import Any, Protocol
 
 import cv2
 
-from devices.decoders import Decoder, ImageRejected, load_image
+from devices.decoders import DecodedCode, Decoder, ImageRejected, load_image
 from devices.worker import Worker
 from kiosk.gate import CodeCheck
 from kiosk.verification import CodeVerdict, Verifier
 
 log = logging.getLogger(__name__)
 
+SCANNED_FORMAT = "SCANNER"  # a code typed in by a handheld scanner: its symbology is not known
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v"}
 
 
@@ -96,56 +103,134 @@ def scan_path(path: Path, decoder: Decoder, verifier: Verifier, max_video_frames
     return result
 
 
+class VerificationService(Worker):
+    """Verifies decoded codes on its own thread, so that no code source ever waits on the network or the roster.
+
+    An issuer server may take seconds to answer (2 s timeout, one retry) and a
+    roster lookup is a database query; the camera's scanner thread and the
+    serial scanner's reader only hand codes over here. Results are cached for
+    ``CACHE_S`` (the same phone stays in view for many frames, and an issuer
+    server must not be asked 15 times a second); a code already waiting is not
+    queued twice. Each verdict goes to the gate controller as it is known.
+
+    Not started (tests, the headless ``check``), ``submit`` verifies inline.
+    """
+
+    thread_name = "verifier"
+    CACHE_S = 5.0
+    MAX_WAITING = 64
+
+    def __init__(self, verifier: Verifier, sink: CodeSink, clock: Callable[[], float] = time.monotonic) -> None:
+        Worker.__init__(self)
+        self.verifier = verifier
+        self._sink = sink
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cache: dict[bytes, tuple[float, CodeVerdict]] = {}
+        self._waiting: set[bytes] = set()
+        self._queue: queue.Queue[Any] = queue.Queue(self.MAX_WAITING)
+        self.dropped = 0
+
+    def cached(self, raw: bytes) -> CodeVerdict | None:
+        with self._lock:
+            hit = self._cache.get(raw)
+        return hit[1] if hit is not None and self._clock() - hit[0] < self.CACHE_S else None
+
+    def submit(self, code: Any) -> None:
+        """Verify ``code`` and give its evidence to the gate (now if not started, else on the verifier thread)."""
+        if self._thread is None:
+            self._handle(code)
+            return
+        with self._lock:
+            if code.raw in self._waiting:
+                return
+            self._waiting.add(code.raw)
+        try:
+            self._queue.put_nowait(code)
+        except queue.Full:  # verification hangs: the camera will show the code again; a scanner's is logged
+            with self._lock:
+                self._waiting.discard(code.raw)
+            self.dropped += 1
+            log.warning("verification queue full: code from %s not verified", code.backend)
+
+    def submit_text(self, text: str, source: str) -> None:
+        """A code a scanner read (no image: no colour, no outline)."""
+        self.submit(DecodedCode(format=SCANNED_FORMAT, raw=text.encode("utf-8", "surrogateescape"), text=text,
+                                polygon=(), colour=None, white=None, backend=source))
+
+    def _handle(self, code: Any) -> None:
+        verdict = self.cached(code.raw)
+        if verdict is None:
+            verdict = self.verifier.verify(code)
+            now = self._clock()
+            with self._lock:
+                if len(self._cache) > 256:
+                    self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.CACHE_S}
+                self._cache[code.raw] = (now, verdict)
+        self._sink.code_seen(verdict.check)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                code = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self._handle(code)
+            except Exception:  # one bad code must not stop verification
+                log.exception("verifying a code failed")
+            finally:
+                with self._lock:
+                    self._waiting.discard(code.raw)
+
+
 class ScanService(Worker):
     """The camera-side pipeline (see the module docstring)."""
 
     thread_name = "scanner"
 
-    CACHE_S = 5.0
-
     def __init__(self, grabber: Any, decoder: Decoder, verifier: Verifier, sink: CodeSink, listener: Any,
-                 mask_detector: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 mask_detector: Any = None, clock: Callable[[], float] = time.monotonic,
+                 verification: VerificationService | None = None) -> None:
         self.grabber = grabber
         self.decoder = decoder
         self.verifier = verifier
         self._sink = sink
         self._listener = listener
         self._mask = mask_detector
-        self._clock = clock
-        self._cache: dict[bytes, tuple[float, CodeVerdict]] = {}
+        # Shared with the other code sources when the composition root passes one; else our own.
+        self._owns_verification = verification is None
+        self.verification = verification or VerificationService(verifier, sink, clock)
         Worker.__init__(self)
         self.frames = 0
         self.decode_ms_total = 0.0
 
     def _before_start(self) -> None:
+        if self._owns_verification:
+            self.verification.start()
         self.grabber.start()
 
     def _after_stop(self) -> None:
         self.grabber.close()
-
-    def _verify(self, code: Any) -> CodeVerdict:
-        now = self._clock()
-        hit = self._cache.get(code.raw)
-        if hit is not None and now - hit[0] < self.CACHE_S:
-            return hit[1]
-        verdict = self.verifier.verify(code)
-        if len(self._cache) > 256:
-            self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.CACHE_S}
-        self._cache[code.raw] = (now, verdict)
-        return verdict
+        if self._owns_verification:
+            self.verification.close()
 
     def process(self, image: Any) -> list[dict[str, Any]]:
-        """Decode, verify and report one frame; returns the overlays drawn on the preview."""
+        """Decode one frame, hand its codes to verification, report it; returns the overlays of the preview.
+
+        A code still being verified is outlined as ``pending``; the next frame shows its verdict.
+        """
         t0 = time.perf_counter()
         codes = self.decoder.decode_frame(image)
         self.decode_ms_total += (time.perf_counter() - t0) * 1000
         self.frames += 1
         overlays: list[dict[str, Any]] = []
         for code in codes:
-            verdict = self._verify(code)
-            overlays.append({"polygon": code.polygon, "status": verdict.status, "kind": verdict.kind,
-                             "verified_by": verdict.verified_by})
-            self._sink.code_seen(verdict.check)
+            self.verification.submit(code)
+            verdict = self.verification.cached(code.raw)
+            overlays.append({"polygon": code.polygon, "status": verdict.status if verdict else "pending",
+                             "kind": verdict.kind if verdict else "", "verified_by": verdict.verified_by
+                             if verdict else ""})
         if self._mask is not None:
             for face in self._mask.detect(image):
                 overlays.append({"box": face.box, "mask": face.mask, "score": face.score})

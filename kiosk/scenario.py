@@ -35,7 +35,6 @@ through the real window in the test suite; a failure names the step or row.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from db.records import EntryRecord, RosterPerson
+from kiosk.config import tomllib
 from kiosk.actions import ACTION_OF, perform
 from kiosk.domain import Decision, Lane, PersonKind, TemperatureSample
 from kiosk.gate import ConfirmRefused, GateController, VisitSnapshot

@@ -29,4 +29,8 @@ scene retake-list fever_retake_in_a_rush 7
 scene handoff courier_handoff 2
 scene refused-confirmation red_code_campus 3
 scene busy-gate-red people_do_not_merge 2
+# The first-run setup, page by page (demo devices, real probe and capture code).
+GATE_KIOSK_CONFIG=/dev/null xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/setup_screenshots.py
+# A thermometer unplugged during the demo: the banner says so.
+GATE_KIOSK_CONFIG=/dev/null xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/device_alert_screenshot.py
 ls -la docs/screenshots

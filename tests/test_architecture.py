@@ -58,3 +58,18 @@ def test_core_devices_and_db_are_mypy_strict_clean() -> None:
     mypy = Path(sys.executable).parent / "mypy"
     result = subprocess.run([str(mypy)], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_declared_lowest_python_is_honest() -> None:
+    # No Python 3.10 can be installed in CI, so the minimum is checked statically: vermin knows which
+    # modules, functions and syntax each version added (tomllib, StrEnum, except* …) and honours
+    # sys.version_info guards such as config.py's tomli fallback.
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert declared == ">=3.10"
+    vermin = Path(sys.executable).parent / "vermin"
+    result = subprocess.run([str(vermin), "--no-tips", "--violations", "--target=3.10-", "--eval-annotations",
+                             "--backport", "typing", "kiosk", "devices", "db", "ui", "scripts", "bench"],
+                            cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

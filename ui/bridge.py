@@ -18,6 +18,7 @@ class QtBridge(QObject):
 
     visit_changed = Signal(object)
     entry_logged = Signal(object, str)
+    entry_committed = Signal(str)
     storage_problem_changed = Signal(str, int)
     device_status_changed = Signal(str, str, str)
     frame_received = Signal(object, object)
@@ -27,6 +28,9 @@ class QtBridge(QObject):
 
     def on_entry_logged(self, visit: Any, entry_id: str) -> None:
         self.entry_logged.emit(visit, entry_id)
+
+    def on_entry_committed(self, entry_id: str) -> None:
+        self.entry_committed.emit(entry_id)
 
     def on_storage_problem(self, message: str, waiting: int) -> None:
         self.storage_problem_changed.emit(message, waiting)

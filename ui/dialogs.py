@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel,
-    QLineEdit, QPlainTextEdit, QRadioButton, QTabWidget, QVBoxLayout, QWidget,
+    QLineEdit, QPlainTextEdit, QRadioButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from kiosk.domain import Decision, Element
@@ -99,15 +99,27 @@ class PinDialog(QDialog):
         return self.pin.text().strip()
 
 
+def scrolled(page: QWidget) -> QScrollArea:
+    """A settings page that scrolls, so the dialog fits a 1280×800 gate PC whatever the page holds."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(page)
+    return area
+
+
 class SettingsDialog(QDialog):
-    """Thresholds, lane rules, devices and paths; saved to the config file, applied on restart."""
+    """Thresholds, lane rules, devices and paths; saved to the config file, applied on restart.
+
+    Every page scrolls and the PIN and Save stay below the tabs, so the whole
+    dialog fits 1280×800 (it was 1541 px tall with the rules on one page).
+    """
 
     MODES = ("hard", "soft", "off")
 
     def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("设置"))
-        self.resize(720, 560)
+        self.resize(760, 600)
         self._settings = settings
         layout = QVBoxLayout(self)
         tabs = QTabWidget(self)
@@ -126,7 +138,8 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("核酸有效期"), self.nucleic)
         form.addRow(self.tr("结果显示时长"), self.display)
         form.addRow(self.tr("单人核验超时"), self.timeout)
-        tabs.addTab(thresholds, self.tr("阈值"))
+        form.addRow(self.tr("规则版本"), QLabel(self.tr("%1（改动阈值或规则后自动更新）").replace("%1", p.version)))
+        tabs.addTab(scrolled(thresholds), self.tr("阈值"))
 
         rules = QWidget()
         rules_layout = QVBoxLayout(rules)
@@ -144,24 +157,26 @@ class SettingsDialog(QDialog):
                 grid.addRow(element.label_zh, combo)
                 self.rule_boxes[(group, element.value)] = combo
             rules_layout.addWidget(box)
-        tabs.addTab(rules, self.tr("通道规则"))
+        tabs.addTab(scrolled(rules), self.tr("通道规则"))
 
         devices = QWidget()
         dform = QFormLayout(devices)
         d = settings.devices
         self.camera = QLineEdit(d.camera)
         self.thermo = QLineEdit(d.thermometer)
+        self.scanner = QLineEdit(d.scanner)
         self.protocol = QComboBox()
         self.protocol.addItems(["ascii", "aa55", "gy-mcu", "modbus"])
         self.protocol.setCurrentText(d.thermometer_protocol)
         self.decoder = QComboBox()
         self.decoder.addItems(["zxing", "pyzbar", "auto"])
         self.decoder.setCurrentText(d.decoder)
-        dform.addRow(self.tr("摄像头（v4l2:0 / rtsp://… / sim:）"), self.camera)
-        dform.addRow(self.tr("测温仪串口（/dev/ttyUSB0 / usb:VID:PID / sim:）"), self.thermo)
+        dform.addRow(self.tr("摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）"), self.camera)
+        dform.addRow(self.tr("测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）"), self.thermo)
+        dform.addRow(self.tr("扫码枪（keyboard / 串口 / 空=不用）"), self.scanner)
         dform.addRow(self.tr("测温协议"), self.protocol)
         dform.addRow(self.tr("解码器"), self.decoder)
-        tabs.addTab(devices, self.tr("设备"))
+        tabs.addTab(scrolled(devices), self.tr("设备"))
 
         paths = QWidget()
         pform = QFormLayout(paths)
@@ -169,7 +184,7 @@ class SettingsDialog(QDialog):
         self.data_dir = QLineEdit(str(settings.data_dir))
         pform.addRow(self.tr("数据库（SQLAlchemy URL）"), self.db_url)
         pform.addRow(self.tr("数据目录"), self.data_dir)
-        tabs.addTab(paths, self.tr("路径"))
+        tabs.addTab(scrolled(paths), self.tr("路径"))
 
         layout.addWidget(QLabel(self.tr("保存需要管理员 PIN；重启后生效。"), self))
         self.pin = QLineEdit(self)
@@ -205,6 +220,7 @@ class SettingsDialog(QDialog):
             "policy.rules": rules,
             "gate": {"result_display_s": self.display.value(), "visit_timeout_s": self.timeout.value()},
             "devices": {"camera": self.camera.text().strip(), "thermometer": self.thermo.text().strip(),
+                        "scanner": self.scanner.text().strip(),
                         "thermometer_protocol": self.protocol.currentText(), "decoder": self.decoder.currentText()},
             "paths": {"data_dir": self.data_dir.text().strip()},
         }

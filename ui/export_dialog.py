@@ -1,7 +1,13 @@
-"""The export dialog: range, lane, format and file, written on a worker thread with a progress bar."""
+"""The export dialog: range, lane, format and file, written on a worker thread with a progress bar.
+
+Progress comes from the exporter about every 1 % of the rows; every failure
+(a bad range, an unwritable file, a database error, anything unexpected) ends
+the run with its reason in the dialog, so it can never stay on 正在导出….
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.reports import ExportError, ExportQuery
+
+log = logging.getLogger(__name__)
 
 
 class ExportWorker(QObject):
@@ -36,6 +44,11 @@ class ExportWorker(QObject):
                 r = self._exporter.export_pdf(self._query, self._path, self.progressed.emit)
         except (ExportError, OSError) as exc:
             self.failed.emit(str(exc))
+            return
+        except Exception as exc:  # a database error, a full disk mid-write, a bug: said, never a stuck dialog
+            log.exception("export failed")
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            self.failed.emit(f"{type(exc).__name__}: {first_line}")
             return
         self.finished.emit(f"{r.path} ({r.rows})")
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.access import AccessDenied
-from kiosk.actions import KEY_OF, KEYMAP, KIND_ACTIONS, GuardAction, perform
+from kiosk.actions import ACTION_OF, KEY_OF, KEYMAP, KIND_ACTIONS, GuardAction, perform
 from kiosk.config import ConfigError
 from kiosk.desk import GuardDesk
 from kiosk.domain import Decision, Element, Lane, PersonKind, Reason
@@ -32,8 +32,10 @@ from kiosk.gate import ConfirmRefused, GateController, VisitSnapshot
 from kiosk.visit import VisitState
 from kiosk.vocabulary import reason_words
 from ui.bridge import QtBridge
+from ui.device_alerts import device_problem
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
+from ui.wedge import KeyboardWedge
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
     """See the module docstring."""
 
     person_cleared = Signal()
+    today_changed = Signal()  # emitted from the today-figures thread; delivered queued on the GUI thread
 
     def __init__(self, controller: GateController, bridge: QtBridge, desk: GuardDesk | None = None,
                  *, sound: bool = True, flash: bool = True, language: str = "zh") -> None:
@@ -107,14 +110,22 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_shortcuts()
         self._alert = self._build_alert(sound)
+        # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
+        # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
+        self.wedge = KeyboardWedge(self._on_wedge_code, parent=self, on_single_key=self._on_single_key)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
         bridge.entry_logged.connect(self._on_bridge_entry_logged)
         bridge.frame_received.connect(self._on_bridge_frame_received)
         bridge.device_status_changed.connect(self._on_bridge_device_status_changed)
         bridge.storage_problem_changed.connect(self._on_bridge_storage_problem_changed)
+        bridge.entry_committed.connect(self._on_bridge_entry_committed)
+        # Today's figures follow committed entries (kiosk/today.py); the timer only re-reads the calibration.
+        self.today_changed.connect(self._show_today)
+        if desk is not None:
+            desk.watch_today(self.today_changed.emit)
         self._refresh = QTimer(self)
-        self._refresh.setInterval(5000)
+        self._refresh.setInterval(60_000)
         self._refresh.timeout.connect(self._on_refresh_timeout)
         self._refresh.start()
         self._retake_timer = QTimer(self)  # the retake list's countdown
@@ -355,7 +366,6 @@ class MainWindow(QMainWindow):
         visit = self._visit
         if visit is not None and visit.entry_id and self._desk is not None:
             self._desk.set_follow_up(visit.entry_id, "observation", self.tr("门卫送观察点"))
-            self._on_refresh_timeout()
 
     def next_person(self) -> None:
         self._controller.next_person()
@@ -475,7 +485,6 @@ class MainWindow(QMainWindow):
                 self.banner.flash()
             if self._alert is not None:
                 self._alert.play()
-        self._on_refresh_timeout()
 
     def _on_bridge_frame_received(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
         self.camera.set_frame(frame, overlays)
@@ -483,6 +492,8 @@ class MainWindow(QMainWindow):
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
         if device in self.lights:
             self.lights[device].set_state(state, message)
+        if device in ("camera", "thermometer", "scanner"):
+            self.banner.set_device_problem(device, device_problem(device, state))
 
     # ---------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
@@ -494,6 +505,11 @@ class MainWindow(QMainWindow):
             return
         if waiting:
             log.error("window closed by the guard with %d entries not saved", waiting)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
+        if self._desk is not None:
+            self._desk.close()
         super().closeEvent(event)
 
     def _unsaved_entries(self) -> int:
@@ -538,6 +554,16 @@ class MainWindow(QMainWindow):
     def _on_kind_bar_kind_chosen(self, kind: str) -> None:
         self._controller.set_kind(PersonKind(kind))
 
+    def _on_single_key(self, text: str) -> None:
+        """A letter or digit the guard pressed (not part of a scanner's burst): its one-key action."""
+        action = ACTION_OF.get(text.upper())
+        if action is not None:
+            self.act(action)
+
+    def _on_wedge_code(self, text: str) -> None:
+        if self._desk is not None:
+            self._desk.code_from_keyboard_scanner(text)
+
     def _on_worker_panel_registered(self, fields: dict[str, str]) -> None:
         try:
             snap = self._controller.register(fields)
@@ -561,13 +587,29 @@ class MainWindow(QMainWindow):
     def _on_flagged_follow_up_requested(self, entry_id: str, state: str) -> None:
         if self._desk is not None:
             self._desk.set_follow_up(entry_id, state)
-            self._on_refresh_timeout()
+
+    def _on_bridge_entry_committed(self, entry_id: str) -> None:
+        if self._desk is not None:
+            self._desk.entry_committed(entry_id)
+
+    def _show_today(self) -> None:
+        if self._desk is None:
+            return
+        figures, flagged = self._desk.today_snapshot()
+        self.flagged.set_people(flagged)
+        self.today.set_summary(figures)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)  # never twice
+            app.installEventFilter(self.wedge)
+        super().showEvent(event)
+
 
     def _on_refresh_timeout(self) -> None:
         if self._desk is None:
             return
-        self.flagged.set_people(self._desk.flagged())
-        self.today.set_summary(self._desk.summary())
         overdue, message = self._desk.calibration_status()
         self.lights["calibration"].set_state("overdue" if overdue else "ok", message,
                                              None if overdue else self.tr("有效"))

@@ -131,20 +131,37 @@ class FlaggedList(QWidget):
         self.observe_button.clicked.connect(lambda: self._request("observation"))
         self.clear_button.clicked.connect(lambda: self._request("cleared"))
         self._ids: list[str] = []
+        self._shown: list[tuple[str, str]] | None = None
 
     def set_people(self, people: list[FlaggedPerson]) -> None:
+        shown = [(p.entry_id, p.follow_up) for p in people]
+        if shown == self._shown:
+            return  # nothing new: no repaint of a few hundred rows
+        self._shown = shown
         states = {"retake_due": self.tr("待复测"), "observation": self.tr("已送观察点"), "cleared": self.tr("已解除"),
                   "open": self.tr("待处理")}
-        self.table.setRowCount(len(people))
-        self._ids = [p.entry_id for p in people]
-        for i, p in enumerate(people):
-            cells = [p.at.strftime("%H:%M:%S"), p.name, self.kind_label(p.kind), self.tr("；").join(r for r in p.reasons if r),
-                     f"{p.temperature:.1f}" if p.temperature is not None else "", states.get(p.follow_up, p.follow_up)]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if j == 5 and p.follow_up != "cleared":
-                    item.setForeground(QColor("#c62828"))
-                self.table.setItem(i, j, item)
+        # Column sizing "to contents" re-measures every row after every cell: off while filling (a 300-row
+        # day took the GUI thread for seconds), one measurement at the end.
+        header = self.table.horizontalHeader()
+        self.table.setUpdatesEnabled(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        try:
+            self.table.setRowCount(len(people))
+            self._ids = [p.entry_id for p in people]
+            for i, p in enumerate(people):
+                cells = [p.at.strftime("%H:%M:%S"), p.name, self.kind_label(p.kind),
+                         self.tr("；").join(r for r in p.reasons if r),
+                         f"{p.temperature:.1f}" if p.temperature is not None else "",
+                         states.get(p.follow_up, p.follow_up)]
+                for j, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    if j == 5 and p.follow_up != "cleared":
+                        item.setForeground(QColor("#c62828"))
+                    self.table.setItem(i, j, item)
+        finally:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+            self.table.setUpdatesEnabled(True)
 
     def kind_label(self, kind: str) -> str:
         return {"student": self.tr("学生"), "staff": self.tr("教职工"), "courier": self.tr("快递员"),

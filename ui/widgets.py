@@ -85,10 +85,31 @@ class VerdictBanner(QLabel):
         self._flash.timeout.connect(self._on_flash_timeout)
         self._flashes_left = 0
         self._colours = (GREY, "#ffffff")
+        self._problems: dict[str, tuple[str, str]] = {}  # device -> (what is wrong, what to do)
+        self._last: tuple[str, str, str, str] = (GREY, "#ffffff", "", "")
         self.show_idle()
 
+    def set_device_problem(self, device: str, problem: tuple[str, str] | None) -> None:
+        """A device in trouble is said in the banner itself (see ui/device_alerts.py); None clears it."""
+        if problem is None:
+            self._problems.pop(device, None)
+        else:
+            self._problems[device] = problem
+        if self.property("decision"):
+            self._set(*self._last)
+        else:
+            self.show_idle()
+
+    def device_problems(self) -> list[tuple[str, str]]:
+        return list(self._problems.values())
+
     def show_idle(self) -> None:
-        self._set(GREY, "#ffffff", self.tr("请出示健康码 / 学生卡"), "")
+        if self._problems:
+            # Do not invite codes that cannot be read: say what is wrong and what to do.
+            title = "，".join(p[0] for p in self._problems.values())
+            self._set(AMBER, "#1a1a1a", title, "<br>".join(p[1] for p in self._problems.values()), alerts=False)
+        else:
+            self._set(GREY, "#ffffff", self.tr("请出示健康码 / 学生卡"), "")
         self.setProperty("decision", "")
         self.setProperty("colour", GREY)
 
@@ -118,9 +139,12 @@ class VerdictBanner(QLabel):
         self._flashes_left = times
         self._flash.start()
 
-    def _set(self, bg: str, fg: str, title: str, detail: str) -> None:
+    def _set(self, bg: str, fg: str, title: str, detail: str, alerts: bool = True) -> None:
         self._colours = (bg, fg)
-        self.setText(f"<div style='font-size:64px;font-weight:bold'>{title}</div>"
+        self._last = (bg, fg, title, detail)
+        alert = "" if not alerts else "".join(f"<div style='font-size:22px;font-weight:bold;background:#b71c1c;color:#ffffff;"
+                        f"padding:4px'>⚠ {what}：{todo}</div>" for what, todo in self._problems.values())
+        self.setText(f"{alert}<div style='font-size:64px;font-weight:bold'>{title}</div>"
                      f"<div style='font-size:24px'>{detail}</div>")
         self._style(bg, fg)
 

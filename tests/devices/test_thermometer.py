@@ -168,3 +168,40 @@ def test_usb_vid_pid_spec() -> None:
     with pytest.raises(PortNotFound, match="bad USB id"):
         resolve_port("usb:zz")
     assert resolve_port("/dev/ttyUSB0") == "/dev/ttyUSB0"
+
+
+def test_the_in_process_port_carries_every_streaming_protocol_and_an_unplug() -> None:
+    # What the demo uses on Windows, where there is no pty: the same reader, through pyserial's URL handlers.
+    import time as _time
+
+    from devices.discovery import probe_thermometer
+    from devices.simulators import ThermometerSimulator
+    from devices.thermometer import SerialThermometer
+
+    for protocol in ("ascii", "aa55", "gy-mcu"):
+        sim = ThermometerSimulator(protocol, interval_s=0.05, transport="inprocess", mean_c=36.8, noise_c=0.05)
+        sim.start()
+        assert sim.path.startswith("simport://")
+        readings, states = [], []
+        reader = SerialThermometer(sim.path, protocol, on_reading=readings.append,
+                                   on_status=lambda s: states.append(s.state), backoff_s=(0.05, 0.2))
+        reader.start()
+        try:
+            deadline = _time.monotonic() + 5
+            while len(readings) < 3 and _time.monotonic() < deadline:
+                _time.sleep(0.02)
+            assert len(readings) >= 3 and all(36.0 < r.celsius < 37.6 for r in readings)
+            sim.unplug()
+            deadline = _time.monotonic() + 5
+            while "lost" not in states and _time.monotonic() < deadline:
+                _time.sleep(0.02)
+            assert "lost" in states
+        finally:
+            reader.close()
+            sim.close()
+    sim = ThermometerSimulator("aa55", interval_s=0.1, transport="inprocess").start()
+    try:
+        found = probe_thermometer(sim.path, budget_s=5)
+    finally:
+        sim.close()
+    assert found.found and found.protocol == "aa55"

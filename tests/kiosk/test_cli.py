@@ -60,8 +60,9 @@ def test_id_number_is_never_stored(capsys, tmp_path: Path) -> None:
     run(capsys, "check", "--lane", "staff", "--temp", "36.5", "--mask", "yes", "--confirm", "health",
         "--name", "王小明", "--id", "110101199003077777")
     raw = (tmp_path / "data" / "entries.sqlite3").read_bytes()
-    for f in (tmp_path / "data").iterdir():
-        assert b"110101199003077777" not in f.read_bytes()
+    for f in (tmp_path / "data").rglob("*"):  # the log files in data/log too
+        if f.is_file():
+            assert b"110101199003077777" not in f.read_bytes()
     row = db_rows(tmp_path)[0]
     assert row["id_masked"] == "11**************77" and row["name_masked"] == "王*明" and len(row["id_hash"]) == 64
     assert raw

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import tomli_w
+import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -32,7 +32,7 @@ documents = st.recursive(st.dictionaries(keys, scalars, max_size=5),
 @given(doc=documents)
 def test_fuzz_config_structures(tmp_path: Path, doc: dict) -> None:
     path = tmp_path / "c.toml"
-    path.write_text(tomli_w.dumps(doc))
+    path.write_text(tomlkit.dumps(doc))
     try:
         load_settings(path)
     except ConfigError as exc:

@@ -114,7 +114,7 @@ def test_pdf_text_signature_and_tamper(filled, tmp_path: Path) -> None:
     assert "110101199003077777" not in text
     fonts = [f.get_object() for page in PdfReader(out).pages for f in page["/Resources"]["/Font"].values()]
     embedded = [f for f in fonts if "/FontDescriptor" in f and "/FontFile2" in f["/FontDescriptor"].get_object()]
-    assert any("CJK" in str(f["/BaseFont"]) or "WenQuanYi" in str(f["/BaseFont"]) for f in embedded), \
+    assert any("GateKioskSansSC" in str(f["/BaseFont"]) for f in embedded), \
         [str(f.get("/BaseFont")) for f in fonts]  # the Chinese font travels inside the file
     trusted = __import__("kiosk.signedcode", fromlist=["x"]).public_key_b64(
         __import__("kiosk.reports", fromlist=["x"]).export_key(exporter.data_dir))

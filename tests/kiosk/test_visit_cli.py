@@ -87,11 +87,19 @@ def test_registration_is_sealed_and_revealed_only_with_the_pin(capsys, tmp_path:
     assert any(a["detail"].get("reason") == "疾控协查 2022-031" for a in audits)
 
 
-def test_a_fresh_live_start_without_devices_writes_nothing(capsys) -> None:
+def test_a_fresh_live_start_without_devices_writes_nothing(capsys, tmp_path: Path) -> None:
     settings = load_settings()
-    assert main(["run", "--quit-after", "0.1"]) == 2
-    err = capsys.readouterr().err
-    assert "devices.camera" in err or "设置" in err or "setup" in err.lower()
+    # Nothing configured: the first-run setup opens instead of a gate; leaving it writes nothing.
+    assert main(["run", "--quit-after", "0.5", "--screenshot", str(tmp_path / "setup.png")]) == 0
+    assert (tmp_path / "setup.png").exists()
+    # A gate with simulated devices outside the demo is refused in one line.
+    from kiosk.app import build_kiosk
+    from kiosk.config import ConfigError
+    from dataclasses import replace
+
+    with pytest.raises(ConfigError, match="sim:"):
+        build_kiosk(replace(settings, devices=replace(settings.devices, camera="sim:", thermometer="sim:")),
+                    with_devices=True)
     db = Path(settings.database_url[len("sqlite:///"):])
     if db.exists():
         with sqlite3.connect(db) as conn:

@@ -58,6 +58,9 @@ class WindowDriver:
         self.qtbot.waitUntil(self.window.isActiveWindow, timeout=2000)
         combo = QKeySequence(key)[0]
         self.qtbot.keyClick(self.window, combo.key(), combo.keyboardModifiers())
+        if len(key) == 1 and key != " ":
+            # A letter or digit is the guard's once no scanner burst followed it (ui/wedge.py).
+            self.qtbot.wait(int(self.window.wedge.gap_s * 1000) + 80)
 
     def run_step(self, data) -> Observation:
         c = self.kiosk.controller

@@ -147,6 +147,10 @@ def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     saved = (tmp_path / "config.toml").read_text()
     assert "fever_threshold_c = 37.5" in saved
     assert [e["detail"]["granted"] for e in kiosk.store.audit_events("settings")] == [False, True]
+    [event] = kiosk.store.audit_events("settings_saved")
+    bump = event["detail"]["policy_version"]  # entries judged from now on carry another version
+    assert bump["from"] == "2022-06-29" and bump["to"] != bump["from"]
+    assert f'version = "{bump["to"]}"' in saved
 
 
 def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_path: Path) -> None:
@@ -275,3 +279,52 @@ def test_the_window_does_not_close_over_entries_waiting_for_storage(qtbot, gate,
     retry()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
     assert ctl.waiting_entries == 0 and kiosk.store.count() == 1
+
+
+def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    kiosk.listeners.on_device_status("thermometer", "lost", "测温仪连接中断")
+    qtbot.waitUntil(lambda: "测温仪已断开" in window.banner.text())
+    assert "F2" in window.banner.text() and "请出示健康码" not in window.banner.text()
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.confirm(Element.MASK, True)
+    qtbot.waitUntil(lambda: banner(window) == "INCOMPLETE")
+    assert "测温仪已断开" in window.banner.text()  # stays above the reasons while a person is checked
+    kiosk.listeners.on_device_status("camera", "lost", "摄像头无画面")
+    qtbot.waitUntil(lambda: "摄像头已断开" in window.banner.text())
+    kiosk.listeners.on_device_status("thermometer", "connected", "测温仪已连接")
+    qtbot.waitUntil(lambda: "测温仪已断开" not in window.banner.text())
+    assert "摄像头已断开" in window.banner.text() and banner(window) == "INCOMPLETE"
+    kiosk.listeners.on_device_status("camera", "connected", "摄像头已连接")
+    qtbot.waitUntil(lambda: "摄像头已断开" not in window.banner.text())
+
+
+def test_export_progress_steps_and_a_database_failure_is_reported(qtbot, gate, tmp_path: Path) -> None:
+    window, kiosk, clock = gate
+    from kiosk.reports import ExportQuery
+    from ui.export_dialog import ExportDialog
+
+    exporter = window._desk.exporter("")
+    for i in range(250):
+        kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+        kiosk.controller.confirm(Element.MASK, i % 50 != 0)
+        kiosk.controller.log_current()
+        kiosk.controller.next_person()
+    seen: list[tuple[int, int]] = []
+    exporter.export_csv(ExportQuery(window._desk.today(), window._desk.today()), tmp_path / "a.csv",
+                        progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) >= 100 and seen[-1] == (250, 250)  # about every 1 %, not once at the end
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database is locked\nlong details")
+
+    exporter.entries = broken  # the database fails in the middle of the export
+    dialog = ExportDialog(exporter, window._desk.today(), window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    dialog.path.setText(str(tmp_path / "b.csv"))
+    dialog.start()
+    qtbot.waitUntil(lambda: "导出失败" in dialog.status.text(), timeout=10000)
+    assert "database is locked" in dialog.status.text() and "long details" not in dialog.status.text()
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()  # can try again

@@ -1,6 +1,49 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
 <context>
+    <name>CameraPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="69" />
+        <source>摄像头</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="70" />
+        <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
+        <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="76" />
+        <source>不使用摄像头（只用扫码枪）</source>
+        <translation>No camera (scanner only)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="77" />
+        <source>其他：网络摄像头地址或视频文件…</source>
+        <translation>Other: network camera address or video file…</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="106" />
+        <source>未选择摄像头</source>
+        <translation>No camera selected</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="108" />
+        <source>正在打开 %1 …</source>
+        <translation>Opening %1 …</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="119" />
+        <source>画面正常：%1</source>
+        <translation>Picture OK: %1</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="121" />
+        <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
+        <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
+    </message>
+</context>
+<context>
     <name>CameraView</name>
     <message>
         <location filename="../widgets.py" line="57" />
@@ -9,34 +52,77 @@
     </message>
 </context>
 <context>
+    <name>DeviceAlerts</name>
+    <message>
+        <location filename="../device_alerts.py" line="21" />
+        <source>测温仪无读数</source>
+        <translation>Thermometer gives no readings</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="22" />
+        <source>请检查测温仪电源与探头，先用体温计手动测温（F2）</source>
+        <translation>Check the thermometer's power and probe; meanwhile measure by hand and type it (F2)</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="24" />
+        <source>测温仪已断开</source>
+        <translation>Thermometer disconnected</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="25" />
+        <source>请手动测温：用体温计测量后按 F2 录入；并检查 USB 连接线</source>
+        <translation>Measure by hand: use a clinical thermometer and type it with F2; check the USB cable</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="27" />
+        <source>摄像头已断开</source>
+        <translation>Camera disconnected</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="28" />
+        <source>无法自动扫码：请用扫码枪，或核对健康码后按 F3；并检查摄像头连接线</source>
+        <translation>Codes cannot be read automatically: use the scanner, or check the code by eye and press F3; check the camera cable</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="30" />
+        <source>扫码枪已断开</source>
+        <translation>Scanner disconnected</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="31" />
+        <source>请用摄像头扫码，或核对健康码后按 F3；并检查扫码枪连接线</source>
+        <translation>Scan with the camera, or check the code by eye and press F3; check the scanner cable</translation>
+    </message>
+</context>
+<context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="166" />
+        <location filename="../widgets.py" line="190" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="166" />
+        <location filename="../widgets.py" line="190" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="166" />
+        <location filename="../widgets.py" line="190" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="167" />
+        <location filename="../widgets.py" line="191" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="167" />
+        <location filename="../widgets.py" line="191" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="168" />
+        <location filename="../widgets.py" line="192" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -44,87 +130,87 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="48" />
+        <location filename="../export_dialog.py" line="61" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="59" />
+        <location filename="../export_dialog.py" line="72" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="60" />
+        <location filename="../export_dialog.py" line="73" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="61" />
+        <location filename="../export_dialog.py" line="74" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="62" />
+        <location filename="../export_dialog.py" line="75" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="64" />
+        <location filename="../export_dialog.py" line="77" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="66" />
+        <location filename="../export_dialog.py" line="79" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="68" />
+        <location filename="../export_dialog.py" line="81" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="74" />
+        <location filename="../export_dialog.py" line="87" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="75" />
+        <location filename="../export_dialog.py" line="88" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="76" />
+        <location filename="../export_dialog.py" line="89" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="78" />
+        <location filename="../export_dialog.py" line="91" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="80" />
+        <location filename="../export_dialog.py" line="93" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="104" />
+        <location filename="../export_dialog.py" line="117" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="124" />
+        <location filename="../export_dialog.py" line="137" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="128" />
+        <location filename="../export_dialog.py" line="141" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="142" />
+        <location filename="../export_dialog.py" line="155" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -172,62 +258,62 @@
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="136" />
+        <location filename="../panels.py" line="141" />
         <source>待复测</source>
         <translation>Retake due</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="136" />
+        <location filename="../panels.py" line="141" />
         <source>已送观察点</source>
         <translation>Sent to observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="136" />
+        <location filename="../panels.py" line="141" />
         <source>已解除</source>
         <translation>Cleared</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="137" />
+        <location filename="../panels.py" line="142" />
         <source>待处理</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="141" />
+        <location filename="../panels.py" line="153" />
         <source>；</source>
         <translation>; </translation>
     </message>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="167" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="167" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="167" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="168" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="168" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="168" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="152" />
+        <location filename="../panels.py" line="169" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
@@ -235,7 +321,7 @@
 <context>
     <name>KindBar</name>
     <message>
-        <location filename="../panels.py" line="241" />
+        <location filename="../panels.py" line="258" />
         <source>返校/外地返回</source>
         <translation>Returnee</translation>
     </message>
@@ -243,367 +329,367 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="93" />
+        <location filename="../main_window.py" line="96" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="130" />
+        <location filename="../main_window.py" line="141" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="135" />
+        <location filename="../main_window.py" line="146" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="135" />
+        <location filename="../main_window.py" line="146" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
-        <location filename="../main_window.py" line="385" />
+        <location filename="../main_window.py" line="159" />
+        <location filename="../main_window.py" line="394" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="161" />
+        <location filename="../main_window.py" line="172" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="161" />
+        <location filename="../main_window.py" line="172" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162" />
+        <location filename="../main_window.py" line="173" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="318" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="318" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="313" />
-        <location filename="../main_window.py" line="349" />
+        <location filename="../main_window.py" line="323" />
+        <location filename="../main_window.py" line="359" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="314" />
+        <location filename="../main_window.py" line="324" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="315" />
+        <location filename="../main_window.py" line="325" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="238" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="239" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236" />
+        <location filename="../main_window.py" line="247" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236" />
+        <location filename="../main_window.py" line="247" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237" />
+        <location filename="../main_window.py" line="248" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237" />
+        <location filename="../main_window.py" line="248" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
+        <location filename="../main_window.py" line="249" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="463" />
+        <location filename="../main_window.py" line="472" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528" />
-        <source>写入失败，%1 条待写入</source>
-        <translation>Write failed: %1 entries waiting</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="546" />
-        <source>不能登记：%1</source>
-        <translation>Cannot register: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="557" />
-        <source>不能交接：%1</source>
-        <translation>Cannot hand off: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="574" />
-        <source>有效</source>
-        <translation>Valid</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="358" />
-        <source>门卫送观察点</source>
-        <translation>Guard sent to observation</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="144" />
-        <location filename="../main_window.py" line="397" />
-        <source>导出</source>
-        <translation>Export</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="218" />
-        <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
-        <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="302" />
-        <source>不能确认：%1</source>
-        <translation>Cannot confirm: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="309" />
-        <source>健康码：绿码</source>
-        <translation>Code: green</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="309" />
-        <source>健康码：黄码</source>
-        <translation>Code: yellow</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="310" />
-        <source>健康码：红码</source>
-        <translation>Code: red</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="310" />
-        <source>行程卡：无风险</source>
-        <translation>Itinerary OK</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="311" />
-        <source>行程卡：到过风险地区</source>
-        <translation>Itinerary: risk area</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="311" />
-        <source>疫苗：已接种</source>
-        <translation>Vaccinated</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="312" />
-        <source>疫苗：未接种</source>
-        <translation>Not vaccinated</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="312" />
-        <source>核酸：时限内阴性</source>
-        <translation>Test negative</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="313" />
-        <source>身份已核对</source>
-        <translation>ID checked</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="314" />
-        <source>登记</source>
-        <translation>Registered</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="315" />
-        <source>快递交接，不入校</source>
-        <translation>Hand-off, no entry</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="316" />
-        <source>学生</source>
-        <translation>Student</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="316" />
-        <source>教职工</source>
-        <translation>Staff</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="317" />
-        <source>访客</source>
-        <translation>Visitor</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="317" />
-        <source>快递员</source>
-        <translation>Courier</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="318" />
-        <source>送货</source>
-        <translation>Delivery</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="318" />
-        <source>垃圾清运</source>
-        <translation>Garbage</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="319" />
-        <source>其他临时人员</source>
-        <translation>Other</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="319" />
-        <source>返校/外地返回</source>
-        <translation>Returnee</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="320" />
-        <source>师生通道</source>
-        <translation>Students and staff</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="320" />
-        <source>临时人员专用通道</source>
-        <translation>Temporary workers' lane</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="343" />
-        <source>改判需要管理员 PIN</source>
-        <translation>Overriding needs the admin PIN</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="385" />
-        <source>已保存到 %1，重启后生效。</source>
-        <translation>Saved to %1; restart to apply.</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="393" />
-        <source>导出需要管理员 PIN</source>
-        <translation>Exporting needs the admin PIN</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="444" />
-        <source>（返校人员）</source>
-        <translation>(returnee)</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="445" />
-        <source>身份：%1</source>
-        <translation>Person: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="453" />
-        <source>绿码</source>
-        <translation>Green</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="453" />
-        <source>黄码</source>
-        <translation>Yellow</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="453" />
-        <source>红码</source>
-        <translation>Red</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="454" />
-        <source>无法识别</source>
-        <translation>Unreadable</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="454" />
-        <source>无效</source>
-        <translation>Invalid</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="456" />
-        <source>未知二维码</source>
-        <translation>Unknown QR code</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="458" />
-        <source>请出示健康码</source>
-        <translation>Show your health code</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="462" />
-        <source>名册已核对</source>
-        <translation>On the roster</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="466" />
-        <source>请测温</source>
-        <translation>Measure</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="470" />
-        <source>请戴口罩</source>
-        <translation>Put on a mask</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="470" />
-        <source>已戴</source>
-        <translation>On</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="470" />
-        <source>未戴</source>
-        <translation>Off</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="506" />
+        <location filename="../main_window.py" line="516" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="507" />
+        <location filename="../main_window.py" line="517" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="511" />
+        <location filename="../main_window.py" line="521" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="512" />
+        <location filename="../main_window.py" line="522" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="514" />
+        <location filename="../main_window.py" line="524" />
         <source>取消</source>
         <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="538" />
+        <source>写入失败，%1 条待写入</source>
+        <translation>Write failed: %1 entries waiting</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="560" />
+        <source>不能登记：%1</source>
+        <translation>Cannot register: %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="571" />
+        <source>不能交接：%1</source>
+        <translation>Cannot hand off: %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="611" />
+        <source>有效</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="368" />
+        <source>门卫送观察点</source>
+        <translation>Guard sent to observation</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="155" />
+        <location filename="../main_window.py" line="406" />
+        <source>导出</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="229" />
+        <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
+        <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="314" />
+        <source>不能确认：%1</source>
+        <translation>Cannot confirm: %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="319" />
+        <source>健康码：绿码</source>
+        <translation>Code: green</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="319" />
+        <source>健康码：黄码</source>
+        <translation>Code: yellow</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="320" />
+        <source>健康码：红码</source>
+        <translation>Code: red</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="320" />
+        <source>行程卡：无风险</source>
+        <translation>Itinerary OK</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="321" />
+        <source>行程卡：到过风险地区</source>
+        <translation>Itinerary: risk area</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="321" />
+        <source>疫苗：已接种</source>
+        <translation>Vaccinated</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="322" />
+        <source>疫苗：未接种</source>
+        <translation>Not vaccinated</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="322" />
+        <source>核酸：时限内阴性</source>
+        <translation>Test negative</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="323" />
+        <source>身份已核对</source>
+        <translation>ID checked</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="324" />
+        <source>登记</source>
+        <translation>Registered</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="325" />
+        <source>快递交接，不入校</source>
+        <translation>Hand-off, no entry</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="326" />
+        <source>学生</source>
+        <translation>Student</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="326" />
+        <source>教职工</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="327" />
+        <source>访客</source>
+        <translation>Visitor</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="327" />
+        <source>快递员</source>
+        <translation>Courier</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="328" />
+        <source>送货</source>
+        <translation>Delivery</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="328" />
+        <source>垃圾清运</source>
+        <translation>Garbage</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="329" />
+        <source>其他临时人员</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="329" />
+        <source>返校/外地返回</source>
+        <translation>Returnee</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="330" />
+        <source>师生通道</source>
+        <translation>Students and staff</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="330" />
+        <source>临时人员专用通道</source>
+        <translation>Temporary workers' lane</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="353" />
+        <source>改判需要管理员 PIN</source>
+        <translation>Overriding needs the admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="394" />
+        <source>已保存到 %1，重启后生效。</source>
+        <translation>Saved to %1; restart to apply.</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="402" />
+        <source>导出需要管理员 PIN</source>
+        <translation>Exporting needs the admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="453" />
+        <source>（返校人员）</source>
+        <translation>(returnee)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="454" />
+        <source>身份：%1</source>
+        <translation>Person: %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="462" />
+        <source>绿码</source>
+        <translation>Green</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="462" />
+        <source>黄码</source>
+        <translation>Yellow</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="462" />
+        <source>红码</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="463" />
+        <source>无法识别</source>
+        <translation>Unreadable</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="463" />
+        <source>无效</source>
+        <translation>Invalid</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="465" />
+        <source>未知二维码</source>
+        <translation>Unknown QR code</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="467" />
+        <source>请出示健康码</source>
+        <translation>Show your health code</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="471" />
+        <source>名册已核对</source>
+        <translation>On the roster</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="475" />
+        <source>请测温</source>
+        <translation>Measure</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="479" />
+        <source>请戴口罩</source>
+        <translation>Put on a mask</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="479" />
+        <source>已戴</source>
+        <translation>On</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="479" />
+        <source>未戴</source>
+        <translation>Off</translation>
     </message>
 </context>
 <context>
@@ -643,216 +729,353 @@
     </message>
 </context>
 <context>
+    <name>PinPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="265" />
+        <source>管理员 PIN</source>
+        <translation>Admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="266" />
+        <source>修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。</source>
+        <translation>Needed to change settings, export data and override verdicts. 4–12 digits; give it to the teacher in charge.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="274" />
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="275" />
+        <source>再输一次</source>
+        <translation>Again</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="284" />
+        <source>PIN 须为 4–12 位数字</source>
+        <translation>The PIN must be 4–12 digits</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="286" />
+        <source>两次输入不一致</source>
+        <translation>The two entries differ</translation>
+    </message>
+</context>
+<context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="261" />
+        <location filename="../panels.py" line="278" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="265" />
+        <location filename="../panels.py" line="282" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="265" />
+        <location filename="../panels.py" line="282" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="265" />
+        <location filename="../panels.py" line="282" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="273" />
+        <location filename="../panels.py" line="290" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="289" />
-        <location filename="../panels.py" line="294" />
+        <location filename="../panels.py" line="306" />
+        <location filename="../panels.py" line="311" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="290" />
+        <location filename="../panels.py" line="307" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
 </context>
 <context>
+    <name>ScannerPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="237" />
+        <source>扫码枪（可选）</source>
+        <translation>Code scanner (optional)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="238" />
+        <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
+        <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="241" />
+        <source>不使用扫码枪</source>
+        <translation>No scanner</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="242" />
+        <source>键盘式扫码枪（USB，扫完自动回车）</source>
+        <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="244" />
+        <source>串口扫码枪：%1</source>
+        <translation>Serial scanner: %1</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="245" />
+        <source>其他串口…</source>
+        <translation>Other serial port…</translation>
+    </message>
+</context>
+<context>
+    <name>SchoolPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="47" />
+        <source>学校与门岗</source>
+        <translation>School and gate</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="48" />
+        <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
+        <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="51" />
+        <source>如：第三中学</source>
+        <translation>e.g. No. 3 Middle School</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="57" />
+        <source>学校名称</source>
+        <translation>School name</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="58" />
+        <source>门岗编号（字母或数字）</source>
+        <translation>Gate id (letters or digits)</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="109" />
+        <location filename="../dialogs.py" line="121" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="124" />
+        <location filename="../dialogs.py" line="136" />
         <source>发热阈值</source>
         <translation>Fever threshold</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="125" />
+        <location filename="../dialogs.py" line="137" />
         <source>复测等待</source>
         <translation>Retake wait</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="126" />
+        <location filename="../dialogs.py" line="138" />
         <source>核酸有效期</source>
         <translation>Nucleic-acid window</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="127" />
+        <location filename="../dialogs.py" line="139" />
         <source>结果显示时长</source>
         <translation>Result display time</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="128" />
+        <location filename="../dialogs.py" line="140" />
         <source>单人核验超时</source>
         <translation>Visit timeout</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="129" />
+        <location filename="../dialogs.py" line="141" />
+        <source>规则版本</source>
+        <translation>Policy version</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="141" />
+        <source>%1（改动阈值或规则后自动更新）</source>
+        <translation>%1 (updated automatically when thresholds or rules change)</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="142" />
         <source>阈值</source>
         <translation>Thresholds</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="134" />
+        <location filename="../dialogs.py" line="147" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="134" />
+        <location filename="../dialogs.py" line="147" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="134" />
+        <location filename="../dialogs.py" line="147" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="135" />
+        <location filename="../dialogs.py" line="148" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="155" />
         <source>必查（不通过则拒绝）</source>
         <translation>Hard (deny on failure)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="155" />
         <source>提示（放行并标记）</source>
         <translation>Soft (allow and flag)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="155" />
         <source>不查</source>
         <translation>Not checked</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="147" />
+        <location filename="../dialogs.py" line="160" />
         <source>通道规则</source>
         <translation>Lane rules</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="160" />
-        <source>摄像头（v4l2:0 / rtsp://… / sim:）</source>
-        <translation>Camera (v4l2:0 / rtsp://… / sim:)</translation>
+        <location filename="../dialogs.py" line="174" />
+        <source>摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）</source>
+        <translation>Camera (v4l2:0 / msmf:0 / rtsp://… / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="161" />
-        <source>测温仪串口（/dev/ttyUSB0 / usb:VID:PID / sim:）</source>
-        <translation>Thermometer port (/dev/ttyUSB0 / usb:VID:PID / sim:)</translation>
+        <location filename="../dialogs.py" line="175" />
+        <source>测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）</source>
+        <translation>Thermometer port (/dev/ttyUSB0 / COM3 / usb:VID:PID / empty: typed)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="162" />
+        <location filename="../dialogs.py" line="176" />
+        <source>扫码枪（keyboard / 串口 / 空=不用）</source>
+        <translation>Code scanner (keyboard / serial port / empty: none)</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="177" />
         <source>测温协议</source>
         <translation>Thermometer protocol</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="163" />
+        <location filename="../dialogs.py" line="178" />
         <source>解码器</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="164" />
+        <location filename="../dialogs.py" line="179" />
         <source>设备</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="170" />
+        <location filename="../dialogs.py" line="185" />
         <source>数据库（SQLAlchemy URL）</source>
         <translation>Database (SQLAlchemy URL)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="171" />
+        <location filename="../dialogs.py" line="186" />
         <source>数据目录</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="172" />
+        <location filename="../dialogs.py" line="187" />
         <source>路径</source>
         <translation>Paths</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="174" />
+        <location filename="../dialogs.py" line="189" />
         <source>保存需要管理员 PIN；重启后生效。</source>
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="177" />
+        <location filename="../dialogs.py" line="192" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
 </context>
 <context>
+    <name>SetupFlow</name>
+    <message>
+        <location filename="../setup_flow.py" line="297" />
+        <source>门岗初次设置</source>
+        <translation>Gate setup</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="311" />
+        <source>保存并开始</source>
+        <translation>Save and start</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="312" />
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="313" />
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="314" />
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+</context>
+<context>
     <name>StatusLight</name>
     <message>
-        <location filename="../main_window.py" line="60" />
+        <location filename="../main_window.py" line="62" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="60" />
+        <location filename="../main_window.py" line="62" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="61" />
+        <location filename="../main_window.py" line="63" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="61" />
+        <location filename="../main_window.py" line="63" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="62" />
+        <location filename="../main_window.py" line="64" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="62" />
+        <location filename="../main_window.py" line="64" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>Calibration due: calibrate against a blackbody</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="63" />
+        <location filename="../main_window.py" line="65" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="63" />
+        <location filename="../main_window.py" line="65" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="63" />
+        <location filename="../main_window.py" line="65" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
@@ -871,39 +1094,97 @@
     </message>
 </context>
 <context>
+    <name>ThermometerPage</name>
+    <message>
+        <location filename="../setup_flow.py" line="137" />
+        <source>测温仪</source>
+        <translation>Thermometer</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="138" />
+        <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
+        <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="145" />
+        <source>不使用测温仪（门卫手动录入体温，F2）</source>
+        <translation>No thermometer (the guard types temperatures, F2)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="146" />
+        <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
+        <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="152" />
+        <source>自动识别</source>
+        <translation>Detect</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="185" />
+        <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
+        <translation>No thermometer: the guard types each person's temperature with F2.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="191" />
+        <source>请先选择或填写串口</source>
+        <translation>Pick or type a serial port first</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="197" />
+        <source>正在识别 %1（最多 10 秒）…</source>
+        <translation>Detecting %1 (up to 10 s)…</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="204" />
+        <source>没有识别出测温仪：%1</source>
+        <translation>No thermometer recognised: %1</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="207" />
+        <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
+        <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="220" />
+        <source>无读数</source>
+        <translation>No readings</translation>
+    </message>
+</context>
+<context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="185" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="185" />
         <source>临时人员通道</source>
         <translation>Worker lane</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="185" />
         <source>异常</source>
         <translation>Flagged</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="169" />
+        <location filename="../panels.py" line="186" />
         <source>发热</source>
         <translation>Fever</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="169" />
+        <location filename="../panels.py" line="186" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="180" />
+        <location filename="../panels.py" line="197" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="197" />
+        <location filename="../panels.py" line="214" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -911,32 +1192,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="91" />
+        <location filename="../widgets.py" line="112" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="100" />
+        <location filename="../widgets.py" line="121" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="102" />
+        <location filename="../widgets.py" line="123" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="104" />
+        <location filename="../widgets.py" line="125" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="106" />
+        <location filename="../widgets.py" line="127" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="108" />
+        <location filename="../widgets.py" line="129" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>

@@ -1,0 +1,111 @@
+"""A serial port that is read on its own thread and reopened, with backoff, whenever it goes away.
+
+Shared by the streaming thermometer and the serial code scanner: both own
+their framing and only differ in what they do with the bytes. A USB-serial
+adapter that is unplugged raises ``SerialException`` (often "device reports
+readiness to read but returned no data"): the reader closes the port,
+reports ``lost``, and reopens with exponential backoff; a port that cannot
+be opened yet is ``lost`` the first time and ``reconnecting`` after.
+
+Ports may be given by path, by a ``/dev/serial/by-id/...`` link, a COM name,
+a pyserial URL, or as ``usb:VID:PID`` (resolved with pyserial's port listing
+at every reopen, so a re-enumerated adapter is found again).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import serial
+from serial.tools import list_ports
+
+from devices.worker import Worker
+
+log = logging.getLogger(__name__)
+
+# simport://NAME, the in-process simulated port (devices/urlhandlers/protocol_simport.py).
+if "devices.urlhandlers" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("devices.urlhandlers")
+
+
+class PortNotFound(Exception):
+    """The configured port does not exist (yet)."""
+
+
+def resolve_port(spec: str) -> str:
+    """Turn ``usb:VID:PID`` into a device path; other specs are paths used as given."""
+    if spec.lower().startswith("usb:"):
+        try:
+            vid_s, pid_s = spec[4:].split(":")
+            vid, pid = int(vid_s, 16), int(pid_s, 16)
+        except ValueError:
+            raise PortNotFound(f"bad USB id {spec!r}: use usb:VID:PID in hex, e.g. usb:1a86:7523") from None
+        for port in list_ports.comports():
+            if port.vid == vid and port.pid == pid:
+                return str(port.device)
+        raise PortNotFound(f"no serial adapter with USB id {vid:04x}:{pid:04x} is plugged in")
+    return spec
+
+
+class ReconnectingSerialReader(Worker):
+    """See the module docstring; subclasses read in ``_read_until_error`` and report through ``_status``."""
+
+    device_label = "串口设备"  # in the status messages: 测温仪, 扫码枪
+
+    def __init__(self, port: str, baud: int, backoff_s: tuple[float, float] = (0.2, 5.0)) -> None:
+        Worker.__init__(self)
+        self.port_spec = port
+        self.baud = baud
+        self._backoff = backoff_s
+        self._serial: serial.Serial | None = None
+        self.state = "stopped"
+        self.reconnects = 0
+
+    def _open(self) -> None:
+        self._serial = serial.serial_for_url(resolve_port(self.port_spec), baudrate=self.baud, bytesize=8,
+                                             parity="N", stopbits=1, timeout=0.2)
+
+    def _read_until_error(self) -> None:
+        raise NotImplementedError
+
+    def _status(self, state: str, message: str) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        delay = self._backoff[0]
+        first = True
+        while not self._stop.is_set():
+            try:
+                self._open()
+            except (serial.SerialException, OSError, PortNotFound) as exc:
+                self._status("lost" if first else "reconnecting",
+                             f"{self.device_label}无法打开（{_why(exc)}），正在重试")
+                first = False
+                self._stop.wait(delay)
+                delay = min(delay * 2, self._backoff[1])
+                continue
+            delay = self._backoff[0]
+            if not first:
+                self.reconnects += 1
+            first = False
+            self._status("connected", f"{self.device_label}已连接 {self.port_spec}")
+            try:
+                self._read_until_error()
+            except (serial.SerialException, OSError) as exc:
+                log.warning("%s on %s lost: %s", type(self).__name__, self.port_spec, exc)
+                self._status("lost", f"{self.device_label}连接中断（{_why(exc)}），请检查USB线")
+            finally:
+                self._close_port()
+
+    def _close_port(self) -> None:
+        ser, self._serial = self._serial, None
+        if ser is not None:
+            try:
+                ser.close()
+            except Exception:  # closing a vanished device may fail; it is gone either way
+                pass
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:120]

@@ -1,0 +1,138 @@
+"""``gate-kiosk autostart install|remove``: a dedicated gate PC opens the kiosk full screen at login, and again if it dies.
+
+Linux (Debian/Ubuntu desktop): a systemd *user* service bound to the
+graphical session, ``Restart=always`` with no start limit, so a crash or a
+killed process brings the window back within seconds; plus an XDG autostart
+entry that starts the service, for desktops that never reach
+``graphical-session.target``. Log in automatically (GDM: ``AutomaticLogin``
+in ``/etc/gdm3/custom.conf``) and the PC shows the gate after power-on.
+
+Windows: a ``Run`` entry under ``HKCU\\...\\CurrentVersion\\Run`` for the
+windowed executable of the frozen build (restarting after a crash is left to
+the Task Scheduler; the README says how).
+
+The command works for a source install (the virtual environment's
+``gate-kiosk``) and for the frozen build (the executable itself).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SERVICE = "gate-kiosk.service"
+
+
+def kiosk_command() -> list[str]:
+    """How to start this very installation's window, full screen."""
+    if getattr(sys, "frozen", False):
+        exe = Path(sys.executable)
+        windowed = exe.with_name("gate-kiosk-window.exe")
+        return [str(windowed if windowed.exists() else exe), "run", "--fullscreen"]
+    script = Path(sys.executable).with_name("gate-kiosk")
+    if script.exists():
+        return [str(script), "run", "--fullscreen"]
+    return [sys.executable, "-m", "kiosk", "run", "--fullscreen"]
+
+
+def service_unit(command: list[str], config: Path | None = None) -> str:
+    exec_start = " ".join(shlex.quote(part) for part in command)
+    env = f"Environment=GATE_KIOSK_CONFIG={config}\n" if config else ""
+    return f"""[Unit]
+Description=School gate-entry kiosk (gate-kiosk), full screen
+PartOf=graphical-session.target
+After=graphical-session.target
+# Never give up: a gate PC must show the gate.
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+ExecStart={exec_start}
+{env}Restart=always
+RestartSec=3
+# The window needs the session's display; a crash trace goes to the log dir (gate-kiosk doctor says where).
+Environment=QT_QPA_PLATFORM=xcb
+
+[Install]
+WantedBy=graphical-session.target
+"""
+
+
+def desktop_entry() -> str:
+    return """[Desktop Entry]
+Type=Application
+Name=Gate kiosk (校园门岗入校核验)
+Comment=Starts the gate kiosk service at login
+Exec=systemctl --user start gate-kiosk.service
+X-GNOME-Autostart-enabled=true
+NoDisplay=true
+"""
+
+
+def install(home: Path, config: Path | None = None, enable: bool = True) -> list[Path]:
+    """Write the service and the autostart entry under ``home``; with ``enable``, tell systemd. Returns the files."""
+    if sys.platform == "win32":
+        return [_install_windows(config)]
+    unit_dir = home / ".config" / "systemd" / "user"
+    autostart = home / ".config" / "autostart"
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    autostart.mkdir(parents=True, exist_ok=True)
+    unit = unit_dir / SERVICE
+    unit.write_text(service_unit(kiosk_command(), config), encoding="utf-8")
+    entry = autostart / "gate-kiosk.desktop"
+    entry.write_text(desktop_entry(), encoding="utf-8")
+    if enable and shutil.which("systemctl"):
+        for args in (["daemon-reload"], ["enable", SERVICE]):
+            subprocess.run(["systemctl", "--user", *args], check=False)
+    return [unit, entry]
+
+
+def remove(home: Path) -> list[Path]:
+    if sys.platform == "win32":
+        _remove_windows()
+        return []
+    gone = []
+    if shutil.which("systemctl"):
+        subprocess.run(["systemctl", "--user", "disable", "--now", SERVICE], check=False)
+    for path in (home / ".config" / "systemd" / "user" / SERVICE, home / ".config" / "autostart" /
+                 "gate-kiosk.desktop"):
+        if path.exists():
+            path.unlink()
+            gone.append(path)
+    return gone
+
+
+_RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+
+
+def _install_windows(config: Path | None) -> Path:
+    if sys.platform != "win32":  # also tells mypy, on Linux, not to look for winreg's Windows-only names
+        raise OSError("the Run key exists on Windows only")
+    import winreg
+
+    command = subprocess.list2cmdline(kiosk_command())
+    if config:
+        command = f'cmd /c "set GATE_KIOSK_CONFIG={config}&& {command}"'
+    with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:
+        winreg.SetValueEx(key, "gate-kiosk", 0, winreg.REG_SZ, command)
+    return Path("HKCU") / _RUN_KEY / "gate-kiosk"
+
+
+def _remove_windows() -> None:
+    if sys.platform != "win32":
+        raise OSError("the Run key exists on Windows only")
+    import winreg
+
+    with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:
+        try:
+            winreg.DeleteValue(key, "gate-kiosk")
+        except FileNotFoundError:
+            pass
+
+
+def home_dir() -> Path:
+    return Path(os.path.expanduser("~"))

@@ -1,0 +1,92 @@
+"""Operations: the log file, native-crash traces, a closed pipe, and the doctor's findings."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.cli import main
+from kiosk.doctor import FAIL, OK, WARN, diagnose
+from kiosk.operations import LOG_FILE, NATIVE_CRASH_FILE, log_dir, setup_logging
+from devices.simulators import ThermometerSimulator
+
+
+def test_logs_go_to_a_rotating_file_in_the_log_dir(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GATE_KIOSK_LOG_DIR", str(tmp_path / "logs"))
+    path = setup_logging()
+    assert path == tmp_path / "logs" / LOG_FILE
+    logging.getLogger("kiosk.test").info("hello from the gate")
+    assert "hello from the gate" in path.read_text(encoding="utf-8")
+    setup_logging()  # again (every main() call): one file handler, not two
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.handlers.RotatingFileHandler)]
+    assert len(handlers) == 1 and handlers[0].maxBytes > 0 and handlers[0].backupCount == 5
+
+
+def test_log_dir_follows_the_data_dir_override(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("GATE_KIOSK_LOG_DIR", raising=False)
+    monkeypatch.setenv("GATE_KIOSK_DATA", str(tmp_path / "d"))
+    assert log_dir() == tmp_path / "d" / "log"
+
+
+def test_an_unwritable_log_dir_does_not_stop_the_kiosk(tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("GATE_KIOSK_LOG_DIR", str(blocker / "logs"))  # a folder under a file cannot exist
+    assert setup_logging() is None
+
+
+def test_a_native_crash_leaves_a_trace(tmp_path: Path) -> None:
+    env = dict(os.environ, GATE_KIOSK_LOG_DIR=str(tmp_path))
+    code = ("from kiosk.operations import setup_logging; setup_logging(); "
+            "import ctypes; ctypes.string_at(0)")  # a segfault, as a crash inside Qt would be
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    trace = (tmp_path / NATIVE_CRASH_FILE).read_text()
+    assert "Segmentation fault" in trace and "<string>" in trace
+
+
+def test_a_closed_pipe_is_quiet_and_writes_no_crash_file(tmp_path: Path) -> None:
+    env = dict(os.environ, GATE_KIOSK_LOG_DIR=str(tmp_path))
+    # config show, printed 20,000 times over (more than a pipe holds), into a reader that leaves at once.
+    script = (f"{sys.executable} -c 'import sys; sys.argv=[\"gate-kiosk\",\"config\",\"show\"]; "
+              f"import kiosk.cli as c; import builtins; p=builtins.print; "
+              f"builtins.print=lambda *a, **k: [p(*a, **k) for _ in range(20000)]; sys.exit(c.main())' "
+              f"| head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}")
+    proc = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "141", proc.stderr
+    assert "Traceback" not in proc.stderr and "unexpected error" not in proc.stderr
+    assert not list(tmp_path.glob("crash-*.log"))
+
+
+def test_doctor_names_what_to_fix(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.toml"
+    findings = {f.check: f for f in diagnose(config)}
+    assert findings["camera"].status == FAIL and "devices list" in findings["camera"].fix
+    assert findings["pin"].status == FAIL and findings["disk"].status == OK
+    assert findings["database"].status == OK and "first start" in findings["database"].message
+    sim = ThermometerSimulator("aa55", interval_s=0.1).start()
+    try:
+        config.write_text(f'[devices]\ncamera = "{tmp_path / "nope.mp4"}"\nthermometer = "{sim.path}"\n'
+                          'thermometer_protocol = "ascii"\n')
+        findings = {f.check: f for f in diagnose(config)}
+        assert findings["camera"].status == FAIL and "no such camera" in findings["camera"].message
+        therm = findings["thermometer"]
+        assert therm.status == FAIL and "speaks aa55" in therm.message and '"aa55"' in therm.fix
+        config.write_text(config.read_text().replace('"ascii"', '"aa55"'))
+        findings = {f.check: f for f in diagnose(config)}
+        assert findings["thermometer"].status == OK
+    finally:
+        sim.close()
+    config.write_text("[devices\n")
+    assert main(["--config", str(config), "doctor", "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["check"] == "config" and rows[0]["status"] == FAIL and "not valid TOML" in rows[0]["message"]
+    config.write_text('[devices]\nscanner = "keyboard"\n')
+    assert main(["--config", str(config), "doctor"]) == 1  # still no PIN
+    out = capsys.readouterr().out
+    assert "to fix" in out and "→ gate-kiosk admin set-pin" in out
+    assert {WARN, OK} <= {f.status for f in diagnose(config)}

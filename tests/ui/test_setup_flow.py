@@ -1,0 +1,163 @@
+"""First-run setup: a real camera source with preview, a simulated thermometer on a pty, the config written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from devices.simulators import ThermometerSimulator
+from kiosk.access import AdminAccess
+from kiosk.config import load_settings
+from ui.setup_flow import OTHER, SetupFlow
+
+
+@pytest.fixture
+def frames(tmp_path: Path) -> Path:
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"{i}.png"), np.full((360, 640, 3), 60 * i, np.uint8))
+    return folder
+
+
+def choose_other(combo, edit, text: str) -> None:
+    combo.setCurrentIndex(combo.findData(OTHER))
+    edit.setText(text)
+    edit.editingFinished.emit()
+
+
+def test_setup_writes_the_config_and_pin_and_nothing_else(qtbot, tmp_path: Path, frames: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("# written by the IT teacher\n[ui]\nsound = false  # the office is next door\n")
+    assert load_settings(config).needs_setup
+    sim = ThermometerSimulator("gy-mcu", interval_s=0.1, mean_c=36.4, noise_c=0.05).start()
+    flow = SetupFlow(config, discover_fn=lambda: ([], []))
+    qtbot.addWidget(flow)
+    flow.show()
+    try:
+        flow.school_page.school.setText("第三中学")
+        flow.school_page.gate.setText("east-1")
+        assert flow.school_page.isComplete()
+        choose_other(flow.camera_page.combo, flow.camera_page.other, str(frames))
+        qtbot.waitUntil(lambda: flow.camera_page.preview.frames_shown > 0, timeout=5000)
+        assert "画面正常" in flow.camera_page.status.text()
+        page = flow.thermometer_page
+        choose_other(page.combo, page.other, sim.path)
+        assert not page.isComplete()  # a port without a known protocol is not kept
+        page.start_probe()
+        qtbot.waitUntil(lambda: bool(page.config), timeout=15000)
+        assert page.config["thermometer_protocol"] == "gy-mcu" and "gy-mcu" in page.status.text()
+        qtbot.waitUntil(lambda: "°C" in page.reading.text(), timeout=5000)
+        assert 35.5 < float(page.reading.text().split()[0]) < 37.5
+        flow.scanner_page.combo.setCurrentIndex(flow.scanner_page.combo.findData("keyboard"))
+        flow.pin_page.pin.setText("2468")
+        flow.pin_page.again.setText("2469")
+        assert not flow.pin_page.isComplete() and "不一致" in flow.pin_page.error.text()
+        flow.pin_page.again.setText("2468")
+        assert flow.pin_page.isComplete()
+        flow.accept()
+        assert flow.result() == 1 and flow.settings is not None
+    finally:
+        flow.camera_page.stop()
+        flow.thermometer_page.stop()
+        sim.close()
+    s = load_settings(config)
+    assert not s.needs_setup
+    assert (s.site.school_name, s.site.gate_id) == ("第三中学", "east-1")
+    assert s.devices.camera == str(frames) and s.devices.thermometer == sim.path
+    assert s.devices.thermometer_protocol == "gy-mcu" and s.devices.thermometer_baud == 9600
+    assert s.devices.scanner == "keyboard" and s.ui.sound is False
+    assert "# the office is next door" in config.read_text()  # the teacher's comments stay
+    assert AdminAccess(s.data_dir).has_pin
+    assert not (s.data_dir / "entries.sqlite3").exists()  # setup never opens the entry log
+
+
+def test_setup_refuses_without_a_code_source_or_pin(qtbot, tmp_path: Path) -> None:
+    config = tmp_path / "new" / "config.toml"
+    flow = SetupFlow(config, discover_fn=lambda: ([], []))
+    qtbot.addWidget(flow)
+    flow.school_page.school.setText("第三中学")
+    flow.camera_page.combo.setCurrentIndex(flow.camera_page.combo.findData(""))
+    flow.thermometer_page.combo.setCurrentIndex(flow.thermometer_page.combo.findData(""))
+    assert flow.thermometer_page.isComplete()  # no thermometer is a choice: temperatures typed with F2
+    flow.pin_page.pin.setText("12")
+    flow.accept()
+    assert flow.settings is None and not config.exists()
+    assert "摄像头或扫码枪" in flow.pin_page.error.text() and "PIN" in flow.pin_page.error.text()
+    flow.reject()
+
+
+def test_a_missing_camera_and_a_silent_port_are_said_in_words(qtbot, tmp_path: Path) -> None:
+    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []), probe_fn=lambda port: __import__(
+        "kiosk.firstrun", fromlist=["probe"]).probe(port, budget_s=2.0))
+    qtbot.addWidget(flow)
+    try:
+        choose_other(flow.camera_page.combo, flow.camera_page.other, str(tmp_path / "no-such-camera.mp4"))
+        qtbot.waitUntil(lambda: "打不开" in flow.camera_page.status.text(), timeout=8000)
+        sim = ThermometerSimulator("aa55")
+        sim.paused.set()
+        sim.start()
+        page = flow.thermometer_page
+        choose_other(page.combo, page.other, sim.path)
+        page.start_probe()
+        qtbot.waitUntil(lambda: "没有识别出测温仪" in page.status.text(), timeout=10000)
+        assert not page.isComplete()
+        sim.close()
+    finally:
+        flow.reject()
+
+
+def test_with_nothing_configured_the_window_opens_setup_then_the_gate(qtbot, tmp_path: Path, frames: Path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import run_window
+
+    config = tmp_path / "config.toml"  # empty (conftest): nothing to read codes with
+    settings = load_settings(config)
+    assert settings.needs_setup
+    seen: list[str] = []
+
+    def fill() -> None:
+        flow = QApplication.activeModalWidget()
+        if not isinstance(flow, SetupFlow):
+            QTimer.singleShot(50, fill)
+            return
+        seen.append("setup")
+        flow.school_page.school.setText("第三中学")
+        choose_other(flow.camera_page.combo, flow.camera_page.other, str(frames))
+        flow.thermometer_page.combo.setCurrentIndex(flow.thermometer_page.combo.findData(""))
+        flow.pin_page.pin.setText("1357")
+        flow.pin_page.again.setText("1357")
+        flow.accept()
+
+    QTimer.singleShot(50, fill)
+    assert run_window(settings, quit_after=2.0) == 0
+    assert seen == ["setup"]
+    written = load_settings(config)
+    assert written.devices.camera == str(frames) and written.site.school_name == "第三中学"
+    assert (written.data_dir / "entries.sqlite3").exists()  # the gate started after the setup
+
+
+def test_leaving_the_setup_closes_without_writing(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import run_window
+
+    config = tmp_path / "config.toml"
+    before = config.read_text()
+
+    def leave() -> None:
+        flow = QApplication.activeModalWidget()
+        if not isinstance(flow, SetupFlow):
+            QTimer.singleShot(50, leave)
+            return
+        flow.reject()
+
+    QTimer.singleShot(50, leave)
+    assert run_window(load_settings(config)) == 0
+    assert config.read_text() == before and not (tmp_path / "data" / "entries.sqlite3").exists()

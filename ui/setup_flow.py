@@ -1,0 +1,343 @@
+"""First-run setup in the window: school, gate, camera with live preview, thermometer with auto-probe, scanner, PIN.
+
+Shown instead of the gate when nothing is configured to read codes with
+(``Settings.needs_setup``), or by ``gate-kiosk setup``. Every device choice is
+shown working before it is kept: the camera's picture, the thermometer's
+protocol and its readings as they arrive. Finishing writes the config file
+(``kiosk.firstrun.write_first_config``) and the admin PIN; the gate then
+starts with them. Nothing is written to the entry log here.
+
+Slow work (probing a port for up to 10 s) runs on a plain thread and reports
+back through a queued signal; the previews are polled by a timer, so the
+window never waits on a device.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget, QWizard,
+    QWizardPage,
+)
+
+from kiosk.config import ConfigError, Settings
+from kiosk.firstrun import CameraPreview, SetupAnswers, ThermometerWatch, discover, probe, write_first_config
+from ui.widgets import CameraView
+
+OTHER = "\x00other"  # combo data of the "type an address" entry
+BIG = "font-size:18px;min-height:40px;"
+
+
+def _combo(parent: QWidget) -> QComboBox:
+    combo = QComboBox(parent)
+    combo.setStyleSheet(BIG)
+    return combo
+
+
+class SchoolPage(QWizardPage):
+    """Who this gate is."""
+
+    def __init__(self, answers: SetupAnswers) -> None:
+        super().__init__()
+        self.setTitle(self.tr("学校与门岗"))
+        self.setSubTitle(self.tr("这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。"))
+        form = QFormLayout(self)
+        self.school = QLineEdit(answers.school_name, self)
+        self.school.setPlaceholderText(self.tr("如：第三中学"))
+        self.gate = QLineEdit(answers.gate_id, self)
+        self.gate.setPlaceholderText("east-1")
+        for edit in (self.school, self.gate):
+            edit.setStyleSheet(BIG)
+            edit.textChanged.connect(self.completeChanged)
+        form.addRow(self.tr("学校名称"), self.school)
+        form.addRow(self.tr("门岗编号（字母或数字）"), self.gate)
+
+    def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
+        return bool(self.school.text().strip() and self.gate.text().strip())
+
+
+class CameraPage(QWizardPage):
+    """Pick a camera and see its picture before keeping it."""
+
+    def __init__(self, cameras: list[Any]) -> None:
+        super().__init__()
+        self.setTitle(self.tr("摄像头"))
+        self.setSubTitle(self.tr("选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。"))
+        layout = QVBoxLayout(self)
+        self.combo = _combo(self)
+        for c in cameras:
+            sizes = f"  {c.resolutions[0][0]}×{c.resolutions[0][1]}" if c.resolutions else ""
+            self.combo.addItem(f"{c.name}（{c.uri}）{sizes}", c.uri)
+        self.combo.addItem(self.tr("不使用摄像头（只用扫码枪）"), "")
+        self.combo.addItem(self.tr("其他：网络摄像头地址或视频文件…"), OTHER)
+        self.other = QLineEdit(self)
+        self.other.setPlaceholderText("rtsp://user:pw@10.0.0.5/stream")
+        self.other.setStyleSheet(BIG)
+        self.other.editingFinished.connect(self._restart_preview)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.other)
+        self.preview = CameraView(self)
+        self.preview.setMinimumSize(480, 270)
+        layout.addWidget(self.preview, 1)
+        self.status = QLabel("", self)
+        self.status.setStyleSheet("font-size:16px;")
+        layout.addWidget(self.status)
+        self._camera: CameraPreview | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(80)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self.combo.currentIndexChanged.connect(self._restart_preview)
+        self._restart_preview()
+
+    def uri(self) -> str:
+        data = self.combo.currentData()
+        return self.other.text().strip() if data == OTHER else str(data or "")
+
+    def _restart_preview(self) -> None:
+        self.other.setVisible(self.combo.currentData() == OTHER)
+        self.stop()
+        uri = self.uri()
+        if not uri:
+            self.status.setText(self.tr("未选择摄像头"))
+            return
+        self.status.setText(self.tr("正在打开 %1 …").replace("%1", uri))
+        self._camera = CameraPreview(uri).start()
+        self._timer.start()
+
+    def _on_timer_timeout(self) -> None:
+        camera = self._camera
+        if camera is None:
+            return
+        image = camera.latest()
+        if image is not None:
+            self.preview.set_frame(image, [])
+            self.status.setText(self.tr("画面正常：%1").replace("%1", camera.uri))
+        elif camera.state in ("lost", "reconnecting", "stalled", "error"):
+            self.status.setText(self.tr("打不开这个摄像头：%1。请换一个或检查连接线。").replace("%1", camera.message))
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self._camera is not None:
+            self._camera.close()
+            self._camera = None
+
+
+class ThermometerPage(QWizardPage):
+    """Pick the thermometer's port, find its protocol, and see readings arrive."""
+
+    probed = Signal(object)
+
+    def __init__(self, ports: list[Any], probe_fn: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.setTitle(self.tr("测温仪"))
+        self.setSubTitle(self.tr("选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。"))
+        self._probe_fn = probe_fn
+        layout = QVBoxLayout(self)
+        self.combo = _combo(self)
+        for p in ports:
+            usb = f" USB {p.vid_pid}" if p.vid_pid else ""
+            self.combo.addItem(f"{p.suggested}（{p.description or p.device}{usb}）", p.suggested)
+        self.combo.addItem(self.tr("不使用测温仪（门卫手动录入体温，F2）"), "")
+        self.combo.addItem(self.tr("其他串口…（如 COM3、/dev/ttyUSB0）"), OTHER)
+        self.other = QLineEdit(self)
+        self.other.setPlaceholderText("COM3 / /dev/ttyUSB0")
+        self.other.setStyleSheet(BIG)
+        row = QHBoxLayout()
+        row.addWidget(self.combo, 1)
+        self.probe_button = QPushButton(self.tr("自动识别"), self)
+        self.probe_button.setStyleSheet(BIG + "padding:0 20px;")
+        self.probe_button.clicked.connect(self.start_probe)
+        row.addWidget(self.probe_button)
+        layout.addLayout(row)
+        layout.addWidget(self.other)
+        self.status = QLabel("", self)
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("font-size:16px;")
+        layout.addWidget(self.status)
+        self.reading = QLabel("", self)
+        self.reading.setStyleSheet("font-size:48px;font-weight:bold;")
+        layout.addWidget(self.reading)
+        layout.addStretch(1)
+        self.config: dict[str, Any] = {}
+        self._watch: ThermometerWatch | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self.probed.connect(self._on_probed)
+        self.combo.currentIndexChanged.connect(self._on_combo_changed)
+        self._on_combo_changed()
+
+    def port(self) -> str:
+        data = self.combo.currentData()
+        return self.other.text().strip() if data == OTHER else str(data or "")
+
+    def _on_combo_changed(self) -> None:
+        self.other.setVisible(self.combo.currentData() == OTHER)
+        self.stop()
+        self.config = {}
+        self.reading.setText("")
+        self.probe_button.setEnabled(self.combo.currentData() != "")
+        self.status.setText("" if self.combo.currentData() != "" else self.tr("不接测温仪：每人的体温由门卫按 F2 录入。"))
+        self.completeChanged.emit()
+
+    def start_probe(self) -> None:
+        port = self.port()
+        if not port:
+            self.status.setText(self.tr("请先选择或填写串口"))
+            return
+        self.stop()
+        self.config = {}
+        self.completeChanged.emit()
+        self.probe_button.setEnabled(False)
+        self.status.setText(self.tr("正在识别 %1（最多 10 秒）…").replace("%1", port))
+        threading.Thread(target=lambda: self.probed.emit(self._probe_fn(port)), name="setup-probe",
+                         daemon=True).start()
+
+    def _on_probed(self, result: Any) -> None:
+        self.probe_button.setEnabled(True)
+        if not result.found:
+            self.status.setText(self.tr("没有识别出测温仪：%1").replace("%1", result.error))
+            return
+        self.config = dict(result.config)
+        self.status.setText(self.tr("已识别：%1 协议，波特率 %2。下面是实时读数。")
+                            .replace("%1", result.protocol).replace("%2", str(result.baud)))
+        self._watch = ThermometerWatch(result.port, self.config).start()
+        self._timer.start()
+        self.completeChanged.emit()
+
+    def _on_timer_timeout(self) -> None:
+        if self._watch is None:
+            return
+        values = self._watch.readings()
+        if values:
+            self.reading.setText(f"{values[-1]:.1f} °C")
+        elif self._watch.state in ("lost", "silent"):
+            self.reading.setText(self.tr("无读数"))
+
+    def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
+        return self.combo.currentData() == "" or bool(self.config)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+
+
+class ScannerPage(QWizardPage):
+    """An optional handheld or fixed QR scanner."""
+
+    def __init__(self, ports: list[Any]) -> None:
+        super().__init__()
+        self.setTitle(self.tr("扫码枪（可选）"))
+        self.setSubTitle(self.tr("没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。"))
+        layout = QVBoxLayout(self)
+        self.combo = _combo(self)
+        self.combo.addItem(self.tr("不使用扫码枪"), "")
+        self.combo.addItem(self.tr("键盘式扫码枪（USB，扫完自动回车）"), "keyboard")
+        for p in ports:
+            self.combo.addItem(self.tr("串口扫码枪：%1").replace("%1", p.suggested), p.suggested)
+        self.combo.addItem(self.tr("其他串口…"), OTHER)
+        self.other = QLineEdit(self)
+        self.other.setPlaceholderText("COM4 / /dev/ttyACM0")
+        self.other.setStyleSheet(BIG)
+        self.combo.currentIndexChanged.connect(lambda: self.other.setVisible(self.combo.currentData() == OTHER))
+        self.other.setVisible(False)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.other)
+        layout.addStretch(1)
+
+    def scanner(self) -> str:
+        data = self.combo.currentData()
+        return self.other.text().strip() if data == OTHER else str(data or "")
+
+
+class PinPage(QWizardPage):
+    """The admin PIN that guards settings, exports and overrides."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle(self.tr("管理员 PIN"))
+        self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。"))
+        form = QFormLayout(self)
+        self.pin = QLineEdit(self)
+        self.again = QLineEdit(self)
+        for edit in (self.pin, self.again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setStyleSheet("font-size:28px;")
+            edit.textChanged.connect(self.completeChanged)
+        form.addRow(self.tr("PIN"), self.pin)
+        form.addRow(self.tr("再输一次"), self.again)
+        self.error = QLabel("", self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color:#c62828;font-size:16px;")
+        form.addRow(self.error)
+
+    def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
+        pin, again = self.pin.text(), self.again.text()
+        ok = pin.isdigit() and 4 <= len(pin) <= 12
+        self.error.setText("" if ok or not pin else self.tr("PIN 须为 4–12 位数字"))
+        if ok and again and pin != again:
+            self.error.setText(self.tr("两次输入不一致"))
+        return ok and pin == again
+
+
+class SetupFlow(QWizard):
+    """See the module docstring. After ``exec()`` returns accepted, ``settings`` holds the written config."""
+
+    def __init__(self, config_path: Path, parent: QWidget | None = None,
+                 discover_fn: Callable[[], tuple[list[Any], list[Any]]] = discover,
+                 probe_fn: Callable[[str], Any] = probe) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("门岗初次设置"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.resize(960, 720)
+        self.config_path = config_path
+        self.settings: Settings | None = None
+        self.answers = SetupAnswers()
+        cameras, ports = discover_fn()
+        self.school_page = SchoolPage(self.answers)
+        self.camera_page = CameraPage(cameras)
+        self.thermometer_page = ThermometerPage(ports, probe_fn)
+        self.scanner_page = ScannerPage(ports)
+        self.pin_page = PinPage()
+        for page in (self.school_page, self.camera_page, self.thermometer_page, self.scanner_page, self.pin_page):
+            self.addPage(page)
+        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("保存并开始"))
+        self.setButtonText(QWizard.WizardButton.NextButton, self.tr("下一步"))
+        self.setButtonText(QWizard.WizardButton.BackButton, self.tr("上一步"))
+        self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("退出"))
+
+    def collect(self) -> SetupAnswers:
+        a = self.answers
+        a.school_name = self.school_page.school.text().strip()
+        a.gate_id = self.school_page.gate.text().strip()
+        a.camera = self.camera_page.uri()
+        a.thermometer = self.thermometer_page.port()
+        a.thermometer_config = dict(self.thermometer_page.config)
+        a.scanner = self.scanner_page.scanner()
+        a.pin = self.pin_page.pin.text()
+        return a
+
+    def accept(self) -> None:
+        answers = self.collect()
+        try:
+            self.settings = write_first_config(self.config_path, answers)
+        except ConfigError as exc:
+            self.pin_page.error.setText(str(exc))
+            return
+        self._stop_devices()
+        super().accept()
+
+    def reject(self) -> None:
+        self._stop_devices()
+        super().reject()
+
+    def _stop_devices(self) -> None:
+        self.camera_page.stop()
+        self.thermometer_page.stop()
