@@ -35,14 +35,19 @@ through the real window in the test suite; a failure names the step or row.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
+
 from db.records import EntryRecord, RosterPerson
-from kiosk.config import tomllib
 from kiosk.actions import ACTION_OF, perform
 from kiosk.domain import Decision, Lane, PersonKind, TemperatureSample
 from kiosk.gate import ConfirmRefused, GateController, VisitSnapshot
