@@ -151,8 +151,9 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
         from devices.mask import MaskDetector
 
         mask_detector = MaskDetector()
-    kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub,
-                                      mask_detector=mask_detector))
+    kiosk.services.append(ScanService(
+        grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub, mask_detector=mask_detector,
+        on_face_status=lambda state, msg: report_device_status(hub, kiosk.store, "face", state, msg)))
     thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
                                 tolerance_c=settings.devices.stable_tolerance_c,
                                 plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),
@@ -221,7 +222,11 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer = kiosk.thermometer
-    window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash)
+    from ui.speech import make_speaker
+
+    speaker = make_speaker(settings.ui.language, settings.ui.speech_backend, settings.ui.speech)
+    window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash,
+                        speaker=speaker)
     log.info("window built; starting devices")
     if settings.ui.fullscreen:
         # Without a window manager (a bare kiosk X session) full screen needs the geometry too.

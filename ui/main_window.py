@@ -54,12 +54,13 @@ class StatusLight(QLabel):
             "lost": self.tr("连接中断，请检查连接线"), "reconnecting": self.tr("正在重连…"),
             "silent": self.tr("无数据，请检查电源与探头"), "overdue": self.tr("需要校准，请用黑体或体温计校准"),
             "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "error": self.tr("写入失败，请查看提示"),
+            "yunet": "YuNet", "haar": self.tr("Haar（YuNet 不可用，检出率低）"),
         }.get(state, state)
 
     def set_state(self, state: str, message: str, words: str | None = None) -> None:
         self.state = state
         colour = {"connected": "#2e7d32", "ok": "#2e7d32", "receiving": "#2e7d32", "stopped": "#9e9e9e",
-                  "unknown": "#9e9e9e"}.get(state, "#c62828")
+                  "unknown": "#9e9e9e", "yunet": "#2e7d32", "haar": "#ef6c00"}.get(state, "#c62828")
         self.setText(f"<span style='color:{colour};font-size:20px'>●</span> <b>{self.title}</b> "
                      f"{words if words is not None else self.words(state)}")
         self.setToolTip(message)
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
     person_cleared = Signal()
 
     def __init__(self, controller: GateController, bridge: QtBridge, desk: GuardDesk | None = None,
-                 *, sound: bool = True, flash: bool = True) -> None:
+                 *, sound: bool = True, flash: bool = True, speaker: Any = None) -> None:
         super().__init__()
         self._controller = controller
         self._desk = desk
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_shortcuts()
         self._alert = self._build_alert(sound)
+        self._build_speech(speaker, bridge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
         bridge.entry_logged.connect(self._on_bridge_entry_logged)
@@ -200,7 +202,7 @@ class MainWindow(QMainWindow):
         bar = QStatusBar(self)
         self.lights = {"camera": StatusLight(self.tr("摄像头"), bar), "thermometer": StatusLight(self.tr("测温仪"), bar),
                        "database": StatusLight(self.tr("数据库"), bar), "decoder": StatusLight(self.tr("解码"), bar),
-                       "calibration": StatusLight(self.tr("校准"), bar)}
+                       "calibration": StatusLight(self.tr("校准"), bar), "face": StatusLight(self.tr("人脸检测"), bar)}
         for light in self.lights.values():
             bar.addWidget(light, 1)
         self.lights["database"].set_state("ok", "")
@@ -232,6 +234,30 @@ class MainWindow(QMainWindow):
         effect.setSource(QUrl.fromLocalFile(str(ASSETS / "alert.wav")))
         effect.setVolume(0.9)
         return effect
+
+    def _build_speech(self, speaker: Any, bridge: QtBridge) -> None:
+        """Spoken prompts (ui/speech.py): heard for every visit change; a status-bar toggle and F12 mute them."""
+        self.speaker = speaker
+        self.speech_button: QPushButton | None = None
+        if speaker is None:
+            return
+        bridge.visit_changed.connect(speaker.on_visit)
+        button = QPushButton(self)
+        button.setCheckable(True)
+        button.setChecked(not speaker.muted)
+        button.setMinimumHeight(36)
+
+        def show(on: bool) -> None:
+            speaker.set_muted(not on)
+            button.setText(self.tr("语音提示：开 (F12)") if on else self.tr("语音提示：关 (F12)"))
+
+        button.toggled.connect(show)
+        show(button.isChecked())
+        self.statusBar().addPermanentWidget(button)
+        self.speech_button = button
+        shortcut = QShortcut(QKeySequence("F12"), self)
+        shortcut.activated.connect(button.toggle)
+        self._shortcuts.append(shortcut)
 
     # ------------------------------------------------------------- actions
     def _select_lane(self, lane: Lane) -> None:
