@@ -91,7 +91,7 @@ def choose_prompt(decision: Decision, reasons: Iterable[Any], pending: Iterable[
 
 def prompt_for_visit(visit: Any) -> Said | None:
     """``choose_prompt`` for a visit snapshot (``kiosk.gate.VisitSnapshot``); None when idle or silent."""
-    if not visit.visit_id:
+    if visit is None or not visit.visit_id:
         return None
     verdict = visit.verdict
     prompt = choose_prompt(verdict.decision, verdict.reasons, verdict.pending, visit.evidence,
