@@ -113,7 +113,9 @@ class StillReader:
 
     def technique(self, name: str, image: np.ndarray) -> list[DecodedCode]:
         """One technique alone (for the bench); ``read`` runs them in order."""
-        return getattr(self, f"_{name}")(image)
+        steps: dict[str, Callable[[np.ndarray], list[DecodedCode]]] = {
+            "plain": self._plain, "upscale": self._upscale, "binarise": self._binarise, "dewarp": self._dewarp}
+        return steps[name](image)
 
     def read(self, image: np.ndarray, techniques: tuple[str, ...] = TECHNIQUES) -> tuple[list[DecodedCode], str | None]:
         """The codes found and the technique that found them (None: nothing found)."""
@@ -164,7 +166,8 @@ class StillReader:
         colour = image if image.ndim == 3 else None
         regions = [(0, 0, gray.shape[1], gray.shape[0])]
         # Where zxing saw a code it could not read, unroll around that code too.
-        for bc in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True):
+        qr = zxingcpp.BarcodeFormat.QRCode  # the stubs want BarcodeFormats; one format is accepted at run time
+        for bc in zxingcpp.read_barcodes(gray, formats=qr, return_errors=True):  # type: ignore[arg-type]
             pts = np.array([(p.x, p.y) for p in (bc.position.top_left, bc.position.top_right,
                                                  bc.position.bottom_right, bc.position.bottom_left)], np.float32)
             x, y, w, h = cv2.boundingRect(pts)

@@ -6,9 +6,11 @@ the grabber (never a queue of old ones), decodes it, verifies each code
 many frames and an issuer server must not be asked 15 times a second), hands
 the evidence to the gate controller, and passes the frame with its overlays
 to the listener for the preview. An optional mask detector runs on the same
-thread, on every other frame (``mask_every``): YuNet on the frame downscaled
-to 640 px wide costs about 15 ms, and a person does not put a mask on in
-66 ms. When nothing has been decoded for a while, one frame a second also
+thread, on every third frame (``mask_every``): YuNet on the frame downscaled
+to 640 px wide costs 15-20 ms on one core (up to 35 ms on this shared
+machine under load), a live decode about 5 ms, and a person does not put a
+mask on in 100 ms, so ten checks a second at 30 frames/s keep the thread
+well inside its 40 ms budget (25 frames/s). When nothing has been decoded for a while, one frame a second also
 gets the hard-photo ladder's cheap steps (``devices.hardphoto``).
 
 ``scan_path`` does the same for one image or video file (the ``scan`` and
@@ -111,7 +113,7 @@ class ScanService(Worker):
     IDLE_EVERY_S = 1.0  # then one frame per this gets the harder decoding
 
     def __init__(self, grabber: Any, decoder: Decoder, verifier: Verifier, sink: CodeSink, listener: Any,
-                 mask_detector: Any = None, clock: Callable[[], float] = time.monotonic, *, mask_every: int = 2,
+                 mask_detector: Any = None, clock: Callable[[], float] = time.monotonic, *, mask_every: int = 3,
                  on_face_status: Callable[[str, str], None] | None = None, idle_hard: bool = True) -> None:
         self.grabber = grabber
         self.decoder = decoder

@@ -90,7 +90,7 @@ def test_mask_result_from_the_camera_thread_is_a_suggestion() -> None:
     assert overlays == [{"box": (10, 10, 200, 200), "mask": False, "score": 0.03}]
     snap = controller.current()
     assert snap.evidence[Element.MASK].value is False and snap.decision.value == "INCOMPLETE"  # prompts, never denies
-    # The check runs on every other frame; the frames between keep showing the last face.
+    # The check runs on every third frame; the frames between keep showing the last face.
     for _ in range(3):
         assert service.process(frame) == overlays
     assert detector.calls == 2
