@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devices.codeimage import STATUS_BGR, place_on_scene, render_code  # noqa: E402
+from devices.codeimage import STATUS_BGR, on_fabric, place_on_scene, render_code, shrink, wrap_on_cylinder  # noqa: E402
 from devices.decoders import ZxingDecoder, load_image, make_decoder  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "qr-photos"
@@ -110,40 +110,6 @@ def held_out_photo(name: str) -> bool:
     return int(hashlib.sha1(name.encode()).hexdigest(), 16) % 3 == 0
 
 
-def small(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Shrunk to a long side of 90-130 px: a code far from the lens, or a thumbnail."""
-    h, w = img.shape[:2]
-    k = min(1.0, float(rng.uniform(90, 130)) / max(h, w))
-    return cv2.resize(img, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
-
-
-def curved(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Wrapped round a cylinder (a cup, a bottle) spanning 100-150 degrees, about a vertical or horizontal axis."""
-    h, w = img.shape[:2]
-    vertical = bool(rng.integers(2))
-    n = w if vertical else h
-    theta = np.deg2rad(float(rng.uniform(100, 150))) / 2
-    radius = (n / 2) / np.sin(theta)
-    u = np.arange(n, dtype=np.float32) - n / 2 + 0.5  # position in the photo of the cylinder
-    src = (np.arcsin(np.clip(u / radius, -1, 1)) / theta * (n / 2) + n / 2 - 0.5).astype(np.float32)
-    if vertical:
-        mx, my = np.tile(src, (h, 1)), np.tile(np.arange(h, dtype=np.float32)[:, None], (1, w))
-    else:
-        mx, my = np.tile(np.arange(w, dtype=np.float32), (h, 1)), np.tile(src[:, None], (1, w))
-    return cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-
-def fabric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Printed on cloth: washed-out contrast, a weave of 3-4 px, slight blur and noise."""
-    h, w = img.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    period = float(rng.uniform(3.0, 4.0))
-    weave = 0.75 + 0.25 * np.sign(np.sin(xx * 2 * np.pi / period)) * np.sign(np.sin(yy * 2 * np.pi / period))
-    cloth = (img.astype(np.float32) * 0.55 + 70) * weave[..., None]
-    cloth = cv2.GaussianBlur(cloth, (0, 0), 0.8) + rng.normal(0, 10, img.shape)
-    return cloth.clip(0, 255).astype(np.uint8)
-
-
 def hard_photos(every: int) -> None:
     from pyzbar import pyzbar
     import zxingcpp
@@ -154,7 +120,7 @@ def hard_photos(every: int) -> None:
     cases = photo_cases()[::every]
     rng = np.random.default_rng(7)
     sets = {"photos as they are": [(n, img, t) for n, img, t in cases]}
-    for label, fn in (("small", small), ("curved", curved), ("on fabric", fabric)):
+    for label, fn in (("small", shrink), ("curved", wrap_on_cylinder), ("on fabric", on_fabric)):
         sets[label] = [(n, fn(img, rng), t) for n, img, t in cases]
     reader = StillReader(ZxingDecoder())
     columns = ["zxing naive", "pyzbar naive", "union naive", "kiosk before"] + list(TECHNIQUES) + ["ladder"]

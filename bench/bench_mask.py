@@ -12,7 +12,7 @@
    other frame) on 1280x720 frames with a phone code and a face, pinned to one
    core: frames per second processed and the time per frame.
 
-Usage: python bench/bench_mask.py [--frames N]
+Usage: python bench/bench_mask.py [--frames N] [--seconds S] [--only scenes|crops|camera]
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=15.0, help="per camera-thread run")
+    ap.add_argument("--only", choices=["scenes", "crops", "camera"], help="run one section")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -205,9 +206,12 @@ def main() -> None:
     print(f"face detector: {detector.finder_name}; thresholds: 'mask on' p >= {detector.classifier.on_threshold:.3f}, "
           f"'no mask' p <= {detector.classifier.off_threshold:.3f}; one core (the machine is shared: figures vary)")
     people = test_people()
-    scenes_section(detector, people, args.frames)
-    crops_section(detector, people)
-    camera_section(detector, people, args.seconds)
+    if args.only in (None, "scenes"):
+        scenes_section(detector, people, args.frames)
+    if args.only in (None, "crops"):
+        crops_section(detector, people)
+    if args.only in (None, "camera"):
+        camera_section(detector, people, args.seconds)
 
 
 if __name__ == "__main__":
