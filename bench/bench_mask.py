@@ -167,27 +167,32 @@ def camera_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
     print("3. camera thread: ScanService.process (live decode, mask check every third frame) on 1280x720, one core")
     for label, frames in (("a code and a face", with_code), ("a face, no code (idle: hard look 1/s)", faces_only)):
         service = ScanService(None, ZxingDecoder(), Verifier(Policy(), {}), Sink(), Listener(), mask_detector=detector)
-        times = []
+        times, cpu = [], []
         start = time.perf_counter()
         i = 0
         while time.perf_counter() - start < seconds:
             frame = (frames[(i // 30) % len(frames)].astype(np.int16) + noise[i % 4]).clip(0, 255).astype(np.uint8)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             service.process(frame)
             times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.thread_time() - c0) * 1000)
             i += 1
-        print(f"   {label:38}: {1000.0 / statistics.fmean(times):.1f} frames/s processed; per frame median "
-              f"{statistics.median(times):.1f} ms, p90 {np.percentile(times, 90):.1f} ms, max {max(times):.1f} ms "
-              f"({len(times)} frames)")
+        # Wall time counts the waits for a core that other processes hold; CPU time is what the work costs.
+        print(f"   {label:38}: {1000.0 / statistics.fmean(times):.1f} frames/s by the wall clock "
+              f"(median {statistics.median(times):.1f} ms, p90 {np.percentile(times, 90):.1f} ms, max "
+              f"{max(times):.1f} ms); {1000.0 / statistics.fmean(cpu):.1f} frames/s by CPU time "
+              f"(median {statistics.median(cpu):.1f} ms, p90 {np.percentile(cpu, 90):.1f} ms); {len(times)} frames")
     decoder = ZxingDecoder()
     parts = {"live decode": decoder.decode_frame, "mask check (nearest face)": detector.nearest}
     for name, fn in parts.items():
-        t = []
+        t, c = [], []
         for f in with_code * 2:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             fn(f)
             t.append((time.perf_counter() - t0) * 1000)
-        print(f"   {name:38}: median {statistics.median(t):.1f} ms, p90 {np.percentile(t, 90):.1f} ms")
+            c.append((time.thread_time() - c0) * 1000)
+        print(f"   {name:38}: median {statistics.median(t):.1f} ms wall, {statistics.median(c):.1f} ms CPU; "
+              f"p90 {np.percentile(t, 90):.1f} ms wall")
 
 
 def main() -> None:

@@ -203,8 +203,9 @@ class MainWindow(QMainWindow):
         self.lights = {"camera": StatusLight(self.tr("摄像头"), bar), "thermometer": StatusLight(self.tr("测温仪"), bar),
                        "database": StatusLight(self.tr("数据库"), bar), "decoder": StatusLight(self.tr("解码"), bar),
                        "calibration": StatusLight(self.tr("校准"), bar), "face": StatusLight(self.tr("人脸检测"), bar)}
-        for light in self.lights.values():
-            bar.addWidget(light, 1)
+        self.lights["face"].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # short words
+        for key, light in self.lights.items():
+            bar.addWidget(light, 0 if key == "face" else 1)
         self.lights["database"].set_state("ok", "")
         decoder = self._desk.decoder_name if self._desk else "zxing"
         self.lights["decoder"].set_state("ok", decoder, decoder)
