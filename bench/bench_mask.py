@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from devices.face import HaarFaceFinder, align_face  # noqa: E402
 from devices.mask import MaskDetector, lower_face_features, pad_crop  # noqa: E402
-from train_mask_model import group_of, held_out, mask_below_nose  # noqa: E402
+from train_mask_model import group_of, held_out, mask_below_nose, metrics  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "mask"
 
@@ -101,23 +101,15 @@ def scenes_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
 
 
 def crops_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]]) -> None:
-    truth, p, said = [], [], []
-    for img, label in people:
-        (face,) = detector.detect_in_image(img)
-        truth.append(label)
-        p.append(face.score)
-        said.append(face.mask)
-    t = np.array(truth)
-    on = np.array([s is True for s in said])
-    off = np.array([s is False for s in said])
-    suggested = on | off
-    right = (on & (t == 1)) | (off & (t == 0))
+    t = np.array([label for _, label in people])
+    p = np.array([detector.detect_in_image(img)[0].score for img, _ in people])
+    m = metrics(t, p, detector.classifier.on_threshold, detector.classifier.off_threshold)
     print(f"2. face images of test people ({len(t)}: {int((t == 1).sum())} masked, {int((t == 0).sum())} bare), "
           f"the detect-mask path:")
-    print(f"   accuracy at p=0.5 {100 * ((np.array(p) >= 0.5) == (t == 1)).mean():.1f} %; suggestion given for "
-          f"{100 * suggested.mean():.1f} %, right {100 * right.sum() / max(1, suggested.sum()):.1f} % of those; "
-          f"wrong 'mask on' {100 * (on & (t == 0)).sum() / max(1, (t == 0).sum()):.1f} % of bare faces; "
-          f"wrong 'no mask' {100 * (off & (t == 1)).sum() / max(1, (t == 1).sum()):.1f} % of masked faces")
+    print(f"   accuracy at p=0.5 {100 * m['accuracy_at_half']:.1f} %; suggestion given for "
+          f"{100 * m['coverage']:.1f} %, right {100 * m['accuracy_of_suggestions']:.1f} % of those; "
+          f"wrong 'mask on' {100 * m['wrong_mask_on']:.1f} % of bare faces; "
+          f"wrong 'no mask' {100 * m['wrong_no_mask']:.1f} % of masked faces")
     rng = np.random.default_rng(1)
     low_on = low_off = n = 0
     for img, label in people:
