@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
 
         def show(on: bool) -> None:
             speaker.set_muted(not on)
-            button.setText(self.tr("语音提示：开 (F12)") if on else self.tr("语音提示：关 (F12)"))
+            button.setText(self.tr("语音：开 F12") if on else self.tr("语音：关 F12"))
 
         button.toggled.connect(show)
         show(button.isChecked())
