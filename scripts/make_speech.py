@@ -4,8 +4,8 @@ The kiosk speaks through QtTextToSpeech where an engine has a voice for the
 language; elsewhere (most Windows PCs at a school gate have no Chinese voice,
 a bare Linux kiosk has no engine) it plays these files. They are committed,
 so the kiosk never needs espeak-ng; run this only when a prompt's text changes.
-espeak-ng (GPL-3.0) is a tool here, not a part of the kiosk: its output is
-not covered by its licence.
+espeak-ng (GPL-3.0) is a build tool here and is not shipped; only the audio
+it produced is.
 
     apt-get install espeak-ng
     python scripts/make_speech.py            # writes ui/assets/speech/{zh_CN,en}/<prompt>.wav
