@@ -62,7 +62,7 @@ def test_accuracy_on_people_the_model_never_saw(detector: MaskDetector) -> None:
     m = metrics(np.array(truth), np.array(scores), detector.classifier.on_threshold,
                 detector.classifier.off_threshold)
     assert m["n"] > 300
-    assert m["coverage"] >= 0.95  # measured 0.994
+    assert m["coverage"] >= 0.95  # measured 0.990
     assert m["accuracy_of_suggestions"] >= 0.97  # measured 0.990
     assert m["wrong_mask_on"] <= 0.03  # measured 0.017; the aim is <= 0.02
 
