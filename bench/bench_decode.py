@@ -6,7 +6,9 @@ no code at all. For each: the kiosk's frame path (``ZxingDecoder.decode_frame``,
 which runs its full-resolution pass on every third empty frame, so the
 median, the mean and the slow-frame p90 are printed), and naive full-frame pyzbar on the
 same frames, with the ratio. Then the detection rate on ../shared/data/qr-photos
-for each backend's still-image path.
+per technique of the hard-photo ladder (devices/hardphoto.py), on the photos
+as they are and on harder versions made from them (small, curved, on fabric),
+split into a development part and a held-out third.
 
 Usage: python bench/bench_decode.py [--frames N]
 """
@@ -14,17 +16,19 @@ Usage: python bench/bench_decode.py [--frames N]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devices.codeimage import STATUS_BGR, place_on_scene, render_code  # noqa: E402
+from devices.codeimage import STATUS_BGR, on_fabric, place_on_scene, render_code, shrink, wrap_on_cylinder  # noqa: E402
 from devices.decoders import ZxingDecoder, load_image, make_decoder  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "qr-photos"
@@ -62,11 +66,10 @@ def p(values: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=40)
+    ap.add_argument("--hard-every", type=int, default=1, help="use every n-th photo (quick runs)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    import cv2
-
     cv2.setNumThreads(1)
     print(f"one core; {args.frames} frames of 1280x720 each kind, 3 rounds")
     coded, empty = scenes(args.frames, True), scenes(args.frames, False)
@@ -85,18 +88,71 @@ def main() -> None:
         print(f"{label:18} {med:10.2f} ms {mean:6.2f} ms {p90:6.2f} ms {naive:17.2f} ms {naive / med:5.1f}x")
 
     if SHARED.exists():
-        cases = [(img, img.with_suffix(".txt")) for img in sorted(SHARED.glob("*/*"))
-                 if img.suffix.lower() in (".png", ".jpg", ".webp") and img.with_suffix(".txt").exists()]
-        norm = lambda t: t.replace("\r\n", "\n").rstrip("\n")  # noqa: E731
-        for name in ("zxing", "pyzbar", "auto"):
-            d = make_decoder(name)
-            t0 = time.perf_counter()
-            hits = sum(any(norm(c.text) == norm(txt.read_text(encoding="utf-8", errors="surrogateescape"))
-                           for c in d.decode_image(load_image(str(img)))) for img, txt in cases)
-            ms = (time.perf_counter() - t0) * 1000 / len(cases)
-            print(f"qr-photos {name:6}: {hits}/{len(cases)} = {100 * hits / len(cases):.1f}% ({ms:.1f} ms per photo)")
+        hard_photos(args.hard_every)
     else:
         print("qr-photos: ../shared/data/qr-photos not found; detection rate not measured")
+
+
+# ----------------------------------------------------------------------------- hard photos
+def photo_cases() -> list[tuple[str, np.ndarray, str]]:
+    out = []
+    for img in sorted(SHARED.glob("*/*")):
+        txt = img.with_suffix(".txt")
+        if img.suffix.lower() in (".png", ".jpg", ".webp") and txt.exists():
+            image = load_image(str(img))
+            if image is not None:
+                out.append((f"{img.parent.name}/{img.name}", image, txt.read_text(encoding="utf-8", errors="surrogateescape")))
+    return out
+
+
+def held_out_photo(name: str) -> bool:
+    """A third of the photos, by a hash of the name: the ladder was built looking at the others only."""
+    return int(hashlib.sha1(name.encode()).hexdigest(), 16) % 3 == 0
+
+
+def hard_photos(every: int) -> None:
+    from pyzbar import pyzbar
+    import zxingcpp
+
+    from devices.hardphoto import TECHNIQUES, StillReader
+
+    norm = lambda t: t.replace("\r\n", "\n").rstrip("\n")  # noqa: E731
+    cases = photo_cases()[::every]
+    rng = np.random.default_rng(7)
+    sets = {"photos as they are": [(n, img, t) for n, img, t in cases]}
+    for label, fn in (("small", shrink), ("curved", wrap_on_cylinder), ("on fabric", on_fabric)):
+        sets[label] = [(n, fn(img, rng), t) for n, img, t in cases]
+    reader = StillReader(ZxingDecoder())
+    columns = ["zxing naive", "pyzbar naive", "union naive", "kiosk before"] + list(TECHNIQUES) + ["ladder"]
+    before = make_decoder("zxing")  # the still path before the ladder: zxing's own passes
+    print()
+    print(f"qr-photos: {len(cases)} photos (ZXing corpus); a held-out third by name hash; naive = one call with "
+          "the library's defaults; 'kiosk before' = the previous still path; each technique alone, then the ladder")
+    print(f"{'set':22} {'split':9} " + " ".join(f"{c:>13}" for c in columns) + "   ms/photo (ladder)")
+    for label, items in sets.items():
+        hits = {(split, c): 0 for split in ("dev", "held-out") for c in columns}
+        sizes = {"dev": 0, "held-out": 0}
+        ladder_ms = []
+        for name, img, text in items:
+            split = "held-out" if held_out_photo(name) else "dev"
+            sizes[split] += 1
+            want = norm(text)
+            right = lambda codes: any(norm(c.text) == want for c in codes)  # noqa: E731
+            zx = any(norm(b.text) == want for b in zxingcpp.read_barcodes(img))
+            zb = any(norm(r.data.decode("utf-8", "replace")) == want for r in pyzbar.decode(img))
+            row = {"zxing naive": zx, "pyzbar naive": zb, "union naive": zx or zb,
+                   "kiosk before": right(before.decode_image(img))}
+            for t in TECHNIQUES:
+                row[t] = right(reader.technique(t, img))
+            t0 = time.perf_counter()
+            row["ladder"] = right(reader.read(img)[0])
+            ladder_ms.append((time.perf_counter() - t0) * 1000)
+            for c in columns:
+                hits[(split, c)] += int(row[c])
+        for split in ("dev", "held-out"):
+            n = max(1, sizes[split])
+            cells = " ".join(f"{hits[(split, c)]:>4}/{sizes[split]:<3}{100 * hits[(split, c)] / n:4.0f}%" for c in columns)
+            print(f"{label:22} {split:9} {cells}   {statistics.median(ladder_ms):.0f}")
 
 
 if __name__ == "__main__":

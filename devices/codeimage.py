@@ -3,7 +3,9 @@
 A real health code is drawn in its status colour on white; ``render_code``
 does the same so that colour reading can be exercised end to end. The
 ``place_on_scene`` and distortion helpers build camera-like frames: a code
-held at a distance, tilted, blurred, under glare or in low light.
+held at a distance, tilted, blurred, under glare or in low light; and the
+hard photos of the still-image bench: shrunk, wrapped round a cup, printed
+on cloth.
 """
 
 from __future__ import annotations
@@ -120,3 +122,39 @@ def moire(img: np.ndarray, period_px: float = 3.2, depth: float = 0.25) -> np.nd
 def tint(img: np.ndarray, gains_bgr: tuple[float, float, float]) -> np.ndarray:
     """A white-balance shift: each channel multiplied by its gain."""
     return (img.astype(np.float32) * np.array(gains_bgr, np.float32)).clip(0, 255).astype(np.uint8)
+
+
+def shrink(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Shrunk to a long side of 90-130 px: a code far from the lens, or a thumbnail."""
+    h, w = img.shape[:2]
+    k = min(1.0, float(rng.uniform(90, 130)) / max(h, w))
+    return cv2.resize(img, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+
+
+def wrap_on_cylinder(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Wrapped round a cylinder (a cup, a bottle) spanning 100-150 degrees, about a vertical or horizontal axis."""
+    h, w = img.shape[:2]
+    vertical = bool(rng.integers(2))
+    n = w if vertical else h
+    theta = np.deg2rad(float(rng.uniform(100, 150))) / 2
+    radius = (n / 2) / np.sin(theta)
+    u = np.arange(n, dtype=np.float32) - n / 2 + 0.5  # position across the photo of the cylinder
+    src = (np.arcsin(np.clip(u / radius, -1, 1)) / theta * (n / 2) + n / 2 - 0.5).astype(np.float32)
+    if vertical:
+        mx, my = np.tile(src, (h, 1)), np.tile(np.arange(h, dtype=np.float32)[:, None], (1, w))
+    else:
+        mx, my = np.tile(np.arange(w, dtype=np.float32), (h, 1)), np.tile(src[:, None], (1, w))
+    out: np.ndarray = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def on_fabric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Printed on cloth: washed-out contrast, a weave of 3-4 px, slight blur and noise."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    period = float(rng.uniform(3.0, 4.0))
+    weave = 0.75 + 0.25 * np.sign(np.sin(xx * 2 * np.pi / period)) * np.sign(np.sin(yy * 2 * np.pi / period))
+    cloth = (img.astype(np.float32) * 0.55 + 70) * (weave[..., None] if img.ndim == 3 else weave)
+    cloth = cv2.GaussianBlur(cloth, (0, 0), 0.8) + rng.normal(0, 10, img.shape)
+    out: np.ndarray = cloth.clip(0, 255).astype(np.uint8)
+    return out

@@ -252,8 +252,10 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
         from devices.mask import MaskDetector
 
         mask_detector = MaskDetector()
-    kiosk.services.append(ScanService(grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub,
-                                      mask_detector=mask_detector, verification=kiosk.codes))
+    kiosk.services.append(ScanService(
+        grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub, mask_detector=mask_detector,
+        verification=kiosk.codes,
+        on_face_status=lambda state, msg: report_device_status(hub, kiosk.store, "face", state, msg)))
     return director
 
 
@@ -353,8 +355,12 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer = kiosk.thermometer
     desk.codes = kiosk.codes
+    from ui.speech import make_speaker
+
+    language = "en" if (language or settings.ui.language) == "en" else "zh"
+    speaker = make_speaker("en" if language == "en" else "zh_CN", settings.ui.speech_backend, settings.ui.speech)
     window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash,
-                        language="en" if (language or settings.ui.language) == "en" else "zh")
+                        language=language, speaker=speaker)
     log.info("window built; starting devices")
     if settings.ui.fullscreen:
         # Without a window manager (a bare kiosk X session) full screen needs the geometry too.

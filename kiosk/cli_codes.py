@@ -153,12 +153,15 @@ def _setup_detect_mask(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON line per file")
 
 
-@command("detect-mask", "detect faces and whether each wears a mask", _setup_detect_mask)
+@command("detect-mask", "find the face nearest the camera (or judge a face crop) and whether it wears a mask",
+         _setup_detect_mask)
 def _detect_mask(args: argparse.Namespace, settings: Settings) -> int:
     from devices.decoders import ImageRejected, load_image
     from devices.mask import MaskDetector
 
     detector = MaskDetector()
+    if detector.fallback_reason:
+        print(f"gate-kiosk: warning: {detector.fallback_reason}", file=sys.stderr)
     status = 0
     for path in args.files:
         try:
@@ -174,10 +177,12 @@ def _detect_mask(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"gate-kiosk: error: {path}: {error}", file=sys.stderr)
             continue
         faces = detector.detect_in_image(image)
-        row = {"file": str(path), "faces": [{"box": list(f.box), "mask": f.mask, "score": f.score} for f in faces]}
+        row = {"file": str(path), "detector": detector.finder_name,
+               "faces": [{"box": list(f.box), "mask": f.mask, "score": f.score} for f in faces]}
         if args.json:
             print(json.dumps(row), flush=True)
         else:
-            marks = ", ".join(f"{'mask' if f.mask else 'NO MASK'} ({f.score:.2f})" for f in faces)
+            words = {True: "mask", False: "NO MASK", None: "unsure (the guard decides)"}
+            marks = ", ".join(f"{words[f.mask]} ({f.score:.2f})" for f in faces) or "no face"
             print(f"{path}: {marks}")
     return status

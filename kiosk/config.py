@@ -108,6 +108,8 @@ class UiSettings:
     fullscreen: bool = False
     sound: bool = True
     flash: bool = True
+    speech: bool = True  # spoken prompts (kiosk/prompts.py); the guard can mute them in the window
+    speech_backend: str = "auto"  # auto: a text-to-speech voice if one exists, else the recordings; tts; files
 
 
 @dataclass(frozen=True)
@@ -316,6 +318,8 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
     )
     if settings.ui.language not in ("zh_CN", "en"):
         raise ConfigError("ui.language must be 'zh_CN' or 'en'")
+    if settings.ui.speech_backend not in ("auto", "tts", "files"):
+        raise ConfigError("ui.speech_backend must be 'auto', 'tts' or 'files'")
     if settings.devices.decoder not in ("zxing", "pyzbar", "auto"):
         raise ConfigError("devices.decoder must be 'zxing', 'pyzbar' or 'auto'")
     _check_ranges(settings)

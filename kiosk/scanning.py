@@ -6,14 +6,20 @@ the grabber (never a queue of old ones), decodes it, verifies each code
 many frames and an issuer server must not be asked 15 times a second), hands
 the evidence to the gate controller, and passes the frame with its overlays
 to the listener for the preview. An optional mask detector runs on the same
-thread.
+thread, on every third frame (``mask_every``): YuNet on the frame downscaled
+to 640 px wide costs 15-20 ms on one core (up to 35 ms on this shared
+machine under load), a live decode about 5 ms, and a person does not put a
+mask on in 100 ms, so ten checks a second at 30 frames/s keep the thread
+well inside its 40 ms budget (25 frames/s). When nothing has been decoded for a while, one frame a second also
+gets the hard-photo ladder's cheap steps (``devices.hardphoto``).
 
 Verification (the issuer server, the roster) runs on its own thread,
 ``VerificationService``, shared by every code source: the camera, a
 keyboard-wedge scanner (through the window) and a serial scanner.
 
 ``scan_path`` does the same for one image or video file (the ``scan`` and
-``check --code`` commands), timing decode + verify only.
+``check --code`` commands), timing decode + verify only; a still image gets
+the whole hard-photo ladder.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any, Protocol
 import cv2
 
 from devices.decoders import DecodedCode, Decoder, ImageRejected, load_image
+from devices.hardphoto import IDLE_TECHNIQUES, StillReader
 from devices.worker import Worker
 from kiosk.gate import CodeCheck
 from kiosk.verification import CodeVerdict, Verifier
@@ -54,11 +61,15 @@ class ScanResult:
     ms: float = 0.0
     verdicts: list[CodeVerdict] = field(default_factory=list)
     error: str | None = None
+    technique: str | None = None  # which hard-photo step found the codes (stills only)
 
     def as_json(self) -> dict[str, Any]:
         if self.error:
             return {"file": self.file, "error": self.error}
-        return {"file": self.file, "ms": round(self.ms, 2), "codes": [v.as_json() for v in self.verdicts]}
+        out = {"file": self.file, "ms": round(self.ms, 2), "codes": [v.as_json() for v in self.verdicts]}
+        if self.technique:
+            out["technique"] = self.technique
+        return out
 
 
 def scan_path(path: Path, decoder: Decoder, verifier: Verifier, max_video_frames: int = 300) -> ScanResult:
@@ -97,7 +108,7 @@ def scan_path(path: Path, decoder: Decoder, verifier: Verifier, max_video_frames
         result.error = "not a readable image"
         return result
     t0 = time.perf_counter()
-    codes = decoder.decode_image(image)
+    codes, result.technique = StillReader(decoder).read(image)
     result.verdicts = [verifier.verify(c) for c in codes]
     result.ms = (time.perf_counter() - t0) * 1000
     return result
@@ -189,25 +200,40 @@ class ScanService(Worker):
 
     thread_name = "scanner"
 
+    IDLE_AFTER_S = 2.0  # no code for this long: the scene is idle
+    IDLE_EVERY_S = 1.0  # then one frame per this gets the harder decoding
+
     def __init__(self, grabber: Any, decoder: Decoder, verifier: Verifier, sink: CodeSink, listener: Any,
                  mask_detector: Any = None, clock: Callable[[], float] = time.monotonic,
-                 verification: VerificationService | None = None) -> None:
+                 verification: VerificationService | None = None, *, mask_every: int = 3,
+                 on_face_status: Callable[[str, str], None] | None = None, idle_hard: bool = True) -> None:
         self.grabber = grabber
         self.decoder = decoder
         self.verifier = verifier
         self._sink = sink
         self._listener = listener
         self._mask = mask_detector
+        self._clock = clock
         # Shared with the other code sources when the composition root passes one; else our own.
         self._owns_verification = verification is None
         self.verification = verification or VerificationService(verifier, sink, clock)
         Worker.__init__(self)
         self.frames = 0
         self.decode_ms_total = 0.0
+        self.mask_every = max(1, mask_every)
+        self._face_overlay: dict[str, Any] | None = None
+        self._on_face_status = on_face_status
+        self._still = StillReader(decoder) if idle_hard else None
+        self._last_code_at = self._last_hard_at = clock()
+        self.idle_hard_hits = 0
 
     def _before_start(self) -> None:
         if self._owns_verification:
             self.verification.start()
+        if self._mask is not None and self._on_face_status is not None:
+            reason = getattr(self._mask, "fallback_reason", None)
+            name = getattr(self._mask, "finder_name", "")
+            self._on_face_status("haar" if name == "Haar" else "yunet", reason or f"{name} 人脸检测")
         self.grabber.start()
 
     def _after_stop(self) -> None:
@@ -224,6 +250,15 @@ class ScanService(Worker):
         codes = self.decoder.decode_frame(image)
         self.decode_ms_total += (time.perf_counter() - t0) * 1000
         self.frames += 1
+        now = self._clock()
+        if codes:
+            self._last_code_at = now
+        elif (self._still is not None and now - self._last_code_at >= self.IDLE_AFTER_S
+              and now - self._last_hard_at >= self.IDLE_EVERY_S):
+            # Idle: a code held still but too small, dim or curved for the live path gets a harder look.
+            self._last_hard_at = now
+            codes = self._still.read(image, IDLE_TECHNIQUES)[0]
+            self.idle_hard_hits += bool(codes)
         overlays: list[dict[str, Any]] = []
         for code in codes:
             self.verification.submit(code)
@@ -232,10 +267,15 @@ class ScanService(Worker):
                              "kind": verdict.kind if verdict else "", "verified_by": verdict.verified_by
                              if verdict else ""})
         if self._mask is not None:
-            for face in self._mask.detect(image):
-                overlays.append({"box": face.box, "mask": face.mask, "score": face.score})
-                self._sink.mask_seen(face.mask, face.score)
-                break  # the person nearest the camera (largest face) is the one being checked
+            if self.frames % self.mask_every == 1 or self.mask_every == 1:
+                # The person nearest the camera (largest face) is the one being checked.
+                face = self._mask.nearest(image)
+                self._face_overlay = None
+                if face is not None:
+                    self._face_overlay = {"box": face.box, "mask": face.mask, "score": face.score}
+                    self._sink.mask_seen(face.mask, face.score)
+            if self._face_overlay is not None:
+                overlays.append(self._face_overlay)
         self._listener.on_frame(image, overlays)
         return overlays
 

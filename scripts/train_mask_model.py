@@ -1,4 +1,4 @@
-"""Train the mask classifier shipped in devices/models/mask_mlp.npz.
+"""Train the mask classifier shipped in devices/models/mask_mlp.npz, on YuNet crops of the lower face.
 
 Data: ../shared/data/mask/{with_mask,without_mask} (face images, MIT licence,
 from the Face-Mask-Detection project). Many people appear in several images,
@@ -10,11 +10,26 @@ and some images are augmented copies of one original, so the split is by
 - ``augmented_image_94.jpg``: unknown originals -> one group for all of them;
 - other file names: their own group.
 
-A group is held out when sha1(group) % 5 == 0 (about 20 % of the images). The
-script reports 5-fold grouped cross-validation on the training groups, then
-fits on all training groups (with mirrored and jittered copies) and reports accuracy and
-precision/recall of "no mask" on the held-out people. Needs scikit-learn
-(training only: ``pip install scikit-learn``); the kiosk itself only needs numpy.
+sha1(group) % 5 decides: 0 -> test people (figures only), 1 -> calibration
+people (Platt scaling and the two thresholds), the rest -> training. Neither
+the test nor the calibration people are ever trained on.
+
+Each image goes through the kiosk's own path for a face crop
+(``MaskDetector.detect_in_image``: margin, YuNet, eye alignment, lower face).
+Training adds, for training people only: mirrored faces, faces with their eye
+landmarks jittered (as a detector's landmarks wobble) and the light changed,
+and **masks worn below the nose**: a mask drawn over the mouth and chin of a
+bare face, labelled "no mask" (the data has no such class; the nose stays
+visible, which is what the classifier must learn to look at). The same
+synthetic low masks are made of calibration and test people to measure them.
+
+Thresholds, chosen on the calibration people: "mask on" needs a calibrated
+score at or above the lowest threshold where at most 2 % of their bare
+faces (real ones and synthetic low masks) reach it; "no mask" needs a score
+at or below the highest where at most 2 % of their masked faces fall.
+
+Needs scikit-learn (training only: ``pip install -e .[train]``); the kiosk
+itself only needs numpy and OpenCV.
 
 Usage: python scripts/train_mask_model.py [--data ../shared/data/mask] [--out devices/models/mask_mlp.npz]
 """
@@ -25,6 +40,7 @@ import argparse
 import hashlib
 import re
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -32,9 +48,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devices.mask import MaskClassifier, MaskDetector, face_features  # noqa: E402
+from devices.face import ALIGNED_SIZE, Face, YuNetFaceFinder, align_face  # noqa: E402
+from devices.mask import MaskClassifier, lower_face_features, pad_crop  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+MAX_WRONG = 0.02  # at most this share of wrong "mask on" (and wrong "no mask") on calibration people
+MASK_COLOURS_BGR = [(235, 205, 160), (245, 245, 245), (40, 40, 45), (200, 200, 205), (190, 170, 230), (150, 120, 70)]
 
 
 def group_of(name: str) -> str:
@@ -45,71 +64,99 @@ def group_of(name: str) -> str:
     return name
 
 
+def split_of(group: str) -> str:
+    """'test', 'calibration' or 'train', by a hash of the person (stable across runs and machines)."""
+    bucket = int(hashlib.sha1(group.encode()).hexdigest(), 16) % 5
+    return "test" if bucket == 0 else "calibration" if bucket == 1 else "train"
+
+
 def held_out(group: str) -> bool:
-    return int(hashlib.sha1(group.encode()).hexdigest(), 16) % 5 == 0
+    """The test people: never trained on, never used to choose a threshold."""
+    return split_of(group) == "test"
 
 
-def load(data: Path) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    images, labels, groups = [], [], []
+@dataclass
+class Sample:
+    """One image of the data set, with the face the kiosk's path finds in it."""
+
+    image: np.ndarray  # the face with a margin, cut from the padded, upscaled crop it was found in
+    face: Face
+    found: bool  # False: no face found, judged as a face filling the crop
+    label: int  # 1 mask, 0 no mask
+    group: str
+    path: Path
+
+
+def load(data: Path, finder: YuNetFaceFinder) -> list[Sample]:
+    samples = []
     for label, folder in ((1, "with_mask"), (0, "without_mask")):
         for path in sorted((data / folder).iterdir()):
             img = cv2.imread(str(path))
             if img is None:
                 continue
-            images.append(img)
-            labels.append(label)
-            groups.append(group_of(path.name))
-    return images, np.array(labels), np.array(groups)
+            padded, scale, (px, py) = pad_crop(img)
+            faces = finder.find(padded)
+            if faces:
+                crop, face = around(padded, faces[0])
+                samples.append(Sample(crop, face, True, label, group_of(path.name), path))
+            else:
+                h, w = img.shape[:2]
+                samples.append(Sample(img, Face((0, 0, w, h), 0.0), False, label, group_of(path.name), path))
+    return samples
 
 
-def jitter(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A random crop of 85–100 % and a brightness change of ±30 %: faces framed and lit differently."""
-    h, w = img.shape[:2]
-    s = rng.uniform(0.85, 1.0)
-    ch, cw = int(h * s), int(w * s)
-    y0, x0 = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
-    crop = img[y0:y0 + ch, x0:x0 + cw].astype(np.float32) * rng.uniform(0.7, 1.3)
-    return np.clip(crop, 0, 255).astype(np.uint8)
+def around(image: np.ndarray, face: Face) -> tuple[np.ndarray, Face]:
+    """The face with a margin of half its size (memory: the padded images are large), landmarks shifted."""
+    x, y, w, h = face.box
+    x0, y0 = max(0, x - w // 2), max(0, y - h // 2)
+    crop = image[y0:y + h + h // 2, x0:x + w + w // 2].copy()
+    marks = tuple((px - x0, py - y0) for px, py in face.landmarks) if face.landmarks is not None else None
+    return crop, Face((x - x0, y - y0, w, h), face.score, marks)
 
 
-def with_context(img: np.ndarray) -> np.ndarray:
-    """The dataset's tight face crop padded out to a head with some context, as a camera sees it."""
-    h, w = img.shape[:2]
-    return cv2.copyMakeBorder(img, h // 3, h // 4, w // 3, w // 3, cv2.BORDER_REPLICATE)
+def jittered(face: Face, rng: np.random.Generator) -> Face:
+    """The same face with its eye landmarks moved by up to 6 % of the eye distance (a detector's wobble)."""
+    (rx, ry), (lx, ly) = face.eyes()
+    d = float(np.hypot(lx - rx, ly - ry))
+    shift = rng.uniform(-0.06, 0.06, 4) * d
+    marks = [(rx + shift[0], ry + shift[1]), (lx + shift[2], ly + shift[3])]
+    rest = list(face.landmarks[2:]) if face.landmarks is not None else []
+    return replace(face, landmarks=tuple(marks + rest))
 
 
-def detector_crops(images: list[np.ndarray], labels: np.ndarray, groups: np.ndarray):
-    """Faces as the camera path crops them (Haar box widened to the chin), where Haar finds one."""
-    finder = MaskDetector(classifier=_NoModel())  # type: ignore[arg-type]  # the face finder only
-    feats, labs, grps = [], [], []
-    for img, label, group in zip(images, labels, groups):
-        padded = with_context(img)
-        scale = 1280 / padded.shape[1] if padded.shape[1] < 1280 else 1.0
-        frame = cv2.resize(padded, None, fx=scale, fy=scale) if scale != 1.0 else padded
-        boxes = finder.faces(frame)
-        if boxes:
-            x, y, w, h = boxes[0]
-            H, W = frame.shape[:2]
-            crop = frame[max(0, y - h // 10):min(H, y + h + h // 4), max(0, x - w // 10):min(W, x + w + w // 10)]
-            feats.append(face_features(crop))
-            labs.append(label)
-            grps.append(group)
-    return np.array(feats), np.array(labs), np.array(grps)
+def relit(aligned: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return np.clip(aligned.astype(np.float32) * rng.uniform(0.7, 1.3), 0, 255).astype(np.uint8)
 
 
-class _NoModel:
-    """Stands in for the classifier while only faces are being found (it is not trained yet)."""
+def mask_below_nose(aligned: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A mask drawn over mouth and chin (or only the chin) of an aligned bare face: the nose stays bare."""
+    out = aligned.copy()
+    layer = np.zeros(aligned.shape[:2], np.uint8)
+    top = int(rng.integers(78, 98))  # just under the nose tip (about row 72) down to the chin
+    centre = (ALIGNED_SIZE // 2 + int(rng.integers(-3, 4)), top + 30)
+    cv2.ellipse(layer, centre, (int(rng.integers(34, 44)), 30), 0, 0, 360, 255, -1)
+    colour = np.array(MASK_COLOURS_BGR[int(rng.integers(len(MASK_COLOURS_BGR)))], np.float32)
+    shade = np.linspace(1.05, 0.8, ALIGNED_SIZE, dtype=np.float32)[:, None, None]  # lit from above
+    fabric = colour * shade + rng.normal(0, 6, aligned.shape).astype(np.float32)
+    on = layer > 0
+    out[on] = np.clip(fabric[on], 0, 255).astype(np.uint8)
+    return out
 
-    threshold = 0.5
 
-
-def metrics(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
-    no_mask = truth == 0
-    said_no = predicted == 0
-    accuracy = float((truth == predicted).mean())
-    precision = float((said_no & no_mask).sum() / max(1, said_no.sum()))
-    recall = float((said_no & no_mask).sum() / max(1, no_mask.sum()))
-    return accuracy, precision, recall
+def metrics(truth: np.ndarray, p: np.ndarray, on: float, off: float) -> dict[str, float]:
+    said_on, said_off = p >= on, p <= off
+    bare, masked = truth == 0, truth == 1
+    suggested = said_on | said_off
+    right = (said_on & masked) | (said_off & bare)
+    return {
+        "n": float(len(truth)),
+        "coverage": float(suggested.mean()),
+        "accuracy_of_suggestions": float(right.sum() / max(1, suggested.sum())),
+        "accuracy_at_half": float(((p >= 0.5) == masked).mean()),
+        "wrong_mask_on": float((said_on & bare).sum() / max(1, bare.sum())),
+        "wrong_no_mask": float((said_off & masked).sum() / max(1, masked.sum())),
+        "mask_on_precision": float((said_on & masked).sum() / max(1, said_on.sum())),
+    }
 
 
 def fit(features: np.ndarray, labels: np.ndarray, seed: int = 0):
@@ -117,8 +164,26 @@ def fit(features: np.ndarray, labels: np.ndarray, seed: int = 0):
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(features)
-    mlp = MLPClassifier((64,), alpha=1e-2, max_iter=600, random_state=seed).fit(scaler.transform(features), labels)
-    return scaler, mlp
+    mlp = MLPClassifier((64,), alpha=3e-2, max_iter=400, early_stopping=False, random_state=seed)
+    return scaler, mlp.fit(scaler.transform(features), labels)
+
+
+def platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e4).fit(logits.reshape(-1, 1), labels)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def choose_thresholds(p: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Lowest "mask on" threshold with ≤ MAX_WRONG of bare faces at or above it; likewise "no mask"."""
+    bare, masked = np.sort(p[labels == 0]), np.sort(p[labels == 1])
+    # The k-th highest bare score: at most k bare faces may be at or above the threshold.
+    k = int(np.floor(MAX_WRONG * len(bare)))
+    on = float(bare[len(bare) - k - 1]) + 1e-6 if k < len(bare) else 0.0
+    k = int(np.floor(MAX_WRONG * len(masked)))
+    off = float(masked[k]) - 1e-6 if k < len(masked) else 1.0
+    return max(on, 0.5), min(off, 0.5)
 
 
 def main() -> None:
@@ -126,54 +191,83 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "mask")
     ap.add_argument("--out", type=Path, default=REPO / "devices" / "models" / "mask_mlp.npz")
     args = ap.parse_args()
-    images, labels, groups = load(args.data)
+    cv2.setNumThreads(1)
+    finder = YuNetFaceFinder(detect_width=640)
+    samples = load(args.data, finder)
+    split = np.array([split_of(s.group) for s in samples])
+    labels = np.array([s.label for s in samples])
+    found = np.array([s.found for s in samples])
+    print(flush=True)
+    print(f"{len(samples)} images, {len({s.group for s in samples})} people/originals; "
+          f"YuNet found the face in {found.sum()} ({100 * found.mean():.1f} %)")
+    for name in ("train", "calibration", "test"):
+        sel = split == name
+        print(f"  {name:11}: {sel.sum()} images of {len({s.group for s, m in zip(samples, sel) if m})} groups")
+
     rng = np.random.default_rng(0)
-    feats = np.array([face_features(i) for i in images])
-    # Augmented copies, used for training only: mirrored, and jittered (plain and mirrored).
-    augmented = [np.array([face_features(cv2.flip(i, 1)) for i in images]),
-                 np.array([face_features(jitter(i, rng)) for i in images]),
-                 np.array([face_features(cv2.flip(jitter(i, rng), 1)) for i in images])]
-    test = np.array([held_out(g) for g in groups])
-    train = ~test
-    crop_feats, crop_labels, crop_groups = detector_crops(images, labels, groups)
-    crop_test = np.array([held_out(g) for g in crop_groups])
-    print(f"detector-style crops: Haar found {len(crop_labels)} of {len(images)} faces")
-    print(f"{len(images)} images, {len(set(groups))} groups; held out {test.sum()} images of "
-          f"{len(set(groups[test]))} groups")
+    aligned = [align_face(s.image, s.face) for s in samples]
+    feats = np.array([lower_face_features(a) for a in aligned])
+    # Synthetic masks below the nose, on every bare face (labelled "no mask").
+    low = [i for i, s in enumerate(samples) if s.label == 0 and s.found]
+    low_feats = np.array([lower_face_features(mask_below_nose(aligned[i], rng)) for i in low])
+    low_split = split[low]
 
-    from sklearn.model_selection import GroupKFold
+    train_idx = np.flatnonzero(split == "train")
+    extra_x, extra_y = [], []
+    for i in train_idx:
+        s = samples[i]
+        for _ in range(2):
+            a = relit(align_face(s.image, jittered(s.face, rng)), rng)
+            extra_x.append(lower_face_features(a))
+            extra_x.append(lower_face_features(cv2.flip(a, 1)))
+            extra_y += [s.label, s.label]
+        if s.label == 0 and s.found:
+            for _ in range(2):
+                a = mask_below_nose(relit(align_face(s.image, jittered(s.face, rng)), rng), rng)
+                extra_x.append(lower_face_features(a))
+                extra_y.append(0)
+    x_train = np.vstack([feats[train_idx], low_feats[low_split == "train"], np.array(extra_x)])
+    y_train = np.concatenate([labels[train_idx], np.zeros((low_split == "train").sum(), int), np.array(extra_y)])
+    print(f"training on {len(y_train)} vectors (with mirrored, jittered and low-mask copies)")
+    scaler, mlp = fit(x_train, y_train)
 
-    cv = []
-    idx = np.flatnonzero(train)
-    for fold_train, fold_val in GroupKFold(5).split(idx, labels[idx], groups[idx]):
-        tr, va = idx[fold_train], idx[fold_val]
-        tr_groups = set(groups[tr])
-        extra = np.array([g in tr_groups for g in crop_groups], bool)
-        scaler, mlp = fit(np.vstack([feats[tr]] + [a[tr] for a in augmented] + [crop_feats[extra]]),
-                          np.concatenate([np.tile(labels[tr], 4), crop_labels[extra]]))
-        cv.append(metrics(labels[va], mlp.predict(scaler.transform(feats[va]))))
-    cv_arr = np.array(cv)
-    print("5-fold grouped CV on training groups: accuracy {:.3f} ± {:.3f}, no-mask precision {:.3f}, "
-          "recall {:.3f}".format(cv_arr[:, 0].mean(), cv_arr[:, 0].std(), cv_arr[:, 1].mean(), cv_arr[:, 2].mean()))
-
-    scaler, mlp = fit(np.vstack([feats[train]] + [a[train] for a in augmented] + [crop_feats[~crop_test]]),
-                      np.concatenate([np.tile(labels[train], 4), crop_labels[~crop_test]]))
-    arrays = {"mean": scaler.mean_.astype(np.float32), "scale": scaler.scale_.astype(np.float32),
-              "layers": np.array(len(mlp.coefs_)), "threshold": np.array(0.5)}
+    arrays: dict[str, np.ndarray] = {"mean": scaler.mean_.astype(np.float32), "scale": scaler.scale_.astype(np.float32),
+                                     "layers": np.array(len(mlp.coefs_))}
     for i, (w, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
         arrays[f"w{i}"] = w.astype(np.float32)
         arrays[f"b{i}"] = b.astype(np.float32)
+    arrays.update(platt_a=np.array(1.0), platt_b=np.array(0.0), on_threshold=np.array(0.5), off_threshold=np.array(0.5))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)
+    raw = MaskClassifier(args.out)
+
+    cal = split == "calibration"
+    cal_x = np.vstack([feats[cal], low_feats[low_split == "calibration"]])
+    cal_y = np.concatenate([labels[cal], np.zeros((low_split == "calibration").sum(), int)])
+    a, b = platt(raw.logit(cal_x), cal_y)
+    arrays.update(platt_a=np.array(a), platt_b=np.array(b))
+    np.savez_compressed(args.out, **arrays)
+    on, off = choose_thresholds(MaskClassifier(args.out).probability(cal_x), cal_y)
+    arrays.update(on_threshold=np.array(on), off_threshold=np.array(off))
+    np.savez_compressed(args.out, **arrays)
     model = MaskClassifier(args.out)  # check the shipped file itself, not the sklearn object
-    predicted = (model.probability(feats[test]) >= model.threshold).astype(int)
-    acc, prec, rec = metrics(labels[test], predicted)
-    print(f"held-out people ({test.sum()} images): accuracy {acc:.3f}, no-mask precision {prec:.3f}, "
-          f"recall {rec:.3f}")
-    crop_predicted = (model.probability(crop_feats[crop_test]) >= model.threshold).astype(int)
-    acc, prec, rec = metrics(crop_labels[crop_test], crop_predicted)
-    print(f"held-out people, detector-style crops ({crop_test.sum()}): accuracy {acc:.3f}, no-mask precision "
-          f"{prec:.3f}, recall {rec:.3f}")
+    print(f"calibration people ({cal.sum()} images + {(low_split == 'calibration').sum()} low masks): "
+          f"Platt a={a:.3f} b={b:.3f}; 'mask on' at p >= {on:.3f}, 'no mask' at p <= {off:.3f}")
+
+    def report(title: str, x: np.ndarray, y: np.ndarray) -> None:
+        m = metrics(y, model.probability(x), model.on_threshold, model.off_threshold)
+        print(f"{title} ({int(m['n'])}): accuracy at 0.5 {100 * m['accuracy_at_half']:.1f} %; with the thresholds: "
+              f"suggestion for {100 * m['coverage']:.1f} %, of which right {100 * m['accuracy_of_suggestions']:.1f} %; "
+              f"wrong 'mask on' {100 * m['wrong_mask_on']:.1f} % of bare faces, wrong 'no mask' "
+              f"{100 * m['wrong_no_mask']:.1f} % of masked faces")
+
+    test = split == "test"
+    report("test people, all images", feats[test], labels[test])
+    report("test people, face found by YuNet", feats[test & found], labels[test & found])
+    lt = low_split == "test"
+    p_low = model.probability(low_feats[lt])
+    print(f"test people, synthetic mask below the nose ({lt.sum()}): called 'mask on' "
+          f"{100 * (p_low >= model.on_threshold).mean():.1f} %, 'no mask' {100 * (p_low <= model.off_threshold).mean():.1f} %")
     print(f"model: {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
 
 

@@ -63,12 +63,13 @@ class StatusLight(QLabel):
             "lost": self.tr("连接中断，请检查连接线"), "reconnecting": self.tr("正在重连…"),
             "silent": self.tr("无数据，请检查电源与探头"), "overdue": self.tr("需要校准，请用黑体或体温计校准"),
             "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "error": self.tr("写入失败，请查看提示"),
+            "yunet": "YuNet", "haar": self.tr("Haar（YuNet 不可用，检出率低）"),
         }.get(state, state)
 
     def set_state(self, state: str, message: str, words: str | None = None) -> None:
         self.state = state
         colour = {"connected": "#2e7d32", "ok": "#2e7d32", "receiving": "#2e7d32", "stopped": "#9e9e9e",
-                  "unknown": "#9e9e9e"}.get(state, "#c62828")
+                  "unknown": "#9e9e9e", "yunet": "#2e7d32", "haar": "#ef6c00"}.get(state, "#c62828")
         self.setText(f"<span style='color:{colour};font-size:20px'>●</span> <b>{self.title}</b> "
                      f"{words if words is not None else self.words(state)}")
         self.setToolTip(message)
@@ -81,7 +82,7 @@ class MainWindow(QMainWindow):
     today_changed = Signal()  # emitted from the today-figures thread; delivered queued on the GUI thread
 
     def __init__(self, controller: GateController, bridge: QtBridge, desk: GuardDesk | None = None,
-                 *, sound: bool = True, flash: bool = True, language: str = "zh") -> None:
+                 *, sound: bool = True, flash: bool = True, language: str = "zh", speaker: Any = None) -> None:
         super().__init__()
         self.language = "en" if language.startswith("en") else "zh"
         if desk is not None:
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
         # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
         self.wedge = KeyboardWedge(self._on_wedge_code, parent=self, on_single_key=self._on_single_key)
+        self._build_speech(speaker, bridge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
         bridge.entry_logged.connect(self._on_bridge_entry_logged)
@@ -246,9 +248,10 @@ class MainWindow(QMainWindow):
         bar = QStatusBar(self)
         self.lights = {"camera": StatusLight(self.tr("摄像头"), bar), "thermometer": StatusLight(self.tr("测温仪"), bar),
                        "database": StatusLight(self.tr("数据库"), bar), "decoder": StatusLight(self.tr("解码"), bar),
-                       "calibration": StatusLight(self.tr("校准"), bar)}
-        for light in self.lights.values():
-            bar.addWidget(light, 1)
+                       "calibration": StatusLight(self.tr("校准"), bar), "face": StatusLight(self.tr("人脸检测"), bar)}
+        self.lights["face"].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # short words
+        for key, light in self.lights.items():
+            bar.addWidget(light, 0 if key == "face" else 1)
         self.lights["database"].set_state("ok", "")
         decoder = self._desk.decoder_name if self._desk else "zxing"
         self.lights["decoder"].set_state("ok", decoder, decoder)
@@ -279,6 +282,33 @@ class MainWindow(QMainWindow):
         effect.setSource(QUrl.fromLocalFile(str(ASSETS / "alert.wav")))
         effect.setVolume(0.9)
         return effect
+
+    def _build_speech(self, speaker: Any, bridge: QtBridge) -> None:
+        """Spoken prompts (ui/speech.py): heard for every visit change; a status-bar toggle and Ctrl+M mute them.
+
+        (F12 is the vaccination record seen; a chord for a setting keeps it apart from the guard's one-key checks.)
+        """
+        self.speaker = speaker
+        self.speech_button: QPushButton | None = None
+        if speaker is None:
+            return
+        bridge.visit_changed.connect(speaker.on_visit)
+        button = QPushButton(self)
+        button.setCheckable(True)
+        button.setChecked(not speaker.muted)
+        button.setMinimumHeight(36)
+
+        def show(on: bool) -> None:
+            speaker.set_muted(not on)
+            button.setText(self.tr("语音：开 Ctrl+M") if on else self.tr("语音：关 Ctrl+M"))
+
+        button.toggled.connect(show)
+        show(button.isChecked())
+        self.statusBar().addPermanentWidget(button)
+        self.speech_button = button
+        shortcut = QShortcut(QKeySequence("Ctrl+M"), self)
+        shortcut.activated.connect(button.toggle)
+        self._shortcuts.append(shortcut)
 
     # ------------------------------------------------------------- actions
     def _select_lane(self, lane: Lane) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from kiosk.cli import main
 from tests.conftest import SHARED_DATA
@@ -87,5 +88,35 @@ def test_detect_mask_cli(tmp_path: Path, capsys) -> None:
     if face.exists():
         assert lines[0]["faces"][0]["mask"] is False and set(lines[0]["faces"][0]) == {"box", "mask", "score"}
         lines = lines[1:]
-    assert lines[0] == {"file": str(scene), "faces": []}
+    assert lines[0] == {"file": str(scene), "detector": "YuNet", "faces": []}
     assert lines[1]["error"] == "file not found"
+
+
+def test_detect_mask_cli_judges_the_nearest_face_of_a_camera_frame(tmp_path: Path, capsys) -> None:
+    near_face = SHARED_DATA / "mask" / "with_mask" / "0129.jpg"
+    far_face = SHARED_DATA / "mask" / "without_mask" / "0.jpg"
+    if not (near_face.exists() and far_face.exists()):
+        pytest.skip("../shared/data/mask not present")
+    frame = np.full((720, 1280, 3), 100, np.uint8)
+    far, near = cv2.imread(str(far_face)), cv2.imread(str(near_face))
+    far = cv2.resize(far, (160, int(160 * far.shape[0] / far.shape[1])))
+    near = cv2.resize(near, (330, int(330 * near.shape[0] / near.shape[1])), interpolation=cv2.INTER_CUBIC)
+    frame[60:60 + far.shape[0], 80:240] = far
+    frame[200:200 + near.shape[0], 700:1030] = near
+    scene = tmp_path / "gate.png"
+    cv2.imwrite(str(scene), frame)
+    assert main(["detect-mask", str(scene), "--json"]) == 0
+    (face,) = json.loads(capsys.readouterr().out)["faces"]
+    x, y, w, h = face["box"]
+    assert 700 <= x + w / 2 <= 1030 and face["mask"] is True
+
+
+def test_scan_says_which_hard_photo_step_read_a_curved_code(tmp_path: Path, capsys) -> None:
+    from devices.codeimage import render_code, wrap_on_cylinder
+
+    photo = tmp_path / "cup.png"
+    cv2.imwrite(str(photo), wrap_on_cylinder(render_code("https://healthcode.example.gov.cn/v/4f1c2a9be0d37c55?t=1646121600", module_px=6),
+                                                np.random.default_rng(1)))
+    assert main(["scan", str(photo), "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["technique"] == "dewarp" and line["codes"]

@@ -74,16 +74,45 @@ def test_mask_result_from_the_camera_thread_is_a_suggestion() -> None:
     class OneFace:
         def __init__(self, mask: bool) -> None:
             self.mask = mask
+            self.calls = 0
 
-        def detect(self, frame):
-            return [FaceMask((10, 10, 200, 200), self.mask, 0.97 if self.mask else 0.03)]
+        def nearest(self, frame):
+            self.calls += 1
+            return FaceMask((10, 10, 200, 200), self.mask, 0.97 if self.mask else 0.03)
 
     log, listener = MemoryLog(), RecordingListener()
     controller = GateController(Policy(), log, listener, site=SiteSettings(), gate=GateSettings(), salt=b"x" * 32)
     controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
     frame = np.full((360, 640, 3), 90, np.uint8)
-    service = ScanService(None, ZxingDecoder(), Verifier(Policy(), {}), controller, listener, mask_detector=OneFace(False))
+    detector = OneFace(False)
+    service = ScanService(None, ZxingDecoder(), Verifier(Policy(), {}), controller, listener, mask_detector=detector)
     overlays = service.process(frame)
     assert overlays == [{"box": (10, 10, 200, 200), "mask": False, "score": 0.03}]
     snap = controller.current()
     assert snap.evidence[Element.MASK].value is False and snap.decision.value == "INCOMPLETE"  # prompts, never denies
+    # The check runs on every third frame; the frames between keep showing the last face.
+    for _ in range(3):
+        assert service.process(frame) == overlays
+    assert detector.calls == 2
+
+
+def test_an_idle_camera_gets_a_harder_look_once_a_second() -> None:
+    import cv2
+
+    log, listener = MemoryLog(), RecordingListener()
+    controller = GateController(Policy(), log, listener, site=SiteSettings(), gate=GateSettings(), salt=b"x" * 32)
+    now = [0.0]
+    code = render_code("S2023001", module_px=2)
+    # A tiny, dim, low-contrast code: the live path's half-resolution pass cannot read it.
+    scene = place_on_scene(code, width_px=64, seed=3)
+    scene = cv2.convertScaleAbs(scene, alpha=0.5, beta=60)
+    live = ZxingDecoder(full_res_every=1000)  # the half-resolution pass only, so that the test is about timing
+    service = ScanService(None, live, Verifier(Policy(), {}), controller, listener, clock=lambda: now[0])
+    assert ZxingDecoder(full_res_every=1000).decode_frame(scene) == []  # too hard for the live pass
+    assert service.process(scene) == []  # not idle long enough yet
+    now[0] = 2.5
+    overlays = service.process(scene)
+    assert overlays and service.idle_hard_hits == 1
+    now[0] = 2.8
+    service.process(scene)  # within the second: live path only
+    assert service.idle_hard_hits == 1
