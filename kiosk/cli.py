@@ -43,9 +43,10 @@ class CliError(Exception):
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    from db.central.store import CentralError
     from db.store import StoreError
 
-    return (CliError, ConfigError, PolicyError, RosterError, StoreError, FileNotFoundError)
+    return (CliError, ConfigError, PolicyError, RosterError, StoreError, CentralError, FileNotFoundError)
 
 
 # Subcommand registry: name -> (parser set-up, handler, help).
@@ -78,6 +79,7 @@ def _register_more_commands() -> None:
     import kiosk.cli_codes  # noqa: F401
     import kiosk.cli_devices  # noqa: F401
     import kiosk.cli_reports  # noqa: F401
+    import kiosk.cli_sync  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
     try:
         settings = load_settings(args.config)
+        if name not in ("central", "config"):
+            from kiosk.sync import central_overlay
+
+            settings = central_overlay(settings)  # the last roster/policy/keys pulled from the centre
         return _COMMANDS[name][1](args, settings)
     except _known_errors() as exc:
         print(f"gate-kiosk: error: {exc}", file=sys.stderr)

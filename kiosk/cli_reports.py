@@ -103,13 +103,51 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     w.add_argument("--week", required=True, help="ISO week, e.g. 2022-W08")
     w.add_argument("--out", type=Path, required=True)
     w.add_argument("--pin")
+    d = sub.add_parser("district", help="the district's day from the centre, per school and gate")
+    d.add_argument("--date", type=_day, required=True)
+    d.add_argument("--url", help="the centre (default: [central] url)")
+    d.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--pin")
+    m = sub.add_parser("monthly", help="the monthly supervision (月督导) per school, from the centre")
+    m.add_argument("--month", required=True, help="YYYY-MM")
+    m.add_argument("--url")
+    m.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    m.add_argument("--out", type=Path, required=True)
+    m.add_argument("--pin")
 
 
 @command("report", "reports for the education bureau", _setup_report)
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.report in ("district", "monthly"):
+        return _central_report(args, settings)
     with admin_store(settings, args.pin, "export") as store:
         result = exporter_for(settings, store).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
+    return 0
+
+
+def _central_report(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import district
+    from kiosk.cli_sync import open_central
+    from kiosk.reports import sign_export
+
+    with admin_store(settings, args.pin, "export") as store, open_central(settings, args.url) as central:
+        t0 = time.perf_counter()
+        try:
+            if args.report == "district":
+                report = district.district_day(central, settings, args.date)
+                title = f"district {args.date}"
+            else:
+                report = district.monthly(central, settings, district.parse_month(args.month))
+                title = f"month {args.month}"
+        except district.DistrictReportError as exc:
+            raise CliError(str(exc)) from None
+        district.write(report, args.out, args.format)
+        sig = sign_export(args.out, settings.data_dir)
+        store.audit(settings.site.guard_id, "export", {"format": f"{args.report}-{args.format}", "file": str(args.out),
+                                                      "title": title})
+    print(f"{args.out}: {title}, {report.summary()}; {time.perf_counter() - t0:.2f} s; signature {sig}")
     return 0
 
 
@@ -165,6 +203,7 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
 def _setup_verify_log(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", type=_day, help="report on this local day's rows (the whole chain is still walked)")
     p.add_argument("--gate", help="only this gate (default: every gate)")
+    p.add_argument("--against", metavar="URL", help="also compare the log with what the centre at URL holds")
 
 
 @command("verify-log", "check the entry log's hash chain and name the first broken row", _setup_verify_log)
@@ -174,14 +213,46 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     store = build_store(settings)
     try:
         report = store.verify_chain(args.gate, args.date)
+        differences = _compare_with_centre(settings, store, args.against, args.gate) if args.against else []
     finally:
         store.close()
     if report.ok:
         print(f"OK: {report.checked} entries checked, chain intact")
-        return 0
     for gate, seq, entry_id, why in report.broken:
         print(f"BROKEN: gate {gate}, row {seq} (entry {entry_id}): {why}")
-    return 1
+    for line in differences:
+        print(line)
+    return 0 if report.ok and not any(d.startswith("DIFFERS") for d in differences) else 1
+
+
+def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:
+    """Lines saying where the local log and the centre's copy disagree (DIFFERS) or merely lag (PENDING)."""
+    from kiosk.cli_sync import open_central
+    from db.syncsource import SyncSource
+
+    source = SyncSource(store)
+    lines: list[str] = []
+    with open_central(settings, url) as central:
+        for gate in [only_gate] if only_gate else source.gates():
+            local = source.entry_chain(gate)
+            remote = central.chain_of(settings.site.site_id, gate)
+            head_seq, _, seen_at = central.head(settings.site.site_id, gate)
+            missing = sorted(set(remote) - set(local))
+            changed = sorted(q for q in set(remote) & set(local) if remote[q] != local[q])
+            unsent = sorted(set(local) - set(remote))
+            if missing:
+                lines.append(f"DIFFERS: gate {gate}: {len(missing)} row(s) the centre holds are gone from the local "
+                             f"log (first: row {missing[0]})")
+            if changed:
+                lines.append(f"DIFFERS: gate {gate}: {len(changed)} row(s) differ from the centre's copy "
+                             f"(first: row {changed[0]})")
+            if unsent:
+                lines.append(f"PENDING: gate {gate}: {len(unsent)} row(s) not yet at the centre (from row {unsent[0]})")
+            if not (missing or changed):
+                when = f", anchored {seen_at:%Y-%m-%d %H:%M} UTC" if seen_at else ""
+                lines.append(f"OK: gate {gate}: the centre's {len(remote)} row(s) match the local log "
+                             f"(centre head row {head_seq}{when})")
+    return lines
 
 
 def _older_than(text: str) -> int:

@@ -188,3 +188,27 @@ def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_da
     story.append(Spacer(1, 8 * mm))
     story.append(Paragraph("自查人：__________　　　审核人：__________　　　日期：__________", st["body"]))
     doc.build(story)
+
+
+def tables(path: Path, title: str, header: list[str], sections: list[tuple[str, list[str], list[list[Any]], str]]) -> None:
+    """A landscape report made of titled tables (the district day, the monthly supervision)."""
+    from reportlab.lib.pagesizes import landscape
+
+    _font()
+    st = _styles()
+    page = landscape(A4)
+    doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=10 * mm, rightMargin=10 * mm, topMargin=12 * mm,
+                            bottomMargin=12 * mm, title=title, author="gate-kiosk")
+    story: list[Any] = [Paragraph(title, st["title"]), *[Paragraph(h, st["small"]) for h in header]]
+    usable = page[0] - 20 * mm
+    for heading, columns, rows, empty in sections:
+        story.append(Paragraph(heading, st["h2"]))
+        if not rows:
+            story.append(Paragraph(empty, st["body"]))
+            continue
+        cells = [[Paragraph(str(c), st["small"]) for c in columns]]
+        cells += [[Paragraph("" if v is None else str(v), st["small"]) for v in row] for row in rows]
+        story.append(_table(cells, [usable / len(columns)] * len(columns)))
+    story.append(Spacer(1, 6 * mm))
+    story.append(Paragraph("本报告仅含脱敏信息；随附 .sig 签名文件可用 gate-kiosk verify-export 核验未被篡改。", st["small"]))
+    doc.build(story)
