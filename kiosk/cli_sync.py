@@ -187,9 +187,13 @@ def _publication_body(kind: str, path: Path) -> Any:
         if "version" not in table:
             raise CliError(f"{path}: a published policy needs a version")
         return table
+    from kiosk.sync import check_issuer_keys
+
     table = data.get("trusted", data)
-    if not table or not all(isinstance(v, str) for v in table.values()):
-        raise CliError(f"{path}: expected key_id = \"<base64 Ed25519 public key>\" lines")
+    try:
+        check_issuer_keys(table)
+    except ValueError as exc:
+        raise CliError(f"{path}: {exc}") from None
     return table
 
 

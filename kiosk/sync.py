@@ -147,20 +147,23 @@ class SyncWorker:
             except ChainRefused as exc:
                 self._refused_gates[gate] = str(exc)
                 log.error("gate %s: %s", gate, exc)
+                if exc.accepted_to is not None:
+                    taken = [r for r in rows if int(r["seq"]) <= exc.accepted_to]
+                    self.source.advance(f"entries:{gate}", exc.accepted_to, len(taken))
                 continue
             self._refused_gates.pop(gate, None)
             self.source.advance(f"entries:{gate}", int(rows[-1]["seq"]), len(rows))
             moved += result.accepted + result.duplicates
         for stream in SIDE_STREAMS:
+            before = self.source.cursor(stream)
             rows, position, cursor = self.source.pending_side(stream, self.batch)
             if not rows:
                 continue
-            new = self.central.ingest_side(stream, site_id, self.settings.site.gate_id, rows)
+            self.central.ingest_side(stream, site_id, self.settings.site.gate_id, rows)
             self.source.advance(stream, position, len(rows), cursor)
-            if stream != "calibrations":
-                moved += len(rows)
-            else:
-                moved += new
+            # Calibrations are re-sent from the last instant sent (the centre ignores known ones):
+            # they count as progress only when the cursor moved, or a round would never end.
+            moved += len(rows) if stream != "calibrations" else int(cursor != before)
         if self._refused_gates:
             self.state = SyncState.REFUSED
             self.message = "; ".join(f"{g}: {m}" for g, m in sorted(self._refused_gates.items()))
@@ -274,8 +277,7 @@ def pull_publications(store: EntryStore, central: CentralStore, settings: Settin
             if kind == "policy":
                 Policy.from_mapping(body)
             elif kind == "issuers":
-                if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
-                    raise ValueError("issuer keys must be key id -> base64 public key")
+                check_issuer_keys(body)
             elif kind == "roster":
                 people = [RosterPerson(p["person_id"], p["name"], p["kind"], p.get("group", ""), p.get("card_number"))
                           for p in body]
@@ -291,6 +293,21 @@ def pull_publications(store: EntryStore, central: CentralStore, settings: Settin
         store.audit("sync", "pull", {"kind": kind, "scope": scope, "version": version})
         taken[kind] = version
     return taken
+
+
+def check_issuer_keys(body: Any) -> None:
+    """Raise ``ValueError`` unless ``body`` maps key ids to base64 Ed25519 public keys."""
+    from kiosk.signedcode import load_public_key
+
+    if not isinstance(body, dict) or not body:
+        raise ValueError("expected key_id = \"<base64 Ed25519 public key>\" lines")
+    for key_id, value in body.items():
+        if not isinstance(value, str):
+            raise ValueError(f"{key_id}: not a base64 public key")
+        try:
+            load_public_key(value)
+        except ValueError as exc:
+            raise ValueError(f"{key_id}: not an Ed25519 public key: {exc}") from None
 
 
 def central_overlay(settings: Settings) -> Settings:

@@ -43,9 +43,10 @@ class CentralUnavailable(CentralError):
 class ChainRefused(CentralError):
     """The centre refused a gate's rows: a gap, a fork or a rewritten row (an incident was recorded)."""
 
-    def __init__(self, kind: str, seq: int, detail: str) -> None:
+    def __init__(self, kind: str, seq: int, detail: str, accepted_to: int | None = None) -> None:
         super().__init__(f"refused by the centre ({kind}): {detail}")
         self.kind, self.seq, self.detail = kind, seq, detail
+        self.accepted_to = accepted_to  # the rows of the batch before the bad one were taken, up to this seq
 
 
 _meta = MetaData()
@@ -259,11 +260,11 @@ class CentralStore:
                     refusal.append(("fork", seq, r["id"],
                                     f"row {seq} differs from the row {seq} the centre already holds: "
                                     "the local history was rewritten"))
-                    raise _Refused()
+                    break
                 problem = link_problem(r, head_seq, head_hash)
                 if problem is not None:
                     refusal.append((problem[0], seq, r["id"], problem[1]))
-                    raise _Refused()
+                    break
                 fresh.append({k: r.get(k) for k in ENTRY_FIELDS})
                 head_seq, head_hash = seq, str(r["row_hash"])
             if fresh:
@@ -280,13 +281,12 @@ class CentralStore:
                          {"s": site_id, "g": gate_id})
             return IngestResult(len(fresh), duplicates, head_seq)
 
-        try:
-            result: IngestResult = self.run(do)
-            return result
-        except _Refused:
+        result: IngestResult = self.run(do)  # the good rows before a bad one are kept
+        if refusal:
             kind, seq, entry_id, detail = refusal[0]
             self.record_incident(site_id, gate_id, kind, seq, entry_id, detail)
-            raise ChainRefused(kind, seq, detail) from None
+            raise ChainRefused(kind, seq, detail, result.head_seq if result.accepted else None)
+        return result
 
     def ingest_side(self, table: str, site_id: str, gate_id: str, rows: Sequence[dict[str, Any]]) -> int:
         """Follow-ups, device events, audit rows, calibrations: insert what is new, ignore what is known."""
@@ -427,10 +427,6 @@ class CentralStore:
                 f"SELECT * FROM findings WHERE {' AND '.join(clauses)} ORDER BY site_id, found_on, id"), params).mappings()]
         result: list[dict[str, Any]] = self.run(do)
         return result
-
-
-class _Refused(Exception):
-    """Internal: roll the batch back; the refusal is recorded afterwards."""
 
 
 def _operational_errors() -> tuple[type[BaseException], ...]:
