@@ -60,11 +60,11 @@ def _minutes(down: dict[str, float]) -> str:
     return "；".join(f"{names.get(d, d)} {m:.0f} 分钟" for d, m in sorted(down.items()) if m >= 1) or "无"
 
 
-def _open_findings(central: CentralStore, on: date) -> Section:
+def _open_findings(central: CentralStore, on: date, number: str) -> Section:
     rows = [[f["id"], f["site_id"], f["found_on"], {"self_inspection": "自查", "supervision": "督导"}.get(
         f["source"], f["source"]), f["description"], (on - f["found_on"]).days]
             for f in central.findings(open_on=on)]
-    return Section("未销号问题（结转）", ["编号", "学校", "发现日期", "来源", "问题", "已开放天数"], rows, "无未销号问题")
+    return Section(f"{number}、未销号问题（结转）", ["编号", "学校", "发现日期", "来源", "问题", "已开放天数"], rows, "无未销号问题")
 
 
 def district_day(central: CentralStore, settings: Settings, day: date) -> CentralReport:
@@ -96,7 +96,7 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
          Section("四、记录链校验事件（中心拒收）", ["时间", "学校", "门岗", "类型", "行", "说明"],
                  [[i.at.astimezone(tz).strftime("%m-%d %H:%M"), i.site_id, i.gate_id, i.kind, i.seq, i.detail]
                   for i in incidents], "无"),
-         _open_findings(central, day)],
+         _open_findings(central, day, "五")],
         {"gates": len(gates), "entries": sum(g.total for g in gates), "silent gates": len(silent),
          "incidents": len(incidents)})
     return report
@@ -131,7 +131,7 @@ def monthly(central: CentralStore, settings: Settings, first: date) -> CentralRe
         [Section("一、各校情况", ["学校", "门岗", "有记录天数", "完整天数", "校准保持", "异常人数", "已跟进", "跟进中位用时",
                              "周自查", "链事件", "新增问题", "已销号", "月末未销号"], rows, "尚无学校接入"),
          Section("二、本月销号清单", ["编号", "学校", "发现日期", "问题", "销号日期", "整改措施", "销号人"], closed, "本月无销号"),
-         _open_findings(central, last)],
+         _open_findings(central, last, "三")],
         {"schools": len(sites), "open findings": sum(s.findings_open_at_end for s in sites)})
 
 

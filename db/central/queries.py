@@ -195,8 +195,9 @@ def site_months(central: "CentralStore", first: date, last: date, since: datetim
             if s in sites:
                 sites[s].flagged, sites[s].followed_up = int(n), int(f)
                 sites[s].median_follow_up_h = None if med is None else float(med) / 3600
-        mondays = sorted({first + timedelta(days=i) - timedelta(days=(first + timedelta(days=i)).weekday())
-                          for i in range((last - first).days + 1)})
+        # A week belongs to the month that holds its Thursday (as ISO weeks belong to years).
+        mondays = sorted({d - timedelta(days=3) for d in (first + timedelta(days=i)
+                                                          for i in range((last - first).days + 1)) if d.weekday() == 3})
         for s, sm in sites.items():
             sm.weeks = len(mondays)
             done = {r[0] for r in conn.execute(text(

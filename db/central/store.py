@@ -149,6 +149,12 @@ class CentralStore:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
 
+    def downgrade(self, revision: str) -> None:
+        cfg = alembic_config(self.url)
+        with self._begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+
     def revision(self) -> str | None:
         with self._connect() as conn:
             return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
@@ -343,12 +349,13 @@ class CentralStore:
 
     # ---------------------------------------------------------- incidents
     def record_incident(self, site_id: str, gate_id: str, kind: str, seq: int, entry_id: str | None,
-                        detail: str) -> None:
+                        detail: str, at: datetime | None = None) -> None:
         def do(conn: Connection) -> None:
             conn.execute(text(
-                "INSERT INTO incidents (site_id, gate_id, kind, seq, entry_id, detail) VALUES (:s, :g, :k, :q, :e, :d) "
+                "INSERT INTO incidents (site_id, gate_id, kind, seq, entry_id, detail, at) "
+                "VALUES (:s, :g, :k, :q, :e, :d, coalesce(CAST(:at AS timestamptz), now())) "
                 "ON CONFLICT (site_id, gate_id, kind, seq) DO NOTHING"),
-                {"s": site_id, "g": gate_id, "k": kind, "q": seq, "e": entry_id, "d": detail})
+                {"s": site_id, "g": gate_id, "k": kind, "q": seq, "e": entry_id, "d": detail, "at": at})
         self.run(do)
 
     def incidents(self, since: datetime | None = None, until: datetime | None = None,
