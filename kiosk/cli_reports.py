@@ -31,10 +31,7 @@ def _day(text: str) -> date:
 def exporter_for(settings: Settings, store: Any, actor: str | None = None) -> Any:
     from kiosk.reports import Exporter
 
-    return Exporter(store, timezone_name=settings.site.timezone, fever_threshold_c=settings.policy.fever_threshold_c,
-                    actor=actor or settings.site.guard_id, data_dir=settings.data_dir, site_id=settings.site.site_id,
-                    gate_id=settings.site.gate_id, thermometer_id=settings.devices.thermometer_id,
-                    calibration_interval_days=settings.calibration.interval_days)
+    return Exporter.for_settings(settings, store, actor)
 
 
 def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> None:

@@ -112,8 +112,4 @@ class GuardDesk:
 
         if self.access.has_pin:
             self.access.verify(pin, self.settings.site.guard_id, "export")
-        s = self.settings
-        return Exporter(self.store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
-                        actor=s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id, gate_id=s.site.gate_id,
-                        thermometer_id=s.devices.thermometer_id,
-                        calibration_interval_days=s.calibration.interval_days)
+        return Exporter.for_settings(self.settings, self.store)
