@@ -221,6 +221,11 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer = kiosk.thermometer
+    if settings.central.url and not demo:
+        from kiosk.sync import SyncService
+
+        desk.sync = SyncService(settings)
+        kiosk.services.append(desk.sync)  # started with the devices, closed before the store
     window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash)
     log.info("window built; starting devices")
     if settings.ui.fullscreen:

@@ -222,9 +222,14 @@ class SyncService:
 
     thread_name = "sync"
 
-    def __init__(self, settings: Settings, on_status: Callable[[SyncStatus], None] | None = None) -> None:
+    def __init__(self, settings: Settings, on_status: Callable[[SyncStatus], None] | None = None,
+                 totals_every_s: float = 30.0) -> None:
         self.settings = settings
         self.on_status = on_status
+        self.latest: SyncStatus | None = None  # read by the window's timer; replaced whole, never mutated
+        self.school_today: dict[str, int] | None = None  # the school's totals across its gates, when reachable
+        self._totals_every_s = totals_every_s
+        self._totals_at = 0.0
         self._worker: SyncWorker | None = None
         self._thread: threading.Thread | None = None
         self._store: EntryStore | None = None
@@ -241,10 +246,27 @@ class SyncService:
                                      connect_timeout_s=self.settings.central.connect_timeout_s)
         self._worker = SyncWorker(self._store, self._central, self.settings)
         try:
-            self._worker.run_forever(self.on_status)
+            self._worker.run_forever(self._status_changed)
         finally:
             self._central.close()
             self._store.close()
+
+    def _status_changed(self, status: SyncStatus) -> None:
+        # Runs on the sync thread: the window only ever reads the finished objects.
+        self.latest = status
+        if status.state == SyncState.WAITING.value:
+            self.school_today = None  # never show stale school totals as current
+        elif self._central is not None and time.monotonic() - self._totals_at > self._totals_every_s:
+            try:
+                from zoneinfo import ZoneInfo
+
+                day = datetime.now(ZoneInfo(self.settings.site.timezone)).date()
+                self.school_today = today_totals(self._central, self.settings.site.site_id, day)
+                self._totals_at = time.monotonic()
+            except CentralError:
+                self.school_today = None
+        if self.on_status is not None:
+            self.on_status(status)
 
     def close(self) -> None:
         if self._worker is not None:

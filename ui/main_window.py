@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         bridge.device_status_changed.connect(self._on_bridge_device_status_changed)
         bridge.storage_problem_changed.connect(self._on_bridge_storage_problem_changed)
         self._refresh = QTimer(self)
-        self._refresh.setInterval(5000)
+        self._refresh.setInterval(5000)  # also picks up the sync worker's latest status
         self._refresh.timeout.connect(self._on_refresh_timeout)
         self._refresh.start()
         self._select_lane(controller.lane)
@@ -201,6 +201,9 @@ class MainWindow(QMainWindow):
         self.lights = {"camera": StatusLight(self.tr("摄像头"), bar), "thermometer": StatusLight(self.tr("测温仪"), bar),
                        "database": StatusLight(self.tr("数据库"), bar), "decoder": StatusLight(self.tr("解码"), bar),
                        "calibration": StatusLight(self.tr("校准"), bar)}
+        if self._desk is not None and self._desk.sync is not None:
+            self.lights["sync"] = StatusLight(self.tr("同步"), bar)
+            self.lights["school"] = StatusLight(self.tr("全校今日"), bar)
         for light in self.lights.values():
             bar.addWidget(light, 1)
         self.lights["database"].set_state("ok", "")
@@ -403,6 +406,12 @@ class MainWindow(QMainWindow):
         overdue, message = self._desk.calibration_status()
         self.lights["calibration"].set_state("overdue" if overdue else "ok", message,
                                              None if overdue else self.tr("有效"))
+        sync = self._desk.sync_light()
+        if sync is not None:
+            self.lights["sync"].set_state(sync[0], sync[2], sync[1])
+            totals = self._desk.school_totals()
+            self.lights["school"].set_state("ok" if totals else "unknown", "",
+                                            totals if totals else self.tr("中心不可达"))
 
     # ------------------------------------------------------------ wording
     def reason_text(self, visit: VisitSnapshot, r: Reason) -> str:

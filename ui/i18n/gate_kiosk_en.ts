@@ -109,22 +109,22 @@
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="103" />
+        <location filename="../export_dialog.py" line="104" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="123" />
+        <location filename="../export_dialog.py" line="124" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="127" />
+        <location filename="../export_dialog.py" line="128" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="141" />
+        <location filename="../export_dialog.py" line="142" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -132,97 +132,97 @@
 <context>
     <name>FlaggedList</name>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>身份</source>
         <translation>Person</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="97" />
+        <location filename="../panels.py" line="98" />
         <source>原因</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="98" />
+        <location filename="../panels.py" line="99" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="98" />
+        <location filename="../panels.py" line="99" />
         <source>跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="107" />
+        <location filename="../panels.py" line="108" />
         <source>送观察点</source>
         <translation>Send to observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="108" />
+        <location filename="../panels.py" line="109" />
         <source>已复核，解除</source>
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="118" />
+        <location filename="../panels.py" line="119" />
         <source>待复测</source>
         <translation>Retake due</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="118" />
+        <location filename="../panels.py" line="119" />
         <source>已送观察点</source>
         <translation>Sent to observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="118" />
+        <location filename="../panels.py" line="119" />
         <source>已解除</source>
         <translation>Cleared</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="119" />
+        <location filename="../panels.py" line="120" />
         <source>待处理</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="132" />
+        <location filename="../panels.py" line="133" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="132" />
+        <location filename="../panels.py" line="133" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="132" />
+        <location filename="../panels.py" line="133" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="133" />
+        <location filename="../panels.py" line="134" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="133" />
+        <location filename="../panels.py" line="134" />
         <source>垃圾清运</source>
         <translation>Garbage transport</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="133" />
+        <location filename="../panels.py" line="134" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="134" />
+        <location filename="../panels.py" line="135" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
@@ -251,7 +251,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="132" />
-        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="302" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -267,7 +267,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="146" />
-        <location filename="../main_window.py" line="412" />
+        <location filename="../main_window.py" line="421" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
@@ -293,7 +293,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="172" />
-        <location filename="../main_window.py" line="273" />
+        <location filename="../main_window.py" line="276" />
         <source>人工改判</source>
         <translation>Override verdict</translation>
     </message>
@@ -348,190 +348,205 @@
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="382" />
+        <location filename="../main_window.py" line="385" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="405" />
+        <location filename="../main_window.py" line="408" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="282" />
+        <location filename="../main_window.py" line="285" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="128" />
-        <location filename="../main_window.py" line="311" />
+        <location filename="../main_window.py" line="314" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="205" />
+        <source>同步</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="206" />
+        <source>全校今日</source>
+        <translation>School today</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="270" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="302" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307" />
+        <location filename="../main_window.py" line="310" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345" />
+        <location filename="../main_window.py" line="348" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="355" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
-        <location filename="../main_window.py" line="422" />
+        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="431" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
-        <location filename="../main_window.py" line="422" />
+        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="431" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="356" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="356" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="357" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="357" />
         <source>请出示</source>
         <translation>Show it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="360" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="364" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="364" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="364" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="410" />
+        <location filename="../main_window.py" line="414" />
+        <source>中心不可达</source>
+        <translation>Centre unreachable</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="419" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="410" />
+        <location filename="../main_window.py" line="419" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="411" />
+        <location filename="../main_window.py" line="420" />
         <source>疫苗接种</source>
         <translation>Vaccination</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="411" />
+        <location filename="../main_window.py" line="420" />
         <source>学生卡</source>
         <translation>Student card</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="412" />
+        <location filename="../main_window.py" line="421" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="422" />
         <source>登记信息</source>
         <translation>Registration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413" />
+        <location filename="../main_window.py" line="422" />
         <source>核酸检测</source>
         <translation>Nucleic-acid test</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="416" />
+        <location filename="../main_window.py" line="425" />
         <source>体温 %1 °C 偏高，请稍后复测</source>
         <translation>Temperature %1 °C is high: retake shortly</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="418" />
+        <location filename="../main_window.py" line="427" />
         <source>复测仍发热：%1 °C，请送观察点</source>
         <translation>Still feverish on retake: %1 °C, send to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="420" />
+        <location filename="../main_window.py" line="429" />
         <source>未佩戴口罩</source>
         <translation>No mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="424" />
+        <location filename="../main_window.py" line="433" />
         <source>健康码异常：%1</source>
         <translation>Health code: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="426" />
+        <location filename="../main_window.py" line="435" />
         <source>%1未核验</source>
         <translation>%1 not checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428" />
+        <location filename="../main_window.py" line="437" />
         <source>检测到未戴口罩，请提示佩戴</source>
         <translation>No mask detected: ask them to put one on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429" />
+        <location filename="../main_window.py" line="438" />
         <source>请确认口罩</source>
         <translation>Confirm the mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="431" />
+        <location filename="../main_window.py" line="440" />
         <source>%1需人工核验</source>
         <translation>%1 needs the guard's check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="433" />
+        <location filename="../main_window.py" line="442" />
         <source>同一二维码刚被他人使用（疑似代刷）</source>
         <translation>This code was just used by someone else (possible borrowed code)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="435" />
+        <location filename="../main_window.py" line="444" />
         <source>请走对应通道</source>
         <translation>Use the right lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437" />
+        <location filename="../main_window.py" line="446" />
         <source>登记信息不完整</source>
         <translation>Registration incomplete</translation>
     </message>
@@ -764,37 +779,37 @@
 <context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="151" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="151" />
         <source>临时人员通道</source>
         <translation>Worker lane</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="150" />
+        <location filename="../panels.py" line="151" />
         <source>异常</source>
         <translation>Flagged</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="152" />
         <source>发热</source>
         <translation>Fever</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="152" />
         <source>快递交接</source>
         <translation>Hand-offs</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="162" />
+        <location filename="../panels.py" line="163" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="179" />
+        <location filename="../panels.py" line="180" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -835,62 +850,62 @@
 <context>
     <name>WorkerPanel</name>
     <message>
-        <location filename="../panels.py" line="29" />
+        <location filename="../panels.py" line="30" />
         <source>临时人员：三码联查与登记</source>
         <translation>Temporary workers: three-code check and registration</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="33" />
+        <location filename="../panels.py" line="34" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="33" />
+        <location filename="../panels.py" line="34" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="34" />
+        <location filename="../panels.py" line="35" />
         <source>疫苗</source>
         <translation>Vaccine</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="34" />
+        <location filename="../panels.py" line="35" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="42" />
+        <location filename="../panels.py" line="43" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="42" />
+        <location filename="../panels.py" line="43" />
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="42" />
+        <location filename="../panels.py" line="43" />
         <source>单位</source>
         <translation>Company</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="43" />
+        <location filename="../panels.py" line="44" />
         <source>事由</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="43" />
+        <location filename="../panels.py" line="44" />
         <source>车牌（选填）</source>
         <translation>Plate (optional)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="54" />
+        <location filename="../panels.py" line="55" />
         <source>登记 (F7)</source>
         <translation>Register (F7)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="55" />
+        <location filename="../panels.py" line="56" />
         <source>快递交接，不入校 (F8)</source>
         <translation>Hand-off, no entry (F8)</translation>
     </message>
