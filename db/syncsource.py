@@ -122,11 +122,13 @@ class SyncSource:
                 if cursor:
                     stmt = stmt.where(Calibration.performed_at >= datetime.fromisoformat(cursor))
                 rows = list(s.scalars(stmt.limit(limit)))
-                out = [{"id": c.id, "thermometer_id": c.thermometer_id, "performed_at": _utc(c.performed_at),
-                        "operator": c.operator, "reference_c": c.reference_c, "readings": list(c.readings),
-                        "offset_c": c.offset_c, "residual_c": c.residual_c, "ambient_c": c.ambient_c,
-                        "ambient_coefficient": c.ambient_coefficient} for c in rows]
-                new_cursor = out[-1]["performed_at"].isoformat() if out else cursor
+                out: list[dict[str, Any]] = [
+                    {"id": c.id, "thermometer_id": c.thermometer_id, "performed_at": _utc(c.performed_at),
+                     "operator": c.operator, "reference_c": c.reference_c, "readings": list(c.readings),
+                     "offset_c": c.offset_c, "residual_c": c.residual_c, "ambient_c": c.ambient_c,
+                     "ambient_coefficient": c.ambient_coefficient} for c in rows]
+                last = _utc(rows[-1].performed_at) if rows else None
+                new_cursor = last.isoformat() if last else cursor
                 return out, 0, new_cursor
             after = self.position(stream)
             if stream == "follow_ups":

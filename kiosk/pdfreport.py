@@ -209,11 +209,11 @@ def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_da
     if checklist:
         story.append(Paragraph("五、自查清单（依据入校核验规定逐项核对）", st["h2"]))
         small = st["small"]
-        rows: list[list[Any]] = [["序号", "检查项目", "结论", "依据（由记录自动得出）", "检查人确认"]]
+        items: list[list[Any]] = [["序号", "检查项目", "结论", "依据（由记录自动得出）", "检查人确认"]]
         for i, c in enumerate(checklist, start=1):
             verdict = "☐ 是　☐ 否" if c.ok is None else ("符合" if c.ok else "不符合")
-            rows.append([str(i), Paragraph(c.item, small), verdict, Paragraph(c.evidence, small), "☐"])
-        t = _table(rows, [10 * mm, 55 * mm, 24 * mm, 75 * mm, 18 * mm])
+            items.append([str(i), Paragraph(c.item, small), verdict, Paragraph(c.evidence, small), "☐"])
+        t = _table(items, [10 * mm, 55 * mm, 24 * mm, 75 * mm, 18 * mm])
         t.setStyle(TableStyle([("TEXTCOLOR", (2, i), (2, i), colors.HexColor("#C62828"))
                                for i, c in enumerate(checklist, start=1) if c.ok is False]))
         story.append(t)

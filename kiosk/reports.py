@@ -371,7 +371,7 @@ class Exporter:
                       f"临时人员入校 {worker_in} 人次，已登记 {worker_reg}；走错通道 {wrong_lane} 人次"),
             CheckItem(f"测温仪按期校准（每 {self.calibration_interval_days} 天）", cal_ok, cal_text),
             CheckItem("异常人员均已跟进处置", handled == flagged, f"异常 {flagged} 人次，已处置 {handled}，待处置 {flagged - handled}"),
-            CheckItem(f"返校人员持 48 小时内核酸阴性证明", nucleic_bad == 0,
+            CheckItem("返校人员持 48 小时内核酸阴性证明", nucleic_bad == 0,
                       f"查验核酸 {nucleic} 人次" + (f"，放行但核酸不合格 {nucleic_bad} 人次" if nucleic_bad else "，均合格")),
             CheckItem("入校记录按日导出留存并签名", len(exports) > 0, f"本周导出 {len(exports)} 次（均附 .sig 签名）"),
             CheckItem("晨午晚检已落实", None, "由检查人核实后勾选"),

@@ -418,7 +418,8 @@ class CentralStore:
     def findings(self, site_id: str | None = None, *, open_on: date | None = None,
                  closed_between: tuple[date, date] | None = None) -> list[dict[str, Any]]:
         """Findings of a site (or all): open on a day, or closed within a range, or all of them."""
-        clauses, params = ["TRUE"], {}  # type: ignore[var-annotated]
+        clauses: list[str] = ["TRUE"]
+        params: dict[str, Any] = {}
         if site_id:
             clauses.append("site_id = :s")
             params["s"] = site_id
