@@ -59,9 +59,9 @@ def _chained(row: dict[str, Any], last: tuple[int, str]) -> dict[str, Any]:
     return row
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, script_location: Path = MIGRATIONS) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(script_location))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

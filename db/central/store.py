@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from db.central.chaincheck import GENESIS, link_problem
+from db.store import alembic_config as local_alembic_config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "central_alembic_version"
@@ -105,10 +106,8 @@ class Incident:
 
 
 def alembic_config(url: str) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
+    """The central schema's own Alembic history (``db/central/migrations``)."""
+    return local_alembic_config(url, MIGRATIONS)
 
 
 def central_head_revision() -> str:
