@@ -211,8 +211,8 @@ def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_da
         small = st["small"]
         items: list[list[Any]] = [["序号", "检查项目", "结论", "依据（由记录自动得出）", "检查人确认"]]
         for i, c in enumerate(checklist, start=1):
-            verdict = "☐ 是　☐ 否" if c.ok is None else ("符合" if c.ok else "不符合")
-            items.append([str(i), Paragraph(c.item, small), verdict, Paragraph(c.evidence, small), "☐"])
+            verdict = "□ 是　□ 否" if c.ok is None else ("符合" if c.ok else "不符合")
+            items.append([str(i), Paragraph(c.item, small), verdict, Paragraph(c.evidence, small), "□"])
         t = _table(items, [10 * mm, 55 * mm, 24 * mm, 75 * mm, 18 * mm])
         t.setStyle(TableStyle([("TEXTCOLOR", (2, i), (2, i), colors.HexColor("#C62828"))
                                for i, c in enumerate(checklist, start=1) if c.ok is False]))
