@@ -115,6 +115,8 @@ class SyncWorker:
         self._stop = threading.Event()
         self._registered = False
         self._refused_gates: dict[str, str] = {}
+        self._gates: list[str] = []
+        self._gates_at = -1e9
 
     # ----------------------------------------------------------- one round
     def register(self) -> None:
@@ -137,7 +139,10 @@ class SyncWorker:
         site_id = self.settings.site.site_id
         moved = 0
         self.state = SyncState.SENDING
-        for gate in self.source.gates():
+        if time.monotonic() - self._gates_at > 60:
+            # DISTINCT over the whole log is a scan: the list of gates in it is refreshed once a minute.
+            self._gates, self._gates_at = self.source.gates(), time.monotonic()
+        for gate in sorted({self.settings.site.gate_id, *self._gates}):
             rows = self.source.pending_entries(gate, self.batch)
             if not rows:
                 self._refused_gates.pop(gate, None)
