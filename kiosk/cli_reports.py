@@ -106,6 +106,16 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     d.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--pin")
+    led = sub.add_parser("ledger", help="a school's (or gate's) daily ledger or weekly self-inspection, "
+                                        "from the centre")
+    led.add_argument("--site", required=True, help="the school's site id")
+    led.add_argument("--gate", help="one gate (default: every gate of the school)")
+    led.add_argument("--date", type=_day, help="the day (daily ledger)")
+    led.add_argument("--week", help="ISO week, e.g. 2026-W10 (weekly self-inspection, PDF)")
+    led.add_argument("--url")
+    led.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    led.add_argument("--out", type=Path, required=True)
+    led.add_argument("--pin")
     m = sub.add_parser("monthly", help="the monthly supervision (月督导) per school, from the centre")
     m.add_argument("--month", required=True, help="YYYY-MM")
     m.add_argument("--url")
@@ -118,9 +128,41 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     if args.report in ("district", "monthly"):
         return _central_report(args, settings)
+    if args.report == "ledger":
+        return _central_ledger(args, settings)
     with admin_store(settings, args.pin, "export") as store:
         result = exporter_for(settings, store).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
+    return 0
+
+
+def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from db.central.ledger import CentralLedger
+    from kiosk.cli_sync import open_central
+    from kiosk.reports import ExportQuery, Exporter
+
+    if (args.date is None) == (args.week is None):
+        raise CliError("give --date (daily ledger) or --week (weekly self-inspection)")
+    with admin_store(settings, args.pin, "export") as store, open_central(settings, args.url) as central:
+        gate = next((g for g in central.gates() if g["site_id"] == args.site
+                     and (args.gate is None or g["gate_id"] == args.gate)), None)
+        if gate is None:
+            raise CliError(f"the centre knows no gate {args.gate or ''} of school {args.site!r}")
+        site = replace(settings.site, site_id=args.site, name=gate["site_name"] or args.site,
+                       gate_id=args.gate or "", gate_name=(gate["gate_name"] or args.gate) if args.gate else "全部门岗")
+        devices = replace(settings.devices, thermometer_id=gate["thermometer_id"] or settings.devices.thermometer_id)
+        exporter = Exporter.for_settings(replace(settings, site=site, devices=devices),
+                                         CentralLedger(central, args.site, args.gate, store))  # type: ignore[arg-type]
+        if args.week:
+            result = exporter.weekly_report(args.week, args.out)
+        else:
+            q = ExportQuery(args.date, args.date)
+            write: Any = {"csv": exporter.export_csv, "xlsx": exporter.export_xlsx, "pdf": exporter.export_pdf}[args.format]
+            result = write(q, args.out)
+    print(f"{result.path}: {result.rows} entries of {args.site}{'/' + args.gate if args.gate else ''} from the centre; "
+          f"signature {result.signature_path}")
     return 0
 
 

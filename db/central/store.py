@@ -273,7 +273,16 @@ class CentralStore:
                 fresh.append({k: r.get(k) for k in ENTRY_FIELDS})
                 head_seq, head_hash = seq, str(r["row_hash"])
             if fresh:
-                conn.execute(insert(ENTRIES).on_conflict_do_nothing(), fresh)
+                taken = {r[0] for r in conn.execute(
+                    insert(ENTRIES).on_conflict_do_nothing().returning(ENTRIES.c.id), fresh)}
+                clash = [r for r in fresh if r["id"] not in taken]
+                if clash:
+                    # An id the centre already holds for another row: never dropped silently.
+                    first = clash[0]
+                    refusal.append(("conflict", int(first["seq"] or 0), first["id"],
+                                    f"entry id {first['id']} of row {first['seq']} is already at the centre "
+                                    "for another row; the batch was not taken"))
+                    raise _Conflict()
                 now = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
                 conn.execute(text(
                     "INSERT INTO chain_heads (site_id, gate_id, seq, row_hash, seen_at) VALUES (:s, :g, :q, :h, :t) "
@@ -286,7 +295,10 @@ class CentralStore:
                          {"s": site_id, "g": gate_id})
             return IngestResult(len(fresh), duplicates, head_seq)
 
-        result: IngestResult = self.run(do)  # the good rows before a bad one are kept
+        try:
+            result: IngestResult = self.run(do)  # the good rows before a bad one are kept
+        except _Conflict:
+            result = IngestResult(0, 0, 0)
         if refusal:
             kind, seq, entry_id, detail = refusal[0]
             self.record_incident(site_id, gate_id, kind, seq, entry_id, detail)
@@ -434,6 +446,10 @@ class CentralStore:
                 f"SELECT * FROM findings WHERE {' AND '.join(clauses)} ORDER BY site_id, found_on, id"), params).mappings()]
         result: list[dict[str, Any]] = self.run(do)
         return result
+
+
+class _Conflict(Exception):
+    """Internal: roll the batch back (an entry id clashes); the refusal is recorded afterwards."""
 
 
 def _operational_errors() -> tuple[type[BaseException], ...]:

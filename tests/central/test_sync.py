@@ -143,7 +143,7 @@ def test_a_rewritten_history_and_a_gap_are_refused(tmp_path: Path, central_url: 
     assert [i.kind for i in centre.incidents()] == ["fork"]
     # A deleted row that was never sent leaves a gap.
     k2 = make_kiosk(tmp_path, "k2", central_url, gate="gate-2")
-    fill(k2, 30)
+    fill(k2, 30, seed=9)
     _tamper(k2, "DELETE FROM entries WHERE seq = 5")
     run = cli(k2, "sync", "--once")
     assert run.returncode == 1
@@ -245,3 +245,19 @@ def test_worker_raises_unavailable_when_the_centre_is_away(tmp_path: Path) -> No
         SyncWorker(store, central, k).run_once()
     store.close()
     central.close()
+
+
+def test_an_entry_id_already_held_for_another_row_is_refused_not_dropped(tmp_path: Path, central_url: str,
+                                                                         centre: CentralStore) -> None:
+    # Two kiosks whose logs share entry ids (demo data made with the same seed): the second must not lose rows.
+    north = make_kiosk(tmp_path, "north", central_url, gate="north")
+    south = make_kiosk(tmp_path, "south", central_url, gate="south")
+    fill(north, 50, seed=7)
+    fill(south, 50, seed=7)
+    assert local_ids(north) == local_ids(south)
+    assert cli(north, "sync", "--once").returncode == 0
+    run = cli(south, "sync", "--once")
+    assert run.returncode == 1 and "already at the centre" in run.stderr
+    assert [i.kind for i in centre.incidents()] == ["conflict"]
+    assert centre.head("s1", "south")[0] == 0
+    assert json.loads(cli(south, "sync", "status", "--json").stdout)["pending"] == 50
