@@ -152,3 +152,21 @@ def test_central_schema_is_partitioned_by_day_and_migrates_down_and_up(central_u
     centre.upgrade()
     assert centre.revision() == "c0001"
     centre.close()
+
+
+def test_the_daily_ledger_from_the_centre_matches_the_kiosks_own(tmp_path: Path, district) -> None:
+    centre, a, _ = district
+    here, there = tmp_path / "local.csv", tmp_path / "central.csv"
+    assert cli(a, "export", "--date", str(DAY), "--format", "csv", "--out", str(here)).returncode == 0
+    run = cli(a, "report", "ledger", "--site", "s1", "--gate", "north", "--date", str(DAY), "--format", "csv",
+              "--out", str(there))
+    assert run.returncode == 0, run.stderr
+    assert sorted(_csv(here)) == sorted(_csv(there))  # same rows, same columns, same rounding and masking
+    week = DAY.isocalendar()
+    weekly = tmp_path / "w.pdf"
+    assert cli(a, "report", "ledger", "--site", "s1", "--week", f"{week[0]}-W{week[1]:02d}",
+               "--out", str(weekly)).returncode == 0
+    text = "".join(p.extract_text() for p in PdfReader(weekly).pages)
+    assert "第一中学" in text and "自查清单" in text
+    unknown = cli(a, "report", "ledger", "--site", "nowhere", "--date", str(DAY), "--out", str(there))
+    assert unknown.returncode == 2 and "knows no gate" in unknown.stderr
