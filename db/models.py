@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -184,3 +184,15 @@ class RecentCode(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     visit_id: Mapped[str] = mapped_column(String(36))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SyncPosition(Base):
+    """How far one stream of the local log has reached the centre (kiosk.sync); nothing is deleted when sent."""
+
+    __tablename__ = "sync_positions"
+
+    stream: Mapped[str] = mapped_column(String(96), primary_key=True)  # e.g. "entries:gate-1", "audit_log"
+    position: Mapped[int] = mapped_column(BigInteger)  # last sent seq (entries) or local row id
+    cursor: Mapped[str] = mapped_column(String(64), server_default="")  # calibrations: last performed_at sent
+    sent: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

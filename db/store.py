@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -76,7 +77,9 @@ class LedgerAlarm(StoreError):
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` with mode 0600 via a temporary file and a rename (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    # One temporary name per writer: two commands writing the same file at once never rename each
+    # other's half-written file (or find theirs gone).
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
@@ -147,9 +150,9 @@ def _chained(row: dict[str, Any], last: tuple[int, str]) -> dict[str, Any]:
     return row
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, script_location: Path = MIGRATIONS) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(script_location))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

@@ -160,7 +160,33 @@ class MaskDetector:
             x, y, bw, bh = (v / scale for v in mask.box)
             box = (max(0, round(x - px)), max(0, round(y - py)), round(bw), round(bh))
             return [FaceMask(box, mask.mask, mask.score)]
+        if not looks_like_a_face_crop(image):
+            return []  # a blank, a code, text or noise: no face, so no mask suggestion either
         return [self.classify(image, Face((0, 0, w, h), 0.0))]
+
+
+def looks_like_a_face_crop(image: np.ndarray) -> bool:
+    """Whether a crop no detector found a face in may still be one (a masked face, tightly cropped).
+
+    Not a plain colour, and in colour some skin in the upper part (forehead and eyes show above
+    any mask); in grey, not a black-and-white pattern: a QR code, text, a blank or noise is not
+    judged as a face at all.
+    """
+    if image.ndim != 3 or min(image.shape[:2]) < 24:
+        return False
+    upper = image[: max(1, int(image.shape[0] * 0.45))]
+    gray = cv2.cvtColor(upper, cv2.COLOR_BGR2GRAY)
+    if float(np.std(gray)) < 12.0:
+        return False
+    if float(cv2.Laplacian(gray, cv2.CV_64F).var()) > 5000.0:
+        return False  # noise or a fine pattern: skin is smooth
+    b, g, r = (upper[..., i].astype(np.int16) for i in range(3))
+    if float(np.mean(np.abs(b - g) + np.abs(g - r))) < 6.0:  # a grey image: no colour to judge skin by
+        return float(np.mean((gray < 40) | (gray > 215))) < 0.7
+    ycrcb = cv2.cvtColor(upper, cv2.COLOR_BGR2YCrCb)
+    cr, cb = ycrcb[..., 1], ycrcb[..., 2]
+    skin = (cr >= 133) & (cr <= 180) & (cb >= 77) & (cb <= 135)
+    return float(skin.mean()) >= 0.01  # some skin at all: a blank, a code or a logo has none
 
 
 CROP_TARGET_PX = 400

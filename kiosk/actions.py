@@ -66,7 +66,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("Shift+F4", GuardAction.ITINERARY_RISK, "行程卡：到过风险地区"),
     KeyBinding("F12", GuardAction.VACCINE_OK, "疫苗：已接种"),
     KeyBinding("Shift+F12", GuardAction.VACCINE_NONE, "疫苗：未接种"),
-    KeyBinding("N", GuardAction.NUCLEIC_NEGATIVE, "核酸：时限内阴性"),
+    KeyBinding("N", GuardAction.NUCLEIC_NEGATIVE, "核酸阴性（时限内）"),
     KeyBinding("I", GuardAction.CONFIRM_IDENTITY, "身份已核对"),
     KeyBinding("F5", GuardAction.OVERRIDE, "人工改判"),
     KeyBinding("F6", GuardAction.OBSERVATION, "送观察点"),

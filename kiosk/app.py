@@ -125,6 +125,9 @@ class Kiosk:
                 log.exception("closing %s failed", type(service).__name__)
         for closer in reversed(self.closers):
             closer()
+        closed = self.controller.close_gate()  # nobody in front or on the retake list is forgotten
+        if closed:
+            log.info("gate closed: %d visits logged as not completed", closed)
         left = self.controller.writer.close(timeout=5.0)
         if left:
             log.warning("%d entries could not be written before closing: %s", left,
@@ -355,6 +358,11 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer = kiosk.thermometer
     desk.codes = kiosk.codes
+    if settings.central.url and not demo:
+        from kiosk.sync import SyncService
+
+        desk.sync = SyncService(settings)
+        kiosk.services.append(desk.sync)  # started with the devices, closed before the store
     from ui.speech import make_speaker
 
     language = "en" if (language or settings.ui.language) == "en" else "zh"
@@ -380,6 +388,19 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
             loop.quit()
         else:
             app.quit()
+    # SIGTERM (systemctl stop, logout, shutdown) closes the window the normal way: visits and waiting
+    # entries are written, or counted and reported, never dropped without a word.
+    import signal
+
+    def on_sigterm(*_: Any) -> None:
+        QTimer.singleShot(0, window.close)
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): its own business
+        pass
+    sigterm_poll = QTimer()  # lets Python run the handler while Qt's loop waits
+    sigterm_poll.start(500)
+    sigterm_poll.timeout.connect(lambda: None)
     if quit_after is not None:
         def finish() -> None:
             if screenshot is not None:

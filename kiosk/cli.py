@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -36,9 +37,10 @@ class CliError(Exception):
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    from db.central.store import CentralError
     from db.store import StoreError
 
-    return (CliError, ConfigError, PolicyError, RosterError, StoreError, FileNotFoundError)
+    return (CliError, ConfigError, PolicyError, RosterError, StoreError, CentralError, FileNotFoundError)
 
 
 # Subcommand registry: name -> (parser set-up, handler, help).
@@ -116,6 +118,7 @@ def _register_more_commands() -> None:
     import kiosk.cli_codes  # noqa: F401
     import kiosk.cli_devices  # noqa: F401
     import kiosk.cli_reports  # noqa: F401
+    import kiosk.cli_sync  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_doctor(args.config, as_json=args.json)
         settings = _with_database(name, args, load_settings(args.config))
+        if name not in ("central", "config"):
+            from kiosk.sync import central_overlay
+
+            settings = central_overlay(settings)  # the last roster/policy/keys pulled from the centre
         return _COMMANDS[name][1](args, settings)
     except _known_errors() as exc:
         print(f"gate-kiosk: error: {exc}", file=sys.stderr)
@@ -253,7 +260,13 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError(f"{path}: file not found")
     # A headless check does not wait in real time: readings given in order are
     # spaced by the retake wait on the check's own clock, so the second is the retake.
-    clock = SteppedClock(datetime.now(timezone.utc))
+    for celsius in args.temp:
+        if not math.isfinite(celsius) or not 20.0 <= celsius <= 45.0:
+            raise CliError(f"--temp {celsius}: a body temperature in °C, between 20 and 45")
+    # The last reading is now (the time the person is judged); earlier ones lie back by the retake
+    # wait, so an entry is never stamped in the future (the log would flag the next one as a clock set back).
+    clock = SteppedClock(datetime.now(timezone.utc)
+                         - timedelta(seconds=settings.policy.retake_wait_s * max(0, len(args.temp) - 1)))
     kiosk = build_kiosk(settings, clock=clock)
     try:
         controller = kiosk.controller

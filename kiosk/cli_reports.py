@@ -95,15 +95,95 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     w.add_argument("--week", required=True, help="ISO week, e.g. 2022-W08")
     w.add_argument("--out", type=Path, required=True)
     w.add_argument("--pin")
+    d = sub.add_parser("district", help="the district's day from the centre, per school and gate")
+    d.add_argument("--date", type=_day, required=True)
+    d.add_argument("--url", help="the centre (default: [central] url)")
+    d.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--pin")
+    led = sub.add_parser("ledger", help="a school's (or gate's) daily ledger or weekly self-inspection, "
+                                        "from the centre")
+    led.add_argument("--site", required=True, help="the school's site id")
+    led.add_argument("--gate", help="one gate (default: every gate of the school)")
+    led.add_argument("--date", type=_day, help="the day (daily ledger)")
+    led.add_argument("--week", help="ISO week, e.g. 2026-W10 (weekly self-inspection, PDF)")
+    led.add_argument("--url")
+    led.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    led.add_argument("--out", type=Path, required=True)
+    led.add_argument("--pin")
+    m = sub.add_parser("monthly", help="the monthly supervision (月督导) per school, from the centre")
+    m.add_argument("--month", required=True, help="YYYY-MM")
+    m.add_argument("--url")
+    m.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    m.add_argument("--out", type=Path, required=True)
+    m.add_argument("--pin")
 
 
 @command("report", "reports for the education bureau", _setup_report)
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.report in ("district", "monthly"):
+        return _central_report(args, settings)
+    if args.report == "ledger":
+        return _central_ledger(args, settings)
     from kiosk.reports import exporter_for
 
     with admin_store(settings, args.pin, "export") as (store, pin):
         result = exporter_for(settings, store, pin=pin).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
+    return 0
+
+
+def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from db.central.ledger import CentralLedger
+    from kiosk.cli_sync import open_central
+    from kiosk.reports import ExportQuery, Exporter
+
+    if (args.date is None) == (args.week is None):
+        raise CliError("give --date (daily ledger) or --week (weekly self-inspection)")
+    with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
+        gate = next((g for g in central.gates() if g["site_id"] == args.site
+                     and (args.gate is None or g["gate_id"] == args.gate)), None)
+        if gate is None:
+            raise CliError(f"the centre knows no gate {args.gate or ''} of school {args.site!r}")
+        site = replace(settings.site, site_id=args.site, name=gate["site_name"] or args.site,
+                       gate_id=args.gate or "", gate_name=(gate["gate_name"] or args.gate) if args.gate else "全部门岗")
+        devices = replace(settings.devices, thermometer_id=gate["thermometer_id"] or settings.devices.thermometer_id)
+        exporter = Exporter.for_settings(replace(settings, site=site, devices=devices),
+                                         CentralLedger(central, args.site, args.gate, store))  # type: ignore[arg-type]
+        if args.week:
+            result = exporter.weekly_report(args.week, args.out)
+        else:
+            q = ExportQuery(args.date, args.date)
+            write: Any = {"csv": exporter.export_csv, "xlsx": exporter.export_xlsx, "pdf": exporter.export_pdf}[args.format]
+            result = write(q, args.out)
+    print(f"{result.path}: {result.rows} entries of {args.site}{'/' + args.gate if args.gate else ''} from the centre; "
+          f"signature {result.signature_path}")
+    return 0
+
+
+def _central_report(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import district
+    from kiosk.cli_sync import open_central
+    from kiosk.reports import sign_export
+
+    with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
+        t0 = time.perf_counter()
+        try:
+            if args.report == "district":
+                report = district.district_day(central, settings, args.date)
+                title = f"district {args.date}"
+            else:
+                report = district.monthly(central, settings, district.parse_month(args.month))
+                title = f"month {args.month}"
+        except district.DistrictReportError as exc:
+            raise CliError(str(exc)) from None
+        district.write(report, args.out, args.format)
+        sig = sign_export(args.out, settings.data_dir)
+        store.audit(settings.site.guard_id, "export", {"format": f"{args.report}-{args.format}", "file": str(args.out),
+                                                      "title": title})
+    print(f"{args.out}: {title}, {report.summary()}; {time.perf_counter() - t0:.2f} s; signature {sig}")
     return 0
 
 
@@ -162,6 +242,7 @@ def _setup_verify_log(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gate", help="only this gate's chain (default: every gate)")
     p.add_argument("--key", help="the initial log key from the key sheet (GKLOG1:…, hex, or a file): "
                                  "also proves nothing was recomputed, deleted or cut off")
+    p.add_argument("--against", metavar="URL", help="also compare the log with what the centre at URL holds")
 
 
 @command("verify-log", "check the entry log and name every broken row", _setup_verify_log)
@@ -177,6 +258,7 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = store.verify_chain(args.gate, args.date, initial_key=key)
         pending = store.initial_key_pending()
+        differences = _compare_with_centre(settings, store, args.against, args.gate) if args.against else []
     finally:
         store.close()
     if report.ok:
@@ -185,13 +267,45 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
         print(f"OK: {report.checked} entries checked, chain intact; {how}")
         if pending:
             print("note: the initial log key was never handed out: run `gate-kiosk log-key handout`")
-        return 0
     for where, seq, ref, why in report.broken:
         if where in ("follow_up", "audit", "journal", "entry"):
             print(f"BROKEN: {where.replace('_', '-')} {ref or seq}: {why}")
         else:
             print(f"BROKEN: gate {where}, row {seq} (entry {ref}): {why}")
-    return 1
+    for line in differences:
+        print(line)
+    return 0 if report.ok and not any(d.startswith("DIFFERS") for d in differences) else 1
+
+
+
+def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:
+    """Lines saying where the local log and the centre's copy disagree (DIFFERS) or merely lag (PENDING)."""
+    from kiosk.cli_sync import open_central
+    from db.syncsource import SyncSource
+
+    source = SyncSource(store)
+    lines: list[str] = []
+    with open_central(settings, url) as central:
+        for gate in [only_gate] if only_gate else source.gates():
+            local = source.entry_chain(gate)
+            remote = central.chain_of(settings.site.site_id, gate)
+            head_seq, _, seen_at = central.head(settings.site.site_id, gate)
+            missing = sorted(set(remote) - set(local))
+            changed = sorted(q for q in set(remote) & set(local) if remote[q] != local[q])
+            unsent = sorted(set(local) - set(remote))
+            if missing:
+                lines.append(f"DIFFERS: gate {gate}: {len(missing)} row(s) the centre holds are gone from the local "
+                             f"log (first: row {missing[0]})")
+            if changed:
+                lines.append(f"DIFFERS: gate {gate}: {len(changed)} row(s) differ from the centre's copy "
+                             f"(first: row {changed[0]})")
+            if unsent:
+                lines.append(f"PENDING: gate {gate}: {len(unsent)} row(s) not yet at the centre (from row {unsent[0]})")
+            if not (missing or changed):
+                when = f", anchored {seen_at:%Y-%m-%d %H:%M} UTC" if seen_at else ""
+                lines.append(f"OK: gate {gate}: the centre's {len(remote)} row(s) match the local log "
+                             f"(centre head row {head_seq}{when})")
+    return lines
 
 
 def _setup_log_key(p: argparse.ArgumentParser) -> None:

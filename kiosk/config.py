@@ -52,6 +52,9 @@ class SiteSettings:
     site_id: str = "school"
     school_name: str = ""  # shown in the window title and on reports; set by the first-run setup
     gate_id: str = "gate-1"
+    name: str = ""  # the school's name as the bureau knows it (report headers)
+    gate_name: str = ""  # e.g. "北门"; the gate id when empty
+    district: str = ""  # the county/district bureau the school reports to
     guard_id: str = "guard"
     timezone: str = "Asia/Shanghai"
 
@@ -101,6 +104,19 @@ class CalibrationSettings:
 
 
 @dataclass(frozen=True)
+class CentralSettings:
+    """Where the kiosk forwards its log (empty url: the kiosk is an island) and how."""
+
+    url: str = ""  # postgresql+psycopg://user@host/db of the school's or bureau's centre
+    batch_size: int = 500
+    interval_s: float = 5.0  # pause between rounds when nothing is pending
+    max_backoff_s: float = 300.0  # longest wait between attempts while the centre is away
+    connect_timeout_s: float = 5.0
+    pull: bool = True  # take roster, policy and issuer keys published at the centre
+    silent_after_h: float = 2.0  # reports call a gate silent after this long without a sync
+
+
+@dataclass(frozen=True)
 class UiSettings:
     """Window options the guard or the IT teacher may change."""
 
@@ -123,6 +139,7 @@ class Settings:
     devices: DeviceSettings = field(default_factory=DeviceSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    central: CentralSettings = field(default_factory=CentralSettings)
     policy: Policy = field(default_factory=Policy)
     trusted_issuers: Mapping[str, str] = field(default_factory=dict)  # key id -> public key (base64)
     issuer_server_url: str = ""
@@ -152,7 +169,7 @@ class Settings:
             "data_dir": str(self.data_dir),
             "database_url": self.database_url,
         }
-        for name in ("site", "gate", "devices", "calibration", "ui"):
+        for name in ("site", "gate", "devices", "calibration", "ui", "central"):
             section = getattr(self, name)
             out[name] = {f.name: getattr(section, f.name) for f in fields(section)}
         out["policy"] = {"version": self.policy.version, **policy_content(self.policy)}
@@ -245,7 +262,7 @@ def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] |
         raise ConfigError(f"{where}{exc}") from None
 
 
-_TOP_KEYS = {"site", "gate", "devices", "calibration", "ui", "policy", "database", "paths", "issuers"}
+_TOP_KEYS = {"site", "gate", "devices", "calibration", "ui", "policy", "database", "paths", "issuers", "central"}
 
 
 def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
@@ -307,6 +324,7 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         devices=_section(DeviceSettings, _table(data, "devices"), "devices"),
         calibration=_section(CalibrationSettings, _table(data, "calibration"), "calibration"),
         ui=_section(UiSettings, _table(data, "ui"), "ui"),
+        central=_section(CentralSettings, _table(data, "central"), "central"),
         policy=policy,
         trusted_issuers=dict(trusted),
         issuer_server_url=str(server),
@@ -320,6 +338,10 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError("ui.language must be 'zh_CN' or 'en'")
     if settings.ui.speech_backend not in ("auto", "tts", "files"):
         raise ConfigError("ui.speech_backend must be 'auto', 'tts' or 'files'")
+    if settings.central.url and not settings.central.url.startswith("postgresql"):
+        raise ConfigError("central.url must be a PostgreSQL URL (postgresql+psycopg://user@host/db)")
+    if settings.central.batch_size < 1:
+        raise ConfigError("central.batch_size must be at least 1")
     if settings.devices.decoder not in ("zxing", "pyzbar", "auto"):
         raise ConfigError("devices.decoder must be 'zxing', 'pyzbar' or 'auto'")
     _check_ranges(settings)

@@ -60,6 +60,7 @@ class GuardDesk:
         self._today: Any = None  # the TodayKeeper, once the window watches today
         self.decoder_name = settings.devices.decoder
         self.language = "en" if settings.ui.language == "en" else "zh"  # the window sets it to its own
+        self.sync: Any = None  # the SyncService, when a centre is configured
 
     @property
     def tz(self) -> ZoneInfo:
@@ -89,6 +90,23 @@ class GuardDesk:
         if self._today is not None:
             self._today.close()
             self._today = None
+
+    def sync_light(self) -> tuple[str, str, str] | None:
+        """(state, words, detail) for the status bar's sync light; None when the kiosk has no centre."""
+        if self.sync is None:
+            return None
+        status = self.sync.latest
+        if status is None:
+            return "unknown", "正在连接中心", self.settings.central.url.split("@")[-1]
+        state = {"idle": "ok", "sending": "ok", "waiting": "lost", "refused": "refused"}.get(status.state, "unknown")
+        return state, status.words(), status.message
+
+    def school_totals(self) -> str | None:
+        """The school's entries today across all its gates, in words; None when the centre is not reachable."""
+        if self.sync is None or self.sync.school_today is None:
+            return None
+        t = self.sync.school_today
+        return f"{t['total']} 人次（{t['gates']} 个门岗，异常 {t['flagged']}）"
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()

@@ -45,7 +45,7 @@ from kiosk.domain import (
     TemperatureSample,
 )
 from kiosk.entries import EntryBuilder, EntryContext, EntryWriter, flagged_outcome
-from kiosk.policy import Policy, Verdict
+from kiosk.policy import Policy, Verdict, denies_everywhere
 from kiosk.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.privacy import mask_id, mask_name
 from kiosk.replay import RecentCodes, ReplayGuard, Sighting
@@ -72,9 +72,13 @@ SOURCE_WORDS = {Source.SIGNATURE: "签名", Source.SERVER: "验码服务", Sourc
 
 
 def verified_failure(ev: Evidence | None) -> bool:
-    """Evidence of a failure proved by a signature, the issuer's server or the roster: locked on its visit."""
-    return ev is not None and ev.outcome is Outcome.FAIL and ev.strength is Strength.VERIFIED \
-        and ev.source in (Source.SIGNATURE, Source.SERVER, Source.ROSTER)
+    """A failure locked on its visit: proved by a signature, the issuer's server or the roster, or one that
+    denies everywhere (a yellow or red code, a positive test, a risk area) whoever saw it. Only an
+    override with a reason changes the verdict it made."""
+    if ev is None or ev.outcome is not Outcome.FAIL:
+        return False
+    proved = ev.strength is Strength.VERIFIED and ev.source in (Source.SIGNATURE, Source.SERVER, Source.ROSTER)
+    return proved or denies_everywhere(ev)
 
 
 def utc_now() -> datetime:
@@ -122,7 +126,6 @@ class GateController:
     """Runs visits at one gate (see the module docstring). Thread-safe."""
 
     RETAKE_LIST_MAX = 50
-    ADOPT_WITHIN_S = 20.0  # a returning person's code takes over readings at most this old
     PARK_READING_S = 10.0  # a reading during a verdict's hold waits this long for the next person
     REFUSAL_ALERT_S = 30.0  # a code naming nobody this soon after a refusal needs an identity check
 
@@ -155,6 +158,7 @@ class GateController:
         self._waiting_retake: dict[str, Visit] = {}
         self._collecting = False
         self._parked: TemperatureSample | None = None
+        self._outcomes: dict[str, bool] = {}  # recent visits: did they end in a pass (replay judgement)
         self._last_refusal_at: datetime | None = None
         self.replay = ReplayGuard(gate.debounce_s, gate.replay_window_min, recent_codes)
         self.writer = EntryWriter(entry_log, listener)
@@ -236,7 +240,9 @@ class GateController:
             now = self._clock()
             current = self._visit
             current_id = current.visit_id if current is not None and current.state is not VisitState.CLOSED else None
-            sighting = self.replay.classify(check.content_key, current_id, now)
+            front_busy = current is not None and current.state is VisitState.OPEN and current.has_person_evidence
+            sighting = self.replay.classify(check.content_key, current_id, now, front_busy=front_busy,
+                                            entered=self._entered)
             if sighting is Sighting.REPEAT or (current is not None and check.content_key in current.code_keys
                                                and current.state is not VisitState.CLOSED):
                 self.replay.touch(check.content_key, now)
@@ -249,8 +255,8 @@ class GateController:
                 v = self._visit_for(check, now)
                 if sighting is Sighting.REPLAY:
                     v.suspect("replay")
-                elif v is not previous and not check.holder.known and self._refused_moments_ago(now):
-                    # Someone was refused a moment ago; a code that names nobody could be theirs.
+                elif v is not previous and self._refused_moments_ago(now):
+                    # Someone was refused a moment ago: the next code could be theirs (a second phone).
                     v.suspect("after_refusal")
             self.replay.record(check.content_key, v.visit_id, now)
             v.codes.append(SeenCode.of(check, now, sighting is Sighting.REPLAY and waiting is None))
@@ -258,9 +264,9 @@ class GateController:
             for ev in check.evidence:
                 self._put(v, ev)
             self._learn_person(v, check)
-            if v.lane is Lane.WORKER and v.identity is IdentityCheck.CLEAR and v.codes_of_unknown_and_known_holders:
-                # The three-code joint check binds the codes to one person: a code that names
-                # nobody beside codes that name someone needs the guard to check identity.
+            if v.identity is IdentityCheck.CLEAR and v.codes_of_unknown_and_known_holders:
+                # A visit's codes must be one person's: a code that names nobody beside codes that
+                # name someone (a card and somebody's phone, three codes of a worker) needs the guard.
                 v.suspect("identity_unbound")
             return self._event(v, now)
 
@@ -327,8 +333,8 @@ class GateController:
             if verified_failure(current):
                 assert current is not None
                 if ok:
-                    raise ConfirmRefused(
-                        f"{element.label_zh}已由{SOURCE_WORDS[current.source]}核验为不合格，只能人工改判")
+                        raise ConfirmRefused(
+                        f"{element.label_zh}已由{SOURCE_WORDS[current.source]}判定为不合格，只能人工改判（F5，须写明原因）")
                 return self._changed(v)  # the guard agrees: the verified evidence stays as it is
             if v.state is VisitState.DECIDED:
                 self._reopen(v)
@@ -361,7 +367,11 @@ class GateController:
         """The guard says who the person is (one key each)."""
         with self._lock:
             now = self._clock()
-            v = self._active(now, reopen=True)
+            v = self._active(now)
+            if v.lane is Lane.WORKER and kind.lane is Lane.CAMPUS:
+                raise ConfirmRefused("临时人员通道不能设为师生：请先切换到师生通道（F9）")
+            if v.state is VisitState.DECIDED:
+                self._reopen(v)
             v.person = replace(v.person, kind=kind)
             v.kind_set_by_guard = True
             return self._event(v, now)
@@ -407,6 +417,8 @@ class GateController:
                     pass
             v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean,
                                id_number=clean.get("id_number", v.person.id_number))
+            if clean.get("name") and not v.holder.name:
+                v.holder = replace(v.holder, name=clean["name"])  # codes shown later must be this person's
             missing = tuple(k for k in REGISTRATION_REQUIRED if not clean.get(k))
             v.registration_missing = missing
             if missing:
@@ -426,6 +438,11 @@ class GateController:
             front = self._visit
             if not clean and (front is None or front.state is VisitState.CLOSED or not front.has_person_evidence):
                 raise ConfirmRefused("交接需要快递员出示码或填写登记（姓名、单位）")
+            front_visit = self._active(now)
+            if front_visit.logged is not None and front_visit.logged[0] is Decision.DENY and \
+                    any(verified_failure(ev) for ev in front_visit.evidence.values()):
+                # A red code, a positive test, a risk area: that refusal stays in every count.
+                raise ConfirmRefused("已因健康码等禁止通行：拒绝记录不改为交接（包裹可照常在门卫室交接）")
             v = self._active(now, reopen=True)
             if clean:
                 v.person = replace(v.person, name=clean.get("name", v.person.name), registration=clean)
@@ -452,6 +469,8 @@ class GateController:
                 self._reopen(v)
             v.override_decision = decision
             v.override_reason = reason.strip()
+            # What the guard overrode: a failure that turns up later was not part of it.
+            v.override_basis = frozenset(r.code for r in self._verdict(v, now).hard_failures)
             self._decide(v, now, self._verdict(v, now), decision)
             return self._changed(v)
 
@@ -496,6 +515,26 @@ class GateController:
             if v.state is VisitState.OPEN and now - v.last_event_at >= timedelta(seconds=self._gate.visit_timeout_s):
                 self._end_current()
                 self._listener.on_visit_changed(self._empty_snapshot())
+
+    def close_gate(self) -> int:
+        """The gate closes (window closed, service stopped): the person in front and everyone on the
+        retake list are logged with what they had, never silently forgotten. Returns how many."""
+        with self._lock:
+            now = self._clock()
+            count = 0
+            v, self._visit = self._visit, None
+            if v is not None and v.state is VisitState.OPEN and v.has_person_evidence:
+                # Even a retake still pending: logged as not completed, never stepped aside into nowhere.
+                v.abandoned = True
+                self._decide(v, now, self._verdict(v, now, finished=True))
+                count += 1
+            for w in list(self._waiting_retake.values()):
+                del self._waiting_retake[w.visit_id]
+                w.move("expire")
+                w.abandoned = True
+                self._write(w, now, self._verdict(w, now, finished=True))
+                count += 1
+            return count
 
     def log_current(self) -> VisitSnapshot:
         """Write the current visit as it stands (the headless ``check`` command)."""
@@ -557,13 +596,11 @@ class GateController:
 
     def _resume(self, waiting: Visit, now: datetime) -> Visit:
         current = self._visit
-        adopted: Visit | None = None
         if current is not None and current.state is VisitState.OPEN and current is not waiting:
-            if not current.codes and not current.has_guard_evidence and \
-                    now - current.started_at <= timedelta(seconds=self.ADOPT_WITHIN_S):
-                # Readings taken just before the code was shown again are this person's; anything
-                # older, or anything the guard already judged, belongs to someone else.
-                adopted = current
+            if not current.codes and not current.has_guard_evidence and not current.person.registration:
+                # Readings of someone not yet identified: they may be this person's, or the next one's.
+                # A retake must be beyond doubt, so they are set aside (no row: nobody was checked)
+                # and the resumed person is measured again.
                 current.move("abandon")
             else:
                 self._end_current()
@@ -573,14 +610,6 @@ class GateController:
         waiting.move("resume")
         waiting.retake_due_at = waiting.wait_expires_at = None
         waiting.last_event_at = now
-        if adopted is not None:
-            waiting.temperatures.extend(adopted.temperatures)
-            ev = self.policy.judge_temperature(waiting.temperatures)
-            if ev is not None:
-                waiting.evidence[Element.TEMPERATURE] = ev
-            for element, ev in adopted.evidence.items():
-                if element is not Element.TEMPERATURE:
-                    self._put(waiting, ev)
         self._visit = waiting
         return waiting
 
@@ -637,6 +666,10 @@ class GateController:
             if ev is not None:
                 v.evidence[Element.TEMPERATURE] = ev
         return v
+
+    def _entered(self, visit_id: str) -> bool | None:
+        """Whether a recent visit ended in a pass (None: not known here, e.g. from before a restart)."""
+        return self._outcomes.get(visit_id)
 
     def _refused_moments_ago(self, now: datetime) -> bool:
         return self._last_refusal_at is not None and \
@@ -721,6 +754,10 @@ class GateController:
         self._write(v, now, verdict, decision)
 
     def _write(self, v: Visit, now: datetime, verdict: Verdict, decision: Decision | None = None) -> None:
+        if v.override_decision is not None and decision is None and \
+                any(r.code not in v.override_basis for r in verdict.hard_failures):
+            # New evidence of a failure after an override: the override was not about it.
+            v.override_decision = v.override_reason = None
         final = decision or v.override_decision or verdict.decision
         extra: tuple[Reason, ...] = ()
         if v.override_reason:
@@ -732,6 +769,9 @@ class GateController:
         v.entry_id = entry.id
         v.corrects = None
         v.logged = (final, verdict.reasons + extra)
+        self._outcomes[v.visit_id] = final is Decision.PASS
+        if len(self._outcomes) > 4096:
+            self._outcomes = dict(list(self._outcomes.items())[-2048:])
         if final is Decision.DENY:
             self._last_refusal_at = now
         self.writer.submit(entry)

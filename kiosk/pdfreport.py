@@ -92,8 +92,34 @@ def _flag_rows(exporter: "Exporter", entries: list[Any], follow: dict[str, str])
     return rows
 
 
+BAND_COLOURS = {"normal": "#43A047", "retake": "#FB8C00", "fever": "#E53935"}
+BAND_ZH = {"normal": "正常", "retake": "待复测", "fever": "发热"}
+
+
+def band_chart(title: str, f: "DayFigures") -> Drawing:
+    """The temperature histogram, 0.2 °C bins from 35.0 to 39.0, each bar stacked by band."""
+    from reportlab.graphics.shapes import Rect
+
+    from kiosk.reports import TEMPERATURE_BANDS
+
+    bins = [round(35.0 + 0.2 * i, 1) for i in range(21)]
+    series = {band: [0] * len(bins) for band in TEMPERATURE_BANDS}
+    for (t, band), n in f.temperature_bands.items():
+        series[band][min(len(bins) - 1, max(0, int(round((t - 35.0) / 0.2))))] += n
+    d = _bar_chart(title, [f"{b:.1f}" for b in bins], series["normal"], BAND_COLOURS["normal"])
+    chart = d.contents[0]
+    chart.data = [series[b] for b in TEMPERATURE_BANDS]
+    chart.categoryAxis.style = "stacked"
+    for i, band in enumerate(TEMPERATURE_BANDS):
+        chart.bars[i].fillColor = colors.HexColor(BAND_COLOURS[band])
+        d.add(Rect(110 * mm + i * 20 * mm, 56 * mm, 3 * mm, 3 * mm, fillColor=colors.HexColor(BAND_COLOURS[band]),
+                   strokeColor=None))
+        d.add(String(114 * mm + i * 20 * mm, 56 * mm, BAND_ZH[band], fontName=FONT, fontSize=8))
+    return d
+
+
 def _header(exporter: "Exporter") -> str:
-    return f"学校 {exporter.site_id} · 门岗 {exporter.gate_id} · 生成于 {datetime.now(exporter.tz):%Y-%m-%d %H:%M}"
+    return f"学校 {exporter.site_name} · 门岗 {exporter.gate_name} · 生成于 {datetime.now(exporter.tz):%Y-%m-%d %H:%M}"
 
 
 def _downtime_rows(exporter: "Exporter", start: date, end: date) -> list[list[str]]:
@@ -137,13 +163,8 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
         story.append(_bar_chart("每小时入校人数", [f"{h}时" for h in range(lo, hi + 1)],
                                 [f.by_hour[h] for h in range(lo, hi + 1)], "#1E88E5"))
         if f.temperatures:
-            bins = [round(35.0 + 0.2 * i, 1) for i in range(21)]  # 35.0 .. 39.0
-            counts = [0] * len(bins)
-            for t, n in f.temperatures.items():
-                counts[min(len(bins) - 1, max(0, int(round((t - 35.0) / 0.2))))] += n
             story.append(Paragraph("三、体温分布", st["h2"]))
-            story.append(_bar_chart(f"体温分布（≥ {exporter.fever:.1f} °C 为发热）", [f"{b:.1f}" for b in bins], counts,
-                                    "#E53935"))
+            story.append(band_chart(f"体温分布（≥ {exporter.fever:.1f} °C 为发热）", f))
         story.append(Paragraph(f"四、异常人员及跟进（{f.flagged} 人）", st["h2"]))
         if f.flagged_entries:
             story.append(_table(_flag_rows(exporter, f.flagged_entries, follow),
@@ -161,7 +182,7 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
 
 
 def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_day: list["DayFigures"],
-           follow: dict[str, str]) -> None:
+           follow: dict[str, str], checklist: Sequence[Any] = ()) -> None:
     _font()
     st = _styles()
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
@@ -194,6 +215,43 @@ def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_da
         story.append(Paragraph(line, st["body"]))
     story.append(Paragraph("四、设备故障时长", st["h2"]))
     story.append(_table(_downtime_rows(exporter, days[0], days[-1]), [40 * mm, 40 * mm]))
+    if checklist:
+        story.append(Paragraph("五、自查清单（依据入校核验规定逐项核对）", st["h2"]))
+        small = st["small"]
+        items: list[list[Any]] = [["序号", "检查项目", "结论", "依据（由记录自动得出）", "检查人确认"]]
+        for i, c in enumerate(checklist, start=1):
+            verdict = "□ 是　□ 否" if c.ok is None else ("符合" if c.ok else "不符合")
+            items.append([str(i), Paragraph(c.item, small), verdict, Paragraph(c.evidence, small), "□"])
+        t = _table(items, [10 * mm, 55 * mm, 24 * mm, 75 * mm, 18 * mm])
+        t.setStyle(TableStyle([("TEXTCOLOR", (2, i), (2, i), colors.HexColor("#C62828"))
+                               for i, c in enumerate(checklist, start=1) if c.ok is False]))
+        story.append(t)
+        story.append(Paragraph("发现的问题请录入问题台账（gate-kiosk findings add），整改后销号。", st["small"]))
     story.append(Spacer(1, 8 * mm))
-    story.append(Paragraph("自查人：__________　　　审核人：__________　　　日期：__________", st["body"]))
+    story.append(Paragraph("自查人（签字）：__________　　　审核人（签字）：__________　　　日期：____年__月__日",
+                           st["body"]))
+    doc.build(story)
+
+
+def tables(path: Path, title: str, header: list[str], sections: list[tuple[str, list[str], list[list[Any]], str]]) -> None:
+    """A landscape report made of titled tables (the district day, the monthly supervision)."""
+    from reportlab.lib.pagesizes import landscape
+
+    _font()
+    st = _styles()
+    page = landscape(A4)
+    doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=10 * mm, rightMargin=10 * mm, topMargin=12 * mm,
+                            bottomMargin=12 * mm, title=title, author="gate-kiosk")
+    story: list[Any] = [Paragraph(title, st["title"]), *[Paragraph(h, st["small"]) for h in header]]
+    usable = page[0] - 20 * mm
+    for heading, columns, rows, empty in sections:
+        story.append(Paragraph(heading, st["h2"]))
+        if not rows:
+            story.append(Paragraph(empty, st["body"]))
+            continue
+        cells = [[Paragraph(str(c), st["small"]) for c in columns]]
+        cells += [[Paragraph("" if v is None else str(v), st["small"]) for v in row] for row in rows]
+        story.append(_table(cells, [usable / len(columns)] * len(columns)))
+    story.append(Spacer(1, 6 * mm))
+    story.append(Paragraph("本报告仅含脱敏信息；随附 .sig 签名文件可用 gate-kiosk verify-export 核验未被篡改。", st["small"]))
     doc.build(story)

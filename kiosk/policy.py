@@ -81,6 +81,7 @@ def _default_rules() -> dict[str, tuple[ElementRule, ...]]:
     }
 
 
+THREE_ELEMENTS = (Element.HEALTH, Element.TEMPERATURE, Element.MASK)  # 验码 · 测温 · 戴口罩, for everyone
 RULE_GROUPS = ("staff", "student", "worker", "visitor")
 
 
@@ -170,7 +171,12 @@ class Policy:
             for group, elements in table.items():
                 if group not in RULE_GROUPS:
                     raise PolicyError(f"policy.rules.{group}: group must be one of {', '.join(RULE_GROUPS)}")
-                rules[group] = _parse_rule_group(group, elements)
+                parsed = _parse_rule_group(group, elements)
+                # Every person entering is checked for the three elements: a group's table may make
+                # one of them soft, but leaving one out never drops it (it stays hard).
+                named = {r.element for r in parsed}
+                parsed += tuple(ElementRule(e, Mode.HARD) for e in THREE_ELEMENTS if e not in named)
+                rules[group] = parsed
             kw["rules"] = rules
         policy = cls(**kw)
         policy._validate()
@@ -227,18 +233,28 @@ class Policy:
                     detail=_sample_detail(last), note="implausible",
                 )
             return None
-        first = plausible[0]
-        if first.celsius < self.fever_threshold_c:
-            return _temp_evidence(first, Outcome.OK)
-        for later in plausible[1:]:
-            waited = (
-                later.at is not None and first.at is not None
-                and (later.at - first.at) >= timedelta(seconds=self.retake_wait_s)
-            )
-            if later.source is Source.MANUAL or waited:
-                outcome = Outcome.OK if later.celsius < self.fever_threshold_c else Outcome.FAIL
-                return _temp_evidence(later, outcome, first_reading=first.celsius)
-        return _temp_evidence(first, Outcome.RETAKE)
+        # Readings in order: a normal reading is fine until an elevated one comes; an elevated
+        # reading waits for its retake (at least retake_wait_s later, or typed by the guard),
+        # which decides; a confirmed fever is final. A later elevated reading is never ignored.
+        result: Evidence | None = None
+        high: TemperatureSample | None = None
+        for s in plausible:
+            elevated = s.celsius >= self.fever_threshold_c
+            if high is None:
+                if elevated:
+                    high = s
+                    result = _temp_evidence(s, Outcome.RETAKE)
+                else:
+                    result = _temp_evidence(s, Outcome.OK)
+                continue
+            waited = s.at is not None and high.at is not None and \
+                (s.at - high.at) >= timedelta(seconds=self.retake_wait_s)
+            if s.source is Source.MANUAL or waited:
+                if elevated:
+                    return _temp_evidence(s, Outcome.FAIL, first_reading=high.celsius)
+                result = _temp_evidence(s, Outcome.OK, first_reading=high.celsius)
+                high = None
+        return result
 
     def nucleic_acid_valid(self, sampled_at: datetime, now: datetime, window_h: int | None = None) -> bool:
         """Whether a negative test sampled at ``sampled_at`` is still inside the window."""

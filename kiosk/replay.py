@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -54,16 +55,26 @@ class ReplayGuard:
                 log.exception("could not read recent codes")
         return seen
 
-    def classify(self, key: str, visit_id: str | None, now: datetime) -> Sighting:
-        """What this scan is, judged against the last sighting (without recording it)."""
+    def classify(self, key: str, visit_id: str | None, now: datetime, *, front_busy: bool = False,
+                 entered: Callable[[str], bool | None] = lambda visit_id: None) -> Sighting:
+        """What this scan is, judged against the last sighting (without recording it).
+
+        ``visit_id``: the visit in front; ``front_busy``: that visit already has someone's evidence (a
+        reading, a code) and is not the one the code was last seen at; ``entered(visit)``: whether the
+        code's earlier visit ended in a pass (None: not known, e.g. after a restart).
+        """
         seen = self.last_seen(key)
         if seen is None:
             return Sighting.FRESH
         last_at, last_visit = seen
+        if last_visit == visit_id:
+            return Sighting.REPEAT
         if now - last_at < self.debounce:
-            return Sighting.REPEAT  # the same phone still in view, whoever is in front now
-        if last_visit != visit_id and now - last_at < self.window:
-            return Sighting.REPLAY
+            # The same phone still in view: a repeat, unless somebody else is being checked now.
+            return Sighting.REPLAY if front_busy else Sighting.REPEAT
+        if now - last_at < self.window:
+            # A code that got nobody in (not completed, refused) shown again is its holder trying again.
+            return Sighting.FRESH if entered(last_visit) is False else Sighting.REPLAY
         return Sighting.FRESH
 
     def record(self, key: str, visit_id: str, now: datetime) -> None:

@@ -46,9 +46,11 @@ COLUMNS: list[tuple[str, str, str, int]] = [
     ("health", "健康码", "Health code", 9), ("health_source", "验码方式", "Code checked by", 12),
     ("temperature", "体温℃", "Temp °C", 8), ("temperature_raw", "原始读数℃", "Raw °C", 9),
     ("thermometer", "测温仪", "Thermometer", 11), ("calibration", "校准记录", "Calibration", 12),
-    ("mask", "口罩", "Mask", 6), ("decision", "结论", "Decision", 10), ("flagged", "异常", "Flagged", 6),
+    ("mask", "口罩", "Mask", 6), ("itinerary", "行程卡", "Itinerary", 10), ("vaccine", "疫苗接种", "Vaccine", 10),
+    ("nucleic", "核酸结果", "Nucleic acid", 9), ("nucleic_time", "核酸采样时间", "Sampled at", 16),
+    ("decision", "结论", "Decision", 10), ("flagged", "异常", "Flagged", 6),
     ("reasons", "原因", "Reasons", 40), ("follow_up", "跟进", "Follow-up", 10), ("company", "单位", "Company", 14),
-    ("purpose", "事由", "Purpose", 12), ("handoff", "交接未入校", "Hand-off", 8), ("policy", "策略版本", "Policy", 11),
+    ("purpose", "事由", "Purpose", 12), ("registration", "登记信息", "Registration", 24), ("handoff", "交接未入校", "Hand-off", 8), ("policy", "策略版本", "Policy", 11),
     ("guard", "门卫", "Guard", 10), ("corrects", "更正自", "Corrects", 36), ("entry_id", "记录号", "Entry id", 36),
     ("origin", "来源", "Origin", 10),
 ]
@@ -63,6 +65,11 @@ FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "clear
 HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
 SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
              "roster": "名册"}
+OUTCOME_ZH = {"ok": "正常", "fail": "异常", "retake": "待复测", "unknown": "待确认"}
+NUCLEIC_ZH = {"negative": "阴性", "positive": "阳性"}
+REGISTRATION_ZH = {"name": "姓名", "phone": "电话", "company": "单位", "purpose": "事由", "visiting": "拜访",
+                   "from_area": "来自"}
+TEMPERATURE_BANDS = ("normal", "retake", "fever")  # the histogram's colours: 正常 / 复测 / 发热
 # The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
 # scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
 BUNDLED_FONT = str(Path(__file__).resolve().parent / "fonts" / "GateKioskSansSC-Regular.ttf")
@@ -102,6 +109,15 @@ class ExportResult:
     signature_path: Path | None = None
 
 
+@dataclass(frozen=True)
+class CheckItem:
+    """One line of the weekly self-inspection: the item, its answer from the data (None: a person ticks it), why."""
+
+    item: str
+    ok: bool | None
+    evidence: str
+
+
 @dataclass
 class DayFigures:
     """Counts for one day (or one range) that the reports print."""
@@ -114,6 +130,7 @@ class DayFigures:
     fevers: int = 0
     handoffs: int = 0
     temperatures: Counter[float] = field(default_factory=Counter)  # rounded to 0.1 °C
+    temperature_bands: Counter[tuple[float, str]] = field(default_factory=Counter)  # (0.1 °C, band)
     flagged_entries: list[EntryRecord] = field(default_factory=list)
     origins: Counter[str] = field(default_factory=Counter)  # live | demo | simulation
 
@@ -169,11 +186,7 @@ def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportR
 def exporter_for(settings: Settings, store: EntryStore, actor: str | None = None,
                  pin: str | None = None) -> Exporter:
     """The exporter for this kiosk's settings (command line and window alike)."""
-    s = settings
-    return Exporter(store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
-                    actor=actor or s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id,
-                    gate_id=s.site.gate_id, thermometer_id=s.devices.thermometer_id,
-                    calibration_interval_days=s.calibration.interval_days, pin=pin, key_file=s.export_key_file)
+    return Exporter.for_settings(settings, store, actor, pin=pin)
 
 
 class Exporter:
@@ -182,7 +195,7 @@ class Exporter:
     def __init__(self, store: EntryStore, *, timezone_name: str, fever_threshold_c: float, actor: str,
                  data_dir: Path, site_id: str = "", gate_id: str = "", thermometer_id: str = "",
                  calibration_interval_days: int = 7, pin: str | None = None,
-                 key_file: Path | None = None) -> None:
+                 key_file: Path | None = None, site_name: str = "", gate_name: str = "") -> None:
         self.store = store
         self.pin = pin  # unlocks the export signing key (kept encrypted with the admin PIN)
         self.key_file = key_file  # or a key file outside the data dir
@@ -191,8 +204,19 @@ class Exporter:
         self.actor = actor
         self.data_dir = data_dir
         self.site_id, self.gate_id = site_id, gate_id
+        self.site_name, self.gate_name = site_name or site_id, gate_name or gate_id
         self.thermometer_id = thermometer_id
         self.calibration_interval_days = calibration_interval_days
+
+    @classmethod
+    def for_settings(cls, settings: Any, store: EntryStore, actor: str | None = None,
+                     pin: str | None = None) -> "Exporter":
+        """The exporter of this kiosk: its school, gate, thermometer, policy, data directory and signing key."""
+        s = settings
+        return cls(store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
+                   actor=actor or s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id, gate_id=s.site.gate_id,
+                   thermometer_id=s.devices.thermometer_id, calibration_interval_days=s.calibration.interval_days,
+                   pin=pin, key_file=s.export_key_file, site_name=s.site.name, gate_name=s.site.gate_name)
 
     # ------------------------------------------------------------- entries
     def entries(self, q: ExportQuery) -> Iterator[EntryRecord]:
@@ -213,10 +237,14 @@ class Exporter:
             "time": e.created_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S"),
             "lane": (LANE_ZH if zh else LANE_EN).get(e.lane, e.lane),
             "kind": KIND_ZH.get(e.person_kind, e.person_kind) if zh else e.person_kind,
-            "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": e.person_ref or "",
+            "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": masked_ref(e),
             "health": (HEALTH_ZH.get(e.health_status or "", e.health_status or "") if zh else (e.health_status or "")),
             "health_source": (SOURCE_ZH.get(health_ev.get("source", ""), "") if zh else health_ev.get("source", "")),
-            "temperature": e.temperature_c, "temperature_raw": e.temperature_raw,
+            "temperature": round1(e.temperature_c), "temperature_raw": round1(e.temperature_raw),
+            "itinerary": self._element(e, "itinerary", zh), "vaccine": self._element(e, "vaccine", zh),
+            "nucleic": self._nucleic(e, zh), "nucleic_time": self._nucleic_time(e),
+            "registration": "；".join(f"{REGISTRATION_ZH.get(k, k) if zh else k} {v}" for k, v in reg.items()
+                                     if v and k not in ("company", "purpose")),
             "thermometer": e.thermometer_id or "", "calibration": (e.calibration_id or "")[:8],
             "mask": "" if e.mask is None else (("是" if e.mask else "否") if zh else ("yes" if e.mask else "no")),
             "decision": DECISION_ZH.get(e.decision, e.decision) if zh else e.decision,
@@ -230,6 +258,31 @@ class Exporter:
             "origin": (ORIGIN_ZH.get(e.origin or "live", e.origin or "") if zh else (e.origin or "live")),
         }
         return [values[c[0]] for c in COLUMNS]
+
+    @staticmethod
+    def _element(e: EntryRecord, name: str, zh: bool) -> str:
+        ev = e.elements.get(name)
+        if not ev:
+            return ""
+        outcome = str(ev.get("outcome", ""))
+        return OUTCOME_ZH.get(outcome, outcome) if zh else outcome
+
+    @staticmethod
+    def _nucleic(e: EntryRecord, zh: bool) -> str:
+        ev = e.elements.get("nucleic_acid")
+        if not ev:
+            return ""
+        value = str(ev.get("value") or ev.get("outcome") or "")
+        return NUCLEIC_ZH.get(value, OUTCOME_ZH.get(value, value)) if zh else value
+
+    def _nucleic_time(self, e: EntryRecord) -> str:
+        sampled = ((e.elements.get("nucleic_acid") or {}).get("detail") or {}).get("sampled_at")
+        if not sampled:
+            return ""
+        try:
+            return datetime.fromisoformat(str(sampled)).astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return str(sampled)
 
     # ----------------------------------------------------------------- CSV
     @_atomic_export
@@ -354,8 +407,61 @@ class Exporter:
         per_day = [self.figures(ExportQuery(d, d)) for d in days]
         q = ExportQuery(days[0], days[-1])
         follow = self._follow_ups(q)
-        pdfreport.weekly(path, self, week, days, per_day, follow)
+        checklist = self.weekly_checklist(days[0], days[-1], follow)
+        pdfreport.weekly(path, self, week, days, per_day, follow, checklist)
         return self._finish(path, sum(f.total for f in per_day), q, "weekly-pdf", None, 0)
+
+    def weekly_checklist(self, first: date, last: date, follow: dict[str, str]) -> list[CheckItem]:
+        """The 周自查 items the data can answer, each with its evidence, then the ones a person ticks."""
+        workers = {"courier", "delivery", "garbage", "other_worker"}
+        passed = three = wrong_lane = worker_in = worker_reg = flagged = handled = nucleic = nucleic_bad = 0
+        for e in self.entries(ExportQuery(first, last)):
+            if e.person_kind in workers and e.lane != "worker":
+                wrong_lane += 1
+            if e.flagged:
+                flagged += 1
+                handled += follow.get(e.id, e.follow_up or "open") in ("observation", "cleared")
+            if "nucleic_acid" in e.elements:
+                nucleic += 1
+                nucleic_bad += e.decision == "PASS" and e.elements["nucleic_acid"].get("outcome") != "ok"
+            if e.decision != "PASS" or e.handoff:
+                continue
+            passed += 1
+            code_ok = any((e.elements.get(k) or {}).get("outcome") == "ok" for k in ("health", "card"))
+            three += code_ok and e.temperature_c is not None and e.mask is True
+            if e.person_kind in workers:
+                worker_in += 1
+                worker_reg += bool(e.registration)
+        cal_ok, cal_text = self.calibration_state(last)
+        since = datetime.combine(first, time.min, self.tz).astimezone(timezone.utc)
+        until = datetime.combine(last + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
+        exports = [a for a in self.store.audit_events("export") if since <= a["at"] < until]
+        return [
+            CheckItem("入校人员均落实验码、测温、戴口罩三要素", three == passed,
+                      f"本周放行 {passed} 人次，三要素齐全 {three} 人次" + (f"，缺项 {passed - three} 人次" if three < passed else "")),
+            CheckItem("临时人员走专用通道并登记", wrong_lane == 0 and worker_reg == worker_in,
+                      f"临时人员入校 {worker_in} 人次，已登记 {worker_reg}；走错通道 {wrong_lane} 人次"),
+            CheckItem(f"测温仪按期校准（每 {self.calibration_interval_days} 天）", cal_ok, cal_text),
+            CheckItem("异常人员均已跟进处置", handled == flagged, f"异常 {flagged} 人次，已处置 {handled}，待处置 {flagged - handled}"),
+            CheckItem("返校人员持 48 小时内核酸阴性证明", nucleic_bad == 0,
+                      f"查验核酸 {nucleic} 人次" + (f"，放行但核酸不合格 {nucleic_bad} 人次" if nucleic_bad else "，均合格")),
+            CheckItem("入校记录按日导出留存并签名", len(exports) > 0, f"本周导出 {len(exports)} 次（均附 .sig 签名）"),
+            CheckItem("晨午晚检已落实", None, "由检查人核实后勾选"),
+            CheckItem("门卫、食堂等重点人员核酸抽检已落实", None, "由检查人核实后勾选"),
+            CheckItem("应急处置预案和隔离观察点已就绪", None, "由检查人核实后勾选"),
+        ]
+
+    def calibration_state(self, day: date) -> tuple[bool, str]:
+        """Whether this gate's thermometer was within its calibration interval at the end of ``day``."""
+        until = datetime.combine(day + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
+        latest = self.store.latest_calibration(self.thermometer_id) if self.thermometer_id else None
+        if latest is None or latest["performed_at"] > until:
+            return False, f"{self.thermometer_id or '测温仪'} 无校准记录"
+        due = latest["performed_at"] + timedelta(days=self.calibration_interval_days)
+        when = latest["performed_at"].astimezone(self.tz)
+        if due < until:
+            return False, f"上次校准 {when:%Y-%m-%d}，已过期"
+        return True, f"上次校准 {when:%Y-%m-%d}，偏差 {latest['offset_c']:+.2f} °C，有效至 {due.astimezone(self.tz):%Y-%m-%d}"
 
     # --------------------------------------------------------------- common
     def _finish(self, path: Path, rows: int, q: ExportQuery, kind: str, progress: Progress | None,
@@ -398,6 +504,30 @@ def _open_out(path: Path, **kw: Any) -> Any:
         raise ExportError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def round1(value: float | None) -> float | None:
+    """Temperatures are shown to 0.1 °C everywhere (raw floats like 36.099999999999994 never leave)."""
+    return None if value is None else round(value, 1)
+
+
+def masked_ref(e: EntryRecord) -> str:
+    """Student numbers are masked like IDs; staff numbers stay (they are the school's own)."""
+    from kiosk.privacy import mask_id
+
+    if not e.person_ref:
+        return ""
+    return (mask_id(e.person_ref) or "") if e.person_kind == "student" else e.person_ref
+
+
+def temperature_band(e: EntryRecord, fever: float) -> str:
+    """normal / retake / fever, from the entry's own temperature outcome (a retake pending is not a fever yet)."""
+    outcome = (e.elements.get("temperature") or {}).get("outcome")
+    if outcome == "retake":
+        return "retake"
+    if outcome == "fail" or (e.temperature_c is not None and e.temperature_c >= fever):
+        return "fever"
+    return "normal"
+
+
 def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:
     """Counts of a stream of entries, as the reports and the window's "today" panel show them."""
     figures = DayFigures()
@@ -415,6 +545,7 @@ def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
     f.handoffs += e.handoff
     if e.temperature_c is not None:
         f.temperatures[round(e.temperature_c, 1)] += 1
+        f.temperature_bands[(round(e.temperature_c, 1), temperature_band(e, fever))] += 1
         f.fevers += e.temperature_c >= fever
     if e.flagged:
         f.flagged += 1

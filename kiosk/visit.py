@@ -163,6 +163,7 @@ class Visit:
     wait_expires_at: datetime | None = None
     override_decision: Decision | None = None
     override_reason: str | None = None
+    override_basis: frozenset[str] = frozenset()  # the hard failures the override was about
     handoff: bool = False
     abandoned: bool = False
     logged: tuple[Decision, tuple[Reason, ...]] | None = None  # the outcome last written, with its reasons

@@ -27,7 +27,8 @@ if [ -z "${KIOSK_TEST_PG_URL:-}" ] && pg_up; then
     # A stock Debian server wants a password over TCP: make a test role and database.
     as_root runuser -u postgres -- psql -qc \
       "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='gatekiosk') THEN
-         CREATE ROLE gatekiosk LOGIN PASSWORD 'gatekiosk'; END IF; END\$\$;" >/dev/null 2>&1 || true
+         CREATE ROLE gatekiosk LOGIN PASSWORD 'gatekiosk'; END IF; END\$\$;
+       ALTER ROLE gatekiosk CREATEDB;" >/dev/null 2>&1 || true   # the sync tests make <db>_central
     as_root runuser -u postgres -- createdb -O gatekiosk gatekiosk_test >/dev/null 2>&1 || true
     if can_login "postgresql://gatekiosk:gatekiosk@127.0.0.1:5432/gatekiosk_test"; then
       export KIOSK_TEST_PG_URL="postgresql+psycopg://gatekiosk:gatekiosk@127.0.0.1:5432/gatekiosk_test"

@@ -52,3 +52,32 @@ def pg_url() -> str:
     finally:
         engine.dispose()
     return url
+
+
+@pytest.fixture
+def central_url() -> str:
+    """A clean central database next to the test database (``<name>_central``), created when missing."""
+    url = postgres_url()
+    if not url:
+        if os.environ.get("KIOSK_REQUIRE_PG"):
+            pytest.fail("KIOSK_REQUIRE_PG is set but KIOSK_TEST_PG_URL is empty: no PostgreSQL server")
+        pytest.skip("no PostgreSQL server: set KIOSK_TEST_PG_URL (scripts/test.sh does when one answers)")
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(url)
+    central = base.set(database=f"{base.database}_central")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": central.database}):
+                conn.execute(text(f'CREATE DATABASE "{central.database}"'))
+    finally:
+        admin.dispose()
+    engine = create_engine(central)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    return central.render_as_string(hide_password=False)

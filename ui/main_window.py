@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         if desk is not None:
             desk.watch_today(self.today_changed.emit)
         self._refresh = QTimer(self)
-        self._refresh.setInterval(60_000)
+        self._refresh.setInterval(5000)  # the sync worker's latest status; the calibration once a minute
         self._refresh.timeout.connect(self._on_refresh_timeout)
         self._refresh.start()
         self._retake_timer = QTimer(self)  # the retake list's countdown
@@ -218,7 +218,8 @@ class MainWindow(QMainWindow):
         for r, row in enumerate(grid):
             for c, action in enumerate(row):
                 b = QPushButton(f"{self.action_label(action)}\n[{KEY_OF[action]}]", right)
-                b.setStyleSheet(BIG_BUTTON + colours.get(action, ""))
+                # Four to a row beside the camera at 1280 px: a size that fits the longest label.
+                b.setStyleSheet(BIG_BUTTON + "font-size:16px;padding:2px 2px;" + colours.get(action, ""))
                 b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
                 b.clicked.connect(lambda _=False, a=action: self.act(a))
                 actions.addWidget(b, r, c)
@@ -249,6 +250,9 @@ class MainWindow(QMainWindow):
         self.lights = {"camera": StatusLight(self.tr("摄像头"), bar), "thermometer": StatusLight(self.tr("测温仪"), bar),
                        "database": StatusLight(self.tr("数据库"), bar), "decoder": StatusLight(self.tr("解码"), bar),
                        "calibration": StatusLight(self.tr("校准"), bar), "face": StatusLight(self.tr("人脸检测"), bar)}
+        if self._desk is not None and self._desk.sync is not None:
+            self.lights["sync"] = StatusLight(self.tr("同步"), bar)
+            self.lights["school"] = StatusLight(self.tr("全校今日"), bar)
         self.lights["face"].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # short words
         for key, light in self.lights.items():
             bar.addWidget(light, 0 if key == "face" else 1)
@@ -347,16 +351,16 @@ class MainWindow(QMainWindow):
         labels = {
             GuardAction.CONFIRM_MASK: self.tr("确认已戴口罩"), GuardAction.TYPE_TEMPERATURE: self.tr("手动录入体温"),
             GuardAction.HEALTH_GREEN: self.tr("健康码：绿码"), GuardAction.HEALTH_YELLOW: self.tr("健康码：黄码"),
-            GuardAction.HEALTH_RED: self.tr("健康码：红码"), GuardAction.ITINERARY_OK: self.tr("行程卡：无风险"),
+            GuardAction.HEALTH_RED: self.tr("健康码：红码"), GuardAction.ITINERARY_OK: self.tr("行程卡无风险"),
             GuardAction.ITINERARY_RISK: self.tr("行程卡：到过风险地区"), GuardAction.VACCINE_OK: self.tr("疫苗：已接种"),
-            GuardAction.VACCINE_NONE: self.tr("疫苗：未接种"), GuardAction.NUCLEIC_NEGATIVE: self.tr("核酸：时限内阴性"),
+            GuardAction.VACCINE_NONE: self.tr("疫苗：未接种"), GuardAction.NUCLEIC_NEGATIVE: self.tr("核酸阴性"),
             GuardAction.CONFIRM_IDENTITY: self.tr("身份已核对"), GuardAction.OVERRIDE: self.tr("人工改判"),
             GuardAction.OBSERVATION: self.tr("送观察点"), GuardAction.REGISTER: self.tr("登记"),
             GuardAction.HANDOFF: self.tr("快递交接，不入校"), GuardAction.NEXT: self.tr("下一位"),
             GuardAction.KIND_STUDENT: self.tr("学生"), GuardAction.KIND_STAFF: self.tr("教职工"),
             GuardAction.KIND_VISITOR: self.tr("访客"), GuardAction.KIND_COURIER: self.tr("快递员"),
             GuardAction.KIND_DELIVERY: self.tr("送货"), GuardAction.KIND_GARBAGE: self.tr("垃圾清运"),
-            GuardAction.KIND_OTHER_WORKER: self.tr("其他临时人员"), GuardAction.RETURNING: self.tr("返校/外地返回"),
+            GuardAction.KIND_OTHER_WORKER: self.tr("其他临时人员"), GuardAction.RETURNING: self.tr("返校人员"),
             GuardAction.LANE_CAMPUS: self.tr("师生通道"), GuardAction.LANE_WORKER: self.tr("临时人员专用通道"),
         }
         return labels[action]
@@ -528,6 +532,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Entries that wait for storage are not dropped by closing the window: the guard decides."""
+        self._controller.close_gate()  # the person in front and the retake list are logged first
         waiting = self._unsaved_entries()
         if waiting and not self._lose_unsaved:
             event.ignore()
@@ -585,7 +590,13 @@ class MainWindow(QMainWindow):
         self._controller.set_kind(PersonKind(kind))
 
     def _on_single_key(self, text: str) -> None:
-        """A letter or digit the guard pressed (not part of a scanner's burst): its one-key action."""
+        """A letter or digit the guard pressed (not part of a scanner's burst): its one-key action.
+
+        Only while this window is the one in front: a key typed in a dialog (settings, export) is
+        never a guard's action on the gate.
+        """
+        if QApplication.activeModalWidget() is not None or QApplication.activeWindow() is not self:
+            return
         action = ACTION_OF.get(text.upper())
         if action is not None:
             self.act(action)
@@ -640,9 +651,17 @@ class MainWindow(QMainWindow):
     def _on_refresh_timeout(self) -> None:
         if self._desk is None:
             return
-        overdue, message = self._desk.calibration_status()
-        self.lights["calibration"].set_state("overdue" if overdue else "ok", message,
-                                             None if overdue else self.tr("有效"))
+        self._refresh_ticks = getattr(self, "_refresh_ticks", -1) + 1
+        if self._refresh_ticks % 12 == 0:  # the calibration reads the database: once a minute is plenty
+            overdue, message = self._desk.calibration_status()
+            self.lights["calibration"].set_state("overdue" if overdue else "ok", message,
+                                                 None if overdue else self.tr("有效"))
+        sync = self._desk.sync_light()
+        if sync is not None:
+            self.lights["sync"].set_state(sync[0], sync[2], sync[1])
+            totals = self._desk.school_totals()
+            self.lights["school"].set_state("ok" if totals else "unknown", "",
+                                            totals if totals else self.tr("中心不可达"))
 
     # ------------------------------------------------------------ wording
     def reason_text(self, visit: VisitSnapshot, r: Reason) -> str:

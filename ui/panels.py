@@ -247,7 +247,7 @@ class KindBar(QWidget):
         for kind, key, label in kinds:
             b = QPushButton(f"{key} {label}", self)
             b.setCheckable(True)
-            b.setStyleSheet("QPushButton{font-size:14px;min-height:36px;padding:0 2px;}"
+            b.setStyleSheet("QPushButton{font-size:13px;min-height:36px;padding:0 1px;}"
                             "QPushButton:checked{background:#1565c0;color:white;}")
             b.clicked.connect(lambda _=False, k=kind: self.kind_chosen.emit(k))
             # Share the row whatever the language: a long label may be clipped, the row never widens the window.
@@ -255,9 +255,9 @@ class KindBar(QWidget):
             b.setToolTip(label)
             row.addWidget(b, 1)
             self.buttons[kind] = b
-        self.returning = QPushButton(f"{returning_key} " + self.tr("返校/外地返回"), self)
+        self.returning = QPushButton(f"{returning_key} " + self.tr("返校人员"), self)
         self.returning.setCheckable(True)
-        self.returning.setStyleSheet("QPushButton{font-size:14px;min-height:36px;padding:0 2px;}"
+        self.returning.setStyleSheet("QPushButton{font-size:13px;min-height:36px;padding:0 1px;}"
                                      "QPushButton:checked{background:#ef6c00;color:white;}")
         self.returning.clicked.connect(self.returning_toggled.emit)
         self.returning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)

@@ -125,6 +125,7 @@ class Speaker(QObject):
         self.language = language
         self._muted = not enabled
         self._last: Said | None = None
+        self._said: set[Said] = set()  # the prompts said to the current visit
 
     @property
     def muted(self) -> bool:
@@ -138,8 +139,11 @@ class Speaker(QObject):
     def on_visit(self, visit: Any) -> None:
         """A visit changed: say its prompt if it is new for this visit."""
         said = prompt_for_visit(visit)
-        if said is None or said == self._last:
-            return
+        if said is None or said in self._said:
+            return  # each prompt at most once per visit, even when the camera's mask reading flips
+        if self._last is not None and self._last.visit_id != said.visit_id:
+            self._said.clear()  # a new person: what was said to the last one does not count
+        self._said.add(said)
         self._last = said
         if self._muted:
             return

@@ -279,3 +279,16 @@ def test_itinerary_outside_the_local_areas_or_in_a_case_area_makes_a_returnee() 
     assert policy.is_returnee_itinerary(["郑州市", "上海市"])
     assert Policy.from_mapping({"case_areas": ["某县"]}).is_returnee_itinerary(["某县"])
     assert not Policy().is_returnee_itinerary(["上海市"])  # nothing configured: the guard marks returnees
+
+
+def test_a_rule_table_never_drops_the_three_elements() -> None:
+    # A partial [policy.rules.student] (only the nucleic-acid rule) once let a 39.5 °C student without
+    # a mask pass: the three elements stay hard unless a table names them.
+    policy = Policy.from_mapping({"rules": {"student": {"nucleic_acid": {"mode": "soft", "only_returning": True}},
+                                            "staff": {"health": "hard"}}})
+    for kind in (PersonKind.STUDENT, PersonKind.STAFF):
+        modes = {r.element: r.mode.value for r in policy.required(Person(kind))}
+        assert modes[Element.TEMPERATURE] == modes[Element.MASK] == modes[Element.HEALTH] == "hard"
+    fever = {Element.HEALTH: ok(Element.HEALTH), Element.MASK: ok(Element.MASK),
+             Element.TEMPERATURE: Evidence(Element.TEMPERATURE, Outcome.FAIL, Source.DEVICE, 39.5)}
+    assert policy.evaluate(Lane.CAMPUS, Person(PersonKind.STUDENT), fever).decision is Decision.DENY

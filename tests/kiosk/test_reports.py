@@ -101,7 +101,10 @@ def test_xlsx_sheets_per_lane_summary_frozen_filter_highlight(filled, tmp_path: 
         assert (fill == "FFFFC7CE") == e.flagged
     summary = {r[0].value: r[1].value for r in wb["汇总"].iter_rows(min_row=2, max_row=11)}
     assert summary["入校记录"] == 4 and summary["师生通道"] == 3 and summary["异常"] == 2 and summary["发热"] == 1
-    assert campus.column_dimensions["P"].width > 30  # reasons column is wide
+    from openpyxl.utils import get_column_letter
+
+    reasons = get_column_letter([c[0] for c in COLUMNS].index("reasons") + 1)
+    assert campus.column_dimensions[reasons].width > 30  # reasons column is wide
 
 
 def test_pdf_text_signature_and_tamper(filled, tmp_path: Path) -> None:

@@ -55,7 +55,8 @@ def test_rules_keep_their_options_and_removed_elements_go(config: Path) -> None:
                                                                "nucleic_acid": "hard"}}}, today=DAY)
     assert saved.policy_changed
     rules = {r.element.value: r for r in load_settings(config).policy.rules["staff"]}
-    assert set(rules) == {"health", "temperature", "nucleic_acid"}  # mask left out: not checked any more
+    # Mask left out of the table: the three elements are checked for everyone, so it stays (hard).
+    assert set(rules) == {"health", "temperature", "nucleic_acid", "mask"} and rules["mask"].mode.value == "hard"
     assert rules["health"].mode.value == "soft"
     assert rules["nucleic_acid"].only_returning  # the dialog's plain mode did not drop "returning only"
     assert "# Per group: element" in config.read_text()

@@ -129,3 +129,19 @@ def test_simulations_write_their_own_database_and_refuse_the_real_log(capsys, tm
     assert target.read_text(encoding="utf-8-sig").count("\n") > 10
     assert main(["export", "--db", str(tmp_path / "nope.sqlite3"), "--date", "2022-03-01", "--format", "csv",
                  "--out", str(target)]) == 2
+
+
+def test_a_retake_on_the_command_line_is_never_stamped_in_the_future(capsys) -> None:
+    from datetime import datetime, timezone
+
+    before = datetime.now(timezone.utc)
+    out = check(capsys, "--lane", "staff", "--temp", "38.2", "--temp", "36.6", "--mask", "yes", "--confirm", "health")
+    assert out["decision"] == "PASS"
+    settings = load_settings()
+    with sqlite3.connect(settings.database_url[len("sqlite:///"):]) as conn:
+        (created,) = conn.execute("select created_at from entries where id = ?", (out["entry_id"],)).fetchone()
+    assert datetime.fromisoformat(created).replace(tzinfo=timezone.utc) <= datetime.now(timezone.utc)
+    assert datetime.fromisoformat(created).replace(tzinfo=timezone.utc) >= before.replace(microsecond=0)
+    for bad in ("inf", "nan", "99"):
+        assert main(["check", "--lane", "staff", "--temp", bad]) == 2
+        assert "body temperature" in capsys.readouterr().err

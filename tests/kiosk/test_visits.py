@@ -180,3 +180,16 @@ def test_no_wrong_green_whatever_the_guard_and_devices_do(events, lane) -> None:
             assert entry.elements.get("mask", {}).get("outcome") == "ok"
         if entry.decision == "DENY":
             assert any(r["hard"] for r in entry.reasons) or "override" in codes
+
+
+def test_closing_the_gate_logs_the_person_in_front_and_the_retake_list() -> None:
+    ctl, log, clock = make()
+    ctl.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    ctl.code_seen(code("fever", holder="陈老师", id_masked="11**21"))
+    ctl.temperature(TemperatureSample(38.3, 38.1))
+    ctl.next_person()  # steps aside for the retake
+    ctl.code_seen(code("next", holder="周老师", id_masked="11**22"))
+    assert not log.entries
+    assert ctl.close_gate() == 2
+    assert sorted(e.decision for e in log.entries) == ["INCOMPLETE", "INCOMPLETE"]
+    assert all(e.flagged for e in log.entries) and not ctl.retake_list()

@@ -44,7 +44,13 @@ def test_there_are_scenarios_for_every_case_of_the_visits_issue() -> None:
             # found by trying the kiosk as a new user would:
             "wrong_green_guard_keys_on_red", "wrong_green_red_then_anonymous_code", "wrong_green_inferred_returnee",
             "worker_anonymous_health_code", "key_post_by_code_holder", "retake_does_not_take_others_readings",
-            "same_person_lingers", "idle_keys_log_nothing"} <= names
+            "same_person_lingers", "idle_keys_log_nothing",
+            # and by a second such try:
+            "trial_guard_red_then_green", "trial_handoff_after_red", "trial_override_then_red",
+            "trial_override_then_risk_itinerary", "trial_phone_passed_back_within_debounce",
+            "trial_refused_then_other_signed", "trial_registration_other_name_before_codes",
+            "trial_resume_ends_next_person", "trial_timeout_then_same_person", "trial_card_plus_anonymous_colour",
+            "trial_second_reading_not_ignored"} <= names
 
 
 class WindowDriver:

@@ -1,0 +1,172 @@
+"""District and monthly reports, the findings ledger and contact tracing, from a real central database."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from db.central.store import CentralStore
+from db.store import EntryStore
+from tests.central.helpers import DAY, central_rows, cli, fill, make_kiosk
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def district(tmp_path: Path, central_url: str):
+    centre = CentralStore(central_url, migrate=True)
+    a = make_kiosk(tmp_path, "a", central_url, site="s1", gate="north")
+    b = make_kiosk(tmp_path, "b", central_url, site="s2", gate="gate-1", school="第二小学")
+    fill(a, 200, seed=1)
+    fill(b, 120, seed=2)
+    for k in (a, b):
+        assert cli(k, "sync", "--once").returncode == 0
+    centre.register_gate("s2", "west", gate_name="西门")  # a gate that never synced: a silent gate
+    yield centre, a, b
+    centre.close()
+
+
+def _csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def test_district_day_per_school_and_gate_with_silent_gates_incidents_and_open_findings(
+        tmp_path: Path, district) -> None:
+    centre, a, b = district
+    centre.record_incident("s2", "gate-1", "gap", 7, None, "rows 5–6 are missing",
+                          datetime(DAY.year, DAY.month, DAY.day, 3, tzinfo=timezone.utc))
+    fid = centre.add_finding("s1", "self_inspection", DAY - timedelta(days=3), "测温仪未按期校准", "王老师")
+    out = tmp_path / "d.csv"
+    run = cli(a, "report", "district", "--date", str(DAY), "--format", "csv", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    rows = _csv(out)
+    gate_rows = {(r[0], r[1]): r for r in rows if len(r) > 10 and r[0] in ("第一中学", "第二小学")}
+    north = gate_rows[("第一中学", "north门")]
+    total = central_rows(centre.url, "SELECT count(*) FROM entries WHERE site_id = 's1' AND corrects_id IS NULL")[0][0]
+    assert int(north[2]) == total and int(north[3]) + int(north[4]) == int(north[2])
+    assert north[-1] == "正常"
+    assert gate_rows[("第二小学", "西门")][-1] == "未同步"
+    text = "\n".join(",".join(r) for r in rows)
+    assert "当日无记录" in text and "rows 5–6 are missing" in text and "测温仪未按期校准" in text
+    # After closing, the finding no longer carries over.
+    centre.close_finding(fid, DAY, "已用黑体校准", "李主任")
+    cli(a, "report", "district", "--date", str(DAY), "--format", "csv", "--out", str(out))
+    assert "测温仪未按期校准" not in out.read_text(encoding="utf-8-sig")
+    for fmt in ("pdf", "xlsx"):
+        path = tmp_path / f"d.{fmt}"
+        assert cli(a, "report", "district", "--date", str(DAY), "--format", fmt, "--out", str(path)).returncode == 0
+        assert cli(a, "verify-export", str(path)).returncode == 0
+    assert "第二小学" in "".join(p.extract_text() for p in PdfReader(tmp_path / "d.pdf").pages)
+    assert "各校各门岗情况" in load_workbook(tmp_path / "d.xlsx").sheetnames[0]
+
+
+def test_monthly_supervision_counts_complete_days_follow_ups_weekly_reports_and_findings(
+        tmp_path: Path, district) -> None:
+    centre, a, b = district
+    store = EntryStore(a.database_url)
+    flagged = [e for e in store.entries(DAY) if e.flagged]
+    assert flagged
+    store.follow_up(flagged[0].id, "observation", "guard", at=flagged[0].created_at + timedelta(hours=2))
+    week = DAY.isocalendar()
+    assert cli(a, "report", "weekly", "--week", f"{week[0]}-W{week[1]:02d}", "--out", str(tmp_path / "w.pdf")).returncode == 0
+    store.close()
+    assert cli(a, "sync", "--once").returncode == 0
+    old = centre.add_finding("s1", "supervision", DAY - timedelta(days=40), "临时人员通道未分设", "督导组")
+    centre.add_finding("s1", "supervision", DAY, "未做周自查", "督导组")
+    centre.close_finding(old, DAY + timedelta(days=1), "已设置临时人员专用通道", "张校长")
+    out = tmp_path / "m.csv"
+    run = cli(a, "report", "monthly", "--month", f"{DAY:%Y-%m}", "--format", "csv", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    rows = _csv(out)
+    s1 = next(r for r in rows if r and r[0] == "第一中学")
+    s2 = next(r for r in rows if r and r[0] == "第二小学")
+    assert s1[1:4] == ["1", "1", "1"]  # one gate, one day with entries, complete
+    assert s2[1:4] == ["2", "1", "0"]  # the west gate never logged: not complete
+    assert s1[6] == f"1/{len(flagged)}" and s1[7] == "2.0 小时"
+    assert s1[8] == "1/4"  # four weeks have their Thursday in March 2026; one self-inspection was made
+    assert s1[10:13] == ["1", "1", "1"]  # opened in March, closed in March, open at the end
+    text = out.read_text(encoding="utf-8-sig")
+    assert "已设置临时人员专用通道" in text and "未做周自查" in text
+    bad = cli(a, "report", "monthly", "--month", "2026-13", "--format", "csv", "--out", str(out))
+    assert bad.returncode == 2 and "bad month" in bad.stderr
+
+
+def test_findings_ledger_cli(tmp_path: Path, district) -> None:
+    centre, a, _ = district
+    assert cli(a, "findings", "add", "门岗登记本缺页", "--by", "督导组", "--source", "supervision").returncode == 0
+    listed = cli(a, "findings", "list").stdout
+    assert "门岗登记本缺页" in listed and "OPEN" in listed
+    fid = int(listed.split()[0].lstrip("#"))
+    assert cli(a, "findings", "close", str(fid), "--action", "已补登").returncode == 0
+    assert "门岗登记本缺页" not in cli(a, "findings", "list").stdout
+    again = cli(a, "findings", "close", str(fid), "--action", "x")
+    assert again.returncode == 2 and "already closed" in again.stderr
+
+
+def test_trace_masks_identities_unless_a_reason_is_recorded_and_is_audited(tmp_path: Path, district) -> None:
+    centre, a, b = district
+    store = EntryStore(a.database_url)
+    target = next(e for e in store.entries(DAY) if e.person_ref and e.lane == "campus")
+    store.close()
+    centre.publish("roster", "s1", [{"person_id": target.person_ref, "name": "韩梅梅", "kind": "student"}])
+    at = target.created_at.astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None)
+    window = ["--from", (at - timedelta(hours=1)).isoformat(), "--to", (at + timedelta(hours=1)).isoformat(),
+              "--window-min", "5", "--json"]
+    assert cli(a, "admin", "set-pin", "--new-pin", "2468").returncode == 0
+    denied = cli(a, "trace", "--person", target.person_ref, *window, "--pin", "1111")
+    assert denied.returncode == 2 and "Traceback" not in denied.stderr
+    masked = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "2468").stdout)
+    mine = [e for e in masked["entries"] if e["entry_id"] == target.id]
+    assert mine and mine[0]["ref"] != target.person_ref and "*" in mine[0]["ref"] and "韩梅梅" not in json.dumps(masked)
+    contacts = masked["contacts"][target.id]
+    assert contacts and all(abs(datetime.fromisoformat(c["at"]) - target.created_at) <= timedelta(minutes=5)
+                            for c in contacts)
+    assert all(c["gate"] == "north" for c in contacts)
+    full = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "2468",
+                          "--reason", "区疾控 2026-031 号协查").stdout)
+    mine = [e for e in full["entries"] if e["entry_id"] == target.id][0]
+    assert mine["ref"] == target.person_ref and mine["who"] == "韩梅梅"
+    requests = central_rows(centre.url, "SELECT reason, matched FROM trace_requests ORDER BY id")
+    assert [r[0] for r in requests] == ["", "区疾控 2026-031 号协查"] and requests[0][1] >= 1
+    store = EntryStore(a.database_url)
+    assert [e["detail"]["reason"] for e in store.audit_events("trace") if "reason" in e["detail"]] == \
+        ["", "区疾控 2026-031 号协查"]
+    store.close()
+
+
+def test_central_schema_is_partitioned_by_day_and_migrates_down_and_up(central_url: str) -> None:
+    centre = CentralStore(central_url, migrate=True)
+    centre.ensure_partitions([date(2026, 3, 2), date(2026, 3, 3)])
+    assert central_rows(central_url, "SELECT partstrat FROM pg_partitioned_table t JOIN pg_class c "
+                                     "ON c.oid = t.partrelid WHERE c.relname = 'entries'") == [("r",)]
+    indexes = {r[0] for r in central_rows(central_url, "SELECT indexname FROM pg_indexes WHERE tablename = 'entries_20260302'")}
+    assert any("site_id_gate_id_created_at" in i for i in indexes) and any("person_ref" in i for i in indexes)
+    centre.downgrade("base")
+    assert central_rows(central_url, "SELECT to_regclass('entries')") == [(None,)]
+    centre.upgrade()
+    assert centre.revision() == "c0001"
+    centre.close()
+
+
+def test_the_daily_ledger_from_the_centre_matches_the_kiosks_own(tmp_path: Path, district) -> None:
+    centre, a, _ = district
+    here, there = tmp_path / "local.csv", tmp_path / "central.csv"
+    assert cli(a, "export", "--date", str(DAY), "--format", "csv", "--out", str(here)).returncode == 0
+    run = cli(a, "report", "ledger", "--site", "s1", "--gate", "north", "--date", str(DAY), "--format", "csv",
+              "--out", str(there))
+    assert run.returncode == 0, run.stderr
+    assert sorted(_csv(here)) == sorted(_csv(there))  # same rows, same columns, same rounding and masking
+    week = DAY.isocalendar()
+    weekly = tmp_path / "w.pdf"
+    assert cli(a, "report", "ledger", "--site", "s1", "--week", f"{week[0]}-W{week[1]:02d}",
+               "--out", str(weekly)).returncode == 0
+    text = "".join(p.extract_text() for p in PdfReader(weekly).pages)
+    assert "第一中学" in text and "自查清单" in text
+    unknown = cli(a, "report", "ledger", "--site", "nowhere", "--date", str(DAY), "--out", str(there))
+    assert unknown.returncode == 2 and "knows no gate" in unknown.stderr
