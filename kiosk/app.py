@@ -107,6 +107,7 @@ class Kiosk:
 
     def unsaved_entries(self) -> int:
         """Entries still waiting for storage after one last try to write them."""
+        self.controller.writer.drain(3.0)  # the writer thread's last entries, unless storage is down
         if self.controller.waiting_entries:
             try:
                 self.controller.tick()

@@ -73,6 +73,8 @@ def check(screenshot: Path | None) -> None:
         fail("the frozen PDF export is empty (font or reportlab missing?)")
     print("build: frozen PDF export with the bundled font: ok")
     run("devices", "list", "--json", env=env)
+    out = run("verify-log", env=env)  # the journal and the chain (reportlab's barcode modules, alembic files)
+    print(f"build: frozen verify-log: {out.stdout.strip().splitlines()[0]}")
     if screenshot is not None:
         env["QT_QPA_PLATFORM"] = env.get("QT_QPA_PLATFORM", "xcb" if sys.platform.startswith("linux") else "")
         run("run", "--demo", "--quit-after", "12", "--screenshot", str(screenshot), env=env, timeout=180)

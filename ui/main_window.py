@@ -548,6 +548,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _unsaved_entries(self) -> int:
+        # The writer thread may simply not have written the last entries yet: give it a moment
+        # (bounded) before asking the guard; a storage fault makes the wait end at the bound.
+        self._controller.writer.drain(3.0)
         if self._controller.waiting_entries:
             self._controller.tick()  # one more try to write them before asking
         return self._controller.waiting_entries
