@@ -26,7 +26,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, String, cast, create_engine, delete, event, exists, func, insert, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.chain import (
@@ -289,9 +289,12 @@ class EntryStore:
                 upgrade(self.engine)
             elif current_revision(self.engine) != head_revision():
                 raise StoreError("the database schema is not up to date: run `gate-kiosk db upgrade`")
-        except OperationalError as exc:
+        except (OperationalError, DBAPIError) as exc:
             self.engine.dispose()
             raise StoreError(f"cannot open the database: {_short(exc)}") from None
+        except OSError as exc:  # an unwritable data folder (the backup before an upgrade, the marker)
+            self.engine.dispose()
+            raise StoreError(f"cannot open the database: {exc.strerror or exc}: {exc.filename or url}") from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         self._remembered = remembered
@@ -302,6 +305,12 @@ class EntryStore:
             except StoreError:
                 self.engine.dispose()
                 raise
+            except (SQLAlchemyError, OSError) as exc:
+                # A lock held elsewhere (PostgreSQL lock timeout) or an unwritable data folder at start:
+                # a storage fault, said in one line, never a crash.
+                self.engine.dispose()
+                raise StoreError(f"cannot open the database: {_short(exc) if isinstance(exc, SQLAlchemyError) else exc}") \
+                    from None
 
     def close(self) -> None:
         if self._marker_armed and self.ledger_marker is not None:

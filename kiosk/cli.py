@@ -149,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _closed_pipe()
     except Exception:  # a bug: the user gets one line, the details go to a file for the IT teacher
-        log.exception("unexpected error in %s", name)
+        # The traceback goes to the crash file and the log file, not to the terminal (one line there).
+        log.warning("unexpected error in %s", name, exc_info=True)
         path = _write_crash_report()
         print(f"gate-kiosk: unexpected error; details written to {path}", file=sys.stderr)
         return 1
