@@ -135,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kiosk.doctor import run_doctor
 
             return run_doctor(args.config, as_json=args.json)
+        if name in ("run", "devices"):
+            _create_named_config(args.config)
         settings = _with_database(name, args, load_settings(args.config))
         if name not in ("central", "config"):
             from kiosk.sync import central_overlay
@@ -154,6 +156,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = _write_crash_report()
         print(f"gate-kiosk: unexpected error; details written to {path}", file=sys.stderr)
         return 1
+
+
+def _create_named_config(path: Path | None) -> None:
+    """A config file named (--config or $GATE_KIOSK_CONFIG) but not there yet: the first-run setup
+    writes it, so it starts empty (0600) instead of being an error; device discovery needs none."""
+    import os
+
+    target = path or (Path(os.environ["GATE_KIOSK_CONFIG"]) if os.environ.get("GATE_KIOSK_CONFIG") else None)
+    if target is None or target.exists() or str(target) == os.devnull:
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise CliError(f"{target}: cannot create the config file: {exc.strerror}") from None
 
 
 def _closed_pipe() -> int:
