@@ -128,8 +128,10 @@ class SettingsDialog(QDialog):
 
         thresholds = QWidget()
         form = QFormLayout(thresholds)
-        self.fever = self._spin(34.0, 39.0, p.fever_threshold_c, 1, " °C")
-        self.retake = self._spin(0, 600, p.retake_wait_s, 0, " s")
+        # The range the kiosk starts with unattended (outside it an admin must confirm on the command line).
+        self.fever = self._spin(min(37.0, p.fever_threshold_c), max(38.5, p.fever_threshold_c),
+                                p.fever_threshold_c, 1, " °C")
+        self.retake = self._spin(min(1, p.retake_wait_s), 600, p.retake_wait_s, 0, " s")
         self.nucleic = self._spin(1, 336, p.nucleic_window_h, 0, " h")
         self.display = self._spin(0.5, 30, settings.gate.result_display_s, 1, " s")
         self.timeout = self._spin(10, 600, settings.gate.visit_timeout_s, 0, " s")
