@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import ConfigError, DeviceSettings, Settings, load_settings
+from kiosk.config import default_data_dir, ConfigError, DeviceSettings, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +148,27 @@ def write_first_config(path: Path, answers: SetupAnswers) -> Settings:
     from kiosk.access import AdminAccess
     from kiosk.settings_file import write_settings
 
+    from kiosk.access import AccessDenied
+
     problems = answers.problems()
     if problems:
         raise ConfigError("；".join(problems))
+    before = load_settings(path) if path.exists() else None
+    data_dir = before.data_dir if before is not None else default_data_dir()
+    # The entry log is not opened during setup; the PIN change is recorded in the log file instead.
+    access = AdminAccess(data_dir, audit=lambda actor, action, detail: log.info(
+        "audit (setup): %s %s %s", actor, action, detail))
+    if access.has_pin:
+        # Setup again on a gate that has a PIN: the PIN typed is the current one, checked before
+        # anything is written (it is not changed here: `gate-kiosk admin set-pin` does that).
+        try:
+            access.verify(answers.pin, "setup", "setup")
+        except AccessDenied as exc:
+            raise ConfigError(f"此门岗已设置管理员 PIN，请输入现有的 PIN：{exc}") from None
     write_settings(path, answers.changes())
     settings = load_settings(path)
-    # The entry log is not opened during setup; the PIN change is recorded in the log file instead.
-    access = AdminAccess(settings.data_dir, audit=lambda actor, action, detail: log.info(
-        "audit (setup): %s %s %s", actor, action, detail))
-    access.set_pin(answers.pin, "setup")
+    if not access.has_pin:
+        access.set_pin(answers.pin, "setup")
     log.info("first-run setup wrote %s (camera %r, thermometer %r, scanner %r)", path, answers.camera,
              answers.thermometer, answers.scanner)
     return settings

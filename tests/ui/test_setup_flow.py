@@ -161,3 +161,22 @@ def test_leaving_the_setup_closes_without_writing(qtbot, tmp_path: Path) -> None
     QTimer.singleShot(50, leave)
     assert run_window(load_settings(config)) == 0
     assert config.read_text() == before and not (tmp_path / "data" / "entries.sqlite3").exists()
+
+
+def test_setup_again_on_a_gate_with_a_pin_needs_that_pin_and_writes_nothing_without_it(tmp_path) -> None:
+    import pytest
+
+    from kiosk.config import ConfigError
+    from kiosk.firstrun import SetupAnswers, write_first_config
+
+    config = tmp_path / "config.toml"
+    first = SetupAnswers(school_name="实验中学", gate_id="east-1", camera="0", pin="2468")
+    write_first_config(config, first)
+    written = config.read_text(encoding="utf-8")
+    again = SetupAnswers(school_name="实验中学", gate_id="east-2", camera="1", pin="1111")
+    with pytest.raises(ConfigError, match="现有的 PIN"):
+        write_first_config(config, again)
+    assert config.read_text(encoding="utf-8") == written  # nothing changed by a wrong PIN
+    again.pin = "2468"
+    settings = write_first_config(config, again)
+    assert settings.site.gate_id == "east-2" and settings.devices.camera == "1"
