@@ -471,14 +471,16 @@ class EntryStore:
         report = ChainReport()
         gates = [gate_id] if gate_id else self.gate_ids()
         with self._session() as s:
+            purged_before = self._purged_before(s)
             for gate in gates:
-                self._verify_gate(s, gate, day, report)
+                self._verify_gate(s, gate, day, report, purged_before)
             self._verify_digests(s, report)
             if initial_key is not None:
                 self._verify_macs(s, initial_key, report)
         return report
 
-    def _verify_gate(self, s: Session, gate: str, day: date | None, report: "ChainReport") -> None:
+    def _verify_gate(self, s: Session, gate: str, day: date | None, report: "ChainReport",
+                     purged_before: date | None = None) -> None:
         prev, expected_seq = GENESIS, 1
         stmt = select(Entry).where(Entry.gate_id == gate).order_by(Entry.seq).execution_options(yield_per=5000)
         for row in s.scalars(stmt):
@@ -491,6 +493,8 @@ class EntryStore:
                 why = "does not point at the previous row"
             elif row.purged_at is not None and any(fields[k] not in (None, {}) for k in PERSONAL_FIELDS):
                 why = "personal fields were written after the purge"
+            elif row.purged_at is not None and (purged_before is None or row.local_date >= purged_before):
+                why = "marked as purged, but no recorded purge covers its day (personal fields wiped)"
             elif row.purged_at is None and personal_hash(fields) != row.personal_hash:
                 why = "personal fields were changed"
             elif row.row_hash not in (row_hash(fields, prev, row.personal_hash or ""),
@@ -579,7 +583,22 @@ class EntryStore:
         with self.engine.begin() as conn:
             result = conn.execute(update(Entry).where(Entry.local_date < before, Entry.purged_at.is_(None))
                                   .values(**blank))
-            return int(result.rowcount or 0)
+            n = int(result.rowcount or 0)
+        # The purge is recorded in the authenticated audit trail: a row marked as purged that no
+        # recorded purge covers is a forgery (verify-log names it).
+        self.audit("retention", "purge_rows", {"before": before.isoformat(), "entries": n})
+        return n
+
+    def _purged_before(self, s: Session) -> date | None:
+        """The latest cutoff of any recorded purge (rows of earlier days may be blank), or None."""
+        latest: date | None = None
+        for detail in s.scalars(select(AuditEvent.detail).where(AuditEvent.action.in_(("purge", "purge_rows")))):
+            try:
+                cutoff = date.fromisoformat(str((detail or {}).get("before", ""))[:10])
+            except ValueError:
+                continue
+            latest = cutoff if latest is None or cutoff > latest else latest
+        return latest
 
     def effective_entries(self, date_from: date, date_to: date | None = None, *, lane: str | None = None,
                           flagged_only: bool = False) -> Iterator[EntryRecord]:

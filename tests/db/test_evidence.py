@@ -339,3 +339,14 @@ def test_the_ledger_marker_keeps_up_while_the_kiosk_runs(db_path: Path, tmp_path
     db_path.write_bytes(morning)
     with pytest.raises(LedgerAlarm, match="went back"):
         EntryStore(url, ledger_marker=marker)
+
+
+def test_a_forged_purge_that_wipes_who_entered_is_named(logged: EntryStore, db_path: Path) -> None:
+    # Someone with the file marks a recent row as purged and blanks its personal fields (no purge ran).
+    _sql(db_path, "UPDATE entries SET purged_at='2026-11-29 03:30:00', person_ref=NULL, name_masked=NULL, "
+                  f"id_masked=NULL, id_hash=NULL, registration='{{}}' WHERE id='{entry(4).id}'")
+    [(_, seq, _, why)] = logged.verify_chain().broken
+    assert seq == 4 and "no recorded purge covers its day" in why
+    # A real purge of those days is recorded, and then the row verifies.
+    assert logged.purge_personal(date(2022, 3, 2)) == 9
+    assert logged.verify_chain().ok
