@@ -477,7 +477,24 @@ class EntryStore:
             self._verify_digests(s, report)
             if initial_key is not None:
                 self._verify_macs(s, initial_key, report)
+            else:
+                self._verify_journal_count(s, report)
         return report
+
+    def _verify_journal_count(self, s: Session, report: "ChainReport") -> None:
+        """Without the key: the journal must hold every row its key was used for (a cheap check that
+        names deleted rows and a cut-off end; only the key proves they were not rewritten too)."""
+        state = s.get(LogKeyState, 1)
+        if state is None:
+            return
+        count, top = s.execute(select(func.count(JournalRow.seq), func.max(JournalRow.seq))).one()
+        written = state.next_seq - 1
+        if (top or 0) < written:
+            report.broken.append(("journal", (top or 0) + 1, "", f"the log's key was used up to journal row {written} "
+                                  f"but the journal ends at row {top or 0}: rows were cut off the end"))
+        elif count < written:
+            report.broken.append(("journal", 0, "", f"{written - count} journal rows were deleted "
+                                  f"({count} of {written} remain)"))
 
     def _verify_gate(self, s: Session, gate: str, day: date | None, report: "ChainReport",
                      purged_before: date | None = None) -> None:

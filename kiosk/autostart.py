@@ -41,7 +41,15 @@ def kiosk_command() -> list[str]:
 
 def service_unit(command: list[str], config: Path | None = None) -> str:
     exec_start = " ".join(shlex.quote(part) for part in command)
-    env = f"Environment=GATE_KIOSK_CONFIG={config}\n" if config else ""
+    # systemd splits Environment= on spaces unless the assignment is quoted; the data folder goes
+    # along too when it was chosen by the environment, so the service opens the same log.
+    def assignment(name: str, value: str) -> str:
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'Environment="{name}={escaped}"\n'
+
+    env = assignment("GATE_KIOSK_CONFIG", str(config)) if config else ""
+    if os.environ.get("GATE_KIOSK_DATA"):
+        env += assignment("GATE_KIOSK_DATA", os.environ["GATE_KIOSK_DATA"])
     return f"""[Unit]
 Description=School gate-entry kiosk (gate-kiosk), full screen
 PartOf=graphical-session.target

@@ -350,3 +350,15 @@ def test_a_forged_purge_that_wipes_who_entered_is_named(logged: EntryStore, db_p
     # A real purge of those days is recorded, and then the row verifies.
     assert logged.purge_personal(date(2022, 3, 2)) == 9
     assert logged.verify_chain().ok
+
+
+def test_without_the_key_a_cut_off_end_is_still_named(logged: EntryStore, db_path: Path) -> None:
+    # The last journal row and what it authenticated are deleted: the log's key says more were written.
+    con = sqlite3.connect(db_path)
+    kind, ref = con.execute("SELECT kind, ref FROM log_journal ORDER BY seq DESC LIMIT 1").fetchone()
+    table = {"entry": "entries", "follow_up": "follow_ups", "audit": "audit_log"}[kind]
+    con.execute(f"DELETE FROM {table} WHERE CAST(id AS TEXT) = ?", (ref,))
+    con.execute("DELETE FROM log_journal WHERE seq = (SELECT MAX(seq) FROM log_journal)")
+    con.commit()
+    con.close()
+    assert any("cut off the end" in b[3] for b in logged.verify_chain().broken)
