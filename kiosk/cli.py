@@ -106,7 +106,7 @@ def _with_database(name: str, args: argparse.Namespace, settings: Settings) -> S
                            "simulated entries never go there")
         return replace(settings, database_url=url)
     if db and name in DB_COMMANDS:
-        url = db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"
+        url = _url_of(db)
         if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
             raise CliError(f"{db}: no such database file")
         return replace(settings, database_url=url)
@@ -481,10 +481,15 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> int:
 
 def _database_arg(value: str, settings: Settings) -> str:
     """``--db PATH|URL`` for commands that must not touch the production log."""
-    url = value if "://" in value else f"sqlite:///{Path(value).expanduser().resolve()}"
+    url = _url_of(value)
     if _same_database(url, settings.database_url):
         raise CliError(f"{value}: that is the production log; simulated entries never go there")
     return url
+
+
+def _url_of(value: str) -> str:
+    """``--db PATH|URL`` as an SQLAlchemy URL (a path is an SQLite file)."""
+    return value if "://" in value else f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
 def _holds_live_entries(url: str) -> bool:

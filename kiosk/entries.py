@@ -185,16 +185,14 @@ class EntryWriter:
             self._thread = None
         return self.waiting
 
-    def submit(self, entry: EntryRecord) -> bool:
-        """Queue the entry; unthreaded, write everything waiting now. True when this entry is committed."""
+    def submit(self, entry: EntryRecord) -> None:
+        """Queue the entry; unthreaded, write everything waiting now (``on_entry_committed`` says when it is)."""
         with self._lock:
             self._waiting.append(entry)
         if self._thread is not None:
             self._wake.set()
-            return False
-        self.flush()
-        with self._lock:
-            return all(e.id != entry.id for e in self._waiting)
+        else:
+            self.flush()
 
     def drain(self, timeout: float) -> bool:
         """Wait until nothing waits (True) or ``timeout`` passed (False)."""

@@ -71,7 +71,7 @@ SOURCE_WORDS = {Source.SIGNATURE: "签名", Source.SERVER: "验码服务", Sourc
                 Source.MANUAL: "门卫", Source.COLOR: "颜色识别"}
 
 
-def verified_failure(ev: Evidence | None) -> bool:
+def locked_failure(ev: Evidence | None) -> bool:
     """A failure locked on its visit: proved by a signature, the issuer's server or the roster, or one that
     denies everywhere (a yellow or red code, a positive test, a risk area) whoever saw it. Only an
     override with a reason changes the verdict it made."""
@@ -330,7 +330,7 @@ class GateController:
             now = self._clock()
             v = self._active(now)
             current = v.evidence.get(element)
-            if verified_failure(current):
+            if locked_failure(current):
                 assert current is not None
                 if ok:
                         raise ConfirmRefused(
@@ -347,8 +347,6 @@ class GateController:
             ev = Evidence(element, Outcome.OK if ok else Outcome.FAIL, Source.MANUAL, stored, Strength.VERIFIED,
                           detail=detail, note=note)
             v.evidence[element] = ev
-            if element is Element.ITINERARY and value == "risk":
-                v.evidence[element] = replace(ev, value="risk")
             return self._event(v, now)
 
     def confirm_identity(self) -> VisitSnapshot | None:
@@ -440,7 +438,7 @@ class GateController:
                 raise ConfirmRefused("交接需要快递员出示码或填写登记（姓名、单位）")
             front_visit = self._active(now)
             if front_visit.logged is not None and front_visit.logged[0] is Decision.DENY and \
-                    any(verified_failure(ev) for ev in front_visit.evidence.values()):
+                    any(locked_failure(ev) for ev in front_visit.evidence.values()):
                 # A red code, a positive test, a risk area: that refusal stays in every count.
                 raise ConfirmRefused("已因健康码等禁止通行：拒绝记录不改为交接（包裹可照常在门卫室交接）")
             v = self._active(now, reopen=True)
@@ -681,9 +679,9 @@ class GateController:
     # ------------------------------------------------------------- judging
     def _put(self, v: Visit, ev: Evidence) -> None:
         current = v.evidence.get(ev.element)
-        if verified_failure(current):
+        if locked_failure(current):
             return  # a verified failure stays: only an override changes that verdict
-        if verified_failure(ev):
+        if locked_failure(ev):
             v.evidence[ev.element] = ev  # a verified failure beats anything, the guard's word included
             return
         # A guard's word is not replaced by a later camera reading of the same element,

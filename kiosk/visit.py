@@ -198,10 +198,6 @@ class Visit:
     def code_keys(self) -> set[str]:
         return {c.key for c in self.codes}
 
-    @property
-    def has_evidence(self) -> bool:
-        return bool(self.evidence or self.temperatures or self.codes)
-
     def holds_element_from_other_code(self, check: CodeCheck) -> bool:
         """Whether this visit already has one of the code's elements from a different code."""
         if check.content_key in self.code_keys:
