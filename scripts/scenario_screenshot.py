@@ -31,6 +31,9 @@ class Bot:
             QApplication.processEvents()
             time.sleep(0.01)
 
+    def wait(self, ms: int) -> None:
+        self.waitUntil(lambda: False, timeout=ms)
+
     def keyClick(self, widget, key, modifiers=None) -> None:  # noqa: N802
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
