@@ -1,7 +1,7 @@
 """Export speed and memory with 2,000,000 entries in the database.
 
 Builds (once) ``bench/out/export.sqlite3``: one realistic day of 10,000 entries
-made by the real gate controller (``kiosk.demodata``), copied to 200 days with
+made by the real gate controller (``kiosk.sim.demodata``), copied to 200 days with
 new ids and dates, written through ``EntryStore.append_many``. Then exports one
 day (10,000 entries) as CSV, XLSX and PDF, each in its own process, and prints
 the export's own time and the process's peak resident memory (``wait4``).
@@ -31,8 +31,8 @@ OUT = REPO / "bench" / "out"
 
 def build(db: Path, days: int, per_day: int) -> None:
     from db.store import EntryStore
-    from kiosk.config import load_settings
-    from kiosk.demodata import generate
+    from kiosk.config.settings import load_settings
+    from kiosk.sim.demodata import generate
 
     settings = load_settings(os.devnull)
     db.unlink(missing_ok=True)

@@ -131,9 +131,9 @@ def crops_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]]) 
 def camera_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]], seconds: float) -> None:
     from devices.codeimage import STATUS_BGR, place_on_scene, render_code
     from devices.decoders import ZxingDecoder
-    from kiosk.policy import Policy
-    from kiosk.scanning import ScanService
-    from kiosk.verification import Verifier
+    from kiosk.domain.policy import Policy
+    from kiosk.services.scanning import ScanService
+    from kiosk.services.verification import Verifier
 
     class Sink:
         def code_seen(self, check: object) -> None:

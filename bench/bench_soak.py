@@ -38,9 +38,9 @@ def main() -> None:
     args = ap.parse_args()
     os.environ["GATE_KIOSK_DATA"] = tempfile.mkdtemp(prefix="soak-")
     from kiosk.app import build_kiosk
-    from kiosk.config import load_settings
-    from kiosk.demo import demo_settings
-    from kiosk.ports import RecordingCounter
+    from kiosk.config.settings import load_settings
+    from kiosk.sim.demo import demo_settings
+    from kiosk.services.ports import RecordingCounter
 
     settings = demo_settings(load_settings(os.devnull))
     kiosk = build_kiosk(settings, demo=True, with_devices=True)

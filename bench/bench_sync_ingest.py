@@ -3,7 +3,7 @@
 Each kiosk is its own process with its own SQLite log and data directory,
 exactly as a gate: a writer thread commits entries locally in batches of 50
 (as fast as it can, the worst case for the sync), recording each entry's local
-commit time, while the kiosk's real sync worker (``kiosk.sync.SyncWorker``)
+commit time, while the kiosk's real sync worker (``kiosk.services.sync.SyncWorker``)
 forwards them to one PostgreSQL. The centre's own commit time of each entry is
 the ``seen_at`` of the chain anchor its batch wrote (``clock_timestamp()`` at
 the end of the batch's transaction). Prints rows per second into the centre
@@ -34,9 +34,9 @@ sys.path.insert(0, str(REPO))
 def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: float, out: "mp.Queue[str]") -> None:
     from db.store import EntryStore
     from db.central.store import CentralStore
-    from kiosk.config import load_settings
-    from kiosk.demodata import generate
-    from kiosk.sync import SyncWorker, sync_status
+    from kiosk.config.settings import load_settings
+    from kiosk.sim.demodata import generate
+    from kiosk.services.sync import SyncWorker, sync_status
 
     data = Path(root) / f"k{index:02d}"
     data.mkdir()

@@ -35,10 +35,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from kiosk.app import build_kiosk
-    from kiosk.config import load_settings
-    from kiosk.demo import demo_settings
-    from kiosk.demodata import generate
-    from kiosk.desk import GuardDesk
+    from kiosk.config.settings import load_settings
+    from kiosk.sim.demo import demo_settings
+    from kiosk.sim.demodata import generate
+    from kiosk.services.desk import GuardDesk
     from ui.bridge import QtBridge
     from ui.export_dialog import ExportDialog
     from ui.main_window import MainWindow

@@ -187,7 +187,7 @@ class RecentCode(Base):
 
 
 class SyncPosition(Base):
-    """How far one stream of the local log has reached the centre (kiosk.sync); nothing is deleted when sent."""
+    """How far one stream of the local log has reached the centre (kiosk.services.sync); nothing is deleted when sent."""
 
     __tablename__ = "sync_positions"
 

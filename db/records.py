@@ -48,7 +48,7 @@ class EntryRecord:
     visit_id: str | None = None
     codes: list[dict[str, Any]] | None = None  # every code seen at the visit, in order
     returnee: bool | None = None
-    registration_sealed: str | None = None  # AES-GCM sealed full registration (kiosk.sealing)
+    registration_sealed: str | None = None  # AES-GCM sealed full registration (kiosk.services.sealing)
     # Set by the store on append (db.chain); callers leave them empty.
     seq: int | None = None
     prev_hash: str | None = None

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from db.store import EntryStore
-from kiosk.config import DeviceSettings, Settings
-from kiosk.gate import GateController, utc_now
-from kiosk.ports import Clock, GateListener, ListenerHub, report_device_status
-from kiosk.privacy import load_or_create_salt
+from kiosk.config.settings import DeviceSettings, Settings
+from kiosk.services.gate import GateController, utc_now
+from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
+from kiosk.domain.privacy import load_or_create_salt
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
 
 def check_policy(settings: Settings, store: EntryStore) -> None:
     """Audit a policy that changed since the last start; refuse an unconfirmed unusual fever threshold."""
-    from kiosk.config import ConfigError, fever_threshold_needs_confirmation, policy_content
+    from kiosk.config.settings import ConfigError, fever_threshold_needs_confirmation, policy_content
 
     version = settings.policy.version
     last = store.last_audit("policy_in_force")
@@ -60,7 +60,7 @@ def check_policy(settings: Settings, store: EntryStore) -> None:
 def build_controller(
     settings: Settings, store: EntryStore, listener: GateListener, clock: Clock = utc_now, origin: str = "live"
 ) -> GateController:
-    from kiosk.sealing import RegistrationSealer
+    from kiosk.services.sealing import RegistrationSealer
 
     salt = load_or_create_salt(settings.data_dir)
     # The store keeps recent code keys where it can, so a restart does not forget a replay.
@@ -93,7 +93,7 @@ class Kiosk:
 
     def scan_file(self, path: Any) -> list[Any]:
         """The code checks found in an image or video file (``check --code``)."""
-        from kiosk.scanning import scan_path
+        from kiosk.services.scanning import scan_path
 
         result = scan_path(path, self.decoder, self.verifier)
         if result.error:
@@ -137,8 +137,8 @@ class Kiosk:
 
 
 def build_verifier(settings: Settings, store: EntryStore, clock: Clock = utc_now) -> Any:
-    from kiosk.signedcode import SignedCodeError
-    from kiosk.verification import IssuerServer, Verifier
+    from kiosk.services.signedcode import SignedCodeError
+    from kiosk.services.verification import IssuerServer, Verifier
 
     server = None
     if settings.issuer_server_url:
@@ -150,7 +150,7 @@ def build_verifier(settings: Settings, store: EntryStore, clock: Clock = utc_now
                         health_code_patterns=settings.health_code_patterns,
                         local_tz=ZoneInfo(settings.site.timezone))
     except SignedCodeError as exc:
-        from kiosk.config import ConfigError
+        from kiosk.config.settings import ConfigError
 
         raise ConfigError(f"issuers.trusted: {exc}") from None
 
@@ -161,7 +161,7 @@ def build_decoder(settings: Settings) -> Any:
     try:
         return make_decoder(settings.devices.decoder)
     except ImportError as exc:  # pyzbar without the system's libzbar0
-        from kiosk.config import ConfigError
+        from kiosk.config.settings import ConfigError
 
         raise ConfigError(f"decoder {settings.devices.decoder!r} unavailable: {exc} (install libzbar0)") from None
 
@@ -189,8 +189,8 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
     kiosk.decoder = build_decoder(settings)
     kiosk.verifier = build_verifier(settings, store, clock)
     if with_devices:
-        from kiosk.gate import Ticker
-        from kiosk.scanning import VerificationService
+        from kiosk.services.gate import Ticker
+        from kiosk.services.scanning import VerificationService
 
         kiosk.services.append(Ticker(controller))
         controller.writer.start()  # with devices, no device or GUI thread waits for the database
@@ -203,7 +203,7 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
 
 def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: float = 4.0) -> None:
     """Camera + scanner and thermometer services, real or simulated per the settings; empty means none."""
-    from kiosk.thermometry import ThermometerService
+    from kiosk.services.thermometry import ThermometerService
 
     settings, hub = kiosk.settings, kiosk.listeners
     director = None
@@ -231,7 +231,7 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
 
 def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) -> Any:
     from devices.camera import FrameGrabber, capture_opener
-    from kiosk.scanning import ScanService
+    from kiosk.services.scanning import ScanService
 
     settings, hub = kiosk.settings, kiosk.listeners
     scenes, director = None, None
@@ -239,7 +239,7 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
         from datetime import datetime
         from zoneinfo import ZoneInfo
 
-        from kiosk.demo import DemoDirector, demo_people, demo_roster, scene_for
+        from kiosk.sim.demo import DemoDirector, demo_people, demo_roster, scene_for
 
         people = demo_people(settings)
         scenes = [scene_for(p, seed=i) for i, p in enumerate(people)]
@@ -265,7 +265,7 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
 
 def _refuse_simulators(settings: Settings) -> None:
     """A live gate with a simulated or missing device would log people who never came."""
-    from kiosk.config import ConfigError
+    from kiosk.config.settings import ConfigError
 
     d = settings.devices
     if settings.needs_setup:
@@ -310,7 +310,7 @@ def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[Any],
 
 def demo_settings(settings: Settings) -> Settings:
     """Demo mode: simulated devices, a separate database, the demo issuer trusted."""
-    from kiosk.demo import demo_settings as make
+    from kiosk.sim.demo import demo_settings as make
 
     return make(settings)
 
@@ -326,7 +326,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.desk import GuardDesk
+    from kiosk.services.desk import GuardDesk
     from ui.bridge import QtBridge
     from ui.i18n import install_translator
     from ui.main_window import MainWindow
@@ -339,7 +339,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     app.setFont(QFont("Noto Sans CJK SC", 11))
     translators = install_translator(app, language or settings.ui.language)
     if not demo and (setup or settings.needs_setup):
-        from kiosk.config import config_path
+        from kiosk.config.settings import config_path
         from ui.setup_flow import SetupFlow
 
         log.info("no code source configured: opening the first-run setup")
@@ -360,7 +360,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     desk.thermometer = kiosk.thermometer
     desk.codes = kiosk.codes
     if settings.central.url and not demo:
-        from kiosk.sync import SyncService
+        from kiosk.services.sync import SyncService
 
         desk.sync = SyncService(settings)
         kiosk.services.append(desk.sync)  # started with the devices, closed before the store

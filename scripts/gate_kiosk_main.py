@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # harmless where unused; required on Windows if anything spawns

@@ -1,4 +1,4 @@
-"""Record the spoken prompts (kiosk/prompts.py) as WAV files with espeak-ng, for ui/speech.py.
+"""Record the spoken prompts (kiosk/domain/prompts.py) as WAV files with espeak-ng, for ui/speech.py.
 
 The kiosk speaks through QtTextToSpeech where an engine has a voice for the
 language; elsewhere (most Windows PCs at a school gate have no Chinese voice,
@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kiosk.prompts import Prompt  # noqa: E402
+from kiosk.domain.prompts import Prompt  # noqa: E402
 
 VOICES = {"zh_CN": ("cmn", "150"), "en": ("en-us", "155")}
 

@@ -55,8 +55,8 @@ def main() -> int:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.config import load_settings
-    from kiosk.scenario import SCENARIO_ROSTER, START, SceneClock, SceneMaker, issuer_key, load_scenario, \
+    from kiosk.config.settings import load_settings
+    from kiosk.sim.scenario import SCENARIO_ROSTER, START, SceneClock, SceneMaker, issuer_key, load_scenario, \
         scenario_settings
     from tests.scenarios.test_scenarios import WindowDriver
     from tests.ui.conftest import open_window

@@ -28,8 +28,8 @@ def main() -> int:
 
     from devices.discovery import CameraInfo, SerialPortInfo
     from devices.simulators import ThermometerSimulator
-    from kiosk.config import load_settings
-    from kiosk.demo import demo_people, scene_for
+    from kiosk.config.settings import load_settings
+    from kiosk.sim.demo import demo_people, scene_for
     from ui.setup_flow import SetupFlow
 
     settings = load_settings(os.devnull)

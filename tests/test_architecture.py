@@ -40,7 +40,7 @@ def test_core_imports_without_qt() -> None:
             "    if name.startswith(('PySide6', 'shiboken6')): raise ImportError('Qt is not allowed here')\n"
             "    return real(name, *a, **k)\n"
             "builtins.__import__ = guard\n"
-            "import kiosk.cli, kiosk.gate, kiosk.policy, db.store, devices\n"
+            "import kiosk.cli.main, kiosk.services.gate, kiosk.domain.policy, db.store, devices\n"
             "print('ok')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr

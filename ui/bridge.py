@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 
 class QtBridge(QObject):
-    """Implements ``kiosk.ports.GateListener`` by emitting signals."""
+    """Implements ``kiosk.services.ports.GateListener`` by emitting signals."""
 
     visit_changed = Signal(object)
     entry_logged = Signal(object, str)

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (
     QLineEdit, QPlainTextEdit, QRadioButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from kiosk.domain import Decision, Element
-from kiosk.policy import RULE_GROUPS, Policy
+from kiosk.domain.model import Decision, Element
+from kiosk.domain.policy import RULE_GROUPS, Policy
 
 
 class TemperatureDialog(QDialog):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from kiosk.reports import ExportError, ExportQuery
+from kiosk.reports.exports import ExportError, ExportQuery
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from kiosk.desk import FlaggedPerson
-from kiosk.reports import DayFigures
-from kiosk.domain import Element, Outcome
-from kiosk.gate import VisitSnapshot
+from kiosk.services.desk import FlaggedPerson
+from kiosk.reports.exports import DayFigures
+from kiosk.domain.model import Element, Outcome
+from kiosk.services.gate import VisitSnapshot
 
 BIG_BUTTON = "font-size:19px;min-height:50px;padding:2px 8px;"
 

@@ -1,6 +1,6 @@
 """Spoken prompts: the gate says its verdicts and requests aloud (请出示健康码, 体温正常请通行, …).
 
-What to say is the core's choice (``kiosk.prompts``); this module only plays it:
+What to say is the core's choice (``kiosk.domain.prompts``); this module only plays it:
 
 - ``TtsSink``: QtTextToSpeech, where an engine has a voice for the language
   (Windows SAPI/WinRT with a Chinese voice, speech-dispatcher on Linux). Qt's
@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QLocale, QObject, QUrl, Signal
 
-from kiosk.prompts import Prompt, Said, prompt_for_visit
+from kiosk.domain.prompts import Prompt, Said, prompt_for_visit
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.domain import Decision, Evidence, Outcome, Source
-from kiosk.gate import VisitSnapshot
+from kiosk.domain.model import Decision, Evidence, Outcome, Source
+from kiosk.services.gate import VisitSnapshot
 
 GREEN, RED, AMBER, GREY, BLUE = "#1b7f3a", "#c62828", "#f2a900", "#455a64", "#1565c0"
 # The banner's colour follows the decision and nothing else (tests/ui check every pair).

@@ -1,6 +1,6 @@
 """The central database of a school or a county bureau (PostgreSQL only).
 
-Kiosks forward their local log here (``kiosk.sync``); the centre checks and
+Kiosks forward their local log here (``kiosk.services.sync``); the centre checks and
 anchors every gate's hash chain, keeps incidents and findings, publishes
 roster, policy and issuer keys, and answers the district reports and
 contact-tracing queries. The schema has its own Alembic migrations in

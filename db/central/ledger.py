@@ -1,6 +1,6 @@
 """The centre seen as one school's (or one gate's) entry store, so the kiosk's own ledger exports run on it.
 
-``kiosk.reports.Exporter`` reads a store through a handful of methods; this
+``kiosk.reports.exports.Exporter`` reads a store through a handful of methods; this
 class answers them from the central tables for a site (and optionally one
 gate), so the bureau gets the same daily ledger, weekly self-inspection and
 columns from the centre as from a kiosk. Audit rows of the export go to the

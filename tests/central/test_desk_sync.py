@@ -10,10 +10,10 @@ import pytest
 
 from db.central.store import CentralStore
 from db.store import EntryStore
-from kiosk.desk import GuardDesk
-from kiosk.gate import GateController
-from kiosk.ports import ListenerHub
-from kiosk.sync import SyncService
+from kiosk.services.desk import GuardDesk
+from kiosk.services.gate import GateController
+from kiosk.services.ports import ListenerHub
+from kiosk.services.sync import SyncService
 from tests.central.helpers import cli, fill, make_kiosk
 from tests.central.netfaults import wait_for
 

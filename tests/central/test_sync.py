@@ -12,7 +12,7 @@ import pytest
 from db.central.store import CentralStore, CentralUnavailable
 from db.store import EntryStore
 from db.syncsource import SyncSource
-from kiosk.sync import SyncState, SyncWorker, central_overlay, sync_status
+from kiosk.services.sync import SyncState, SyncWorker, central_overlay, sync_status
 from tests.central.helpers import DAY, central_rows, cli, fill, local_ids, make_kiosk
 
 pytestmark = pytest.mark.postgres
@@ -168,7 +168,7 @@ def test_pulls_roster_policy_and_issuer_keys_and_keeps_the_last_copy(tmp_path: P
     (tmp_path / "policy.toml").write_text("[policy]\nversion = 'bureau-2026-03'\nfever_threshold_c = 37.5\n")
     (tmp_path / "roster.csv").write_text("学号,姓名,身份,班级,卡号\nS001,韩梅梅,student,初一(1)班,C001\n",
                                          encoding="utf-8")
-    from kiosk.signedcode import generate_key
+    from kiosk.services.signedcode import generate_key
 
     (tmp_path / "issuers.toml").write_text(f"[trusted]\nbureau = '{generate_key()[1]}'\n")
     (tmp_path / "bad-issuers.toml").write_text("[trusted]\nbureau = 'AAAA'\n")

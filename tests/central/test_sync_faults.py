@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 
 from db.central.store import CentralStore
 from db.store import EntryStore
-from kiosk.sync import SyncState, SyncWorker
+from kiosk.services.sync import SyncState, SyncWorker
 from tests.central.helpers import central_rows, cli, fill, local_ids, make_kiosk
 from tests.central.netfaults import DroppingProxy, PrivatePostgres, wait_for
 
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 def _pending(settings) -> int:  # type: ignore[no-untyped-def]
     store = EntryStore(settings.database_url)
     try:
-        from kiosk.sync import sync_status
+        from kiosk.services.sync import sync_status
 
         return sync_status(store).pending
     finally:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from db.store import EntryStore
-from kiosk.cli import main
-from kiosk.config import load_settings
-from kiosk.demodata import generate
+from kiosk.cli.main import main
+from kiosk.config.settings import load_settings
+from kiosk.sim.demodata import generate
 
 
 @pytest.fixture

@@ -141,9 +141,9 @@ def test_scene_capture_cycles_and_adds_noise() -> None:
 def test_video_file_source_and_scan_of_a_video(tmp_path: Path) -> None:
     from devices.codeimage import place_on_scene, render_code
     from devices.decoders import ZxingDecoder
-    from kiosk.policy import Policy
-    from kiosk.scanning import scan_path
-    from kiosk.verification import Verifier
+    from kiosk.domain.policy import Policy
+    from kiosk.services.scanning import scan_path
+    from kiosk.services.verification import Verifier
 
     path = tmp_path / "gate.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 360))

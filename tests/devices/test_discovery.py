@@ -12,7 +12,7 @@ import pytest
 
 from devices.discovery import list_cameras, list_serial_ports, port_exists, probe_thermometer, _v4l2_cameras
 from devices.simulators import ThermometerSimulator
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 
 @pytest.mark.parametrize("protocol", ["ascii", "aa55", "gy-mcu", "modbus"])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.access import AccessDenied, AdminAccess
-from kiosk.cli import main
+from kiosk.services.access import AccessDenied, AdminAccess
+from kiosk.cli.main import main
 
 
 class Clock:

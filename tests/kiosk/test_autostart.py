@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.autostart import install, kiosk_command, remove, service_unit
+from kiosk.cli.autostart import install, kiosk_command, remove, service_unit
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the Linux service")
@@ -40,7 +40,7 @@ def test_the_command_opens_this_installation_full_screen() -> None:
 
 
 def test_run_fullscreen_flag_is_accepted() -> None:
-    from kiosk.cli import build_parser
+    from kiosk.cli.main import build_parser
 
     args = build_parser().parse_args(["run", "--fullscreen"])
     assert args.fullscreen

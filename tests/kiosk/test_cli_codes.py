@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 from tests.conftest import SHARED_DATA
 
 

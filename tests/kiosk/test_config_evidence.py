@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
-from kiosk.config import ConfigError, load_settings
+from kiosk.cli.main import main
+from kiosk.config.settings import ConfigError, load_settings
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:

@@ -7,12 +7,12 @@ import sqlite3
 
 import pytest
 
-from kiosk.config import GateSettings, SiteSettings
-from kiosk.domain import (
+from kiosk.config.settings import GateSettings, SiteSettings
+from kiosk.domain.model import (
     Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, TemperatureSample,
 )
-from kiosk.gate import CodeCheck, GateController
-from kiosk.policy import Policy
+from kiosk.services.gate import CodeCheck, GateController
+from kiosk.domain.policy import Policy
 from tests.fakes import ManualClock, MemoryLog, RecordingListener, counter_ids
 
 

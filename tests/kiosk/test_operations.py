@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.cli import main
-from kiosk.doctor import FAIL, OK, WARN, diagnose
-from kiosk.operations import LOG_FILE, NATIVE_CRASH_FILE, log_dir, setup_logging
+from kiosk.cli.main import main
+from kiosk.cli.doctor import FAIL, OK, WARN, diagnose
+from kiosk.config.operations import LOG_FILE, NATIVE_CRASH_FILE, log_dir, setup_logging
 from devices.simulators import ThermometerSimulator
 
 
@@ -41,7 +41,7 @@ def test_an_unwritable_log_dir_does_not_stop_the_kiosk(tmp_path: Path, monkeypat
 
 def test_a_native_crash_leaves_a_trace(tmp_path: Path) -> None:
     env = dict(os.environ, GATE_KIOSK_LOG_DIR=str(tmp_path))
-    code = ("from kiosk.operations import setup_logging; setup_logging(); "
+    code = ("from kiosk.config.operations import setup_logging; setup_logging(); "
             "import ctypes; ctypes.string_at(0)")  # a segfault, as a crash inside Qt would be
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
@@ -53,7 +53,7 @@ def test_a_closed_pipe_is_quiet_and_writes_no_crash_file(tmp_path: Path) -> None
     env = dict(os.environ, GATE_KIOSK_LOG_DIR=str(tmp_path))
     # config show, printed 20,000 times over (more than a pipe holds), into a reader that leaves at once.
     script = (f"{sys.executable} -c 'import sys; sys.argv=[\"gate-kiosk\",\"config\",\"show\"]; "
-              f"import kiosk.cli as c; import builtins; p=builtins.print; "
+              f"import kiosk.cli.main as c; import builtins; p=builtins.print; "
               f"builtins.print=lambda *a, **k: [p(*a, **k) for _ in range(20000)]; sys.exit(c.main())' "
               f"| head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}")
     proc = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120)

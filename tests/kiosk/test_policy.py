@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain import (
+from kiosk.domain.model import (
     Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, TemperatureSample,
 )
-from kiosk.policy import Policy, PolicyError, denies_everywhere
+from kiosk.domain.policy import Policy, PolicyError, denies_everywhere
 
 P = Policy()
 T0 = datetime(2022, 3, 1, 8, 0, tzinfo=timezone.utc)

@@ -12,12 +12,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from db.store import EntryStore
-from kiosk.cli import main
-from kiosk.config import load_settings
-from kiosk.domain import Element, Lane, Person, PersonKind, TemperatureSample
-from kiosk.gate import GateController
-from kiosk.ports import ListenerHub
-from kiosk.reports import COLUMNS, ExportError, ExportQuery, Exporter, parse_iso_week, sign_export, verify_export
+from kiosk.cli.main import main
+from kiosk.config.settings import load_settings
+from kiosk.domain.model import Element, Lane, Person, PersonKind, TemperatureSample
+from kiosk.services.gate import GateController
+from kiosk.services.ports import ListenerHub
+from kiosk.reports.exports import COLUMNS, ExportError, ExportQuery, Exporter, parse_iso_week, sign_export, verify_export
 from tests.fakes import ManualClock
 
 DAY = date(2022, 2, 22)
@@ -119,8 +119,8 @@ def test_pdf_text_signature_and_tamper(filled, tmp_path: Path) -> None:
     embedded = [f for f in fonts if "/FontDescriptor" in f and "/FontFile2" in f["/FontDescriptor"].get_object()]
     assert any("GateKioskSansSC" in str(f["/BaseFont"]) for f in embedded), \
         [str(f.get("/BaseFont")) for f in fonts]  # the Chinese font travels inside the file
-    trusted = __import__("kiosk.signedcode", fromlist=["x"]).public_key_b64(
-        __import__("kiosk.reports", fromlist=["x"]).export_key(exporter.data_dir))
+    trusted = __import__("kiosk.services.signedcode", fromlist=["x"]).public_key_b64(
+        __import__("kiosk.reports.exports", fromlist=["x"]).export_key(exporter.data_dir))
     assert verify_export(out, trusted).ok
     data = bytearray(out.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -135,8 +135,8 @@ def test_signature_by_another_key_or_edited_sig_fails(filled, tmp_path: Path) ->
     f = tmp_path / "x.csv"
     f.write_text("a,b\n")
     sign_export(f, tmp_path / "other-kiosk")
-    from kiosk.reports import export_key
-    from kiosk.signedcode import public_key_b64
+    from kiosk.reports.exports import export_key
+    from kiosk.services.signedcode import public_key_b64
 
     ours = public_key_b64(export_key(exporter.data_dir))
     assert "another key" in verify_export(f, ours).message
@@ -205,7 +205,7 @@ def test_cli_export_verify_demo_data_and_pin(tmp_path: Path, capsys) -> None:
     out.write_bytes(out.read_bytes() + b"\0")
     assert main(["verify-export", str(out)]) == 1
     assert "FAILED" in capsys.readouterr().out
-    from kiosk.access import AdminAccess
+    from kiosk.services.access import AdminAccess
 
     AdminAccess(tmp_path / "data").set_pin("1357", "it")
     assert main(["export", "--date", "2022-02-21", "--format", "csv", "--out", str(tmp_path / "x.csv"),

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from kiosk.roster import RosterError, read_roster
+from kiosk.services.roster import RosterError, read_roster
 
 
 def test_xlsx_with_numeric_ids(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_fuzzed_csv_never_escapes_as_another_error(tmp_path: Path, body: bytes) 
 
 
 def test_documented_example_config_loads() -> None:
-    from kiosk.config import load_settings
+    from kiosk.config.settings import load_settings
     from tests.conftest import REPO
 
     settings = load_settings(REPO / "docs" / "config.example.toml")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from db.store import EntryStore
-from kiosk.cli import main
-from kiosk.config import load_settings
-from kiosk.reports import Exporter, ExportError, ExportQuery, verify_export
+from kiosk.cli.main import main
+from kiosk.config.settings import load_settings
+from kiosk.reports.exports import Exporter, ExportError, ExportQuery, verify_export
 from tests.db.test_store import entry
 
 DAY = date(2022, 3, 1)
@@ -72,7 +72,7 @@ def test_an_export_into_a_missing_folder_is_a_clear_error(exporter, tmp_path: Pa
 
 
 def test_crash_reports_are_private(tmp_path: Path, monkeypatch, capsys) -> None:
-    import kiosk.cli as cli
+    import kiosk.cli.main as cli
 
     def boom(*_a, **_k):
         raise RuntimeError("a bug")
@@ -101,7 +101,7 @@ def test_a_huge_image_is_refused_before_it_is_decoded(tmp_path: Path, capsys, si
 
 
 def test_a_card_number_that_is_another_persons_id_is_rejected(tmp_path: Path) -> None:
-    from kiosk.roster import read_roster
+    from kiosk.services.roster import read_roster
 
     path = tmp_path / "roster.csv"
     path.write_text("id,name,kind,card\nS001,张三,student,C900\nS002,李四,student,S001\nC900,王五,student,\n",
@@ -124,7 +124,7 @@ def test_one_number_for_two_people_resolves_to_nobody(tmp_path: Path) -> None:
 def test_a_wide_roster_sheet_is_read_only_as_wide_as_a_roster(tmp_path: Path) -> None:
     from openpyxl import Workbook
 
-    from kiosk.roster import MAX_COLUMNS, _xlsx_rows
+    from kiosk.services.roster import MAX_COLUMNS, _xlsx_rows
 
     wb = Workbook()
     ws = wb.active
@@ -146,7 +146,7 @@ def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_cle
     assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "2468"]) == 0
     pem = (data / "keys" / "kiosk-export.pem").read_text()
     assert "ENCRYPTED PRIVATE KEY" in pem and oct((data / "keys" / "kiosk-export.pem").stat().st_mode & 0o777) == "0o600"
-    from kiosk.reports import ExportError, export_key
+    from kiosk.reports.exports import ExportError, export_key
 
     with pytest.raises(ExportError, match="PIN"):
         export_key(data)  # the files alone do not sign

@@ -9,14 +9,14 @@ from db.records import RosterPerson
 from devices.camera import FrameGrabber, SceneCapture
 from devices.codeimage import STATUS_BGR, place_on_scene, render_code
 from devices.decoders import ZxingDecoder
-from kiosk.config import GateSettings, SiteSettings
-from kiosk.domain import Element, Lane, PersonKind
-from kiosk.gate import GateController
-from kiosk.policy import Policy
-from kiosk.ports import ListenerHub
-from kiosk.scanning import ScanService
-from kiosk.signedcode import generate_key, issue, load_private_key
-from kiosk.verification import Verifier
+from kiosk.config.settings import GateSettings, SiteSettings
+from kiosk.domain.model import Element, Lane, PersonKind
+from kiosk.services.gate import GateController
+from kiosk.domain.policy import Policy
+from kiosk.services.ports import ListenerHub
+from kiosk.services.scanning import ScanService
+from kiosk.services.signedcode import generate_key, issue, load_private_key
+from kiosk.services.verification import Verifier
 from tests.fakes import MemoryLog, RecordingListener
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import ConfigError, load_settings
-from kiosk.settings_file import next_policy_version, write_settings
+from kiosk.config.settings import ConfigError, load_settings
+from kiosk.config.settings_file import next_policy_version, write_settings
 from tests.conftest import REPO
 
 DAY = date(2026, 11, 29)

@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import event
 
 from db.store import EntryStore
-from kiosk.config import GateSettings, SiteSettings
-from kiosk.domain import Element, Lane, PersonKind
-from kiosk.gate import GateController
-from kiosk.policy import Policy
+from kiosk.config.settings import GateSettings, SiteSettings
+from kiosk.domain.model import Element, Lane, PersonKind
+from kiosk.services.gate import GateController
+from kiosk.domain.policy import Policy
 from tests.fakes import ManualClock, RecordingListener
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from devices.thermometer import TemperatureReading
-from kiosk.thermometry import CalibrationError, Calibration, StableReadingFilter, ThermometerService, compute_calibration
+from kiosk.services.thermometry import CalibrationError, Calibration, StableReadingFilter, ThermometerService, compute_calibration
 
 T0 = datetime(2022, 3, 1, 8, tzinfo=timezone.utc)
 

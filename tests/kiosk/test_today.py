@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from kiosk.app import build_kiosk
-from kiosk.config import load_settings
-from kiosk.desk import GuardDesk
-from kiosk.domain import Decision, Element, Lane, PersonKind, Source, TemperatureSample
+from kiosk.config.settings import load_settings
+from kiosk.services.desk import GuardDesk
+from kiosk.domain.model import Decision, Element, Lane, PersonKind, Source, TemperatureSample
 
 
 def wait_for(predicate, timeout: float = 5.0) -> None:

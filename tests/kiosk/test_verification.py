@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from db.records import RosterPerson
 from devices.codeimage import STATUS_BGR, glare, low_light, place_on_scene, render_code, tint
 from devices.decoders import DecodedCode, ZxingDecoder
-from kiosk.domain import Element, Outcome, Source, Strength
-from kiosk.policy import Policy
-from kiosk.signedcode import SignedCodeError, generate_key, issue, load_private_key, load_public_key, verify
-from kiosk.verification import IssuerServer, Verifier, classify_colour
+from kiosk.domain.model import Element, Outcome, Source, Strength
+from kiosk.domain.policy import Policy
+from kiosk.services.signedcode import SignedCodeError, generate_key, issue, load_private_key, load_public_key, verify
+from kiosk.services.verification import IssuerServer, Verifier, classify_colour
 
 NOW = datetime(2022, 3, 1, 8, 0, tzinfo=timezone.utc)
 T = int(NOW.timestamp())
@@ -304,7 +304,7 @@ def _respell(text: str) -> list[str]:
 
 
 def test_a_respelled_signed_code_is_malformed_not_a_new_code(keys) -> None:
-    from kiosk.signedcode import replay_key
+    from kiosk.services.signedcode import replay_key
 
     key, pub, _, _ = keys
     text = health(key)
@@ -319,7 +319,7 @@ def test_a_respelled_signed_code_is_malformed_not_a_new_code(keys) -> None:
 
 
 def test_the_replay_key_is_the_payload_not_the_bytes_read(keys) -> None:
-    from kiosk.signedcode import replay_key
+    from kiosk.services.signedcode import replay_key
 
     key, pub, _, _ = keys
     text = health(key)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.app import build_kiosk
-from kiosk.cli import main
-from kiosk.config import load_settings
-from kiosk.domain import Element, Lane, PersonKind
+from kiosk.cli.main import main
+from kiosk.config.settings import load_settings
+from kiosk.domain.model import Element, Lane, PersonKind
 
 
 def check(capsys, *args: str) -> dict:
@@ -94,7 +94,7 @@ def test_a_fresh_live_start_without_devices_writes_nothing(capsys, tmp_path: Pat
     assert (tmp_path / "setup.png").exists()
     # A gate with simulated devices outside the demo is refused in one line.
     from kiosk.app import build_kiosk
-    from kiosk.config import ConfigError
+    from kiosk.config.settings import ConfigError
     from dataclasses import replace
 
     with pytest.raises(ConfigError, match="sim:"):

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.actions import GuardAction, perform
-from kiosk.config import GateSettings, SiteSettings
-from kiosk.domain import Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, \
+from kiosk.services.actions import GuardAction, perform
+from kiosk.config.settings import GateSettings, SiteSettings
+from kiosk.domain.model import Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, \
     TemperatureSample
-from kiosk.gate import CodeCheck, ConfirmRefused, GateController
-from kiosk.policy import Policy
-from kiosk.visit import Holder, Visit, VisitState, VisitStateError
-from kiosk.vocabulary import severity
+from kiosk.services.gate import CodeCheck, ConfirmRefused, GateController
+from kiosk.domain.policy import Policy
+from kiosk.domain.visit import Holder, Visit, VisitState, VisitStateError
+from kiosk.domain.vocabulary import severity
 from tests.fakes import ManualClock, MemoryLog, RecordingListener, counter_ids
 
 

@@ -1,6 +1,6 @@
 """Every scenario file, through the real window (pytest-qt) and through the CLI.
 
-A scenario is what a guard does and sees at the gate (``kiosk/scenario.py``
+A scenario is what a guard does and sees at the gate (``kiosk/sim/scenario.py``
 describes the format). Here each one is driven through the guard's window:
 codes arrive as the camera thread delivers them, readings as the thermometer
 thread does, and every guard action is a real key press on the window (the
@@ -19,10 +19,10 @@ import pytest
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from kiosk.actions import ACTION_OF, GuardAction
-from kiosk.config import load_settings
-from kiosk.domain import Decision, TemperatureSample
-from kiosk.scenario import (
+from kiosk.services.actions import ACTION_OF, GuardAction
+from kiosk.config.settings import load_settings
+from kiosk.domain.model import Decision, TemperatureSample
+from kiosk.sim.scenario import (
     SCENARIO_ROSTER, START, Observation, SceneClock, SceneMaker, Scenario, check_expect, check_rows, issuer_key,
     load_scenario, scenario_settings,
 )

@@ -7,8 +7,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import build_kiosk
-from kiosk.config import load_settings
-from kiosk.desk import GuardDesk
+from kiosk.config.settings import load_settings
+from kiosk.services.desk import GuardDesk
 from tests.fakes import ManualClock
 from ui.bridge import QtBridge
 from ui.main_window import MainWindow

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kiosk.domain import Decision, Element, Lane, Person, PersonKind, Reason
-from kiosk.gate import VisitSnapshot
-from kiosk.policy import Verdict
-from kiosk.vocabulary import REASONS, reason_words, severity
+from kiosk.domain.model import Decision, Element, Lane, Person, PersonKind, Reason
+from kiosk.services.gate import VisitSnapshot
+from kiosk.domain.policy import Verdict
+from kiosk.domain.vocabulary import REASONS, reason_words, severity
 from ui.widgets import DECISION_COLOUR, VerdictBanner
 
 PARAMS = {"colour": "red", "error": "bad_signature", "hours": 48, "cities": ["某市"], "celsius": 38.1,

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.domain import Element, Lane, PersonKind, TemperatureSample
+from kiosk.domain.model import Element, Lane, PersonKind, TemperatureSample
 from tests.ui.conftest import answer_dialog, press
 
 
@@ -169,7 +169,7 @@ def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_pa
     assert (tmp_path / "out.xlsx").exists() and (tmp_path / "out.xlsx.sig").exists()
     assert kiosk.store.audit_events("export")
     window._desk.access.set_pin("2468", "it")
-    from kiosk.access import AccessDenied
+    from kiosk.services.access import AccessDenied
     import pytest
 
     with pytest.raises(AccessDenied):
@@ -214,8 +214,8 @@ def test_enter_and_digits_in_a_form_field_belong_to_the_form(qtbot, gate) -> Non
 
 
 def test_person_kind_keys_and_a_refused_confirmation(qtbot, gate) -> None:
-    from kiosk.domain import Evidence, Outcome, Source
-    from kiosk.gate import CodeCheck
+    from kiosk.domain.model import Evidence, Outcome, Source
+    from kiosk.services.gate import CodeCheck
 
     window, kiosk, clock = gate
     kiosk.controller.set_lane(Lane.CAMPUS)
@@ -256,7 +256,7 @@ def test_the_window_does_not_close_over_entries_waiting_for_storage(qtbot, gate,
     """Issue 16: closing the window while entries waited for storage dropped them, exit 0, no warning."""
     import sqlite3
 
-    from kiosk.domain import Person
+    from kiosk.domain.model import Person
 
     window, kiosk, clock = gate
     ctl = kiosk.controller
@@ -301,7 +301,7 @@ def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> Non
 
 def test_export_progress_steps_and_a_database_failure_is_reported(qtbot, gate, tmp_path: Path) -> None:
     window, kiosk, clock = gate
-    from kiosk.reports import ExportQuery
+    from kiosk.reports.exports import ExportQuery
     from ui.export_dialog import ExportDialog
 
     exporter = window._desk.exporter("")

@@ -10,9 +10,9 @@ from PySide6.QtCore import QTimer
 
 from devices.camera import FrameGrabber
 from devices.decoders import ZxingDecoder
-from kiosk.scanning import ScanService
-from kiosk.verification import Verifier
-from kiosk.policy import Policy
+from kiosk.services.scanning import ScanService
+from kiosk.services.verification import Verifier
+from kiosk.domain.policy import Policy
 
 
 class StallingCapture:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialogButtonBox, QScrollArea
 
-from kiosk.config import load_settings
+from kiosk.config.settings import load_settings
 from ui.dialogs import SettingsDialog
 
 
@@ -28,7 +28,7 @@ def test_settings_saved_from_the_dialog_bump_the_policy_version(qtbot, tmp_path:
     path = tmp_path / "config.toml"
     dialog = SettingsDialog(load_settings(path))
     qtbot.addWidget(dialog)
-    from kiosk.settings_file import write_settings
+    from kiosk.config.settings_file import write_settings
 
     assert not write_settings(path, dialog.changes()).policy_changed  # untouched dialog: same policy
     dialog.fever.setValue(37.6)

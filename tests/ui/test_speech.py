@@ -6,9 +6,9 @@ import wave
 
 from PySide6.QtCore import Qt
 
-from kiosk.domain import Element, Evidence, Lane, Outcome, PersonKind, Source, TemperatureSample
-from kiosk.gate import CodeCheck
-from kiosk.prompts import Prompt
+from kiosk.domain.model import Element, Evidence, Lane, Outcome, PersonKind, Source, TemperatureSample
+from kiosk.services.gate import CodeCheck
+from kiosk.domain.prompts import Prompt
 from tests.fakes import RecordingListener
 from ui.speech import SPEECH_ASSETS, AudioFileSink, Speaker, TtsSink, make_sink
 
@@ -69,9 +69,9 @@ def test_a_visit_is_spoken_once_per_prompt_newest_first(gate, qtbot) -> None:
 def test_english_and_mute() -> None:
     sink = RecordingSink()
     speaker = Speaker(sink, "en")
-    from kiosk.config import GateSettings, SiteSettings
-    from kiosk.gate import GateController
-    from kiosk.policy import Policy
+    from kiosk.config.settings import GateSettings, SiteSettings
+    from kiosk.services.gate import GateController
+    from kiosk.domain.policy import Policy
     from tests.fakes import ManualClock, MemoryLog
 
     ctl = GateController(Policy(), MemoryLog(), RecordingListener(), site=SiteSettings(), gate=GateSettings(),

@@ -6,11 +6,11 @@ import time
 
 from PySide6.QtCore import Qt
 
-from kiosk.domain import Element, Lane, PersonKind
-from kiosk.policy import Policy
-from kiosk.scanning import VerificationService
-from kiosk.signedcode import generate_key, issue, load_private_key
-from kiosk.verification import Verifier
+from kiosk.domain.model import Element, Lane, PersonKind
+from kiosk.domain.policy import Policy
+from kiosk.services.scanning import VerificationService
+from kiosk.services.signedcode import generate_key, issue, load_private_key
+from kiosk.services.verification import Verifier
 from tests.ui.conftest import press
 
 

@@ -1,0 +1,1 @@
+"""The ``gate-kiosk`` command line: one module per command group, each with ``register(subparsers)``."""

@@ -1,0 +1,494 @@
+"""The versioned entry policy and the one function that turns evidence into a verdict.
+
+A policy says, per person kind, which elements are required and whether a
+failure is *hard* (deny and log) or *soft* (allow, flag and log); the
+temperature threshold and retake rule; the nucleic-acid window; and how
+strong code evidence must be in each lane. Rules changed often in 2022, so a
+policy carries a version string and every entry records it.
+
+``Policy.evaluate`` is pure: same evidence, same verdict. The gate controller
+collects the evidence; this module only judges it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiosk.domain.model import (
+    Decision,
+    Element,
+    Evidence,
+    Lane,
+    Mode,
+    Outcome,
+    Person,
+    PersonKind,
+    Reason,
+    Source,
+    Strength,
+    TemperatureSample,
+)
+
+
+class PolicyError(ValueError):
+    """The policy section of the configuration is not valid."""
+
+
+@dataclass(frozen=True)
+class ElementRule:
+    """One required element for a rule group, with its mode."""
+
+    element: Element
+    mode: Mode
+    only_returning: bool = False  # e.g. nucleic acid only for people back from risk areas
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of judging a visit's evidence at one moment."""
+
+    decision: Decision
+    reasons: tuple[Reason, ...]
+    flagged: bool
+    pending: tuple[Element, ...]
+
+    @property
+    def hard_failures(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.hard)
+
+
+def _default_rules() -> dict[str, tuple[ElementRule, ...]]:
+    # Every person entering is checked for the three elements (code, temperature,
+    # mask), students included; workers add the three-code joint check and
+    # registration; visitors register. A returnee's negative test is hard for all.
+    h, s = Mode.HARD, Mode.SOFT
+    three = (ElementRule(Element.HEALTH, h), ElementRule(Element.TEMPERATURE, h), ElementRule(Element.MASK, h))
+    nucleic = ElementRule(Element.NUCLEIC_ACID, h, only_returning=True)
+    return {
+        "staff": (*three, nucleic),
+        "student": (*three, nucleic),
+        "worker": (
+            *three,
+            ElementRule(Element.ITINERARY, h),
+            ElementRule(Element.VACCINE, h),
+            ElementRule(Element.REGISTRATION, h),
+            nucleic,
+        ),
+        "visitor": (*three, ElementRule(Element.ITINERARY, s), ElementRule(Element.REGISTRATION, h), nucleic),
+    }
+
+
+THREE_ELEMENTS = (Element.HEALTH, Element.TEMPERATURE, Element.MASK)  # 验码 · 测温 · 戴口罩, for everyone
+RULE_GROUPS = ("staff", "student", "worker", "visitor")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A complete, immutable entry policy (see module docstring)."""
+
+    version: str = "2022-06-29"
+    fever_threshold_c: float = 37.3
+    retake_wait_s: float = 60.0
+    plausible_min_c: float = 34.0
+    plausible_max_c: float = 42.5
+    nucleic_window_h: int = 48
+    nucleic_counting: str = "hours"  # or "calendar_days": places count the window differently
+    accept_strength: Mapping[Lane, Strength] = field(
+        default_factory=lambda: {Lane.CAMPUS: Strength.ADVISORY, Lane.WORKER: Strength.ADVISORY}
+    )
+    rules: Mapping[str, tuple[ElementRule, ...]] = field(default_factory=_default_rules)
+    # An automatic "mask on" only pre-fills; the guard confirms unless this is set.
+    auto_mask_satisfies: bool = False
+    # Returnees: an itinerary card naming a place outside ``local_areas`` (when
+    # that list is set) or any place in ``case_areas`` makes the person a returnee.
+    local_areas: tuple[str, ...] = ()
+    case_areas: tuple[str, ...] = ()
+    # Key posts (e.g. 门卫, 厨师): roster groups that need a recent negative test at entry.
+    key_post_groups: tuple[str, ...] = ()
+    key_post_nucleic_days: int = 7
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "Policy":
+        """Build a policy from the ``[policy]`` table of the config file."""
+        base = cls()
+        known = {
+            "version", "fever_threshold_c", "retake_wait_s", "plausible_min_c", "plausible_max_c",
+            "nucleic_window_h", "nucleic_counting", "accept_strength", "rules", "auto_mask_satisfies",
+            "local_areas", "case_areas", "key_post_groups", "key_post_nucleic_days",
+        }
+        unknown = set(data) - known
+        if unknown:
+            raise PolicyError(f"unknown policy key(s): {', '.join(sorted(unknown))}")
+        kw: dict[str, Any] = {}
+        if "version" in data:
+            if not isinstance(data["version"], str) or not data["version"].strip():
+                raise PolicyError("policy.version must be a non-empty string")
+            kw["version"] = data["version"].strip()
+        for key in ("fever_threshold_c", "retake_wait_s", "plausible_min_c", "plausible_max_c"):
+            if key in data:
+                kw[key] = _number(data[key], f"policy.{key}")
+        if "nucleic_window_h" in data:
+            kw["nucleic_window_h"] = int(_number(data["nucleic_window_h"], "policy.nucleic_window_h"))
+        if "nucleic_counting" in data:
+            if data["nucleic_counting"] not in ("hours", "calendar_days"):
+                raise PolicyError("policy.nucleic_counting must be 'hours' or 'calendar_days'")
+            kw["nucleic_counting"] = data["nucleic_counting"]
+        if "auto_mask_satisfies" in data:
+            if not isinstance(data["auto_mask_satisfies"], bool):
+                raise PolicyError("policy.auto_mask_satisfies must be true or false")
+            kw["auto_mask_satisfies"] = data["auto_mask_satisfies"]
+        for key in ("local_areas", "case_areas", "key_post_groups"):
+            if key in data:
+                value = data[key]
+                if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+                    raise PolicyError(f"policy.{key} must be a list of names")
+                kw[key] = tuple(x.strip() for x in value)
+        if "key_post_nucleic_days" in data:
+            kw["key_post_nucleic_days"] = int(_number(data["key_post_nucleic_days"], "policy.key_post_nucleic_days"))
+        if "accept_strength" in data:
+            acc = dict(base.accept_strength)
+            table = data["accept_strength"]
+            if not isinstance(table, Mapping):
+                raise PolicyError("policy.accept_strength must be a table of lane = strength")
+            for lane_name, strength in table.items():
+                try:
+                    acc[Lane(lane_name)] = Strength(strength)
+                except ValueError:
+                    raise PolicyError(
+                        f"policy.accept_strength.{lane_name}: lane must be campus|worker and strength "
+                        "verified|advisory|unverifiable"
+                    ) from None
+            kw["accept_strength"] = acc
+        if "rules" in data:
+            rules = dict(base.rules)
+            table = data["rules"]
+            if not isinstance(table, Mapping):
+                raise PolicyError("policy.rules must be a table per person group")
+            for group, elements in table.items():
+                if group not in RULE_GROUPS:
+                    raise PolicyError(f"policy.rules.{group}: group must be one of {', '.join(RULE_GROUPS)}")
+                parsed = _parse_rule_group(group, elements)
+                # Every person entering is checked for the three elements: a group's table may make
+                # one of them soft, but leaving one out never drops it (it stays hard).
+                named = {r.element for r in parsed}
+                parsed += tuple(ElementRule(e, Mode.HARD) for e in THREE_ELEMENTS if e not in named)
+                rules[group] = parsed
+            kw["rules"] = rules
+        policy = cls(**kw)
+        policy._validate()
+        return policy
+
+    def _validate(self) -> None:
+        # IEC 80601-2-59 asks for a settable threshold between 34 and 39 °C.
+        if not 34.0 <= self.fever_threshold_c <= 39.0:
+            raise PolicyError("policy.fever_threshold_c must be between 34.0 and 39.0 °C")
+        if self.plausible_min_c >= self.plausible_max_c:
+            raise PolicyError("policy.plausible_min_c must be below plausible_max_c")
+        if self.retake_wait_s < 0:
+            raise PolicyError("policy.retake_wait_s must not be negative")
+        if not 1 <= self.nucleic_window_h <= 24 * 14:
+            raise PolicyError("policy.nucleic_window_h must be between 1 and 336 hours")
+        if not 1 <= self.key_post_nucleic_days <= 30:
+            raise PolicyError("policy.key_post_nucleic_days must be between 1 and 30 days")
+
+    # ------------------------------------------------------------------ rules
+    def required(self, person: Person) -> tuple[ElementRule, ...]:
+        """The rules that apply to this person right now (a key post adds the nucleic-acid test)."""
+        rules = tuple(
+            r for r in self.rules[person.kind.rule_group]
+            if not r.only_returning or person.returning_from_risk_area
+        )
+        if self.is_key_post(person) and not any(r.element is Element.NUCLEIC_ACID for r in rules):
+            rules += (ElementRule(Element.NUCLEIC_ACID, Mode.HARD),)
+        return rules
+
+    def is_key_post(self, person: Person) -> bool:
+        return bool(person.group) and person.group in self.key_post_groups
+
+    def is_returnee_itinerary(self, cities: Sequence[str]) -> bool:
+        """Whether an itinerary card's places make its holder a returnee (see the fields above)."""
+        places = [c for c in cities if c]
+        if any(c in self.case_areas for c in places):
+            return True
+        return bool(self.local_areas) and any(c not in self.local_areas for c in places)
+
+    def judge_temperature(self, samples: Sequence[TemperatureSample]) -> Evidence | None:
+        """Fuse the readings of one visit, in arrival order, into temperature evidence.
+
+        Implausible readings mean "measure again" and never decide. A first
+        reading at or above the threshold waits for a retake taken at least
+        ``retake_wait_s`` later (a reading typed by the guard counts at once,
+        since it comes from a clinical thermometer); the retake decides.
+        """
+        plausible = [s for s in samples if self.plausible_min_c <= s.celsius <= self.plausible_max_c]
+        if not plausible:
+            if samples:
+                last = samples[-1]
+                return Evidence(
+                    Element.TEMPERATURE, Outcome.UNKNOWN, last.source, value=last.celsius,
+                    detail=_sample_detail(last), note="implausible",
+                )
+            return None
+        # Readings in order: a normal reading is fine until an elevated one comes; an elevated
+        # reading waits for its retake (at least retake_wait_s later, or typed by the guard),
+        # which decides; a confirmed fever is final. A later elevated reading is never ignored.
+        result: Evidence | None = None
+        high: TemperatureSample | None = None
+        for s in plausible:
+            elevated = s.celsius >= self.fever_threshold_c
+            if high is None:
+                if elevated:
+                    high = s
+                    result = _temp_evidence(s, Outcome.RETAKE)
+                else:
+                    result = _temp_evidence(s, Outcome.OK)
+                continue
+            waited = s.at is not None and high.at is not None and \
+                (s.at - high.at) >= timedelta(seconds=self.retake_wait_s)
+            if s.source is Source.MANUAL or waited:
+                if elevated:
+                    return _temp_evidence(s, Outcome.FAIL, first_reading=high.celsius)
+                result = _temp_evidence(s, Outcome.OK, first_reading=high.celsius)
+                high = None
+        return result
+
+    def nucleic_acid_valid(self, sampled_at: datetime, now: datetime, window_h: int | None = None) -> bool:
+        """Whether a negative test sampled at ``sampled_at`` is still inside the window."""
+        window = self.nucleic_window_h if window_h is None else window_h
+        if sampled_at > now + timedelta(minutes=5):
+            return False
+        if self.nucleic_counting == "calendar_days":
+            return (now.date() - sampled_at.date()).days <= window // 24
+        return now - sampled_at <= timedelta(hours=window)
+
+    def nucleic_window_for(self, person: Person) -> int:
+        """Hours a negative test stays valid for this person: the returnee window, or the key post's days."""
+        if person.returning_from_risk_area:
+            return self.nucleic_window_h
+        if self.is_key_post(person):
+            return self.key_post_nucleic_days * 24
+        return self.nucleic_window_h
+
+    def evaluate(
+        self,
+        lane: Lane,
+        person: Person,
+        evidence: Mapping[Element, Evidence],
+        finished: bool = False,
+        now: datetime | None = None,
+    ) -> Verdict:
+        """Judge the evidence; ``finished`` means no more evidence will come (the visit ended).
+
+        Some evidence denies in every lane whatever the rules require: a yellow
+        or red health code, a positive nucleic-acid test, an itinerary card with
+        a risk area. A finished visit that only lacks evidence is INCOMPLETE
+        (logged and flagged), never a pass.
+        """
+        reasons: list[Reason] = []
+        pending: list[Element] = []
+        required = {r.element: r for r in self.required(person)}
+        accept = self.accept_strength[lane]
+        window_h = self.nucleic_window_for(person)
+
+        if person.kind.lane is not lane:
+            reasons.append(Reason(None, "wrong_lane", False, {"lane": person.kind.lane.value}))
+        if person.returning_from_risk_area:
+            reasons.append(Reason(None, "returnee", False, {"hours": self.nucleic_window_h}))
+        elif self.is_key_post(person):
+            reasons.append(Reason(None, "key_post", False,
+                                  {"group": person.group, "days": self.key_post_nucleic_days}))
+
+        for element, rule in required.items():
+            hard = rule.mode is Mode.HARD
+            ev = evidence.get(element)
+            if ev is None:
+                if finished:
+                    # Missing is not failed: the visit is logged INCOMPLETE (and flagged), never a pass.
+                    reasons.append(Reason(element, "not_checked" if hard else "soft_missing", False))
+                else:
+                    pending.append(element)
+                continue
+            failure = self.failure_of(ev, now, window_h)
+            if failure is not None:
+                code, params = failure
+                hard = hard or denies_everywhere(ev)  # no soft rule lets a red code in
+                reasons.append(Reason(element, code if hard else "soft_failed", hard, params))
+            elif ev.outcome is Outcome.RETAKE:
+                if finished:
+                    reasons.append(Reason(element, "fever_no_retake", False, {"celsius": float(ev.value)}))
+                else:
+                    pending.append(element)
+                    reasons.append(Reason(element, "retake", False,
+                                          {"celsius": float(ev.value), "wait": self.retake_wait_s}))
+            elif ev.outcome is Outcome.UNKNOWN or not self._strong_enough(ev, accept):
+                if finished:
+                    reasons.append(Reason(element, "unverified" if hard else "soft_missing", False))
+                else:
+                    pending.append(element)
+                    reasons.append(Reason(element, _ask_code(ev), False, _ask_params(ev)))
+
+        # Evidence of trouble on an element this person is not required to show:
+        # some of it denies everywhere; the rest is still worth a flag.
+        for element, ev in evidence.items():
+            if element in required:
+                continue
+            failure = self.failure_of(ev, now, window_h)
+            if failure is None:
+                continue
+            code, params = failure
+            if denies_everywhere(ev):
+                reasons.append(Reason(element, code, True, params))
+            elif element is not Element.NUCLEIC_ACID or code != "nucleic_stale":
+                reasons.append(Reason(element, "soft_failed", False, params))
+
+        hard_fail = any(r.hard for r in reasons)
+        if hard_fail:
+            decision = Decision.DENY
+        elif pending or any(r.severity == "ask" for r in reasons):
+            decision = Decision.INCOMPLETE
+        else:
+            decision = Decision.PASS
+        flagged = decision is not Decision.PASS or any(
+            r.code in ("soft_failed", "soft_missing", "wrong_lane") for r in reasons)
+        return Verdict(decision, tuple(reasons), flagged, tuple(pending))
+
+    def failure_of(self, ev: Evidence, now: datetime | None, window_h: int) -> tuple[str, dict[str, Any]] | None:
+        """Why this piece of evidence fails (a reason code and its parameters), or None."""
+        e = ev.element
+        if e is Element.NUCLEIC_ACID and ev.outcome is not Outcome.FAIL:
+            if ev.outcome is Outcome.OK and now is not None:
+                sampled = _parse_time(ev.detail.get("sampled_at"))
+                if sampled is not None and not self.nucleic_acid_valid(sampled, now, window_h):
+                    return "nucleic_stale", {"hours": window_h}
+            return None
+        if ev.outcome is not Outcome.FAIL:
+            return None
+        if ev.value == "invalid":
+            return "code_invalid", {"error": str(ev.detail.get("error", "malformed"))}
+        if e is Element.TEMPERATURE:
+            return "fever", {"celsius": float(ev.value), "threshold": self.fever_threshold_c}
+        if e is Element.MASK:
+            return "no_mask", {}
+        if e is Element.HEALTH and ev.value in ("yellow", "red"):
+            return "health_colour", {"colour": ev.value}
+        if e is Element.NUCLEIC_ACID:
+            return "nucleic_positive", {}
+        if e is Element.ITINERARY:
+            return "itinerary_risk", {"cities": list(ev.detail.get("cities") or [])}
+        if e is Element.VACCINE:
+            return "vaccine_none", {}
+        if e is Element.CARD:
+            return "card_unknown", {}
+        return "element_failed", {}
+
+    def _strong_enough(self, ev: Evidence, accept: Strength) -> bool:
+        if ev.source is Source.MANUAL:
+            return True  # the guard's own confirmation is the strongest evidence the gate has
+        if ev.element is Element.MASK and ev.source is Source.DEVICE:
+            return self.auto_mask_satisfies
+        if not ev.element.is_code:
+            return True
+        return ev.strength.rank >= accept.rank
+
+
+def denies_everywhere(ev: Evidence) -> bool:
+    """Evidence that denies in every lane, whatever the rules of the person's group say."""
+    if ev.outcome is not Outcome.FAIL:
+        return False
+    if ev.element is Element.HEALTH:
+        return str(ev.value) in ("yellow", "red")
+    if ev.element is Element.NUCLEIC_ACID:
+        return str(ev.value) == "positive"
+    if ev.element is Element.ITINERARY:
+        return str(ev.value) == "risk"
+    return False
+
+
+def _ask_code(ev: Evidence) -> str:
+    if ev.element is Element.MASK and ev.value is False:
+        return "mask_suggested_missing"
+    if ev.element is Element.TEMPERATURE:
+        return "temperature_implausible"
+    if ev.element is Element.HEALTH and ev.detail.get("unknown_code"):
+        return "unknown_code"
+    if ev.element is Element.HEALTH and ev.source is Source.COLOR and ev.outcome is Outcome.OK:
+        return "colour_only"
+    return "needs_confirmation"
+
+
+def _ask_params(ev: Evidence) -> dict[str, Any]:
+    if ev.element is Element.TEMPERATURE and isinstance(ev.value, (int, float)):
+        return {"celsius": float(ev.value)}
+    return {}
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _sample_detail(s: TemperatureSample) -> dict[str, Any]:
+    return {
+        "raw": s.raw, "ambient": s.ambient, "thermometer_id": s.thermometer_id,
+        "calibration_id": s.calibration_id, "at": s.at.isoformat() if s.at else None,
+    }
+
+
+def _temp_evidence(s: TemperatureSample, outcome: Outcome, first_reading: float | None = None) -> Evidence:
+    detail = _sample_detail(s)
+    if first_reading is not None:
+        detail["first_reading"] = first_reading
+    return Evidence(Element.TEMPERATURE, outcome, s.source, value=round(s.celsius, 2), detail=detail)
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PolicyError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _parse_rule_group(group: str, elements: Any) -> tuple[ElementRule, ...]:
+    if not isinstance(elements, Mapping):
+        raise PolicyError(f"policy.rules.{group} must be a table of element = \"hard\"|\"soft\"")
+    rules = []
+    for name, spec in elements.items():
+        try:
+            element = Element(name)
+        except ValueError:
+            valid = ", ".join(e.value for e in Element)
+            raise PolicyError(f"policy.rules.{group}.{name}: unknown element (valid: {valid})") from None
+        only_returning = element is Element.NUCLEIC_ACID
+        if isinstance(spec, Mapping):
+            mode_name = spec.get("mode", "hard")
+            only_returning = bool(spec.get("only_returning", only_returning))
+        else:
+            mode_name = spec
+        try:
+            mode = Mode(mode_name)
+        except ValueError:
+            raise PolicyError(f"policy.rules.{group}.{name}: mode must be 'hard' or 'soft'") from None
+        rules.append(ElementRule(element, mode, only_returning))
+    return tuple(rules)
+
+
+def person_kind_for_lane_arg(lane: str) -> tuple[Lane, PersonKind]:
+    """Map the CLI's ``--lane staff|student|worker`` to a lane and a default kind."""
+    table = {
+        "staff": (Lane.CAMPUS, PersonKind.STAFF),
+        "student": (Lane.CAMPUS, PersonKind.STUDENT),
+        "worker": (Lane.WORKER, PersonKind.OTHER_WORKER),
+        "visitor": (Lane.WORKER, PersonKind.VISITOR),
+    }
+    if lane not in table:
+        raise PolicyError(f"unknown lane {lane!r}: use staff, student, worker or visitor")
+    return table[lane]

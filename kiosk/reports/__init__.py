@@ -1,0 +1,1 @@
+"""Reports for the school and the bureau: figures, tables, CSV/XLSX/PDF files, signatures."""

@@ -1,0 +1,182 @@
+"""The guard's desk: everything the window may ask of the core, in one object.
+
+The window holds no rules and makes no database calls; it talks to the gate
+controller for the person in front of it, and to this desk for the rest:
+today's figures, the flagged list and its follow-up, device and calibration
+status, admin PIN checks, and the settings file. Built by ``kiosk.app``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db.store import EntryStore
+from kiosk.services.access import AdminAccess
+from kiosk.config.settings import Settings
+from kiosk.services.gate import GateController
+from kiosk.reports.exports import DayFigures, day_figures
+from kiosk.domain.vocabulary import stored_reason_words
+
+log = logging.getLogger(__name__)
+
+FOLLOW_UP_STATES = ("retake_due", "observation", "cleared")
+
+
+@dataclass(frozen=True)
+class FlaggedPerson:
+    """One row of today's flagged list."""
+
+    entry_id: str
+    at: datetime  # local time
+    name: str
+    kind: str
+    lane: str
+    decision: str
+    reasons: tuple[str, ...]
+    temperature: float | None
+    follow_up: str  # retake_due | observation | cleared | open
+    follow_up_note: str = ""
+
+
+class GuardDesk:
+    """See the module docstring."""
+
+    def __init__(self, settings: Settings, store: EntryStore, controller: GateController,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.settings = settings
+        self.store = store
+        self.controller = controller
+        self._clock = clock
+        self._tz = ZoneInfo(settings.site.timezone)
+        self.access = AdminAccess(settings.data_dir, ledger=store)
+        self.thermometer: Any = None  # the ThermometerService, when devices run
+        self.codes: Any = None  # the VerificationService, when devices run
+        self._today: Any = None  # the TodayKeeper, once the window watches today
+        self.decoder_name = settings.devices.decoder
+        self.language = "en" if settings.ui.language == "en" else "zh"  # the window sets it to its own
+        self.sync: Any = None  # the SyncService, when a centre is configured
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._tz
+
+    def watch_today(self, on_changed: Callable[[], None]) -> Any:
+        """Keep today's figures current from committed entries on a thread (``kiosk.services.today``); see ``today_snapshot``."""
+        from kiosk.services.today import TodayKeeper
+
+        if self._today is None:
+            self._today = TodayKeeper(self, on_changed)
+            self._today.start()
+        return self._today
+
+    def entry_committed(self, entry_id: str) -> None:
+        if self._today is not None:
+            self._today.entry_committed(entry_id)
+
+    def today_snapshot(self) -> tuple[DayFigures, list[FlaggedPerson]]:
+        """Today's figures and flagged people as last computed (no database call)."""
+        if self._today is None:
+            return self.summary(), self.flagged()
+        figures, flagged = self._today.snapshot()
+        return figures, flagged
+
+    def close(self) -> None:
+        if self._today is not None:
+            self._today.close()
+            self._today = None
+
+    def sync_light(self) -> tuple[str, str, str] | None:
+        """(state, words, detail) for the status bar's sync light; None when the kiosk has no centre."""
+        if self.sync is None:
+            return None
+        status = self.sync.latest
+        if status is None:
+            return "unknown", "正在连接中心", self.settings.central.url.split("@")[-1]
+        state = {"idle": "ok", "sending": "ok", "waiting": "lost", "refused": "refused"}.get(status.state, "unknown")
+        return state, status.words(), status.message
+
+    def school_totals(self) -> str | None:
+        """The school's entries today across all its gates, in words; None when the centre is not reachable."""
+        if self.sync is None or self.sync.school_today is None:
+            return None
+        t = self.sync.school_today
+        return f"{t['total']} 人次（{t['gates']} 个门岗，异常 {t['flagged']}）"
+
+    def today(self) -> date:
+        return self._clock().astimezone(self._tz).date()
+
+    def summary(self, day: date | None = None) -> DayFigures:
+        """Today at a glance: the same counts the daily report prints."""
+        day = day or self.today()
+        return day_figures(self.store.effective_entries(day), self.settings.policy.fever_threshold_c, self._tz)
+
+    def flagged(self, day: date | None = None) -> list[FlaggedPerson]:
+        day = day or self.today()
+        entries = list(self.store.effective_entries(day, flagged_only=True))
+        history = self.store.follow_ups(e.id for e in entries)
+        out = []
+        for e in reversed(entries):  # newest first
+            steps = history.get(e.id, [])
+            state = steps[-1][1] if steps else (e.follow_up or "open")
+            out.append(FlaggedPerson(
+                entry_id=e.id, at=e.created_at.astimezone(self._tz), name=e.name_masked or "—",
+                kind=e.person_kind, lane=e.lane, decision=e.decision,
+                reasons=tuple(stored_reason_words(r, self.language) for r in e.reasons), temperature=e.temperature_c,
+                follow_up=state, follow_up_note=steps[-1][3] if steps else "",
+            ))
+        return out
+
+    def set_follow_up(self, entry_id: str, state: str, note: str = "") -> None:
+        if state not in FOLLOW_UP_STATES:
+            raise ValueError(f"unknown follow-up state {state!r}")
+        self.store.follow_up(entry_id, state, self.settings.site.guard_id, note)
+        if self._today is not None:
+            self._today.reload()
+
+    def code_from_keyboard_scanner(self, text: str) -> None:
+        """A keyboard-wedge scanner typed a code into the window: verified like the camera's, off the GUI thread."""
+        if self.codes is None:  # a window built without devices (tests of other parts)
+            log.warning("keyboard scanner code ignored: no verification service")
+            return
+        self.codes.submit_text(text, "keyboard-scanner")
+
+    def calibration_status(self) -> tuple[bool, str]:
+        if self.thermometer is None:
+            return False, "未接测温仪"
+        overdue, message = self.thermometer.calibration_status()
+        return bool(overdue), str(message)
+
+    def waiting_entries(self) -> int:
+        return self.controller.waiting_entries
+
+    def config_path(self) -> Path:
+        from kiosk.config.settings import default_config_path
+
+        return self.settings.source_path or default_config_path()
+
+    def save_settings(self, changes: dict[str, dict[str, Any]], pin: str) -> Path:
+        """Write changed settings to the config file (admin PIN required); they apply on restart."""
+        from kiosk.config.settings_file import write_settings
+
+        self.access.verify(pin, self.settings.site.guard_id, "settings")
+        saved = write_settings(self.config_path(), changes)
+        detail: dict[str, Any] = {"file": str(saved.path), "changes": changes}
+        if saved.policy_changed:
+            # Entries judged under the new thresholds must carry a different version: say which.
+            detail["policy_version"] = {"from": saved.policy_version_before, "to": saved.policy_version_after}
+        self.store.audit(self.settings.site.guard_id, "settings_saved", detail)
+        return saved.path
+
+    def exporter(self, pin: str) -> Any:
+        """An exporter acting for the guard, after the admin PIN was checked (exports are sensitive)."""
+        from kiosk.reports.exports import exporter_for
+
+        if self.access.has_pin:
+            self.access.verify(pin, self.settings.site.guard_id, "export")
+        return exporter_for(self.settings, self.store, pin=pin or None)

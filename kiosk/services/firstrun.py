@@ -1,0 +1,174 @@
+"""First-run setup, the core side: what the setup window asks devices for, and writing the first config.
+
+The setup window (``ui/setup_flow.py``) may not reach devices or the database
+itself; it uses this module. Nothing here opens the entry log: setup writes
+the config file and the admin PIN, and the gate starts afterwards with them.
+
+- ``discover()``: cameras and serial ports (``devices.discovery``).
+- ``CameraPreview``: a camera opened on its own thread, newest frame on demand.
+- ``ThermometerWatch``: a thermometer read with the settings chosen so far,
+  newest readings on demand (the IT teacher sees the numbers move).
+- ``probe()``: which protocol a port speaks.
+- ``write_first_config()``: the answers into the config file (comments of an
+  existing file kept) and the PIN into the data directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import deque
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+PIN_PATTERN = re.compile(r"^\d{4,12}$")
+GATE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+@dataclass
+class SetupAnswers:
+    """Everything the setup flow asks; ``thermometer_config`` holds what the probe found."""
+
+    school_name: str = ""
+    gate_id: str = "gate-1"
+    camera: str = ""
+    thermometer: str = ""
+    thermometer_config: dict[str, Any] = field(default_factory=dict)
+    scanner: str = ""
+    pin: str = ""
+
+    def problems(self) -> list[str]:
+        """What is still wrong, in the words the setup window shows (empty: ready to write)."""
+        out = []
+        if not self.school_name.strip():
+            out.append("请填写学校名称")
+        if not GATE_ID_PATTERN.match(self.gate_id.strip()):
+            out.append("门岗编号只能用字母、数字、-、_、.（如 east-1）")
+        if not self.camera and not self.scanner:
+            out.append("请选择摄像头或扫码枪（至少一个用来读码）")
+        if self.thermometer and not self.thermometer_config.get("thermometer_protocol"):
+            out.append("请先识别测温仪协议，或不使用测温仪")
+        if not PIN_PATTERN.match(self.pin):
+            out.append("管理员 PIN 须为 4–12 位数字")
+        return out
+
+    def changes(self) -> dict[str, dict[str, Any]]:
+        devices: dict[str, Any] = {"camera": self.camera, "thermometer": self.thermometer, "scanner": self.scanner}
+        devices.update(self.thermometer_config)
+        return {"site": {"school_name": self.school_name.strip(), "gate_id": self.gate_id.strip()},
+                "devices": devices}
+
+
+def discover() -> tuple[list[Any], list[Any]]:
+    """(cameras, serial ports) on this machine."""
+    from devices.discovery import list_cameras, list_serial_ports
+
+    return list_cameras(), list_serial_ports()
+
+
+def probe(port: str, budget_s: float = 10.0) -> Any:
+    """A ``ProbeResult``: the protocol and baud that spoke on ``port``, or why none did."""
+    from devices.discovery import probe_thermometer
+
+    return probe_thermometer(port, budget_s=budget_s)
+
+
+class CameraPreview:
+    """A camera on its own thread for the setup's live preview; ``latest()`` never waits."""
+
+    def __init__(self, uri: str) -> None:
+        from devices.camera import FrameGrabber, capture_opener
+
+        self.uri = uri
+        self.state = "connecting"
+        self.message = ""
+        self._seq = 0
+        self._grabber = FrameGrabber(capture_opener(uri), on_status=self._on_status)
+
+    def _on_status(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+
+    def start(self) -> "CameraPreview":
+        self._grabber.start()
+        return self
+
+    def latest(self) -> Any:
+        """The newest frame not yet returned (a BGR array), or None."""
+        frame = self._grabber.latest(self._seq, timeout=0)
+        if frame is None:
+            return None
+        self._seq = frame.seq
+        self.state = "connected"
+        return frame.image
+
+    def close(self) -> None:
+        self._grabber.close()
+
+
+class ThermometerWatch:
+    """Reads a thermometer with the protocol found, for the setup's live readings."""
+
+    def __init__(self, port: str, config: dict[str, Any]) -> None:
+        from kiosk.app import thermometer_device
+
+        settings = replace(DeviceSettings(), **config)
+        self._lock = threading.Lock()
+        self._readings: deque[float] = deque(maxlen=20)
+        self.state = "connecting"
+        self.message = ""
+        self._device = thermometer_device(settings, port, self._on_reading, self._on_status)
+
+    def _on_reading(self, reading: Any) -> None:
+        with self._lock:
+            self._readings.append(round(float(reading.celsius), 2))
+
+    def _on_status(self, status: Any) -> None:
+        self.state, self.message = status.state, status.message
+
+    def start(self) -> "ThermometerWatch":
+        self._device.start()
+        return self
+
+    def readings(self) -> list[float]:
+        with self._lock:
+            return list(self._readings)
+
+    def close(self) -> None:
+        self._device.close()
+
+
+def write_first_config(path: Path, answers: SetupAnswers) -> Settings:
+    """Write the answers and the PIN; returns the settings the gate starts with. Raises ``ConfigError``."""
+    from kiosk.services.access import AdminAccess
+    from kiosk.config.settings_file import write_settings
+
+    from kiosk.services.access import AccessDenied
+
+    problems = answers.problems()
+    if problems:
+        raise ConfigError("；".join(problems))
+    before = load_settings(path) if path.exists() else None
+    data_dir = before.data_dir if before is not None else default_data_dir()
+    # The entry log is not opened during setup; the PIN change is recorded in the log file instead.
+    access = AdminAccess(data_dir, audit=lambda actor, action, detail: log.info(
+        "audit (setup): %s %s %s", actor, action, detail))
+    if access.has_pin:
+        # Setup again on a gate that has a PIN: the PIN typed is the current one, checked before
+        # anything is written (it is not changed here: `gate-kiosk admin set-pin` does that).
+        try:
+            access.verify(answers.pin, "setup", "setup")
+        except AccessDenied as exc:
+            raise ConfigError(f"此门岗已设置管理员 PIN，请输入现有的 PIN：{exc}") from None
+    write_settings(path, answers.changes())
+    settings = load_settings(path)
+    if not access.has_pin:
+        access.set_pin(answers.pin, "setup")
+    log.info("first-run setup wrote %s (camera %r, thermometer %r, scanner %r)", path, answers.camera,
+             answers.thermometer, answers.scanner)
+    return settings

@@ -1,0 +1,120 @@
+"""The ports the core needs, declared as Protocols so that no adapter is imported here.
+
+The gate controller talks to the entry log, the clock and its listeners only
+through these shapes; ``kiosk/app.py`` plugs in the SQLAlchemy store, real
+devices and the Qt bridge, and tests plug in small fakes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from db.records import EntryRecord, RosterPerson
+
+if TYPE_CHECKING:
+    from kiosk.services.gate import VisitSnapshot
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+
+class SteppedClock:
+    """A clock that only moves when told to: the headless check's and the scenarios' notion of time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: "timedelta | float") -> None:
+        self.now += delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+
+
+class EntryLog(Protocol):
+    """Where judged visits go: append-only."""
+
+    def append(self, entry: EntryRecord) -> str: ...
+
+    def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
+
+
+class GateListener(Protocol):
+    """What the core reports; the Qt bridge and the CLI implement it (``on_*`` callbacks).
+
+    Callbacks may arrive on any thread (camera, thermometer, GUI). An
+    implementation must not block: the Qt bridge only emits signals.
+    """
+
+    def on_visit_changed(self, visit: "VisitSnapshot") -> None: ...
+
+    def on_entry_logged(self, visit: "VisitSnapshot", entry_id: str) -> None: ...
+
+    def on_entry_committed(self, entry_id: str) -> None:
+        """The entry is durable in the database (called after the commit returned)."""
+
+    def on_storage_problem(self, message: str, waiting: int) -> None: ...
+
+    def on_device_status(self, device: str, state: str, message: str) -> None: ...
+
+    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None: ...
+
+
+class DeviceLog(Protocol):
+    """Where device state changes are kept (the reports sum the downtime)."""
+
+    def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None: ...
+
+
+def report_device_status(listener: Any, device_log: DeviceLog, device: str, state: str, message: str) -> None:
+    """Tell the listeners and the device log; a failing log must never take a device thread down."""
+    listener.on_device_status(device, state, message)
+    try:
+        device_log.device_event(device, state, message)
+    except Exception:
+        log.exception("could not log a device event")
+
+
+class ListenerHub:
+    """Fans every callback out to several listeners; a failing listener is logged, not fatal."""
+
+    def __init__(self, *listeners: Any) -> None:
+        self._listeners: list[Any] = list(listeners)
+
+    def add(self, listener: Any) -> None:
+        self._listeners.append(listener)
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+
+        def fan_out(*args: Any, **kwargs: Any) -> None:
+            for listener in list(self._listeners):
+                method = getattr(listener, name, None)
+                if method is None:
+                    continue
+                try:
+                    method(*args, **kwargs)
+                except Exception:  # a broken listener must not stop the gate
+                    log.exception("listener %r failed in %s", listener, name)
+
+        return fan_out
+
+
+class RecordingCounter:
+    """Counts frames processed and entries committed (benchmarks, the soak test)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.entries = 0
+
+    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+        self.frames += 1
+
+    def on_entry_committed(self, entry_id: str) -> None:
+        self.entries += 1

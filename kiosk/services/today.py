@@ -1,0 +1,103 @@
+"""Today's figures and flagged list for the guard's window, kept current from committed entries, off the GUI thread.
+
+The window used to re-query the whole day every 5 seconds on the GUI thread
+(and froze while the database was locked). Now each committed entry is read
+once, by id, on this keeper's own thread and added to the running tally;
+only a correction (which replaces an earlier entry), a follow-up change, a
+new day, or the first load reads the day again. The flagged list (a few
+rows) is re-read when a flagged entry arrives. ``snapshot()`` never touches
+the database; ``on_changed`` is called (from this thread) after each update,
+and the window turns it into a repaint through a queued signal.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from devices.worker import Worker
+from kiosk.reports.exports import DayFigures, tally
+
+log = logging.getLogger(__name__)
+
+RELOAD = "\x00reload"
+
+
+class TodayKeeper(Worker):
+    """See the module docstring. ``desk`` is the ``GuardDesk`` (its store, time zone and queries)."""
+
+    thread_name = "today-figures"
+
+    def __init__(self, desk: Any, on_changed: Callable[[], None] = lambda: None) -> None:
+        Worker.__init__(self)
+        self._desk = desk
+        self._on_changed = on_changed
+        self._events: queue.Queue[str] = queue.Queue()
+        self._lock = threading.Lock()
+        self._day = desk.today()
+        self._figures = DayFigures()
+        self._flagged: list[Any] = []
+        self.loaded = threading.Event()
+        self.full_reloads = 0
+        self.entries_added = 0
+
+    # -------------------------------------------------- any thread, no database
+    def entry_committed(self, entry_id: str) -> None:
+        self._events.put(entry_id)
+
+    def reload(self) -> None:
+        self._events.put(RELOAD)
+
+    def snapshot(self) -> tuple[DayFigures, list[Any]]:
+        with self._lock:
+            return copy.deepcopy(self._figures), list(self._flagged)
+
+    # ------------------------------------------------------ the keeper's thread
+    def _before_start(self) -> None:
+        self._events.put(RELOAD)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                event = self._events.get(timeout=0.5)
+            except queue.Empty:
+                if self._desk.today() != self._day:
+                    self._events.put(RELOAD)  # midnight: a new day starts at zero
+                continue
+            try:
+                self._handle(event)
+            except Exception:  # the database may be locked or gone: the figures wait, the gate goes on
+                log.exception("updating today's figures failed")
+                continue
+            self._on_changed()
+
+    def _handle(self, event: str) -> None:
+        if event == RELOAD:
+            self._load_all()
+            return
+        entry = self._desk.store.get(event)
+        if entry is None:
+            return
+        if entry.local_date != self._day or entry.corrects_id:
+            self._load_all()  # another day's entry, or one that replaces an earlier one
+            return
+        with self._lock:
+            tally(self._figures, entry, self._desk.settings.policy.fever_threshold_c, self._desk.tz)
+        self.entries_added += 1
+        if entry.flagged:
+            flagged = self._desk.flagged(self._day)
+            with self._lock:
+                self._flagged = flagged
+
+    def _load_all(self) -> None:
+        day = self._desk.today()
+        figures = self._desk.summary(day)
+        flagged = self._desk.flagged(day)
+        with self._lock:
+            self._day, self._figures, self._flagged = day, figures, flagged
+        self.full_reloads += 1
+        self.loaded.set()
