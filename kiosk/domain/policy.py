@@ -408,6 +408,17 @@ def denies_everywhere(ev: Evidence) -> bool:
     return False
 
 
+def locked_failure(ev: Evidence | None) -> bool:
+    """A failure locked on its visit: proved by a signature, the issuer's server or the roster, or one that
+    denies everywhere (a yellow or red code, a positive test, a risk area) whoever saw it. Only an
+    override with a reason changes the verdict it made."""
+    if ev is None or ev.outcome is not Outcome.FAIL:
+        return False
+    proved = ev.strength is Strength.VERIFIED and ev.source in (Source.SIGNATURE, Source.SERVER, Source.ROSTER)
+    return proved or denies_everywhere(ev)
+
+
+
 def _ask_code(ev: Evidence) -> str:
     if ev.element is Element.MASK and ev.value is False:
         return "mask_suggested_missing"
