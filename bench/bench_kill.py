@@ -170,7 +170,7 @@ def upgrade_kills(args: argparse.Namespace, rng: random.Random) -> Path:
 def export_kills(args: argparse.Namespace, rng: random.Random, data: Path) -> None:
     import json
 
-    from kiosk.reports.exports import verify_export
+    from kiosk.reports.signing import verify_export
 
     out = data / "day.csv"
     argv = ["export", "--date", "2022-03-02", "--format", "csv", "--out", str(out)]

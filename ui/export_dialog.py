@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from kiosk.reports.exports import ExportError, ExportQuery
+from kiosk.reports import ExportError
+from kiosk.reports.exports import ExportQuery
 
 log = logging.getLogger(__name__)
 

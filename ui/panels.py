@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.services.desk import FlaggedPerson
-from kiosk.reports.exports import DayFigures
+from kiosk.reports.figures import DayFigures
 from kiosk.domain.model import Element, Outcome
 from kiosk.services.gate import VisitSnapshot
 

@@ -49,7 +49,7 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str) 
 def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[tuple[Any, str | None]]:
     """The store and the PIN, once the admin PIN (if one is set) allows ``action``; errors become one line."""
     from kiosk.app import build_store
-    from kiosk.reports.exports import ExportError
+    from kiosk.reports import ExportError
 
     store = build_store(settings)
     try:
@@ -166,7 +166,7 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
 def _central_report(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports import district
     from kiosk.cli.sync import open_central
-    from kiosk.reports.exports import sign_export
+    from kiosk.reports.signing import sign_export
 
     with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
         t0 = time.perf_counter()
@@ -196,7 +196,8 @@ def _setup_verify(p: argparse.ArgumentParser) -> None:
 
 @command("verify-export", "check that an exported file is unchanged and signed by the trusted key", _setup_verify)
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.reports.exports import ExportError, export_public_key, key_fingerprint, verify_export
+    from kiosk.reports import ExportError
+    from kiosk.reports.signing import export_public_key, key_fingerprint, verify_export
 
     try:
         own = export_public_key(settings.data_dir, settings.export_key_file)
@@ -428,7 +429,8 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
             access.set_pin(new, settings.site.guard_id, current)
         except AccessDenied as exc:
             raise CliError(str(exc)) from None
-        from kiosk.reports.exports import ExportError, rekey_export_key
+        from kiosk.reports import ExportError
+        from kiosk.reports.signing import rekey_export_key
 
         try:
             rekey_export_key(settings.data_dir, current, new)  # the signing key follows the PIN

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from db.central import queries
 from db.central.store import CentralStore
 from kiosk.config.settings import Settings
-from kiosk.reports.exports import KIND_ZH, ExportError
+from kiosk.reports.tables import KIND_ZH
+from kiosk.reports import ExportError
 
 
 class DistrictReportError(ExportError):

@@ -14,71 +14,31 @@ correction row carries the final decision and points at the original).
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
-import json
 import functools
 import os
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from db.records import EntryRecord
-from db.store import EntryStore, write_private
+from db.store import EntryStore
 from kiosk.config.settings import Settings
-from kiosk.domain.vocabulary import stored_reason_words
-from kiosk.services.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
-
-Progress = Callable[[int, int], None]
+from kiosk.reports import ExportError
+from kiosk.reports.figures import CheckItem, DayFigures, Progress, counted, day_figures, parse_iso_week, tally
+from kiosk.reports.signing import sha256_file, sign_export
+from kiosk.reports.tables import COLUMNS, LANE_EN, LANE_ZH, csv_safe, entry_cells, write_summary
 
 # (key, Chinese header, English header, XLSX width)
-COLUMNS: list[tuple[str, str, str, int]] = [
-    ("time", "时间", "Time", 20), ("lane", "通道", "Lane", 14), ("kind", "身份", "Person kind", 10),
-    ("name", "姓名", "Name", 10), ("id_masked", "证件号（脱敏）", "ID (masked)", 20), ("ref", "学号/工号", "Roster no.", 12),
-    ("health", "健康码", "Health code", 9), ("health_source", "验码方式", "Code checked by", 12),
-    ("temperature", "体温℃", "Temp °C", 8), ("temperature_raw", "原始读数℃", "Raw °C", 9),
-    ("thermometer", "测温仪", "Thermometer", 11), ("calibration", "校准记录", "Calibration", 12),
-    ("mask", "口罩", "Mask", 6), ("itinerary", "行程卡", "Itinerary", 10), ("vaccine", "疫苗接种", "Vaccine", 10),
-    ("nucleic", "核酸结果", "Nucleic acid", 9), ("nucleic_time", "核酸采样时间", "Sampled at", 16),
-    ("decision", "结论", "Decision", 10), ("flagged", "异常", "Flagged", 6),
-    ("reasons", "原因", "Reasons", 40), ("follow_up", "跟进", "Follow-up", 10), ("company", "单位", "Company", 14),
-    ("purpose", "事由", "Purpose", 12), ("registration", "登记信息", "Registration", 24), ("handoff", "交接未入校", "Hand-off", 8), ("policy", "策略版本", "Policy", 11),
-    ("guard", "门卫", "Guard", 10), ("corrects", "更正自", "Corrects", 36), ("entry_id", "记录号", "Entry id", 36),
-    ("origin", "来源", "Origin", 10),
-]
-# Where an entry came from: a demo or simulation export says so on every row.
-ORIGIN_ZH = {"live": "门岗", "demo": "演示数据", "simulation": "模拟数据"}
-LANE_ZH = {"campus": "师生通道", "worker": "临时人员专用通道"}
-LANE_EN = {"campus": "Students and staff", "worker": "Temporary workers"}
-KIND_ZH = {"student": "学生", "staff": "教职工", "courier": "快递员", "delivery": "送货人员", "garbage": "垃圾清运",
-           "other_worker": "其他临时人员", "visitor": "访客"}
-DECISION_ZH = {"PASS": "通行", "DENY": "禁止通行", "INCOMPLETE": "未完成", "HANDOFF": "交接未入校"}
-FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "cleared": "已解除", "open": "待处理", "": ""}
-HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
-SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
-             "roster": "名册"}
-OUTCOME_ZH = {"ok": "正常", "fail": "异常", "retake": "待复测", "unknown": "待确认"}
-NUCLEIC_ZH = {"negative": "阴性", "positive": "阳性"}
-REGISTRATION_ZH = {"name": "姓名", "phone": "电话", "company": "单位", "purpose": "事由", "visiting": "拜访",
-                   "from_area": "来自"}
-TEMPERATURE_BANDS = ("normal", "retake", "fever")  # the histogram's colours: 正常 / 复测 / 发热
 # The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
 # scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
 BUNDLED_FONT = str(Path(__file__).resolve().parent.parent / "fonts" / "GateKioskSansSC-Regular.ttf")
 FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
               "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "C:/Windows/Fonts/simhei.ttf"]
-
-
-class ExportError(Exception):
-    """An export cannot be made (bad range, unwritable file, no Chinese font)."""
 
 
 @dataclass(frozen=True)
@@ -107,47 +67,6 @@ class ExportResult:
     rows: int
     sha256: str = ""
     signature_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class CheckItem:
-    """One line of the weekly self-inspection: the item, its answer from the data (None: a person ticks it), why."""
-
-    item: str
-    ok: bool | None
-    evidence: str
-
-
-@dataclass
-class DayFigures:
-    """Counts for one day (or one range) that the reports print."""
-
-    total: int = 0
-    by_lane: Counter[str] = field(default_factory=Counter)
-    by_hour: list[int] = field(default_factory=lambda: [0] * 24)
-    decisions: Counter[str] = field(default_factory=Counter)
-    flagged: int = 0
-    fevers: int = 0
-    handoffs: int = 0
-    temperatures: Counter[float] = field(default_factory=Counter)  # rounded to 0.1 °C
-    temperature_bands: Counter[tuple[float, str]] = field(default_factory=Counter)  # (0.1 °C, band)
-    flagged_entries: list[EntryRecord] = field(default_factory=list)
-    origins: Counter[str] = field(default_factory=Counter)  # live | demo | simulation
-
-    @property
-    def not_live(self) -> int:
-        """Entries of a demo or a simulation: a report holding any says so on its face."""
-        return sum(n for origin, n in self.origins.items() if origin != "live")
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading ``'`` (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 STAGED_SUFFIX = ".partial"
@@ -230,59 +149,7 @@ class Exporter:
         return self.store.latest_follow_ups(q.date_from, q.date_to)
 
     def _cells(self, e: EntryRecord, follow: dict[str, str], english: bool) -> list[Any]:
-        health_ev = e.elements.get("health") or e.elements.get("card") or {}
-        reg = e.registration or {}
-        zh = not english
-        values: dict[str, Any] = {
-            "time": e.created_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S"),
-            "lane": (LANE_ZH if zh else LANE_EN).get(e.lane, e.lane),
-            "kind": KIND_ZH.get(e.person_kind, e.person_kind) if zh else e.person_kind,
-            "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": masked_ref(e),
-            "health": (HEALTH_ZH.get(e.health_status or "", e.health_status or "") if zh else (e.health_status or "")),
-            "health_source": (SOURCE_ZH.get(health_ev.get("source", ""), "") if zh else health_ev.get("source", "")),
-            "temperature": round1(e.temperature_c), "temperature_raw": round1(e.temperature_raw),
-            "itinerary": self._element(e, "itinerary", zh), "vaccine": self._element(e, "vaccine", zh),
-            "nucleic": self._nucleic(e, zh), "nucleic_time": self._nucleic_time(e),
-            "registration": "；".join(f"{REGISTRATION_ZH.get(k, k) if zh else k} {v}" for k, v in reg.items()
-                                     if v and k not in ("company", "purpose")),
-            "thermometer": e.thermometer_id or "", "calibration": (e.calibration_id or "")[:8],
-            "mask": "" if e.mask is None else (("是" if e.mask else "否") if zh else ("yes" if e.mask else "no")),
-            "decision": DECISION_ZH.get(e.decision, e.decision) if zh else e.decision,
-            "flagged": ("是" if e.flagged else "") if zh else ("yes" if e.flagged else ""),
-            "reasons": ("；" if zh else "; ").join(stored_reason_words(r, "zh" if zh else "en") for r in e.reasons),
-            "follow_up": (FOLLOW_ZH.get(follow.get(e.id, e.follow_up or ""), "") if zh
-                          else follow.get(e.id, e.follow_up or "")),
-            "company": reg.get("company", ""), "purpose": reg.get("purpose", ""),
-            "handoff": ("是" if e.handoff else "") if zh else ("yes" if e.handoff else ""),
-            "policy": e.policy_version, "guard": e.guard_id, "corrects": e.corrects_id or "", "entry_id": e.id,
-            "origin": (ORIGIN_ZH.get(e.origin or "live", e.origin or "") if zh else (e.origin or "live")),
-        }
-        return [values[c[0]] for c in COLUMNS]
-
-    @staticmethod
-    def _element(e: EntryRecord, name: str, zh: bool) -> str:
-        ev = e.elements.get(name)
-        if not ev:
-            return ""
-        outcome = str(ev.get("outcome", ""))
-        return OUTCOME_ZH.get(outcome, outcome) if zh else outcome
-
-    @staticmethod
-    def _nucleic(e: EntryRecord, zh: bool) -> str:
-        ev = e.elements.get("nucleic_acid")
-        if not ev:
-            return ""
-        value = str(ev.get("value") or ev.get("outcome") or "")
-        return NUCLEIC_ZH.get(value, OUTCOME_ZH.get(value, value)) if zh else value
-
-    def _nucleic_time(self, e: EntryRecord) -> str:
-        sampled = ((e.elements.get("nucleic_acid") or {}).get("detail") or {}).get("sampled_at")
-        if not sampled:
-            return ""
-        try:
-            return datetime.fromisoformat(str(sampled)).astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            return str(sampled)
+        return entry_cells(e, follow, english, self.tz)
 
     # ----------------------------------------------------------------- CSV
     @_atomic_export
@@ -344,7 +211,7 @@ class Exporter:
             ws.autofilter(0, 0, max(row_of[lane] - 1, 1), len(COLUMNS) - 1)
             if row_of[lane] == 1:
                 ws.write(1, 0, "No entries" if english else "无记录")
-        _write_summary(summary, figures, q, english, head)
+        write_summary(summary, figures, q.describe(), english, head)
         wb.close()
         return self._finish(path, rows, q, "xlsx", progress, total)
 
@@ -480,109 +347,11 @@ class Exporter:
         return ExportResult(path, rows, digest, sig)
 
 
-def counted(entries: Iterable[EntryRecord], progress: Progress | None, total: int,
-            share: float = 1.0) -> Iterator[EntryRecord]:
-    """The entries, reporting progress about every 1 % (at least every 1,000 rows) along the way.
-
-    ``share`` < 1 leaves the rest of the bar for a step that follows (the PDF's layout).
-    """
-    if progress is None:
-        yield from entries
-        return
-    step = max(1, min(1000, total // 100))
-    progress(0, total)
-    for done, e in enumerate(entries, start=1):
-        yield e
-        if done % step == 0:
-            progress(min(total, int(done * share)), total)
-
-
 def _open_out(path: Path, **kw: Any) -> Any:
     try:
         return path.open("w", **kw)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def round1(value: float | None) -> float | None:
-    """Temperatures are shown to 0.1 °C everywhere (raw floats like 36.099999999999994 never leave)."""
-    return None if value is None else round(value, 1)
-
-
-def masked_ref(e: EntryRecord) -> str:
-    """Student numbers are masked like IDs; staff numbers stay (they are the school's own)."""
-    from kiosk.domain.privacy import mask_id
-
-    if not e.person_ref:
-        return ""
-    return (mask_id(e.person_ref) or "") if e.person_kind == "student" else e.person_ref
-
-
-def temperature_band(e: EntryRecord, fever: float) -> str:
-    """normal / retake / fever, from the entry's own temperature outcome (a retake pending is not a fever yet)."""
-    outcome = (e.elements.get("temperature") or {}).get("outcome")
-    if outcome == "retake":
-        return "retake"
-    if outcome == "fail" or (e.temperature_c is not None and e.temperature_c >= fever):
-        return "fever"
-    return "normal"
-
-
-def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:
-    """Counts of a stream of entries, as the reports and the window's "today" panel show them."""
-    figures = DayFigures()
-    for e in entries:
-        tally(figures, e, fever, tz)
-    return figures
-
-
-def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
-    f.total += 1
-    f.by_lane[e.lane] += 1
-    f.by_hour[e.created_at.astimezone(tz).hour] += 1
-    f.decisions[e.decision] += 1
-    f.origins[e.origin or "live"] += 1
-    f.handoffs += e.handoff
-    if e.temperature_c is not None:
-        f.temperatures[round(e.temperature_c, 1)] += 1
-        f.temperature_bands[(round(e.temperature_c, 1), temperature_band(e, fever))] += 1
-        f.fevers += e.temperature_c >= fever
-    if e.flagged:
-        f.flagged += 1
-        if len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded
-            f.flagged_entries.append(e)
-
-
-def _write_summary(ws: Any, f: DayFigures, q: ExportQuery, english: bool, head: Any) -> None:
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 1, 14)
-    rows = [
-        ("Range" if english else "时间范围", q.describe()),
-        ("Entries" if english else "入校记录", f.total),
-        ("Students and staff" if english else "师生通道", f.by_lane.get("campus", 0)),
-        ("Temporary workers" if english else "临时人员专用通道", f.by_lane.get("worker", 0)),
-        ("Passed" if english else "通行", f.decisions.get("PASS", 0)),
-        ("Denied" if english else "禁止通行", f.decisions.get("DENY", 0)),
-        ("Not completed" if english else "未完成", f.decisions.get("INCOMPLETE", 0)),
-        ("Flagged" if english else "异常", f.flagged),
-        ("Fever readings" if english else "发热", f.fevers),
-        ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),
-    ]
-    ws.write_row(0, 0, ["Item" if english else "项目", "Value" if english else "数值"], head)
-    for i, (k, v) in enumerate(rows, start=1):
-        ws.write_row(i, 0, [k, v])
-    ws.write_row(len(rows) + 2, 0, ["Hour" if english else "时段", "Entries" if english else "人数"], head)
-    for h in range(24):
-        ws.write_row(len(rows) + 3 + h, 0, [f"{h:02d}:00", f.by_hour[h]])
-
-
-def parse_iso_week(week: str) -> date:
-    """``2022-W08`` -> the Monday of that ISO week."""
-    try:
-        year_s, w_s = week.upper().split("-W")
-        return date.fromisocalendar(int(year_s), int(w_s), 1)
-    except (ValueError, TypeError):
-        raise ExportError(f"bad week {week!r}: use YYYY-Www, e.g. 2022-W08") from None
 
 
 def find_cjk_font() -> str:
@@ -593,146 +362,3 @@ def find_cjk_font() -> str:
                       "reinstall gate-kiosk or install fonts-wqy-microhei")
 
 
-# ------------------------------------------------------------- signatures
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-EXPORT_KEY = "kiosk-export.pem"
-
-
-def export_key_path(data_dir: Path) -> Path:
-    return data_dir / "keys" / EXPORT_KEY
-
-
-def export_public_key(data_dir: Path, key_file: Path | None = None) -> str | None:
-    """The export public key (base64), readable without the PIN; None if no key was made yet."""
-    if key_file is not None:
-        return public_key_b64(_load_key(key_file, None))
-    pub = export_key_path(data_dir).with_suffix(".pub")
-    if pub.exists():
-        return pub.read_text(encoding="utf-8").strip()
-    path = export_key_path(data_dir)
-    if path.exists():
-        return public_key_b64(_load_key(path, None))  # an old, unencrypted key
-    return None
-
-
-def _load_key(path: Path, pin: str | None) -> Ed25519PrivateKey:
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExportError(f"cannot read the export signing key {path}: {exc.strerror}") from None
-    try:
-        key = serialization.load_pem_private_key(data, password=pin.encode() if pin else None)
-    except TypeError:
-        raise ExportError("the export signing key is locked with the admin PIN: give the PIN (--pin)") from None
-    except ValueError:
-        raise ExportError(f"cannot unlock the export signing key {path} (wrong PIN, or not a key)") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ExportError(f"{path}: not an Ed25519 key")
-    return key
-
-
-def _write_key(path: Path, key: Ed25519PrivateKey, pin: str | None) -> None:
-    from cryptography.hazmat.primitives import serialization
-
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(pin.encode()) if pin else serialization.NoEncryption())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-    write_private(path, pem.decode("ascii"))
-    write_private(path.with_suffix(".pub"), public_key_b64(key) + "\n")
-
-
-def export_key(data_dir: Path, pin: str | None = None, key_file: Path | None = None) -> Ed25519PrivateKey:
-    """The kiosk's export signing key.
-
-    From ``key_file`` (``paths.export_key``, outside the data dir) when set;
-    otherwise ``<data dir>/keys/kiosk-export.pem``, encrypted with the admin
-    PIN once one is given (so it does not lie beside the log in clear), 0600.
-    """
-    if key_file is not None:
-        return _load_key(key_file, pin)
-    path = export_key_path(data_dir)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem, _ = generate_key()
-        key = load_private_key(pem)
-        _write_key(path, key, pin)
-        return key
-    try:
-        key = _load_key(path, None)
-    except ExportError:
-        return _load_key(path, pin)  # encrypted: the PIN unlocks it
-    if pin:
-        _write_key(path, key, pin)  # a key from before: lock it with the PIN from now on
-    return key
-
-
-def rekey_export_key(data_dir: Path, old_pin: str | None, new_pin: str) -> None:
-    """The admin PIN changed: the export key follows it (nothing to do without a key)."""
-    path = export_key_path(data_dir)
-    if path.exists():
-        _write_key(path, export_key(data_dir, old_pin), new_pin)
-
-
-def key_fingerprint(public_b64: str) -> str:
-    return hashlib.sha256(base64.b64decode(public_b64)).hexdigest()[:16]
-
-
-def _signed_fields(meta: dict[str, Any]) -> bytes:
-    keys = ("algorithm", "file", "sha256", "size", "key_id", "public_key", "signed_at")
-    return json.dumps({k: meta[k] for k in keys}, sort_keys=True, separators=(",", ":")).encode()
-
-
-def sign_export(path: Path, data_dir: Path, pin: str | None = None, key_file: Path | None = None) -> Path:
-    key = export_key(data_dir, pin, key_file)
-    public = public_key_b64(key)
-    meta: dict[str, Any] = {
-        "algorithm": "Ed25519", "file": path.name, "sha256": sha256_file(path), "size": path.stat().st_size,
-        "key_id": key_fingerprint(public), "public_key": public,
-        "signed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    meta["signature"] = base64.b64encode(key.sign(_signed_fields(meta))).decode()
-    sig = path.with_name(path.name + ".sig")
-    write_private(sig, json.dumps(meta, ensure_ascii=False, indent=1))
-    return sig
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    message: str
-    key_id: str = ""
-
-
-def verify_export(path: Path, trusted_public_b64: str | None, sig_path: Path | None = None) -> Verification:
-    """Check a file against its ``.sig``: unchanged, signed by the trusted key."""
-    sig_path = sig_path or path.with_name(path.name + ".sig")
-    try:
-        meta = json.loads(sig_path.read_text(encoding="utf-8"))
-        signature = base64.b64decode(meta["signature"])
-        signed = _signed_fields(meta)
-    except FileNotFoundError:
-        return Verification(False, f"no signature file {sig_path.name}")
-    except (ValueError, KeyError, TypeError, RecursionError):
-        return Verification(False, f"{sig_path.name} is not a valid signature file")
-    key_b64 = trusted_public_b64 or meta["public_key"]
-    if trusted_public_b64 and meta["public_key"] != trusted_public_b64:
-        return Verification(False, "signed by another key than the trusted one", meta.get("key_id", ""))
-    try:
-        load_public_key(key_b64).verify(signature, signed)
-    except (InvalidSignature, ValueError):  # SignedCodeError (a bad key) is a ValueError too
-        return Verification(False, "the signature does not match (the .sig file was altered)", meta.get("key_id", ""))
-    if not path.exists():
-        return Verification(False, f"{path} not found", meta["key_id"])
-    if path.stat().st_size != meta["size"] or sha256_file(path) != meta["sha256"]:
-        return Verification(False, "the file was altered after signing", meta["key_id"])
-    return Verification(True, f"OK: {path.name} unchanged, signed {meta['signed_at']} by key {meta['key_id']}",
-                        meta["key_id"])

@@ -25,7 +25,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from kiosk.domain.vocabulary import stored_reason_words
 
 if TYPE_CHECKING:
-    from kiosk.reports.exports import DayFigures, Exporter, ExportQuery
+    from kiosk.reports.figures import DayFigures
+    from kiosk.reports.exports import Exporter, ExportQuery
 
 FONT = "CJK"
 REASON_WIDTH = 82 * mm
@@ -77,7 +78,7 @@ def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: s
 
 
 def _flag_rows(exporter: "Exporter", entries: list[Any], follow: dict[str, str]) -> list[list[Any]]:
-    from kiosk.reports.exports import FOLLOW_ZH, KIND_ZH
+    from kiosk.reports.tables import FOLLOW_ZH, KIND_ZH
 
     s = _styles()["small"]
     rows: list[list[Any]] = [["时间", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
@@ -100,7 +101,7 @@ def band_chart(title: str, f: "DayFigures") -> Drawing:
     """The temperature histogram, 0.2 °C bins from 35.0 to 39.0, each bar stacked by band."""
     from reportlab.graphics.shapes import Rect
 
-    from kiosk.reports.exports import TEMPERATURE_BANDS
+    from kiosk.reports.figures import TEMPERATURE_BANDS
 
     bins = [round(35.0 + 0.2 * i, 1) for i in range(21)]
     series = {band: [0] * len(bins) for band in TEMPERATURE_BANDS}
@@ -135,7 +136,7 @@ def _downtime_rows(exporter: "Exporter", start: date, end: date) -> list[list[st
 
 
 def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", follow: dict[str, str]) -> None:
-    from kiosk.reports.exports import ExportError
+    from kiosk.reports import ExportError
 
     _font()
     st = _styles()

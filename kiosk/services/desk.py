@@ -20,7 +20,7 @@ from db.store import EntryStore
 from kiosk.services.access import AdminAccess
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController
-from kiosk.reports.exports import DayFigures, day_figures
+from kiosk.reports.figures import DayFigures, day_figures
 from kiosk.domain.vocabulary import stored_reason_words
 
 log = logging.getLogger(__name__)

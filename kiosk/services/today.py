@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from devices.worker import Worker
-from kiosk.reports.exports import DayFigures, tally
+from kiosk.reports.figures import DayFigures, tally
 
 log = logging.getLogger(__name__)
 

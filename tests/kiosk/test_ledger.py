@@ -10,7 +10,9 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from db.records import EntryRecord
-from kiosk.reports.exports import COLUMNS, DayFigures, ExportQuery, Exporter, masked_ref, round1, tally, temperature_band
+from kiosk.reports.tables import COLUMNS, masked_ref, round1
+from kiosk.reports.figures import DayFigures, tally, temperature_band
+from kiosk.reports.exports import ExportQuery, Exporter
 from tests.kiosk.test_reports import DAY, filled  # noqa: F401  (the fixture)
 
 

@@ -17,7 +17,11 @@ from kiosk.config.settings import load_settings
 from kiosk.domain.model import Element, Lane, Person, PersonKind, TemperatureSample
 from kiosk.services.gate import GateController
 from kiosk.services.ports import ListenerHub
-from kiosk.reports.exports import COLUMNS, ExportError, ExportQuery, Exporter, parse_iso_week, sign_export, verify_export
+from kiosk.reports.tables import COLUMNS
+from kiosk.reports import ExportError
+from kiosk.reports.exports import ExportQuery, Exporter
+from kiosk.reports.figures import parse_iso_week
+from kiosk.reports.signing import sign_export, verify_export
 from tests.fakes import ManualClock
 
 DAY = date(2022, 2, 22)
@@ -120,7 +124,7 @@ def test_pdf_text_signature_and_tamper(filled, tmp_path: Path) -> None:
     assert any("GateKioskSansSC" in str(f["/BaseFont"]) for f in embedded), \
         [str(f.get("/BaseFont")) for f in fonts]  # the Chinese font travels inside the file
     trusted = __import__("kiosk.services.signedcode", fromlist=["x"]).public_key_b64(
-        __import__("kiosk.reports.exports", fromlist=["x"]).export_key(exporter.data_dir))
+        __import__("kiosk.reports.signing", fromlist=["x"]).export_key(exporter.data_dir))
     assert verify_export(out, trusted).ok
     data = bytearray(out.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -135,7 +139,7 @@ def test_signature_by_another_key_or_edited_sig_fails(filled, tmp_path: Path) ->
     f = tmp_path / "x.csv"
     f.write_text("a,b\n")
     sign_export(f, tmp_path / "other-kiosk")
-    from kiosk.reports.exports import export_key
+    from kiosk.reports.signing import export_key
     from kiosk.services.signedcode import public_key_b64
 
     ours = public_key_b64(export_key(exporter.data_dir))

@@ -15,7 +15,9 @@ import pytest
 from db.store import EntryStore
 from kiosk.cli.main import main
 from kiosk.config.settings import load_settings
-from kiosk.reports.exports import Exporter, ExportError, ExportQuery, verify_export
+from kiosk.reports.exports import Exporter, ExportQuery
+from kiosk.reports import ExportError
+from kiosk.reports.signing import verify_export
 from tests.db.test_store import entry
 
 DAY = date(2022, 3, 1)
@@ -146,7 +148,8 @@ def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_cle
     assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "2468"]) == 0
     pem = (data / "keys" / "kiosk-export.pem").read_text()
     assert "ENCRYPTED PRIVATE KEY" in pem and oct((data / "keys" / "kiosk-export.pem").stat().st_mode & 0o777) == "0o600"
-    from kiosk.reports.exports import ExportError, export_key
+    from kiosk.reports import ExportError
+    from kiosk.reports.signing import export_key
 
     with pytest.raises(ExportError, match="PIN"):
         export_key(data)  # the files alone do not sign

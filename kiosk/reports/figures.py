@@ -1,0 +1,111 @@
+"""The figures reports print: counts of a stream of entries, temperature bands, the week's checklist items."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+
+from db.records import EntryRecord
+from kiosk.reports import ExportError
+
+Progress = Callable[[int, int], None]
+
+TEMPERATURE_BANDS = ("normal", "retake", "fever")  # the histogram's colours: 正常 / 复测 / 发热
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One line of the weekly self-inspection: the item, its answer from the data (None: a person ticks it), why."""
+
+    item: str
+    ok: bool | None
+    evidence: str
+
+
+
+@dataclass
+class DayFigures:
+    """Counts for one day (or one range) that the reports print."""
+
+    total: int = 0
+    by_lane: Counter[str] = field(default_factory=Counter)
+    by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    decisions: Counter[str] = field(default_factory=Counter)
+    flagged: int = 0
+    fevers: int = 0
+    handoffs: int = 0
+    temperatures: Counter[float] = field(default_factory=Counter)  # rounded to 0.1 °C
+    temperature_bands: Counter[tuple[float, str]] = field(default_factory=Counter)  # (0.1 °C, band)
+    flagged_entries: list[EntryRecord] = field(default_factory=list)
+    origins: Counter[str] = field(default_factory=Counter)  # live | demo | simulation
+
+    @property
+    def not_live(self) -> int:
+        """Entries of a demo or a simulation: a report holding any says so on its face."""
+        return sum(n for origin, n in self.origins.items() if origin != "live")
+
+
+
+def counted(entries: Iterable[EntryRecord], progress: Progress | None, total: int,
+            share: float = 1.0) -> Iterator[EntryRecord]:
+    """The entries, reporting progress about every 1 % (at least every 1,000 rows) along the way.
+
+    ``share`` < 1 leaves the rest of the bar for a step that follows (the PDF's layout).
+    """
+    if progress is None:
+        yield from entries
+        return
+    step = max(1, min(1000, total // 100))
+    progress(0, total)
+    for done, e in enumerate(entries, start=1):
+        yield e
+        if done % step == 0:
+            progress(min(total, int(done * share)), total)
+
+
+def temperature_band(e: EntryRecord, fever: float) -> str:
+    """normal / retake / fever, from the entry's own temperature outcome (a retake pending is not a fever yet)."""
+    outcome = (e.elements.get("temperature") or {}).get("outcome")
+    if outcome == "retake":
+        return "retake"
+    if outcome == "fail" or (e.temperature_c is not None and e.temperature_c >= fever):
+        return "fever"
+    return "normal"
+
+
+def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:
+    """Counts of a stream of entries, as the reports and the window's "today" panel show them."""
+    figures = DayFigures()
+    for e in entries:
+        tally(figures, e, fever, tz)
+    return figures
+
+
+def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
+    f.total += 1
+    f.by_lane[e.lane] += 1
+    f.by_hour[e.created_at.astimezone(tz).hour] += 1
+    f.decisions[e.decision] += 1
+    f.origins[e.origin or "live"] += 1
+    f.handoffs += e.handoff
+    if e.temperature_c is not None:
+        f.temperatures[round(e.temperature_c, 1)] += 1
+        f.temperature_bands[(round(e.temperature_c, 1), temperature_band(e, fever))] += 1
+        f.fevers += e.temperature_c >= fever
+    if e.flagged:
+        f.flagged += 1
+        if len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded
+            f.flagged_entries.append(e)
+
+
+def parse_iso_week(week: str) -> date:
+    """``2022-W08`` -> the Monday of that ISO week."""
+    try:
+        year_s, w_s = week.upper().split("-W")
+        return date.fromisocalendar(int(year_s), int(w_s), 1)
+    except (ValueError, TypeError):
+        raise ExportError(f"bad week {week!r}: use YYYY-Www, e.g. 2022-W08") from None

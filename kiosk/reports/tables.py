@@ -1,0 +1,187 @@
+"""The ledger as a table: its columns, the words of its cells, one entry as a row, the XLSX summary sheet.
+
+CSV and XLSX exports write these rows; a text cell a spreadsheet would run as a formula is defused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db.records import EntryRecord
+from kiosk.domain.vocabulary import stored_reason_words
+from kiosk.reports.figures import DayFigures
+
+COLUMNS: list[tuple[str, str, str, int]] = [
+    ("time", "时间", "Time", 20), ("lane", "通道", "Lane", 14), ("kind", "身份", "Person kind", 10),
+    ("name", "姓名", "Name", 10), ("id_masked", "证件号（脱敏）", "ID (masked)", 20), ("ref", "学号/工号", "Roster no.", 12),
+    ("health", "健康码", "Health code", 9), ("health_source", "验码方式", "Code checked by", 12),
+    ("temperature", "体温℃", "Temp °C", 8), ("temperature_raw", "原始读数℃", "Raw °C", 9),
+    ("thermometer", "测温仪", "Thermometer", 11), ("calibration", "校准记录", "Calibration", 12),
+    ("mask", "口罩", "Mask", 6), ("itinerary", "行程卡", "Itinerary", 10), ("vaccine", "疫苗接种", "Vaccine", 10),
+    ("nucleic", "核酸结果", "Nucleic acid", 9), ("nucleic_time", "核酸采样时间", "Sampled at", 16),
+    ("decision", "结论", "Decision", 10), ("flagged", "异常", "Flagged", 6),
+    ("reasons", "原因", "Reasons", 40), ("follow_up", "跟进", "Follow-up", 10), ("company", "单位", "Company", 14),
+    ("purpose", "事由", "Purpose", 12), ("registration", "登记信息", "Registration", 24), ("handoff", "交接未入校", "Hand-off", 8), ("policy", "策略版本", "Policy", 11),
+    ("guard", "门卫", "Guard", 10), ("corrects", "更正自", "Corrects", 36), ("entry_id", "记录号", "Entry id", 36),
+    ("origin", "来源", "Origin", 10),
+]
+# Where an entry came from: a demo or simulation export says so on every row.
+ORIGIN_ZH = {"live": "门岗", "demo": "演示数据", "simulation": "模拟数据"}
+LANE_ZH = {"campus": "师生通道", "worker": "临时人员专用通道"}
+LANE_EN = {"campus": "Students and staff", "worker": "Temporary workers"}
+KIND_ZH = {"student": "学生", "staff": "教职工", "courier": "快递员", "delivery": "送货人员", "garbage": "垃圾清运",
+           "other_worker": "其他临时人员", "visitor": "访客"}
+DECISION_ZH = {"PASS": "通行", "DENY": "禁止通行", "INCOMPLETE": "未完成", "HANDOFF": "交接未入校"}
+FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "cleared": "已解除", "open": "待处理", "": ""}
+HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
+SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
+             "roster": "名册"}
+OUTCOME_ZH = {"ok": "正常", "fail": "异常", "retake": "待复测", "unknown": "待确认"}
+NUCLEIC_ZH = {"negative": "阴性", "positive": "阳性"}
+REGISTRATION_ZH = {"name": "姓名", "phone": "电话", "company": "单位", "purpose": "事由", "visiting": "拜访",
+                   "from_area": "来自"}
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading ``'`` (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def round1(value: float | None) -> float | None:
+    """Temperatures are shown to 0.1 °C everywhere (raw floats like 36.099999999999994 never leave)."""
+    return None if value is None else round(value, 1)
+
+
+def masked_ref(e: EntryRecord) -> str:
+    """Student numbers are masked like IDs; staff numbers stay (they are the school's own)."""
+    from kiosk.domain.privacy import mask_id
+
+    if not e.person_ref:
+        return ""
+    return (mask_id(e.person_ref) or "") if e.person_kind == "student" else e.person_ref
+
+
+def temperature_band(e: EntryRecord, fever: float) -> str:
+    """normal / retake / fever, from the entry's own temperature outcome (a retake pending is not a fever yet)."""
+    outcome = (e.elements.get("temperature") or {}).get("outcome")
+    if outcome == "retake":
+        return "retake"
+    if outcome == "fail" or (e.temperature_c is not None and e.temperature_c >= fever):
+        return "fever"
+    return "normal"
+
+
+def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:
+    """Counts of a stream of entries, as the reports and the window's "today" panel show them."""
+    figures = DayFigures()
+    for e in entries:
+        tally(figures, e, fever, tz)
+    return figures
+
+
+def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
+    f.total += 1
+    f.by_lane[e.lane] += 1
+    f.by_hour[e.created_at.astimezone(tz).hour] += 1
+    f.decisions[e.decision] += 1
+    f.origins[e.origin or "live"] += 1
+    f.handoffs += e.handoff
+    if e.temperature_c is not None:
+        f.temperatures[round(e.temperature_c, 1)] += 1
+        f.temperature_bands[(round(e.temperature_c, 1), temperature_band(e, fever))] += 1
+        f.fevers += e.temperature_c >= fever
+    if e.flagged:
+        f.flagged += 1
+        if len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded
+            f.flagged_entries.append(e)
+
+
+def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -> None:
+    """The XLSX summary sheet: the range (``ExportQuery.describe``), the counts, entries per hour."""
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 14)
+    rows = [
+        ("Range" if english else "时间范围", span),
+        ("Entries" if english else "入校记录", f.total),
+        ("Students and staff" if english else "师生通道", f.by_lane.get("campus", 0)),
+        ("Temporary workers" if english else "临时人员专用通道", f.by_lane.get("worker", 0)),
+        ("Passed" if english else "通行", f.decisions.get("PASS", 0)),
+        ("Denied" if english else "禁止通行", f.decisions.get("DENY", 0)),
+        ("Not completed" if english else "未完成", f.decisions.get("INCOMPLETE", 0)),
+        ("Flagged" if english else "异常", f.flagged),
+        ("Fever readings" if english else "发热", f.fevers),
+        ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),
+    ]
+    ws.write_row(0, 0, ["Item" if english else "项目", "Value" if english else "数值"], head)
+    for i, (k, v) in enumerate(rows, start=1):
+        ws.write_row(i, 0, [k, v])
+    ws.write_row(len(rows) + 2, 0, ["Hour" if english else "时段", "Entries" if english else "人数"], head)
+    for h in range(24):
+        ws.write_row(len(rows) + 3 + h, 0, [f"{h:02d}:00", f.by_hour[h]])
+
+
+def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneInfo) -> list[Any]:
+    """One entry as the cells of ``COLUMNS``, in Chinese or English; ``follow`` holds the latest follow-ups."""
+    health_ev = e.elements.get("health") or e.elements.get("card") or {}
+    reg = e.registration or {}
+    zh = not english
+    values: dict[str, Any] = {
+        "time": e.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+        "lane": (LANE_ZH if zh else LANE_EN).get(e.lane, e.lane),
+        "kind": KIND_ZH.get(e.person_kind, e.person_kind) if zh else e.person_kind,
+        "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": masked_ref(e),
+        "health": (HEALTH_ZH.get(e.health_status or "", e.health_status or "") if zh else (e.health_status or "")),
+        "health_source": (SOURCE_ZH.get(health_ev.get("source", ""), "") if zh else health_ev.get("source", "")),
+        "temperature": round1(e.temperature_c), "temperature_raw": round1(e.temperature_raw),
+        "itinerary": _element(e, "itinerary", zh), "vaccine": _element(e, "vaccine", zh),
+        "nucleic": _nucleic(e, zh), "nucleic_time": _nucleic_time(e, tz),
+        "registration": "；".join(f"{REGISTRATION_ZH.get(k, k) if zh else k} {v}" for k, v in reg.items()
+                                 if v and k not in ("company", "purpose")),
+        "thermometer": e.thermometer_id or "", "calibration": (e.calibration_id or "")[:8],
+        "mask": "" if e.mask is None else (("是" if e.mask else "否") if zh else ("yes" if e.mask else "no")),
+        "decision": DECISION_ZH.get(e.decision, e.decision) if zh else e.decision,
+        "flagged": ("是" if e.flagged else "") if zh else ("yes" if e.flagged else ""),
+        "reasons": ("；" if zh else "; ").join(stored_reason_words(r, "zh" if zh else "en") for r in e.reasons),
+        "follow_up": (FOLLOW_ZH.get(follow.get(e.id, e.follow_up or ""), "") if zh
+                      else follow.get(e.id, e.follow_up or "")),
+        "company": reg.get("company", ""), "purpose": reg.get("purpose", ""),
+        "handoff": ("是" if e.handoff else "") if zh else ("yes" if e.handoff else ""),
+        "policy": e.policy_version, "guard": e.guard_id, "corrects": e.corrects_id or "", "entry_id": e.id,
+        "origin": (ORIGIN_ZH.get(e.origin or "live", e.origin or "") if zh else (e.origin or "live")),
+    }
+    return [values[c[0]] for c in COLUMNS]
+
+
+def _element(e: EntryRecord, name: str, zh: bool) -> str:
+    ev = e.elements.get(name)
+    if not ev:
+        return ""
+    outcome = str(ev.get("outcome", ""))
+    return OUTCOME_ZH.get(outcome, outcome) if zh else outcome
+
+
+def _nucleic(e: EntryRecord, zh: bool) -> str:
+    ev = e.elements.get("nucleic_acid")
+    if not ev:
+        return ""
+    value = str(ev.get("value") or ev.get("outcome") or "")
+    return NUCLEIC_ZH.get(value, OUTCOME_ZH.get(value, value)) if zh else value
+
+
+def _nucleic_time(e: EntryRecord, tz: ZoneInfo) -> str:
+    sampled = ((e.elements.get("nucleic_acid") or {}).get("detail") or {}).get("sampled_at")
+    if not sampled:
+        return ""
+    try:
+        return datetime.fromisoformat(str(sampled)).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(sampled)
+
