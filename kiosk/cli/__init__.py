@@ -1,1 +1,3 @@
-"""The ``gate-kiosk`` command line: one module per command group, each with ``register(subparsers)``."""
+"""The ``gate-kiosk`` command line: ``main.py`` parses and runs; each command group adds its own
+subcommands with ``register(subparsers)`` (no registry filled by import); ``base.py`` is what they share.
+"""

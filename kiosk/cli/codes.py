@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.main import CliError, command
+from kiosk.cli.base import CliError, Subcommands, add_command
 from kiosk.config.settings import Settings
 
 
@@ -25,7 +25,6 @@ def _setup_scan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decoder", choices=["zxing", "pyzbar", "auto"], help="default: devices.decoder")
 
 
-@command("scan", "decode and verify the codes in image or video files", _setup_scan)
 def _scan(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
@@ -67,7 +66,6 @@ def _setup_keys(p: argparse.ArgumentParser) -> None:
                    help="private key file, outside the kiosk's data dir (an issuer key has no business on the gate PC)")
 
 
-@command("keys", "manage Ed25519 issuer keys for signed codes", _setup_keys)
 def _keys(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.services.signedcode import generate_key
 
@@ -108,7 +106,6 @@ def _setup_issue(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="PNG to write")
 
 
-@command("issue-code", "issue a signed code and render it as a QR in its status colour", _setup_issue)
 def _issue(args: argparse.Namespace, settings: Settings) -> int:
     import cv2
 
@@ -153,8 +150,6 @@ def _setup_detect_mask(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON line per file")
 
 
-@command("detect-mask", "find the face nearest the camera (or judge a face crop) and whether it wears a mask",
-         _setup_detect_mask)
 def _detect_mask(args: argparse.Namespace, settings: Settings) -> int:
     from devices.decoders import ImageRejected, load_image
     from devices.mask import MaskDetector
@@ -186,3 +181,15 @@ def _detect_mask(args: argparse.Namespace, settings: Settings) -> int:
             marks = ", ".join(f"{words[f.mask]} ({f.score:.2f})" for f in faces) or "no face"
             print(f"{path}: {marks}")
     return status
+
+
+def register(sub: Subcommands) -> None:
+    """Add the code commands to ``gate-kiosk``."""
+    add_command(sub, 'scan', 'decode and verify the codes in image or video files',
+                _setup_scan, _scan)
+    add_command(sub, 'keys', 'manage Ed25519 issuer keys for signed codes',
+                _setup_keys, _keys)
+    add_command(sub, 'issue-code', 'issue a signed code and render it as a QR in its status colour',
+                _setup_issue, _issue)
+    add_command(sub, 'detect-mask', 'find the face nearest the camera (or judge a face crop) and whether it wears a mask',
+                _setup_detect_mask, _detect_mask)

@@ -1,7 +1,6 @@
 """Device subcommands of ``gate-kiosk``: devices list/probe, thermometer, simulate, calibrate.
 
-They register themselves with ``kiosk.cli.main.command`` when imported by
-``kiosk.cli.main``. A missing port or a wrong protocol is one line and exit 2.
+``register`` adds them to the parser (``kiosk.cli.main.build_parser``). A missing port or a wrong protocol is one line and exit 2.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.main import CliError, command
+from kiosk.cli.base import CliError, Subcommands, add_command
 from kiosk.config.settings import Settings
 
 PROTOCOL_CHOICES = ["ascii", "aa55", "gy-mcu", "modbus"]
@@ -85,7 +84,6 @@ def _setup_thermometer(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON line per reading")
 
 
-@command("thermometer", "read N temperatures from a serial thermometer", _setup_thermometer)
 def _thermometer(args: argparse.Namespace, settings: Settings) -> int:
     for r in read_readings(args.port, args.protocol, args.count, baud=args.baud, timeout=args.timeout,
                            modbus=_modbus_options(args)):
@@ -117,7 +115,6 @@ def _setup_simulate(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int)
 
 
-@command("simulate", "run a simulated device, or the whole gate, for demos and tests", _setup_simulate)
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     if args.device == "gate":
         from kiosk.sim.gatesim import simulate_gate
@@ -158,7 +155,6 @@ def _setup_calibrate(p: argparse.ArgumentParser) -> None:
                    help="°C of correction per °C of ambient away from --ambient (0: none)")
 
 
-@command("calibrate", "calibrate a thermometer against a blackbody or clinical thermometer", _setup_calibrate)
 def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime, timezone
 
@@ -203,7 +199,6 @@ def _setup_devices(p: argparse.ArgumentParser) -> None:
     pr.add_argument("--json", action="store_true")
 
 
-@command("devices", "find cameras and serial ports, and probe a thermometer's protocol", _setup_devices)
 def _devices(args: argparse.Namespace, settings: Settings) -> int:
     from devices.discovery import list_cameras, list_serial_ports, probe_thermometer
 
@@ -237,3 +232,15 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
     if ports:
         print("Next: gate-kiosk devices probe --port PORT   finds the thermometer's protocol")
     return 0
+
+
+def register(sub: Subcommands) -> None:
+    """Add the device commands to ``gate-kiosk``."""
+    add_command(sub, 'thermometer', 'read N temperatures from a serial thermometer',
+                _setup_thermometer, _thermometer)
+    add_command(sub, 'simulate', 'run a simulated device, or the whole gate, for demos and tests',
+                _setup_simulate, _simulate)
+    add_command(sub, 'calibrate', 'calibrate a thermometer against a blackbody or clinical thermometer',
+                _setup_calibrate, _calibrate)
+    add_command(sub, 'devices', "find cameras and serial ports, and probe a thermometer's protocol",
+                _setup_devices, _devices)

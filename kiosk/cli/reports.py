@@ -7,62 +7,17 @@ a prompt on a terminal); every export is written to the audit log.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import getpass
-import os
-import sys
 import time
-from datetime import date
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.main import CliError, command
+from kiosk.cli.base import CliError, Subcommands, add_command, admin_store, day_arg, open_central
 from kiosk.config.settings import Settings
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
-
-
-def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> str | None:
-    """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given."""
-    from kiosk.services.access import AccessDenied, AdminAccess
-
-    access = AdminAccess(settings.data_dir, ledger=store)
-    if not access.has_pin:
-        return None
-    pin = pin or os.environ.get("GATE_KIOSK_PIN")
-    if pin is None and sys.stdin.isatty():
-        pin = getpass.getpass("admin PIN: ")
-    try:
-        access.verify(pin or "", settings.site.guard_id, action)
-    except AccessDenied as exc:
-        raise CliError(f"{action}: {exc}") from None
-    return pin
-
-
-@contextlib.contextmanager
-def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[tuple[Any, str | None]]:
-    """The store and the PIN, once the admin PIN (if one is set) allows ``action``; errors become one line."""
-    from kiosk.app import build_store
-    from kiosk.reports import ExportError
-
-    store = build_store(settings)
-    try:
-        yield store, require_admin(settings, store, pin, action)
-    except ExportError as exc:
-        raise CliError(str(exc)) from None
-    finally:
-        store.close()
-
-
 def _setup_export(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--date", type=_day, required=True, help="first local day, YYYY-MM-DD")
-    p.add_argument("--to", type=_day, help="last local day (default: --date)")
+    p.add_argument("--date", type=day_arg, required=True, help="first local day, YYYY-MM-DD")
+    p.add_argument("--to", type=day_arg, help="last local day (default: --date)")
     p.add_argument("--lane", choices=["campus", "worker"])
     p.add_argument("--flagged-only", action="store_true")
     p.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
@@ -71,7 +26,6 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
 
-@command("export", "export the entry log of a day or range as CSV, XLSX or the PDF daily report", _setup_export)
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports.exports import ExportQuery, exporter_for
 
@@ -96,7 +50,7 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     w.add_argument("--out", type=Path, required=True)
     w.add_argument("--pin")
     d = sub.add_parser("district", help="the district's day from the centre, per school and gate")
-    d.add_argument("--date", type=_day, required=True)
+    d.add_argument("--date", type=day_arg, required=True)
     d.add_argument("--url", help="the centre (default: [central] url)")
     d.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
     d.add_argument("--out", type=Path, required=True)
@@ -105,7 +59,7 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
                                         "from the centre")
     led.add_argument("--site", required=True, help="the school's site id")
     led.add_argument("--gate", help="one gate (default: every gate of the school)")
-    led.add_argument("--date", type=_day, help="the day (daily ledger)")
+    led.add_argument("--date", type=day_arg, help="the day (daily ledger)")
     led.add_argument("--week", help="ISO week, e.g. 2026-W10 (weekly self-inspection, PDF)")
     led.add_argument("--url")
     led.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
@@ -119,7 +73,6 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     m.add_argument("--pin")
 
 
-@command("report", "reports for the education bureau", _setup_report)
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     if args.report in ("district", "monthly"):
         return _central_report(args, settings)
@@ -137,7 +90,6 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from db.central.ledger import CentralLedger
-    from kiosk.cli.sync import open_central
     from kiosk.reports.exports import ExportQuery, Exporter
 
     if (args.date is None) == (args.week is None):
@@ -165,7 +117,6 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
 
 def _central_report(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports import district
-    from kiosk.cli.sync import open_central
     from kiosk.reports.signing import sign_export
 
     with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
@@ -194,7 +145,6 @@ def _setup_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show-key", action="store_true", help="print this kiosk's export public key and exit")
 
 
-@command("verify-export", "check that an exported file is unchanged and signed by the trusted key", _setup_verify)
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports import ExportError
     from kiosk.reports.signing import export_public_key, key_fingerprint, verify_export
@@ -215,13 +165,12 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _setup_demo_data(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="day_from", type=_day, required=True)
-    p.add_argument("--to", dest="day_to", type=_day, required=True)
+    p.add_argument("--from", dest="day_from", type=day_arg, required=True)
+    p.add_argument("--to", dest="day_to", type=day_arg, required=True)
     p.add_argument("--per-day", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
 
 
-@command("demo-data", "fill the database with realistic demo entries (through the real data layer)", _setup_demo_data)
 def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
     from kiosk.sim.demodata import generate
@@ -238,223 +187,13 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _setup_verify_log(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--date", type=_day, help="count this local day's rows (the whole log is still checked)")
-    p.add_argument("--gate", help="only this gate's chain (default: every gate)")
-    p.add_argument("--key", help="the initial log key from the key sheet (GKLOG1:…, hex, or a file): "
-                                 "also proves nothing was recomputed, deleted or cut off")
-    p.add_argument("--against", metavar="URL", help="also compare the log with what the centre at URL holds")
-
-
-@command("verify-log", "check the entry log and name every broken row", _setup_verify_log)
-def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.app import build_store
-    from kiosk.services.logkey import LogKeyError, parse_key
-
-    try:
-        key = parse_key(args.key) if args.key else None
-    except LogKeyError as exc:
-        raise CliError(str(exc)) from None
-    store = build_store(settings)
-    try:
-        report = store.verify_chain(args.gate, args.date, initial_key=key)
-        pending = store.initial_key_pending()
-        differences = _compare_with_centre(settings, store, args.against, args.gate) if args.against else []
-    finally:
-        store.close()
-    if report.ok:
-        how = (f"{report.authenticated} journal rows authenticated with the initial key" if key else
-               "hash chain and journal consistent (without --key a log recomputed from scratch would pass too)")
-        print(f"OK: {report.checked} entries checked, chain intact; {how}")
-        if pending:
-            print("note: the initial log key was never handed out: run `gate-kiosk log-key handout`")
-    for where, seq, ref, why in report.broken:
-        if where in ("follow_up", "audit", "journal", "entry"):
-            print(f"BROKEN: {where.replace('_', '-')} {ref or seq}: {why}")
-        else:
-            print(f"BROKEN: gate {where}, row {seq} (entry {ref}): {why}")
-    for line in differences:
-        print(line)
-    return 0 if report.ok and not any(d.startswith("DIFFERS") for d in differences) else 1
-
-
-
-def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:
-    """Lines saying where the local log and the centre's copy disagree (DIFFERS) or merely lag (PENDING)."""
-    from kiosk.cli.sync import open_central
-    from db.syncsource import SyncSource
-
-    source = SyncSource(store)
-    lines: list[str] = []
-    with open_central(settings, url) as central:
-        for gate in [only_gate] if only_gate else source.gates():
-            local = source.entry_chain(gate)
-            remote = central.chain_of(settings.site.site_id, gate)
-            head_seq, _, seen_at = central.head(settings.site.site_id, gate)
-            missing = sorted(set(remote) - set(local))
-            changed = sorted(q for q in set(remote) & set(local) if remote[q] != local[q])
-            unsent = sorted(set(local) - set(remote))
-            if missing:
-                lines.append(f"DIFFERS: gate {gate}: {len(missing)} row(s) the centre holds are gone from the local "
-                             f"log (first: row {missing[0]})")
-            if changed:
-                lines.append(f"DIFFERS: gate {gate}: {len(changed)} row(s) differ from the centre's copy "
-                             f"(first: row {changed[0]})")
-            if unsent:
-                lines.append(f"PENDING: gate {gate}: {len(unsent)} row(s) not yet at the centre (from row {unsent[0]})")
-            if not (missing or changed):
-                when = f", anchored {seen_at:%Y-%m-%d %H:%M} UTC" if seen_at else ""
-                lines.append(f"OK: gate {gate}: the centre's {len(remote)} row(s) match the local log "
-                             f"(centre head row {head_seq}{when})")
-    return lines
-
-
-def _setup_log_key(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="log_key_command", required=True)
-    h = sub.add_parser("handout", help="print the log's initial key (PDF with QR) once, then erase it from the kiosk")
-    h.add_argument("--out", type=Path, required=True, help="the key sheet to print (PDF)")
-    h.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
-
-
-@command("log-key", "the entry log's initial key: hand it out once (school and bureau)", _setup_log_key)
-def _log_key(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import datetime, timezone
-
-    from kiosk.services.logkey import write_key_sheet
-
-    if args.out.resolve().is_relative_to(settings.data_dir.resolve()):
-        raise CliError(f"{args.out}: the key sheet must not be written into the kiosk's data dir "
-                       f"({settings.data_dir}); print it from removable media")
-    with admin_store(settings, args.pin, "log_key_handout") as (store, _pin):
-        ledger_id, _ = store.ledger_state()
-        if not store.initial_key_pending():
-            raise CliError("the initial log key was already handed out; it is not on this kiosk any more")
-        key = store.handout_initial_key()
-        try:
-            write_key_sheet(args.out, settings.site.site_id, settings.site.gate_id, ledger_id, key,
-                            datetime.now(timezone.utc))
-        except OSError as exc:
-            raise CliError(f"cannot write {args.out}: {exc.strerror}; the key was NOT erased: "
-                           f"write it down now: GKLOG1:{ledger_id}:{key.hex()}") from None
-        store.audit(settings.site.guard_id, "log_key_handout", {"sheet": str(args.out), "ledger": ledger_id})
-    print(f"{args.out}: the initial log key (print it twice: school and education bureau); "
-          "it is erased from this kiosk")
-    return 0
-
-
-def _setup_ledger(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="ledger_command", required=True)
-    a = sub.add_parser("accept", help="after a ledger alarm: accept the log as it is now (audited)")
-    a.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
-
-
-@command("ledger", "which entry log this kiosk keeps (after a ledger alarm)", _setup_ledger)
-def _ledger(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.app import build_store
-
-    store = build_store(settings, accept_ledger=True)
-    try:
-        require_admin(settings, store, args.pin, "ledger_accept")
-        store.accept_ledger(settings.site.guard_id)
-        ledger_id, next_seq = store.ledger_state()
-    finally:
-        store.close()
-    print(f"this kiosk now keeps ledger {ledger_id} ({next_seq - 1} authenticated rows)")
-    return 0
-
-
-def _older_than(text: str) -> int:
-    t = text.strip().lower()
-    try:
-        days = int(t[:-1]) if t.endswith("d") else int(t)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of days: {text!r} (e.g. 30d)") from None
-    if days < 1:
-        raise argparse.ArgumentTypeError("must be at least 1 day")
-    return days
-
-
-def _setup_purge(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--older-than", type=_older_than, required=True, metavar="Nd",
-                   help="blank personal fields of entries older than N days (e.g. 30d)")
-    p.add_argument("--pin")
-
-
-@command("purge", "retention: remove personal fields from old entries, keep the counts", _setup_purge)
-def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    from kiosk.app import build_store
-
-    store = build_store(settings)
-    try:
-        require_admin(settings, store, args.pin, "purge")
-        cutoff = datetime.now(ZoneInfo(settings.site.timezone)).date() - timedelta(days=args.older_than)
-        n = store.purge_personal(cutoff)
-        store.audit(settings.site.guard_id, "purge", {"before": str(cutoff), "entries": n})
-    finally:
-        store.close()
-    print(f"purged personal fields of {n} entries before {cutoff}")
-    return 0
-
-
-def _setup_admin(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="admin_command", required=True)
-    sp = sub.add_parser("set-pin", help="set or change the admin PIN (4–12 digits)")
-    sp.add_argument("--new-pin", help="default: asked on the terminal")
-    sp.add_argument("--pin", help="the current PIN, when changing it")
-    cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "
-                                               "outside 37.0–38.5 °C); audited")
-    cp.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
-
-
-@command("admin", "admin PIN for settings, exports, overrides and purges", _setup_admin)
-def _admin(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.services.access import AccessDenied, AdminAccess
-    from kiosk.app import build_store
-
-    if args.admin_command == "confirm-policy":
-        return _confirm_policy(args, settings)
-    store = build_store(settings)
-    try:
-        access = AdminAccess(settings.data_dir, ledger=store)
-        new = args.new_pin or (getpass.getpass("new admin PIN: ") if sys.stdin.isatty() else None)
-        if not new:
-            raise CliError("give --new-pin (no terminal to ask on)")
-        current = args.pin
-        if access.has_pin and current is None and sys.stdin.isatty():
-            current = getpass.getpass("current admin PIN: ")
-        try:
-            access.set_pin(new, settings.site.guard_id, current)
-        except AccessDenied as exc:
-            raise CliError(str(exc)) from None
-        from kiosk.reports import ExportError
-        from kiosk.reports.signing import rekey_export_key
-
-        try:
-            rekey_export_key(settings.data_dir, current, new)  # the signing key follows the PIN
-        except ExportError as exc:
-            raise CliError(f"PIN set, but the export signing key could not follow it: {exc}") from None
-    finally:
-        store.close()
-    print("admin PIN set")
-    return 0
-
-
-def _confirm_policy(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.services.access import AdminAccess
-    from kiosk.app import build_store
-    from kiosk.config.settings import policy_content
-
-    store = build_store(settings)
-    try:
-        if not AdminAccess(settings.data_dir, ledger=store).has_pin:
-            raise CliError("confirm-policy: set an admin PIN first (`gate-kiosk admin set-pin`)")
-        require_admin(settings, store, args.pin, "confirm_policy")
-        store.audit(settings.site.guard_id, "policy_confirmed",
-                    {"version": settings.policy.version, "policy": policy_content(settings.policy)})
-    finally:
-        store.close()
-    print(f"policy {settings.policy.version} confirmed (fever threshold {settings.policy.fever_threshold_c:g} °C)")
-    return 0
+def register(sub: Subcommands) -> None:
+    """Add the report commands to ``gate-kiosk``."""
+    add_command(sub, 'export', 'export the entry log of a day or range as CSV, XLSX or the PDF daily report',
+                _setup_export, _export)
+    add_command(sub, 'report', 'reports for the education bureau',
+                _setup_report, _report)
+    add_command(sub, 'verify-export', 'check that an exported file is unchanged and signed by the trusted key',
+                _setup_verify, _verify)
+    add_command(sub, 'demo-data', 'fill the database with realistic demo entries (through the real data layer)',
+                _setup_demo_data, _demo_data)

@@ -11,8 +11,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,36 +21,11 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
-from kiosk.cli.main import CliError, command
+from kiosk.cli.base import CliError, Subcommands, add_command, admin_store, central_url, open_central
 from kiosk.config.settings import Settings
 
 EXIT_UNREACHABLE = 3
 EXIT_REFUSED = 1
-
-
-def central_url(settings: Settings, url: str | None) -> str:
-    chosen = url or settings.central.url
-    if not chosen:
-        raise CliError("no centre: give --url or set [central] url in the config")
-    return chosen
-
-
-@contextmanager
-def open_central(settings: Settings, url: str | None, *, migrate: bool = False) -> Iterator[Any]:
-    """The central store, its errors turned into one line for the user."""
-    from db.central.store import CentralError, CentralStore
-
-    central = CentralStore(central_url(settings, url), connect_timeout_s=settings.central.connect_timeout_s)
-    try:
-        if migrate:
-            central.upgrade()
-        else:
-            central.check_schema()
-        yield central
-    except CentralError as exc:
-        raise CliError(str(exc)) from None
-    finally:
-        central.close()
 
 
 # ---------------------------------------------------------------- sync
@@ -64,7 +37,6 @@ def _setup_sync(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="the centre (default: [central] url)")
 
 
-@command("sync", "forward the local log to the centre (store and forward)", _setup_sync)
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from db.central.store import CentralError, CentralStore, CentralUnavailable
     from kiosk.app import build_store
@@ -130,7 +102,6 @@ def _setup_central(p: argparse.ArgumentParser) -> None:
     pub.add_argument("--url")
 
 
-@command("central", "the central database: schema, publications, gates, incidents", _setup_central)
 def _central(args: argparse.Namespace, settings: Settings) -> int:
     cmd = args.central_command
     with open_central(settings, args.url, migrate=cmd == "init") as central:
@@ -221,7 +192,6 @@ def _setup_findings(p: argparse.ArgumentParser) -> None:
         sp.add_argument("--url")
 
 
-@command("findings", "the findings ledger of self-inspections and supervision (台账式管理, 清单式销号)", _setup_findings)
 def _findings(args: argparse.Namespace, settings: Settings) -> int:
     today = datetime.now(ZoneInfo(settings.site.timezone)).date()
     day = date.fromisoformat(args.date) if getattr(args, "date", None) else today
@@ -265,9 +235,7 @@ def _setup_trace(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
 
-@command("trace", "contact tracing over every gate of the district (admin PIN, audited)", _setup_trace)
 def _trace(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.cli.reports import admin_store
     from kiosk.domain.privacy import load_or_create_salt
     from kiosk.services.tracing import trace
 
@@ -308,3 +276,15 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
             print(f"    {c['created_at'].astimezone(tz):%H:%M:%S} {c['who'] or '—'} {c['ref_shown']} "
                   f"{c['person_kind']} {c['decision']}")
     return 0
+
+
+def register(sub: Subcommands) -> None:
+    """Add the centre commands to ``gate-kiosk``."""
+    add_command(sub, 'sync', 'forward the local log to the centre (store and forward)',
+                _setup_sync, _sync)
+    add_command(sub, 'central', 'the central database: schema, publications, gates, incidents',
+                _setup_central, _central)
+    add_command(sub, 'findings', 'the findings ledger of self-inspections and supervision (台账式管理, 清单式销号)',
+                _setup_findings, _findings)
+    add_command(sub, 'trace', 'contact tracing over every gate of the district (admin PIN, audited)',
+                _setup_trace, _trace)

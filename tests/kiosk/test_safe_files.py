@@ -74,12 +74,12 @@ def test_an_export_into_a_missing_folder_is_a_clear_error(exporter, tmp_path: Pa
 
 
 def test_crash_reports_are_private(tmp_path: Path, monkeypatch, capsys) -> None:
-    import kiosk.cli.main as cli
+    import kiosk.cli.gate as gate_commands
 
     def boom(*_a, **_k):
         raise RuntimeError("a bug")
 
-    monkeypatch.setitem(cli._COMMANDS, "config", (cli._COMMANDS["config"][0], boom, "x"))
+    monkeypatch.setattr(gate_commands, "_config", boom)
     assert main(["config", "show"]) == 1
     path = Path(capsys.readouterr().err.rsplit(" ", 1)[-1].strip())
     assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
