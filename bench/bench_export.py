@@ -31,7 +31,7 @@ OUT = REPO / "bench" / "out"
 
 def build(db: Path, days: int, per_day: int) -> None:
     from db.store import EntryStore
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from kiosk.sim.demodata import generate
 
     settings = load_settings(os.devnull)

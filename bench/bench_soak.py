@@ -38,7 +38,7 @@ def main() -> None:
     args = ap.parse_args()
     os.environ["GATE_KIOSK_DATA"] = tempfile.mkdtemp(prefix="soak-")
     from kiosk.app import build_kiosk
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
     from kiosk.services.ports import RecordingCounter
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: float, out: "mp.Queue[str]") -> None:
     from db.store import EntryStore
     from db.central.store import CentralStore
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from kiosk.sim.demodata import generate
     from kiosk.services.sync import SyncWorker, sync_status
 

@@ -35,7 +35,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from kiosk.app import build_kiosk
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
     from kiosk.sim.demodata import generate
     from kiosk.services.desk import GuardDesk

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from db.store import EntryStore
-from kiosk.config.settings import DeviceSettings, Settings
+from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController, utc_now
 from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.domain.privacy import load_or_create_salt
+from kiosk.services.access import check_policy
+from kiosk.services.thermometry import thermometer_device
 
 log = logging.getLogger(__name__)
 
@@ -34,27 +36,6 @@ def ledger_marker(settings: Settings) -> Path:
 def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
     return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger)
-
-
-def check_policy(settings: Settings, store: EntryStore) -> None:
-    """Audit a policy that changed since the last start; refuse an unconfirmed unusual fever threshold."""
-    from kiosk.config.settings import ConfigError, fever_threshold_needs_confirmation, policy_content
-
-    version = settings.policy.version
-    last = store.last_audit("policy_in_force")
-    if last is None or last["detail"].get("version") != version:
-        store.audit("kiosk", "policy_in_force", {
-            "version": version, "previous": last["detail"].get("version") if last else None,
-            "config_file": str(settings.source_path) if settings.source_path else None,
-            "policy": policy_content(settings.policy)})
-        if last is not None:
-            log.warning("policy changed since the last start: %s -> %s", last["detail"].get("version"), version)
-    if fever_threshold_needs_confirmation(settings.policy):
-        confirmed = store.last_audit("policy_confirmed")
-        if confirmed is None or confirmed["detail"].get("version") != version:
-            raise ConfigError(
-                f"policy.fever_threshold_c = {settings.policy.fever_threshold_c:g} °C is outside 37.0–38.5 °C: "
-                "an admin must confirm this policy first (`gate-kiosk admin confirm-policy`)")
 
 
 def build_controller(
@@ -292,29 +273,6 @@ def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
     return thermometer_device(d, port, service.on_reading, service.on_status)
 
 
-def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[Any], None],
-                       on_status: Callable[[Any], None]) -> Any:
-    """The serial or Modbus reader the ``[devices]`` settings describe (also the setup's live readings)."""
-    from devices.thermometer import ModbusThermometer, SerialThermometer
-
-    if d.thermometer_protocol == "modbus":
-        return ModbusThermometer(port, thermometer_id=d.thermometer_id, baud=d.thermometer_baud or 9600,
-                                 slave=d.modbus_slave, register=d.modbus_register, functioncode=d.modbus_functioncode,
-                                 scale=d.modbus_scale,
-                                 ambient_register=None if d.modbus_ambient_register < 0 else d.modbus_ambient_register,
-                                 on_reading=on_reading, on_status=on_status, silent_after_s=d.thermometer_silent_s)
-    return SerialThermometer(port, d.thermometer_protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
-                             pattern=d.thermometer_pattern or None, on_reading=on_reading,
-                             on_status=on_status, silent_after_s=d.thermometer_silent_s)
-
-
-def demo_settings(settings: Settings) -> Settings:
-    """Demo mode: simulated devices, a separate database, the demo issuer trusted."""
-    from kiosk.sim.demo import demo_settings as make
-
-    return make(settings)
-
-
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
                screenshot: Any = None, language: str | None = None, demo_scene: int = 0, setup: bool = False) -> int:
     """Open the guard's window and run the Qt event loop until it closes.
@@ -339,7 +297,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     app.setFont(QFont("Noto Sans CJK SC", 11))
     translators = install_translator(app, language or settings.ui.language)
     if not demo and (setup or settings.needs_setup):
-        from kiosk.config.settings import config_path
+        from kiosk.config.loading import config_path
         from ui.setup_flow import SetupFlow
 
         log.info("no code source configured: opening the first-run setup")

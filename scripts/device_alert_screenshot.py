@@ -23,7 +23,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from kiosk.app import build_kiosk
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
     from kiosk.services.desk import GuardDesk
     from ui.bridge import QtBridge

@@ -55,9 +55,10 @@ def main() -> int:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.config.settings import load_settings
-    from kiosk.sim.scenario import SCENARIO_ROSTER, START, SceneClock, SceneMaker, issuer_key, load_scenario, \
+    from kiosk.config.loading import load_settings
+    from kiosk.sim.scenario import SCENARIO_ROSTER, START, SceneClock, issuer_key, load_scenario, \
         scenario_settings
+    from kiosk.sim.scenes import SceneMaker
     from tests.scenarios.test_scenarios import WindowDriver
     from tests.ui.conftest import open_window
     from ui.i18n import install_translator

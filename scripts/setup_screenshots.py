@@ -28,7 +28,7 @@ def main() -> int:
 
     from devices.discovery import CameraInfo, SerialPortInfo
     from devices.simulators import ThermometerSimulator
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_people, scene_for
     from ui.setup_flow import SetupFlow
 

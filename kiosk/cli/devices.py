@@ -1,6 +1,7 @@
 """Device subcommands of ``gate-kiosk``: devices list/probe, thermometer, simulate, calibrate.
 
-``register`` adds them to the parser (``kiosk.cli.main.build_parser``). A missing port or a wrong protocol is one line and exit 2.
+``register`` adds them to the parser (``kiosk.cli.main.build_parser``). A missing port or a
+wrong protocol is one line and exit 2.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kiosk.config.settings import ConfigError, Settings, config_path, load_settings
+from kiosk.config.settings import ConfigError, Settings
+from kiosk.config.loading import config_path, load_settings
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_FREE_BYTES = 500 * 1024 * 1024  # a day of 10,000 entries is ~12 MB; exports and logs need room too

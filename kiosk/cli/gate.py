@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config.settings import Settings
-from kiosk.domain.model import Element, Person, PersonKind
+from kiosk.domain.model import Element, Lane, Person, PersonKind
+from kiosk.domain.policy import PolicyError
 from kiosk.services.gate import ConfirmRefused
 from kiosk.services.ports import SteppedClock
-from kiosk.domain.policy import person_kind_for_lane_arg
 
 from kiosk.cli.base import CliError, EXIT_NOT_LOGGED, Subcommands, add_command, database_arg
 
@@ -31,7 +31,8 @@ def _setup_run(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.app import run_window, demo_settings
+    from kiosk.app import run_window
+    from kiosk.sim.demo import demo_settings
 
     if args.demo:
         settings = demo_settings(settings)
@@ -70,7 +71,7 @@ def _setup_check(p: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_kiosk
 
-    lane, kind = person_kind_for_lane_arg(args.lane)
+    lane, kind = lane_and_kind(args.lane)
     if args.kind:
         kind = PersonKind(args.kind)
     confirms = [_seen(e) for e in args.confirm]
@@ -213,7 +214,8 @@ def _setup_scenario(p: argparse.ArgumentParser) -> None:
 def _scenario(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
-    from kiosk.sim.scenario import ScenarioError, load_scenario, run_headless, scenario_settings
+    from kiosk.sim.scenes import ScenarioError
+    from kiosk.sim.scenario import load_scenario, run_headless, scenario_settings
 
     failures = 0
     for path in args.files:
@@ -257,3 +259,16 @@ def register(sub: Subcommands) -> None:
                 _setup_config, _config)
     add_command(sub, 'scenario', 'run gate scenarios (a timeline of scenes, readings and keys) headless',
                 _setup_scenario, _scenario)
+
+
+def lane_and_kind(lane: str) -> tuple[Lane, PersonKind]:
+    """Map the CLI's ``--lane staff|student|worker`` to a lane and a default kind."""
+    table = {
+        "staff": (Lane.CAMPUS, PersonKind.STAFF),
+        "student": (Lane.CAMPUS, PersonKind.STUDENT),
+        "worker": (Lane.WORKER, PersonKind.OTHER_WORKER),
+        "visitor": (Lane.WORKER, PersonKind.VISITOR),
+    }
+    if lane not in table:
+        raise PolicyError(f"unknown lane {lane!r}: use staff, student, worker or visitor")
+    return table[lane]

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.config.settings import ConfigError, load_settings
+from kiosk.config.settings import ConfigError
+from kiosk.config.loading import load_settings
 from kiosk.domain.policy import PolicyError
 from kiosk.services.roster import RosterError
 from kiosk.cli import admin, codes, devices, entrylog, gate, reports, sync

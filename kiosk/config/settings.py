@@ -1,38 +1,26 @@
-"""Typed, immutable settings loaded once from a TOML file.
+"""Typed, immutable settings loaded once from a TOML file (``loading.py`` reads it).
 
 ``load_settings`` is called once in ``main()``; the resulting ``Settings``
 object is handed down through constructors and no adapter reads global state.
 Every mistake in the file becomes a ``ConfigError`` naming the file, the key
 and what is expected, so the IT teacher gets one clear line instead of a
 traceback.
-
-Where the file lives: ``--config PATH``, else ``$GATE_KIOSK_CONFIG``, else
-``config.toml`` in the platform's user config directory (platformdirs); a
-missing default file means built-in defaults. ``$GATE_KIOSK_DATA`` overrides
-the data directory (useful for tests and for running two kiosks on one box).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-import sys
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10 (Ubuntu 22.04): the same parser, from PyPI
-    import tomli as tomllib
-
-from kiosk.domain.policy import Policy, PolicyError
+from kiosk.domain.policy import Policy
 
 APP_NAME = "gate-kiosk"
 FEVER_CONFIRM_FREE = (37.0, 38.5)  # outside this an admin must confirm the policy
@@ -229,194 +217,12 @@ def default_data_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def config_path(path: Path | str | None = None) -> Path:
-    """The config file in use: ``--config``, else ``$GATE_KIOSK_CONFIG``, else the platform's (may not exist yet)."""
-    return Path(path) if path is not None else Path(os.environ.get("GATE_KIOSK_CONFIG", default_config_path()))
-
-
-def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Read and validate the configuration; raise ``ConfigError`` with a clear message."""
-    explicit = path is not None or "GATE_KIOSK_CONFIG" in os.environ
-    cfg_path = config_path(path)
-    data: dict[str, Any] = {}
-    if cfg_path.exists():
-        try:
-            with cfg_path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{cfg_path}: not valid TOML: {exc}") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"{cfg_path}: not UTF-8 text (save the file as UTF-8)") from None
-        except RecursionError:
-            raise ConfigError(f"{cfg_path}: not valid TOML: nested too deeply") from None
-        except OSError as exc:
-            raise ConfigError(f"{cfg_path}: cannot read: {exc.strerror}") from None
-    elif explicit:
-        raise ConfigError(f"{cfg_path}: config file not found")
-    if overrides:
-        data = _merge(data, overrides)
-    try:
-        return _build(data, cfg_path if cfg_path.exists() else None)
-    except ConfigError as exc:
-        where = f"{cfg_path}: " if cfg_path.exists() else ""
-        raise ConfigError(f"{where}{exc}") from None
-
-
-_TOP_KEYS = {"site", "gate", "devices", "calibration", "ui", "policy", "database", "paths", "issuers", "central"}
-
-
-def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(_TOP_KEYS))})")
-    paths = _table(data, "paths")
-    data_dir = Path(paths["data_dir"]).expanduser() if "data_dir" in paths else default_data_dir()
-    export_key_file = None
-    if "export_key" in paths:
-        if not isinstance(paths["export_key"], str) or not paths["export_key"].strip():
-            raise ConfigError("paths.export_key must be the path of a PEM key file")
-        export_key_file = Path(paths["export_key"]).expanduser()
-        if export_key_file.resolve().is_relative_to(data_dir.resolve()):
-            raise ConfigError(f"paths.export_key: {export_key_file} is inside the data dir; the export signing "
-                              "key must not lie beside the log (leave it unset to keep it locked with the admin PIN)")
-    db = _table(data, "database")
-    url = db.get("url") or ""
-    if not isinstance(url, str):
-        raise ConfigError("database.url must be a string (an SQLAlchemy URL)")
-    if not url:
-        url = f"sqlite:///{data_dir / 'entries.sqlite3'}"
-    _require_finite(data, "")
-    policy_table = _table(data, "policy")
-    version = policy_table.get("version")
-    if isinstance(version, str) and (len(version.strip()) > MAX_DECLARED_VERSION or "+" in version):
-        raise ConfigError(f"policy.version must be at most {MAX_DECLARED_VERSION} characters without '+' "
-                          "(the kiosk appends the content digest)")
-    try:
-        policy = with_digest(Policy.from_mapping(policy_table))
-    except PolicyError as exc:
-        raise ConfigError(str(exc)) from None
-    issuers = _table(data, "issuers")
-    trusted = issuers.get("trusted", {})
-    if not isinstance(trusted, Mapping) or not all(isinstance(v, str) for v in trusted.values()):
-        raise ConfigError("issuers.trusted must be a table of key_id = \"<base64 Ed25519 public key>\"")
-    server = issuers.get("server_url", "")
-    patterns = issuers.get("health_codes", {})
-    if not isinstance(patterns, Mapping):
-        raise ConfigError("issuers.health_codes must be a table of issuer_name = \"<regular expression>\"")
+def compile_issuer_patterns(patterns: Mapping[str, str]) -> list[tuple[str, re.Pattern[str]]]:
+    """Compile ``issuer name -> regular expression``; a bad expression is a ``ValueError`` naming it."""
+    out = []
     for name, pattern in patterns.items():
-        if not isinstance(pattern, str) or not pattern.strip():
-            raise ConfigError(f"issuers.health_codes.{name} must be a non-empty regular expression "
-                              "(matched from the start of the code's content)")
-    from kiosk.services.verification import compile_issuer_patterns
-
-    try:
-        compile_issuer_patterns(patterns)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    for key in ("server_url", "app_id", "app_secret"):
-        if not isinstance(issuers.get(key, ""), str):
-            raise ConfigError(f"issuers.{key} must be a string")
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=url,
-        site=_section(SiteSettings, _table(data, "site"), "site"),
-        gate=_section(GateSettings, _table(data, "gate"), "gate"),
-        devices=_section(DeviceSettings, _table(data, "devices"), "devices"),
-        calibration=_section(CalibrationSettings, _table(data, "calibration"), "calibration"),
-        ui=_section(UiSettings, _table(data, "ui"), "ui"),
-        central=_section(CentralSettings, _table(data, "central"), "central"),
-        policy=policy,
-        trusted_issuers=dict(trusted),
-        issuer_server_url=str(server),
-        issuer_app_id=str(issuers.get("app_id", "")),
-        issuer_app_secret=str(issuers.get("app_secret", "")),
-        health_code_patterns=dict(patterns),
-        source_path=source,
-        export_key_file=export_key_file,
-    )
-    if settings.ui.language not in ("zh_CN", "en"):
-        raise ConfigError("ui.language must be 'zh_CN' or 'en'")
-    if settings.ui.speech_backend not in ("auto", "tts", "files"):
-        raise ConfigError("ui.speech_backend must be 'auto', 'tts' or 'files'")
-    if settings.central.url and not settings.central.url.startswith("postgresql"):
-        raise ConfigError("central.url must be a PostgreSQL URL (postgresql+psycopg://user@host/db)")
-    if settings.central.batch_size < 1:
-        raise ConfigError("central.batch_size must be at least 1")
-    if settings.devices.decoder not in ("zxing", "pyzbar", "auto"):
-        raise ConfigError("devices.decoder must be 'zxing', 'pyzbar' or 'auto'")
-    _check_ranges(settings)
-    return settings
-
-
-def _require_finite(value: Any, where: str) -> None:
-    # TOML has nan and inf; no setting of the kiosk means either.
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{where} must be a finite number, got {value!r}")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _require_finite(item, f"{where}.{key}" if where else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _require_finite(item, f"{where}[{i}]")
-
-
-def _check_ranges(s: Settings) -> None:
-    """Every number within a range that makes sense; the message names the key and the range."""
-    p, g, d = s.policy, s.gate, s.devices
-    checks: list[tuple[str, float, float, float]] = [
-        ("gate.visit_timeout_s", g.visit_timeout_s, 1.0, 3600.0),
-        ("gate.result_display_s", g.result_display_s, 0.5, 60.0),
-        ("gate.debounce_s", g.debounce_s, 0.5, 600.0),
-        ("gate.replay_window_min", g.replay_window_min, MIN_REPLAY_WINDOW_MIN, MAX_REPLAY_WINDOW_MIN),
-        ("devices.thermometer_silent_s", d.thermometer_silent_s, 0.5, 3600.0),
-        ("devices.stable_tolerance_c", d.stable_tolerance_c, 0.05, 1.0),
-        ("devices.modbus_scale", d.modbus_scale, 1e-6, 1e6),
-        ("devices.thermometer_baud", d.thermometer_baud, 0, 4_000_000),
-        ("calibration.interval_days", s.calibration.interval_days, 1, 365),
-        ("policy.retake_wait_s", p.retake_wait_s, 1.0, 3600.0),
-        ("policy.plausible_min_c", p.plausible_min_c, 30.0, 37.0),
-        ("policy.plausible_max_c", p.plausible_max_c, 38.0, 45.0),
-    ]
-    for name, value, low, high in checks:
-        if not low <= value <= high:
-            raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-    if not p.plausible_min_c < p.fever_threshold_c < p.plausible_max_c:
-        raise ConfigError("policy.fever_threshold_c must lie inside the plausible range "
-                          f"({p.plausible_min_c:g}–{p.plausible_max_c:g} °C)")
-    try:
-        ZoneInfo(s.site.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"site.timezone: unknown time zone {s.site.timezone!r} (e.g. 'Asia/Shanghai')") from None
-
-
-def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name, {})
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"[{name}] must be a table")
-    return value
-
-
-def _section(cls: Any, table: Mapping[str, Any], name: str) -> Any:
-    default = cls()
-    known = {f.name: f for f in fields(cls)}
-    kw: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in known:
-            raise ConfigError(f"{name}.{key}: unknown key (known: {', '.join(sorted(known))})")
-        expected = type(getattr(default, key))
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{name}.{key} must be {expected.__name__}, got {value!r}")
-        kw[key] = value
-    return replace(default, **kw)
-
-
-def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
+        try:
+            out.append((name, re.compile(pattern)))
+        except re.error as exc:
+            raise ValueError(f"issuers.health_codes.{name}: not a valid regular expression: {exc}") from None
     return out

@@ -24,7 +24,8 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from kiosk.config.settings import ConfigError, Settings, load_settings
+from kiosk.config.settings import ConfigError, Settings
+from kiosk.config.loading import load_settings
 
 
 @dataclass(frozen=True)

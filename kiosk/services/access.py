@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import threading
@@ -26,6 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.config.settings import ConfigError, Settings, fever_threshold_needs_confirmation, policy_content
+
+log = logging.getLogger(__name__)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB and 50 ms per check
 FREE_ATTEMPTS = 5
 BASE_LOCK_S = 30.0
@@ -222,3 +226,22 @@ def _failures(history: list[dict[str, Any]]) -> tuple[int, float]:
 def _locked_until(failures: int, last_at: float) -> float:
     over = failures - FREE_ATTEMPTS
     return last_at + min(BASE_LOCK_S * 2**over, MAX_LOCK_S) if over >= 0 else 0.0
+
+
+def check_policy(settings: Settings, store: PinLedger) -> None:
+    """Audit a policy that changed since the last start; refuse an unconfirmed unusual fever threshold."""
+    version = settings.policy.version
+    last = store.last_audit("policy_in_force")
+    if last is None or last["detail"].get("version") != version:
+        store.audit("kiosk", "policy_in_force", {
+            "version": version, "previous": last["detail"].get("version") if last else None,
+            "config_file": str(settings.source_path) if settings.source_path else None,
+            "policy": policy_content(settings.policy)})
+        if last is not None:
+            log.warning("policy changed since the last start: %s -> %s", last["detail"].get("version"), version)
+    if fever_threshold_needs_confirmation(settings.policy):
+        confirmed = store.last_audit("policy_confirmed")
+        if confirmed is None or confirmed["detail"].get("version") != version:
+            raise ConfigError(
+                f"policy.fever_threshold_c = {settings.policy.fever_threshold_c:g} °C is outside 37.0–38.5 °C: "
+                "an admin must confirm this policy first (`gate-kiosk admin confirm-policy`)")

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings, load_settings
+from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings
+from kiosk.config.loading import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class ThermometerWatch:
     """Reads a thermometer with the protocol found, for the setup's live readings."""
 
     def __init__(self, port: str, config: dict[str, Any]) -> None:
-        from kiosk.app import thermometer_device
+        from kiosk.services.thermometry import thermometer_device
 
         settings = replace(DeviceSettings(), **config)
         self._lock = threading.Lock()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +38,7 @@ from db.records import RosterPerson
 from devices.decoders import DecodedCode
 from kiosk.domain.model import Element, Evidence, Outcome, PersonKind, Source, Strength
 from kiosk.domain.visit import CodeCheck
+from kiosk.config.settings import compile_issuer_patterns
 from kiosk.domain.policy import Policy
 from kiosk.domain.privacy import mask_id, mask_name
 from kiosk.services.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, replay_key, verify
@@ -171,17 +171,6 @@ class IssuerServer:
 
     def close(self) -> None:
         self._client.close()
-
-
-def compile_issuer_patterns(patterns: Mapping[str, str]) -> list[tuple[str, re.Pattern[str]]]:
-    """Compile ``issuer name -> regular expression``; a bad expression is a ``ValueError`` naming it."""
-    out = []
-    for name, pattern in patterns.items():
-        try:
-            out.append((name, re.compile(pattern)))
-        except re.error as exc:
-            raise ValueError(f"issuers.health_codes.{name}: not a valid regular expression: {exc}") from None
-    return out
 
 
 class RosterLookup(Protocol):

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from db.store import EntryStore
-from kiosk.config.settings import Settings, load_settings
+from kiosk.config.settings import Settings
+from kiosk.config.loading import load_settings
 from kiosk.sim.demodata import generate
 
 DAY = date(2026, 3, 2)  # a Monday

@@ -11,7 +11,7 @@ import pytest
 
 from db.store import EntryStore
 from kiosk.cli.main import main
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from kiosk.sim.demodata import generate
 
 

@@ -65,7 +65,7 @@ def test_codes_from_a_serial_scanner_and_an_unplug() -> None:
 
 def test_a_serial_scanner_feeds_the_gate(tmp_path: Path) -> None:
     from kiosk.app import build_kiosk
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from kiosk.domain.model import Element, Lane, PersonKind
     from kiosk.services.signedcode import generate_key, issue, load_private_key
 

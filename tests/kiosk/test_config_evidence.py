@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli.main import main
-from kiosk.config.settings import ConfigError, load_settings
+from kiosk.config.settings import ConfigError
+from kiosk.config.loading import load_settings
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:

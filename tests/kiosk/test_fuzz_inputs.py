@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy import event
 
 from db.store import EntryStore
-from kiosk.config.settings import ConfigError, load_settings
+from kiosk.config.settings import ConfigError
+from kiosk.config.loading import load_settings
 from kiosk.services.roster import RosterError, import_roster, read_roster
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from db.store import EntryStore
 from kiosk.cli.main import main
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from kiosk.domain.model import Element, Lane, Person, PersonKind, TemperatureSample
 from kiosk.services.gate import GateController
 from kiosk.services.ports import ListenerHub

@@ -69,7 +69,7 @@ def test_fuzzed_csv_never_escapes_as_another_error(tmp_path: Path, body: bytes) 
 
 
 def test_documented_example_config_loads() -> None:
-    from kiosk.config.settings import load_settings
+    from kiosk.config.loading import load_settings
     from tests.conftest import REPO
 
     settings = load_settings(REPO / "docs" / "config.example.toml")

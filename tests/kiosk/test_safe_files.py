@@ -14,7 +14,7 @@ import pytest
 
 from db.store import EntryStore
 from kiosk.cli.main import main
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from kiosk.reports.exports import Exporter, ExportQuery
 from kiosk.reports import ExportError
 from kiosk.reports.signing import verify_export

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config.settings import ConfigError, load_settings
+from kiosk.config.settings import ConfigError
+from kiosk.config.loading import load_settings
 from kiosk.config.settings_file import next_policy_version, write_settings
 from tests.conftest import REPO
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from kiosk.app import build_kiosk
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from kiosk.services.desk import GuardDesk
 from kiosk.domain.model import Decision, Element, Lane, PersonKind, Source, TemperatureSample
 

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.app import build_kiosk
 from kiosk.cli.main import main
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from kiosk.domain.model import Element, Lane, PersonKind
 
 

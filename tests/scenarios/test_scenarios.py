@@ -20,12 +20,13 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from kiosk.services.actions import ACTION_OF, GuardAction
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from kiosk.domain.model import Decision, TemperatureSample
 from kiosk.sim.scenario import (
-    SCENARIO_ROSTER, START, Observation, SceneClock, SceneMaker, Scenario, check_expect, check_rows, issuer_key,
+    SCENARIO_ROSTER, START, Observation, SceneClock, Scenario, check_expect, check_rows, issuer_key,
     load_scenario, scenario_settings,
 )
+from kiosk.sim.scenes import SceneMaker
 from tests.ui.conftest import answer_dialog, open_window
 from ui.main_window import MainWindow
 from ui.widgets import DECISION_COLOUR

@@ -7,7 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import build_kiosk
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from kiosk.services.desk import GuardDesk
 from tests.fakes import ManualClock
 from ui.bridge import QtBridge

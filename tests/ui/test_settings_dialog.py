@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialogButtonBox, QScrollArea
 
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from ui.dialogs import SettingsDialog
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from devices.simulators import ThermometerSimulator
 from kiosk.services.access import AdminAccess
-from kiosk.config.settings import load_settings
+from kiosk.config.loading import load_settings
 from ui.setup_flow import OTHER, SetupFlow
 
 
