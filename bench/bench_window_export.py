@@ -38,7 +38,7 @@ def main() -> int:
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
     from kiosk.sim.demodata import generate
-    from kiosk.services.desk import GuardDesk
+    from kiosk.desk.guard_desk import GuardDesk
     from ui.bridge import QtBridge
     from ui.export_dialog import ExportDialog
     from ui.main_window import MainWindow

@@ -20,7 +20,7 @@ from db.store import EntryStore
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController, utc_now
 from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
-from kiosk.domain.privacy import load_or_create_salt
+from kiosk.services.sealing import load_or_create_salt
 from kiosk.services.access import check_policy
 from kiosk.services.thermometry import thermometer_device
 
@@ -284,7 +284,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.services.desk import GuardDesk
+    from kiosk.desk.guard_desk import GuardDesk
     from ui.bridge import QtBridge
     from ui.i18n import install_translator
     from ui.main_window import MainWindow

@@ -25,7 +25,7 @@ def main() -> int:
     from kiosk.app import build_kiosk
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
-    from kiosk.services.desk import GuardDesk
+    from kiosk.desk.guard_desk import GuardDesk
     from ui.bridge import QtBridge
     from ui.main_window import MainWindow
 

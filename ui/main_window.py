@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.services.access import AccessDenied
-from kiosk.services.actions import ACTION_OF, KEY_OF, KEYMAP, KIND_ACTIONS, GuardAction, perform
+from kiosk.desk.actions import ACTION_OF, KEY_OF, KEYMAP, KIND_ACTIONS, GuardAction, perform
 from kiosk.config.settings import ConfigError
-from kiosk.services.desk import GuardDesk
+from kiosk.desk.guard_desk import GuardDesk
 from kiosk.domain.model import Decision, Element, Lane, PersonKind, Reason
 from kiosk.services.gate import ConfirmRefused, GateController, VisitSnapshot
 from kiosk.domain.visit import VisitState
@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         bridge.device_status_changed.connect(self._on_bridge_device_status_changed)
         bridge.storage_problem_changed.connect(self._on_bridge_storage_problem_changed)
         bridge.entry_committed.connect(self._on_bridge_entry_committed)
-        # Today's figures follow committed entries (kiosk/services/today.py); the timer only re-reads the calibration.
+        # Today's figures follow committed entries (kiosk/desk/today.py); the timer only re-reads the calibration.
         self.today_changed.connect(self._show_today)
         if desk is not None:
             desk.watch_today(self.today_changed.emit)
@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(bar)
 
     def _build_shortcuts(self) -> None:
-        # One table of keys for the window and the scenario runner (kiosk.services.actions). Letter and
+        # One table of keys for the window and the scenario runner (kiosk.desk.actions). Letter and
         # digit keys typed into a form field go to the field (QLineEdit takes them first).
         self._shortcuts = []
         for binding in KEYMAP:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from kiosk.services.desk import FlaggedPerson
+from kiosk.desk.guard_desk import FlaggedPerson
 from kiosk.reports.figures import DayFigures
 from kiosk.domain.model import Element, Outcome
 from kiosk.services.gate import VisitSnapshot

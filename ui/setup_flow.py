@@ -4,7 +4,7 @@ Shown instead of the gate when nothing is configured to read codes with
 (``Settings.needs_setup``), or by ``gate-kiosk setup``. Every device choice is
 shown working before it is kept: the camera's picture, the thermometer's
 protocol and its readings as they arrive. Finishing writes the config file
-(``kiosk.services.firstrun.write_first_config``) and the admin PIN; the gate then
+(``kiosk.desk.firstrun.write_first_config``) and the admin PIN; the gate then
 starts with them. Nothing is written to the entry log here.
 
 Slow work (probing a port for up to 10 s) runs on a plain thread and reports
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.config.settings import ConfigError, Settings
-from kiosk.services.firstrun import CameraPreview, SetupAnswers, ThermometerWatch, discover, probe, write_first_config
+from kiosk.desk.firstrun import CameraPreview, SetupAnswers, ThermometerWatch, discover, probe, write_first_config
 from ui.widgets import CameraView
 
 OTHER = "\x00other"  # combo data of the "type an address" entry

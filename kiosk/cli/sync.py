@@ -236,7 +236,7 @@ def _setup_trace(p: argparse.ArgumentParser) -> None:
 
 
 def _trace(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.domain.privacy import load_or_create_salt
+    from kiosk.services.sealing import load_or_create_salt
     from kiosk.services.tracing import trace
 
     tz = ZoneInfo(settings.site.timezone)

@@ -3,16 +3,14 @@
 Entry logs hold health data of children and staff. A full ID number is only
 ever held in memory long enough to mask it (first 2 + last 2 characters
 shown) and to compute a keyed hash for matching; it is never stored. The key
-(salt) is a per-installation secret kept in the data directory with mode 0600.
+(salt) is a per-installation secret kept in the data directory with mode 0600
+(``kiosk.services.sealing.load_or_create_salt`` makes it; this module does no I/O).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-from pathlib import Path
 
 
 def mask_id(id_number: str | None) -> str | None:
@@ -51,22 +49,3 @@ def id_hash(id_number: str, salt: bytes) -> str:
     """A keyed hash for matching the same person without storing the number."""
     normal = id_number.strip().upper().encode()
     return hmac.new(salt, normal, hashlib.sha256).hexdigest()
-
-
-def load_or_create_salt(data_dir: Path) -> bytes:
-    """The installation's hashing key, created once with mode 0600."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "id_salt"
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        pass
-    salt = secrets.token_bytes(32)
-    # O_EXCL: two processes starting at once must not each write their own key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text().strip())
-    with os.fdopen(fd, "w") as fh:
-        fh.write(salt.hex())
-    return salt

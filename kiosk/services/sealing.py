@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,22 @@ class RegistrationSealer:
         if not isinstance(value, dict):
             raise SealError("the sealed registration is damaged")
         return value
+
+
+def load_or_create_salt(data_dir: Path) -> bytes:
+    """The installation's hashing key, created once with mode 0600."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "id_salt"
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    salt = secrets.token_bytes(32)
+    # O_EXCL: two processes starting at once must not each write their own key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return bytes.fromhex(path.read_text().strip())
+    with os.fdopen(fd, "w") as fh:
+        fh.write(salt.hex())
+    return salt

@@ -22,7 +22,7 @@ the gate as a guard would see it::
 Step keys: ``scene`` (codes the camera sees: each is rendered into a camera
 frame, decoded by the real decoder and verified by the real verifier),
 ``reading`` (a thermometer reading), ``mask`` (the automatic mask check),
-``key`` (a key from ``kiosk.services.actions.KEYMAP``, with ``value``, ``decision``,
+``key`` (a key from ``kiosk.desk.actions.KEYMAP``, with ``value``, ``decision``,
 ``reason`` or ``fields`` where the action needs them), ``wait`` (seconds
 pass; the gate's timer runs), ``resume`` (the guard calls back the first
 person of the retake list). ``expect`` checks the banner (decision), reason
@@ -48,7 +48,7 @@ else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 from db.records import EntryRecord, RosterPerson
-from kiosk.services.actions import ACTION_OF, perform
+from kiosk.desk.actions import ACTION_OF, perform
 from kiosk.domain.model import Decision, Lane, PersonKind, TemperatureSample
 from kiosk.services.gate import ConfirmRefused, GateController, VisitSnapshot
 from kiosk.services.ports import SteppedClock
@@ -263,7 +263,7 @@ def check_rows(scenario: Scenario, rows: list[EntryRecord]) -> None:
 
 
 class HeadlessDriver:
-    """Runs a scenario's steps on a controller, pressing keys through ``kiosk.services.actions``."""
+    """Runs a scenario's steps on a controller, pressing keys through ``kiosk.desk.actions``."""
 
     def __init__(self, controller: GateController, scenes: SceneMaker, advance: Callable[[float], None]) -> None:
         self.controller = controller

@@ -10,7 +10,7 @@ import pytest
 
 from db.central.store import CentralStore
 from db.store import EntryStore
-from kiosk.services.desk import GuardDesk
+from kiosk.desk.guard_desk import GuardDesk
 from kiosk.services.gate import GateController
 from kiosk.services.ports import ListenerHub
 from kiosk.services.sync import SyncService

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kiosk.app import build_kiosk
 from kiosk.config.loading import load_settings
-from kiosk.services.desk import GuardDesk
+from kiosk.desk.guard_desk import GuardDesk
 from kiosk.domain.model import Decision, Element, Lane, PersonKind, Source, TemperatureSample
 
 

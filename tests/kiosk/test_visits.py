@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.services.actions import GuardAction, perform
+from kiosk.desk.actions import GuardAction, perform
 from kiosk.config.settings import GateSettings, SiteSettings
 from kiosk.domain.model import Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, \
     TemperatureSample

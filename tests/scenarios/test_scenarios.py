@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from kiosk.services.actions import ACTION_OF, GuardAction
+from kiosk.desk.actions import ACTION_OF, GuardAction
 from kiosk.config.loading import load_settings
 from kiosk.domain.model import Decision, TemperatureSample
 from kiosk.sim.scenario import (

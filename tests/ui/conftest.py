@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.app import build_kiosk
 from kiosk.config.loading import load_settings
-from kiosk.services.desk import GuardDesk
+from kiosk.desk.guard_desk import GuardDesk
 from tests.fakes import ManualClock
 from ui.bridge import QtBridge
 from ui.main_window import MainWindow

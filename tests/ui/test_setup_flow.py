@@ -92,7 +92,7 @@ def test_setup_refuses_without_a_code_source_or_pin(qtbot, tmp_path: Path) -> No
 
 def test_a_missing_camera_and_a_silent_port_are_said_in_words(qtbot, tmp_path: Path) -> None:
     flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []), probe_fn=lambda port: __import__(
-        "kiosk.services.firstrun", fromlist=["probe"]).probe(port, budget_s=2.0))
+        "kiosk.desk.firstrun", fromlist=["probe"]).probe(port, budget_s=2.0))
     qtbot.addWidget(flow)
     try:
         choose_other(flow.camera_page.combo, flow.camera_page.other, str(tmp_path / "no-such-camera.mp4"))
@@ -167,7 +167,7 @@ def test_setup_again_on_a_gate_with_a_pin_needs_that_pin_and_writes_nothing_with
     import pytest
 
     from kiosk.config.settings import ConfigError
-    from kiosk.services.firstrun import SetupAnswers, write_first_config
+    from kiosk.desk.firstrun import SetupAnswers, write_first_config
 
     config = tmp_path / "config.toml"
     first = SetupAnswers(school_name="实验中学", gate_id="east-1", camera="0", pin="2468")

@@ -67,8 +67,8 @@ class GuardDesk:
         return self._tz
 
     def watch_today(self, on_changed: Callable[[], None]) -> Any:
-        """Keep today's figures current from committed entries on a thread (``kiosk.services.today``); see ``today_snapshot``."""
-        from kiosk.services.today import TodayKeeper
+        """Keep today's figures current from committed entries on a thread (``kiosk.desk.today``); see ``today_snapshot``."""
+        from kiosk.desk.today import TodayKeeper
 
         if self._today is None:
             self._today = TodayKeeper(self, on_changed)
