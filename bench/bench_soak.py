@@ -22,6 +22,20 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
+class RecordingCounter:
+    """Counts frames processed and entries committed (benchmarks, the soak test)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.entries = 0
+
+    def on_frame(self, frame: object, overlays: list[dict[str, object]]) -> None:
+        self.frames += 1
+
+    def on_entry_committed(self, entry_id: str) -> None:
+        self.entries += 1
+
+
 def sample() -> tuple[float, int, int]:
     """RSS (MiB), persistent Python threads (the demo's short-lived timers left out), open fds."""
     import threading
@@ -40,7 +54,6 @@ def main() -> None:
     from kiosk.app import build_kiosk
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
-    from kiosk.services.ports import RecordingCounter
 
     settings = demo_settings(load_settings(os.devnull))
     kiosk = build_kiosk(settings, demo=True, with_devices=True)

@@ -746,10 +746,6 @@ class EntryStore:
             return [RosterPerson(r.person_id, r.name, r.kind, r.group_name, r.card_number, r.health_status,
                                  r.health_date) for r in rows]
 
-    def roster_card_numbers(self) -> set[str]:
-        with self._session() as s:
-            return {c for c in s.scalars(select(RosterEntry.card_number)) if c}
-
     # -------------------------------------------------------- audit, devices
     def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None:
         """Append an audit row, journalled (so the audit log cannot be quietly rewritten either)."""

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from db.store import EntryStore
 from kiosk.config.settings import Settings
@@ -22,7 +22,17 @@ from kiosk.services.gate import GateController, utc_now
 from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.services.sealing import load_or_create_salt
 from kiosk.services.access import check_policy
+from kiosk.services.ports import Service
 from kiosk.services.thermometry import thermometer_device
+
+if TYPE_CHECKING:
+    from devices.decoders import Decoder
+    from devices.simulators import ThermometerSimulator
+    from kiosk.domain.visit import CodeCheck
+    from kiosk.services.scanning import VerificationService
+    from kiosk.services.thermometry import ThermometerService
+    from kiosk.services.verification import Verifier
+    from kiosk.sim.demo import DemoDirector
 
 log = logging.getLogger(__name__)
 
@@ -60,19 +70,18 @@ class Kiosk:
     store: EntryStore
     controller: GateController
     listeners: ListenerHub
-    services: list[Any] = field(default_factory=list)
+    decoder: Decoder
+    verifier: Verifier
+    services: list[Service] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
-    thermometer: Any = None
-    thermometer_sim: Any = None
+    thermometer: ThermometerService | None = None
+    thermometer_sim: ThermometerSimulator | None = None
     demo: bool = False
-    director: Any = None
+    director: DemoDirector | None = None
     scene_hold_s: float = 4.0
+    codes: VerificationService | None = None  # the one verifier thread every code source feeds (with devices)
 
-    verifier: Any = None
-    decoder: Any = None
-    codes: Any = None  # the VerificationService every code source feeds (with devices)
-
-    def scan_file(self, path: Any) -> list[Any]:
+    def scan_file(self, path: Path) -> list[CodeCheck]:
         """The code checks found in an image or video file (``check --code``)."""
         from kiosk.services.scanning import scan_path
 
@@ -110,14 +119,15 @@ class Kiosk:
         closed = self.controller.close_gate()  # nobody in front or on the retake list is forgotten
         if closed:
             log.info("gate closed: %d visits logged as not completed", closed)
-        left = self.controller.writer.close(timeout=5.0)
+        self.controller.writer.close(timeout=5.0)
+        left = self.controller.writer.waiting
         if left:
             log.warning("%d entries could not be written before closing: %s", left,
                       self.controller.writer.last_problem)
         self.store.close()
 
 
-def build_verifier(settings: Settings, store: EntryStore, clock: Clock = utc_now) -> Any:
+def build_verifier(settings: Settings, store: EntryStore, clock: Clock = utc_now) -> Verifier:
     from kiosk.services.signedcode import SignedCodeError
     from kiosk.services.verification import IssuerServer, Verifier
 
@@ -136,7 +146,7 @@ def build_verifier(settings: Settings, store: EntryStore, clock: Clock = utc_now
         raise ConfigError(f"issuers.trusted: {exc}") from None
 
 
-def build_decoder(settings: Settings) -> Any:
+def build_decoder(settings: Settings) -> Decoder:
     from devices.decoders import make_decoder
 
     try:
@@ -165,10 +175,13 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
     except Exception:
         store.close()
         raise
+    try:
+        decoder, verifier = build_decoder(settings), build_verifier(settings, store, clock)
+    except Exception:
+        store.close()
+        raise
     controller = build_controller(settings, store, hub, clock, origin)
-    kiosk = Kiosk(settings, store, controller, hub, demo=demo, scene_hold_s=scene_hold_s)
-    kiosk.decoder = build_decoder(settings)
-    kiosk.verifier = build_verifier(settings, store, clock)
+    kiosk = Kiosk(settings, store, controller, hub, decoder, verifier, demo=demo, scene_hold_s=scene_hold_s)
     if with_devices:
         from kiosk.services.gate import Ticker
         from kiosk.services.scanning import VerificationService
@@ -178,11 +191,12 @@ def build_kiosk(settings: Settings, demo: bool = False, clock: Clock = utc_now, 
         # One verifier thread for every code source; started before them and closed after them.
         kiosk.codes = VerificationService(kiosk.verifier, controller)
         kiosk.services.append(kiosk.codes)
-        _add_devices(kiosk, demo, demo_scene, scene_hold_s)
+        _add_devices(kiosk, kiosk.codes, demo, demo_scene, scene_hold_s)
     return kiosk
 
 
-def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: float = 4.0) -> None:
+def _add_devices(kiosk: Kiosk, codes: VerificationService, demo: bool, demo_scene: int = 0,
+                 scene_hold_s: float = 4.0) -> None:
     """Camera + scanner and thermometer services, real or simulated per the settings; empty means none."""
     from kiosk.services.thermometry import ThermometerService
 
@@ -194,7 +208,6 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
     if scanner and scanner != "keyboard":  # a keyboard-wedge scanner types into the window instead
         from devices.scanner import SerialCodeScanner
 
-        codes = kiosk.codes
         kiosk.services.append(SerialCodeScanner(
             scanner, on_code=lambda text: codes.submit_text(text, "serial-scanner"),
             on_status=lambda state, msg: report_device_status(hub, kiosk.store, "scanner", state, msg)))
@@ -210,7 +223,7 @@ def _add_devices(kiosk: Kiosk, demo: bool, demo_scene: int = 0, scene_hold_s: fl
         director.thermometer_sim = kiosk.thermometer_sim
 
 
-def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) -> Any:
+def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) -> DemoDirector | None:
     from devices.camera import FrameGrabber, capture_opener
     from kiosk.services.scanning import ScanService
 
@@ -257,7 +270,7 @@ def _refuse_simulators(settings: Settings) -> None:
                           "`gate-kiosk run --demo`, or set devices.camera and devices.thermometer")
 
 
-def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
+def _thermometer_device(kiosk: Kiosk, service: ThermometerService) -> Service:
     d = kiosk.settings.devices
     port = d.thermometer
     if port.startswith("sim:"):
@@ -274,7 +287,7 @@ def _thermometer_device(kiosk: Kiosk, service: Any) -> Any:
 
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
-               screenshot: Any = None, language: str | None = None, demo_scene: int = 0, setup: bool = False) -> int:
+               screenshot: Path | str | None = None, language: str | None = None, demo_scene: int = 0, setup: bool = False) -> int:
     """Open the guard's window and run the Qt event loop until it closes.
 
     With nothing configured to read codes with (or ``setup``), the first-run

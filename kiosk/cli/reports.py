@@ -27,11 +27,11 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.reports.exports import ExportQuery, exporter_for
+    from kiosk.reports.exports import Exporter, ExportQuery
 
     with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
-        ex = exporter_for(settings, store, pin=pin)
+        ex = Exporter.for_settings(settings, store, pin=pin)
         t0 = time.perf_counter()
         if args.format == "csv":
             result = ex.export_csv(q, args.out, english=args.english)
@@ -78,10 +78,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         return _central_report(args, settings)
     if args.report == "ledger":
         return _central_ledger(args, settings)
-    from kiosk.reports.exports import exporter_for
+    from kiosk.reports.exports import Exporter
 
     with admin_store(settings, args.pin, "export") as (store, pin):
-        result = exporter_for(settings, store, pin=pin).weekly_report(args.week, args.out)
+        result = Exporter.for_settings(settings, store, pin=pin).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
     return 0
 

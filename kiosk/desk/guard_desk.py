@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from db.store import EntryStore
@@ -22,6 +22,13 @@ from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
 from kiosk.domain.vocabulary import stored_reason_words
+
+if TYPE_CHECKING:
+    from kiosk.desk.today import TodayKeeper
+    from kiosk.reports.exports import Exporter
+    from kiosk.services.scanning import VerificationService
+    from kiosk.services.sync import SyncService
+    from kiosk.services.thermometry import ThermometerService
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +62,18 @@ class GuardDesk:
         self._clock = clock
         self._tz = ZoneInfo(settings.site.timezone)
         self.access = AdminAccess(settings.data_dir, ledger=store)
-        self.thermometer: Any = None  # the ThermometerService, when devices run
-        self.codes: Any = None  # the VerificationService, when devices run
-        self._today: Any = None  # the TodayKeeper, once the window watches today
+        self.thermometer: ThermometerService | None = None  # when devices run
+        self.codes: VerificationService | None = None  # when devices run
+        self._today: TodayKeeper | None = None  # once the window watches today
         self.decoder_name = settings.devices.decoder
         self.language = "en" if settings.ui.language == "en" else "zh"  # the window sets it to its own
-        self.sync: Any = None  # the SyncService, when a centre is configured
+        self.sync: SyncService | None = None  # when a centre is configured
 
     @property
     def tz(self) -> ZoneInfo:
         return self._tz
 
-    def watch_today(self, on_changed: Callable[[], None]) -> Any:
+    def watch_today(self, on_changed: Callable[[], None]) -> TodayKeeper:
         """Keep today's figures current from committed entries on a thread (``kiosk.desk.today``); see ``today_snapshot``."""
         from kiosk.desk.today import TodayKeeper
 
@@ -173,10 +180,10 @@ class GuardDesk:
         self.store.audit(self.settings.site.guard_id, "settings_saved", detail)
         return saved.path
 
-    def exporter(self, pin: str) -> Any:
+    def exporter(self, pin: str) -> Exporter:
         """An exporter acting for the guard, after the admin PIN was checked (exports are sensitive)."""
-        from kiosk.reports.exports import exporter_for
+        from kiosk.reports.exports import Exporter
 
         if self.access.has_pin:
             self.access.verify(pin, self.settings.site.guard_id, "export")
-        return exporter_for(self.settings, self.store, pin=pin or None)
+        return Exporter.for_settings(self.settings, self.store, pin=pin or None)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kiosk.domain.vocabulary import decision_words, element_words, kind_words, lane_words, reason_words, severity
+from kiosk.domain.vocabulary import element_words, reason_words, severity
 
 
 class PersonKind(str, enum.Enum):
@@ -44,20 +44,12 @@ class PersonKind(str, enum.Enum):
         # Visitors, like temporary workers, are kept apart from students and staff.
         return Lane.WORKER if self.is_temporary_worker or self is PersonKind.VISITOR else Lane.CAMPUS
 
-    @property
-    def label_zh(self) -> str:
-        return kind_words(self.value, "zh")
-
 
 class Lane(str, enum.Enum):
     """The two physical lanes at the gate."""
 
     CAMPUS = "campus"  # 师生通道
     WORKER = "worker"  # 临时人员专用通道
-
-    @property
-    def label_zh(self) -> str:
-        return lane_words(self.value, "zh")
 
 
 class Element(str, enum.Enum):
@@ -122,10 +114,6 @@ class Decision(str, enum.Enum):
     DENY = "DENY"
     INCOMPLETE = "INCOMPLETE"
     HANDOFF = "HANDOFF"  # a courier handed over at the guard room: neither a pass nor a refusal
-
-    @property
-    def label_zh(self) -> str:
-        return decision_words(self.value, "zh")
 
 
 class Mode(str, enum.Enum):

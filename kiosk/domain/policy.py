@@ -40,7 +40,7 @@ from kiosk.domain.model import (
 )
 
 __all__ = ["RULE_GROUPS", "THREE_ELEMENTS", "ElementRule", "Policy", "PolicyError", "Verdict",
-           "denies_everywhere", "locked_failure"]
+           "denies_everywhere", "is_flagged", "locked_failure"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,21 @@ class Policy:
                     detail=_sample_detail(last), note="implausible",
                 )
             return None
+        return self._fuse_readings(plausible)[0]
+
+    def retake_due(self, samples: Sequence[TemperatureSample]) -> datetime | None:
+        """When the retake of the elevated reading waiting for one is due; None when no retake is awaited.
+
+        The same fusion as ``judge_temperature`` (one rule for the verdict and the retake list's countdown).
+        """
+        plausible = [s for s in samples if self.plausible_min_c <= s.celsius <= self.plausible_max_c]
+        result, high = self._fuse_readings(plausible)
+        if result is None or result.outcome is not Outcome.RETAKE or high is None or high.at is None:
+            return None
+        return high.at + timedelta(seconds=self.retake_wait_s)
+
+    def _fuse_readings(self, plausible: Sequence[TemperatureSample]) -> tuple[Evidence | None, TemperatureSample | None]:
+        """(the evidence, the elevated reading still waiting for its retake) of plausible readings in order."""
         # Readings in order: a normal reading is fine until an elevated one comes; an elevated
         # reading waits for its retake (at least retake_wait_s later, or typed by the guard),
         # which decides; a confirmed fever is final. A later elevated reading is never ignored.
@@ -159,10 +174,10 @@ class Policy:
                 (s.at - high.at) >= timedelta(seconds=self.retake_wait_s)
             if s.source is Source.MANUAL or waited:
                 if elevated:
-                    return _temp_evidence(s, Outcome.FAIL, first_reading=high.celsius)
+                    return _temp_evidence(s, Outcome.FAIL, first_reading=high.celsius), None
                 result = _temp_evidence(s, Outcome.OK, first_reading=high.celsius)
                 high = None
-        return result
+        return result, high
 
     def nucleic_acid_valid(self, sampled_at: datetime, now: datetime, window_h: int | None = None) -> bool:
         """Whether a negative test sampled at ``sampled_at`` is still inside the window."""
@@ -260,9 +275,7 @@ class Policy:
             decision = Decision.INCOMPLETE
         else:
             decision = Decision.PASS
-        flagged = decision is not Decision.PASS or any(
-            r.code in ("soft_failed", "soft_missing", "wrong_lane") for r in reasons)
-        return Verdict(decision, tuple(reasons), flagged, tuple(pending))
+        return Verdict(decision, tuple(reasons), is_flagged(decision, reasons), tuple(pending))
 
     def failure_of(self, ev: Evidence, now: datetime | None, window_h: int) -> tuple[str, dict[str, Any]] | None:
         """Why this piece of evidence fails (a reason code and its parameters), or None."""
@@ -301,6 +314,23 @@ class Policy:
         if not ev.element.is_code:
             return True
         return ev.strength.rank >= accept.rank
+
+
+FLAGGING_NOTES = ("soft_failed", "soft_missing", "wrong_lane")  # a pass with one of these is flagged
+
+
+def is_flagged(decision: Decision, reasons: Sequence[Reason], *, identity_questioned: bool = False,
+               overridden: bool = False) -> bool:
+    """Whether an outcome goes on the flagged list: the one rule for the verdict, the ledger and the window.
+
+    Everything that is not a clean pass is flagged: a denial, an incomplete check, a pass with a soft
+    failure or in the wrong lane, an identity the guard had to check, an override. A hand-off is its
+    own outcome, flagged only when its evidence failed.
+    """
+    if decision is Decision.HANDOFF:
+        return any(r.hard for r in reasons)
+    return (decision is not Decision.PASS or identity_questioned or overridden
+            or any(r.code in FLAGGING_NOTES for r in reasons))
 
 
 def denies_everywhere(ev: Evidence) -> bool:

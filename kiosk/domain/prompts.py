@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.model import Decision, Element, Evidence, Lane
+from kiosk.domain.visit import VisitSnapshot
 
 
 class Prompt(str, enum.Enum):
@@ -89,8 +90,8 @@ def choose_prompt(decision: Decision, reasons: Iterable[Any], pending: Iterable[
     return None
 
 
-def prompt_for_visit(visit: Any) -> Said | None:
-    """``choose_prompt`` for a visit snapshot (``kiosk.services.gate.VisitSnapshot``); None when idle or silent."""
+def prompt_for_visit(visit: VisitSnapshot | None) -> Said | None:
+    """``choose_prompt`` for a visit snapshot; None when idle or silent."""
     if visit is None or not visit.visit_id:
         return None
     verdict = visit.verdict

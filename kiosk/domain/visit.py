@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.domain.model import Decision, Element, Evidence, Lane, Person, PersonKind, Reason, Source, TemperatureSample
+from kiosk.domain.policy import Verdict
 from kiosk.domain.privacy import mask_name
 
 
@@ -204,3 +205,32 @@ class Visit:
             return False
         code_elements = {el for el in check.elements if el.is_code or el is Element.CARD}
         return any(c.kind == check.kind for c in self.codes) and bool(code_elements)
+
+
+@dataclass(frozen=True)
+class VisitSnapshot:
+    """An immutable view of a visit for listeners and the window."""
+
+    visit_id: str
+    lane: Lane
+    person: Person
+    name_masked: str | None
+    id_masked: str | None
+    evidence: dict[Element, Evidence]
+    verdict: Verdict
+    started_at: datetime
+    finished: bool
+    entry_id: str | None
+    retake_due_at: datetime | None
+    override_reason: str | None
+    handoff: bool
+    policy_version: str
+    required: tuple[Element, ...]
+    state: VisitState = VisitState.OPEN
+    codes: tuple[SeenCode, ...] = ()
+    identity: IdentityCheck = IdentityCheck.CLEAR
+    wait_expires_at: datetime | None = None
+
+    @property
+    def decision(self) -> Decision:
+        return self.verdict.decision

@@ -71,6 +71,26 @@ REGISTRATION_FIELD_WORDS: dict[str, tuple[str, str]] = {
     "company": ("单位", "company"),
     "purpose": ("事由", "purpose"),
     "plate": ("车牌", "plate"),
+    "visiting": ("拜访", "visiting"),
+    "from_area": ("来自", "coming from"),
+}
+
+# Who or what established a piece of evidence (the export's 验码方式, the guard's refusals).
+SOURCE_WORDS: dict[str, tuple[str, str]] = {
+    "device": ("设备", "device"),
+    "manual": ("人工", "guard"),
+    "signature": ("签名验证", "signature"),
+    "server": ("验码服务", "issuer server"),
+    "color": ("颜色识别", "colour reading"),
+    "roster": ("名册", "roster"),
+}
+
+# A flagged entry's follow-up (the window's list, the exports, the PDF).
+FOLLOW_UP_WORDS: dict[str, tuple[str, str]] = {
+    "open": ("待处理", "open"),
+    "retake_due": ("待复测", "retake due"),
+    "observation": ("已送观察点", "sent to observation"),
+    "cleared": ("已解除", "cleared"),
 }
 
 CODE_ERROR_WORDS: dict[str, tuple[str, str]] = {
@@ -155,6 +175,18 @@ def colour_words(colour: str, lang: str = "zh") -> str:
     return _pick(COLOUR_WORDS.get(colour, (colour, colour)), lang)
 
 
+def source_words(source: str, lang: str = "zh") -> str:
+    return _pick(SOURCE_WORDS.get(source, (source, source)), lang)
+
+
+def follow_up_words(follow_up: str, lang: str = "zh") -> str:
+    return _pick(FOLLOW_UP_WORDS.get(follow_up, (follow_up, follow_up)), lang)
+
+
+def registration_field_words(name: str, lang: str = "zh") -> str:
+    return _pick(REGISTRATION_FIELD_WORDS.get(name, (name, name)), lang)
+
+
 def severity(code: str) -> str:
     """``deny``, ``ask`` or ``note`` (unknown codes are treated as needing the guard)."""
     return REASONS[code][0] if code in REASONS else "ask"
@@ -178,7 +210,7 @@ def reason_words(code: str, params: Mapping[str, Any] | None = None, element: st
         values["lane"] = lane_words(str(values["lane"]), lang)
     if "fields" in values and isinstance(values["fields"], (list, tuple)):
         sep = ", " if lang == "en" else "、"
-        values["fields"] = sep.join(_pick(REGISTRATION_FIELD_WORDS.get(f, (f, f)), lang) for f in values["fields"])
+        values["fields"] = sep.join(registration_field_words(f, lang) for f in values["fields"])
     if "cities" in values:
         cities = values["cities"]
         joined = "、".join(cities) if isinstance(cities, (list, tuple)) else str(cities or "")

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from db.central import queries
 from db.central.store import CentralStore
 from kiosk.config.settings import Settings
-from kiosk.reports.tables import KIND_ZH
+from kiosk.domain.vocabulary import decision_words, kind_words
 from kiosk.reports import ExportError
 
 
@@ -81,7 +81,7 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
                      g.flagged, g.fevers, g.handoffs, f"{g.workers_complete}/{g.workers_entered}",
                      g.calibration, _minutes(g.downtime_min), last, "未同步" if g.silent else "正常"])
         for kind, n in sorted(g.by_kind.items()):
-            kinds.append([g.site_name, g.gate_name, KIND_ZH.get(kind, kind), n])
+            kinds.append([g.site_name, g.gate_name, kind_words(kind), n])
         if g.silent:
             why = "当日无记录" if g.total == 0 else "超过时限未同步"
             silent.append([g.site_name, g.gate_name, last, why])
@@ -90,7 +90,7 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
         f"区县校园门岗日报　{day}",
         [f"{settings.site.district or '本区县'} · 学校 {len({g.site_id for g in gates})} 所 · 门岗 {len(gates)} 个 · "
          f"生成于 {datetime.now(tz):%Y-%m-%d %H:%M}"],
-        [Section("一、各校各门岗情况", ["学校", "门岗", "入校", "师生", "临时人员", "通行", "禁止", "未完成", "异常", "发热",
+        [Section("一、各校各门岗情况", ["学校", "门岗", "入校", "师生", "临时人员", "通行", "禁止", decision_words("INCOMPLETE"), "异常", "发热",
                                 "快递交接", "临时人员三码+登记", "测温仪校准", "设备故障", "最近同步", "状态"], main, "尚无门岗接入"),
          Section("二、按身份统计", ["学校", "门岗", "身份", "人数"], kinds),
          Section("三、未同步门岗（问题）", ["学校", "门岗", "最近同步", "情况"], silent, "全部门岗已同步"),

@@ -28,10 +28,11 @@ from zoneinfo import ZoneInfo
 from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.config.settings import Settings
+from kiosk.domain.vocabulary import lane_words
 from kiosk.reports import ExportError
 from kiosk.reports.figures import CheckItem, DayFigures, Progress, counted, day_figures, parse_iso_week, tally
 from kiosk.reports.signing import sha256_file, sign_export
-from kiosk.reports.tables import COLUMNS, LANE_EN, LANE_ZH, csv_safe, entry_cells, write_summary
+from kiosk.reports.tables import COLUMNS, csv_safe, entry_cells, write_summary
 
 # (key, Chinese header, English header, XLSX width)
 # The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
@@ -58,7 +59,7 @@ class ExportQuery:
 
     def describe(self) -> str:
         span = str(self.date_from) if self.date_from == self.date_to else f"{self.date_from} – {self.date_to}"
-        return span + (f" · {LANE_ZH[self.lane]}" if self.lane else "") + (" · 仅异常" if self.flagged_only else "")
+        return span + (f" · {lane_words(self.lane)}" if self.lane else "") + (" · 仅异常" if self.flagged_only else "")
 
 
 @dataclass
@@ -102,12 +103,6 @@ def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportR
     return run
 
 
-def exporter_for(settings: Settings, store: EntryStore, actor: str | None = None,
-                 pin: str | None = None) -> Exporter:
-    """The exporter for this kiosk's settings (command line and window alike)."""
-    return Exporter.for_settings(settings, store, actor, pin=pin)
-
-
 class Exporter:
     """Builds every export from the store (see the module docstring)."""
 
@@ -128,9 +123,12 @@ class Exporter:
         self.calibration_interval_days = calibration_interval_days
 
     @classmethod
-    def for_settings(cls, settings: Any, store: EntryStore, actor: str | None = None,
+    def for_settings(cls, settings: Settings, store: EntryStore, actor: str | None = None,
                      pin: str | None = None) -> "Exporter":
-        """The exporter of this kiosk: its school, gate, thermometer, policy, data directory and signing key."""
+        """The exporter of this kiosk: its school, gate, thermometer, policy, data directory and signing key.
+
+        The one way to build one from the settings (the window's desk and the command line alike).
+        """
         s = settings
         return cls(store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
                    actor=actor or s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id, gate_id=s.site.gate_id,
@@ -189,7 +187,7 @@ class Exporter:
         summary = wb.add_worksheet("汇总" if not english else "Summary")
         sheets, row_of = {}, {}
         for lane in lanes:
-            ws = wb.add_worksheet((LANE_EN if english else LANE_ZH)[lane][:31])
+            ws = wb.add_worksheet(lane_words(lane, "en" if english else "zh")[:31])
             ws.freeze_panes(1, 0)
             for i, (_, _, _, width) in enumerate(COLUMNS):
                 ws.set_column(i, i, width)

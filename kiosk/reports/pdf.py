@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from kiosk.domain.vocabulary import stored_reason_words
+from kiosk.domain.vocabulary import decision_words, follow_up_words, kind_words, stored_reason_words
 
 if TYPE_CHECKING:
     from kiosk.reports.figures import DayFigures
@@ -78,17 +78,16 @@ def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: s
 
 
 def _flag_rows(exporter: "Exporter", entries: list[Any], follow: dict[str, str]) -> list[list[Any]]:
-    from kiosk.reports.tables import FOLLOW_ZH, KIND_ZH
 
     s = _styles()["small"]
     rows: list[list[Any]] = [["时间", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
     for e in entries:
         rows.append([
             e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), e.name_masked or "—",
-            KIND_ZH.get(e.person_kind, e.person_kind), {"PASS": "通行", "DENY": "禁止", "INCOMPLETE": "未完成"}
-            .get(e.decision, e.decision), f"{e.temperature_c:.1f}" if e.temperature_c is not None else "",
+            kind_words(e.person_kind), decision_words(e.decision),
+            f"{e.temperature_c:.1f}" if e.temperature_c is not None else "",
             Paragraph("；".join(stored_reason_words(r, "zh") for r in e.reasons)[:160], s),
-            FOLLOW_ZH.get(follow.get(e.id, e.follow_up or "open"), "待处理"),
+            follow_up_words(follow.get(e.id, e.follow_up or "open") or "open"),
         ])
     return rows
 
@@ -154,7 +153,7 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
     else:
         story.append(Paragraph("一、总体情况", st["h2"]))
         story.append(_table([
-            ["入校记录", "师生通道", "临时人员通道", "通行", "禁止通行", "未完成", "异常", "发热", "快递交接"],
+            ["入校记录", "师生通道", "临时人员通道", "通行", "禁止通行", decision_words("INCOMPLETE"), "异常", "发热", "快递交接"],
             [f.total, f.by_lane.get("campus", 0), f.by_lane.get("worker", 0), f.decisions.get("PASS", 0),
              f.decisions.get("DENY", 0), f.decisions.get("INCOMPLETE", 0), f.flagged, f.fevers, f.handoffs],
         ], [20 * mm] * 9))

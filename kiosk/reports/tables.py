@@ -11,7 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
-from kiosk.domain.vocabulary import stored_reason_words
+from kiosk.domain.vocabulary import (
+    colour_words, decision_words, follow_up_words, kind_words, lane_words, registration_field_words, source_words,
+    stored_reason_words,
+)
 from kiosk.reports.figures import DayFigures
 
 COLUMNS: list[tuple[str, str, str, int]] = [
@@ -30,19 +33,10 @@ COLUMNS: list[tuple[str, str, str, int]] = [
 ]
 # Where an entry came from: a demo or simulation export says so on every row.
 ORIGIN_ZH = {"live": "门岗", "demo": "演示数据", "simulation": "模拟数据"}
-LANE_ZH = {"campus": "师生通道", "worker": "临时人员专用通道"}
-LANE_EN = {"campus": "Students and staff", "worker": "Temporary workers"}
-KIND_ZH = {"student": "学生", "staff": "教职工", "courier": "快递员", "delivery": "送货人员", "garbage": "垃圾清运",
-           "other_worker": "其他临时人员", "visitor": "访客"}
-DECISION_ZH = {"PASS": "通行", "DENY": "禁止通行", "INCOMPLETE": "未完成", "HANDOFF": "交接未入校"}
-FOLLOW_ZH = {"retake_due": "待复测", "observation": "已送观察点", "cleared": "已解除", "open": "待处理", "": ""}
-HEALTH_ZH = {"green": "绿码", "yellow": "黄码", "red": "红码", "unknown": "未识别", "invalid": "无效"}
-SOURCE_ZH = {"device": "设备", "manual": "人工", "signature": "签名验证", "server": "验码服务", "color": "颜色识别",
-             "roster": "名册"}
+# Lanes, kinds, decisions, code colours, sources, follow-ups and registration fields are the one
+# vocabulary's words (kiosk.domain.vocabulary); what follows is only the ledger's own.
 OUTCOME_ZH = {"ok": "正常", "fail": "异常", "retake": "待复测", "unknown": "待确认"}
 NUCLEIC_ZH = {"negative": "阴性", "positive": "阳性"}
-REGISTRATION_ZH = {"name": "姓名", "phone": "电话", "company": "单位", "purpose": "事由", "visiting": "拜访",
-                   "from_area": "来自"}
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -106,16 +100,17 @@ def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
 
 def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -> None:
     """The XLSX summary sheet: the range (``ExportQuery.describe``), the counts, entries per hour."""
+    lang = "en" if english else "zh"
     ws.set_column(0, 0, 28)
     ws.set_column(1, 1, 14)
     rows = [
         ("Range" if english else "时间范围", span),
         ("Entries" if english else "入校记录", f.total),
-        ("Students and staff" if english else "师生通道", f.by_lane.get("campus", 0)),
-        ("Temporary workers" if english else "临时人员专用通道", f.by_lane.get("worker", 0)),
-        ("Passed" if english else "通行", f.decisions.get("PASS", 0)),
-        ("Denied" if english else "禁止通行", f.decisions.get("DENY", 0)),
-        ("Not completed" if english else "未完成", f.decisions.get("INCOMPLETE", 0)),
+        (lane_words("campus", lang), f.by_lane.get("campus", 0)),
+        (lane_words("worker", lang), f.by_lane.get("worker", 0)),
+        (decision_words("PASS", lang), f.decisions.get("PASS", 0)),
+        (decision_words("DENY", lang), f.decisions.get("DENY", 0)),
+        (decision_words("INCOMPLETE", lang), f.decisions.get("INCOMPLETE", 0)),
         ("Flagged" if english else "异常", f.flagged),
         ("Fever readings" if english else "发热", f.fevers),
         ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),
@@ -135,23 +130,23 @@ def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneI
     zh = not english
     values: dict[str, Any] = {
         "time": e.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-        "lane": (LANE_ZH if zh else LANE_EN).get(e.lane, e.lane),
-        "kind": KIND_ZH.get(e.person_kind, e.person_kind) if zh else e.person_kind,
+        "lane": lane_words(e.lane, "zh" if zh else "en"),
+        "kind": kind_words(e.person_kind) if zh else e.person_kind,
         "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": masked_ref(e),
-        "health": (HEALTH_ZH.get(e.health_status or "", e.health_status or "") if zh else (e.health_status or "")),
-        "health_source": (SOURCE_ZH.get(health_ev.get("source", ""), "") if zh else health_ev.get("source", "")),
+        "health": colour_words(e.health_status) if zh and e.health_status else (e.health_status or ""),
+        "health_source": source_words(health_ev["source"]) if zh and health_ev.get("source") else
+                         ("" if zh else health_ev.get("source", "")),
         "temperature": round1(e.temperature_c), "temperature_raw": round1(e.temperature_raw),
         "itinerary": _element(e, "itinerary", zh), "vaccine": _element(e, "vaccine", zh),
         "nucleic": _nucleic(e, zh), "nucleic_time": _nucleic_time(e, tz),
-        "registration": "；".join(f"{REGISTRATION_ZH.get(k, k) if zh else k} {v}" for k, v in reg.items()
+        "registration": "；".join(f"{registration_field_words(k) if zh else k} {v}" for k, v in reg.items()
                                  if v and k not in ("company", "purpose")),
         "thermometer": e.thermometer_id or "", "calibration": (e.calibration_id or "")[:8],
         "mask": "" if e.mask is None else (("是" if e.mask else "否") if zh else ("yes" if e.mask else "no")),
-        "decision": DECISION_ZH.get(e.decision, e.decision) if zh else e.decision,
+        "decision": decision_words(e.decision) if zh else e.decision,
         "flagged": ("是" if e.flagged else "") if zh else ("yes" if e.flagged else ""),
         "reasons": ("；" if zh else "; ").join(stored_reason_words(r, "zh" if zh else "en") for r in e.reasons),
-        "follow_up": (FOLLOW_ZH.get(follow.get(e.id, e.follow_up or ""), "") if zh
-                      else follow.get(e.id, e.follow_up or "")),
+        "follow_up": _follow_up(follow.get(e.id, e.follow_up or ""), zh),
         "company": reg.get("company", ""), "purpose": reg.get("purpose", ""),
         "handoff": ("是" if e.handoff else "") if zh else ("yes" if e.handoff else ""),
         "policy": e.policy_version, "guard": e.guard_id, "corrects": e.corrects_id or "", "entry_id": e.id,
@@ -185,3 +180,8 @@ def _nucleic_time(e: EntryRecord, tz: ZoneInfo) -> str:
     except ValueError:
         return str(sampled)
 
+
+def _follow_up(state: str, zh: bool) -> str:
+    if not zh or not state:
+        return state
+    return follow_up_words(state) if state in ("open", "retake_due", "observation", "cleared") else ""

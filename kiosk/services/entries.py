@@ -23,8 +23,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from db.records import EntryRecord
+from devices.worker import Worker
 from kiosk.domain.model import Decision, Element, Reason
-from kiosk.domain.policy import Verdict
+from kiosk.domain.policy import Verdict, is_flagged
 from kiosk.services.ports import EntryLog, GateListener
 from kiosk.domain.privacy import id_hash, mask_id, mask_name, mask_phone
 from kiosk.services.sealing import RegistrationSealer
@@ -130,12 +131,13 @@ def flagged_outcome(decision: Decision, verdict: Verdict, v: Visit) -> bool:
     is its own outcome; a hand-off is flagged only when its evidence failed.
     """
     if decision is Decision.HANDOFF:
-        return bool(verdict.hard_failures)
-    return (decision is not Decision.PASS or verdict.flagged or v.override_decision is not None
-            or v.identity.value != "clear")
+        return is_flagged(decision, verdict.reasons)
+    # A verdict that was flagged stays flagged whatever decision is logged for it.
+    return verdict.flagged or is_flagged(decision, verdict.reasons, identity_questioned=v.identity.value != "clear",
+                                         overridden=v.override_decision is not None)
 
 
-class EntryWriter:
+class EntryWriter(Worker):
     """Hands entries to the log; a storage fault queues them (bounded) and is reported.
 
     Without ``start()`` every ``submit`` writes at once on the caller's thread
@@ -147,16 +149,16 @@ class EntryWriter:
     """
 
     MAX_WAITING = 10_000  # entries kept in memory while storage is down
+    thread_name = "entry-writer"
 
     def __init__(self, entry_log: EntryLog, listener: GateListener) -> None:
+        super().__init__()
         self._log = entry_log
         self._listener = listener
         self._waiting: deque[EntryRecord] = deque()
         self._lock = threading.Lock()  # guards the queue; never held while the store works
         self._write_lock = threading.Lock()  # one writer at a time, in order
         self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.dropped = 0
         self.last_problem = ""
 
@@ -169,21 +171,12 @@ class EntryWriter:
     def threaded(self) -> bool:
         return self._thread is not None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="entry-writer", daemon=True)
-            self._thread.start()
-
-    def close(self, timeout: float = 5.0) -> int:
-        """Stop the thread after writing what it can within ``timeout``; returns how many still wait."""
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the thread after writing what it can within ``timeout``; ``waiting`` says how many are left."""
         self.drain(timeout)
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        return self.waiting
+        super().close(timeout)
 
     def submit(self, entry: EntryRecord) -> None:
         """Queue the entry; unthreaded, write everything waiting now (``on_entry_committed`` says when it is)."""

@@ -38,8 +38,10 @@ from kiosk.domain.model import (
 )
 from kiosk.domain.visit import CodeCheck, IdentityCheck, VisitState
 from kiosk.domain.policy import locked_failure
+from kiosk.domain.vocabulary import source_words
 from kiosk.services.gate_events import GateEvents
-from kiosk.services.visits import VisitSnapshot, utc_now
+from kiosk.domain.visit import VisitSnapshot
+from kiosk.services.visits import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,6 @@ SEEN_VALUES: dict[Element, tuple[str, ...]] = {
     Element.REGISTRATION: ("ok", "incomplete"),
 }
 REGISTRATION_REQUIRED = ("name", "phone", "id_number", "company", "purpose")
-SOURCE_WORDS = {Source.SIGNATURE: "签名", Source.SERVER: "验码服务", Source.ROSTER: "名册", Source.DEVICE: "设备",
-                Source.MANUAL: "门卫", Source.COLOR: "颜色识别"}
 
 
 class ConfirmRefused(ValueError):
@@ -93,7 +93,7 @@ class GateController(GateEvents):
                 assert current is not None
                 if ok:
                         raise ConfirmRefused(
-                        f"{element.label_zh}已由{SOURCE_WORDS[current.source]}判定为不合格，只能人工改判（F5，须写明原因）")
+                        f"{element.label_zh}已由{source_words(current.source.value)}判定为不合格，只能人工改判（F5，须写明原因）")
                 return self._changed(v)  # the guard agrees: the verified evidence stays as it is
             if v.state is VisitState.DECIDED:
                 self._reopen(v)

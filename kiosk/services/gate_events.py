@@ -24,7 +24,8 @@ from kiosk.domain.visit import CodeCheck, IdentityCheck, SeenCode, VisitState
 log = logging.getLogger(__name__)
 
 
-from kiosk.services.visits import VisitRouter, VisitSnapshot
+from kiosk.domain.visit import VisitSnapshot
+from kiosk.services.visits import VisitRouter
 
 
 class GateEvents(VisitRouter):

@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from db.records import EntryRecord, RosterPerson
+from kiosk.domain.visit import VisitSnapshot
 
-if TYPE_CHECKING:
-    from kiosk.services.gate import VisitSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +50,9 @@ class GateListener(Protocol):
     implementation must not block: the Qt bridge only emits signals.
     """
 
-    def on_visit_changed(self, visit: "VisitSnapshot") -> None: ...
+    def on_visit_changed(self, visit: VisitSnapshot) -> None: ...
 
-    def on_entry_logged(self, visit: "VisitSnapshot", entry_id: str) -> None: ...
+    def on_entry_logged(self, visit: VisitSnapshot, entry_id: str) -> None: ...
 
     def on_entry_committed(self, entry_id: str) -> None:
         """The entry is durable in the database (called after the commit returned)."""
@@ -65,13 +64,21 @@ class GateListener(Protocol):
     def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None: ...
 
 
+class Service(Protocol):
+    """Something the composition root starts with the devices and closes in reverse order."""
+
+    def start(self) -> object: ...
+
+    def close(self) -> None: ...
+
+
 class DeviceLog(Protocol):
     """Where device state changes are kept (the reports sum the downtime)."""
 
     def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None: ...
 
 
-def report_device_status(listener: Any, device_log: DeviceLog, device: str, state: str, message: str) -> None:
+def report_device_status(listener: GateListener, device_log: DeviceLog, device: str, state: str, message: str) -> None:
     """Tell the listeners and the device log; a failing log must never take a device thread down."""
     listener.on_device_status(device, state, message)
     try:
@@ -81,40 +88,42 @@ def report_device_status(listener: Any, device_log: DeviceLog, device: str, stat
 
 
 class ListenerHub:
-    """Fans every callback out to several listeners; a failing listener is logged, not fatal."""
+    """Fans every ``GateListener`` callback out to several listeners; a failing listener is logged, not fatal.
 
-    def __init__(self, *listeners: Any) -> None:
-        self._listeners: list[Any] = list(listeners)
+    One explicit method per callback, so that a misspelt ``on_*`` call is an ``AttributeError`` (and a
+    mypy error) instead of a silent no-op. A listener may implement only the callbacks it cares about.
+    """
 
-    def add(self, listener: Any) -> None:
+    def __init__(self, *listeners: object) -> None:
+        self._listeners: list[object] = list(listeners)
+
+    def add(self, listener: object) -> None:
         self._listeners.append(listener)
 
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        if not name.startswith("on_"):
-            raise AttributeError(name)
+    def on_visit_changed(self, visit: VisitSnapshot) -> None:
+        self._fan_out("on_visit_changed", visit)
 
-        def fan_out(*args: Any, **kwargs: Any) -> None:
-            for listener in list(self._listeners):
-                method = getattr(listener, name, None)
-                if method is None:
-                    continue
-                try:
-                    method(*args, **kwargs)
-                except Exception:  # a broken listener must not stop the gate
-                    log.exception("listener %r failed in %s", listener, name)
-
-        return fan_out
-
-
-class RecordingCounter:
-    """Counts frames processed and entries committed (benchmarks, the soak test)."""
-
-    def __init__(self) -> None:
-        self.frames = 0
-        self.entries = 0
-
-    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
-        self.frames += 1
+    def on_entry_logged(self, visit: VisitSnapshot, entry_id: str) -> None:
+        self._fan_out("on_entry_logged", visit, entry_id)
 
     def on_entry_committed(self, entry_id: str) -> None:
-        self.entries += 1
+        self._fan_out("on_entry_committed", entry_id)
+
+    def on_storage_problem(self, message: str, waiting: int) -> None:
+        self._fan_out("on_storage_problem", message, waiting)
+
+    def on_device_status(self, device: str, state: str, message: str) -> None:
+        self._fan_out("on_device_status", device, state, message)
+
+    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+        self._fan_out("on_frame", frame, overlays)
+
+    def _fan_out(self, name: str, *args: Any) -> None:
+        for listener in list(self._listeners):
+            method = getattr(listener, name, None)
+            if method is None:
+                continue
+            try:
+                method(*args)
+            except Exception:  # a broken listener must not stop the gate
+                log.exception("listener %r failed in %s", listener, name)

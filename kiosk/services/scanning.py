@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import cv2
 
@@ -39,7 +39,12 @@ from devices.decoders import DecodedCode, Decoder, ImageRejected, load_image
 from devices.hardphoto import IDLE_TECHNIQUES, StillReader
 from devices.worker import Worker
 from kiosk.services.gate import CodeCheck
+from kiosk.services.ports import GateListener
 from kiosk.services.verification import CodeVerdict, Verifier
+
+if TYPE_CHECKING:
+    from devices.camera import FrameGrabber
+    from devices.mask import MaskDetector
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +53,9 @@ VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v"}
 
 
 class CodeSink(Protocol):
-    def code_seen(self, check: CodeCheck) -> Any: ...
+    def code_seen(self, check: CodeCheck) -> object: ...
 
-    def mask_seen(self, has_mask: bool | None, score: float = 0.0) -> Any: ...
+    def mask_seen(self, has_mask: bool | None, score: float = 0.0) -> object: ...
 
 
 @dataclass
@@ -139,7 +144,7 @@ class VerificationService(Worker):
         self._lock = threading.Lock()
         self._cache: dict[bytes, tuple[float, CodeVerdict]] = {}
         self._waiting: set[bytes] = set()
-        self._queue: queue.Queue[Any] = queue.Queue(self.MAX_WAITING)
+        self._queue: queue.Queue[DecodedCode] = queue.Queue(self.MAX_WAITING)
         self.dropped = 0
 
     def cached(self, raw: bytes) -> CodeVerdict | None:
@@ -147,7 +152,7 @@ class VerificationService(Worker):
             hit = self._cache.get(raw)
         return hit[1] if hit is not None and self._clock() - hit[0] < self.CACHE_S else None
 
-    def submit(self, code: Any) -> None:
+    def submit(self, code: DecodedCode) -> None:
         """Verify ``code`` and give its evidence to the gate (now if not started, else on the verifier thread)."""
         if self._thread is None:
             self._handle(code)
@@ -169,7 +174,7 @@ class VerificationService(Worker):
         self.submit(DecodedCode(format=SCANNED_FORMAT, raw=text.encode("utf-8", "surrogateescape"), text=text,
                                 polygon=(), colour=None, white=None, backend=source))
 
-    def _handle(self, code: Any) -> None:
+    def _handle(self, code: DecodedCode) -> None:
         verdict = self.cached(code.raw)
         if verdict is None:
             verdict = self.verifier.verify(code)
@@ -203,8 +208,8 @@ class ScanService(Worker):
     IDLE_AFTER_S = 2.0  # no code for this long: the scene is idle
     IDLE_EVERY_S = 1.0  # then one frame per this gets the harder decoding
 
-    def __init__(self, grabber: Any, decoder: Decoder, verifier: Verifier, sink: CodeSink, listener: Any,
-                 mask_detector: Any = None, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, grabber: FrameGrabber, decoder: Decoder, verifier: Verifier, sink: CodeSink,
+                 listener: GateListener, mask_detector: MaskDetector | None = None, clock: Callable[[], float] = time.monotonic,
                  verification: VerificationService | None = None, *, mask_every: int = 3,
                  on_face_status: Callable[[str, str], None] | None = None, idle_hard: bool = True) -> None:
         self.grabber = grabber

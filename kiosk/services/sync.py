@@ -32,6 +32,7 @@ from typing import Any
 from db.central.store import CentralError, CentralStore, CentralUnavailable, ChainRefused
 from db.records import RosterPerson
 from db.store import EntryStore
+from devices.worker import Worker
 from db.syncsource import SIDE_STREAMS, SyncSource
 from kiosk.config.settings import ConfigError, Settings
 from kiosk.domain.policy import Policy, PolicyError
@@ -222,13 +223,14 @@ class SyncWorker:
         self._stop.set()
 
 
-class SyncService:
+class SyncService(Worker):
     """The worker on its own thread inside the running kiosk (started by ``kiosk.app``)."""
 
     thread_name = "sync"
 
     def __init__(self, settings: Settings, on_status: Callable[[SyncStatus], None] | None = None,
                  totals_every_s: float = 30.0) -> None:
+        super().__init__()
         self.settings = settings
         self.on_status = on_status
         self.latest: SyncStatus | None = None  # read by the window's timer; replaced whole, never mutated
@@ -236,13 +238,8 @@ class SyncService:
         self._totals_every_s = totals_every_s
         self._totals_at = 0.0
         self._worker: SyncWorker | None = None
-        self._thread: threading.Thread | None = None
         self._store: EntryStore | None = None
         self._central: CentralStore | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
-        self._thread.start()
 
     def _run(self) -> None:
         # Its own store and pool: the gate's writes never wait on the network.
@@ -273,11 +270,10 @@ class SyncService:
         if self.on_status is not None:
             self.on_status(status)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
         if self._worker is not None:
             self._worker.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        super().close(timeout)
 
 
 # ------------------------------------------------------------------ down

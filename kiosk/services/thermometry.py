@@ -21,11 +21,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.config.settings import DeviceSettings
 from kiosk.domain.model import Source, TemperatureSample
-from kiosk.services.ports import report_device_status
+from kiosk.services.ports import GateListener, Service, report_device_status
+
+if TYPE_CHECKING:
+    from devices.thermometer import ModbusThermometer, SerialThermometer, TemperatureReading, ThermometerStatus
 
 
 class CalibrationError(ValueError):
@@ -146,7 +149,7 @@ class CalibrationSource(Protocol):
 
 
 class TemperatureSink(Protocol):
-    def temperature(self, sample: TemperatureSample) -> Any: ...
+    def temperature(self, sample: TemperatureSample) -> object: ...
 
 
 class ThermometerService:
@@ -157,7 +160,7 @@ class ThermometerService:
         thermometer_id: str,
         sink: TemperatureSink,
         store: CalibrationSource,
-        listener: Any,
+        listener: GateListener,
         *,
         tolerance_c: float = 0.2,
         plausible: tuple[float, float] = (34.0, 42.5),
@@ -172,7 +175,7 @@ class ThermometerService:
         self._interval_days = interval_days
         self._clock = clock
         self._lock = threading.Lock()
-        self.device: Any = None
+        self.device: Service | None = None  # the serial or Modbus reader (``thermometer_device``)
         self.calibration: Calibration | None = None
         self.reload_calibration()
 
@@ -192,7 +195,7 @@ class ThermometerService:
         return False, f"校准有效至 {due.astimezone().strftime('%m-%d')}（偏差 {self.calibration.offset_c:+.2f} °C）"
 
     # Called on the device thread.
-    def on_reading(self, reading: Any) -> None:
+    def on_reading(self, reading: TemperatureReading) -> None:
         with self._lock:
             corrected = self.calibration.correct(reading.celsius, reading.ambient) if self.calibration \
                 else reading.celsius
@@ -205,7 +208,7 @@ class ThermometerService:
             )
         self._sink.temperature(sample)
 
-    def on_status(self, status: Any) -> None:
+    def on_status(self, status: ThermometerStatus) -> None:
         report_device_status(self._listener, self._store, "thermometer", status.state, status.message)
 
     def start(self) -> None:
@@ -220,8 +223,8 @@ class ThermometerService:
             self.device.close()
 
 
-def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[Any], None],
-                       on_status: Callable[[Any], None]) -> Any:
+def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[TemperatureReading], None],
+                       on_status: Callable[[ThermometerStatus], None]) -> SerialThermometer | ModbusThermometer:
     """The serial or Modbus reader the ``[devices]`` settings describe (also the setup's live readings)."""
     from devices.thermometer import ModbusThermometer, SerialThermometer
 

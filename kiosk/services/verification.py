@@ -41,7 +41,9 @@ from kiosk.domain.visit import CodeCheck
 from kiosk.config.settings import compile_issuer_patterns
 from kiosk.domain.policy import Policy
 from kiosk.domain.privacy import mask_id, mask_name
-from kiosk.services.signedcode import SignedClaims, SignedCodeError, claimed_kind, load_public_key, replay_key, verify
+from kiosk.services.signedcode import (
+    SignedClaims, SignedCodeError, claimed_kind, is_signed_code, load_public_key, replay_key, verify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +211,7 @@ class Verifier:
     def verify(self, code: DecodedCode) -> CodeVerdict:
         text = code.text
         key = CodeCheck.key_of(code.raw or text.encode("utf-8", "surrogateescape"))
-        if text.startswith("GK1."):
+        if is_signed_code(text):
             # Replay is keyed on the canonical payload, not on the bytes read.
             return self._signed(text, replay_key(text) or key)
         if code.format in ONE_D or self._roster_match(text) is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -28,12 +28,12 @@ from kiosk.domain.model import (
     TemperatureSample,
 )
 from kiosk.services.entries import EntryBuilder, EntryContext, EntryWriter, flagged_outcome
-from kiosk.domain.policy import Policy, Verdict, locked_failure
+from kiosk.domain.policy import Policy, Verdict, is_flagged, locked_failure
 from kiosk.services.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.domain.privacy import mask_id, mask_name
 from kiosk.domain.replay import RecentCodes, ReplayGuard
 from kiosk.services.sealing import RegistrationSealer
-from kiosk.domain.visit import CodeCheck, IdentityCheck, SeenCode, Visit, VisitState
+from kiosk.domain.visit import CodeCheck, IdentityCheck, Visit, VisitSnapshot, VisitState
 
 log = logging.getLogger(__name__)
 
@@ -44,35 +44,6 @@ def utc_now() -> datetime:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
-
-
-@dataclass(frozen=True)
-class VisitSnapshot:
-    """An immutable view of a visit for listeners and the window."""
-
-    visit_id: str
-    lane: Lane
-    person: Person
-    name_masked: str | None
-    id_masked: str | None
-    evidence: dict[Element, Evidence]
-    verdict: Verdict
-    started_at: datetime
-    finished: bool
-    entry_id: str | None
-    retake_due_at: datetime | None
-    override_reason: str | None
-    handoff: bool
-    policy_version: str
-    required: tuple[Element, ...]
-    state: VisitState = VisitState.OPEN
-    codes: tuple[SeenCode, ...] = ()
-    identity: IdentityCheck = IdentityCheck.CLEAR
-    wait_expires_at: datetime | None = None
-
-    @property
-    def decision(self) -> Decision:
-        return self.verdict.decision
 
 
 class VisitRouter:
@@ -301,7 +272,7 @@ class VisitRouter:
         decision = verdict.decision
         if decision is Decision.PASS and any(r.severity == "ask" for r in extra):
             decision = Decision.INCOMPLETE
-        flagged = verdict.flagged or decision is not Decision.PASS or v.identity is not IdentityCheck.CLEAR
+        flagged = is_flagged(decision, reasons, identity_questioned=v.identity is not IdentityCheck.CLEAR)
         return Verdict(decision, reasons, flagged, verdict.pending)
 
     def _event(self, v: Visit, now: datetime) -> VisitSnapshot:
@@ -354,8 +325,7 @@ class VisitRouter:
         ev = v.evidence.get(Element.TEMPERATURE)
         if ev is None or ev.outcome is not Outcome.RETAKE:
             return None
-        first = next((s for s in v.temperatures if s.celsius >= self.policy.fever_threshold_c and s.at), None)
-        return first.at + timedelta(seconds=self.policy.retake_wait_s) if first and first.at else None
+        return self.policy.retake_due(v.temperatures)
 
     def _snapshot(self, v: Visit) -> VisitSnapshot:
         now = self._clock()

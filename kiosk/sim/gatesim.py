@@ -46,9 +46,12 @@ def simulate_gate(settings: Settings, people: int, rate: float, seed: int | None
     kiosk.listeners.add(_PrintCommitted())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    director = kiosk.director
+    if director is None:  # the settings above give it the demo camera, which has one
+        raise RuntimeError("the simulated gate has no demo director")
     kiosk.start()
     try:
-        while not stop.is_set() and kiosk.director.scenes_started <= people:
+        while not stop.is_set() and director.scenes_started <= people:
             time.sleep(0.05)
         kiosk.controller.next_person()  # the last person's visit is judged and written
     except KeyboardInterrupt:
