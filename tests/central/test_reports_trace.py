@@ -15,7 +15,7 @@ from db.central.store import CentralStore
 from db.store import EntryStore
 from tests.central.helpers import DAY, central_rows, cli, fill, make_kiosk
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # each test runs kiosks against a centre: seconds
 
 
 @pytest.fixture

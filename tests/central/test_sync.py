@@ -15,7 +15,7 @@ from db.syncsource import SyncSource
 from kiosk.services.sync import SyncState, SyncWorker, central_overlay, sync_status
 from tests.central.helpers import DAY, central_rows, cli, fill, local_ids, make_kiosk
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # each test runs kiosks against a centre: seconds
 
 
 @pytest.fixture

@@ -284,6 +284,7 @@ def test_recent_codes_survive_a_restart_and_old_ones_are_pruned(any_url: str) ->
 
 
 # ------------------------------------------------------------- time limits
+@pytest.mark.slow
 def test_a_locked_table_on_postgresql_is_a_storage_fault_not_a_hang(pg_url: str) -> None:
     from sqlalchemy.exc import OperationalError
 

@@ -33,6 +33,7 @@ def test_probe_names_the_protocol_and_the_reading(protocol: str) -> None:
         assert result.config["modbus_scale"] == 0.1
 
 
+@pytest.mark.slow
 def test_probe_of_a_silent_port_says_so_within_the_budget() -> None:
     sim = ThermometerSimulator("aa55", interval_s=0.1)
     sim.paused.set()

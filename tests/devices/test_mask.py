@@ -51,6 +51,7 @@ def test_thresholds_are_chosen_for_at_most_two_percent_wrong() -> None:
     assert ((p >= on - 0.01) & (labels == 0)).sum() > 15  # the lowest such threshold, not just any
 
 
+@pytest.mark.slow
 @needs_data
 def test_accuracy_on_people_the_model_never_saw(detector: MaskDetector) -> None:
     truth, scores = [], []
@@ -70,6 +71,7 @@ def test_accuracy_on_people_the_model_never_saw(detector: MaskDetector) -> None:
     assert m["wrong_mask_on"] <= 0.03  # measured 0.017; the aim is <= 0.02
 
 
+@pytest.mark.slow
 @needs_data
 def test_a_mask_below_the_nose_is_not_a_mask(detector: MaskDetector) -> None:
     rng = np.random.default_rng(5)

@@ -79,6 +79,7 @@ def ledger(tmp_path: Path):
     store.close()
 
 
+@pytest.mark.slow
 def test_thirty_wrong_pins_in_parallel_all_count(tmp_path: Path, ledger) -> None:
     import threading
 

@@ -118,6 +118,7 @@ def test_roster_import_reports_rejected_rows(capsys, tmp_path: Path) -> None:
     assert "line 3: id is empty" in out and "line 4: kind 'alien'" in out and "line 5: id 2023001 already on line 2" in out
 
 
+@pytest.mark.slow
 def test_check_fails_when_its_entry_is_only_queued(capsys, tmp_path: Path) -> None:
     """Issue 16: `check` printed a verdict and an entry id and exited 0 while the database was locked."""
     assert run(capsys, "check", "--lane", "staff", "--temp", "36.5")[0] == 0  # creates the log

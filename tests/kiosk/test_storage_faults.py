@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event
 
 from db.store import EntryStore
@@ -38,6 +39,7 @@ def pragma_on_connect(store: EntryStore, *pragmas: str):
     return on_connect
 
 
+@pytest.mark.slow
 def test_database_locked_by_another_process(tmp_path: Path) -> None:
     path = tmp_path / "e.sqlite3"
     store = EntryStore(f"sqlite:///{path}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -252,6 +253,7 @@ def test_retake_list_counts_down_and_calls_back(qtbot, gate) -> None:
     qtbot.waitUntil(lambda: banner(window) == "PASS")
 
 
+@pytest.mark.slow
 def test_the_window_does_not_close_over_entries_waiting_for_storage(qtbot, gate, tmp_path: Path) -> None:
     """Issue 16: closing the window while entries waited for storage dropped them, exit 0, no warning."""
     import sqlite3
@@ -299,6 +301,7 @@ def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> Non
     qtbot.waitUntil(lambda: "摄像头已断开" not in window.banner.text())
 
 
+@pytest.mark.slow
 def test_export_progress_steps_and_a_database_failure_is_reported(qtbot, gate, tmp_path: Path) -> None:
     window, kiosk, clock = gate
     from kiosk.reports.exports import ExportQuery
