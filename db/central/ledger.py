@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from db.central.store import ENTRY_FIELDS, CentralStore
+from db.central.schema import ENTRY_FIELDS
+from db.central.store import CentralStore
 from db.records import EntryRecord
 
 

@@ -12,25 +12,18 @@ never lost with the rolled-back batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from alembic import command
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, Connection, Date, DateTime, Engine, Float, MetaData, Table,
-                        Text, bindparam, create_engine, text)
+from sqlalchemy import (Connection, Engine, bindparam, create_engine, text)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from db.central.chaincheck import GENESIS, link_problem
-from db.store import alembic_config as local_alembic_config
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-VERSION_TABLE = "central_alembic_version"
+from db.central.schema import (ENTRIES, ENTRY_FIELDS, SIDE_TABLES, VERSION_TABLE, Incident, IngestResult,
+                               alembic_config, central_head_revision)
 
 
 class CentralError(Exception):
@@ -48,74 +41,6 @@ class ChainRefused(CentralError):
         super().__init__(f"refused by the centre ({kind}): {detail}")
         self.kind, self.seq, self.detail = kind, seq, detail
         self.accepted_to = accepted_to  # the rows of the batch before the bad one were taken, up to this seq
-
-
-_meta = MetaData()
-ENTRIES = Table(
-    "entries", _meta,
-    *[Column(n, Text) for n in ("id", "site_id", "gate_id", "lane", "person_kind", "person_ref", "name_masked",
-                                "id_masked", "id_hash", "health_status", "thermometer_id", "calibration_id",
-                                "decision", "policy_version", "guard_id", "corrects_id", "note", "follow_up",
-                                "prev_hash", "row_hash", "personal_hash", "origin", "visit_id",
-                                "registration_sealed")],
-    Column("elements", JSONB), Column("reasons", JSONB), Column("registration", JSONB),
-    Column("codes", JSONB), Column("returnee", Boolean),
-    Column("temperature_raw", Float), Column("temperature_c", Float), Column("mask", Boolean),
-    Column("flagged", Boolean), Column("handoff", Boolean), Column("created_at", DateTime(timezone=True)),
-    Column("local_date", Date), Column("seq", BigInteger), Column("purged_at", DateTime(timezone=True)),
-)
-ENTRY_FIELDS = [c.name for c in ENTRIES.columns]
-FOLLOW_UPS = Table("follow_ups", _meta, Column("site_id", Text), Column("gate_id", Text), Column("local_id", BigInteger),
-                   Column("entry_id", Text), Column("state", Text), Column("at", DateTime(timezone=True)),
-                   Column("guard_id", Text), Column("note", Text))
-DEVICE_EVENTS = Table("device_events", _meta, Column("site_id", Text), Column("gate_id", Text),
-                      Column("local_id", BigInteger), Column("at", DateTime(timezone=True)), Column("device", Text),
-                      Column("state", Text), Column("message", Text))
-AUDIT_LOG = Table("audit_log", _meta, Column("site_id", Text), Column("gate_id", Text), Column("local_id", BigInteger),
-                  Column("at", DateTime(timezone=True)), Column("actor", Text), Column("action", Text),
-                  Column("detail", JSONB))
-CALIBRATIONS = Table("calibrations", _meta, Column("id", Text), Column("site_id", Text), Column("gate_id", Text),
-                     Column("thermometer_id", Text), Column("performed_at", DateTime(timezone=True)),
-                     Column("operator", Text), Column("reference_c", Float), Column("readings", JSONB),
-                     Column("offset_c", Float), Column("residual_c", Float), Column("ambient_c", Float),
-                     Column("ambient_coefficient", Float))
-SIDE_TABLES = {"follow_ups": FOLLOW_UPS, "device_events": DEVICE_EVENTS, "audit_log": AUDIT_LOG,
-               "calibrations": CALIBRATIONS}
-_ = JSON  # (JSONB above; JSON kept importable for callers that build rows)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """What one batch did at the centre."""
-
-    accepted: int
-    duplicates: int
-    head_seq: int
-
-
-@dataclass(frozen=True)
-class Incident:
-    """A refusal or anomaly the centre recorded."""
-
-    id: int
-    site_id: str
-    gate_id: str
-    kind: str
-    seq: int
-    entry_id: str | None
-    detail: str
-    at: datetime
-
-
-def alembic_config(url: str) -> Config:
-    """The central schema's own Alembic history (``db/central/migrations``)."""
-    return local_alembic_config(url, MIGRATIONS)
-
-
-def central_head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
-    assert head is not None
-    return head
 
 
 def partition_name(day: date) -> str:
