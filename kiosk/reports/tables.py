@@ -5,7 +5,6 @@ CSV and XLSX exports write these rows; a text cell a spreadsheet would run as a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,41 +60,6 @@ def masked_ref(e: EntryRecord) -> str:
     if not e.person_ref:
         return ""
     return (mask_id(e.person_ref) or "") if e.person_kind == "student" else e.person_ref
-
-
-def temperature_band(e: EntryRecord, fever: float) -> str:
-    """normal / retake / fever, from the entry's own temperature outcome (a retake pending is not a fever yet)."""
-    outcome = (e.elements.get("temperature") or {}).get("outcome")
-    if outcome == "retake":
-        return "retake"
-    if outcome == "fail" or (e.temperature_c is not None and e.temperature_c >= fever):
-        return "fever"
-    return "normal"
-
-
-def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:
-    """Counts of a stream of entries, as the reports and the window's "today" panel show them."""
-    figures = DayFigures()
-    for e in entries:
-        tally(figures, e, fever, tz)
-    return figures
-
-
-def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
-    f.total += 1
-    f.by_lane[e.lane] += 1
-    f.by_hour[e.created_at.astimezone(tz).hour] += 1
-    f.decisions[e.decision] += 1
-    f.origins[e.origin or "live"] += 1
-    f.handoffs += e.handoff
-    if e.temperature_c is not None:
-        f.temperatures[round(e.temperature_c, 1)] += 1
-        f.temperature_bands[(round(e.temperature_c, 1), temperature_band(e, fever))] += 1
-        f.fevers += e.temperature_c >= fever
-    if e.flagged:
-        f.flagged += 1
-        if len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded
-            f.flagged_entries.append(e)
 
 
 def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -> None:
