@@ -21,10 +21,16 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings
 from kiosk.config.loading import load_settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from devices.discovery import CameraInfo, ProbeResult, SerialPortInfo
+    from devices.thermometer import TemperatureReading, ThermometerStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +72,14 @@ class SetupAnswers:
                 "devices": devices}
 
 
-def discover() -> tuple[list[Any], list[Any]]:
+def discover() -> tuple[list[CameraInfo], list[SerialPortInfo]]:
     """(cameras, serial ports) on this machine."""
     from devices.discovery import list_cameras, list_serial_ports
 
     return list_cameras(), list_serial_ports()
 
 
-def probe(port: str, budget_s: float = 10.0) -> Any:
+def probe(port: str, budget_s: float = 10.0) -> ProbeResult:
     """A ``ProbeResult``: the protocol and baud that spoke on ``port``, or why none did."""
     from devices.discovery import probe_thermometer
 
@@ -99,7 +105,7 @@ class CameraPreview:
         self._grabber.start()
         return self
 
-    def latest(self) -> Any:
+    def latest(self) -> np.ndarray[Any, Any] | None:
         """The newest frame not yet returned (a BGR array), or None."""
         frame = self._grabber.latest(self._seq, timeout=0)
         if frame is None:
@@ -125,11 +131,11 @@ class ThermometerWatch:
         self.message = ""
         self._device = thermometer_device(settings, port, self._on_reading, self._on_status)
 
-    def _on_reading(self, reading: Any) -> None:
+    def _on_reading(self, reading: TemperatureReading) -> None:
         with self._lock:
             self._readings.append(round(float(reading.celsius), 2))
 
-    def _on_status(self, status: Any) -> None:
+    def _on_status(self, status: ThermometerStatus) -> None:
         self.state, self.message = status.state, status.message
 
     def start(self) -> "ThermometerWatch":

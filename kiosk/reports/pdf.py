@@ -25,7 +25,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from kiosk.domain.vocabulary import decision_words, follow_up_words, kind_words, stored_reason_words
 
 if TYPE_CHECKING:
-    from kiosk.reports.figures import DayFigures
+    from db.records import EntryRecord
+    from kiosk.reports.figures import CheckItem, DayFigures
     from kiosk.reports.exports import Exporter, ExportQuery
 
 FONT = "CJK"
@@ -77,7 +78,7 @@ def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: s
     return d
 
 
-def _flag_rows(exporter: "Exporter", entries: list[Any], follow: dict[str, str]) -> list[list[Any]]:
+def _flag_rows(exporter: "Exporter", entries: list[EntryRecord], follow: dict[str, str]) -> list[list[Any]]:
 
     s = _styles()["small"]
     rows: list[list[Any]] = [["时间", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
@@ -182,7 +183,7 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
 
 
 def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_day: list["DayFigures"],
-           follow: dict[str, str], checklist: Sequence[Any] = ()) -> None:
+           follow: dict[str, str], checklist: Sequence[CheckItem] = ()) -> None:
     _font()
     st = _styles()
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,

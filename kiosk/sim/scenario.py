@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,6 +53,11 @@ from kiosk.domain.model import Decision, Lane, PersonKind, TemperatureSample
 from kiosk.services.gate import ConfirmRefused, GateController, VisitSnapshot
 from kiosk.services.ports import SteppedClock
 from kiosk.sim.scenes import ScenarioError, SceneMaker
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.config.settings import Settings
 
 STEP_KEYS = {"scene", "reading", "mask", "key", "value", "decision", "reason", "fields", "wait", "expect",
              "resume", "note"}
@@ -303,7 +308,7 @@ class HeadlessDriver:
         return observe(c, refused)
 
 
-def scenario_settings(base: Any, scenario: Scenario, data_dir: Path, database_url: str) -> Any:
+def scenario_settings(base: Settings, scenario: Scenario, data_dir: Path, database_url: str) -> Settings:
     """The settings a scenario runs under: its own database and data dir, the scenario issuer trusted."""
     from dataclasses import replace
 
@@ -328,13 +333,13 @@ def scenario_settings(base: Any, scenario: Scenario, data_dir: Path, database_ur
     )
 
 
-def issuer_key(settings: Any) -> Any:
+def issuer_key(settings: Settings) -> Ed25519PrivateKey:
     from kiosk.services.signedcode import load_private_key
 
     return load_private_key((settings.data_dir / "scenario-issuer.pem").read_bytes())
 
 
-def run_headless(scenario: Scenario, settings: Any) -> list[EntryRecord]:
+def run_headless(scenario: Scenario, settings: Settings) -> list[EntryRecord]:
     """Run a scenario on a headless kiosk (its own database); return the rows it left, checked."""
     from kiosk.app import build_kiosk
 

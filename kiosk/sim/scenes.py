@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from devices.decoders import Decoder
+    from kiosk.domain.visit import CodeCheck
+    from kiosk.services.verification import Verifier
 
 
 class ScenarioError(Exception):
@@ -14,7 +21,8 @@ class ScenarioError(Exception):
 class SceneMaker:
     """Renders a scene's codes into a camera frame and reads them back as the kiosk would."""
 
-    def __init__(self, issuer_key: Any, key_id: str, decoder: Any, verifier: Any, clock: Callable[[], datetime]):
+    def __init__(self, issuer_key: Ed25519PrivateKey, key_id: str, decoder: Decoder, verifier: Verifier,
+                 clock: Callable[[], datetime]) -> None:
         self._key = issuer_key
         self._key_id = key_id
         self._decoder = decoder
@@ -58,11 +66,11 @@ class SceneMaker:
             return str(spec["card"]), "CODE_128", "black"
         raise ScenarioError(f"a scene code needs signed, url or card: {dict(spec)}")
 
-    def checks(self, scene: list[Mapping[str, Any]]) -> list[Any]:
+    def checks(self, scene: list[Mapping[str, Any]]) -> list[CodeCheck]:
         """The code checks the kiosk gets from this scene, one code at a time (as a person shows them)."""
         from devices.codeimage import STATUS_BGR, place_on_scene, render_code
 
-        out: list[Any] = []
+        out: list[CodeCheck] = []
         for spec in scene:
             text, fmt, colour = self.text_of(spec)
             image = render_code(text, fmt, module_px=6 if fmt == "QR_CODE" else 3, colour_bgr=STATUS_BGR[colour],
