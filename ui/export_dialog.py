@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.reports import ExportError
-from kiosk.reports.exports import ExportQuery
+from kiosk.reports import ExportQuery
 
 log = logging.getLogger(__name__)
 

@@ -175,7 +175,7 @@ def _safe_url(url: str) -> str:
 
 def _font(settings: Settings) -> list[Finding]:
     from kiosk.reports import ExportError
-    from kiosk.reports.exports import find_cjk_font
+    from kiosk.reports.pdf import find_cjk_font
 
     try:
         return [Finding("font", OK, f"PDF font {find_cjk_font()}")]

@@ -27,7 +27,8 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.reports.exports import Exporter, ExportQuery
+    from kiosk.reports.exports import Exporter
+    from kiosk.reports import ExportQuery
 
     with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
@@ -90,7 +91,8 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from db.central.ledger import CentralLedger
-    from kiosk.reports.exports import ExportQuery, Exporter
+    from kiosk.reports import ExportQuery
+    from kiosk.reports.exports import Exporter
 
     if (args.date is None) == (args.week is None):
         raise CliError("give --date (daily ledger) or --week (weekly self-inspection)")

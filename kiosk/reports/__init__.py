@@ -1,6 +1,35 @@
-"""Reports for the school and the bureau: figures, tables, CSV/XLSX/PDF files, signatures."""
+"""Reports for the school and the bureau: figures, tables, CSV/XLSX/PDF files, signatures.
+
+What every report module shares lives here: the query (which entries) and the one error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kiosk.domain.vocabulary import lane_words
 
 
 class ExportError(Exception):
     """An export cannot be made (bad range, unwritable file, no Chinese font)."""
 
+
+@dataclass(frozen=True)
+class ExportQuery:
+    """Which entries: a range of local days, optionally one lane and only flagged ones."""
+
+    date_from: date
+    date_to: date
+    lane: str | None = None
+    flagged_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.date_to < self.date_from:
+            raise ExportError("--to is before --date")
+        if self.lane not in (None, "campus", "worker"):
+            raise ExportError("lane must be campus or worker")
+
+    def describe(self) -> str:
+        span = str(self.date_from) if self.date_from == self.date_to else f"{self.date_from} – {self.date_to}"
+        return span + (f" · {lane_words(self.lane)}" if self.lane else "") + (" · 仅异常" if self.flagged_only else "")

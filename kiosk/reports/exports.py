@@ -29,37 +29,12 @@ from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.config.settings import Settings
 from kiosk.domain.vocabulary import lane_words
-from kiosk.reports import ExportError
+from kiosk.reports import ExportError, ExportQuery
 from kiosk.reports.figures import CheckItem, DayFigures, Progress, counted, day_figures, parse_iso_week, tally
 from kiosk.reports.signing import sha256_file, sign_export
 from kiosk.reports.tables import COLUMNS, csv_safe, entry_cells, write_summary
 
 # (key, Chinese header, English header, XLSX width)
-# The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
-# scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
-BUNDLED_FONT = str(Path(__file__).resolve().parent.parent / "fonts" / "GateKioskSansSC-Regular.ttf")
-FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "C:/Windows/Fonts/simhei.ttf"]
-
-
-@dataclass(frozen=True)
-class ExportQuery:
-    """Which entries: a range of local days, optionally one lane and only flagged ones."""
-
-    date_from: date
-    date_to: date
-    lane: str | None = None
-    flagged_only: bool = False
-
-    def __post_init__(self) -> None:
-        if self.date_to < self.date_from:
-            raise ExportError("--to is before --date")
-        if self.lane not in (None, "campus", "worker"):
-            raise ExportError("lane must be campus or worker")
-
-    def describe(self) -> str:
-        span = str(self.date_from) if self.date_from == self.date_to else f"{self.date_from} – {self.date_to}"
-        return span + (f" · {lane_words(self.lane)}" if self.lane else "") + (" · 仅异常" if self.flagged_only else "")
 
 
 @dataclass
@@ -350,13 +325,3 @@ def _open_out(path: Path, **kw: Any) -> Any:
         return path.open("w", **kw)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def find_cjk_font() -> str:
-    for p in FONT_PATHS:
-        if os.path.exists(p):
-            return p
-    raise ExportError("no Chinese TrueType font for PDF reports: the bundled kiosk/fonts is missing; "
-                      "reinstall gate-kiosk or install fonts-wqy-microhei")
-
-

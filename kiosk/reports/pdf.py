@@ -7,10 +7,12 @@ ReportLab's own graphics so no plotting library is needed.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import os
+from datetime import date, datetime, timedelta
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -24,21 +26,47 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from kiosk.domain.vocabulary import decision_words, follow_up_words, kind_words, stored_reason_words
 
+from kiosk.reports import ExportError, ExportQuery
+
 if TYPE_CHECKING:
     from db.records import EntryRecord
     from kiosk.reports.figures import CheckItem, DayFigures
-    from kiosk.reports.exports import Exporter, ExportQuery
 
+# The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
+# scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
+BUNDLED_FONT = str(Path(__file__).resolve().parent.parent / "fonts" / "GateKioskSansSC-Regular.ttf")
+FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "C:/Windows/Fonts/simhei.ttf"]
 FONT = "CJK"
 REASON_WIDTH = 82 * mm
 _registered = False
 
 
+class ReportSource(Protocol):
+    """What a PDF report reads from the exporter that asked for it (``kiosk.reports.exports.Exporter``)."""
+
+    tz: ZoneInfo
+    site_name: str
+    gate_name: str
+    fever: float
+    calibration_interval_days: int
+
+    def downtime(self, start: date, end: date) -> dict[str, timedelta]: ...
+
+    def calibration_lines(self, start: date, end: date) -> list[str]: ...
+
+
+def find_cjk_font() -> str:
+    for p in FONT_PATHS:
+        if os.path.exists(p):
+            return p
+    raise ExportError("no Chinese TrueType font for PDF reports: the bundled kiosk/fonts is missing; "
+                      "reinstall gate-kiosk or install fonts-wqy-microhei")
+
+
 def _font() -> None:
     global _registered
     if not _registered:
-        from kiosk.reports.exports import find_cjk_font
-
         pdfmetrics.registerFont(TTFont(FONT, find_cjk_font(), subfontIndex=0))
         _registered = True
 
@@ -78,7 +106,7 @@ def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: s
     return d
 
 
-def _flag_rows(exporter: "Exporter", entries: list[EntryRecord], follow: dict[str, str]) -> list[list[Any]]:
+def _flag_rows(exporter: ReportSource, entries: list[EntryRecord], follow: dict[str, str]) -> list[list[Any]]:
 
     s = _styles()["small"]
     rows: list[list[Any]] = [["时间", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
@@ -119,11 +147,11 @@ def band_chart(title: str, f: "DayFigures") -> Drawing:
     return d
 
 
-def _header(exporter: "Exporter") -> str:
+def _header(exporter: ReportSource) -> str:
     return f"学校 {exporter.site_name} · 门岗 {exporter.gate_name} · 生成于 {datetime.now(exporter.tz):%Y-%m-%d %H:%M}"
 
 
-def _downtime_rows(exporter: "Exporter", start: date, end: date) -> list[list[str]]:
+def _downtime_rows(exporter: ReportSource, start: date, end: date) -> list[list[str]]:
     names = {"camera": "摄像头", "thermometer": "测温仪", "database": "数据库"}
     down = exporter.downtime(start, end)
     rows = [["设备", "故障时长"]]
@@ -135,9 +163,7 @@ def _downtime_rows(exporter: "Exporter", start: date, end: date) -> list[list[st
     return rows
 
 
-def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", follow: dict[str, str]) -> None:
-    from kiosk.reports import ExportError
-
+def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: "DayFigures", follow: dict[str, str]) -> None:
     _font()
     st = _styles()
     try:
@@ -182,7 +208,7 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
     doc.build(story)
 
 
-def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_day: list["DayFigures"],
+def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_day: list["DayFigures"],
            follow: dict[str, str], checklist: Sequence[CheckItem] = ()) -> None:
     _font()
     st = _styles()

@@ -12,7 +12,8 @@ from pypdf import PdfReader
 from db.records import EntryRecord
 from kiosk.reports.tables import COLUMNS, masked_ref, round1
 from kiosk.reports.figures import DayFigures, tally, temperature_band
-from kiosk.reports.exports import ExportQuery, Exporter
+from kiosk.reports import ExportQuery
+from kiosk.reports.exports import Exporter
 from tests.kiosk.test_reports import DAY, filled  # noqa: F401  (the fixture)
 
 

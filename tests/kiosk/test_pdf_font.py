@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.reports.exports import BUNDLED_FONT, find_cjk_font
+from kiosk.reports.pdf import BUNDLED_FONT, find_cjk_font
 
 
 def test_the_bundled_font_is_used_and_covers_what_reports_print(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ from kiosk.services.gate import GateController
 from kiosk.services.ports import ListenerHub
 from kiosk.reports.tables import COLUMNS
 from kiosk.reports import ExportError
-from kiosk.reports.exports import ExportQuery, Exporter
+from kiosk.reports import ExportQuery
+from kiosk.reports.exports import Exporter
 from kiosk.reports.figures import parse_iso_week
 from kiosk.reports.signing import sign_export, verify_export
 from tests.fakes import ManualClock

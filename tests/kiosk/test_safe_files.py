@@ -15,7 +15,8 @@ import pytest
 from db.store import EntryStore
 from kiosk.cli.main import main
 from kiosk.config.loading import load_settings
-from kiosk.reports.exports import Exporter, ExportQuery
+from kiosk.reports.exports import Exporter
+from kiosk.reports import ExportQuery
 from kiosk.reports import ExportError
 from kiosk.reports.signing import verify_export
 from tests.db.test_store import entry

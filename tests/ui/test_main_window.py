@@ -304,7 +304,7 @@ def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> Non
 @pytest.mark.slow
 def test_export_progress_steps_and_a_database_failure_is_reported(qtbot, gate, tmp_path: Path) -> None:
     window, kiosk, clock = gate
-    from kiosk.reports.exports import ExportQuery
+    from kiosk.reports import ExportQuery
     from ui.export_dialog import ExportDialog
 
     exporter = window._desk.exporter("")
