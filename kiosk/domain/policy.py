@@ -22,6 +22,7 @@ from kiosk.domain.policy_table import (
     THREE_ELEMENTS,
     ElementRule,
     PolicyError,
+    default_accept_strength,
     default_rules,
     policy_fields,
 )
@@ -68,9 +69,7 @@ class Policy:
     plausible_max_c: float = 42.5
     nucleic_window_h: int = 48
     nucleic_counting: str = "hours"  # or "calendar_days": places count the window differently
-    accept_strength: Mapping[Lane, Strength] = field(
-        default_factory=lambda: {Lane.CAMPUS: Strength.ADVISORY, Lane.WORKER: Strength.ADVISORY}
-    )
+    accept_strength: Mapping[Lane, Strength] = field(default_factory=default_accept_strength)
     rules: Mapping[str, tuple[ElementRule, ...]] = field(default_factory=default_rules)
     # An automatic "mask on" only pre-fills; the guard confirms unless this is set.
     auto_mask_satisfies: bool = False
@@ -86,7 +85,7 @@ class Policy:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Policy":
         """Build a policy from the ``[policy]`` table of the config file (read by ``policy_table``)."""
-        policy = cls(**policy_fields(data, cls()))
+        policy = cls(**policy_fields(data))
         policy._validate()
         return policy
 

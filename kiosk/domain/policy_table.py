@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.domain.model import (
     Element,
@@ -17,8 +17,6 @@ from kiosk.domain.model import (
 )
 
 
-if TYPE_CHECKING:
-    from kiosk.domain.policy import Policy
 
 
 class PolicyError(ValueError):
@@ -59,8 +57,13 @@ THREE_ELEMENTS = (Element.HEALTH, Element.TEMPERATURE, Element.MASK)  # 验码 �
 RULE_GROUPS = ("staff", "student", "worker", "visitor")
 
 
-def policy_fields(data: Mapping[str, Any], base: Policy) -> dict[str, Any]:
-    """The ``Policy`` fields a ``[policy]`` table of the config file sets, checked; ``base`` gives the defaults."""
+def default_accept_strength() -> dict[Lane, Strength]:
+    """How strong code evidence must be per lane, unless the policy says otherwise: a colour reading will do."""
+    return {Lane.CAMPUS: Strength.ADVISORY, Lane.WORKER: Strength.ADVISORY}
+
+
+def policy_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Policy`` fields a ``[policy]`` table of the config file sets, checked (the rest keep their defaults)."""
     known = {
         "version", "fever_threshold_c", "retake_wait_s", "plausible_min_c", "plausible_max_c",
         "nucleic_window_h", "nucleic_counting", "accept_strength", "rules", "auto_mask_satisfies",
@@ -96,7 +99,7 @@ def policy_fields(data: Mapping[str, Any], base: Policy) -> dict[str, Any]:
     if "key_post_nucleic_days" in data:
         kw["key_post_nucleic_days"] = int(_number(data["key_post_nucleic_days"], "policy.key_post_nucleic_days"))
     if "accept_strength" in data:
-        acc = dict(base.accept_strength)
+        acc = default_accept_strength()
         table = data["accept_strength"]
         if not isinstance(table, Mapping):
             raise PolicyError("policy.accept_strength must be a table of lane = strength")
@@ -110,7 +113,7 @@ def policy_fields(data: Mapping[str, Any], base: Policy) -> dict[str, Any]:
                 ) from None
         kw["accept_strength"] = acc
     if "rules" in data:
-        rules = dict(base.rules)
+        rules = default_rules()
         table = data["rules"]
         if not isinstance(table, Mapping):
             raise PolicyError("policy.rules must be a table per person group")
