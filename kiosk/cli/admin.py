@@ -115,6 +115,7 @@ def _autostart(args: argparse.Namespace, settings: Settings) -> int:
             print(f"removed {path}")
     return 0
 
+
 def register(sub: Subcommands) -> None:
     """Add the administration commands to ``gate-kiosk``."""
     add_command(sub, 'roster', 'manage the roster of students and staff',

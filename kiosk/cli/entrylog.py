@@ -51,7 +51,6 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok and not any(d.startswith("DIFFERS") for d in differences) else 1
 
 
-
 def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:
     """Lines saying where the local log and the centre's copy disagree (DIFFERS) or merely lag (PENDING)."""
     from db.syncsource import SyncSource

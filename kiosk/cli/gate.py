@@ -248,7 +248,6 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failures else 0
 
 
-
 def register(sub: Subcommands) -> None:
     """Add the gate's commands to ``gate-kiosk``."""
     add_command(sub, 'run', "open the guard's window",

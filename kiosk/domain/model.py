@@ -73,8 +73,6 @@ class Element(str, enum.Enum):
         return self in (Element.HEALTH, Element.ITINERARY, Element.VACCINE, Element.NUCLEIC_ACID)
 
 
-
-
 class Strength(str, enum.Enum):
     """How far a piece of evidence about a code can be trusted."""
 

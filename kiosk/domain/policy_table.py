@@ -17,8 +17,6 @@ from kiosk.domain.model import (
 )
 
 
-
-
 class PolicyError(ValueError):
     """The policy section of the configuration is not valid."""
 

@@ -26,7 +26,6 @@ class CheckItem:
     evidence: str
 
 
-
 @dataclass
 class DayFigures:
     """Counts for one day (or one range) that the reports print."""
@@ -47,7 +46,6 @@ class DayFigures:
     def not_live(self) -> int:
         """Entries of a demo or a simulation: a report holding any says so on its face."""
         return sum(n for origin, n in self.origins.items() if origin != "live")
-
 
 
 def counted(entries: Iterable[EntryRecord], progress: Progress | None, total: int,

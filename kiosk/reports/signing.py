@@ -17,6 +17,7 @@ from db.store import write_private
 from kiosk.services.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
 from kiosk.reports import ExportError
 
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

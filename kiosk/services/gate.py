@@ -64,7 +64,6 @@ class ConfirmRefused(ValueError):
     """A guard's confirmation cannot change verified evidence of a failure: only an override can."""
 
 
-
 class GateController(GateEvents):
     """Runs visits at one gate (see the module docstring). Thread-safe."""
 

@@ -19,13 +19,10 @@ from kiosk.domain.model import (
     TemperatureSample,
 )
 from kiosk.domain.replay import Sighting
-from kiosk.domain.visit import CodeCheck, IdentityCheck, SeenCode, VisitState
+from kiosk.domain.visit import CodeCheck, IdentityCheck, SeenCode, VisitSnapshot, VisitState
+from kiosk.services.visits import VisitRouter
 
 log = logging.getLogger(__name__)
-
-
-from kiosk.domain.visit import VisitSnapshot
-from kiosk.services.visits import VisitRouter
 
 
 class GateEvents(VisitRouter):
