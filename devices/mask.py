@@ -15,7 +15,9 @@ the forehead's (a mask is rarely skin-coloured).
 
 Scores are calibrated (Platt scaling on people the network never saw) and
 come with two thresholds chosen on those people: "mask on" only at or above
-``on_threshold`` (at most 2 % of bare faces there reached it), "no mask" only
+``on_threshold`` (at most 2 % of their bare faces reached it, in face images and
+in each kind of gate-camera scene: plain, a phone or a hand under the chin, a
+mask below the nose; ``scripts/mask_scenes.py``), "no mask" only
 at or below ``off_threshold``; in between there is no suggestion and the
 guard decides. A result is a suggestion: the policy decides what it may
 satisfy.
