@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.today, self.tr("今日概况"))
         # The tabs take whatever height is left: in the worker lane the registration panel needs it.
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height() + 4)  # never less than its tab names
         layout.addWidget(self.tabs, 1)
         return right
 

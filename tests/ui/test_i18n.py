@@ -54,8 +54,10 @@ def test_nothing_is_cut_in_the_english_window_at_1280x800(qapp, qtbot, tmp_path:
     from PySide6.QtGui import QFont
 
     from kiosk.config import load_settings
+    from PySide6.QtCore import Qt
+
     from tests.fakes import ManualClock
-    from tests.ui.conftest import open_window
+    from tests.ui.conftest import open_window, press
 
     translators = install_translator(qapp, "en")
     font = qapp.font()
@@ -74,6 +76,11 @@ def test_nothing_is_cut_in_the_english_window_at_1280x800(qapp, qtbot, tmp_path:
         assert cut == {}, f"status lights narrower than their words: {cut}"
         helptext = window.shortcut_help
         assert helptext.height() >= helptext.heightForWidth(helptext.width())
+        press(qtbot, window, Qt.Key.Key_F10)  # the worker lane: the registration panel takes the height
+        qtbot.waitUntil(lambda: window.tabs.height() < 200)
+        qtbot.wait(50)
+        assert helptext.height() >= helptext.heightForWidth(helptext.width())
+        assert window.tabs.height() >= window.tabs.tabBar().sizeHint().height()  # the tab names stay whole
         window.close()
         kiosk.close()
     finally:
