@@ -54,7 +54,10 @@ class StatusLight(QLabel):
         super().__init__(parent)
         self.title = title
         self.state = "unknown"
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Each light as wide as its words where the bar has room (equal shares cut the long ones, e.g.
+        # "Thermometer Connected", while "Database OK" had room to spare); narrower only when it must.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
         self.set_state("unknown", "")
 
     def words(self, state: str) -> str:
@@ -64,12 +67,17 @@ class StatusLight(QLabel):
             "silent": self.tr("无数据，请检查电源与探头"), "overdue": self.tr("需要校准，请用黑体或体温计校准"),
             "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "error": self.tr("写入失败，请查看提示"),
             "yunet": "YuNet", "haar": self.tr("Haar（YuNet 不可用，检出率低）"),
+            # Why YuNet is not in use (devices.face.Fallback.cause); the tooltip has the detail.
+            "haar_model_missing": self.tr("Haar：缺少模型文件"),
+            "haar_model_damaged": self.tr("Haar：模型文件损坏"),
+            "haar_opencv_too_old": self.tr("Haar：OpenCV 过旧（需 4.8+）"),
+            "haar_model_load_failed": self.tr("Haar：模型无法加载"),
         }.get(state, state)
 
     def set_state(self, state: str, message: str, words: str | None = None) -> None:
         self.state = state
         colour = {"connected": "#2e7d32", "ok": "#2e7d32", "receiving": "#2e7d32", "stopped": "#9e9e9e",
-                  "unknown": "#9e9e9e", "yunet": "#2e7d32", "haar": "#ef6c00"}.get(state, "#c62828")
+                  "unknown": "#9e9e9e", "yunet": "#2e7d32"}.get(state, "#ef6c00" if state.startswith("haar") else "#c62828")
         self.setText(f"<span style='color:{colour};font-size:20px'>●</span> <b>{self.title}</b> "
                      f"{words if words is not None else self.words(state)}")
         self.setToolTip(message)
@@ -233,6 +241,7 @@ class MainWindow(QMainWindow):
                                             "F9/F10 切换通道 · F11 全屏"), right)
         self.shortcut_help.setStyleSheet("color:#546e7a;font-size:14px;")
         self.shortcut_help.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.shortcut_help.setWordWrap(True)  # the English line is longer than the panel at 1280 px: two lines
         layout.addWidget(self.shortcut_help)
         self.tabs = QTabWidget(right)
         self.flagged = FlaggedList(self.tabs)
@@ -242,6 +251,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.today, self.tr("今日概况"))
         # The tabs take whatever height is left: in the worker lane the registration panel needs it.
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height() + 4)  # never less than its tab names
         layout.addWidget(self.tabs, 1)
         return right
 
@@ -253,9 +263,8 @@ class MainWindow(QMainWindow):
         if self._desk is not None and self._desk.sync is not None:
             self.lights["sync"] = StatusLight(self.tr("同步"), bar)
             self.lights["school"] = StatusLight(self.tr("全校今日"), bar)
-        self.lights["face"].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # short words
-        for key, light in self.lights.items():
-            bar.addWidget(light, 0 if key == "face" else 1)
+        for light in self.lights.values():
+            bar.addWidget(light)  # no stretch: each its own width (stretch shares the bar equally)
         self.lights["database"].set_state("ok", "")
         decoder = self._desk.decoder_name if self._desk else "zxing"
         self.lights["decoder"].set_state("ok", decoder, decoder)

@@ -123,6 +123,17 @@ def test_status_bar_devices_and_storage(qtbot, gate) -> None:
     assert window.lights["calibration"].state == "ok"  # no thermometer in this window: nothing overdue
 
 
+def test_the_face_light_says_why_yunet_is_not_in_use(qtbot, gate, tmp_path: Path) -> None:
+    from devices.mask import MaskDetector
+
+    window, kiosk, clock = gate
+    detector = MaskDetector(face_model=tmp_path / "absent.onnx")
+    kiosk.listeners.on_device_status("face", detector.status_state, detector.fallback_reason)
+    qtbot.waitUntil(lambda: window.lights["face"].state == "haar_model_missing")
+    assert "Haar：缺少模型文件" in window.lights["face"].text()
+    assert "absent.onnx not found" in window.lights["face"].toolTip()
+
+
 def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     window, kiosk, clock = gate
     desk = window._desk
