@@ -14,6 +14,7 @@ the data directory (useful for tests and for running two kiosks on one box).
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import math
@@ -241,8 +242,9 @@ def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] |
     data: dict[str, Any] = {}
     if cfg_path.exists():
         try:
-            with cfg_path.open("rb") as fh:
-                data = tomllib.load(fh)
+            raw = cfg_path.read_bytes()
+            # Windows Notepad saves UTF-8 with a byte-order mark; TOML does not allow one, the kiosk does.
+            data = tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{cfg_path}: not valid TOML: {exc}") from None
         except UnicodeDecodeError:
@@ -344,6 +346,11 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError("central.batch_size must be at least 1")
     if settings.devices.decoder not in ("zxing", "pyzbar", "auto"):
         raise ConfigError("devices.decoder must be 'zxing', 'pyzbar' or 'auto'")
+    from devices.thermoframes import PROTOCOLS
+
+    if settings.devices.thermometer_protocol not in PROTOCOLS:
+        raise ConfigError(f"devices.thermometer_protocol must be one of {', '.join(repr(p) for p in PROTOCOLS)}, "
+                          f"got {settings.devices.thermometer_protocol!r}")
     _check_ranges(settings)
     return settings
 
