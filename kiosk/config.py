@@ -83,6 +83,8 @@ class DeviceSettings:
     decoder: str = "zxing"
     thermometer: str = ""
     scanner: str = ""  # "" none | "keyboard" (keyboard-wedge handheld) | a serial port (USB-CDC scanner)
+    # A keyboard-wedge scanner's keys come at most this far apart (slow ones: ~60 ms); a person's come slower.
+    scanner_key_gap_ms: int = 100
     thermometer_protocol: str = "aa55"
     thermometer_baud: int = 0  # 0: the protocol's default
     thermometer_id: str = "thermo-1"
@@ -379,6 +381,7 @@ def _check_ranges(s: Settings) -> None:
         ("devices.stable_tolerance_c", d.stable_tolerance_c, 0.05, 1.0),
         ("devices.modbus_scale", d.modbus_scale, 1e-6, 1e6),
         ("devices.thermometer_baud", d.thermometer_baud, 0, 4_000_000),
+        ("devices.scanner_key_gap_ms", d.scanner_key_gap_ms, 10, 500),
         ("calibration.interval_days", s.calibration.interval_days, 1, 365),
         ("policy.retake_wait_s", p.retake_wait_s, 1.0, 3600.0),
         ("policy.plausible_min_c", p.plausible_min_c, 30.0, 37.0),

@@ -35,7 +35,7 @@ from ui.bridge import QtBridge
 from ui.device_alerts import device_problem
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
-from ui.wedge import KeyboardWedge
+from ui.wedge import DEFAULT_GAP_S, KeyboardWedge
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -113,7 +113,8 @@ class MainWindow(QMainWindow):
         self._alert = self._build_alert(sound)
         # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
         # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
-        self.wedge = KeyboardWedge(self._on_wedge_code, parent=self, on_single_key=self._on_single_key)
+        gap_s = desk.settings.devices.scanner_key_gap_ms / 1000 if desk is not None else DEFAULT_GAP_S
+        self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key)
         self._build_speech(speaker, bridge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
