@@ -442,7 +442,7 @@ class MainWindow(QMainWindow):
             return
         from ui.export_dialog import ExportDialog
 
-        self.export_dialog = ExportDialog(exporter, self._desk.today(), self)
+        self.export_dialog = ExportDialog(exporter, self._desk.today(), self, language=self.language)
         self.export_dialog.exec()
 
     def ask_pin(self, purpose: str) -> str | None:
@@ -533,6 +533,11 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Entries that wait for storage are not dropped by closing the window: the guard decides."""
+        # A running export is cancelled first: its reads must not hold up the last entries' writes,
+        # and its thread must not outlive the dialog that owns it.
+        export = getattr(self, "export_dialog", None)  # set once an export was opened
+        if export is not None and not export.cancel_and_wait(15000):
+            log.error("closing with an export still running after 15 s")
         self._controller.close_gate()  # the person in front and the retake list are logged first
         waiting = self._unsaved_entries()
         if waiting and not self._lose_unsaved:

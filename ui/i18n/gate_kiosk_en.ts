@@ -135,87 +135,92 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="61" />
+        <location filename="../export_dialog.py" line="89" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="72" />
+        <location filename="../export_dialog.py" line="103" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="73" />
+        <location filename="../export_dialog.py" line="104" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="74" />
+        <location filename="../export_dialog.py" line="105" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="75" />
+        <location filename="../export_dialog.py" line="106" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="77" />
+        <location filename="../export_dialog.py" line="108" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="79" />
+        <location filename="../export_dialog.py" line="110" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="81" />
+        <location filename="../export_dialog.py" line="112" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="87" />
+        <location filename="../export_dialog.py" line="118" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="88" />
+        <location filename="../export_dialog.py" line="119" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="89" />
+        <location filename="../export_dialog.py" line="120" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="91" />
+        <location filename="../export_dialog.py" line="122" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="93" />
+        <location filename="../export_dialog.py" line="124" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="117" />
+        <location filename="../export_dialog.py" line="148" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="137" />
+        <location filename="../export_dialog.py" line="188" />
+        <source>正在取消导出…</source>
+        <translation>Cancelling the export…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="197" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="141" />
+        <location filename="../export_dialog.py" line="202" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="155" />
+        <location filename="../export_dialog.py" line="220" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -339,390 +344,390 @@
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="143" />
+        <location filename="../main_window.py" line="144" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="149" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="149" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="161" />
-        <location filename="../main_window.py" line="428" />
+        <location filename="../main_window.py" line="162" />
+        <location filename="../main_window.py" line="429" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="175" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="175" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175" />
+        <location filename="../main_window.py" line="176" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="353" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="353" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
-        <location filename="../main_window.py" line="393" />
+        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="394" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="359" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359" />
+        <location filename="../main_window.py" line="360" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="241" />
+        <location filename="../main_window.py" line="242" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="243" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="251" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="251" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="252" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="252" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="253" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="355" />
         <source>行程卡无风险</source>
         <translation>Itinerary OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356" />
+        <location filename="../main_window.py" line="357" />
         <source>核酸阴性</source>
         <translation>Test negative</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363" />
+        <location filename="../main_window.py" line="364" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="506" />
+        <location filename="../main_window.py" line="507" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="559" />
+        <location filename="../main_window.py" line="565" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="560" />
+        <location filename="../main_window.py" line="566" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="564" />
+        <location filename="../main_window.py" line="570" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="565" />
+        <location filename="../main_window.py" line="571" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="567" />
+        <location filename="../main_window.py" line="573" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="581" />
+        <location filename="../main_window.py" line="587" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="615" />
+        <location filename="../main_window.py" line="621" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="626" />
+        <location filename="../main_window.py" line="632" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="661" />
+        <location filename="../main_window.py" line="667" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="402" />
+        <location filename="../main_window.py" line="403" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="157" />
-        <location filename="../main_window.py" line="440" />
+        <location filename="../main_window.py" line="158" />
+        <location filename="../main_window.py" line="441" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232" />
+        <location filename="../main_window.py" line="233" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="253" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="255" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="256" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307" />
+        <location filename="../main_window.py" line="308" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307" />
+        <location filename="../main_window.py" line="308" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348" />
+        <location filename="../main_window.py" line="349" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="354" />
         <source>健康码：绿码</source>
         <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="354" />
         <source>健康码：黄码</source>
         <translation>Code: yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="355" />
         <source>健康码：红码</source>
         <translation>Code: red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="356" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="356" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356" />
+        <location filename="../main_window.py" line="357" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="358" />
         <source>身份已核对</source>
         <translation>ID checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="359" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359" />
+        <location filename="../main_window.py" line="360" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360" />
+        <location filename="../main_window.py" line="361" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360" />
+        <location filename="../main_window.py" line="361" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="362" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="362" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="363" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="363" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363" />
+        <location filename="../main_window.py" line="364" />
         <source>其他临时人员</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="365" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="365" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="387" />
+        <location filename="../main_window.py" line="388" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428" />
+        <location filename="../main_window.py" line="429" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="436" />
+        <location filename="../main_window.py" line="437" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="487" />
+        <location filename="../main_window.py" line="488" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="488" />
+        <location filename="../main_window.py" line="489" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496" />
+        <location filename="../main_window.py" line="497" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496" />
+        <location filename="../main_window.py" line="497" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496" />
+        <location filename="../main_window.py" line="497" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="497" />
+        <location filename="../main_window.py" line="498" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="497" />
+        <location filename="../main_window.py" line="498" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="499" />
+        <location filename="../main_window.py" line="500" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="501" />
+        <location filename="../main_window.py" line="502" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="505" />
+        <location filename="../main_window.py" line="506" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="510" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="513" />
+        <location filename="../main_window.py" line="514" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="513" />
+        <location filename="../main_window.py" line="514" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="513" />
+        <location filename="../main_window.py" line="514" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="667" />
+        <location filename="../main_window.py" line="673" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
