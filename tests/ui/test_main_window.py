@@ -344,6 +344,7 @@ def test_export_progress_steps_and_a_database_failure_is_reported(qtbot, gate, t
 
 
 def test_esc_then_closing_the_window_during_an_export_cancels_it_cleanly(qtbot, gate, tmp_path: Path) -> None:
+    import threading
     import time
 
     import shiboken6
@@ -361,7 +362,10 @@ def test_esc_then_closing_the_window_during_an_export_cancels_it_cleanly(qtbot, 
     exporter = window._desk.exporter("")
     real_entries = exporter.entries
 
+    readers: set[str] = set()
+
     def slow_entries(q: ExportQuery):  # a slow disk: about 3 s for the 60 rows
+        readers.add(threading.current_thread().name)
         for e in real_entries(q):
             time.sleep(0.05)
             yield e
@@ -383,3 +387,4 @@ def test_esc_then_closing_the_window_during_an_export_cancels_it_cleanly(qtbot, 
     shiboken6.delete(dialog)  # a QThread destroyed while running would abort the process here
     assert not (tmp_path / "day.xlsx").exists() and not list(tmp_path.glob(".day.xlsx*"))
     assert not kiosk.store.audit_events("export")
+    assert readers and threading.main_thread().name not in readers  # the rows were read off the GUI thread
