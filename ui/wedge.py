@@ -18,8 +18,7 @@ them: a GUI thread that was busy for 150 ms delivers the scanner's keys in
 a bunch, with their original spacing in the timestamps. Where a platform
 gives no timestamps (0, as in QTest), the arrival time stands in. A lone
 letter or digit is the guard's key only once the gap passed with nothing
-after it and the keys queued meanwhile (a busy GUI thread) were read. A short burst with
-no Enter (two keys pressed quickly) is handed on key by key.
+after it and the keys queued meanwhile (a busy GUI thread) were read.
 
 While a text field has the focus (the worker registration form) keys go to
 the field, so a scan there lands in the field as text, where the guard sees
@@ -28,6 +27,7 @@ it; codes are read everywhere else.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -35,11 +35,14 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 
+log = logging.getLogger(__name__)
+
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox)
 
 
 DEFAULT_GAP_S = 0.1  # a slow scanner types a key every ~60 ms; a person's keys come slower
+FRAGMENT_S = 1.0  # a scan starting this soon after a cut-off burst may be its rest: refused
 SETTLE_S = 0.03  # the single-key wait goes this far past the gap (timer jitter), then once more (queued keys)
 
 
@@ -64,6 +67,8 @@ class KeyboardWedge(QObject):
         self._buffer: list[str] = []
         self._last = 0.0  # when the burst's last key was pressed (event time, or arrival without one)
         self._settling = False  # the gap passed once; one more short wait lets keys queued meanwhile in
+        self._started = 0.0  # when the burst's first key was pressed
+        self._fragment_until = 0.0  # a scan starting before this may be the rest of a cut-off one
         self.codes = 0
 
     def _pressed_at(self, event: QKeyEvent) -> float:
@@ -93,6 +98,10 @@ class KeyboardWedge(QObject):
                 code = "".join(self._buffer)
                 self._buffer.clear()
                 self._single.stop()
+                if self._started < self._fragment_until:
+                    log.warning("keyboard scanner: a scan right after a cut-off one refused (%d characters): "
+                                "it may be the rest of that code", len(code))
+                    return True
                 self.codes += 1
                 self._on_code(code)
                 return True
@@ -118,6 +127,7 @@ class KeyboardWedge(QObject):
             return False
         if not self._in_burst(now):
             self._hand_on_short_burst()  # a slow key starts over: a person typing, or the first key of a scan
+            self._started = now
         self._buffer.append(text)
         self._last = now
         self._settling = False
@@ -126,12 +136,20 @@ class KeyboardWedge(QObject):
         return True
 
     def _hand_on_short_burst(self) -> None:
-        """Keys that ended without Enter: fewer than a code are a person's quick keys, each handed on."""
+        """Keys that ended without Enter: a lone key is the guard's; more are a scan's fragment, dropped.
+
+        Two or more keys inside the gap are a scanner's (a person does not press keys that fast), cut
+        off by a pause: acting on them could set a person kind from a card number's digits, and a scan
+        starting right after them may be the rest of that code, which is refused as well (``_fragment``).
+        """
         keys, self._buffer = self._buffer, []
         self._single.stop()
-        if self._on_single_key is not None and len(keys) < self.min_length:
-            for key in keys:
-                self._on_single_key(key)
+        if len(keys) == 1:
+            if self._on_single_key is not None:
+                self._on_single_key(keys[0])
+        elif keys:
+            log.warning("keyboard scanner: %d keys without Enter dropped (a scan cut off?)", len(keys))
+            self._fragment_until = self._last + FRAGMENT_S
 
     def _on_single_timeout(self) -> None:
         if not self._settling:
@@ -140,5 +158,5 @@ class KeyboardWedge(QObject):
             self._settling = True
             self._single.start(int(SETTLE_S * 1000))
             return
-        if self._buffer and len(self._buffer) < self.min_length:
-            self._hand_on_short_burst()  # one key, or two or three quick ones, and nothing after: the guard's
+        if self._buffer:
+            self._hand_on_short_burst()  # nothing after the keys: one is the guard's, more a cut-off scan
