@@ -29,6 +29,9 @@ OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_FREE_BYTES = 500 * 1024 * 1024  # a day of 10,000 entries is ~12 MB; exports and logs need room too
 
 
+CONFIG_ERROR = 2  # the exit status of a config file that does not load, as for every other command
+
+
 @dataclass(frozen=True)
 class Finding:
     """One line of the doctor's report."""
@@ -49,6 +52,8 @@ def run_doctor(path: Path | None, as_json: bool = False, out: Callable[[str], No
         fails = sum(f.status == FAIL for f in findings)
         warns = sum(f.status == WARN for f in findings)
         out(f"\n{fails} to fix, {warns} to look at" if fails or warns else "\nall checks passed")
+    if len(findings) == 1 and findings[0].check == "config" and findings[0].status == FAIL:
+        return CONFIG_ERROR  # the config did not load (nothing else was checked): exit as every command does
     return 1 if any(f.status == FAIL for f in findings) else 0
 
 

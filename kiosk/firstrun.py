@@ -31,6 +31,11 @@ PIN_PATTERN = re.compile(r"^\d{4,12}$")
 GATE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
+def gate_id_ok(gate_id: str) -> bool:
+    """Whether ``gate_id`` can name a gate (it goes into entry ids, exports and the centre's tables)."""
+    return bool(GATE_ID_PATTERN.match(gate_id))
+
+
 @dataclass
 class SetupAnswers:
     """Everything the setup flow asks; ``thermometer_config`` holds what the probe found."""
@@ -48,7 +53,7 @@ class SetupAnswers:
         out = []
         if not self.school_name.strip():
             out.append("请填写学校名称")
-        if not GATE_ID_PATTERN.match(self.gate_id.strip()):
+        if not gate_id_ok(self.gate_id.strip()):
             out.append("门岗编号只能用字母、数字、-、_、.（如 east-1）")
         if not self.camera and not self.scanner:
             out.append("请选择摄像头或扫码枪（至少一个用来读码）")

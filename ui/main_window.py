@@ -35,7 +35,7 @@ from ui.bridge import QtBridge
 from ui.device_alerts import device_problem
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
-from ui.wedge import KeyboardWedge
+from ui.wedge import DEFAULT_GAP_S, KeyboardWedge
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -121,7 +121,8 @@ class MainWindow(QMainWindow):
         self._alert = self._build_alert(sound)
         # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
         # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
-        self.wedge = KeyboardWedge(self._on_wedge_code, parent=self, on_single_key=self._on_single_key)
+        gap_s = desk.settings.devices.scanner_key_gap_ms / 1000 if desk is not None else DEFAULT_GAP_S
+        self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key)
         self._build_speech(speaker, bridge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
@@ -450,7 +451,7 @@ class MainWindow(QMainWindow):
             return
         from ui.export_dialog import ExportDialog
 
-        self.export_dialog = ExportDialog(exporter, self._desk.today(), self)
+        self.export_dialog = ExportDialog(exporter, self._desk.today(), self, language=self.language)
         self.export_dialog.exec()
 
     def ask_pin(self, purpose: str) -> str | None:
@@ -541,6 +542,11 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Entries that wait for storage are not dropped by closing the window: the guard decides."""
+        # A running export is cancelled first: its reads must not hold up the last entries' writes,
+        # and its thread must not outlive the dialog that owns it.
+        export = getattr(self, "export_dialog", None)  # set once an export was opened
+        if export is not None and not export.cancel_and_wait(15000):
+            log.error("closing with an export still running after 15 s")
         self._controller.close_gate()  # the person in front and the retake list are logged first
         waiting = self._unsaved_entries()
         if waiting and not self._lose_unsaved:

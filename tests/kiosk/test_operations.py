@@ -82,7 +82,7 @@ def test_doctor_names_what_to_fix(tmp_path: Path, capsys) -> None:
     finally:
         sim.close()
     config.write_text("[devices\n")
-    assert main(["--config", str(config), "doctor", "--json"]) == 1
+    assert main(["--config", str(config), "doctor", "--json"]) == 2  # a config error, as for every command
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["check"] == "config" and rows[0]["status"] == FAIL and "not valid TOML" in rows[0]["message"]
     config.write_text('[devices]\nscanner = "keyboard"\n')
@@ -90,3 +90,27 @@ def test_doctor_names_what_to_fix(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "to fix" in out and "→ gate-kiosk admin set-pin" in out
     assert {WARN, OK} <= {f.status for f in diagnose(config)}
+
+
+def test_a_bad_thermometer_protocol_is_one_config_line_for_doctor_and_run(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[devices]\ncamera = "0"\nthermometer_protocol = "aa56"\n')
+    assert main(["--config", str(config), "doctor"]) == 2
+    out = capsys.readouterr().out
+    assert "FAIL  config" in out and "thermometer_protocol" in out and "'aa56'" in out and "Traceback" not in out
+    assert main(["--config", str(config), "run"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "thermometer_protocol must be one of" in err
+
+
+def test_a_config_saved_by_notepad_with_a_bom_is_read_and_saved_without_it(tmp_path: Path) -> None:
+    from kiosk.config import load_settings
+    from kiosk.settings_file import write_settings
+
+    config = tmp_path / "config.toml"
+    config.write_bytes(b"\xef\xbb\xbf# gate PC\r\n[devices]\r\nscanner = \"keyboard\"\r\n")
+    assert load_settings(config).devices.scanner == "keyboard"
+    assert main(["--config", str(config), "doctor"]) == 1  # loads: only the missing PIN etc. are left
+    write_settings(config, {"site": {"gate_id": "east-1"}})
+    assert not config.read_bytes().startswith(b"\xef\xbb\xbf") and b"# gate PC" in config.read_bytes()
+    assert load_settings(config).site.gate_id == "east-1"

@@ -3,42 +3,47 @@
 <context>
     <name>CameraPage</name>
     <message>
-        <location filename="../setup_flow.py" line="69" />
+        <location filename="../setup_flow.py" line="99" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="70" />
+        <location filename="../setup_flow.py" line="100" />
         <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
         <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="76" />
+        <location filename="../setup_flow.py" line="106" />
         <source>不使用摄像头（只用扫码枪）</source>
         <translation>No camera (scanner only)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="77" />
+        <location filename="../setup_flow.py" line="107" />
         <source>其他：网络摄像头地址或视频文件…</source>
         <translation>Other: network camera address or video file…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="106" />
+        <location filename="../setup_flow.py" line="151" />
         <source>未选择摄像头</source>
         <translation>No camera selected</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="108" />
+        <location filename="../setup_flow.py" line="152" />
+        <source>不使用摄像头：只用扫码枪读码</source>
+        <translation>No camera: codes are read by the scanner only</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="154" />
         <source>正在打开 %1 …</source>
         <translation>Opening %1 …</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="119" />
+        <location filename="../setup_flow.py" line="165" />
         <source>画面正常：%1</source>
         <translation>Picture OK: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="121" />
+        <location filename="../setup_flow.py" line="170" />
         <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
         <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
     </message>
@@ -130,87 +135,92 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="61" />
+        <location filename="../export_dialog.py" line="89" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="72" />
+        <location filename="../export_dialog.py" line="103" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="73" />
+        <location filename="../export_dialog.py" line="104" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="74" />
+        <location filename="../export_dialog.py" line="105" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="75" />
+        <location filename="../export_dialog.py" line="106" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="77" />
+        <location filename="../export_dialog.py" line="108" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="79" />
+        <location filename="../export_dialog.py" line="110" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="81" />
+        <location filename="../export_dialog.py" line="112" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="87" />
+        <location filename="../export_dialog.py" line="118" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="88" />
+        <location filename="../export_dialog.py" line="119" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="89" />
+        <location filename="../export_dialog.py" line="120" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="91" />
+        <location filename="../export_dialog.py" line="122" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="93" />
+        <location filename="../export_dialog.py" line="124" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="117" />
+        <location filename="../export_dialog.py" line="148" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="137" />
+        <location filename="../export_dialog.py" line="188" />
+        <source>正在取消导出…</source>
+        <translation>Cancelling the export…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="197" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="141" />
+        <location filename="../export_dialog.py" line="202" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="155" />
+        <location filename="../export_dialog.py" line="220" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -334,390 +344,390 @@
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="151" />
+        <location filename="../main_window.py" line="152" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="156" />
+        <location filename="../main_window.py" line="157" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="156" />
+        <location filename="../main_window.py" line="157" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
-        <location filename="../main_window.py" line="436" />
+        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="438" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182" />
+        <location filename="../main_window.py" line="183" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182" />
+        <location filename="../main_window.py" line="183" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="184" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360" />
+        <location filename="../main_window.py" line="362" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360" />
+        <location filename="../main_window.py" line="362" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="365" />
-        <location filename="../main_window.py" line="401" />
+        <location filename="../main_window.py" line="367" />
+        <location filename="../main_window.py" line="403" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="366" />
+        <location filename="../main_window.py" line="368" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="367" />
+        <location filename="../main_window.py" line="369" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="251" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="252" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="261" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="261" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="260" />
+        <location filename="../main_window.py" line="262" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="260" />
+        <location filename="../main_window.py" line="262" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="263" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="364" />
         <source>行程卡无风险</source>
         <translation>Itinerary OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="366" />
         <source>核酸阴性</source>
         <translation>Test negative</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371" />
+        <location filename="../main_window.py" line="373" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="514" />
+        <location filename="../main_window.py" line="516" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="567" />
+        <location filename="../main_window.py" line="574" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="568" />
+        <location filename="../main_window.py" line="575" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="572" />
+        <location filename="../main_window.py" line="579" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="573" />
+        <location filename="../main_window.py" line="580" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="575" />
+        <location filename="../main_window.py" line="582" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589" />
+        <location filename="../main_window.py" line="596" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="623" />
+        <location filename="../main_window.py" line="630" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="634" />
+        <location filename="../main_window.py" line="641" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="669" />
+        <location filename="../main_window.py" line="676" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="410" />
+        <location filename="../main_window.py" line="412" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="165" />
-        <location filename="../main_window.py" line="448" />
+        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="450" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="240" />
+        <location filename="../main_window.py" line="241" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="263" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="263" />
+        <location filename="../main_window.py" line="265" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="264" />
+        <location filename="../main_window.py" line="266" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="315" />
+        <location filename="../main_window.py" line="317" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="315" />
+        <location filename="../main_window.py" line="317" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356" />
+        <location filename="../main_window.py" line="358" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="363" />
         <source>健康码：绿码</source>
         <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="363" />
         <source>健康码：黄码</source>
         <translation>Code: yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="364" />
         <source>健康码：红码</source>
         <translation>Code: red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363" />
+        <location filename="../main_window.py" line="365" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363" />
+        <location filename="../main_window.py" line="365" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="366" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="365" />
+        <location filename="../main_window.py" line="367" />
         <source>身份已核对</source>
         <translation>ID checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="366" />
+        <location filename="../main_window.py" line="368" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="367" />
+        <location filename="../main_window.py" line="369" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368" />
+        <location filename="../main_window.py" line="370" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368" />
+        <location filename="../main_window.py" line="370" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="369" />
+        <location filename="../main_window.py" line="371" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="369" />
+        <location filename="../main_window.py" line="371" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="370" />
+        <location filename="../main_window.py" line="372" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="370" />
+        <location filename="../main_window.py" line="372" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371" />
+        <location filename="../main_window.py" line="373" />
         <source>其他临时人员</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="372" />
+        <location filename="../main_window.py" line="374" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="372" />
+        <location filename="../main_window.py" line="374" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="395" />
+        <location filename="../main_window.py" line="397" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="436" />
+        <location filename="../main_window.py" line="438" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="444" />
+        <location filename="../main_window.py" line="446" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="495" />
+        <location filename="../main_window.py" line="497" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496" />
+        <location filename="../main_window.py" line="498" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="504" />
+        <location filename="../main_window.py" line="506" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="504" />
+        <location filename="../main_window.py" line="506" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="504" />
+        <location filename="../main_window.py" line="506" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="505" />
+        <location filename="../main_window.py" line="507" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="505" />
+        <location filename="../main_window.py" line="507" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="507" />
+        <location filename="../main_window.py" line="509" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="511" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="513" />
+        <location filename="../main_window.py" line="515" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="517" />
+        <location filename="../main_window.py" line="519" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="521" />
+        <location filename="../main_window.py" line="523" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="521" />
+        <location filename="../main_window.py" line="523" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="521" />
+        <location filename="../main_window.py" line="523" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="675" />
+        <location filename="../main_window.py" line="682" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
@@ -761,32 +771,32 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="265" />
+        <location filename="../setup_flow.py" line="342" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="266" />
+        <location filename="../setup_flow.py" line="343" />
         <source>修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 4–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="274" />
+        <location filename="../setup_flow.py" line="351" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="275" />
+        <location filename="../setup_flow.py" line="352" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="284" />
+        <location filename="../setup_flow.py" line="361" />
         <source>PIN 须为 4–12 位数字</source>
         <translation>The PIN must be 4–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="286" />
+        <location filename="../setup_flow.py" line="363" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -833,32 +843,32 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="237" />
+        <location filename="../setup_flow.py" line="314" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="238" />
+        <location filename="../setup_flow.py" line="315" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="241" />
+        <location filename="../setup_flow.py" line="318" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="242" />
+        <location filename="../setup_flow.py" line="319" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="244" />
+        <location filename="../setup_flow.py" line="321" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="245" />
+        <location filename="../setup_flow.py" line="322" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
     </message>
@@ -866,29 +876,34 @@
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="47" />
+        <location filename="../setup_flow.py" line="70" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="48" />
+        <location filename="../setup_flow.py" line="71" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="51" />
+        <location filename="../setup_flow.py" line="74" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="57" />
+        <location filename="../setup_flow.py" line="80" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="58" />
+        <location filename="../setup_flow.py" line="81" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="90" />
+        <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
+        <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
 </context>
 <context>
@@ -1037,27 +1052,27 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="297" />
+        <location filename="../setup_flow.py" line="374" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="311" />
+        <location filename="../setup_flow.py" line="388" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="312" />
+        <location filename="../setup_flow.py" line="389" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="313" />
+        <location filename="../setup_flow.py" line="390" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="314" />
+        <location filename="../setup_flow.py" line="391" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -1151,57 +1166,62 @@
 <context>
     <name>ThermometerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="137" />
+        <location filename="../setup_flow.py" line="186" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="138" />
+        <location filename="../setup_flow.py" line="187" />
         <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
         <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="145" />
+        <location filename="../setup_flow.py" line="194" />
         <source>不使用测温仪（门卫手动录入体温，F2）</source>
         <translation>No thermometer (the guard types temperatures, F2)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="146" />
+        <location filename="../setup_flow.py" line="195" />
         <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
         <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="152" />
+        <location filename="../setup_flow.py" line="203" />
         <source>自动识别</source>
         <translation>Detect</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="185" />
+        <location filename="../setup_flow.py" line="244" />
+        <source>串口已改动，请重新点“自动识别”</source>
+        <translation>The port was changed: press Detect again</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="251" />
         <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
         <translation>No thermometer: the guard types each person's temperature with F2.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="191" />
+        <location filename="../setup_flow.py" line="263" />
         <source>请先选择或填写串口</source>
         <translation>Pick or type a serial port first</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="197" />
+        <location filename="../setup_flow.py" line="268" />
         <source>正在识别 %1（最多 10 秒）…</source>
         <translation>Detecting %1 (up to 10 s)…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="204" />
+        <location filename="../setup_flow.py" line="279" />
         <source>没有识别出测温仪：%1</source>
         <translation>No thermometer recognised: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="207" />
+        <location filename="../setup_flow.py" line="283" />
         <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
         <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="220" />
+        <location filename="../setup_flow.py" line="296" />
         <source>无读数</source>
         <translation>No readings</translation>
     </message>
