@@ -11,10 +11,12 @@
   signal (a segfault or abort inside Qt or OpenCV), where a traceback could
   not be printed.
 - An unwritable log folder never stops the kiosk: it logs to stderr and says so.
+- Log files are mode 0600 (they name people and guards), rotated ones included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import logging.handlers
@@ -41,6 +43,21 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+def _private_open(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are created 0600 (a file left 0644 by an older version is narrowed)."""
+
+    def _open(self) -> IO[str]:
+        stream = open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,  # noqa: SIM115
+                      opener=_private_open)
+        with contextlib.suppress(OSError):
+            os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 def setup_logging(verbose: bool = False) -> Path | None:
     """Root logging to the rotating file and stderr; returns the log file, or None if it cannot be written.
 
@@ -62,8 +79,8 @@ def setup_logging(verbose: bool = False) -> Path | None:
     folder = log_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(folder / LOG_FILE, maxBytes=2 * 1024 * 1024,
-                                                            backupCount=5, encoding="utf-8")
+        file_handler = PrivateRotatingFileHandler(folder / LOG_FILE, maxBytes=2 * 1024 * 1024,
+                                                  backupCount=5, encoding="utf-8")
     except OSError as exc:
         logging.getLogger(__name__).warning("cannot write logs to %s (%s): logging to stderr only",
                                             folder, exc.strerror)
@@ -81,7 +98,9 @@ def enable_faulthandler(folder: Path) -> Path | None:
     global _fault_file
     path = folder / NATIVE_CRASH_FILE
     try:
-        handle = path.open("a", encoding="utf-8")
+        handle = open(path, "a", encoding="utf-8", opener=_private_open)  # noqa: SIM115
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)
     except OSError:
         return None
     faulthandler.enable(handle, all_threads=True)

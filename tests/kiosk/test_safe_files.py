@@ -152,6 +152,10 @@ def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_cle
         export_key(data)  # the files alone do not sign
     capsys.readouterr()
     assert main(["verify-export", str(out)]) == 0  # the public half needs no PIN
+    capsys.readouterr()
+    assert main(["verify-export", "--show-key"]) == 0  # no file needed to show the key
+    assert "key id" in capsys.readouterr().out
+    assert main(["verify-export"]) == 2
     assert main(["admin", "set-pin", "--new-pin", "1357", "--pin", "2468"]) == 0
     assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "1357"]) == 0
     assert main(["verify-export", str(out)]) == 0
