@@ -332,8 +332,8 @@ def _log_key(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError("the initial log key was already handed out; it is not on this kiosk any more")
         key = store.handout_initial_key()
         try:
-            write_key_sheet(args.out, settings.site.site_id, settings.site.gate_id, ledger_id, key,
-                            datetime.now(timezone.utc))
+            write_key_sheet(args.out, settings.site.school_name or settings.site.name, settings.site.site_id,
+                            settings.site.gate_id, ledger_id, key, datetime.now(timezone.utc))
         except OSError as exc:
             raise CliError(f"cannot write {args.out}: {exc.strerror}; the key was NOT erased: "
                            f"write it down now: GKLOG1:{ledger_id}:{key.hex()}") from None

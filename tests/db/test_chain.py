@@ -80,12 +80,14 @@ def test_the_key_sheet_and_verify_log_with_the_key(tmp_path: Path, capsys) -> No
     """Issue 16: verify-log said OK to a log recomputed by someone with file access; with --key it cannot."""
     from pypdf import PdfReader
 
+    (tmp_path / "config.toml").write_text('[site]\nsite_id = "s-0417"\nschool_name = "实验小学"\n')
     assert main(["check", "--lane", "staff", "--temp", "36.5", "--mask", "yes", "--confirm", "health"]) == 0
     assert main(["log-key", "handout", "--out", str(tmp_path / "data" / "sheet.pdf")]) == 2  # not beside the log
     sheet = tmp_path / "sheet.pdf"
     assert main(["log-key", "handout", "--out", str(sheet)]) == 0
     assert main(["log-key", "handout", "--out", str(tmp_path / "again.pdf")]) == 2  # once only
     text = "".join(page.extract_text() for page in PdfReader(sheet).pages)
+    assert text.index("实验小学") < text.index("s-0417")  # the school's name first, the site id second
     key_line = re.search(r"GKLOG1:[0-9a-f-]{36}:[0-9a-f]{64}", "".join(text.split())).group(0)
     capsys.readouterr()
     assert main(["verify-log", "--key", key_line]) == 0
