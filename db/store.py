@@ -746,6 +746,11 @@ class EntryStore:
             return [RosterPerson(r.person_id, r.name, r.kind, r.group_name, r.card_number, r.health_status,
                                  r.health_date) for r in rows]
 
+    def roster_index(self) -> dict[str, str | None]:
+        """Every roster person's id and card number (an import checks new cards against them)."""
+        with self._session() as s:
+            return {pid: card for pid, card in s.execute(select(RosterEntry.person_id, RosterEntry.card_number))}
+
     def roster_card_numbers(self) -> set[str]:
         with self._session() as s:
             return {c for c in s.scalars(select(RosterEntry.card_number)) if c}

@@ -111,6 +111,23 @@ def test_a_card_number_that_is_another_persons_id_is_rejected(tmp_path: Path) ->
     assert [line for line, _ in rejected] == [3, 4]
 
 
+def test_a_card_number_that_is_the_id_of_someone_already_stored_is_rejected(tmp_path: Path, capsys) -> None:
+    """Issue 16: the check held within one file only; a second import could reuse a stored id as a card."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("id,name,kind,card\nS001,张三,student,C900\n", encoding="utf-8")
+    second.write_text("id,name,kind,card\nS002,李四,student,S001\nC900,王五,student,\nS003,赵六,student,C901\n"
+                      "S001,张三,student,C902\n", encoding="utf-8")
+    assert main(["roster", "import", str(first)]) == 0
+    capsys.readouterr()
+    main(["roster", "import", str(second)])
+    out = capsys.readouterr()
+    assert "line 2" in out.out + out.err and "line 3" in out.out + out.err
+    store = EntryStore(f"sqlite:///{tmp_path / 'data' / 'entries.sqlite3'}")
+    assert set(store.roster_index()) == {"S001", "S003"} and store.find_roster("S002") is None
+    assert store.find_roster("C902").person_id == "S001"  # a person's own new card is fine
+    store.close()
+
+
 def test_one_number_for_two_people_resolves_to_nobody(tmp_path: Path) -> None:
     from db.records import RosterPerson
 
