@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from db.store import EntryStore
+from db.store import EntryStore, write_private
 from kiosk.config import DeviceSettings, Settings
 from kiosk.gate import GateController, utc_now
 from kiosk.ports import Clock, GateListener, ListenerHub, report_device_status
@@ -25,15 +25,37 @@ from kiosk.privacy import load_or_create_salt
 log = logging.getLogger(__name__)
 
 
+LEDGER_REGISTRY = "ledger.json"
+
+
 def ledger_marker(settings: Settings) -> Path:
-    """Where this kiosk remembers which log it keeps (one small file per database URL, in the data dir)."""
-    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
-    return settings.data_dir / f"ledger-{digest}.json"
+    """Where this kiosk remembers which log it keeps: one file in the data dir, whatever ``database.url`` says.
+
+    It used to be one file per URL (``ledger-<hash of the URL>.json``): editing
+    the URL, or deleting that file, started a new log without an alarm. Such a
+    file from before is taken over once: the one for the URL in force, else the
+    newest (so a URL changed at the same time is still seen).
+    """
+    registry = settings.data_dir / LEDGER_REGISTRY
+    if not registry.exists():
+        digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+        own = settings.data_dir / f"ledger-{digest}.json"
+        older = sorted(settings.data_dir.glob("ledger-*.json"), key=lambda p: p.stat().st_mtime)
+        source = own if own.exists() else (older[-1] if older else None)
+        if source is not None:
+            write_private(registry, source.read_text(encoding="utf-8"))
+    return registry
+
+
+def kept_a_log_before(settings: Settings) -> bool:
+    """The data dir shows this kiosk ran before (its hashing salt is made right after the log is first opened)."""
+    return (settings.data_dir / "id_salt").exists()
 
 
 def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
-    return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger)
+    return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger,
+                      ledger_expected=kept_a_log_before(settings))
 
 
 def check_policy(settings: Settings, store: EntryStore) -> None:

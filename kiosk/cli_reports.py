@@ -353,8 +353,13 @@ def _setup_ledger(p: argparse.ArgumentParser) -> None:
 def _ledger(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
 
+    from kiosk.access import AdminAccess
+
     store = build_store(settings, accept_ledger=True)
     try:
+        if store.accepting_needs_pin and not AdminAccess(settings.data_dir, ledger=store).has_pin:
+            raise CliError("accepting another log takes the admin PIN this kiosk had, and admin.json is gone: "
+                           "restore admin.json from its backup first")
         require_admin(settings, store, args.pin, "ledger_accept")
         store.accept_ledger(settings.site.guard_id)
         ledger_id, next_seq = store.ledger_state()
