@@ -36,12 +36,17 @@ def ledger_marker(settings: Settings) -> Path:
     file from before is taken over once: the one for the URL in force, else the
     newest (so a URL changed at the same time is still seen).
     """
+    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    per_url = settings.data_dir / f"ledger-{digest}.json"
+    if not settings.own_log:
+        return per_url  # a demo, a simulation or a database named with --db: one marker per database
     registry = settings.data_dir / LEDGER_REGISTRY
     if not registry.exists():
-        digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
-        own = settings.data_dir / f"ledger-{digest}.json"
-        older = sorted(settings.data_dir.glob("ledger-*.json"), key=lambda p: p.stat().st_mtime)
-        source = own if own.exists() else (older[-1] if older else None)
+        demo_url = "sqlite:///" + str(settings.data_dir / "demo.sqlite3")
+        demo = "ledger-" + hashlib.sha256(demo_url.encode()).hexdigest()[:12]
+        older = sorted((p for p in settings.data_dir.glob("ledger-*.json") if p.stem != demo),
+                       key=lambda p: p.stat().st_mtime)
+        source = per_url if per_url.exists() else (older[-1] if older else None)
         if source is not None:
             write_private(registry, source.read_text(encoding="utf-8"))
     return registry
@@ -55,7 +60,7 @@ def kept_a_log_before(settings: Settings) -> bool:
 def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
     return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger,
-                      ledger_expected=kept_a_log_before(settings))
+                      ledger_expected=settings.own_log and kept_a_log_before(settings))
 
 
 def check_policy(settings: Settings, store: EntryStore) -> None:

@@ -407,7 +407,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
 def _setup_admin(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="admin_command", required=True)
-    sp = sub.add_parser("set-pin", help="set or change the admin PIN (4–12 digits)")
+    sp = sub.add_parser("set-pin", help="set or change the admin PIN (6–12 digits)")
     sp.add_argument("--new-pin", help="default: asked on the terminal")
     sp.add_argument("--pin", help="the current PIN, when changing it")
     cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "

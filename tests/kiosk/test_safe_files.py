@@ -158,11 +158,13 @@ def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_cle
     """Issue 16: the export signing key lay in clear in the data dir, so anyone with the files could sign."""
     data = tmp_path / "data"
     assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
-    assert main(["admin", "set-pin", "--new-pin", "2468"]) == 0
+    assert main(["admin", "set-pin", "--new-pin", "246810"]) == 0
     out = tmp_path / "day.csv"
-    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "2468"]) == 0
-    pem = (data / "keys" / "kiosk-export.pem").read_text()
-    assert "ENCRYPTED PRIVATE KEY" in pem and oct((data / "keys" / "kiosk-export.pem").stat().st_mode & 0o777) == "0o600"
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "246810"]) == 0
+    sealed = data / "keys" / "kiosk-export.sealed.json"
+    meta = json.loads(sealed.read_text())
+    assert meta["kdf"] == "scrypt" and meta["n"] >= 2**17 and oct(sealed.stat().st_mode & 0o777) == "0o600"
+    assert not (data / "keys" / "kiosk-export.pem").exists()
     from kiosk.reports import ExportError, export_key
 
     with pytest.raises(ExportError, match="PIN"):
@@ -173,8 +175,8 @@ def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_cle
     assert main(["verify-export", "--show-key"]) == 0  # no file needed to show the key
     assert "key id" in capsys.readouterr().out
     assert main(["verify-export"]) == 2
-    assert main(["admin", "set-pin", "--new-pin", "1357", "--pin", "2468"]) == 0
-    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "1357"]) == 0
+    assert main(["admin", "set-pin", "--new-pin", "135790", "--pin", "246810"]) == 0
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "135790"]) == 0
     assert main(["verify-export", str(out)]) == 0
 
 
@@ -182,3 +184,16 @@ def test_an_export_key_file_inside_the_data_dir_is_refused(tmp_path: Path, capsy
     (tmp_path / "config.toml").write_text(f'[paths]\nexport_key = "{tmp_path / "data" / "k.pem"}"\n')
     assert main(["config", "show"]) == 2
     assert "paths.export_key" in capsys.readouterr().err
+
+
+def test_the_export_key_in_a_key_file_off_the_data_dir_signs_with_the_pin_set(tmp_path: Path, capsys) -> None:
+    """Issue 16 (trial): the strong option: a copy of the data dir holds no signing key at all."""
+    usb = tmp_path / "usb" / "kiosk-export.pem"
+    assert main(["keys", "generate", "--key-id", "export", "--out", str(usb)]) == 0
+    (tmp_path / "config.toml").write_text(f'[paths]\nexport_key = "{usb}"\n')
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    assert main(["admin", "set-pin", "--new-pin", "246810"]) == 0
+    out = tmp_path / "day.csv"
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "246810"]) == 0
+    assert main(["verify-export", str(out)]) == 0
+    assert not list((tmp_path / "data").glob("keys/kiosk-export*"))

@@ -126,18 +126,18 @@ def test_status_bar_devices_and_storage(qtbot, gate) -> None:
 def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     window, kiosk, clock = gate
     desk = window._desk
-    desk.access.set_pin("2468", "it")
+    desk.access.set_pin("246810", "it")
     results = []
 
     def fill(dialog) -> None:
         dialog.fever.setValue(37.5)
-        dialog.pin.setText("0000")
+        dialog.pin.setText("000000")
         dialog.accept()
         QTimer.singleShot(50, lambda: second(dialog))
 
     def second(dialog) -> None:
         results.append(dialog.error.text())
-        dialog.pin.setText("2468")
+        dialog.pin.setText("246810")
         dialog.accept()
         QTimer.singleShot(50, lambda: (QApplication.activeModalWidget() or dialog).close())
 
@@ -168,23 +168,23 @@ def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_pa
     qtbot.waitUntil(lambda: "已导出" in dialog.status.text())
     assert (tmp_path / "out.xlsx").exists() and (tmp_path / "out.xlsx.sig").exists()
     assert kiosk.store.audit_events("export")
-    window._desk.access.set_pin("2468", "it")
+    window._desk.access.set_pin("246810", "it")
     from kiosk.access import AccessDenied
     import pytest
 
     with pytest.raises(AccessDenied):
-        window._desk.exporter("1111")
+        window._desk.exporter("111111")
 
 
 def test_override_needs_the_admin_pin_once_set(qtbot, gate) -> None:
     window, kiosk, clock = gate
-    window._desk.access.set_pin("2468", "it")
+    window._desk.access.set_pin("246810", "it")
     kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
     kiosk.controller.confirm(Element.MASK, False)
     qtbot.waitUntil(lambda: banner(window) == "DENY")
 
     def wrong_pin(dialog) -> None:
-        dialog.pin.setText("0000")
+        dialog.pin.setText("000000")
         dialog.accept()
         QTimer.singleShot(50, lambda: QApplication.activeModalWidget() and QApplication.activeModalWidget().close())
 
