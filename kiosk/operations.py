@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import platformdirs
 
@@ -43,19 +44,19 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
-def _private_open(path: str, flags: int) -> int:
-    return os.open(path, flags, 0o600)
+def _make_private(path: str) -> None:
+    """Create ``path`` 0600 if it is missing, and narrow it if it is wider (a file from an older version)."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        os.chmod(path, 0o600)
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A rotating log whose files are created 0600 (a file left 0644 by an older version is narrowed)."""
+    """A rotating log whose files are created 0600, the one after each rollover too."""
 
-    def _open(self) -> IO[str]:
-        stream = open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,  # noqa: SIM115
-                      opener=_private_open)
-        with contextlib.suppress(OSError):
-            os.chmod(self.baseFilename, 0o600)
-        return stream
+    def _open(self) -> io.TextIOWrapper[Any]:
+        _make_private(self.baseFilename)
+        return super()._open()
 
 
 def setup_logging(verbose: bool = False) -> Path | None:
@@ -98,9 +99,8 @@ def enable_faulthandler(folder: Path) -> Path | None:
     global _fault_file
     path = folder / NATIVE_CRASH_FILE
     try:
-        handle = open(path, "a", encoding="utf-8", opener=_private_open)  # noqa: SIM115
-        with contextlib.suppress(OSError):
-            os.chmod(path, 0o600)
+        _make_private(str(path))
+        handle = path.open("a", encoding="utf-8")
     except OSError:
         return None
     faulthandler.enable(handle, all_threads=True)

@@ -153,6 +153,29 @@ def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     assert f'version = "{bump["to"]}"' in saved
 
 
+def test_the_settings_dialog_says_a_pin_from_before_is_weak(qtbot, gate) -> None:
+    """Issue 16 (trial): a 4-digit PIN keeps working, but where it is typed the dialog says to change it."""
+    import hashlib
+    import json
+
+    from kiosk.access import fingerprint
+
+    window, kiosk, clock = gate
+    salt = bytes(16)
+    old = {"salt": salt.hex(), "hash": hashlib.scrypt(b"2468", salt=salt, n=2**14, r=8, p=1, dklen=32).hex()}
+    window._desk.access.path.write_text(json.dumps(old))
+    kiosk.store.audit("it", "set_pin", {"fingerprint": fingerprint(old)})
+    seen = []
+
+    def look(dialog) -> None:
+        seen.append((dialog.pin_warning.isVisible(), dialog.pin_warning.text()))
+        dialog.reject()
+
+    answer_dialog(look)
+    window.open_settings()
+    assert seen and seen[0][0] and "6 位" in seen[0][1]
+
+
 def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_path: Path) -> None:
     window, kiosk, clock = gate
     kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
