@@ -197,3 +197,25 @@ def test_the_export_key_in_a_key_file_off_the_data_dir_signs_with_the_pin_set(tm
     assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "246810"]) == 0
     assert main(["verify-export", str(out)]) == 0
     assert not list((tmp_path / "data").glob("keys/kiosk-export*"))
+
+
+def test_an_export_key_from_before_is_resealed_with_scrypt_and_keeps_its_public_half(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.reports import export_key, export_public_key, sealed_key_path
+    from kiosk.signedcode import public_key_b64
+
+    data = tmp_path / "data"
+    (data / "keys").mkdir(parents=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.BestAvailableEncryption(b"246810"))  # as the version before kept it
+    (data / "keys" / "kiosk-export.pem").write_bytes(pem)
+    with pytest.raises(ExportError, match="PIN"):
+        export_key(data)
+    assert public_key_b64(export_key(data, "246810")) == public_key_b64(key)
+    assert sealed_key_path(data).exists() and not (data / "keys" / "kiosk-export.pem").exists()
+    with pytest.raises(ExportError, match="wrong PIN"):
+        export_key(data, "135790")
+    assert public_key_b64(export_key(data, "246810")) == public_key_b64(key) == export_public_key(data)
