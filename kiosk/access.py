@@ -78,9 +78,10 @@ def hash_pin(pin: str, salt: bytes, kdf: dict[str, int] | None = None) -> str:
 
 def derive_from_pin(pin: str, salt: bytes, kdf: dict[str, int]) -> bytes:
     """32 bytes from the PIN with scrypt at the given cost (the PIN hash, the export key's sealing key)."""
-    n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     with _KDF_LOCK:
-        return hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=256 * r * n * p + (1 << 24))
+        return Scrypt(salt=salt, length=32, n=int(kdf["n"]), r=int(kdf["r"]), p=int(kdf["p"])).derive(pin.encode())
 
 
 class AdminAccess:
