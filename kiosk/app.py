@@ -52,15 +52,21 @@ def ledger_marker(settings: Settings) -> Path:
     return registry
 
 
+KEPT_A_LOG = "ledger-kept"
+
+
 def kept_a_log_before(settings: Settings) -> bool:
-    """The data dir shows this kiosk ran before (its hashing salt is made right after the log is first opened)."""
-    return (settings.data_dir / "id_salt").exists()
+    """This kiosk opened its own log before (a demo or a simulation does not count: they have their own)."""
+    return (settings.data_dir / KEPT_A_LOG).exists()
 
 
 def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
-    return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger,
-                      ledger_expected=settings.own_log and kept_a_log_before(settings))
+    store = EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger,
+                       ledger_expected=settings.own_log and kept_a_log_before(settings))
+    if settings.own_log and not kept_a_log_before(settings):
+        write_private(settings.data_dir / KEPT_A_LOG, "")  # from now on a lost ledger.json is an alarm
+    return store
 
 
 def check_policy(settings: Settings, store: EntryStore) -> None:

@@ -127,6 +127,7 @@ def test_a_changed_database_url_or_a_deleted_marker_is_an_alarm_not_a_new_log(tm
     """Issue 16: the marker was named by the URL, so editing database.url (or deleting it) began a new log quietly."""
     config = tmp_path / "config.toml"
     first, second = tmp_path / "data" / "entries.sqlite3", tmp_path / "elsewhere.sqlite3"
+    assert main(["demo-data", "--from", "2022-02-21", "--to", "2022-02-21", "--per-day", "3"]) == 0  # the demo first
     assert main(["admin", "set-pin", "--new-pin", "246810"]) == 0
     assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
     config.write_text(f'[database]\nurl = "sqlite:///{second}"\n')
