@@ -104,12 +104,12 @@ def _with_database(name: str, args: argparse.Namespace, settings: Settings) -> S
         if _holds_live_entries(url):
             raise CliError(f"{db or url}: this database holds live entries (a gate's real log); "
                            "simulated entries never go there")
-        return replace(settings, database_url=url)
+        return replace(settings, database_url=url, own_log=False)
     if db and name in DB_COMMANDS:
         url = _url_of(db)
         if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
             raise CliError(f"{db}: no such database file")
-        return replace(settings, database_url=url)
+        return replace(settings, database_url=url, own_log=False)
     return settings
 
 
@@ -343,8 +343,7 @@ def _committed_entry(kiosk: Any, entry_id: str | None) -> Any:
     if entry_id is None:
         return None
     with contextlib.suppress(Exception):  # the store being down is exactly the case asked about
-        if kiosk.controller.waiting_entries:
-            kiosk.controller.tick()  # one more try before giving up
+        # No second try: the write already waited the store's whole lock limit.
         if not kiosk.controller.waiting_entries:
             return kiosk.store.get(entry_id)
     return None

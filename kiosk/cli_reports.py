@@ -188,7 +188,7 @@ def _central_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _setup_verify(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, nargs="?", help="the exported file (not needed with --show-key)")
     p.add_argument("--sig", type=Path, help="default: FILE.sig")
     p.add_argument("--public-key", help="the school's published key (base64); default: this kiosk's own key")
     p.add_argument("--show-key", action="store_true", help="print this kiosk's export public key and exit")
@@ -205,6 +205,8 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.show_key:
         print(f"{own}  (key id {key_fingerprint(own)})" if own else "no export key yet")
         return 0
+    if args.file is None:
+        raise CliError("name the exported file to check (or --show-key to print this kiosk's key)")
     trusted = args.public_key or own
     if trusted is None:
         raise CliError("no trusted key: pass --public-key (the school's published export key)")
@@ -330,8 +332,8 @@ def _log_key(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError("the initial log key was already handed out; it is not on this kiosk any more")
         key = store.handout_initial_key()
         try:
-            write_key_sheet(args.out, settings.site.site_id, settings.site.gate_id, ledger_id, key,
-                            datetime.now(timezone.utc))
+            write_key_sheet(args.out, settings.site.school_name or settings.site.name, settings.site.site_id,
+                            settings.site.gate_id, ledger_id, key, datetime.now(timezone.utc))
         except OSError as exc:
             raise CliError(f"cannot write {args.out}: {exc.strerror}; the key was NOT erased: "
                            f"write it down now: GKLOG1:{ledger_id}:{key.hex()}") from None
@@ -351,8 +353,13 @@ def _setup_ledger(p: argparse.ArgumentParser) -> None:
 def _ledger(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
 
+    from kiosk.access import AdminAccess
+
     store = build_store(settings, accept_ledger=True)
     try:
+        if store.accepting_needs_pin and not AdminAccess(settings.data_dir, ledger=store).has_pin:
+            raise CliError("accepting another log takes the admin PIN this kiosk had, and admin.json is gone: "
+                           "restore admin.json from its backup first")
         require_admin(settings, store, args.pin, "ledger_accept")
         store.accept_ledger(settings.site.guard_id)
         ledger_id, next_seq = store.ledger_state()
@@ -400,7 +407,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
 def _setup_admin(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="admin_command", required=True)
-    sp = sub.add_parser("set-pin", help="set or change the admin PIN (4–12 digits)")
+    sp = sub.add_parser("set-pin", help="set or change the admin PIN (6–12 digits)")
     sp.add_argument("--new-pin", help="default: asked on the terminal")
     sp.add_argument("--pin", help="the current PIN, when changing it")
     cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "

@@ -153,6 +153,9 @@ class Settings:
     health_code_patterns: Mapping[str, str] = field(default_factory=dict)
     source_path: Path | None = None
     export_key_file: Path | None = None  # paths.export_key: the export signing key, outside the data dir
+    # False for a demo, a simulation or a database named with --db: the ledger registry
+    # (``kiosk.app.ledger_marker``) keeps the kiosk's own log only.
+    own_log: bool = True
 
     @property
     def needs_setup(self) -> bool:

@@ -206,15 +206,30 @@ def _keys(settings: Settings) -> list[Finding]:
     else:
         out.append(Finding("keys", OK, f"{len(settings.trusted_issuers)} trusted issuer key(s)"
                            + (", issuer server set" if settings.issuer_server_url else "")))
-    export_key = settings.data_dir / "keys" / "kiosk-export.pem"
-    out.append(Finding("keys", OK, f"export signing key {export_key}") if export_key.exists() else
-               Finding("keys", OK, "export signing key is made at the first export"))
-    if not AdminAccess(settings.data_dir).has_pin:
+    out.append(_export_key_finding(settings))
+    access = AdminAccess(settings.data_dir)
+    if not access.has_pin:
         out.append(Finding("pin", FAIL, "no admin PIN: settings, exports and overrides are unprotected",
                            "gate-kiosk admin set-pin"))
+    elif access.weakness():
+        out.append(Finding("pin", WARN, str(access.weakness()), "gate-kiosk admin set-pin --pin OLD --new-pin NEW"))
     else:
         out.append(Finding("pin", OK, "admin PIN set"))
     return out
+
+
+def _export_key_finding(settings: Settings) -> Finding:
+    from kiosk.reports import export_key_path, sealed_key_path
+
+    if settings.export_key_file is not None:
+        return Finding("keys", OK, f"export signing key in a key file outside the data dir: {settings.export_key_file}")
+    if sealed_key_path(settings.data_dir).exists():
+        return Finding("keys", OK, f"export signing key sealed with the admin PIN: {sealed_key_path(settings.data_dir)}",
+                       "stronger: keep it in a key file off this machine (paths.export_key)")
+    if export_key_path(settings.data_dir).exists():
+        return Finding("keys", WARN, f"export signing key not yet sealed with the PIN: {export_key_path(settings.data_dir)}",
+                       "set the admin PIN and export once (or use paths.export_key)")
+    return Finding("keys", OK, "export signing key is made at the first export")
 
 
 def _disk(settings: Settings) -> list[Finding]:

@@ -27,7 +27,7 @@ from kiosk.config import default_data_dir, ConfigError, DeviceSettings, Settings
 
 log = logging.getLogger(__name__)
 
-PIN_PATTERN = re.compile(r"^\d{4,12}$")
+PIN_PATTERN = re.compile(r"^\d{6,12}$")  # kiosk.access.PIN_MIN_DIGITS: a PIN is guessed offline from a copy
 GATE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -60,7 +60,7 @@ class SetupAnswers:
         if self.thermometer and not self.thermometer_config.get("thermometer_protocol"):
             out.append("请先识别测温仪协议，或不使用测温仪")
         if not PIN_PATTERN.match(self.pin):
-            out.append("管理员 PIN 须为 4–12 位数字")
+            out.append("管理员 PIN 须为 6–12 位数字")
         return out
 
     def changes(self) -> dict[str, dict[str, Any]]:

@@ -32,7 +32,8 @@ REASON_WIDTH = 82 * mm
 _registered = False
 
 
-def _font() -> None:
+def register_font() -> None:
+    """Register the embedded Chinese font with reportlab (once)."""
     global _registered
     if not _registered:
         from kiosk.reports import find_cjk_font
@@ -137,7 +138,7 @@ def _downtime_rows(exporter: "Exporter", start: date, end: date) -> list[list[st
 def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", follow: dict[str, str]) -> None:
     from kiosk.reports import ExportError
 
-    _font()
+    register_font()
     st = _styles()
     try:
         doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
@@ -183,7 +184,7 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
 
 def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_day: list["DayFigures"],
            follow: dict[str, str], checklist: Sequence[Any] = ()) -> None:
-    _font()
+    register_font()
     st = _styles()
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title=f"周自查报告 {week}", author="gate-kiosk")
@@ -237,7 +238,7 @@ def tables(path: Path, title: str, header: list[str], sections: list[tuple[str, 
     """A landscape report made of titled tables (the district day, the monthly supervision)."""
     from reportlab.lib.pagesizes import landscape
 
-    _font()
+    register_font()
     st = _styles()
     page = landscape(A4)
     doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=10 * mm, rightMargin=10 * mm, topMargin=12 * mm,

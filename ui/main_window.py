@@ -428,7 +428,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         if self._desk is None:
             return
-        dialog = SettingsDialog(self._desk.settings, self)
+        dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness())
         while dialog.exec():
             try:
                 path = self._desk.save_settings(dialog.changes(), dialog.pin.text().strip())

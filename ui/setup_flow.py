@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from kiosk.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS
 from kiosk.config import ConfigError, Settings
 from kiosk.firstrun import (
     CameraPreview, SetupAnswers, ThermometerWatch, discover, gate_id_ok, probe, write_first_config,
@@ -340,7 +341,7 @@ class PinPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(self.tr("管理员 PIN"))
-        self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。"))
+        self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。"))
         form = QFormLayout(self)
         self.pin = QLineEdit(self)
         self.again = QLineEdit(self)
@@ -357,8 +358,8 @@ class PinPage(QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
         pin, again = self.pin.text(), self.again.text()
-        ok = pin.isdigit() and 4 <= len(pin) <= 12
-        self.error.setText("" if ok or not pin else self.tr("PIN 须为 4–12 位数字"))
+        ok = pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS
+        self.error.setText("" if ok or not pin else self.tr("PIN 须为 6–12 位数字"))
         if ok and again and pin != again:
             self.error.setText(self.tr("两次输入不一致"))
         return ok and pin == again

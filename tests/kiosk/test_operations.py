@@ -26,6 +26,20 @@ def test_logs_go_to_a_rotating_file_in_the_log_dir(tmp_path: Path, monkeypatch) 
     assert len(handlers) == 1 and handlers[0].maxBytes > 0 and handlers[0].backupCount == 5
 
 
+def test_log_files_are_private_rotated_ones_too(tmp_path: Path, monkeypatch) -> None:
+    """Issue 16: logs name guards and people; they were created 0644."""
+    monkeypatch.setenv("GATE_KIOSK_LOG_DIR", str(tmp_path / "logs"))
+    previous = os.umask(0o022)  # the usual umask, which made them 0644
+    path = setup_logging()
+    os.umask(previous)
+    logging.getLogger("kiosk.test").info("x")
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h, logging.handlers.RotatingFileHandler))
+    handler.doRollover()
+    logging.getLogger("kiosk.test").info("y")
+    files = [path, path.with_name(LOG_FILE + ".1"), path.with_name(NATIVE_CRASH_FILE)]
+    assert [oct(f.stat().st_mode & 0o777) for f in files] == ["0o600"] * 3
+
+
 def test_log_dir_follows_the_data_dir_override(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("GATE_KIOSK_LOG_DIR", raising=False)
     monkeypatch.setenv("GATE_KIOSK_DATA", str(tmp_path / "d"))

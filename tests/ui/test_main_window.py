@@ -138,18 +138,18 @@ def test_the_face_light_says_why_yunet_is_not_in_use(qtbot, gate, tmp_path: Path
 def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     window, kiosk, clock = gate
     desk = window._desk
-    desk.access.set_pin("2468", "it")
+    desk.access.set_pin("246810", "it")
     results = []
 
     def fill(dialog) -> None:
         dialog.fever.setValue(37.5)
-        dialog.pin.setText("0000")
+        dialog.pin.setText("000000")
         dialog.accept()
         QTimer.singleShot(50, lambda: second(dialog))
 
     def second(dialog) -> None:
         results.append(dialog.error.text())
-        dialog.pin.setText("2468")
+        dialog.pin.setText("246810")
         dialog.accept()
         QTimer.singleShot(50, lambda: (QApplication.activeModalWidget() or dialog).close())
 
@@ -163,6 +163,29 @@ def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
     bump = event["detail"]["policy_version"]  # entries judged from now on carry another version
     assert bump["from"] == "2022-06-29" and bump["to"] != bump["from"]
     assert f'version = "{bump["to"]}"' in saved
+
+
+def test_the_settings_dialog_says_a_pin_from_before_is_weak(qtbot, gate) -> None:
+    """Issue 16 (trial): a 4-digit PIN keeps working, but where it is typed the dialog says to change it."""
+    import hashlib
+    import json
+
+    from kiosk.access import fingerprint
+
+    window, kiosk, clock = gate
+    salt = bytes(16)
+    old = {"salt": salt.hex(), "hash": hashlib.scrypt(b"2468", salt=salt, n=2**14, r=8, p=1, dklen=32).hex()}
+    window._desk.access.path.write_text(json.dumps(old))
+    kiosk.store.audit("it", "set_pin", {"fingerprint": fingerprint(old)})
+    seen = []
+
+    def look(dialog) -> None:
+        seen.append((dialog.pin_warning.isVisible(), dialog.pin_warning.text()))
+        dialog.reject()
+
+    answer_dialog(look)
+    window.open_settings()
+    assert seen and seen[0][0] and "6 位" in seen[0][1]
 
 
 def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_path: Path) -> None:
@@ -180,23 +203,23 @@ def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_pa
     qtbot.waitUntil(lambda: "已导出" in dialog.status.text())
     assert (tmp_path / "out.xlsx").exists() and (tmp_path / "out.xlsx.sig").exists()
     assert kiosk.store.audit_events("export")
-    window._desk.access.set_pin("2468", "it")
+    window._desk.access.set_pin("246810", "it")
     from kiosk.access import AccessDenied
     import pytest
 
     with pytest.raises(AccessDenied):
-        window._desk.exporter("1111")
+        window._desk.exporter("111111")
 
 
 def test_override_needs_the_admin_pin_once_set(qtbot, gate) -> None:
     window, kiosk, clock = gate
-    window._desk.access.set_pin("2468", "it")
+    window._desk.access.set_pin("246810", "it")
     kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
     kiosk.controller.confirm(Element.MASK, False)
     qtbot.waitUntil(lambda: banner(window) == "DENY")
 
     def wrong_pin(dialog) -> None:
-        dialog.pin.setText("0000")
+        dialog.pin.setText("000000")
         dialog.accept()
         QTimer.singleShot(50, lambda: QApplication.activeModalWidget() and QApplication.activeModalWidget().close())
 

@@ -53,10 +53,10 @@ def test_setup_writes_the_config_and_pin_and_nothing_else(qtbot, tmp_path: Path,
         qtbot.waitUntil(lambda: "°C" in page.reading.text(), timeout=5000)
         assert 35.5 < float(page.reading.text().split()[0]) < 37.5
         flow.scanner_page.combo.setCurrentIndex(flow.scanner_page.combo.findData("keyboard"))
-        flow.pin_page.pin.setText("2468")
+        flow.pin_page.pin.setText("246810")
         flow.pin_page.again.setText("2469")
         assert not flow.pin_page.isComplete() and "不一致" in flow.pin_page.error.text()
-        flow.pin_page.again.setText("2468")
+        flow.pin_page.again.setText("246810")
         assert flow.pin_page.isComplete()
         flow.accept()
         assert flow.result() == 1 and flow.settings is not None
@@ -130,8 +130,8 @@ def test_with_nothing_configured_the_window_opens_setup_then_the_gate(qtbot, tmp
         flow.school_page.school.setText("第三中学")
         choose_other(flow.camera_page.combo, flow.camera_page.other, str(frames))
         flow.thermometer_page.combo.setCurrentIndex(flow.thermometer_page.combo.findData(""))
-        flow.pin_page.pin.setText("1357")
-        flow.pin_page.again.setText("1357")
+        flow.pin_page.pin.setText("135790")
+        flow.pin_page.again.setText("135790")
         flow.accept()
 
     QTimer.singleShot(50, fill)
@@ -170,14 +170,14 @@ def test_setup_again_on_a_gate_with_a_pin_needs_that_pin_and_writes_nothing_with
     from kiosk.firstrun import SetupAnswers, write_first_config
 
     config = tmp_path / "config.toml"
-    first = SetupAnswers(school_name="实验中学", gate_id="east-1", camera="0", pin="2468")
+    first = SetupAnswers(school_name="实验中学", gate_id="east-1", camera="0", pin="246810")
     write_first_config(config, first)
     written = config.read_text(encoding="utf-8")
-    again = SetupAnswers(school_name="实验中学", gate_id="east-2", camera="1", pin="1111")
+    again = SetupAnswers(school_name="实验中学", gate_id="east-2", camera="1", pin="111111")
     with pytest.raises(ConfigError, match="现有的 PIN"):
         write_first_config(config, again)
     assert config.read_text(encoding="utf-8") == written  # nothing changed by a wrong PIN
-    again.pin = "2468"
+    again.pin = "246810"
     settings = write_first_config(config, again)
     assert settings.site.gate_id == "east-2" and settings.devices.camera == "1"
 

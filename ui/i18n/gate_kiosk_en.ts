@@ -3,47 +3,47 @@
 <context>
     <name>CameraPage</name>
     <message>
-        <location filename="../setup_flow.py" line="99" />
+        <location filename="../setup_flow.py" line="100" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="100" />
+        <location filename="../setup_flow.py" line="101" />
         <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
         <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="106" />
+        <location filename="../setup_flow.py" line="107" />
         <source>不使用摄像头（只用扫码枪）</source>
         <translation>No camera (scanner only)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="107" />
+        <location filename="../setup_flow.py" line="108" />
         <source>其他：网络摄像头地址或视频文件…</source>
         <translation>Other: network camera address or video file…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="151" />
+        <location filename="../setup_flow.py" line="152" />
         <source>未选择摄像头</source>
         <translation>No camera selected</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="152" />
+        <location filename="../setup_flow.py" line="153" />
         <source>不使用摄像头：只用扫码枪读码</source>
         <translation>No camera: codes are read by the scanner only</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="154" />
+        <location filename="../setup_flow.py" line="155" />
         <source>正在打开 %1 …</source>
         <translation>Opening %1 …</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="165" />
+        <location filename="../setup_flow.py" line="166" />
         <source>画面正常：%1</source>
         <translation>Picture OK: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="170" />
+        <location filename="../setup_flow.py" line="171" />
         <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
         <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
     </message>
@@ -771,32 +771,32 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="342" />
+        <location filename="../setup_flow.py" line="343" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="343" />
-        <source>修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。</source>
-        <translation>Needed to change settings, export data and override verdicts. 4–12 digits; give it to the teacher in charge.</translation>
+        <location filename="../setup_flow.py" line="344" />
+        <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
+        <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="351" />
+        <location filename="../setup_flow.py" line="352" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="352" />
+        <location filename="../setup_flow.py" line="353" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="361" />
-        <source>PIN 须为 4–12 位数字</source>
-        <translation>The PIN must be 4–12 digits</translation>
+        <location filename="../setup_flow.py" line="362" />
+        <source>PIN 须为 6–12 位数字</source>
+        <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="363" />
+        <location filename="../setup_flow.py" line="364" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -843,32 +843,32 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="314" />
+        <location filename="../setup_flow.py" line="315" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="315" />
+        <location filename="../setup_flow.py" line="316" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="318" />
+        <location filename="../setup_flow.py" line="319" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="319" />
+        <location filename="../setup_flow.py" line="320" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="321" />
+        <location filename="../setup_flow.py" line="322" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="322" />
+        <location filename="../setup_flow.py" line="323" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
     </message>
@@ -876,32 +876,32 @@
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="70" />
+        <location filename="../setup_flow.py" line="71" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="71" />
+        <location filename="../setup_flow.py" line="72" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="74" />
+        <location filename="../setup_flow.py" line="75" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="80" />
+        <location filename="../setup_flow.py" line="81" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="81" />
+        <location filename="../setup_flow.py" line="82" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="90" />
+        <location filename="../setup_flow.py" line="91" />
         <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
         <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
@@ -1044,7 +1044,7 @@
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="194" />
+        <location filename="../dialogs.py" line="200" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
@@ -1052,27 +1052,27 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="374" />
+        <location filename="../setup_flow.py" line="375" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="388" />
+        <location filename="../setup_flow.py" line="389" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="389" />
+        <location filename="../setup_flow.py" line="390" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="390" />
+        <location filename="../setup_flow.py" line="391" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="391" />
+        <location filename="../setup_flow.py" line="392" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -1166,62 +1166,62 @@
 <context>
     <name>ThermometerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="186" />
+        <location filename="../setup_flow.py" line="187" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="187" />
+        <location filename="../setup_flow.py" line="188" />
         <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
         <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="194" />
+        <location filename="../setup_flow.py" line="195" />
         <source>不使用测温仪（门卫手动录入体温，F2）</source>
         <translation>No thermometer (the guard types temperatures, F2)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="195" />
+        <location filename="../setup_flow.py" line="196" />
         <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
         <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="203" />
+        <location filename="../setup_flow.py" line="204" />
         <source>自动识别</source>
         <translation>Detect</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="244" />
+        <location filename="../setup_flow.py" line="245" />
         <source>串口已改动，请重新点“自动识别”</source>
         <translation>The port was changed: press Detect again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="251" />
+        <location filename="../setup_flow.py" line="252" />
         <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
         <translation>No thermometer: the guard types each person's temperature with F2.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="263" />
+        <location filename="../setup_flow.py" line="264" />
         <source>请先选择或填写串口</source>
         <translation>Pick or type a serial port first</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="268" />
+        <location filename="../setup_flow.py" line="269" />
         <source>正在识别 %1（最多 10 秒）…</source>
         <translation>Detecting %1 (up to 10 s)…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="279" />
+        <location filename="../setup_flow.py" line="280" />
         <source>没有识别出测温仪：%1</source>
         <translation>No thermometer recognised: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="283" />
+        <location filename="../setup_flow.py" line="284" />
         <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
         <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="296" />
+        <location filename="../setup_flow.py" line="297" />
         <source>无读数</source>
         <translation>No readings</translation>
     </message>
