@@ -7,8 +7,10 @@ which runs its full-resolution pass on every third empty frame, so the
 median, the mean and the slow-frame p90 are printed), and naive full-frame pyzbar on the
 same frames, with the ratio. Then the detection rate on ../shared/data/qr-photos
 per technique of the hard-photo ladder (devices/hardphoto.py), on the photos
-as they are and on harder versions made from them (small, curved, on fabric),
-split into a development part and a held-out third.
+as they are and on harder versions made from them (small, curved, on fabric
+with a weave finer than a module, and on a coarse fabric whose weave is about
+one module: made only of photos zxing reads as they are, which gives the
+module size), split into a development part and a held-out third.
 
 Usage: python bench/bench_decode.py [--frames N]
 """
@@ -28,7 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devices.codeimage import STATUS_BGR, on_fabric, place_on_scene, render_code, shrink, wrap_on_cylinder  # noqa: E402
+from devices.codeimage import (STATUS_BGR, on_coarse_fabric, on_fabric, place_on_scene, render_code, shrink,  # noqa: E402
+                               wrap_on_cylinder)
 from devices.decoders import ZxingDecoder, load_image, make_decoder  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "qr-photos"
@@ -67,10 +70,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=40)
     ap.add_argument("--hard-every", type=int, default=1, help="use every n-th photo (quick runs)")
+    ap.add_argument("--only-hard", action="store_true", help="only the hard-photo detection rates")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     cv2.setNumThreads(1)
+    if args.only_hard:
+        hard_photos(args.hard_every)
+        return
     print(f"one core; {args.frames} frames of 1280x720 each kind, 3 rounds")
     coded, empty = scenes(args.frames, True), scenes(args.frames, False)
     zx = ZxingDecoder()
@@ -110,6 +117,19 @@ def held_out_photo(name: str) -> bool:
     return int(hashlib.sha1(name.encode()).hexdigest(), 16) % 3 == 0
 
 
+def module_px(img: np.ndarray) -> float | None:
+    """A QR code's module size in pixels, from zxing's reading of the photo (None: not read as it is)."""
+    import zxingcpp
+
+    for bc in zxingcpp.read_barcodes(img):
+        version = str(bc.extra.get("Version", "")) if isinstance(bc.extra, dict) else ""
+        if bc.format == zxingcpp.BarcodeFormat.QRCode and version.isdigit():
+            p = bc.position
+            side = float(np.hypot(p.top_right.x - p.top_left.x, p.top_right.y - p.top_left.y))
+            return side / (17 + 4 * int(version))
+    return None
+
+
 def hard_photos(every: int) -> None:
     from pyzbar import pyzbar
     import zxingcpp
@@ -122,13 +142,20 @@ def hard_photos(every: int) -> None:
     sets = {"photos as they are": [(n, img, t) for n, img, t in cases]}
     for label, fn in (("small", shrink), ("curved", wrap_on_cylinder), ("on fabric", on_fabric)):
         sets[label] = [(n, fn(img, rng), t) for n, img, t in cases]
+    coarse = []
+    for n, img, t in cases:
+        module = module_px(img)
+        if module is not None:
+            coarse.append((n, on_coarse_fabric(img, rng, module), t))
+    sets["weave about a module"] = coarse
     reader = StillReader(ZxingDecoder())
-    columns = ["zxing naive", "pyzbar naive", "union naive", "kiosk before"] + list(TECHNIQUES) + ["ladder"]
+    columns = (["zxing naive", "pyzbar naive", "union naive", "kiosk before"] + list(TECHNIQUES)
+               + ["ladder no weave", "ladder"])
     before = make_decoder("zxing")  # the still path before the ladder: zxing's own passes
     print()
     print(f"qr-photos: {len(cases)} photos (ZXing corpus); a held-out third by name hash; naive = one call with "
           "the library's defaults; 'kiosk before' = the previous still path; each technique alone, then the ladder")
-    print(f"{'set':22} {'split':9} " + " ".join(f"{c:>13}" for c in columns) + "   ms/photo (ladder)")
+    print(f"{'set':22} {'split':9} " + " ".join(f"{c[:13]:>13}" for c in columns) + "   ms/photo (ladder)")
     for label, items in sets.items():
         hits = {(split, c): 0 for split in ("dev", "held-out") for c in columns}
         sizes = {"dev": 0, "held-out": 0}
@@ -144,6 +171,7 @@ def hard_photos(every: int) -> None:
                    "kiosk before": right(before.decode_image(img))}
             for t in TECHNIQUES:
                 row[t] = right(reader.technique(t, img))
+            row["ladder no weave"] = right(reader.read(img, tuple(t for t in TECHNIQUES if t != "weave"))[0])
             t0 = time.perf_counter()
             row["ladder"] = right(reader.read(img)[0])
             ladder_ms.append((time.perf_counter() - t0) * 1000)

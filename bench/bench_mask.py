@@ -5,14 +5,20 @@
    wide into a 1280x720 camera frame at a random place. YuNet (the default,
    detecting at 640 px wide) and the Haar fallback: how often each finds the
    face, and how often the suggestion is right, wrong, or withheld.
-2. Face images of the test people through ``detect-mask``'s path for crops:
+2. Realistic scenes (``scripts/mask_scenes.py``): each test person's face
+   image in a gate-camera frame (a wall or gate behind, a shirt, light, blur,
+   JPEG), plain, with a phone or a hand under the chin, and (bare faces) a
+   mask worn below the nose; the real pipeline (``MaskDetector.nearest``:
+   YuNet, alignment, classifier): face found %, mask accuracy and wrong
+   "mask on" %, per kind of scene and in all.
+3. Face images of the test people through ``detect-mask``'s path for crops:
    accuracy, wrong "mask on" among bare faces, and faces with a synthetic mask
    worn below the nose.
-3. The camera thread: ``ScanService.process`` (decoder + mask check every
-   other frame) on 1280x720 frames with a phone code and a face, pinned to one
-   core: frames per second processed and the time per frame.
+4. The camera thread: ``ScanService.process`` (decoder + mask check on
+   every third frame, ``ScanService``'s default ``mask_every=3``) on 1280x720
+   frames with a phone code and a face, pinned to one core: frames per second processed and the time per frame.
 
-Usage: python bench/bench_mask.py [--frames N] [--seconds S] [--only scenes|crops|camera]
+Usage: python bench/bench_mask.py [--frames N] [--seconds S] [--only scenes|realistic|crops|camera]
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from devices.face import HaarFaceFinder, align_face  # noqa: E402
 from devices.mask import MaskDetector, lower_face_features, pad_crop  # noqa: E402
+from mask_scenes import compose, found_at, kinds_for, locate  # noqa: E402
 from train_mask_model import group_of, held_out, mask_below_nose, metrics  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "mask"
@@ -100,11 +107,52 @@ def scenes_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
     print(f"   frames without a face: a face reported in {false_faces}/{len(empty)}")
 
 
+def realistic_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]], per_kind: int | None) -> None:
+    """Every test person in a realistic scene of each kind; the pipeline's verdict on the face it finds."""
+    rng = np.random.default_rng(3)
+    tally: dict[str, dict[str, int]] = {}
+    for img, label in people:
+        face = locate(img, detector.finder)
+        if face is None:
+            continue
+        for kind in kinds_for(label):
+            t = tally.setdefault(f"{kind}, {'masked' if label else 'bare'}",
+                                 {"n": 0, "found": 0, "right": 0, "wrong": 0, "none": 0})
+            if per_kind is not None and t["n"] >= per_kind:
+                continue
+            sc = compose(img, face, label, kind, rng)
+            got = detector.nearest(sc.frame)
+            t["n"] += 1
+            if got is None or not found_at(got.box, sc.where):
+                continue
+            t["found"] += 1
+            key = "none" if got.mask is None else "right" if got.mask == bool(label) else "wrong"
+            t[key] += 1
+    print("2. realistic scenes of test people (scripts/mask_scenes.py), the camera pipeline (nearest face):")
+    total = {"n": 0, "found": 0, "right": 0, "wrong": 0, "none": 0}
+    bare_found = bare_wrong = 0
+    for name, t in sorted(tally.items()):
+        for k in total:
+            total[k] += t[k]
+        if name.endswith("bare"):
+            bare_found += t["found"]
+            bare_wrong += t["wrong"]
+        print(f"   {name:18} {t['n']:4} scenes: face found {100 * t['found'] / max(1, t['n']):5.1f} %; of those "
+              f"right {100 * t['right'] / max(1, t['found']):5.1f} %, wrong {100 * t['wrong'] / max(1, t['found']):4.1f} %"
+              f", no suggestion {100 * t['none'] / max(1, t['found']):4.1f} %")
+    print(f"   all {total['n']} scenes: face found {100 * total['found'] / max(1, total['n']):.1f} %; mask accuracy "
+          f"(right / found) {100 * total['right'] / max(1, total['found']):.1f} %, of suggestions given "
+          f"{100 * total['right'] / max(1, total['right'] + total['wrong']):.1f} %; wrong 'mask on' "
+          f"{100 * bare_wrong / max(1, bare_found):.1f} % of bare faces found ({bare_wrong} of {bare_found})")
+
+
 def crops_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]]) -> None:
     t = np.array([label for _, label in people])
-    p = np.array([detector.detect_in_image(img)[0].score for img, _ in people])
+    # No face judged at all (a crop that does not look like a face) counts as no suggestion.
+    unsure = (detector.classifier.on_threshold + detector.classifier.off_threshold) / 2
+    p = np.array([next((f.score for f in detector.detect_in_image(img)), unsure) for img, _ in people])
     m = metrics(t, p, detector.classifier.on_threshold, detector.classifier.off_threshold)
-    print(f"2. face images of test people ({len(t)}: {int((t == 1).sum())} masked, {int((t == 0).sum())} bare), "
+    print(f"3. face images of test people ({len(t)}: {int((t == 1).sum())} masked, {int((t == 0).sum())} bare), "
           f"the detect-mask path:")
     print(f"   accuracy at p=0.5 {100 * m['accuracy_at_half']:.1f} %; suggestion given for "
           f"{100 * m['coverage']:.1f} %, right {100 * m['accuracy_of_suggestions']:.1f} % of those; "
@@ -156,7 +204,7 @@ def camera_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
                                         keep_background=True, seed=i))
     # The sensor noise of a real camera: every frame differs.
     noise = [rng.integers(-3, 4, with_code[0].shape, dtype=np.int16) for _ in range(4)]
-    print("3. camera thread: ScanService.process (live decode, mask check every third frame) on 1280x720, one core")
+    print("4. camera thread: ScanService.process (live decode, mask check every third frame) on 1280x720, one core")
     for label, frames in (("a code and a face", with_code), ("a face, no code (idle: hard look 1/s)", faces_only)):
         service = ScanService(None, ZxingDecoder(), Verifier(Policy(), {}), Sink(), Listener(), mask_detector=detector)
         times, cpu = [], []
@@ -190,8 +238,9 @@ def camera_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=200)
+    ap.add_argument("--per-kind", type=int, help="realistic scenes: at most this many of each kind (default: all)")
     ap.add_argument("--seconds", type=float, default=15.0, help="per camera-thread run")
-    ap.add_argument("--only", choices=["scenes", "crops", "camera"], help="run one section")
+    ap.add_argument("--only", choices=["scenes", "realistic", "crops", "camera"], help="run one section")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -205,6 +254,8 @@ def main() -> None:
     people = test_people()
     if args.only in (None, "scenes"):
         scenes_section(detector, people, args.frames)
+    if args.only in (None, "realistic"):
+        realistic_section(detector, people, args.per_kind)
     if args.only in (None, "crops"):
         crops_section(detector, people)
     if args.only in (None, "camera"):

@@ -25,26 +25,26 @@ class Entry(Base):
     __tablename__ = "entries"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    site_id: Mapped[str] = mapped_column(String(64))
-    gate_id: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[str] = mapped_column(Text)
+    gate_id: Mapped[str] = mapped_column(Text)
     lane: Mapped[str] = mapped_column(String(16))
     person_kind: Mapped[str] = mapped_column(String(16))
-    person_ref: Mapped[str | None] = mapped_column(String(64))
-    name_masked: Mapped[str | None] = mapped_column(String(64))
-    id_masked: Mapped[str | None] = mapped_column(String(32))
+    person_ref: Mapped[str | None] = mapped_column(Text)
+    name_masked: Mapped[str | None] = mapped_column(Text)
+    id_masked: Mapped[str | None] = mapped_column(Text)
     id_hash: Mapped[str | None] = mapped_column(String(64))
     elements: Mapped[dict[str, Any]] = mapped_column(JSON)
     health_status: Mapped[str | None] = mapped_column(String(16))
     temperature_raw: Mapped[float | None] = mapped_column(Float)
     temperature_c: Mapped[float | None] = mapped_column(Float)
-    thermometer_id: Mapped[str | None] = mapped_column(String(64))
+    thermometer_id: Mapped[str | None] = mapped_column(Text)
     calibration_id: Mapped[str | None] = mapped_column(String(36))
     mask: Mapped[bool | None] = mapped_column(Boolean)
     decision: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     flagged: Mapped[bool] = mapped_column(Boolean)
     policy_version: Mapped[str] = mapped_column(String(32))
-    guard_id: Mapped[str] = mapped_column(String(64))
+    guard_id: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     local_date: Mapped[date] = mapped_column(Date)
     registration: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -77,11 +77,11 @@ class RosterEntry(Base):
 
     __tablename__ = "roster"
 
-    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
-    group_name: Mapped[str] = mapped_column(String(64), default="")
-    card_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    group_name: Mapped[str] = mapped_column(Text, default="")
+    card_number: Mapped[str | None] = mapped_column(Text, unique=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The school's daily health status of this person (green/yellow/red) and its day.
     health_status: Mapped[str | None] = mapped_column(String(16))
@@ -94,9 +94,9 @@ class Calibration(Base):
     __tablename__ = "calibrations"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    thermometer_id: Mapped[str] = mapped_column(String(64), index=True)
+    thermometer_id: Mapped[str] = mapped_column(Text, index=True)
     performed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    operator: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(Text)
     reference_c: Mapped[float] = mapped_column(Float)
     readings: Mapped[list[float]] = mapped_column(JSON)
     offset_c: Mapped[float] = mapped_column(Float)
@@ -112,7 +112,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -138,7 +138,7 @@ class FollowUp(Base):
     entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id"), index=True)
     state: Mapped[str] = mapped_column(String(16))  # retake_due | observation | cleared
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    guard_id: Mapped[str] = mapped_column(String(64))
+    guard_id: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
 
 

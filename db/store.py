@@ -94,9 +94,12 @@ def read_ledger_marker(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("ledger_id"), str):
+        # Unreadable, or emptied to "{}": either way nothing to compare with, which must not pass.
         raise LedgerAlarm(f"{path}: the record of this kiosk's log is unreadable; an admin must check the log "
-                          "(`gate-kiosk ledger accept` once it is the right one)") from None
-    return data if isinstance(data, dict) else None
+                          "(`gate-kiosk ledger accept` once it is the right one)")
+    return data
 
 
 def _refuse_missing_file(url: str, remembered: dict[str, Any]) -> None:
@@ -105,8 +108,10 @@ def _refuse_missing_file(url: str, remembered: dict[str, Any]) -> None:
     path = Path(url[len("sqlite:///"):])
     if not path.exists() or path.stat().st_size == 0:
         state = "missing" if not path.exists() else "empty (0 bytes)"
+        moved = remembered.get("url") not in (None, _safe_url(url))
         raise LedgerAlarm(
-            f"the entry log {path} is {state}, but this kiosk kept a log there with "
+            f"the entry log {path} is {state}, but this kiosk kept a log "
+            f"{'at ' + str(remembered.get('url')) + ' (database.url changed)' if moved else 'there'} with "
             f"{int(remembered.get('seq', 1)) - 1} authenticated rows. The gate is stopped: restore the file from "
             "its backup, or an admin starts a new log with `gate-kiosk ledger accept`")
 
@@ -271,16 +276,25 @@ class EntryStore:
     ``ledger_marker`` (a small file outside the database, e.g. in the data
     directory) remembers which log this kiosk keeps and how far it went: a
     log that existed and is now missing, empty, replaced or rolled back is a
-    ``LedgerAlarm``, never a silent new log. ``accept_ledger`` is the admin's
+    ``LedgerAlarm``, never a silent new log; so is a missing marker when
+    ``ledger_expected`` (the kiosk ran before). A change of the database URL
+    is audited. ``accept_ledger`` is the admin's
     way out (``gate-kiosk ledger accept``): the log as it is now becomes the
     one remembered, with an audit row saying what was there before.
     """
 
     def __init__(self, url: str, *, migrate: bool = True, ledger_marker: Path | None = None,
-                 accept_ledger: bool = False) -> None:
+                 accept_ledger: bool = False, ledger_expected: bool = False) -> None:
         self.url = url
         self.ledger_marker = ledger_marker
         remembered = read_ledger_marker(ledger_marker) if ledger_marker else None
+        if remembered is None and ledger_expected and ledger_marker is not None and not accept_ledger:
+            # The kiosk ran before, so it kept a log, but the record of which is gone: deleting it
+            # together with pointing the kiosk at a fresh log must not start a new log quietly.
+            raise LedgerAlarm(
+                f"{ledger_marker} (which entry log this kiosk keeps) is missing, but this kiosk has kept a log "
+                "before. The gate is stopped: restore the file from its backup, or an admin accepts the log at "
+                f"{_safe_url(url)} with `gate-kiosk ledger accept`")
         if remembered and not accept_ledger:
             _refuse_missing_file(url, remembered)
         self.engine = make_engine(url)
@@ -298,6 +312,7 @@ class EntryStore:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         self._remembered = remembered
+        self._marker_lost = remembered is None and ledger_expected
         self._marker_armed = ledger_marker is not None and not accept_ledger
         if self._marker_armed:
             try:
@@ -336,9 +351,11 @@ class EntryStore:
         ledger_id, next_seq = self.ledger_state()
         remembered = self._remembered
         if remembered:
+            moved = remembered.get("url") not in (None, _safe_url(self.url))
             if remembered.get("ledger_id") != ledger_id:
+                where = f" (database.url changed from {remembered.get('url')})" if moved else ""
                 raise LedgerAlarm(
-                    f"the entry log at {_safe_url(self.url)} is not the log this kiosk kept (ledger "
+                    f"the entry log at {_safe_url(self.url)}{where} is not the log this kiosk kept (ledger "
                     f"{str(remembered.get('ledger_id'))[:8]}…, {int(remembered.get('seq', 1)) - 1} authenticated "
                     "rows): it was replaced or emptied. The gate is stopped: restore the log from its backup, or an "
                     "admin accepts this one with `gate-kiosk ledger accept`")
@@ -347,6 +364,8 @@ class EntryStore:
                     f"the entry log at {_safe_url(self.url)} went back from {int(remembered['seq']) - 1} to "
                     f"{next_seq - 1} authenticated rows (rolled back or truncated). The gate is stopped: restore the "
                     "log, or an admin accepts it with `gate-kiosk ledger accept`")
+            if moved:  # the same log under another URL (a moved file, another host name): said, not refused
+                self.audit("kiosk", "database_url_changed", {"from": remembered.get("url"), "to": _safe_url(self.url)})
         self._remember_ledger(self.ledger_marker)
 
     def accept_ledger(self, actor: str) -> None:
@@ -357,13 +376,28 @@ class EntryStore:
         before = self._remembered or {}
         self.audit(actor, "ledger_accepted", {"previous_ledger": before.get("ledger_id"),
                                               "previous_rows": int(before.get("seq", 1)) - 1,
+                                              "previous_url": before.get("url"), "url": _safe_url(self.url),
                                               "ledger": ledger_id, "rows_now": next_seq - 1})
         self._marker_armed = True
         self._remember_ledger(self.ledger_marker)
 
+    @property
+    def pin_was_set(self) -> bool:
+        """The marker says an admin PIN was in force with the log this kiosk kept (it stays said)."""
+        return bool((self._remembered or {}).get("pin_set"))
+
+    @property
+    def accepting_needs_pin(self) -> bool:
+        """Accepting this log takes the admin PIN: one was set, or the marker is lost so nobody can tell."""
+        return self.pin_was_set or self._marker_lost
+
     def _remember_ledger(self, marker: Path) -> None:
         ledger_id, next_seq = self.ledger_state()
-        write_private(marker, json.dumps({"ledger_id": ledger_id, "seq": next_seq, "url": _safe_url(self.url)}))
+        # Sticky: a fresh log (with no set_pin row) and a deleted admin.json must not let
+        # `ledger accept` through without a PIN.
+        pin_set = self.pin_was_set or self.last_audit("set_pin") is not None
+        write_private(marker, json.dumps({"ledger_id": ledger_id, "seq": next_seq, "url": _safe_url(self.url),
+                                          "pin_set": pin_set}))
 
     def initial_key_pending(self) -> bool:
         """True until K_0 was handed out (the log is authenticated, but nobody outside holds the key yet)."""
@@ -745,6 +779,11 @@ class EntryStore:
             rows = s.scalars(select(RosterEntry).where(RosterEntry.name == name.strip()).limit(3)).all()
             return [RosterPerson(r.person_id, r.name, r.kind, r.group_name, r.card_number, r.health_status,
                                  r.health_date) for r in rows]
+
+    def roster_index(self) -> dict[str, str | None]:
+        """Every roster person's id and card number (an import checks new cards against them)."""
+        with self._session() as s:
+            return {pid: card for pid, card in s.execute(select(RosterEntry.person_id, RosterEntry.card_number))}
 
     # -------------------------------------------------------- audit, devices
     def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None:

@@ -158,3 +158,20 @@ def on_fabric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     cloth = cv2.GaussianBlur(cloth, (0, 0), 0.8) + rng.normal(0, 10, img.shape)
     out: np.ndarray = cloth.clip(0, 255).astype(np.uint8)
     return out
+
+
+def on_coarse_fabric(img: np.ndarray, rng: np.random.Generator, module_px: float) -> np.ndarray:
+    """Printed on a coarse cloth whose weave is about one module (0.8-1.25 of it): threads darken every other cell.
+
+    The weave then looks like modules itself, so a median finer than a module
+    no longer removes it (``on_fabric``'s 3-4 px weave is finer than a module).
+    """
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    period = float(max(2.0, module_px * rng.uniform(0.8, 1.25)))
+    px, py = rng.uniform(0, period, 2)
+    weave = 0.7 + 0.3 * np.sign(np.sin((xx + px) * 2 * np.pi / period)) * np.sign(np.sin((yy + py) * 2 * np.pi / period))
+    cloth = (img.astype(np.float32) * 0.55 + 70) * (weave[..., None] if img.ndim == 3 else weave)
+    cloth = cv2.GaussianBlur(cloth, (0, 0), 0.8) + rng.normal(0, 10, img.shape)
+    out: np.ndarray = cloth.clip(0, 255).astype(np.uint8)
+    return out

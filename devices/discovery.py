@@ -233,7 +233,10 @@ def port_exists(spec: str) -> bool:
         # Windows COM names are not files; whether COM3 is there, only the port list knows.
         return not sys.platform.startswith("win") or any(
             p.device.upper() == spec.upper().removeprefix("\\\\.\\") for p in list_ports.comports())
-    return Path(spec).exists()
+    try:
+        return Path(spec).exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte: no port by that name
+        return False
 
 
 # ------------------------------------------------------------------ probe

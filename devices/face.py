@@ -7,9 +7,11 @@ mouth corners). The frame is downscaled to ``detect_width`` first: the person
 at the kiosk is close, so faces are large, and a 320-pixel-wide frame costs a
 few milliseconds on one core.
 
-Where the model file is missing or OpenCV cannot load it, ``make_face_finder``
-falls back to the frontal Haar cascade inside opencv-python-headless 4.x and
-says so (``FaceFinder.name`` and ``fallback_reason``), for the status bar.
+Where the model file is missing or damaged, OpenCV is too old to have
+``cv2.FaceDetectorYN`` (before 4.8) or cannot load the model,
+``make_face_finder`` falls back to the frontal Haar cascade inside
+opencv-python-headless 4.x and says why (a ``Fallback``: a cause the status bar
+names, and the detail, which is logged and shown as the tooltip).
 
 ``align_face`` turns a face with landmarks into a crop of fixed geometry: a
 similarity transform puts the eyes where a reference face has them, so that
@@ -43,6 +45,22 @@ REF_RIGHT_EYE = (38.29, 51.70)  # the person's right eye, on the left of the ima
 REF_LEFT_EYE = (73.53, 51.50)
 LOWER_FACE_TOP = 60  # rows from here down: nose, mouth, chin
 UPPER_FACE_ROWS = (24, 48)  # forehead and brows: the person's own skin colour, for reference
+
+
+# Why YuNet is not in use (``Fallback.cause``); the status bar has words for each (ui/main_window.py).
+MODEL_MISSING, MODEL_DAMAGED, OPENCV_TOO_OLD, MODEL_LOAD_FAILED = (
+    "model_missing", "model_damaged", "opencv_too_old", "model_load_failed")
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Why the Haar cascade is in use instead of YuNet: the cause (one of the four above) and the detail."""
+
+    cause: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 @dataclass(frozen=True)
@@ -152,18 +170,24 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def make_face_finder(model: Path = YUNET_PATH, detect_width: int = 320) -> tuple[FaceFinder, str | None]:
+def make_face_finder(model: Path = YUNET_PATH, detect_width: int = 320) -> tuple[FaceFinder, Fallback | None]:
     """YuNet if its model is there, intact and loadable; else Haar. Returns (finder, why Haar or None)."""
+    haar = "; using the Haar cascade, which finds fewer faces"
     try:
         if not model.is_file():
-            raise FileNotFoundError("model file missing")
-        if file_sha256(model) != YUNET_SHA256:
-            raise ValueError("model file does not match its checksum")
-        return YuNetFaceFinder(model, detect_width=detect_width), None
+            fallback = Fallback(MODEL_MISSING, f"YuNet face model missing: {model} not found{haar}")
+        elif file_sha256(model) != YUNET_SHA256:
+            fallback = Fallback(MODEL_DAMAGED, f"YuNet face model damaged: {model} does not match its SHA-256{haar}")
+        elif not hasattr(cv2, "FaceDetectorYN"):
+            fallback = Fallback(OPENCV_TOO_OLD, f"OpenCV {cv2.__version__} is too old for YuNet "
+                                                f"(cv2.FaceDetectorYN needs OpenCV 4.8 or later){haar}")
+        else:
+            return YuNetFaceFinder(model, detect_width=detect_width), None
     except (OSError, ValueError, cv2.error) as exc:
-        reason = f"YuNet unavailable ({str(exc).splitlines()[0][:80]}); using the Haar cascade"
-        log.warning("%s: %s", model, reason)
-        return HaarFaceFinder(), reason
+        fallback = Fallback(MODEL_LOAD_FAILED, f"OpenCV {cv2.__version__} could not load the YuNet face model {model} "
+                                               f"({str(exc).strip().splitlines()[-1][:120]}){haar}")
+    log.warning("%s", fallback.detail)
+    return HaarFaceFinder(), fallback
 
 
 def align_face(frame: np.ndarray, face: Face) -> np.ndarray:

@@ -16,7 +16,14 @@ small, curved (printed on a cup or a bottle), printed on fabric, dim.
    by both backends;
 4. ``dewarp``: a code on a cylinder is compressed towards its edges; the
    image (or the region where zxing located a code it could not read) is
-   unrolled for a few curvatures, about a vertical and a horizontal axis.
+   unrolled for a few curvatures, about a vertical and a horizontal axis;
+5. ``weave``: a fabric whose weave is about one module: a median removes a
+   weave finer than a module (step 3) but not this one, and closing or
+   blurring at the module scale wipes out the modules with it (measured:
+   bench/bench_decode.py's dev photos). The weave is periodic and the code is
+   not, so its peaks stand out in the image's spectrum: they are notched out
+   (``without_weave``), then the image is read as it is and binarised (Otsu),
+   at 1x and, for small images, 2x.
 
 Polygons are mapped back to the input image's pixels. ``TECHNIQUES`` names
 the steps so that ``bench/bench_decode.py`` can report each one's rate.
@@ -36,7 +43,7 @@ import zxingcpp
 
 from devices.decoders import _ZX_FORMATS, DecodedCode, PyzbarDecoder, ZxingDecoder, make_decoder, sample_colours
 
-TECHNIQUES = ("plain", "upscale", "binarise", "dewarp")
+TECHNIQUES = ("plain", "upscale", "binarise", "dewarp", "weave")
 IDLE_TECHNIQUES = ("plain",)  # what an idle camera frame can afford: both backends, their own ladders
 Poly = tuple[tuple[int, int], ...]
 PointMap = Callable[[Poly], Poly]
@@ -60,6 +67,30 @@ def binarised(gray: np.ndarray) -> Iterator[tuple[np.ndarray, bool]]:
     for fraction in (8, 24):
         block = _odd(min(gray.shape) / fraction)
         yield cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 5), True
+
+
+def without_weave(gray: np.ndarray, notch_px: int = 5, strength: float = 6.0, min_period_px: float = 24.0
+                  ) -> np.ndarray:
+    """The image with its periodic texture (a weave) removed: notches at the spectrum's isolated peaks.
+
+    A peak is a frequency whose magnitude is ``strength`` times its 15x15
+    neighbourhood's mean, at periods shorter than ``min_period_px`` (the
+    code's own layout is not periodic, so it has no such peaks; finder
+    patterns and the quiet zone live at low frequencies).
+    """
+    h, w = gray.shape
+    spectrum = np.fft.fft2(gray.astype(np.float32))
+    magnitude = np.abs(spectrum).astype(np.float32)
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.fftfreq(w)[None, :]
+    fine = np.hypot(fx, fy) >= 1.0 / min_period_px
+    peaks = fine & (magnitude > strength * cv2.blur(magnitude, (15, 15)))
+    peaks = cv2.dilate(peaks.astype(np.uint8), np.ones((notch_px, notch_px), np.uint8)) > 0
+    spectrum[peaks] = 0
+    flat = np.real(np.fft.ifft2(spectrum))
+    low, high = float(flat.min()), float(flat.max())
+    out: np.ndarray = ((flat - low) * (255.0 / max(high - low, 1e-6))).clip(0, 255).astype(np.uint8)
+    return out
 
 
 def cylinder_maps(width: int, height: int, span_deg: float, vertical_axis: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +147,8 @@ class StillReader:
     def technique(self, name: str, image: np.ndarray) -> list[DecodedCode]:
         """One technique alone (for the bench); ``read`` runs them in order."""
         steps: dict[str, Callable[[np.ndarray], list[DecodedCode]]] = {
-            "plain": self._plain, "upscale": self._upscale, "binarise": self._binarise, "dewarp": self._dewarp}
+            "plain": self._plain, "upscale": self._upscale, "binarise": self._binarise, "dewarp": self._dewarp,
+            "weave": self._weave}
         return steps[name](image)
 
     BUDGET_S = 6.0  # a still gets this long for the harder techniques: a huge photo never hangs the command
@@ -208,6 +240,24 @@ class StillReader:
                     found = self._both(flat, colour, _through(map_x, map_y, 1.0 / k, x0, y0))
                     if found:
                         return found
+        return []
+
+    MAX_WEAVE_PIXELS = 2_500_000  # the FFT of a larger image costs more than a still's budget allows
+
+    def _weave(self, image: np.ndarray) -> list[DecodedCode]:
+        gray = _gray(image)
+        colour = image if image.ndim == 3 else None
+        scales = (1.0, 2.0) if min(gray.shape) < 600 else (1.0,)
+        for k in scales:
+            work = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC) if k != 1.0 else gray
+            if work.size > self.MAX_WEAVE_PIXELS:
+                break
+            flat = without_weave(work)
+            _, otsu = cv2.threshold(cv2.GaussianBlur(flat, (0, 0), 1.0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            for variant, binary in ((flat, False), (otsu, True)):
+                found = self._both(variant, colour, _scaled(1.0 / k), binary)
+                if found:
+                    return found
         return []
 
 

@@ -15,7 +15,9 @@ the forehead's (a mask is rarely skin-coloured).
 
 Scores are calibrated (Platt scaling on people the network never saw) and
 come with two thresholds chosen on those people: "mask on" only at or above
-``on_threshold`` (at most 2 % of bare faces there reached it), "no mask" only
+``on_threshold`` (at most 2 % of their bare faces reached it, in face images and
+in each kind of gate-camera scene: plain, a phone or a hand under the chin, a
+mask below the nose; ``scripts/mask_scenes.py``), "no mask" only
 at or below ``off_threshold``; in between there is no suggestion and the
 guard decides. A result is a suggestion: the policy decides what it may
 satisfy.
@@ -29,7 +31,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from devices.face import ALIGNED_SIZE, Face, FaceFinder, align_face, lower_face, make_face_finder, upper_face
+from devices.face import (ALIGNED_SIZE, YUNET_PATH, Face, FaceFinder, Fallback, align_face, lower_face,
+                          make_face_finder, upper_face)
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "mask_mlp.npz"
 LOWER_SIZE = (64, 32)  # width, height of the lower face the features are computed on
@@ -112,17 +115,29 @@ class MaskDetector:
     CROP_MAX_SIDE = 512  # larger images are scenes, not face crops
 
     def __init__(self, classifier: MaskClassifier | None = None, finder: FaceFinder | None = None,
-                 detect_width: int = 640) -> None:
+                 detect_width: int = 640, face_model: Path = YUNET_PATH) -> None:
         self.classifier = classifier if classifier is not None else MaskClassifier()
-        self.fallback_reason: str | None = None
+        self.fallback: Fallback | None = None
         if finder is None:
-            finder, self.fallback_reason = make_face_finder(detect_width=detect_width)
+            finder, self.fallback = make_face_finder(face_model, detect_width=detect_width)
         self.finder = finder
+
+    @property
+    def fallback_reason(self) -> str | None:
+        """Why the Haar cascade is in use (the detail, as logged), or None."""
+        return self.fallback.detail if self.fallback is not None else None
 
     @property
     def finder_name(self) -> str:
         """Which face detector is in use ("YuNet" or "Haar"), for the status bar."""
         return self.finder.name
+
+    @property
+    def status_state(self) -> str:
+        """The status bar's state: "yunet", "haar" (chosen by the caller) or "haar_<cause>" (a fallback)."""
+        if self.fallback is not None:
+            return f"haar_{self.fallback.cause}"
+        return "haar" if self.finder.name == "Haar" else "yunet"
 
     def faces(self, frame: np.ndarray) -> list[Face]:
         return self.finder.find(frame)

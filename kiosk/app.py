@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from db.store import EntryStore
+from db.store import EntryStore, write_private
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController, utc_now
 from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
@@ -37,15 +37,48 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+LEDGER_REGISTRY = "ledger.json"
+
+
 def ledger_marker(settings: Settings) -> Path:
-    """Where this kiosk remembers which log it keeps (one small file per database URL, in the data dir)."""
+    """Where this kiosk remembers which log it keeps: one file in the data dir, whatever ``database.url`` says.
+
+    It used to be one file per URL (``ledger-<hash of the URL>.json``): editing
+    the URL, or deleting that file, started a new log without an alarm. Such a
+    file from before is taken over once: the one for the URL in force, else the
+    newest (so a URL changed at the same time is still seen).
+    """
     digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
-    return settings.data_dir / f"ledger-{digest}.json"
+    per_url = settings.data_dir / f"ledger-{digest}.json"
+    if not settings.own_log:
+        return per_url  # a demo, a simulation or a database named with --db: one marker per database
+    registry = settings.data_dir / LEDGER_REGISTRY
+    if not registry.exists():
+        demo_url = "sqlite:///" + str(settings.data_dir / "demo.sqlite3")
+        demo = "ledger-" + hashlib.sha256(demo_url.encode()).hexdigest()[:12]
+        older = sorted((p for p in settings.data_dir.glob("ledger-*.json") if p.stem != demo),
+                       key=lambda p: p.stat().st_mtime)
+        source = per_url if per_url.exists() else (older[-1] if older else None)
+        if source is not None:
+            write_private(registry, source.read_text(encoding="utf-8"))
+    return registry
+
+
+KEPT_A_LOG = "ledger-kept"
+
+
+def kept_a_log_before(settings: Settings) -> bool:
+    """This kiosk opened its own log before (a demo or a simulation does not count: they have their own)."""
+    return (settings.data_dir / KEPT_A_LOG).exists()
 
 
 def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
-    return EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger)
+    store = EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger,
+                       ledger_expected=settings.own_log and kept_a_log_before(settings))
+    if settings.own_log and not kept_a_log_before(settings):
+        write_private(settings.data_dir / KEPT_A_LOG, "")  # from now on a lost ledger.json is an alarm
+    return store
 
 
 def build_controller(
@@ -97,12 +130,9 @@ class Kiosk:
 
     def unsaved_entries(self) -> int:
         """Entries still waiting for storage after one last try to write them."""
-        self.controller.writer.drain(3.0)  # the writer thread's last entries, unless storage is down
-        if self.controller.waiting_entries:
-            try:
-                self.controller.tick()
-            except Exception:  # closing must go on; the count below says what is left
-                log.exception("last write of waiting entries failed")
+        # The writer thread's last entries, unless storage is down; unthreaded, one last try
+        # (none when a write failed a moment ago: it already waited the store's lock limit).
+        self.controller.writer.drain(3.0)
         return self.controller.waiting_entries
 
     def close(self) -> None:

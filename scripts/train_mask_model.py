@@ -23,10 +23,22 @@ bare face, labelled "no mask" (the data has no such class; the nose stays
 visible, which is what the classifier must learn to look at). The same
 synthetic low masks are made of calibration and test people to measure them.
 
-Thresholds, chosen on the calibration people: "mask on" needs a calibrated
-score at or above the lowest threshold where at most 2 % of their bare
-faces (real ones and synthetic low masks) reach it; "no mask" needs a score
-at or below the highest where at most 2 % of their masked faces fall.
+**Gate-camera scenes** (``scripts/mask_scenes.py``): each training person's
+image is also put into realistic 1280x720 frames (a wall or gate behind, a
+shirt, light and colour cast, blur, noise, JPEG), plain, with a phone or a
+hand under the chin (the mouth stays visible: a bare face there is "no mask",
+a masked one still "mask on") and, for bare faces, a mask worn below the nose;
+the face is found in the scene by YuNet as the kiosk finds it, so its
+landmarks wobble as they do at a gate. Crops are also trained with a colour
+cast and blur.
+
+Thresholds, chosen on the calibration people, their face images and their
+own scenes: "mask on" needs a calibrated score at or above the lowest
+threshold where at most 2 % of their bare faces reach it, in *each* group
+(face images, synthetic low masks, and each kind of scene: plain, phone,
+hand, mask below the nose) — the worst group decides; "no mask" needs a
+score at or below the highest where at most 2 % of their masked faces (images
+and every kind of scene) fall.
 
 Needs scikit-learn (training only: ``pip install -e .[train]``); the kiosk
 itself only needs numpy and OpenCV.
@@ -50,10 +62,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devices.face import ALIGNED_SIZE, Face, YuNetFaceFinder, align_face  # noqa: E402
 from devices.mask import MaskClassifier, lower_face_features, pad_crop  # noqa: E402
+from mask_scenes import MASK_COLOURS_BGR, compose, found_at, in_crop, kinds_for  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_WRONG = 0.02  # at most this share of wrong "mask on" (and wrong "no mask") on calibration people
-MASK_COLOURS_BGR = [(235, 205, 160), (245, 245, 245), (40, 40, 45), (200, 200, 205), (190, 170, 230), (150, 120, 70)]
+SCENE_DETECT_WIDTH = 640  # as MaskDetector finds faces in a camera frame
 
 
 def group_of(name: str) -> str:
@@ -85,6 +98,7 @@ class Sample:
     label: int  # 1 mask, 0 no mask
     group: str
     path: Path
+    in_original: Face | None  # the face in the image file's own pixels, for composing scenes
 
 
 def load(data: Path, finder: YuNetFaceFinder) -> list[Sample]:
@@ -98,10 +112,11 @@ def load(data: Path, finder: YuNetFaceFinder) -> list[Sample]:
             faces = finder.find(padded)
             if faces:
                 crop, face = around(padded, faces[0])
-                samples.append(Sample(crop, face, True, label, group_of(path.name), path))
+                samples.append(Sample(crop, face, True, label, group_of(path.name), path,
+                                      in_crop(faces[0], scale, (px, py))))
             else:
                 h, w = img.shape[:2]
-                samples.append(Sample(img, Face((0, 0, w, h), 0.0), False, label, group_of(path.name), path))
+                samples.append(Sample(img, Face((0, 0, w, h), 0.0), False, label, group_of(path.name), path, None))
     return samples
 
 
@@ -125,7 +140,36 @@ def jittered(face: Face, rng: np.random.Generator) -> Face:
 
 
 def relit(aligned: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return np.clip(aligned.astype(np.float32) * rng.uniform(0.7, 1.3), 0, 255).astype(np.uint8)
+    """Brighter or darker, a colour cast (white balance, coloured light), sometimes out of focus."""
+    gain = rng.uniform(0.6, 1.35) * rng.uniform(0.85, 1.15, 3)
+    out = np.clip(aligned.astype(np.float32) * gain[None, None, :].astype(np.float32), 0, 255).astype(np.uint8)
+    if rng.random() < 0.4:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.8))
+    return out
+
+
+def scene_features(samples: list[Sample], which: np.ndarray, finder: YuNetFaceFinder, rng: np.random.Generator,
+                   kinds: dict[int, tuple[str, ...]] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features of the faces YuNet finds in gate-camera scenes of the chosen samples: (x, labels, kinds).
+
+    ``kinds`` gives, per label, which kinds of scene to make of each image (default: every kind, once);
+    a scene whose face is not found is left out (no face, no suggestion).
+    """
+    xs, ys, ks = [], [], []
+    for i in which:
+        s = samples[i]
+        if s.in_original is None:
+            continue
+        img = cv2.imread(str(s.path))
+        for kind in (kinds or {0: kinds_for(0), 1: kinds_for(1)})[s.label]:
+            sc = compose(img, s.in_original, s.label, kind, rng)
+            faces = finder.find(sc.frame)
+            if not faces or not found_at(faces[0].box, sc.where):
+                continue
+            xs.append(lower_face_features(align_face(sc.frame, faces[0])))
+            ys.append(s.label)
+            ks.append(kind)
+    return np.array(xs), np.array(ys, int), ks
 
 
 def mask_below_nose(aligned: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -175,15 +219,25 @@ def platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def choose_thresholds(p: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """Lowest "mask on" threshold with ≤ MAX_WRONG of bare faces at or above it; likewise "no mask"."""
-    bare, masked = np.sort(p[labels == 0]), np.sort(p[labels == 1])
-    # The k-th highest bare score: at most k bare faces may be at or above the threshold.
-    k = int(np.floor(MAX_WRONG * len(bare)))
-    on = float(bare[len(bare) - k - 1]) + 1e-6 if k < len(bare) else 0.0
-    k = int(np.floor(MAX_WRONG * len(masked)))
-    off = float(masked[k]) - 1e-6 if k < len(masked) else 1.0
-    return max(on, 0.5), min(off, 0.5)
+def choose_thresholds(p: np.ndarray, labels: np.ndarray, groups: np.ndarray | None = None) -> tuple[float, float]:
+    """Lowest "mask on" threshold with ≤ MAX_WRONG of bare faces at or above it; likewise "no mask".
+
+    With ``groups`` (face images, low masks, each kind of scene), each group must keep to
+    MAX_WRONG on its own: the strictest group's threshold is the one chosen.
+    """
+    groups = np.zeros(len(p), int) if groups is None else groups
+    on, off = 0.5, 0.5
+    for g in np.unique(groups):
+        sel = groups == g
+        bare, masked = np.sort(p[sel & (labels == 0)]), np.sort(p[sel & (labels == 1)])
+        if len(bare):
+            # The k-th highest bare score: at most k bare faces may be at or above the threshold.
+            k = int(np.floor(MAX_WRONG * len(bare)))
+            on = max(on, float(bare[len(bare) - k - 1]) + 1e-6 if k < len(bare) else 0.0)
+        if len(masked):
+            k = int(np.floor(MAX_WRONG * len(masked)))
+            off = min(off, float(masked[k]) - 1e-6 if k < len(masked) else 1.0)
+    return on, off
 
 
 def main() -> None:
@@ -226,9 +280,15 @@ def main() -> None:
                 a = mask_below_nose(relit(align_face(s.image, jittered(s.face, rng)), rng), rng)
                 extra_x.append(lower_face_features(a))
                 extra_y.append(0)
-    x_train = np.vstack([feats[train_idx], low_feats[low_split == "train"], np.array(extra_x)])
-    y_train = np.concatenate([labels[train_idx], np.zeros((low_split == "train").sum(), int), np.array(extra_y)])
-    print(f"training on {len(y_train)} vectors (with mirrored, jittered and low-mask copies)")
+    # Gate-camera scenes of the training people: bare faces with a phone, a hand or a low mask twice as often.
+    scene_kinds = {0: ("plain", "phone", "phone", "hand", "hand", "low_mask"), 1: ("plain", "phone", "hand")}
+    scene_x, scene_y, _ = scene_features(samples, train_idx, finder, rng, scene_kinds)
+    print(f"training scenes: {len(scene_y)} faces found in gate-camera scenes of the training people", flush=True)
+    x_train = np.vstack([feats[train_idx], low_feats[low_split == "train"], np.array(extra_x), scene_x])
+    y_train = np.concatenate([labels[train_idx], np.zeros((low_split == "train").sum(), int), np.array(extra_y),
+                              scene_y])
+    print(f"training on {len(y_train)} vectors (with mirrored, jittered, relit, low-mask copies and scenes)",
+          flush=True)
     scaler, mlp = fit(x_train, y_train)
 
     arrays: dict[str, np.ndarray] = {"mean": scaler.mean_.astype(np.float32), "scale": scaler.scale_.astype(np.float32),
@@ -242,16 +302,26 @@ def main() -> None:
     raw = MaskClassifier(args.out)
 
     cal = split == "calibration"
-    cal_x = np.vstack([feats[cal], low_feats[low_split == "calibration"]])
-    cal_y = np.concatenate([labels[cal], np.zeros((low_split == "calibration").sum(), int)])
+    cal_scene_x, cal_scene_y, cal_kinds = scene_features(samples, np.flatnonzero(cal), finder,
+                                                         np.random.default_rng(7))
+    n_low = int((low_split == "calibration").sum())
+    cal_x = np.vstack([feats[cal], low_feats[low_split == "calibration"], cal_scene_x])
+    cal_y = np.concatenate([labels[cal], np.zeros(n_low, int), cal_scene_y])
+    cal_groups = np.array(["image"] * int(cal.sum()) + ["low mask image"] * n_low + [f"scene {k}" for k in cal_kinds])
     a, b = platt(raw.logit(cal_x), cal_y)
     arrays.update(platt_a=np.array(a), platt_b=np.array(b))
     np.savez_compressed(args.out, **arrays)
-    on, off = choose_thresholds(MaskClassifier(args.out).probability(cal_x), cal_y)
+    on, off = choose_thresholds(MaskClassifier(args.out).probability(cal_x), cal_y, cal_groups)
     arrays.update(on_threshold=np.array(on), off_threshold=np.array(off))
     np.savez_compressed(args.out, **arrays)
     model = MaskClassifier(args.out)  # check the shipped file itself, not the sklearn object
-    print(f"calibration people ({cal.sum()} images + {(low_split == 'calibration').sum()} low masks): "
+    p_cal = model.probability(cal_x)
+    for g in sorted(set(cal_groups)):
+        sel = cal_groups == g
+        bare, masked = sel & (cal_y == 0), sel & (cal_y == 1)
+        print(f"  calibration {g:16}: wrong 'mask on' {(p_cal[bare] >= on).sum()} of {bare.sum()} bare, "
+              f"wrong 'no mask' {(p_cal[masked] <= off).sum()} of {masked.sum()} masked")
+    print(f"calibration people ({cal.sum()} images + {n_low} low masks + {len(cal_scene_y)} scenes): "
           f"Platt a={a:.3f} b={b:.3f}; 'mask on' at p >= {on:.3f}, 'no mask' at p <= {off:.3f}")
 
     def report(title: str, x: np.ndarray, y: np.ndarray) -> None:

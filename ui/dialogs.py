@@ -116,7 +116,7 @@ class SettingsDialog(QDialog):
 
     MODES = ("hard", "soft", "off")
 
-    def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Any, parent: QWidget | None = None, pin_warning: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("设置"))
         self.resize(760, 600)
@@ -189,6 +189,12 @@ class SettingsDialog(QDialog):
         tabs.addTab(scrolled(paths), self.tr("路径"))
 
         layout.addWidget(QLabel(self.tr("保存需要管理员 PIN；重启后生效。"), self))
+        # A PIN from before (four digits, cheaper hash) still opens this dialog; say so where it is typed.
+        self.pin_warning = QLabel(pin_warning or "", self)
+        self.pin_warning.setWordWrap(True)
+        self.pin_warning.setStyleSheet("color:#e65100;")
+        self.pin_warning.setVisible(bool(pin_warning))
+        layout.addWidget(self.pin_warning)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText(self.tr("管理员 PIN"))

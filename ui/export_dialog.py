@@ -3,25 +3,35 @@
 Progress comes from the exporter about every 1 % of the rows; every failure
 (a bad range, an unwritable file, a database error, anything unexpected) ends
 the run with its reason in the dialog, so it can never stay on 正在导出….
+A database error or a bug is said in one line from the vocabulary; the
+exception itself goes to the log file.
+
+While an export runs the dialog does not close: Esc, 关闭 or the window's
+close button cancel it (at the next progress step; the half-written file is
+removed) and the dialog closes once the worker has stopped. The main window
+cancels and waits for it the same way before it closes, so the worker's
+QThread is never destroyed while it runs.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QThread, Signal
+from PySide6.QtCore import QDate, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
     QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from kiosk.reports import ExportError
-from kiosk.reports import ExportQuery
+from kiosk.reports import ExportCancelled, ExportError, ExportQuery, export_failure_kind
+from kiosk.domain.vocabulary import export_failure_words
 
 log = logging.getLogger(__name__)
+_OUTLIVING: list[QThread] = []  # export threads still running when their dialog went away
 
 
 class ExportWorker(QObject):
@@ -31,25 +41,42 @@ class ExportWorker(QObject):
     finished = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, exporter: Any, query: ExportQuery, fmt: str, path: Path, english: bool) -> None:
+    def __init__(self, exporter: Any, query: ExportQuery, fmt: str, path: Path, english: bool,
+                 language: str = "zh") -> None:
         super().__init__()
         self._exporter, self._query, self._fmt, self._path, self._english = exporter, query, fmt, path, english
+        self._language = language
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop at the next progress step (from any thread)."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._cancel.is_set():
+            raise ExportCancelled()
+        self.progressed.emit(done, total)
 
     def run(self) -> None:
         try:
             if self._fmt == "csv":
-                r = self._exporter.export_csv(self._query, self._path, self._english, self.progressed.emit)
+                r = self._exporter.export_csv(self._query, self._path, self._english, self._progress)
             elif self._fmt == "xlsx":
-                r = self._exporter.export_xlsx(self._query, self._path, self._english, self.progressed.emit)
+                r = self._exporter.export_xlsx(self._query, self._path, self._english, self._progress)
             else:
-                r = self._exporter.export_pdf(self._query, self._path, self.progressed.emit)
+                r = self._exporter.export_pdf(self._query, self._path, self._progress)
         except (ExportError, OSError) as exc:
             self.failed.emit(str(exc))
             return
-        except Exception as exc:  # a database error, a full disk mid-write, a bug: said, never a stuck dialog
-            log.exception("export failed")
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            self.failed.emit(f"{type(exc).__name__}: {first_line}")
+        except Exception as exc:  # cancelled, a database error, a bug: one line, never a stuck dialog
+            kind = export_failure_kind(exc)
+            if kind != "cancelled":
+                log.error("export to %s failed", self._path, exc_info=exc)
+            self.failed.emit(export_failure_words(kind, self._language))
             return
         self.finished.emit(f"{r.path} ({r.rows})")
 
@@ -57,11 +84,14 @@ class ExportWorker(QObject):
 class ExportDialog(QDialog):
     """See the module docstring; the exporter comes from the guard desk after the PIN check."""
 
-    def __init__(self, exporter: Any, today: date, parent: QWidget | None = None) -> None:
+    def __init__(self, exporter: Any, today: date, parent: QWidget | None = None, language: str = "zh") -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("导出入校记录"))
         self._exporter = exporter
+        self._language = language
         self._thread: QThread | None = None
+        self._worker: ExportWorker | None = None
+        self._close_when_stopped = False
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.date_from = QDateEdit(QDate(today.year, today.month, today.day), self)
@@ -118,17 +148,46 @@ class ExportDialog(QDialog):
         self.status.setText(self.tr("正在导出…"))
         self._thread = QThread(self)
         self._worker = ExportWorker(self._exporter, query, self.format.currentData(), Path(self.path.text()),
-                                    self.english.isChecked())
+                                    self.english.isChecked(), self._language)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progressed.connect(self._on_worker_progressed)
         self._worker.finished.connect(self._on_worker_finished)
         self._worker.failed.connect(self._on_worker_failed)
+        # The thread ends as soon as the worker's run does, even while the GUI thread waits in wait().
+        for done in (self._worker.finished, self._worker.failed):
+            done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.start()
 
     def wait(self, ms: int = 30000) -> None:
         if self._thread is not None:
             self._thread.wait(ms)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    def cancel_and_wait(self, ms: int) -> bool:
+        """Cancel a running export and wait for its worker (bounded); True when no worker runs any more."""
+        if self._worker is not None and self.running:
+            self._worker.cancel()
+            self.wait(ms)
+        if self.running and self._thread is not None:
+            # Still in one long step (a locked database): keep the thread object alive past this dialog,
+            # since a QThread destroyed while it runs aborts the process.
+            self._thread.setParent(None)
+            _OUTLIVING.append(self._thread)
+        return not self.running
+
+    def reject(self) -> None:
+        if self.running and self._worker is not None:
+            # Closing now would leave the worker writing with no one to hear it: cancel, close when it stopped.
+            self._close_when_stopped = True
+            self._worker.cancel()
+            self.buttons.button(QDialogButtonBox.StandardButton.Close).setEnabled(False)
+            self.status.setText(self.tr("正在取消导出…"))
+            return
+        super().reject()
 
     def _on_worker_progressed(self, done: int, total: int) -> None:
         self.progress.setValue(100 if total == 0 else int(100 * done / total))
@@ -139,7 +198,8 @@ class ExportDialog(QDialog):
         self._stop_thread()
 
     def _on_worker_failed(self, message: str) -> None:
-        self.status.setText(self.tr("导出失败：%1").replace("%1", message))
+        cancelled = self._worker is not None and self._worker.cancelled
+        self.status.setText(message if cancelled else self.tr("导出失败：%1").replace("%1", message))
         self._stop_thread()
 
     def _stop_thread(self) -> None:
@@ -147,6 +207,10 @@ class ExportDialog(QDialog):
             self._thread.quit()
             self._thread.wait(5000)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setEnabled(True)
+        if self._close_when_stopped:
+            self._close_when_stopped = False
+            super().reject()
 
     def _on_format_changed(self, _: int) -> None:
         current = Path(self.path.text())
@@ -158,5 +222,8 @@ class ExportDialog(QDialog):
             self.path.setText(name)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
-        self.wait()
+        if self.running:
+            event.ignore()
+            self.reject()  # cancels; the dialog closes when the worker has stopped
+            return
         super().closeEvent(event)

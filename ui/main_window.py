@@ -35,7 +35,7 @@ from ui.bridge import QtBridge
 from ui.device_alerts import device_problem
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
-from ui.wedge import KeyboardWedge
+from ui.wedge import DEFAULT_GAP_S, KeyboardWedge
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -54,7 +54,10 @@ class StatusLight(QLabel):
         super().__init__(parent)
         self.title = title
         self.state = "unknown"
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Each light as wide as its words where the bar has room (equal shares cut the long ones, e.g.
+        # "Thermometer Connected", while "Database OK" had room to spare); narrower only when it must.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
         self.set_state("unknown", "")
 
     def words(self, state: str) -> str:
@@ -64,12 +67,17 @@ class StatusLight(QLabel):
             "silent": self.tr("无数据，请检查电源与探头"), "overdue": self.tr("需要校准，请用黑体或体温计校准"),
             "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "error": self.tr("写入失败，请查看提示"),
             "yunet": "YuNet", "haar": self.tr("Haar（YuNet 不可用，检出率低）"),
+            # Why YuNet is not in use (devices.face.Fallback.cause); the tooltip has the detail.
+            "haar_model_missing": self.tr("Haar：缺少模型文件"),
+            "haar_model_damaged": self.tr("Haar：模型文件损坏"),
+            "haar_opencv_too_old": self.tr("Haar：OpenCV 过旧（需 4.8+）"),
+            "haar_model_load_failed": self.tr("Haar：模型无法加载"),
         }.get(state, state)
 
     def set_state(self, state: str, message: str, words: str | None = None) -> None:
         self.state = state
         colour = {"connected": "#2e7d32", "ok": "#2e7d32", "receiving": "#2e7d32", "stopped": "#9e9e9e",
-                  "unknown": "#9e9e9e", "yunet": "#2e7d32", "haar": "#ef6c00"}.get(state, "#c62828")
+                  "unknown": "#9e9e9e", "yunet": "#2e7d32"}.get(state, "#ef6c00" if state.startswith("haar") else "#c62828")
         self.setText(f"<span style='color:{colour};font-size:20px'>●</span> <b>{self.title}</b> "
                      f"{words if words is not None else self.words(state)}")
         self.setToolTip(message)
@@ -113,7 +121,8 @@ class MainWindow(QMainWindow):
         self._alert = self._build_alert(sound)
         # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
         # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
-        self.wedge = KeyboardWedge(self._on_wedge_code, parent=self, on_single_key=self._on_single_key)
+        gap_s = desk.settings.devices.scanner_key_gap_ms / 1000 if desk is not None else DEFAULT_GAP_S
+        self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key)
         self._build_speech(speaker, bridge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
@@ -233,6 +242,7 @@ class MainWindow(QMainWindow):
                                             "F9/F10 切换通道 · F11 全屏"), right)
         self.shortcut_help.setStyleSheet("color:#546e7a;font-size:14px;")
         self.shortcut_help.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.shortcut_help.setWordWrap(True)  # the English line is longer than the panel at 1280 px: two lines
         layout.addWidget(self.shortcut_help)
         self.tabs = QTabWidget(right)
         self.flagged = FlaggedList(self.tabs)
@@ -242,6 +252,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.today, self.tr("今日概况"))
         # The tabs take whatever height is left: in the worker lane the registration panel needs it.
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height() + 4)  # never less than its tab names
         layout.addWidget(self.tabs, 1)
         return right
 
@@ -253,9 +264,8 @@ class MainWindow(QMainWindow):
         if self._desk is not None and self._desk.sync is not None:
             self.lights["sync"] = StatusLight(self.tr("同步"), bar)
             self.lights["school"] = StatusLight(self.tr("全校今日"), bar)
-        self.lights["face"].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # short words
-        for key, light in self.lights.items():
-            bar.addWidget(light, 0 if key == "face" else 1)
+        for light in self.lights.values():
+            bar.addWidget(light)  # no stretch: each its own width (stretch shares the bar equally)
         self.lights["database"].set_state("ok", "")
         decoder = self._desk.decoder_name if self._desk else "zxing"
         self.lights["decoder"].set_state("ok", decoder, decoder)
@@ -418,7 +428,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         if self._desk is None:
             return
-        dialog = SettingsDialog(self._desk.settings, self)
+        dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness())
         while dialog.exec():
             try:
                 path = self._desk.save_settings(dialog.changes(), dialog.pin.text().strip())
@@ -441,7 +451,7 @@ class MainWindow(QMainWindow):
             return
         from ui.export_dialog import ExportDialog
 
-        self.export_dialog = ExportDialog(exporter, self._desk.today(), self)
+        self.export_dialog = ExportDialog(exporter, self._desk.today(), self, language=self.language)
         self.export_dialog.exec()
 
     def ask_pin(self, purpose: str) -> str | None:
@@ -532,6 +542,11 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Entries that wait for storage are not dropped by closing the window: the guard decides."""
+        # A running export is cancelled first: its reads must not hold up the last entries' writes,
+        # and its thread must not outlive the dialog that owns it.
+        export = getattr(self, "export_dialog", None)  # set once an export was opened
+        if export is not None and not export.cancel_and_wait(15000):
+            log.error("closing with an export still running after 15 s")
         self._controller.close_gate()  # the person in front and the retake list are logged first
         waiting = self._unsaved_entries()
         if waiting and not self._lose_unsaved:

@@ -19,14 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget, QWizard,
     QWizardPage,
 )
 
+from kiosk.services.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS
 from kiosk.config.settings import ConfigError, Settings
-from kiosk.desk.firstrun import CameraPreview, SetupAnswers, ThermometerWatch, discover, probe, write_first_config
+from kiosk.desk.firstrun import (
+    CameraPreview, SetupAnswers, ThermometerWatch, discover, gate_id_ok, probe, write_first_config,
+)
 from ui.widgets import CameraView
 
 OTHER = "\x00other"  # combo data of the "type an address" entry
@@ -37,6 +41,26 @@ def _combo(parent: QWidget) -> QComboBox:
     combo = QComboBox(parent)
     combo.setStyleSheet(BIG)
     return combo
+
+
+class EnterApplies(QObject):
+    """Enter in a typed address first tries it (preview, probe); once it is shown working, Enter is 下一步.
+
+    A QLineEdit passes Enter on to the wizard, whose default button is 下一步:
+    the address typed would be kept without ever being shown working.
+    ``apply`` returns False when there is nothing new to try.
+    """
+
+    def __init__(self, edit: QLineEdit, apply: Callable[[], bool]) -> None:
+        super().__init__(edit)
+        self._apply = apply
+        edit.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return self._apply()  # not applied: the wizard's default button gets the Enter
+        return False
 
 
 class SchoolPage(QWizardPage):
@@ -56,9 +80,16 @@ class SchoolPage(QWizardPage):
             edit.textChanged.connect(self.completeChanged)
         form.addRow(self.tr("学校名称"), self.school)
         form.addRow(self.tr("门岗编号（字母或数字）"), self.gate)
+        self.error = QLabel("", self)
+        self.error.setStyleSheet("color:#c62828;font-size:16px;")
+        form.addRow(self.error)
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
-        return bool(self.school.text().strip() and self.gate.text().strip())
+        # The gate id is checked here, where it is typed, not only when the file is written at the end.
+        gate = self.gate.text().strip()
+        ok = gate_id_ok(gate)
+        self.error.setText("" if ok or not gate else self.tr("门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）"))
+        return bool(self.school.text().strip()) and ok
 
 
 class CameraPage(QWizardPage):
@@ -78,7 +109,8 @@ class CameraPage(QWizardPage):
         self.other = QLineEdit(self)
         self.other.setPlaceholderText("rtsp://user:pw@10.0.0.5/stream")
         self.other.setStyleSheet(BIG)
-        self.other.editingFinished.connect(self._restart_preview)
+        self.other.editingFinished.connect(self._on_other_edited)
+        EnterApplies(self.other, self._on_other_edited)
         layout.addWidget(self.combo)
         layout.addWidget(self.other)
         self.preview = CameraView(self)
@@ -88,6 +120,7 @@ class CameraPage(QWizardPage):
         self.status.setStyleSheet("font-size:16px;")
         layout.addWidget(self.status)
         self._camera: CameraPreview | None = None
+        self._shown_uri = ""  # the camera whose picture was seen: only that one can be kept
         self._timer = QTimer(self)
         self._timer.setInterval(80)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -98,12 +131,26 @@ class CameraPage(QWizardPage):
         data = self.combo.currentData()
         return self.other.text().strip() if data == OTHER else str(data or "")
 
+    def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
+        # Enter presses 下一步: it may only keep a camera whose picture was shown, or the choice of none.
+        uri = self.uri()
+        return self.combo.currentData() == "" or (bool(uri) and uri == self._shown_uri)
+
+    def _on_other_edited(self) -> bool:
+        if self._camera is not None and self._camera.uri == self.uri():
+            return False  # already opened: nothing new to try
+        self._restart_preview()
+        return True
+
     def _restart_preview(self) -> None:
         self.other.setVisible(self.combo.currentData() == OTHER)
         self.stop()
+        self._shown_uri = ""
+        self.completeChanged.emit()
         uri = self.uri()
         if not uri:
-            self.status.setText(self.tr("未选择摄像头"))
+            self.status.setText(self.tr("未选择摄像头") if self.combo.currentData() == OTHER
+                                else self.tr("不使用摄像头：只用扫码枪读码"))
             return
         self.status.setText(self.tr("正在打开 %1 …").replace("%1", uri))
         self._camera = CameraPreview(uri).start()
@@ -117,6 +164,9 @@ class CameraPage(QWizardPage):
         if image is not None:
             self.preview.set_frame(image, [])
             self.status.setText(self.tr("画面正常：%1").replace("%1", camera.uri))
+            if self._shown_uri != camera.uri:
+                self._shown_uri = camera.uri
+                self.completeChanged.emit()
         elif camera.state in ("lost", "reconnecting", "stalled", "error"):
             self.status.setText(self.tr("打不开这个摄像头：%1。请换一个或检查连接线。").replace("%1", camera.message))
 
@@ -147,6 +197,8 @@ class ThermometerPage(QWizardPage):
         self.other = QLineEdit(self)
         self.other.setPlaceholderText("COM3 / /dev/ttyUSB0")
         self.other.setStyleSheet(BIG)
+        self.other.textChanged.connect(self._on_other_changed)
+        EnterApplies(self.other, self._on_other_entered)
         row = QHBoxLayout()
         row.addWidget(self.combo, 1)
         self.probe_button = QPushButton(self.tr("自动识别"), self)
@@ -164,6 +216,8 @@ class ThermometerPage(QWizardPage):
         layout.addWidget(self.reading)
         layout.addStretch(1)
         self.config: dict[str, Any] = {}
+        self.probed_port = ""  # the port ``config`` was found on: the one saved, never another typed since
+        self._probe_round = 0  # a probe answering after the port changed is about another port: dropped
         self._watch: ThermometerWatch | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(200)
@@ -176,37 +230,60 @@ class ThermometerPage(QWizardPage):
         data = self.combo.currentData()
         return self.other.text().strip() if data == OTHER else str(data or "")
 
+    def _forget_probe(self) -> None:
+        self.stop()
+        self._probe_round += 1
+        self.config = {}
+        self.probed_port = ""
+        self.reading.setText("")
+
+    def _on_other_changed(self) -> None:
+        probing = not self.probe_button.isEnabled()
+        if (self.config or probing) and self.port() != self.probed_port:
+            self._forget_probe()  # the readings shown (or the answer awaited) are another port's
+            self.probe_button.setEnabled(True)
+            self.status.setText(self.tr("串口已改动，请重新点“自动识别”"))
+            self.completeChanged.emit()
+
     def _on_combo_changed(self) -> None:
         self.other.setVisible(self.combo.currentData() == OTHER)
-        self.stop()
-        self.config = {}
-        self.reading.setText("")
+        self._forget_probe()
         self.probe_button.setEnabled(self.combo.currentData() != "")
         self.status.setText("" if self.combo.currentData() != "" else self.tr("不接测温仪：每人的体温由门卫按 F2 录入。"))
         self.completeChanged.emit()
+
+    def _on_other_entered(self) -> bool:
+        if self.port() and (self.port() == self.probed_port or not self.probe_button.isEnabled()):
+            return False  # probed already (or being probed): Enter is the wizard's
+        self.start_probe()
+        return True
 
     def start_probe(self) -> None:
         port = self.port()
         if not port:
             self.status.setText(self.tr("请先选择或填写串口"))
             return
-        self.stop()
-        self.config = {}
+        self._forget_probe()
         self.completeChanged.emit()
         self.probe_button.setEnabled(False)
         self.status.setText(self.tr("正在识别 %1（最多 10 秒）…").replace("%1", port))
-        threading.Thread(target=lambda: self.probed.emit(self._probe_fn(port)), name="setup-probe",
-                         daemon=True).start()
+        round_ = self._probe_round
+        threading.Thread(target=lambda: self.probed.emit((round_, port, self._probe_fn(port))),
+                         name="setup-probe", daemon=True).start()
 
-    def _on_probed(self, result: Any) -> None:
+    def _on_probed(self, answer: tuple[int, str, Any]) -> None:
+        round_, port, result = answer
+        if round_ != self._probe_round or port != self.port():
+            return  # the port was changed while it was probed: this answer is not about the one shown
         self.probe_button.setEnabled(True)
         if not result.found:
             self.status.setText(self.tr("没有识别出测温仪：%1").replace("%1", result.error))
             return
         self.config = dict(result.config)
+        self.probed_port = port
         self.status.setText(self.tr("已识别：%1 协议，波特率 %2。下面是实时读数。")
                             .replace("%1", result.protocol).replace("%2", str(result.baud)))
-        self._watch = ThermometerWatch(result.port, self.config).start()
+        self._watch = ThermometerWatch(port, self.config).start()
         self._timer.start()
         self.completeChanged.emit()
 
@@ -220,7 +297,8 @@ class ThermometerPage(QWizardPage):
             self.reading.setText(self.tr("无读数"))
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
-        return self.combo.currentData() == "" or bool(self.config)
+        # A port is kept only as probed: the protocol saved is the one found on that very port.
+        return self.combo.currentData() == "" or (bool(self.config) and self.probed_port == self.port())
 
     def stop(self) -> None:
         self._timer.stop()
@@ -263,7 +341,7 @@ class PinPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(self.tr("管理员 PIN"))
-        self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。"))
+        self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。"))
         form = QFormLayout(self)
         self.pin = QLineEdit(self)
         self.again = QLineEdit(self)
@@ -280,8 +358,8 @@ class PinPage(QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
         pin, again = self.pin.text(), self.again.text()
-        ok = pin.isdigit() and 4 <= len(pin) <= 12
-        self.error.setText("" if ok or not pin else self.tr("PIN 须为 4–12 位数字"))
+        ok = pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS
+        self.error.setText("" if ok or not pin else self.tr("PIN 须为 6–12 位数字"))
         if ok and again and pin != again:
             self.error.setText(self.tr("两次输入不一致"))
         return ok and pin == again
@@ -318,8 +396,11 @@ class SetupFlow(QWizard):
         a.school_name = self.school_page.school.text().strip()
         a.gate_id = self.school_page.gate.text().strip()
         a.camera = self.camera_page.uri()
-        a.thermometer = self.thermometer_page.port()
-        a.thermometer_config = dict(self.thermometer_page.config)
+        page = self.thermometer_page
+        # What was probed and shown is what is saved: a port typed after the probe is not kept with its result.
+        kept = page.isComplete() and page.port() != ""
+        a.thermometer = page.probed_port if kept else page.port()
+        a.thermometer_config = dict(page.config) if kept else {}
         a.scanner = self.scanner_page.scanner()
         a.pin = self.pin_page.pin.text()
         return a

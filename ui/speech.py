@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QLocale, QObject, QUrl, Signal
 
 from kiosk.domain.prompts import Prompt, Said, prompt_for_visit
+from ui.qtlog import held_messages
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,11 @@ class TtsSink:
         for engine_name in QTextToSpeech.availableEngines():
             if engine_name == "mock":  # Qt's test engine: it speaks to nobody
                 continue
-            engine = QTextToSpeech(engine_name, parent)
+            with held_messages() as said:  # a plug-in that cannot load is said once, in the log file
+                engine = QTextToSpeech(engine_name, parent)
+            if engine.state() == QTextToSpeech.State.Error or said:
+                log.warning("speech: text-to-speech engine %s unavailable (%s)", engine_name,
+                            "; ".join(said) or engine.errorString() or "error state")
             if engine.state() == QTextToSpeech.State.Error:
                 engine.deleteLater()
                 continue

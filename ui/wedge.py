@@ -1,13 +1,24 @@
 """Keyboard-wedge QR scanners: a burst of keystrokes ending in Enter, told apart from a person typing by timing.
 
-A USB scanner in keyboard mode "types" each code within milliseconds and
-presses Enter. A person (even a fast typist with gloves off) leaves 80 ms
-or more between keys. ``KeyboardWedge`` watches the window's key presses:
-printable keys that arrive less than ``gap_s`` apart form a burst; Enter
-after a burst of at least ``min_length`` characters is a scanned code, given
-to ``on_code`` and kept from the window (so the Enter does not also call the
-next person, and a space inside a code does not either). A lone Space or
-Enter, or keys typed slowly, pass through to the guard's shortcuts as before.
+A USB scanner in keyboard mode "types" each code and presses Enter; fast
+ones leave a few milliseconds between keys, slow ones about 60 ms. A person
+pressing the guard's one-key actions leaves more, and never types a whole
+code followed by Enter. ``KeyboardWedge`` watches the window's key presses:
+printable keys no more than ``gap_s`` apart (``devices.scanner_key_gap_ms``,
+100 ms by default: a slow scanner with room to spare) form a burst; Enter
+within the gap after a burst of at least ``min_length`` characters is a
+scanned code, given to ``on_code`` and kept from the window (so the Enter
+does not also call the next person, and a space inside a code does not
+either). A lone Space or Enter, or keys typed slowly, pass through to the
+guard's shortcuts as before.
+
+The gaps are measured with the key events' own timestamps (when the key
+was pressed, ``QKeyEvent.timestamp()``), not when the window got round to
+them: a GUI thread that was busy for 150 ms delivers the scanner's keys in
+a bunch, with their original spacing in the timestamps. Where a platform
+gives no timestamps (0, as in QTest), the arrival time stands in. A lone
+letter or digit is the guard's key only once the gap passed with nothing
+after it and the keys queued meanwhile (a busy GUI thread) were read.
 
 While a text field has the focus (the worker registration form) keys go to
 the field, so a scan there lands in the field as text, where the guard sees
@@ -16,6 +27,7 @@ it; codes are read everywhere else.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -23,14 +35,21 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 
+log = logging.getLogger(__name__)
+
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox)
+
+
+DEFAULT_GAP_S = 0.1  # a slow scanner types a key every ~60 ms; a person's keys come slower
+FRAGMENT_S = 1.0  # a scan starting this soon after a cut-off burst may be its rest: refused
+SETTLE_S = 0.03  # the single-key wait goes this far past the gap (timer jitter), then once more (queued keys)
 
 
 class KeyboardWedge(QObject):
     """See the module docstring. Install with ``app.installEventFilter(wedge)``."""
 
-    def __init__(self, on_code: Callable[[str], None], *, gap_s: float = 0.05, min_length: int = 4,
+    def __init__(self, on_code: Callable[[str], None], *, gap_s: float = DEFAULT_GAP_S, min_length: int = 4,
                  clock: Callable[[], float] = time.monotonic, parent: QObject | None = None,
                  on_single_key: Callable[[str], None] | None = None) -> None:
         super().__init__(parent)
@@ -40,16 +59,26 @@ class KeyboardWedge(QObject):
         self._on_single_key = on_single_key
         self._single = QTimer(self)
         self._single.setSingleShot(True)
+        self._single.setTimerType(Qt.TimerType.PreciseTimer)
         self._single.timeout.connect(self._on_single_timeout)
         self.gap_s = gap_s
         self.min_length = min_length
         self._clock = clock
         self._buffer: list[str] = []
-        self._last = 0.0
+        self._last = 0.0  # when the burst's last key was pressed (event time, or arrival without one)
+        self._settling = False  # the gap passed once; one more short wait lets keys queued meanwhile in
+        self._started = 0.0  # when the burst's first key was pressed
+        self._fragment_until = 0.0  # a scan starting before this may be the rest of a cut-off one
         self.codes = 0
 
+    def _pressed_at(self, event: QKeyEvent) -> float:
+        """When the key was pressed, in seconds: the event's timestamp, or the arrival time without one."""
+        stamp = event.timestamp()
+        return stamp / 1000.0 if stamp else self._clock()
+
     def _in_burst(self, now: float) -> bool:
-        return bool(self._buffer) and now - self._last <= self.gap_s
+        # A negative step (a timestamp wrapped round, or a mix of stamped and unstamped events) ends the burst.
+        return bool(self._buffer) and 0.0 <= now - self._last <= self.gap_s
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         kind = event.type()
@@ -59,7 +88,7 @@ class KeyboardWedge(QObject):
             return False
         if event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
             return False  # Ctrl/Alt combinations are commands, never part of a code
-        now = self._clock()
+        now = self._pressed_at(event)
         key, text = event.key(), event.text()
         if key in ENTER_KEYS:
             if self._in_burst(now) and len(self._buffer) >= self.min_length:
@@ -68,35 +97,66 @@ class KeyboardWedge(QObject):
                     return True
                 code = "".join(self._buffer)
                 self._buffer.clear()
+                self._single.stop()
+                if self._started < self._fragment_until:
+                    log.warning("keyboard scanner: a scan right after a cut-off one refused (%d characters): "
+                                "it may be the rest of that code", len(code))
+                    return True
                 self.codes += 1
                 self._on_code(code)
                 return True
-            if kind == QEvent.Type.KeyPress:
-                self._buffer.clear()
+            # A person's Enter: keys pressed just before it act first (the shortcut fires on this very event).
+            self._hand_on_short_burst()
             return False
         if not text or not text.isprintable():
             return False
         if kind == QEvent.Type.ShortcutOverride:
             # Space is a shortcut: inside a burst it is part of the code, alone it calls the next person.
-            if key == Qt.Key.Key_Space and self._in_burst(now):
-                event.accept()
-                return True
+            if key == Qt.Key.Key_Space:
+                if self._in_burst(now):
+                    event.accept()
+                    return True
+                self._hand_on_short_burst()  # before the Space shortcut acts
+                return False
             if key != Qt.Key.Key_Space and self._on_single_key is not None:
                 event.accept()  # a letter or digit: the press decides (part of a scan, or a guard's key)
                 return True
             return False
         if key == Qt.Key.Key_Space and not self._in_burst(now):
-            self._buffer.clear()
+            self._hand_on_short_burst()
             return False
         if not self._in_burst(now):
-            self._buffer.clear()  # a slow key starts over: a person typing, or the first key of a scan
+            self._hand_on_short_burst()  # a slow key starts over: a person typing, or the first key of a scan
+            self._started = now
         self._buffer.append(text)
         self._last = now
+        self._settling = False
         if self._on_single_key is not None:
-            self._single.start(int(self.gap_s * 1000) + 30)
+            self._single.start(int((self.gap_s + SETTLE_S) * 1000))
         return True
 
+    def _hand_on_short_burst(self) -> None:
+        """Keys that ended without Enter: a lone key is the guard's; more are a scan's fragment, dropped.
+
+        Two or more keys inside the gap are a scanner's (a person does not press keys that fast), cut
+        off by a pause: acting on them could set a person kind from a card number's digits, and a scan
+        starting right after them may be the rest of that code, which is refused as well (``_fragment``).
+        """
+        keys, self._buffer = self._buffer, []
+        self._single.stop()
+        if len(keys) == 1:
+            if self._on_single_key is not None:
+                self._on_single_key(keys[0])
+        elif keys:
+            log.warning("keyboard scanner: %d keys without Enter dropped (a scan cut off?)", len(keys))
+            self._fragment_until = self._last + FRAGMENT_S
+
     def _on_single_timeout(self) -> None:
-        if len(self._buffer) == 1 and self._on_single_key is not None:
-            key = self._buffer.pop()
-            self._on_single_key(key)  # one key, nothing after it: the guard's
+        if not self._settling:
+            # If the GUI thread was busy, the rest of a scan may be queued behind this timer, with
+            # timestamps inside the gap. The event loop reads that input before a new timer is due.
+            self._settling = True
+            self._single.start(int(SETTLE_S * 1000))
+            return
+        if self._buffer:
+            self._hand_on_short_burst()  # nothing after the keys: one is the guard's, more a cut-off scan

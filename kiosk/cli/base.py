@@ -52,12 +52,12 @@ def with_database(name: str, args: argparse.Namespace, settings: Settings) -> Se
         if _holds_live_entries(url):
             raise CliError(f"{db or url}: this database holds live entries (a gate's real log); "
                            "simulated entries never go there")
-        return replace(settings, database_url=url)
+        return replace(settings, database_url=url, own_log=False)
     if db and name in DB_COMMANDS:
         url = _url_of(db)
         if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
             raise CliError(f"{db}: no such database file")
-        return replace(settings, database_url=url)
+        return replace(settings, database_url=url, own_log=False)
     return settings
 
 

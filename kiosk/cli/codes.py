@@ -58,6 +58,15 @@ def _scan(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
+KEY_ID_LINE = "Key-Id: "
+
+
+def recorded_key_id(pem: bytes) -> str | None:
+    """The key id ``keys generate`` wrote on the first line of an issuer key file, if any."""
+    first = pem.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    return first[len(KEY_ID_LINE):].strip() or None if first.startswith(KEY_ID_LINE) else None
+
+
 def _setup_keys(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="keys_command", required=True)
     g = sub.add_parser("generate", help="a new Ed25519 issuer key")
@@ -82,8 +91,10 @@ def _keys(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {out}: {exc.strerror}") from None
     with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    print(f"private key: {out}")
+        # The key id travels with the key (a line before the PEM, which the PEM reader skips), so
+        # ``issue-code`` signs under the id the kiosk was told to trust, whatever the file is called.
+        fh.write(f"{KEY_ID_LINE}{args.key_id}\n".encode() + pem)
+    print(f"private key: {out} (key id {args.key_id})")
     print("add to the kiosk's config to trust it:")
     print(f'[issuers.trusted]\n{args.key_id} = "{public}"')
     return 0
@@ -102,7 +113,7 @@ def _setup_issue(p: argparse.ArgumentParser) -> None:
     p.add_argument("--last-dose", help="vaccine: date of the last dose, YYYY-MM-DD")
     p.add_argument("--valid-hours", type=float, default=24.0)
     p.add_argument("--key", required=True, type=Path, help="the issuer's private key (PEM)")
-    p.add_argument("--key-id", help="default: the key file's name without .pem")
+    p.add_argument("--key-id", help="default: the id `keys generate` recorded in the key file, else its name without .pem")
     p.add_argument("--out", required=True, type=Path, help="PNG to write")
 
 
@@ -114,11 +125,17 @@ def _issue(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.services.signedcode import SignedCodeError, issue, load_private_key
 
     try:
-        key = load_private_key(args.key.read_bytes())
+        pem = args.key.read_bytes()
+        key = load_private_key(pem)
     except FileNotFoundError:
         raise CliError(f"{args.key}: key file not found") from None
     except SignedCodeError as exc:
         raise CliError(f"{args.key}: {exc}") from None
+    recorded = recorded_key_id(pem)
+    if args.key_id and recorded and args.key_id != recorded:
+        raise CliError(f"{args.key} was generated as key id {recorded!r}: codes signed as {args.key_id!r} would not "
+                       f"verify at a kiosk that trusts it as {recorded!r}")
+    key_id = args.key_id or recorded or args.key.stem
     now = time.time()
     claims: dict[str, Any] = {"k": args.kind, "n": args.name, "id": mask_id(args.id_number) or "",
                               "iat": int(now), "exp": int(now + args.valid_hours * 3600)}
@@ -137,7 +154,7 @@ def _issue(args: argparse.Namespace, settings: Settings) -> int:
         if args.last_dose:
             claims["ld"] = args.last_dose
         colour = "green" if args.doses else "yellow"
-    text = issue(key, args.key_id or args.key.stem, claims)
+    text = issue(key, key_id, claims)
     image = render_code(text, "QR_CODE", module_px=8, colour_bgr=STATUS_BGR[colour])
     if not cv2.imwrite(str(args.out), image):
         raise CliError(f"cannot write {args.out}")

@@ -30,6 +30,9 @@ OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_FREE_BYTES = 500 * 1024 * 1024  # a day of 10,000 entries is ~12 MB; exports and logs need room too
 
 
+CONFIG_ERROR = 2  # the exit status of a config file that does not load, as for every other command
+
+
 @dataclass(frozen=True)
 class Finding:
     """One line of the doctor's report."""
@@ -50,6 +53,8 @@ def run_doctor(path: Path | None, as_json: bool = False, out: Callable[[str], No
         fails = sum(f.status == FAIL for f in findings)
         warns = sum(f.status == WARN for f in findings)
         out(f"\n{fails} to fix, {warns} to look at" if fails or warns else "\nall checks passed")
+    if len(findings) == 1 and findings[0].check == "config" and findings[0].status == FAIL:
+        return CONFIG_ERROR  # the config did not load (nothing else was checked): exit as every command does
     return 1 if any(f.status == FAIL for f in findings) else 0
 
 
@@ -203,15 +208,30 @@ def _keys(settings: Settings) -> list[Finding]:
     else:
         out.append(Finding("keys", OK, f"{len(settings.trusted_issuers)} trusted issuer key(s)"
                            + (", issuer server set" if settings.issuer_server_url else "")))
-    export_key = settings.data_dir / "keys" / "kiosk-export.pem"
-    out.append(Finding("keys", OK, f"export signing key {export_key}") if export_key.exists() else
-               Finding("keys", OK, "export signing key is made at the first export"))
-    if not AdminAccess(settings.data_dir).has_pin:
+    out.append(_export_key_finding(settings))
+    access = AdminAccess(settings.data_dir)
+    if not access.has_pin:
         out.append(Finding("pin", FAIL, "no admin PIN: settings, exports and overrides are unprotected",
                            "gate-kiosk admin set-pin"))
+    elif access.weakness():
+        out.append(Finding("pin", WARN, str(access.weakness()), "gate-kiosk admin set-pin --pin OLD --new-pin NEW"))
     else:
         out.append(Finding("pin", OK, "admin PIN set"))
     return out
+
+
+def _export_key_finding(settings: Settings) -> Finding:
+    from kiosk.reports.signing import export_key_path, sealed_key_path
+
+    if settings.export_key_file is not None:
+        return Finding("keys", OK, f"export signing key in a key file outside the data dir: {settings.export_key_file}")
+    if sealed_key_path(settings.data_dir).exists():
+        return Finding("keys", OK, f"export signing key sealed with the admin PIN: {sealed_key_path(settings.data_dir)}",
+                       "stronger: keep it in a key file off this machine (paths.export_key)")
+    if export_key_path(settings.data_dir).exists():
+        return Finding("keys", WARN, f"export signing key not yet sealed with the PIN: {export_key_path(settings.data_dir)}",
+                       "set the admin PIN and export once (or use paths.export_key)")
+    return Finding("keys", OK, "export signing key is made at the first export")
 
 
 def _disk(settings: Settings) -> list[Finding]:

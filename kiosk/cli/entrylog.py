@@ -22,7 +22,7 @@ def _setup_verify_log(p: argparse.ArgumentParser) -> None:
 
 def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
-    from kiosk.services.logkey import LogKeyError, parse_key
+    from kiosk.reports.logkey import LogKeyError, parse_key
 
     try:
         key = parse_key(args.key) if args.key else None
@@ -90,7 +90,7 @@ def _setup_log_key(p: argparse.ArgumentParser) -> None:
 def _log_key(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime, timezone
 
-    from kiosk.services.logkey import write_key_sheet
+    from kiosk.reports.logkey import write_key_sheet
 
     if args.out.resolve().is_relative_to(settings.data_dir.resolve()):
         raise CliError(f"{args.out}: the key sheet must not be written into the kiosk's data dir "
@@ -101,8 +101,8 @@ def _log_key(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError("the initial log key was already handed out; it is not on this kiosk any more")
         key = store.handout_initial_key()
         try:
-            write_key_sheet(args.out, settings.site.site_id, settings.site.gate_id, ledger_id, key,
-                            datetime.now(timezone.utc))
+            write_key_sheet(args.out, settings.site.school_name or settings.site.name, settings.site.site_id,
+                            settings.site.gate_id, ledger_id, key, datetime.now(timezone.utc))
         except OSError as exc:
             raise CliError(f"cannot write {args.out}: {exc.strerror}; the key was NOT erased: "
                            f"write it down now: GKLOG1:{ledger_id}:{key.hex()}") from None
@@ -121,8 +121,13 @@ def _setup_ledger(p: argparse.ArgumentParser) -> None:
 def _ledger(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
 
+    from kiosk.services.access import AdminAccess
+
     store = build_store(settings, accept_ledger=True)
     try:
+        if store.accepting_needs_pin and not AdminAccess(settings.data_dir, ledger=store).has_pin:
+            raise CliError("accepting another log takes the admin PIN this kiosk had, and admin.json is gone: "
+                           "restore admin.json from its backup first")
         require_admin(settings, store, args.pin, "ledger_accept")
         store.accept_ledger(settings.site.guard_id)
         ledger_id, next_seq = store.ledger_state()
@@ -169,7 +174,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
 def _setup_admin(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="admin_command", required=True)
-    sp = sub.add_parser("set-pin", help="set or change the admin PIN (4–12 digits)")
+    sp = sub.add_parser("set-pin", help="set or change the admin PIN (6–12 digits)")
     sp.add_argument("--new-pin", help="default: asked on the terminal")
     sp.add_argument("--pin", help="the current PIN, when changing it")
     cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "

@@ -153,8 +153,7 @@ def _committed_entry(kiosk: Any, entry_id: str | None) -> Any:
     if entry_id is None:
         return None
     with contextlib.suppress(Exception):  # the store being down is exactly the case asked about
-        if kiosk.controller.waiting_entries:
-            kiosk.controller.tick()  # one more try before giving up
+        # No second try: the write already waited the store's whole lock limit.
         if not kiosk.controller.waiting_entries:
             return kiosk.store.get(entry_id)
     return None

@@ -141,7 +141,7 @@ def _central_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _setup_verify(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, nargs="?", help="the exported file (not needed with --show-key)")
     p.add_argument("--sig", type=Path, help="default: FILE.sig")
     p.add_argument("--public-key", help="the school's published key (base64); default: this kiosk's own key")
     p.add_argument("--show-key", action="store_true", help="print this kiosk's export public key and exit")
@@ -158,6 +158,8 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.show_key:
         print(f"{own}  (key id {key_fingerprint(own)})" if own else "no export key yet")
         return 0
+    if args.file is None:
+        raise CliError("name the exported file to check (or --show-key to print this kiosk's key)")
     trusted = args.public_key or own
     if trusted is None:
         raise CliError("no trusted key: pass --public-key (the school's published export key)")

@@ -8,6 +8,7 @@ the data directory (useful for tests and for running two kiosks on one box).
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 import sys
@@ -54,8 +55,9 @@ def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] |
     data: dict[str, Any] = {}
     if cfg_path.exists():
         try:
-            with cfg_path.open("rb") as fh:
-                data = tomllib.load(fh)
+            raw = cfg_path.read_bytes()
+            # Windows Notepad saves UTF-8 with a byte-order mark; TOML does not allow one, the kiosk does.
+            data = tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{cfg_path}: not valid TOML: {exc}") from None
         except UnicodeDecodeError:
@@ -155,6 +157,11 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError("central.batch_size must be at least 1")
     if settings.devices.decoder not in ("zxing", "pyzbar", "auto"):
         raise ConfigError("devices.decoder must be 'zxing', 'pyzbar' or 'auto'")
+    from devices.thermoframes import PROTOCOLS
+
+    if settings.devices.thermometer_protocol not in PROTOCOLS:
+        raise ConfigError(f"devices.thermometer_protocol must be one of {', '.join(repr(p) for p in PROTOCOLS)}, "
+                          f"got {settings.devices.thermometer_protocol!r}")
     _check_ranges(settings)
     return settings
 
@@ -183,6 +190,7 @@ def _check_ranges(s: Settings) -> None:
         ("devices.stable_tolerance_c", d.stable_tolerance_c, 0.05, 1.0),
         ("devices.modbus_scale", d.modbus_scale, 1e-6, 1e6),
         ("devices.thermometer_baud", d.thermometer_baud, 0, 4_000_000),
+        ("devices.scanner_key_gap_ms", d.scanner_key_gap_ms, 10, 500),
         ("calibration.interval_days", s.calibration.interval_days, 1, 365),
         ("policy.retake_wait_s", p.retake_wait_s, 1.0, 3600.0),
         ("policy.plausible_min_c", p.plausible_min_c, 30.0, 37.0),

@@ -11,16 +11,19 @@
   signal (a segfault or abort inside Qt or OpenCV), where a traceback could
   not be printed.
 - An unwritable log folder never stops the kiosk: it logs to stderr and says so.
+- Log files are mode 0600 (they name people and guards), rotated ones included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import platformdirs
 
@@ -39,6 +42,21 @@ def log_dir() -> Path:
     if os.environ.get("GATE_KIOSK_DATA"):
         return Path(os.environ["GATE_KIOSK_DATA"]) / "log"
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def _make_private(path: str) -> None:
+    """Create ``path`` 0600 if it is missing, and narrow it if it is wider (a file from an older version)."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        os.chmod(path, 0o600)
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are created 0600, the one after each rollover too."""
+
+    def _open(self) -> io.TextIOWrapper[Any]:
+        _make_private(self.baseFilename)
+        return super()._open()
 
 
 def setup_logging(verbose: bool = False) -> Path | None:
@@ -62,8 +80,8 @@ def setup_logging(verbose: bool = False) -> Path | None:
     folder = log_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(folder / LOG_FILE, maxBytes=2 * 1024 * 1024,
-                                                            backupCount=5, encoding="utf-8")
+        file_handler = PrivateRotatingFileHandler(folder / LOG_FILE, maxBytes=2 * 1024 * 1024,
+                                                  backupCount=5, encoding="utf-8")
     except OSError as exc:
         logging.getLogger(__name__).warning("cannot write logs to %s (%s): logging to stderr only",
                                             folder, exc.strerror)
@@ -81,6 +99,7 @@ def enable_faulthandler(folder: Path) -> Path | None:
     global _fault_file
     path = folder / NATIVE_CRASH_FILE
     try:
+        _make_private(str(path))
         handle = path.open("a", encoding="utf-8")
     except OSError:
         return None

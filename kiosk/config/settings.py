@@ -70,6 +70,8 @@ class DeviceSettings:
     decoder: str = "zxing"
     thermometer: str = ""
     scanner: str = ""  # "" none | "keyboard" (keyboard-wedge handheld) | a serial port (USB-CDC scanner)
+    # A keyboard-wedge scanner's keys come at most this far apart (slow ones: ~60 ms); a person's come slower.
+    scanner_key_gap_ms: int = 100
     thermometer_protocol: str = "aa55"
     thermometer_baud: int = 0  # 0: the protocol's default
     thermometer_id: str = "thermo-1"
@@ -138,6 +140,9 @@ class Settings:
     health_code_patterns: Mapping[str, str] = field(default_factory=dict)
     source_path: Path | None = None
     export_key_file: Path | None = None  # paths.export_key: the export signing key, outside the data dir
+    # False for a demo, a simulation or a database named with --db: the ledger registry
+    # (``kiosk.app.ledger_marker``) keeps the kiosk's own log only.
+    own_log: bool = True
 
     @property
     def needs_setup(self) -> bool:

@@ -52,7 +52,7 @@ def write_settings(path: Path, changes: Mapping[str, Mapping[str, Any]], today: 
     text = ""
     if path.exists():
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a Notepad BOM is read, not kept
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:

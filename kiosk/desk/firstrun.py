@@ -34,8 +34,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PIN_PATTERN = re.compile(r"^\d{4,12}$")
+PIN_PATTERN = re.compile(r"^\d{6,12}$")  # kiosk.services.access.PIN_MIN_DIGITS: a PIN is guessed offline from a copy
 GATE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def gate_id_ok(gate_id: str) -> bool:
+    """Whether ``gate_id`` can name a gate (it goes into entry ids, exports and the centre's tables)."""
+    return bool(GATE_ID_PATTERN.match(gate_id))
 
 
 @dataclass
@@ -55,14 +60,14 @@ class SetupAnswers:
         out = []
         if not self.school_name.strip():
             out.append("请填写学校名称")
-        if not GATE_ID_PATTERN.match(self.gate_id.strip()):
+        if not gate_id_ok(self.gate_id.strip()):
             out.append("门岗编号只能用字母、数字、-、_、.（如 east-1）")
         if not self.camera and not self.scanner:
             out.append("请选择摄像头或扫码枪（至少一个用来读码）")
         if self.thermometer and not self.thermometer_config.get("thermometer_protocol"):
             out.append("请先识别测温仪协议，或不使用测温仪")
         if not PIN_PATTERN.match(self.pin):
-            out.append("管理员 PIN 须为 4–12 位数字")
+            out.append("管理员 PIN 须为 6–12 位数字")
         return out
 
     def changes(self) -> dict[str, dict[str, Any]]:

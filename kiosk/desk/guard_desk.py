@@ -140,11 +140,15 @@ class GuardDesk:
         return out
 
     def set_follow_up(self, entry_id: str, state: str, note: str = "") -> None:
+        """Mark a flagged entry's follow-up; with the window watching today, written off the GUI thread."""
         if state not in FOLLOW_UP_STATES:
             raise ValueError(f"unknown follow-up state {state!r}")
-        self.store.follow_up(entry_id, state, self.settings.site.guard_id, note)
         if self._today is not None:
-            self._today.reload()
+            from kiosk.desk.today import FollowUpMark
+
+            self._today.mark_follow_up(FollowUpMark(entry_id, state, self.settings.site.guard_id, note))
+            return
+        self.store.follow_up(entry_id, state, self.settings.site.guard_id, note)
 
     def code_from_keyboard_scanner(self, text: str) -> None:
         """A keyboard-wedge scanner typed a code into the window: verified like the camera's, off the GUI thread."""

@@ -8,6 +8,10 @@ new day, or the first load reads the day again. The flagged list (a few
 rows) is re-read when a flagged entry arrives. ``snapshot()`` never touches
 the database; ``on_changed`` is called (from this thread) after each update,
 and the window turns it into a repaint through a queued signal.
+
+The guard's follow-up marks on the flagged list (observation, cleared) are
+written here too, in order, never on the GUI thread: a locked database
+makes the mark wait and be retried, not the window freeze or the mark vanish.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from devices.worker import Worker
@@ -25,6 +30,16 @@ from kiosk.reports.figures import DayFigures, tally
 log = logging.getLogger(__name__)
 
 RELOAD = "\x00reload"
+
+
+@dataclass(frozen=True)
+class FollowUpMark:
+    """A guard's follow-up state for a flagged entry, to be written by the keeper's thread."""
+
+    entry_id: str
+    state: str
+    actor: str
+    note: str = ""
 
 
 class TodayKeeper(Worker):
@@ -36,7 +51,8 @@ class TodayKeeper(Worker):
         Worker.__init__(self)
         self._desk = desk
         self._on_changed = on_changed
-        self._events: queue.Queue[str] = queue.Queue()
+        self._events: queue.Queue[str | FollowUpMark] = queue.Queue()
+        self._unwritten: list[FollowUpMark] = []  # refused by the database: tried again when the queue is idle
         self._lock = threading.Lock()
         self._day = desk.today()
         self._figures = DayFigures()
@@ -51,6 +67,14 @@ class TodayKeeper(Worker):
 
     def reload(self) -> None:
         self._events.put(RELOAD)
+
+    def mark_follow_up(self, mark: FollowUpMark) -> None:
+        self._events.put(mark)
+
+    @property
+    def unwritten_marks(self) -> int:
+        with self._lock:
+            return len(self._unwritten)
 
     def snapshot(self) -> tuple[DayFigures, list[Any]]:
         with self._lock:
@@ -67,15 +91,48 @@ class TodayKeeper(Worker):
             except queue.Empty:
                 if self._desk.today() != self._day:
                     self._events.put(RELOAD)  # midnight: a new day starts at zero
+                self._retry()
                 continue
             try:
                 self._handle(event)
             except Exception:  # the database may be locked or gone: the figures wait, the gate goes on
                 log.exception("updating today's figures failed")
+                if isinstance(event, FollowUpMark):
+                    with self._lock:
+                        self._unwritten.append(event)  # tried again when the queue is idle
                 continue
             self._on_changed()
 
-    def _handle(self, event: str) -> None:
+    def _retry(self) -> None:
+        with self._lock:
+            marks, self._unwritten = self._unwritten, []
+        for mark in marks:
+            self._events.put(mark)
+
+    def _after_stop(self) -> None:
+        # Closing: marks still queued are written now (the window is going away, it may wait).
+        with self._lock:
+            left = [e for e in self._drain() if isinstance(e, FollowUpMark)] + self._unwritten
+            self._unwritten = []
+        for mark in left:
+            try:
+                self._desk.store.follow_up(mark.entry_id, mark.state, mark.actor, mark.note)
+            except Exception:
+                log.exception("follow-up %s of entry %s not written at closing", mark.state, mark.entry_id)
+
+    def _drain(self) -> list[str | FollowUpMark]:
+        out = []
+        while True:
+            try:
+                out.append(self._events.get_nowait())
+            except queue.Empty:
+                return out
+
+    def _handle(self, event: str | FollowUpMark) -> None:
+        if isinstance(event, FollowUpMark):
+            self._desk.store.follow_up(event.entry_id, event.state, event.actor, event.note)
+            self._load_all()  # the flagged list shows the new state
+            return
         if event == RELOAD:
             self._load_all()
             return

@@ -5,13 +5,17 @@ view for many frames) and is ignored. Seen again later at a *different*
 visit within ``window_min``, it is a replay: a shared or screenshotted code.
 The guard keeps its own small table; where the store offers
 ``remember_code``/``recent_code`` (a table of recent code keys), it writes
-through so that a restart does not forget.
+through so that a restart does not forget. The database is never touched
+under the controller's lock (a locked database would hold up the guard's
+keys on the GUI thread): ``prefetch`` reads a key before the lock is taken,
+``record`` only notes what to write, and ``persist`` writes it afterwards.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import threading
 from datetime import datetime, timedelta
 from collections.abc import Callable
 from typing import Protocol
@@ -45,15 +49,27 @@ class ReplayGuard:
         self.window = timedelta(minutes=window_min)
         self._persistence = persistence
         self._seen: dict[str, tuple[datetime, str]] = {}
+        self._fetched: dict[str, tuple[datetime, str] | None] = {}  # read from persistence, outside the lock
+        self._unsaved: list[tuple[str, str, datetime]] = []
+        self._io = threading.Lock()  # persistence calls in order, by whichever thread brings them
+
+    def prefetch(self, key: str) -> None:
+        """Read ``key`` from persistence now (a database read), so that ``classify`` under the lock need not."""
+        if self._persistence is None or key in self._seen or key in self._fetched:
+            return
+        try:
+            with self._io:
+                seen = self._persistence.recent_code(key)
+        except Exception:  # persistence is a help, never a reason to stop the gate
+            log.exception("could not read recent codes")
+            return
+        if len(self._fetched) > self.MAX_KEYS:
+            self._fetched.clear()
+        self._fetched[key] = seen
 
     def last_seen(self, key: str) -> tuple[datetime, str] | None:
         seen = self._seen.get(key)
-        if seen is None and self._persistence is not None:
-            try:
-                seen = self._persistence.recent_code(key)
-            except Exception:  # persistence is a help, never a reason to stop the gate
-                log.exception("could not read recent codes")
-        return seen
+        return seen if seen is not None else self._fetched.get(key)
 
     def classify(self, key: str, visit_id: str | None, now: datetime, *, front_busy: bool = False,
                  entered: Callable[[str], bool | None] = lambda visit_id: None) -> Sighting:
@@ -83,8 +99,18 @@ class ReplayGuard:
             horizon = self.window + self.debounce
             self._seen = {k: v for k, v in self._seen.items() if now - v[0] < horizon}
         if self._persistence is not None:
+            self._unsaved.append((key, visit_id, now))
+
+    def persist(self) -> None:
+        """Write the sightings ``record`` noted (call without the controller's lock held)."""
+        while self._unsaved:
             try:
-                self._persistence.remember_code(key, visit_id, now)
+                key, visit_id, at = self._unsaved.pop(0)
+            except IndexError:  # another thread took the last one
+                return
+            try:
+                with self._io:
+                    self._persistence.remember_code(key, visit_id, at)  # type: ignore[union-attr]
             except Exception:
                 log.exception("could not remember a code key")
 

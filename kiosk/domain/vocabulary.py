@@ -102,6 +102,14 @@ CODE_ERROR_WORDS: dict[str, tuple[str, str]] = {
     "not_signed": ("不是签名码", "not a signed code"),
 }
 
+# A failed export as the window says it, in one line; the exception's detail goes to the log file.
+EXPORT_FAILURE_WORDS: dict[str, tuple[str, str]] = {
+    "database": ("读取入校记录库失败（可能正被占用），请稍后重试；详情已写入日志",
+                 "The entry log could not be read (it may be busy); try again later. Details are in the log file"),
+    "cancelled": ("导出已取消，未写入文件", "Export cancelled; no file was written"),
+    "unexpected": ("导出时出现意外错误，详情已写入日志", "The export failed unexpectedly; details are in the log file"),
+}
+
 # code -> (severity, Chinese template, English template). Templates use str.format
 # with the reason's parameters plus ``element`` (already in words).
 REASONS: dict[str, tuple[str, str, str]] = {
@@ -185,6 +193,10 @@ def follow_up_words(follow_up: str, lang: str = "zh") -> str:
 
 def registration_field_words(name: str, lang: str = "zh") -> str:
     return _pick(REGISTRATION_FIELD_WORDS.get(name, (name, name)), lang)
+
+def export_failure_words(kind: str, lang: str = "zh") -> str:
+    """One line for a failed export: ``database``, ``cancelled`` or ``unexpected``."""
+    return _pick(EXPORT_FAILURE_WORDS.get(kind, EXPORT_FAILURE_WORDS["unexpected"]), lang)
 
 
 def severity(code: str) -> str:

@@ -15,6 +15,25 @@ class ExportError(Exception):
     """An export cannot be made (bad range, unwritable file, no Chinese font)."""
 
 
+class ExportCancelled(Exception):
+    """Raised from an export's progress callback to stop it; the staged file is removed, nothing is renamed."""
+
+
+def export_failure_kind(exc: BaseException) -> str:
+    """Which words a failed export gets (``kiosk.domain.vocabulary.export_failure_words``): a storage fault or not."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.store import StoreError
+
+    if isinstance(exc, ExportCancelled):
+        return "cancelled"
+    if isinstance(exc, (SQLAlchemyError, sqlite3.Error, StoreError)):
+        return "database"
+    return "unexpected"
+
+
 @dataclass(frozen=True)
 class ExportQuery:
     """Which entries: a range of local days, optionally one lane and only flagged ones."""

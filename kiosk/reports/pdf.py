@@ -64,7 +64,8 @@ def find_cjk_font() -> str:
                       "reinstall gate-kiosk or install fonts-wqy-microhei")
 
 
-def _font() -> None:
+def register_font() -> None:
+    """Register the embedded Chinese font with reportlab (once)."""
     global _registered
     if not _registered:
         pdfmetrics.registerFont(TTFont(FONT, find_cjk_font(), subfontIndex=0))
@@ -164,7 +165,7 @@ def _downtime_rows(exporter: ReportSource, start: date, end: date) -> list[list[
 
 
 def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: "DayFigures", follow: dict[str, str]) -> None:
-    _font()
+    register_font()
     st = _styles()
     try:
         doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
@@ -210,7 +211,7 @@ def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: "DayFigures", f
 
 def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_day: list["DayFigures"],
            follow: dict[str, str], checklist: Sequence[CheckItem] = ()) -> None:
-    _font()
+    register_font()
     st = _styles()
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title=f"周自查报告 {week}", author="gate-kiosk")
@@ -264,7 +265,7 @@ def tables(path: Path, title: str, header: list[str], sections: list[tuple[str, 
     """A landscape report made of titled tables (the district day, the monthly supervision)."""
     from reportlab.lib.pagesizes import landscape
 
-    _font()
+    register_font()
     st = _styles()
     page = landscape(A4)
     doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=10 * mm, rightMargin=10 * mm, topMargin=12 * mm,

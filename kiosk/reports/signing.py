@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,6 +42,9 @@ def export_public_key(data_dir: Path, key_file: Path | None = None) -> str | Non
     pub = export_key_path(data_dir).with_suffix(".pub")
     if pub.exists():
         return pub.read_text(encoding="utf-8").strip()
+    if sealed_key_path(data_dir).exists():
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            return str(json.loads(sealed_key_path(data_dir).read_text(encoding="utf-8"))["public_key"])
     path = export_key_path(data_dir)
     if path.exists():
         return public_key_b64(_load_key(path, None))  # an old, unencrypted key
@@ -64,46 +69,104 @@ def _load_key(path: Path, pin: str | None) -> Ed25519PrivateKey:
     return key
 
 
-def _write_key(path: Path, key: Ed25519PrivateKey, pin: str | None) -> None:
+SEALED_EXPORT_KEY = "kiosk-export.sealed.json"
+_SEAL_FORMAT = "gate-kiosk sealed Ed25519 key v1"
+
+
+def sealed_key_path(data_dir: Path) -> Path:
+    return data_dir / "keys" / SEALED_EXPORT_KEY
+
+
+def _write_key(data_dir: Path, key: Ed25519PrivateKey, pin: str | None) -> None:
+    """Keep the key under the PIN (scrypt, as costly as a PIN guess: ``kiosk.services.access.PIN_KDF``), or in clear
+    while no PIN is set; 0600 either way, the public half beside it for ``verify-export``."""
     from cryptography.hazmat.primitives import serialization
 
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(pin.encode()) if pin else serialization.NoEncryption())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-    write_private(path, pem.decode("ascii"))
-    write_private(path.with_suffix(".pub"), public_key_b64(key) + "\n")
+    path = export_key_path(data_dir)
+    public = public_key_b64(key)
+    if pin:
+        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+        write_private(sealed_key_path(data_dir), json.dumps(_seal(raw, pin, public)))
+        path.unlink(missing_ok=True)  # the PKCS#8 file (clear, or PBKDF2 under the PIN) goes
+    else:
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        write_private(path, pem.decode("ascii"))
+    write_private(path.with_suffix(".pub"), public + "\n")
+
+
+def _seal(raw: bytes, pin: str, public: str) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from kiosk.services.access import PIN_KDF, derive_from_pin
+
+    salt, nonce = os.urandom(16), os.urandom(12)
+    sealed = AESGCM(derive_from_pin(pin, salt, PIN_KDF)).encrypt(nonce, raw, (_SEAL_FORMAT + public).encode())
+    return {"format": _SEAL_FORMAT, "kdf": "scrypt", **PIN_KDF, "salt": salt.hex(), "nonce": nonce.hex(),
+            "sealed": base64.b64encode(sealed).decode("ascii"), "public_key": public}
+
+
+def _unseal(path: Path, pin: str | None) -> Ed25519PrivateKey:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from kiosk.services.access import derive_from_pin
+
+    if not pin:
+        raise ExportError("the export signing key is locked with the admin PIN: give the PIN (--pin)")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        kdf = {k: int(meta[k]) for k in ("n", "r", "p")}
+        secret = derive_from_pin(pin, bytes.fromhex(meta["salt"]), kdf)
+        raw = AESGCM(secret).decrypt(bytes.fromhex(meta["nonce"]), base64.b64decode(meta["sealed"]),
+                                     (_SEAL_FORMAT + meta["public_key"]).encode())
+    except OSError as exc:
+        raise ExportError(f"cannot read the export signing key {path}: {exc.strerror}") from None
+    except InvalidTag:
+        raise ExportError(f"cannot unlock the export signing key {path} (wrong PIN)") from None
+    except (ValueError, KeyError, TypeError):
+        raise ExportError(f"{path}: the sealed export signing key is damaged") from None
+    return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def export_key(data_dir: Path, pin: str | None = None, key_file: Path | None = None) -> Ed25519PrivateKey:
     """The kiosk's export signing key.
 
-    From ``key_file`` (``paths.export_key``, outside the data dir) when set;
-    otherwise ``<data dir>/keys/kiosk-export.pem``, encrypted with the admin
-    PIN once one is given (so it does not lie beside the log in clear), 0600.
+    From ``key_file`` (``paths.export_key``, outside the data dir: the strong
+    option) when set; otherwise sealed in ``<data dir>/keys/`` under the admin
+    PIN with scrypt once a PIN is given (so it does not lie beside the log in
+    clear; a copy of the data dir costs a scrypt per PIN guess), 0600. A key
+    from before (clear, or PKCS#8 under the PIN) is sealed anew when the PIN
+    unlocks it.
     """
     if key_file is not None:
-        return _load_key(key_file, pin)
+        try:
+            return _load_key(key_file, None)  # a key file in clear (its safety is where it is kept)
+        except ExportError:
+            return _load_key(key_file, pin)  # or one its owner locked with the PIN
+    if sealed_key_path(data_dir).exists():
+        return _unseal(sealed_key_path(data_dir), pin)
     path = export_key_path(data_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         pem, _ = generate_key()
         key = load_private_key(pem)
-        _write_key(path, key, pin)
+        _write_key(data_dir, key, pin)
         return key
     try:
         key = _load_key(path, None)
     except ExportError:
-        return _load_key(path, pin)  # encrypted: the PIN unlocks it
+        key = _load_key(path, pin)  # PKCS#8 under the PIN (PBKDF2): the PIN unlocks it
     if pin:
-        _write_key(path, key, pin)  # a key from before: lock it with the PIN from now on
+        _write_key(data_dir, key, pin)  # a key from before: sealed with scrypt from now on
     return key
 
 
 def rekey_export_key(data_dir: Path, old_pin: str | None, new_pin: str) -> None:
     """The admin PIN changed: the export key follows it (nothing to do without a key)."""
-    path = export_key_path(data_dir)
-    if path.exists():
-        _write_key(path, export_key(data_dir, old_pin), new_pin)
+    if sealed_key_path(data_dir).exists() or export_key_path(data_dir).exists():
+        _write_key(data_dir, export_key(data_dir, old_pin), new_pin)
 
 
 def key_fingerprint(public_b64: str) -> str:

@@ -2,7 +2,12 @@
 
 The PIN guards settings, exports, policy overrides and purges. It is stored
 as a scrypt hash with its own salt in ``admin.json`` (mode 0600) in the data
-directory. After 5 wrong PINs in a row the PIN is locked for a delay that
+directory. A PIN has few values (10^6 for six digits), so whoever copies the
+data dir can guess it offline: each guess is made to cost what a person at the
+screen can wait (scrypt at 128 MiB, ``PIN_KDF``: see the README for the measured
+cost), new PINs have at least six digits, and a PIN from before (four digits or
+the cheaper hash) keeps working but is reported as weak (``weakness``) until
+changed. After 5 wrong PINs in a row the PIN is locked for a delay that
 doubles with every further failure (30 s, 60 s, 120 s … capped at one hour).
 
 With the entry log at hand (``ledger``, the kiosk always passes it) the PIN
@@ -15,6 +20,7 @@ admin function, with an audit row, until the file is restored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -30,7 +36,12 @@ from typing import Any, Protocol
 from kiosk.config.settings import ConfigError, Settings, fever_threshold_needs_confirmation, policy_content
 
 log = logging.getLogger(__name__)
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB and 50 ms per check
+# scrypt cost of a PIN guess: n=2^17, r=8 is 128 MiB and about 0.3 s on the reference
+# gate PC (2 cores); memory-hard, so a GPU or a farm of cores gains less than on a plain hash.
+PIN_KDF = {"n": 2**17, "r": 8, "p": 1}
+LEGACY_KDF = {"n": 2**14, "r": 8, "p": 1}  # admin.json files from before (no "kdf"): 16 MiB, ~50 ms
+PIN_MIN_DIGITS, PIN_MAX_DIGITS = 6, 12
+_KDF_LOCK = threading.Lock()  # one 128 MiB derivation at a time: thirty parallel tries do not take 4 GB
 FREE_ATTEMPTS = 5
 BASE_LOCK_S = 30.0
 MAX_LOCK_S = 3600.0
@@ -65,8 +76,16 @@ class AccessDenied(Exception):
     """Wrong PIN, locked out, or no PIN set; the message is for the person at the screen."""
 
 
-def hash_pin(pin: str, salt: bytes) -> str:
-    return hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32).hex()
+def hash_pin(pin: str, salt: bytes, kdf: dict[str, int] | None = None) -> str:
+    return derive_from_pin(pin, salt, kdf or PIN_KDF).hex()
+
+
+def derive_from_pin(pin: str, salt: bytes, kdf: dict[str, int]) -> bytes:
+    """32 bytes from the PIN with scrypt at the given cost (the PIN hash, the export key's sealing key)."""
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    with _KDF_LOCK:
+        return Scrypt(salt=salt, length=32, n=int(kdf["n"]), r=int(kdf["r"]), p=int(kdf["p"])).derive(pin.encode())
 
 
 class AdminAccess:
@@ -120,15 +139,27 @@ class AdminAccess:
         return None
 
     def set_pin(self, new_pin: str, actor: str, current_pin: str | None = None) -> None:
-        if not (new_pin.isdigit() and 4 <= len(new_pin) <= 12):
-            raise AccessDenied("PIN 须为 4–12 位数字")
+        if not (new_pin.isdigit() and PIN_MIN_DIGITS <= len(new_pin) <= PIN_MAX_DIGITS):
+            raise AccessDenied(f"PIN 须为 {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} 位数字")
         with self._lock:
             if self.has_pin:
                 self._check(current_pin or "", actor, "change_pin")
             salt = secrets.token_bytes(16)
-            data = {"salt": salt.hex(), "hash": hash_pin(new_pin, salt), "failures": 0, "locked_until": 0}
+            data = {"salt": salt.hex(), "hash": hash_pin(new_pin, salt, PIN_KDF), "kdf": PIN_KDF,
+                    "digits": len(new_pin), "failures": 0, "locked_until": 0}
             self._save(data)
         self._audit(actor, "set_pin", {"fingerprint": fingerprint(data)})
+
+    def weakness(self) -> str | None:
+        """Why the PIN in force is weaker than a new one would be (shorter than six digits, cheaper hash)."""
+        data = self._load()
+        if "hash" not in data:
+            return None
+        if data.get("kdf") != PIN_KDF:
+            return "管理员 PIN 为旧版本设置（较弱的哈希，可能只有 4 位）：请更换为 6 位以上的新 PIN"
+        if int(data.get("digits") or 0) < PIN_MIN_DIGITS:
+            return f"管理员 PIN 少于 {PIN_MIN_DIGITS} 位，容易被离线猜出：请更换为 {PIN_MIN_DIGITS} 位以上"
+        return None
 
     def locked_for(self) -> float:
         if self._ledger is not None:
@@ -159,10 +190,11 @@ class AdminAccess:
         if wait > 0:
             self._audit(actor, "pin_locked", {"action": action})
             raise AccessDenied(f"PIN 已锁定，请 {int(wait) + 1} 秒后再试")
-        ok = hmac.compare_digest(hash_pin(pin, bytes.fromhex(data["salt"])), data["hash"])
+        ok = _right(pin, data)
         if ok:
             data["failures"] = 0
             data["locked_until"] = 0
+            data.setdefault("digits", len(pin))
             self._save(data)
             self._audit(actor, action, {"granted": True})
             return
@@ -178,8 +210,10 @@ class AdminAccess:
     def _check_in_log(self, pin: str, data: dict[str, Any], actor: str, action: str) -> None:
         assert self._ledger is not None
         # scrypt runs before the write transaction so that the log is held for
-        # milliseconds; whether the answer counts is decided inside it.
-        right = hmac.compare_digest(hash_pin(pin, bytes.fromhex(data["salt"])), data["hash"])
+        # milliseconds; whether the answer counts is decided inside it. Locked already:
+        # no derivation at all (the attempt is refused inside the transaction anyway).
+        failures, last_at = _failures(self._history())
+        right = _locked_until(failures, last_at) <= self._clock() and _right(pin, data)
         outcome: dict[str, Any] = {}
 
         def judge(history: list[dict[str, Any]]) -> tuple[bool, dict[str, Any]]:
@@ -207,6 +241,23 @@ class AdminAccess:
         if not outcome["ok"]:
             left = FREE_ATTEMPTS - outcome["failures"]
             raise AccessDenied("PIN 错误" + (f"，还可尝试 {left} 次" if left > 0 else "，已锁定"))
+        self._note_digits(data, pin)
+
+    def _note_digits(self, data: dict[str, Any], pin: str) -> None:
+        """A PIN from before "digits" was kept: note its length once it is known (``weakness`` reads it)."""
+        if "digits" not in data:
+            data["digits"] = len(pin)
+            with contextlib.suppress(OSError):
+                self._save(data)
+
+
+def _right(pin: str, data: dict[str, Any]) -> bool:
+    """The PIN matches the file's hash, at the cost the file was made with."""
+    kdf = data.get("kdf") if isinstance(data.get("kdf"), dict) else LEGACY_KDF
+    try:
+        return hmac.compare_digest(hash_pin(pin, bytes.fromhex(data["salt"]), kdf), data["hash"])
+    except (ValueError, KeyError, TypeError):  # a damaged file grants nothing
+        return False
 
 
 def _failures(history: list[dict[str, Any]]) -> tuple[int, float]:

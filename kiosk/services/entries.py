@@ -150,6 +150,10 @@ class EntryWriter(Worker):
 
     MAX_WAITING = 10_000  # entries kept in memory while storage is down
     thread_name = "entry-writer"
+    # A failed write already waited the store's whole lock limit (SQLite busy timeout,
+    # PostgreSQL lock_timeout); closing right after it, trying again at once only
+    # multiplied that wait before a command could say the entry was not saved (10-15 s).
+    RETRY_PAUSE_S = 2.0
 
     def __init__(self, entry_log: EntryLog, listener: GateListener) -> None:
         super().__init__()
@@ -161,6 +165,7 @@ class EntryWriter(Worker):
         self._wake = threading.Event()
         self.dropped = 0
         self.last_problem = ""
+        self._failed_at = float("-inf")  # time.monotonic() of the last failed write
 
     @property
     def waiting(self) -> int:
@@ -192,7 +197,8 @@ class EntryWriter(Worker):
         end = time.monotonic() + timeout
         while self.waiting:
             if self._thread is None:
-                self.flush()
+                if time.monotonic() - self._failed_at >= self.RETRY_PAUSE_S:
+                    self.flush()
                 if self.waiting:
                     return False
                 break
@@ -242,6 +248,7 @@ class EntryWriter(Worker):
                 self.dropped += 1
                 log.error("entry %s dropped: storage down and %d entries waiting", lost.id, self.MAX_WAITING)
             waiting = len(self._waiting)
+        self._failed_at = time.monotonic()
         log.warning("entry %s waits for storage: %s", entry.id, str(exc).splitlines()[0] if str(exc) else exc)
         message = storage_message(exc)
         if self.dropped:

@@ -99,6 +99,13 @@ class GateEvents(VisitRouter):
     # --------------------------------------------------------------- events
     def code_seen(self, check: CodeCheck) -> VisitSnapshot | None:
         """A verified code from the camera or a scanner; repeated scans of one code are one event."""
+        self.replay.prefetch(check.content_key)  # a database read, before the lock the GUI thread shares
+        try:
+            return self._code_seen(check)
+        finally:
+            self.replay.persist()  # written after the lock is released, on this (the verifier's) thread
+
+    def _code_seen(self, check: CodeCheck) -> VisitSnapshot | None:
         with self._lock:
             now = self._clock()
             current = self._visit

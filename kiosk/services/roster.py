@@ -44,8 +44,13 @@ MAX_ROWS = 200_000
 MAX_XLSX_UNPACKED = 200_000_000
 
 
-def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
-    """Parse a roster file; returns (good people, rejected (line, reason) pairs)."""
+def read_roster(path: Path, stored: dict[str, str | None] | None = None
+                ) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
+    """Parse a roster file; returns (good people, rejected (line, reason) pairs).
+
+    ``stored`` (person id -> card number, the roster already on the kiosk) extends the
+    check that no card number is someone else's id to the people imported before.
+    """
     if not path.exists():
         raise RosterError(f"{path}: file not found")
     suffix = path.suffix.lower()
@@ -68,6 +73,8 @@ def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
     rejected: list[tuple[int, str]] = []
     seen_ids: dict[str, int] = {}
     seen_cards: dict[str, int] = {}
+    stored = stored or {}
+    stored_cards = {card: pid for pid, card in stored.items() if card}
     for line, cells in rows:
         if not any(c.strip() for c in cells):
             continue
@@ -97,6 +104,11 @@ def read_roster(path: Path) -> tuple[list[RosterPerson], list[tuple[int, str]]]:
             problems.append(f"card {card} is the id of the person on line {seen_ids[card]}")
         if pid and pid in seen_cards and seen_cards[pid] != line:
             problems.append(f"id {pid} is the card number of the person on line {seen_cards[pid]}")
+        if card and card != pid and card in stored and card not in seen_ids:
+            problems.append(f"card {card} is the id of {card}, already on the roster")
+        owner = stored_cards.get(pid)
+        if owner is not None and owner != pid and owner not in seen_ids:
+            problems.append(f"id {pid} is the card number of {owner}, already on the roster")
         health, health_day = _health(cell("health"), cell("health_date"), problems)
         if problems:
             rejected.append((line, "; ".join(problems)))
@@ -128,7 +140,7 @@ def _health(status_raw: str, day_raw: str, problems: list[str]) -> tuple[str | N
 
 
 def import_roster(store: RosterSink, path: Path) -> RosterImportReport:
-    people, rejected = read_roster(path)
+    people, rejected = read_roster(path, store.roster_index())
     new, updated = store.upsert_roster(people) if people else (0, 0)
     return RosterImportReport(imported=new, updated=updated, rejected=rejected)
 
@@ -137,6 +149,8 @@ class RosterSink(Protocol):
     """What ``import_roster`` needs of the store."""
 
     def upsert_roster(self, people: list[RosterPerson]) -> tuple[int, int]: ...
+
+    def roster_index(self) -> dict[str, str | None]: ...
 
 
 def _map_header(cells: list[str]) -> dict[str, int]:

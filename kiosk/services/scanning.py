@@ -238,7 +238,8 @@ class ScanService(Worker):
         if self._mask is not None and self._on_face_status is not None:
             reason = getattr(self._mask, "fallback_reason", None)
             name = getattr(self._mask, "finder_name", "")
-            self._on_face_status("haar" if name == "Haar" else "yunet", reason or f"{name} 人脸检测")
+            state = getattr(self._mask, "status_state", "haar" if name == "Haar" else "yunet")
+            self._on_face_status(state, reason or f"{name} 人脸检测")
         self.grabber.start()
 
     def _after_stop(self) -> None:

@@ -73,7 +73,7 @@ def demo_settings(settings: Settings) -> Settings:
     gate = replace(settings.gate, result_display_s=3.5, replay_window_min=0.4)
     # The demo's opaque health code comes from this (made-up) issuer; only its codes are read by colour.
     patterns = dict(settings.health_code_patterns, demo=DEMO_HEALTH_CODE_PATTERN)
-    return replace(settings, database_url=demo_db, devices=devices, trusted_issuers=trusted, policy=policy,
+    return replace(settings, database_url=demo_db, own_log=False, devices=devices, trusted_issuers=trusted, policy=policy,
                    gate=gate, health_code_patterns=patterns)
 
 

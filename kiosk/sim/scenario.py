@@ -327,7 +327,7 @@ def scenario_settings(base: Settings, scenario: Scenario, data_dir: Path, databa
     gate_kw = {"visit_timeout_s": 120.0, "result_display_s": 3.0, "debounce_s": 8.0, "replay_window_min": 10.0}
     gate_kw.update({k: float(v) for k, v in scenario.gate.items()})
     return replace(
-        base, data_dir=data_dir, database_url=database_url, policy=Policy.from_mapping(scenario.policy),
+        base, data_dir=data_dir, database_url=database_url, own_log=False, policy=Policy.from_mapping(scenario.policy),
         gate=GateSettings(**gate_kw), trusted_issuers={"scenario": public},
         health_code_patterns={"scenario-hc": r"^https://hc\.example\.gov\.cn/"},
     )

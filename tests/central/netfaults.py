@@ -1,5 +1,6 @@
 """Real network and server faults for the sync tests: a TCP proxy that can drop every connection,
-and a private PostgreSQL server that can be stopped and started (the centre restarting)."""
+a private PostgreSQL server that can be stopped and started (the centre restarting), and a server
+that accepts connections and never answers (the issuer server hanging)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,30 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers: a hanging HTTP server (``url``)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/verify"
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="silent-server", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self._held.append(self._listener.accept()[0])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._listener.close()
+        for sock in self._held:
+            sock.close()
 
 
 class DroppingProxy:

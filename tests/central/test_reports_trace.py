@@ -118,17 +118,17 @@ def test_trace_masks_identities_unless_a_reason_is_recorded_and_is_audited(tmp_p
     at = target.created_at.astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None)
     window = ["--from", (at - timedelta(hours=1)).isoformat(), "--to", (at + timedelta(hours=1)).isoformat(),
               "--window-min", "5", "--json"]
-    assert cli(a, "admin", "set-pin", "--new-pin", "2468").returncode == 0
-    denied = cli(a, "trace", "--person", target.person_ref, *window, "--pin", "1111")
+    assert cli(a, "admin", "set-pin", "--new-pin", "246810").returncode == 0
+    denied = cli(a, "trace", "--person", target.person_ref, *window, "--pin", "111111")
     assert denied.returncode == 2 and "Traceback" not in denied.stderr
-    masked = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "2468").stdout)
+    masked = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "246810").stdout)
     mine = [e for e in masked["entries"] if e["entry_id"] == target.id]
     assert mine and mine[0]["ref"] != target.person_ref and "*" in mine[0]["ref"] and "韩梅梅" not in json.dumps(masked)
     contacts = masked["contacts"][target.id]
     assert contacts and all(abs(datetime.fromisoformat(c["at"]) - target.created_at) <= timedelta(minutes=5)
                             for c in contacts)
     assert all(c["gate"] == "north" for c in contacts)
-    full = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "2468",
+    full = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "246810",
                           "--reason", "区疾控 2026-031 号协查").stdout)
     mine = [e for e in full["entries"] if e["entry_id"] == target.id][0]
     assert mine["ref"] == target.person_ref and mine["who"] == "韩梅梅"

@@ -80,12 +80,14 @@ def test_the_key_sheet_and_verify_log_with_the_key(tmp_path: Path, capsys) -> No
     """Issue 16: verify-log said OK to a log recomputed by someone with file access; with --key it cannot."""
     from pypdf import PdfReader
 
+    (tmp_path / "config.toml").write_text('[site]\nsite_id = "s-0417"\nschool_name = "实验小学"\n')
     assert main(["check", "--lane", "staff", "--temp", "36.5", "--mask", "yes", "--confirm", "health"]) == 0
     assert main(["log-key", "handout", "--out", str(tmp_path / "data" / "sheet.pdf")]) == 2  # not beside the log
     sheet = tmp_path / "sheet.pdf"
     assert main(["log-key", "handout", "--out", str(sheet)]) == 0
     assert main(["log-key", "handout", "--out", str(tmp_path / "again.pdf")]) == 2  # once only
     text = "".join(page.extract_text() for page in PdfReader(sheet).pages)
+    assert text.index("实验小学") < text.index("s-0417")  # the school's name first, the site id second
     key_line = re.search(r"GKLOG1:[0-9a-f-]{36}:[0-9a-f]{64}", "".join(text.split())).group(0)
     capsys.readouterr()
     assert main(["verify-log", "--key", key_line]) == 0
@@ -118,4 +120,43 @@ def test_an_emptied_log_stops_every_command_until_an_admin_accepts(tmp_path: Pat
     assert main(["verify-log"]) == 0
     store = EntryStore(f"sqlite:///{db}")
     assert store.last_audit("ledger_accepted")["detail"]["previous_rows"] == 2  # the entry and the policy row
+    store.close()
+
+
+def test_a_changed_database_url_or_a_deleted_marker_is_an_alarm_not_a_new_log(tmp_path: Path, capsys) -> None:
+    """Issue 16: the marker was named by the URL, so editing database.url (or deleting it) began a new log quietly."""
+    config = tmp_path / "config.toml"
+    first, second = tmp_path / "data" / "entries.sqlite3", tmp_path / "elsewhere.sqlite3"
+    assert main(["demo-data", "--from", "2022-02-21", "--to", "2022-02-21", "--per-day", "3"]) == 0  # the demo first
+    assert main(["admin", "set-pin", "--new-pin", "246810"]) == 0
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    config.write_text(f'[database]\nurl = "sqlite:///{second}"\n')
+    capsys.readouterr()
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 2
+    err = capsys.readouterr().err
+    assert "missing" in err and "database.url changed" in err and not second.exists()
+    EntryStore(f"sqlite:///{second}").close()  # a fresh log made there by hand
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 2
+    assert "not the log this kiosk kept" in capsys.readouterr().err
+    assert main(["ledger", "accept", "--pin", "000000"]) == 2  # an admin acts, with the PIN
+    (tmp_path / "data" / "admin.json").unlink()  # nor does losing the PIN file let it through
+    assert main(["ledger", "accept"]) == 2 and "admin.json" in capsys.readouterr().err
+    config.write_text("")
+    registry = tmp_path / "data" / "ledger.json"
+    kept = registry.read_bytes()
+    registry.unlink()  # back to the first log, the record of it deleted
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 2
+    assert "missing" in capsys.readouterr().err
+    registry.write_text("{}")  # or emptied
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 2
+    assert "unreadable" in capsys.readouterr().err
+    # The same log under another spelling of its path: no alarm, but the change is audited.
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/data/../data/entries.sqlite3"\n')
+    registry.write_bytes(kept)  # restored from its backup
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    config.write_text("")
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    store = EntryStore(f"sqlite:///{first}")
+    moves = [e["detail"] for e in store.audit_events("database_url_changed")]
+    assert [("/../" in m["to"], "/../" in m["from"]) for m in moves] == [(True, False), (False, True)]
     store.close()

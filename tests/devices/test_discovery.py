@@ -93,6 +93,11 @@ def test_cli_probe_and_list(capsys) -> None:
         sim.wait(5)
     assert main(["devices", "probe", "--port", "/dev/ttyUSB97"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+    for odd in ("/tmp/" + "a" * 300, "/tmp/" + "b/" * 3000, "/dev/tty\x00USB0"):  # too long for the OS, a NUL
+        assert main(["devices", "probe", "--port", odd]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no such serial port" in err and "Traceback" not in err
+        assert not port_exists(odd)
     assert main(["devices", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert set(listed) == {"cameras", "serial_ports"}

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from devices.face import (
-    ALIGNED_SIZE, REF_LEFT_EYE, REF_RIGHT_EYE, YUNET_PATH, YUNET_SHA256, Face, HaarFaceFinder, YuNetFaceFinder,
-    align_face, make_face_finder,
+    ALIGNED_SIZE, MODEL_DAMAGED, MODEL_MISSING, OPENCV_TOO_OLD, REF_LEFT_EYE, REF_RIGHT_EYE, YUNET_PATH, YUNET_SHA256,
+    Face, HaarFaceFinder, YuNetFaceFinder, align_face, make_face_finder,
 )
 from tests.conftest import REPO, SHARED_DATA
 
@@ -66,13 +66,22 @@ def test_no_face_in_an_empty_frame() -> None:
     assert YuNetFaceFinder().find(empty) == [] and HaarFaceFinder().find(empty) == []
 
 
-def test_a_missing_or_damaged_model_falls_back_to_haar_and_says_why(tmp_path: Path) -> None:
+def test_a_missing_or_damaged_model_falls_back_to_haar_and_says_why(tmp_path: Path, caplog) -> None:
     finder, reason = make_face_finder(tmp_path / "missing.onnx")
-    assert finder.name == "Haar" and reason is not None and "missing" in reason
+    assert finder.name == "Haar" and reason is not None and reason.cause == MODEL_MISSING
+    assert "missing.onnx not found" in reason.detail and reason.detail in caplog.text  # logged, with the path
     damaged = tmp_path / "damaged.onnx"
     damaged.write_bytes(YUNET_PATH.read_bytes()[:1000])
     finder, reason = make_face_finder(damaged)
-    assert finder.name == "Haar" and reason is not None and "checksum" in reason
+    assert finder.name == "Haar" and reason is not None and reason.cause == MODEL_DAMAGED
+    assert "SHA-256" in str(reason)
+
+
+def test_an_opencv_without_yunet_falls_back_to_haar_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(cv2, "FaceDetectorYN")  # as in OpenCV before 4.8
+    finder, reason = make_face_finder()
+    assert finder.name == "Haar" and reason is not None and reason.cause == OPENCV_TOO_OLD
+    assert cv2.__version__ in reason.detail and "4.8" in reason.detail
 
 
 def test_alignment_puts_the_eyes_on_the_reference_points() -> None:

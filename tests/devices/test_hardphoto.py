@@ -8,9 +8,10 @@ import zxingcpp
 from pyzbar import pyzbar
 
 import devices.hardphoto as hardphoto
-from devices.codeimage import on_fabric, render_code, wrap_on_cylinder
-from devices.decoders import ZxingDecoder
-from devices.hardphoto import StillReader, cylinder_maps
+from devices.codeimage import on_coarse_fabric, on_fabric, render_code, wrap_on_cylinder
+from devices.decoders import ZxingDecoder, load_image
+from devices.hardphoto import StillReader, cylinder_maps, without_weave
+from tests.conftest import SHARED_DATA
 
 TEXT = "https://healthcode.example.gov.cn/v/4f1c2a9be0d37c55?t=1646121600"
 
@@ -40,6 +41,24 @@ def test_a_code_on_cloth_is_read_by_a_later_step() -> None:
     cloth = on_fabric(code, np.random.default_rng(3))
     codes, technique = StillReader().read(cloth)
     assert codes and codes[0].text == TEXT and technique is not None
+
+
+PHOTO = SHARED_DATA / "qr-photos" / "qrcode-1" / "7.webp"
+
+
+@pytest.mark.skipif(not PHOTO.exists(), reason="../shared/data/qr-photos not present")
+def test_a_code_on_cloth_with_a_weave_about_a_module_is_read_once_the_weave_is_notched_out() -> None:
+    photo = load_image(str(PHOTO))
+    text = PHOTO.with_suffix(".txt").read_text(encoding="utf-8").rstrip("\n")
+    cloth = on_coarse_fabric(photo, np.random.default_rng(0), module_px=5.1)  # its modules are about 5 px
+    reader = StillReader()
+    assert reader.read(cloth, ("plain", "upscale", "binarise", "dewarp")) == ([], None)  # the ladder before
+    codes, technique = reader.read(cloth)
+    assert technique == "weave" and codes[0].text.rstrip("\n") == text
+    # What is notched out is the weave: an image with nothing periodic (a soft blob) comes back as it was.
+    yy, xx = np.mgrid[0:120, 0:160].astype(np.float32)
+    blob = (255 * np.exp(-((xx - 80) ** 2 + (yy - 60) ** 2) / 800.0)).astype(np.uint8)
+    assert np.abs(without_weave(blob).astype(int) - blob.astype(int)).max() <= 3
 
 
 def test_each_technique_can_be_run_alone_and_a_blank_finds_nothing() -> None:

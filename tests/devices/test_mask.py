@@ -51,6 +51,19 @@ def test_thresholds_are_chosen_for_at_most_two_percent_wrong() -> None:
     assert ((p >= on - 0.01) & (labels == 0)).sum() > 15  # the lowest such threshold, not just any
 
 
+def test_with_groups_the_worst_group_decides_the_threshold() -> None:
+    # Bare faces in plain scenes score low; with a phone under the chin, higher: pooled, the phone
+    # scenes' wrong "mask on" would hide among the plain ones; per group, each keeps to 2 %.
+    rng = np.random.default_rng(1)
+    plain, phone, masked = rng.uniform(0.0, 0.5, 900), rng.uniform(0.2, 0.9, 100), rng.uniform(0.6, 1.0, 1000)
+    p = np.concatenate([plain, phone, masked])
+    labels = np.array([0] * 1000 + [1] * 1000)
+    groups = np.array(["plain"] * 900 + ["phone"] * 100 + ["plain"] * 1000)
+    pooled, _ = choose_thresholds(p, labels)
+    on, _ = choose_thresholds(p, labels, groups)
+    assert (phone >= pooled).mean() > 0.02 and (phone >= on).mean() <= 0.02
+
+
 @pytest.mark.slow
 @needs_data
 def test_accuracy_on_people_the_model_never_saw(detector: MaskDetector) -> None:
@@ -66,9 +79,11 @@ def test_accuracy_on_people_the_model_never_saw(detector: MaskDetector) -> None:
     m = metrics(np.array(truth), np.array(scores), detector.classifier.on_threshold,
                 detector.classifier.off_threshold)
     assert m["n"] > 300
-    assert m["coverage"] >= 0.95  # measured 0.990
-    assert m["accuracy_of_suggestions"] >= 0.97  # measured 0.990
-    assert m["wrong_mask_on"] <= 0.03  # measured 0.017; the aim is <= 0.02
+    # The "mask on" threshold is now chosen on gate-camera scenes too (phones, hands, low masks),
+    # which is stricter: fewer face images get a suggestion than before (0.990), fewer wrong ones.
+    assert m["coverage"] >= 0.88  # measured 0.908
+    assert m["accuracy_of_suggestions"] >= 0.97  # measured 0.995
+    assert m["wrong_mask_on"] <= 0.02  # measured 0.000
 
 
 @pytest.mark.slow
@@ -87,6 +102,32 @@ def test_a_mask_below_the_nose_is_not_a_mask(detector: MaskDetector) -> None:
                 lower_face_features(aligned))[0])))
     assert len(said) >= 20
     assert sum(s is True for s in said) <= len(said) * 0.05
+
+
+@needs_data
+def test_a_phone_or_a_hand_under_a_bare_chin_is_not_a_mask_in_a_camera_scene(detector: MaskDetector) -> None:
+    # The new-user trial's worst case: 24 % wrong "mask on" with a phone held under the chin.
+    from mask_scenes import compose, found_at, locate
+
+    rng = np.random.default_rng(21)
+    said = []
+    for path in sorted((DATA / "without_mask").iterdir()):
+        if split_of(group_of(path.name)) != "test":
+            continue
+        img = cv2.imread(str(path))
+        face = locate(img, detector.finder)
+        if face is None:
+            continue
+        for kind in ("phone", "hand"):
+            scene = compose(img, face, 0, kind, rng)
+            found = detector.nearest(scene.frame)
+            if found is not None and found_at(found.box, scene.where):
+                said.append(found.mask)
+        if len(said) >= 120:
+            break
+    assert len(said) >= 100
+    assert sum(s is True for s in said) <= 3  # bench/bench_mask.py: 3 of 459 such test scenes
+    assert sum(s is False for s in said) >= len(said) * 0.7  # and most of them still get "no mask"
 
 
 def test_frame_without_a_face_and_scene_images(detector: MaskDetector) -> None:

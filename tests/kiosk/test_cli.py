@@ -119,9 +119,19 @@ def test_roster_import_reports_rejected_rows(capsys, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_check_fails_when_its_entry_is_only_queued(capsys, tmp_path: Path) -> None:
+def test_check_fails_when_its_entry_is_only_queued(capsys, tmp_path: Path, monkeypatch) -> None:
     """Issue 16: `check` printed a verdict and an entry id and exited 0 while the database was locked."""
+    from db.store import EntryStore
+
     assert run(capsys, "check", "--lane", "staff", "--temp", "36.5")[0] == 0  # creates the log
+    tries: list[str] = []
+    real_append = EntryStore.append
+
+    def counted(store: EntryStore, entry):  # the real write, counted
+        tries.append(entry.id)
+        return real_append(store, entry)
+
+    monkeypatch.setattr(EntryStore, "append", counted)
     other = sqlite3.connect(tmp_path / "data" / "entries.sqlite3", timeout=0)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -131,6 +141,8 @@ def test_check_fails_when_its_entry_is_only_queued(capsys, tmp_path: Path) -> No
         other.rollback()
         other.close()
     assert code == 3 and out["logged"] is False and "NOT saved" in err and len(err.strip().splitlines()) == 1
+    # One try, waiting the busy timeout once (the README's 2 s): five tries made it 10 s.
+    assert tries == [out["entry_id"]]
     assert out["entry_id"] not in [r["id"] for r in db_rows(tmp_path)]
     code, out, _ = run(capsys, "check", "--lane", "staff", "--temp", "36.5")
     assert code == 0 and out["logged"] is True and out["entry_id"] in [r["id"] for r in db_rows(tmp_path)]

@@ -42,6 +42,22 @@ def test_issue_scan_and_check(tmp_path: Path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["decision"] == "DENY"
 
 
+def test_generated_key_id_is_the_one_issue_code_signs_with(tmp_path: Path, capsys) -> None:
+    # The file's name ("issuer-2026") is not the key id the user gave ("county"): codes must still verify.
+    key = tmp_path / "issuer" / "issuer-2026.pem"
+    assert main(["keys", "generate", "--key-id", "county", "--out", str(key)]) == 0
+    (tmp_path / "config.toml").write_text("\n".join(capsys.readouterr().out.splitlines()[2:]) + "\n")
+    code = tmp_path / "c.png"
+    assert main(["issue-code", "--kind", "health", "--name", "王小明", "--id", "110101199003077777",
+                 "--key", str(key), "--out", str(code)]) == 0
+    capsys.readouterr()
+    assert main(["scan", str(code), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["codes"][0]["verified_by"] == "signature"
+    assert main(["issue-code", "--kind", "health", "--name", "x", "--id", "1234", "--key", str(key),
+                 "--key-id", "school", "--out", str(code)]) == 2
+    assert "'county'" in capsys.readouterr().err
+
+
 def test_scan_errors_per_file_and_exit_2(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "corrupt.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n broken")

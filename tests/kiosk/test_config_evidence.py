@@ -62,9 +62,9 @@ def test_a_fever_threshold_outside_37_to_38_5_needs_an_admin_and_changes_are_aud
     assert main(["check", "--lane", "staff", "--temp", "38.9"]) == 2  # 38.9 °C would have passed
     assert "confirm-policy" in capsys.readouterr().err
     assert main(["admin", "confirm-policy", "--pin", "1234"]) == 2  # no PIN set: nobody can confirm
-    assert main(["admin", "set-pin", "--new-pin", "2468"]) == 0
-    assert main(["admin", "confirm-policy", "--pin", "1111"]) == 2
-    assert main(["admin", "confirm-policy", "--pin", "2468"]) == 0
+    assert main(["admin", "set-pin", "--new-pin", "246810"]) == 0
+    assert main(["admin", "confirm-policy", "--pin", "111111"]) == 2
+    assert main(["admin", "confirm-policy", "--pin", "246810"]) == 0
     capsys.readouterr()
     assert main(["check", "--lane", "staff", "--temp", "38.9", "--mask", "yes", "--confirm", "health"]) == 0
     settings = load_settings(tmp_path / "config.toml")

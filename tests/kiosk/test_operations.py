@@ -26,6 +26,20 @@ def test_logs_go_to_a_rotating_file_in_the_log_dir(tmp_path: Path, monkeypatch) 
     assert len(handlers) == 1 and handlers[0].maxBytes > 0 and handlers[0].backupCount == 5
 
 
+def test_log_files_are_private_rotated_ones_too(tmp_path: Path, monkeypatch) -> None:
+    """Issue 16: logs name guards and people; they were created 0644."""
+    monkeypatch.setenv("GATE_KIOSK_LOG_DIR", str(tmp_path / "logs"))
+    previous = os.umask(0o022)  # the usual umask, which made them 0644
+    path = setup_logging()
+    os.umask(previous)
+    logging.getLogger("kiosk.test").info("x")
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h, logging.handlers.RotatingFileHandler))
+    handler.doRollover()
+    logging.getLogger("kiosk.test").info("y")
+    files = [path, path.with_name(LOG_FILE + ".1"), path.with_name(NATIVE_CRASH_FILE)]
+    assert [oct(f.stat().st_mode & 0o777) for f in files] == ["0o600"] * 3
+
+
 def test_log_dir_follows_the_data_dir_override(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("GATE_KIOSK_LOG_DIR", raising=False)
     monkeypatch.setenv("GATE_KIOSK_DATA", str(tmp_path / "d"))
@@ -82,7 +96,7 @@ def test_doctor_names_what_to_fix(tmp_path: Path, capsys) -> None:
     finally:
         sim.close()
     config.write_text("[devices\n")
-    assert main(["--config", str(config), "doctor", "--json"]) == 1
+    assert main(["--config", str(config), "doctor", "--json"]) == 2  # a config error, as for every command
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["check"] == "config" and rows[0]["status"] == FAIL and "not valid TOML" in rows[0]["message"]
     config.write_text('[devices]\nscanner = "keyboard"\n')
@@ -90,3 +104,27 @@ def test_doctor_names_what_to_fix(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "to fix" in out and "→ gate-kiosk admin set-pin" in out
     assert {WARN, OK} <= {f.status for f in diagnose(config)}
+
+
+def test_a_bad_thermometer_protocol_is_one_config_line_for_doctor_and_run(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[devices]\ncamera = "0"\nthermometer_protocol = "aa56"\n')
+    assert main(["--config", str(config), "doctor"]) == 2
+    out = capsys.readouterr().out
+    assert "FAIL  config" in out and "thermometer_protocol" in out and "'aa56'" in out and "Traceback" not in out
+    assert main(["--config", str(config), "run"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "thermometer_protocol must be one of" in err
+
+
+def test_a_config_saved_by_notepad_with_a_bom_is_read_and_saved_without_it(tmp_path: Path) -> None:
+    from kiosk.config.loading import load_settings
+    from kiosk.config.settings_file import write_settings
+
+    config = tmp_path / "config.toml"
+    config.write_bytes(b"\xef\xbb\xbf# gate PC\r\n[devices]\r\nscanner = \"keyboard\"\r\n")
+    assert load_settings(config).devices.scanner == "keyboard"
+    assert main(["--config", str(config), "doctor"]) == 1  # loads: only the missing PIN etc. are left
+    write_settings(config, {"site": {"gate_id": "east-1"}})
+    assert not config.read_bytes().startswith(b"\xef\xbb\xbf") and b"# gate PC" in config.read_bytes()
+    assert load_settings(config).site.gate_id == "east-1"

@@ -212,12 +212,12 @@ def test_cli_export_verify_demo_data_and_pin(tmp_path: Path, capsys) -> None:
     assert "FAILED" in capsys.readouterr().out
     from kiosk.services.access import AdminAccess
 
-    AdminAccess(tmp_path / "data").set_pin("1357", "it")
+    AdminAccess(tmp_path / "data").set_pin("135790", "it")
     assert main(["export", "--date", "2022-02-21", "--format", "csv", "--out", str(tmp_path / "x.csv"),
-                 "--pin", "0000"]) == 2
+                 "--pin", "000000"]) == 2
     assert "PIN 错误" in capsys.readouterr().err
     assert main(["export", "--date", "2022-02-21", "--format", "csv", "--out", str(tmp_path / "x.csv"),
-                 "--pin", "1357"]) == 0
+                 "--pin", "135790"]) == 0
     assert main(["export", "--date", "2022-02-21", "--format", "csv", "--out", "/proc/nope/x.csv",
-                 "--pin", "1357"]) == 2
-    assert main(["report", "weekly", "--week", "2022-W8x", "--out", str(tmp_path / "w.pdf"), "--pin", "1357"]) == 2
+                 "--pin", "135790"]) == 2
+    assert main(["report", "weekly", "--week", "2022-W8x", "--out", str(tmp_path / "w.pdf"), "--pin", "135790"]) == 2

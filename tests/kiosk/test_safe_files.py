@@ -114,6 +114,23 @@ def test_a_card_number_that_is_another_persons_id_is_rejected(tmp_path: Path) ->
     assert [line for line, _ in rejected] == [3, 4]
 
 
+def test_a_card_number_that_is_the_id_of_someone_already_stored_is_rejected(tmp_path: Path, capsys) -> None:
+    """Issue 16: the check held within one file only; a second import could reuse a stored id as a card."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("id,name,kind,card\nS001,张三,student,C900\n", encoding="utf-8")
+    second.write_text("id,name,kind,card\nS002,李四,student,S001\nC900,王五,student,\nS003,赵六,student,C901\n"
+                      "S001,张三,student,C902\n", encoding="utf-8")
+    assert main(["roster", "import", str(first)]) == 0
+    capsys.readouterr()
+    main(["roster", "import", str(second)])
+    out = capsys.readouterr()
+    assert "line 2" in out.out + out.err and "line 3" in out.out + out.err
+    store = EntryStore(f"sqlite:///{tmp_path / 'data' / 'entries.sqlite3'}")
+    assert set(store.roster_index()) == {"S001", "S003"} and store.find_roster("S002") is None
+    assert store.find_roster("C902").person_id == "S001"  # a person's own new card is fine
+    store.close()
+
+
 def test_one_number_for_two_people_resolves_to_nobody(tmp_path: Path) -> None:
     from db.records import RosterPerson
 
@@ -144,11 +161,13 @@ def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_cle
     """Issue 16: the export signing key lay in clear in the data dir, so anyone with the files could sign."""
     data = tmp_path / "data"
     assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
-    assert main(["admin", "set-pin", "--new-pin", "2468"]) == 0
+    assert main(["admin", "set-pin", "--new-pin", "246810"]) == 0
     out = tmp_path / "day.csv"
-    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "2468"]) == 0
-    pem = (data / "keys" / "kiosk-export.pem").read_text()
-    assert "ENCRYPTED PRIVATE KEY" in pem and oct((data / "keys" / "kiosk-export.pem").stat().st_mode & 0o777) == "0o600"
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "246810"]) == 0
+    sealed = data / "keys" / "kiosk-export.sealed.json"
+    meta = json.loads(sealed.read_text())
+    assert meta["kdf"] == "scrypt" and meta["n"] >= 2**17 and oct(sealed.stat().st_mode & 0o777) == "0o600"
+    assert not (data / "keys" / "kiosk-export.pem").exists()
     from kiosk.reports import ExportError
     from kiosk.reports.signing import export_key
 
@@ -156,8 +175,12 @@ def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_cle
         export_key(data)  # the files alone do not sign
     capsys.readouterr()
     assert main(["verify-export", str(out)]) == 0  # the public half needs no PIN
-    assert main(["admin", "set-pin", "--new-pin", "1357", "--pin", "2468"]) == 0
-    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "1357"]) == 0
+    capsys.readouterr()
+    assert main(["verify-export", "--show-key"]) == 0  # no file needed to show the key
+    assert "key id" in capsys.readouterr().out
+    assert main(["verify-export"]) == 2
+    assert main(["admin", "set-pin", "--new-pin", "135790", "--pin", "246810"]) == 0
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "135790"]) == 0
     assert main(["verify-export", str(out)]) == 0
 
 
@@ -165,3 +188,38 @@ def test_an_export_key_file_inside_the_data_dir_is_refused(tmp_path: Path, capsy
     (tmp_path / "config.toml").write_text(f'[paths]\nexport_key = "{tmp_path / "data" / "k.pem"}"\n')
     assert main(["config", "show"]) == 2
     assert "paths.export_key" in capsys.readouterr().err
+
+
+def test_the_export_key_in_a_key_file_off_the_data_dir_signs_with_the_pin_set(tmp_path: Path, capsys) -> None:
+    """Issue 16 (trial): the strong option: a copy of the data dir holds no signing key at all."""
+    usb = tmp_path / "usb" / "kiosk-export.pem"
+    assert main(["keys", "generate", "--key-id", "export", "--out", str(usb)]) == 0
+    (tmp_path / "config.toml").write_text(f'[paths]\nexport_key = "{usb}"\n')
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    assert main(["admin", "set-pin", "--new-pin", "246810"]) == 0
+    out = tmp_path / "day.csv"
+    assert main(["export", "--date", "2022-02-22", "--format", "csv", "--out", str(out), "--pin", "246810"]) == 0
+    assert main(["verify-export", str(out)]) == 0
+    assert not list((tmp_path / "data").glob("keys/kiosk-export*"))
+
+
+def test_an_export_key_from_before_is_resealed_with_scrypt_and_keeps_its_public_half(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.reports.signing import export_key, export_public_key, sealed_key_path
+    from kiosk.services.signedcode import public_key_b64
+
+    data = tmp_path / "data"
+    (data / "keys").mkdir(parents=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.BestAvailableEncryption(b"246810"))  # as the version before kept it
+    (data / "keys" / "kiosk-export.pem").write_bytes(pem)
+    with pytest.raises(ExportError, match="PIN"):
+        export_key(data)
+    assert public_key_b64(export_key(data, "246810")) == public_key_b64(key)
+    assert sealed_key_path(data).exists() and not (data / "keys" / "kiosk-export.pem").exists()
+    with pytest.raises(ExportError, match="wrong PIN"):
+        export_key(data, "135790")
+    assert public_key_b64(export_key(data, "246810")) == public_key_b64(key) == export_public_key(data)

@@ -48,3 +48,42 @@ def test_english_loads_and_chinese_is_the_default(qapp) -> None:
     assert QCoreApplication.translate("VerdictBanner", "通行") == "通行"
     with pytest.raises(FileNotFoundError):
         install_translator(qapp, "fr")
+
+
+def test_nothing_is_cut_in_the_english_window_at_1280x800(qapp, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtGui import QFont
+
+    from kiosk.config.loading import load_settings
+    from PySide6.QtCore import Qt
+
+    from tests.fakes import ManualClock
+    from tests.ui.conftest import open_window, press
+
+    translators = install_translator(qapp, "en")
+    font = qapp.font()
+    qapp.setFont(QFont("Noto Sans CJK SC", 11))  # as kiosk.app.run_window sets it
+    try:
+        window, kiosk = open_window(qtbot, load_settings(tmp_path / "config.toml"), ManualClock())
+        window.resize(1280, 800)
+        # The longest words the lights show at a start without a calibration record.
+        for device, state in (("camera", "connected"), ("thermometer", "connected"), ("calibration", "overdue"),
+                              ("face", "haar_opencv_too_old")):
+            kiosk.listeners.on_device_status(device, state, "")
+        qtbot.waitUntil(lambda: window.lights["face"].state == "haar_opencv_too_old")
+        qtbot.wait(50)
+        cut = {key: (light.width(), light.sizeHint().width()) for key, light in window.lights.items()
+               if light.width() < light.sizeHint().width()}
+        assert cut == {}, f"status lights narrower than their words: {cut}"
+        helptext = window.shortcut_help
+        assert helptext.height() >= helptext.heightForWidth(helptext.width())
+        press(qtbot, window, Qt.Key.Key_F10)  # the worker lane: the registration panel takes the height
+        qtbot.waitUntil(lambda: window.tabs.height() < 200)
+        qtbot.wait(50)
+        assert helptext.height() >= helptext.heightForWidth(helptext.width())
+        assert window.tabs.height() >= window.tabs.tabBar().sizeHint().height()  # the tab names stay whole
+        window.close()
+        kiosk.close()
+    finally:
+        qapp.setFont(font)
+        for t in translators:
+            qapp.removeTranslator(t)

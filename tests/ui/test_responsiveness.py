@@ -61,3 +61,109 @@ def test_event_loop_keeps_ticking_while_the_camera_stalls(qtbot, gate) -> None:
         unblock.set()
         timer.stop()
         scanner.close()
+
+
+class ThreadSpy:
+    """Wraps one store method: records which thread called it, then calls it (the real database).
+
+    With ``lock`` (the controller's RLock, which the GUI thread takes for every guard key) it also
+    records calls made while the caller held that lock: a database wait there is the GUI's wait too.
+    """
+
+    def __init__(self, store, name: str, lock=None) -> None:
+        self.threads: list[str] = []
+        self.under_lock: list[str] = []
+        self._lock = lock
+        self._real = getattr(store, name)
+        setattr(store, name, self)
+
+    def __call__(self, *args, **kwargs):
+        self.threads.append(threading.current_thread().name)
+        if self._lock is not None and self._lock._is_owned():
+            self.under_lock.append(threading.current_thread().name)
+        return self._real(*args, **kwargs)
+
+
+def test_a_follow_up_mark_is_written_off_the_gui_thread_and_waits_out_a_locked_database(qtbot, gate) -> None:
+    import sqlite3
+
+    from kiosk.domain.model import Element, Lane, PersonKind
+
+    window, kiosk, clock = gate
+    c = kiosk.controller
+    c.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    c.confirm(Element.MASK, False)  # flagged: no mask
+    c.log_current()
+    c.next_person()
+    qtbot.waitUntil(lambda: len(window._desk.today_snapshot()[1]) == 1, timeout=5000)
+    entry_id = window._desk.today_snapshot()[1][0].entry_id
+    spy = ThreadSpy(kiosk.store, "follow_up")
+    path = kiosk.settings.database_url.removeprefix("sqlite:///")
+    locker = sqlite3.connect(path, timeout=0, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    try:
+        window.flagged.follow_up_requested.emit(entry_id, "observation")  # the guard's click on the list
+        assert spy.threads == [] or threading.main_thread().name not in spy.threads
+        qtbot.waitUntil(lambda: len(spy.threads) >= 1, timeout=5000)
+        qtbot.wait(300)
+        assert window._desk.today_snapshot()[1][0].follow_up != "observation"  # not written yet: locked
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    qtbot.waitUntil(lambda: window._desk.today_snapshot()[1][0].follow_up == "observation", timeout=10000)
+    assert threading.main_thread().name not in spy.threads and set(spy.threads) == {"today-figures"}
+    assert kiosk.store.follow_ups([entry_id])[entry_id][-1][1] == "observation"
+
+
+def test_guard_work_with_a_hanging_issuer_and_a_locked_database_never_runs_them_on_the_gui_thread(qtbot, gate) -> None:
+    import sqlite3
+
+    from PySide6.QtCore import Qt
+
+    from kiosk.domain.model import Element, Lane, PersonKind
+    from kiosk.services.verification import IssuerServer
+    from kiosk.services.scanning import VerificationService
+    from tests.central.netfaults import SilentServer
+    from tests.ui.conftest import press
+
+    window, kiosk, clock = gate
+    srv = SilentServer()
+    server = IssuerServer(srv.url, "app", "secret", timeout_s=1.5, retries=0)
+    verifier = Verifier(Policy(), {}, server=server, health_code_patterns={"county": r"^HC:"})
+    codes = VerificationService(verifier, kiosk.controller)
+    window._desk.codes = codes
+    codes.start()
+    kiosk.controller.writer.start()  # as the window runs: one writer thread
+    spies = {name: ThreadSpy(kiosk.store, name, kiosk.controller._lock)
+             for name in ("append", "remember_code", "recent_code", "follow_up")}
+    asked = ThreadSpy(server, "verify")
+    path = kiosk.settings.database_url.removeprefix("sqlite:///")
+    try:
+        kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        locker = sqlite3.connect(path, timeout=0, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")  # the database is locked by another program meanwhile
+        qtbot.keyClicks(window, "HC:0001-GREEN")  # a keyboard scanner reads a county health code
+        qtbot.keyClick(window, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: asked.threads != [], timeout=3000)
+        # The issuer has not answered (it never does): the guard's keys still act at once.
+        press(qtbot, window, Qt.Key.Key_F1)
+        qtbot.waitUntil(lambda: window.tiles["mask"].state == "ok", timeout=1000)
+        assert window.tiles["mask"].state == "ok"
+        qtbot.waitUntil(lambda: kiosk.controller.current() is not None
+                        and Element.HEALTH in kiosk.controller.current().evidence, timeout=6000)
+        press(qtbot, window, Qt.Key.Key_Space)  # next person: the entry waits for the database
+        qtbot.wait(300)
+        locker.execute("ROLLBACK")
+        locker.close()
+        qtbot.waitUntil(lambda: spies["append"].threads != [] and kiosk.controller.waiting_entries == 0,
+                        timeout=10000)
+    finally:
+        codes.close()
+        srv.close()
+    assert asked.threads and set(asked.threads) == {"verifier"}
+    for name, spy in spies.items():
+        assert threading.main_thread().name not in spy.threads, (name, spy.threads)
+        assert spy.under_lock == [], (name, spy.under_lock)  # never while holding the lock the guard's keys need
+    assert spies["append"].threads and spies["remember_code"].threads

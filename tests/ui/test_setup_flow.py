@@ -53,10 +53,10 @@ def test_setup_writes_the_config_and_pin_and_nothing_else(qtbot, tmp_path: Path,
         qtbot.waitUntil(lambda: "°C" in page.reading.text(), timeout=5000)
         assert 35.5 < float(page.reading.text().split()[0]) < 37.5
         flow.scanner_page.combo.setCurrentIndex(flow.scanner_page.combo.findData("keyboard"))
-        flow.pin_page.pin.setText("2468")
+        flow.pin_page.pin.setText("246810")
         flow.pin_page.again.setText("2469")
         assert not flow.pin_page.isComplete() and "不一致" in flow.pin_page.error.text()
-        flow.pin_page.again.setText("2468")
+        flow.pin_page.again.setText("246810")
         assert flow.pin_page.isComplete()
         flow.accept()
         assert flow.result() == 1 and flow.settings is not None
@@ -130,8 +130,8 @@ def test_with_nothing_configured_the_window_opens_setup_then_the_gate(qtbot, tmp
         flow.school_page.school.setText("第三中学")
         choose_other(flow.camera_page.combo, flow.camera_page.other, str(frames))
         flow.thermometer_page.combo.setCurrentIndex(flow.thermometer_page.combo.findData(""))
-        flow.pin_page.pin.setText("1357")
-        flow.pin_page.again.setText("1357")
+        flow.pin_page.pin.setText("135790")
+        flow.pin_page.again.setText("135790")
         flow.accept()
 
     QTimer.singleShot(50, fill)
@@ -170,13 +170,140 @@ def test_setup_again_on_a_gate_with_a_pin_needs_that_pin_and_writes_nothing_with
     from kiosk.desk.firstrun import SetupAnswers, write_first_config
 
     config = tmp_path / "config.toml"
-    first = SetupAnswers(school_name="实验中学", gate_id="east-1", camera="0", pin="2468")
+    first = SetupAnswers(school_name="实验中学", gate_id="east-1", camera="0", pin="246810")
     write_first_config(config, first)
     written = config.read_text(encoding="utf-8")
-    again = SetupAnswers(school_name="实验中学", gate_id="east-2", camera="1", pin="1111")
+    again = SetupAnswers(school_name="实验中学", gate_id="east-2", camera="1", pin="111111")
     with pytest.raises(ConfigError, match="现有的 PIN"):
         write_first_config(config, again)
     assert config.read_text(encoding="utf-8") == written  # nothing changed by a wrong PIN
-    again.pin = "2468"
+    again.pin = "246810"
     settings = write_first_config(config, again)
     assert settings.site.gate_id == "east-2" and settings.devices.camera == "1"
+
+
+def enter(qtbot, flow) -> None:
+    """Enter where the keyboard focus is, as the IT teacher presses it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    flow.activateWindow()
+    qtbot.waitUntil(flow.isActiveWindow, timeout=2000)
+    assert QApplication.focusWidget() is not None
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+
+def type_into(qtbot, edit, text: str) -> None:
+    edit.window().activateWindow()
+    qtbot.waitUntil(edit.window().isActiveWindow, timeout=2000)
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)  # QTest types ASCII only (Chinese comes through an input method)
+
+
+def test_the_gate_id_is_checked_on_its_page_and_enter_does_not_pass_a_bad_one(qtbot, tmp_path: Path) -> None:
+    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []))
+    qtbot.addWidget(flow)
+    flow.show()
+    page = flow.school_page
+    type_into(qtbot, page.school, "No. 3 Middle School")
+    type_into(qtbot, page.gate, "east gate")
+    assert "门岗编号只能用" in page.error.text() and "\n" not in page.error.text()
+    enter(qtbot, flow)
+    assert flow.currentPage() is page and not page.isComplete()
+    type_into(qtbot, page.gate, "east-1")
+    assert page.error.text() == ""
+    enter(qtbot, flow)
+    assert flow.currentPage() is flow.camera_page
+    flow.reject()
+
+
+def test_enter_on_the_camera_page_keeps_only_a_camera_seen_working(qtbot, tmp_path: Path, frames: Path) -> None:
+    from devices.discovery import CameraInfo
+
+    broken = CameraInfo(0, str(tmp_path / "unplugged.mp4"), "USB Camera", "v4l2")
+    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([broken], []))
+    qtbot.addWidget(flow)
+    flow.show()
+    try:
+        type_into(qtbot, flow.school_page.school, "No. 3 Middle School")
+        enter(qtbot, flow)
+        page = flow.camera_page
+        assert flow.currentPage() is page and page.uri() == broken.uri
+        enter(qtbot, flow)  # the listed camera shows no picture: Enter does not skip past it
+        assert flow.currentPage() is page and not page.isComplete()
+        qtbot.waitUntil(lambda: "打不开" in page.status.text(), timeout=8000)
+        enter(qtbot, flow)
+        assert flow.currentPage() is page
+        page.combo.setCurrentIndex(page.combo.findData(OTHER))
+        type_into(qtbot, page.other, str(frames))
+        enter(qtbot, flow)  # Enter in the address field opens it; it does not press 下一步
+        assert flow.currentPage() is page
+        qtbot.waitUntil(lambda: page.preview.frames_shown > 0 and page.isComplete(), timeout=5000)
+        page.combo.setFocus()
+        enter(qtbot, flow)  # now Enter is 下一步, with the camera seen
+        assert flow.currentPage() is flow.thermometer_page
+        assert flow.collect().camera == str(frames)
+    finally:
+        flow.reject()
+
+
+def test_a_typed_port_is_probed_before_it_is_kept_and_what_is_saved_is_what_was_probed(qtbot, tmp_path: Path) -> None:
+    import threading
+
+    from kiosk.desk.firstrun import probe
+
+    first = ThermometerSimulator("aa55", interval_s=0.1, mean_c=36.4, noise_c=0.05).start()
+    second = ThermometerSimulator("ascii", interval_s=0.1, mean_c=36.6, noise_c=0.05).start()
+    hold = threading.Event()
+    hold.set()
+    probed: list[str] = []
+
+    def held_probe(port: str):
+        probed.append(port)
+        hold.wait(10)
+        return probe(port, budget_s=5.0)
+
+    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []), probe_fn=held_probe)
+    qtbot.addWidget(flow)
+    flow.show()
+    page = flow.thermometer_page
+    try:
+        flow.setStartId(flow.pageIds()[2])
+        flow.restart()
+        assert flow.currentPage() is page
+        page.combo.setCurrentIndex(page.combo.findData(OTHER))
+        type_into(qtbot, page.other, first.path)
+        enter(qtbot, flow)  # Enter in the port field probes it
+        assert flow.currentPage() is page and "正在识别" in page.status.text()
+        qtbot.waitUntil(lambda: probed == [first.path])
+        qtbot.waitUntil(lambda: page.isComplete(), timeout=10000)
+        assert page.config["thermometer_protocol"] == "aa55" and page.probed_port == first.path
+        # Another port typed after the probe: the first one's result is dropped, and Enter cannot keep it.
+        type_into(qtbot, page.other, second.path)
+        assert not page.isComplete() and page.config == {} and "重新" in page.status.text()
+        assert not flow.button(flow.WizardButton.NextButton).isEnabled()
+        answers = flow.collect()
+        assert answers.thermometer == second.path and answers.thermometer_config == {}
+        assert answers.problems() and any("识别" in p for p in answers.problems())
+        # A probe still running when the port changes answers about the old port: not kept for the new one.
+        hold.clear()
+        enter(qtbot, flow)
+        qtbot.waitUntil(lambda: len(probed) == 2)
+        type_into(qtbot, page.other, first.path)
+        hold.set()
+        qtbot.wait(2500)
+        assert not page.isComplete() and page.config == {}
+        enter(qtbot, flow)
+        qtbot.waitUntil(lambda: page.isComplete(), timeout=10000)
+        assert page.probed_port == first.path and page.config["thermometer_protocol"] == "aa55"
+        qtbot.waitUntil(lambda: "°C" in page.reading.text(), timeout=5000)
+        enter(qtbot, flow)
+        assert flow.currentPage() is flow.scanner_page
+        answers = flow.collect()
+        assert (answers.thermometer, answers.thermometer_config["thermometer_protocol"]) == (first.path, "aa55")
+    finally:
+        hold.set()
+        flow.reject()
+        first.close()
+        second.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import wave
 
 from PySide6.QtCore import Qt
@@ -10,6 +11,7 @@ from kiosk.domain.model import Element, Evidence, Lane, Outcome, PersonKind, Sou
 from kiosk.services.gate import CodeCheck
 from kiosk.domain.prompts import Prompt
 from tests.fakes import RecordingListener
+from ui.qtlog import held_messages, route_qt_messages
 from ui.speech import SPEECH_ASSETS, AudioFileSink, Speaker, TtsSink, make_sink
 
 
@@ -104,6 +106,24 @@ def test_the_sink_falls_back_to_the_recordings_and_never_takes_the_mock_engine(q
     assert isinstance(sink, AudioFileSink)
     sink.say(Prompt.WEAR_MASK, "请佩戴口罩")
     sink.stop()  # stopping is safe with or without an audio device
+
+
+def test_probing_speech_engines_says_at_most_one_line_and_only_in_the_log(qtbot, caplog) -> None:
+    # Qt reports a speech-dispatcher plug-in that cannot load as a critical message: with the kiosk's
+    # routing of Qt messages that reached the terminal (errors go to the console).
+    from PySide6.QtCore import qCritical
+
+    route_qt_messages()
+    with caplog.at_level(logging.DEBUG):
+        TtsSink.create("zh_CN")
+        TtsSink.create("en")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    per_probe = [r for r in caplog.records if r.name in ("qt", "ui.speech")]
+    assert len(per_probe) <= 2  # one line per probe at most, a warning for the log file
+    with held_messages() as held:
+        qCritical("a plug-in could not be loaded")
+    assert held == ["a plug-in could not be loaded"]
+    assert "a plug-in could not be loaded" not in caplog.text
 
 
 def test_the_window_mutes_with_its_button_and_f12(gate, qtbot) -> None:

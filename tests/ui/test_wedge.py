@@ -93,3 +93,130 @@ def test_a_scanned_number_never_fires_the_one_key_actions_it_contains(qtbot, gat
     kiosk.controller.confirm(Element.MASK, True)
     qtbot.keyClick(window, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: kiosk.controller.current().person.kind is PersonKind.STAFF, timeout=2000)
+
+
+def stamped(window, key, text: str, ms: int) -> bool:
+    """One key as the platform delivers it, stamped with when it was pressed: ShortcutOverride, then the press.
+
+    Returns whether the ShortcutOverride was accepted (Qt then fires no shortcut for the key).
+    """
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    override = QKeyEvent(QEvent.Type.ShortcutOverride, key, Qt.KeyboardModifier.NoModifier, text)
+    override.setTimestamp(ms)
+    override.ignore()
+    QApplication.sendEvent(window, override)
+    press = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, text)
+    press.setTimestamp(ms)
+    QApplication.sendEvent(window, press)
+    return override.isAccepted()
+
+
+def key_of(ch: str):
+    return Qt.Key(ord(ch.upper())) if ch.isalnum() else Qt.Key.Key_Space
+
+
+def watch(window) -> tuple[list[str], list[str]]:
+    codes: list[str] = []
+    singles: list[str] = []
+    window.wedge._on_code = codes.append
+    window.wedge._on_single_key = singles.append
+    window.activateWindow()
+    return codes, singles
+
+
+def test_a_slow_scanner_at_60_ms_a_key_is_one_scan(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    codes, singles = watch(window)
+    t = 5_000_000
+    for ch in "2023001":
+        assert stamped(window, key_of(ch), ch, t)
+        qtbot.wait(60)  # the keys also arrive 60 ms apart: the single-key wait must not take the first one
+        t += 60
+    assert stamped(window, Qt.Key.Key_Return, "\r", t)  # the Enter shortcut (next person) does not fire
+    assert codes == ["2023001"] and singles == []
+
+
+def test_a_busy_gui_thread_does_not_split_a_scan(qtbot, gate) -> None:
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    window, kiosk, clock = gate
+    codes, singles = watch(window)
+    t = 9_000_000
+    stamped(window, key_of("A"), "A", t)
+    time.sleep(0.15)  # the GUI thread is busy; the scanner's next keys wait in the queue
+    QApplication.processEvents()  # the single-key wait is overdue and fires first: it must not take the "A"
+    assert singles == []
+    for ch in "B12345":
+        t += 8
+        stamped(window, key_of(ch), ch, t)
+    assert stamped(window, Qt.Key.Key_Return, "\r", t + 8)
+    qtbot.wait(250)
+    assert codes == ["AB12345"] and singles == []
+
+
+def test_keys_pressed_slowly_but_delivered_together_stay_the_guards(qtbot, gate) -> None:
+    import time
+
+    window, kiosk, clock = gate
+    codes, singles = watch(window)
+    t = 12_000_000
+    time.sleep(0.05)
+    for ch in "2GR4":  # pressed 300 ms apart, delivered in one go after a busy GUI thread
+        stamped(window, key_of(ch), ch, t)
+        t += 300
+    assert not stamped(window, Qt.Key.Key_Return, "\r", t)  # a person's Enter: the shortcut fires
+    qtbot.waitUntil(lambda: singles == ["2", "G", "R", "4"], timeout=2000)
+    assert codes == []
+
+
+def test_a_scan_cut_off_by_a_pause_is_dropped_whole_never_read_as_keys_or_a_shorter_code(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    codes, singles = watch(window)
+    t = 20_000_000
+    for ch in "20":  # the scanner pauses 400 ms inside "2023001" (it happens with cheap ones)
+        stamped(window, key_of(ch), ch, t)
+        t += 10
+    t += 400
+    for ch in "23001":
+        stamped(window, key_of(ch), ch, t)
+        t += 10
+    assert stamped(window, Qt.Key.Key_Return, "\r", t)  # a scanner's Enter: no next person either
+    qtbot.wait(300)
+    assert singles == [] and codes == []  # neither "2" (staff) and "0" as keys, nor "23001" as a card number
+    t += 2000
+    for ch in "2023001":  # scanned again, whole
+        stamped(window, key_of(ch), ch, t)
+        t += 10
+    stamped(window, Qt.Key.Key_Return, "\r", t)
+    assert codes == ["2023001"]
+    t += 2000
+    stamped(window, key_of("2"), "2", t)  # and a lone key is the guard's as before
+    qtbot.waitUntil(lambda: singles == ["2"], timeout=2000)
+
+
+def test_the_key_gap_comes_from_the_config(qtbot, tmp_path) -> None:
+    from kiosk.config.loading import load_settings
+    from tests.fakes import ManualClock
+    from tests.ui.conftest import open_window
+
+    config = tmp_path / "config.toml"
+    config.write_text("[devices]\nscanner = \"keyboard\"\nscanner_key_gap_ms = 40\n")
+    window, kiosk = open_window(qtbot, load_settings(config), ManualClock())
+    try:
+        assert window.wedge.gap_s == 0.04
+        codes, singles = watch(window)
+        t = 30_000_000
+        for ch in "ABCDE":  # 60 ms apart: slower than this gate's scanner, so a person's keys
+            stamped(window, key_of(ch), ch, t)
+            t += 60
+        stamped(window, Qt.Key.Key_Return, "\r", t)
+        qtbot.wait(200)
+        assert codes == []
+    finally:
+        window.close()
+        kiosk.close()

@@ -3,42 +3,47 @@
 <context>
     <name>CameraPage</name>
     <message>
-        <location filename="../setup_flow.py" line="69" />
+        <location filename="../setup_flow.py" line="100" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="70" />
+        <location filename="../setup_flow.py" line="101" />
         <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
         <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="76" />
+        <location filename="../setup_flow.py" line="107" />
         <source>不使用摄像头（只用扫码枪）</source>
         <translation>No camera (scanner only)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="77" />
+        <location filename="../setup_flow.py" line="108" />
         <source>其他：网络摄像头地址或视频文件…</source>
         <translation>Other: network camera address or video file…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="106" />
+        <location filename="../setup_flow.py" line="152" />
         <source>未选择摄像头</source>
         <translation>No camera selected</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="108" />
+        <location filename="../setup_flow.py" line="153" />
+        <source>不使用摄像头：只用扫码枪读码</source>
+        <translation>No camera: codes are read by the scanner only</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="155" />
         <source>正在打开 %1 …</source>
         <translation>Opening %1 …</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="119" />
+        <location filename="../setup_flow.py" line="166" />
         <source>画面正常：%1</source>
         <translation>Picture OK: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="121" />
+        <location filename="../setup_flow.py" line="171" />
         <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
         <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
     </message>
@@ -130,87 +135,92 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="61" />
+        <location filename="../export_dialog.py" line="89" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="72" />
+        <location filename="../export_dialog.py" line="103" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="73" />
+        <location filename="../export_dialog.py" line="104" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="74" />
+        <location filename="../export_dialog.py" line="105" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="75" />
+        <location filename="../export_dialog.py" line="106" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="77" />
+        <location filename="../export_dialog.py" line="108" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="79" />
+        <location filename="../export_dialog.py" line="110" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="81" />
+        <location filename="../export_dialog.py" line="112" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="87" />
+        <location filename="../export_dialog.py" line="118" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="88" />
+        <location filename="../export_dialog.py" line="119" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="89" />
+        <location filename="../export_dialog.py" line="120" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="91" />
+        <location filename="../export_dialog.py" line="122" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="93" />
+        <location filename="../export_dialog.py" line="124" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="117" />
+        <location filename="../export_dialog.py" line="148" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="137" />
+        <location filename="../export_dialog.py" line="188" />
+        <source>正在取消导出…</source>
+        <translation>Cancelling the export…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="197" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="141" />
+        <location filename="../export_dialog.py" line="202" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="155" />
+        <location filename="../export_dialog.py" line="220" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -329,395 +339,395 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="97" />
+        <location filename="../main_window.py" line="105" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="143" />
+        <location filename="../main_window.py" line="152" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="157" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="157" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="161" />
-        <location filename="../main_window.py" line="428" />
+        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="438" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="183" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="183" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175" />
+        <location filename="../main_window.py" line="184" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="362" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="362" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
-        <location filename="../main_window.py" line="393" />
+        <location filename="../main_window.py" line="367" />
+        <location filename="../main_window.py" line="403" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="368" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359" />
+        <location filename="../main_window.py" line="369" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="241" />
+        <location filename="../main_window.py" line="251" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="252" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="261" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="261" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="262" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="262" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="263" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="364" />
         <source>行程卡无风险</source>
         <translation>Itinerary OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356" />
+        <location filename="../main_window.py" line="366" />
         <source>核酸阴性</source>
         <translation>Test negative</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363" />
+        <location filename="../main_window.py" line="373" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="506" />
+        <location filename="../main_window.py" line="516" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="556" />
+        <location filename="../main_window.py" line="574" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="557" />
+        <location filename="../main_window.py" line="575" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="561" />
+        <location filename="../main_window.py" line="579" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="562" />
+        <location filename="../main_window.py" line="580" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="564" />
+        <location filename="../main_window.py" line="582" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="578" />
+        <location filename="../main_window.py" line="596" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="612" />
+        <location filename="../main_window.py" line="630" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="623" />
+        <location filename="../main_window.py" line="641" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="658" />
+        <location filename="../main_window.py" line="676" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="402" />
+        <location filename="../main_window.py" line="412" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="157" />
-        <location filename="../main_window.py" line="440" />
+        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="450" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232" />
+        <location filename="../main_window.py" line="241" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="263" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="265" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="266" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307" />
+        <location filename="../main_window.py" line="317" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307" />
+        <location filename="../main_window.py" line="317" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348" />
+        <location filename="../main_window.py" line="358" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="363" />
         <source>健康码：绿码</source>
         <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="363" />
         <source>健康码：黄码</source>
         <translation>Code: yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="364" />
         <source>健康码：红码</source>
         <translation>Code: red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="365" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="365" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356" />
+        <location filename="../main_window.py" line="366" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="367" />
         <source>身份已核对</source>
         <translation>ID checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="368" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359" />
+        <location filename="../main_window.py" line="369" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360" />
+        <location filename="../main_window.py" line="370" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360" />
+        <location filename="../main_window.py" line="370" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="371" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="371" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="372" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
+        <location filename="../main_window.py" line="372" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363" />
+        <location filename="../main_window.py" line="373" />
         <source>其他临时人员</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="374" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364" />
+        <location filename="../main_window.py" line="374" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="387" />
+        <location filename="../main_window.py" line="397" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428" />
+        <location filename="../main_window.py" line="438" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="436" />
+        <location filename="../main_window.py" line="446" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="487" />
+        <location filename="../main_window.py" line="497" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="488" />
+        <location filename="../main_window.py" line="498" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496" />
+        <location filename="../main_window.py" line="506" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496" />
+        <location filename="../main_window.py" line="506" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496" />
+        <location filename="../main_window.py" line="506" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="497" />
+        <location filename="../main_window.py" line="507" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="497" />
+        <location filename="../main_window.py" line="507" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="499" />
+        <location filename="../main_window.py" line="509" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="501" />
+        <location filename="../main_window.py" line="511" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="505" />
+        <location filename="../main_window.py" line="515" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="519" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="513" />
+        <location filename="../main_window.py" line="523" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="513" />
+        <location filename="../main_window.py" line="523" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="513" />
+        <location filename="../main_window.py" line="523" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="664" />
+        <location filename="../main_window.py" line="682" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
@@ -761,32 +771,32 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="265" />
+        <location filename="../setup_flow.py" line="343" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="266" />
-        <source>修改设置、导出数据、人工改判都需要它。4–12 位数字，请交给负责的老师保管。</source>
-        <translation>Needed to change settings, export data and override verdicts. 4–12 digits; give it to the teacher in charge.</translation>
+        <location filename="../setup_flow.py" line="344" />
+        <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
+        <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="274" />
+        <location filename="../setup_flow.py" line="352" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="275" />
+        <location filename="../setup_flow.py" line="353" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="284" />
-        <source>PIN 须为 4–12 位数字</source>
-        <translation>The PIN must be 4–12 digits</translation>
+        <location filename="../setup_flow.py" line="362" />
+        <source>PIN 须为 6–12 位数字</source>
+        <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="286" />
+        <location filename="../setup_flow.py" line="364" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -833,32 +843,32 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="237" />
+        <location filename="../setup_flow.py" line="315" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="238" />
+        <location filename="../setup_flow.py" line="316" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="241" />
+        <location filename="../setup_flow.py" line="319" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="242" />
+        <location filename="../setup_flow.py" line="320" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="244" />
+        <location filename="../setup_flow.py" line="322" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="245" />
+        <location filename="../setup_flow.py" line="323" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
     </message>
@@ -866,29 +876,34 @@
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="47" />
+        <location filename="../setup_flow.py" line="71" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="48" />
+        <location filename="../setup_flow.py" line="72" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="51" />
+        <location filename="../setup_flow.py" line="75" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="57" />
+        <location filename="../setup_flow.py" line="81" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="58" />
+        <location filename="../setup_flow.py" line="82" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="91" />
+        <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
+        <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
 </context>
 <context>
@@ -899,137 +914,137 @@
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="136" />
+        <location filename="../dialogs.py" line="138" />
         <source>发热阈值</source>
         <translation>Fever threshold</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="137" />
+        <location filename="../dialogs.py" line="139" />
         <source>复测等待</source>
         <translation>Retake wait</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="138" />
+        <location filename="../dialogs.py" line="140" />
         <source>核酸有效期</source>
         <translation>Nucleic-acid window</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="139" />
+        <location filename="../dialogs.py" line="141" />
         <source>结果显示时长</source>
         <translation>Result display time</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="140" />
+        <location filename="../dialogs.py" line="142" />
         <source>单人核验超时</source>
         <translation>Visit timeout</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="141" />
+        <location filename="../dialogs.py" line="143" />
         <source>规则版本</source>
         <translation>Policy version</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="141" />
+        <location filename="../dialogs.py" line="143" />
         <source>%1（改动阈值或规则后自动更新）</source>
         <translation>%1 (updated automatically when thresholds or rules change)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="144" />
         <source>阈值</source>
         <translation>Thresholds</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="147" />
+        <location filename="../dialogs.py" line="149" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="147" />
+        <location filename="../dialogs.py" line="149" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="147" />
+        <location filename="../dialogs.py" line="149" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="148" />
+        <location filename="../dialogs.py" line="150" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="155" />
+        <location filename="../dialogs.py" line="157" />
         <source>必查（不通过则拒绝）</source>
         <translation>Hard (deny on failure)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="155" />
+        <location filename="../dialogs.py" line="157" />
         <source>提示（放行并标记）</source>
         <translation>Soft (allow and flag)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="155" />
+        <location filename="../dialogs.py" line="157" />
         <source>不查</source>
         <translation>Not checked</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="160" />
+        <location filename="../dialogs.py" line="162" />
         <source>通道规则</source>
         <translation>Lane rules</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="174" />
+        <location filename="../dialogs.py" line="176" />
         <source>摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）</source>
         <translation>Camera (v4l2:0 / msmf:0 / rtsp://… / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="175" />
+        <location filename="../dialogs.py" line="177" />
         <source>测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）</source>
         <translation>Thermometer port (/dev/ttyUSB0 / COM3 / usb:VID:PID / empty: typed)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="176" />
+        <location filename="../dialogs.py" line="178" />
         <source>扫码枪（keyboard / 串口 / 空=不用）</source>
         <translation>Code scanner (keyboard / serial port / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="177" />
+        <location filename="../dialogs.py" line="179" />
         <source>测温协议</source>
         <translation>Thermometer protocol</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="178" />
+        <location filename="../dialogs.py" line="180" />
         <source>解码器</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="179" />
+        <location filename="../dialogs.py" line="181" />
         <source>设备</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="185" />
+        <location filename="../dialogs.py" line="187" />
         <source>数据库（SQLAlchemy URL）</source>
         <translation>Database (SQLAlchemy URL)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="186" />
+        <location filename="../dialogs.py" line="188" />
         <source>数据目录</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="187" />
+        <location filename="../dialogs.py" line="189" />
         <source>路径</source>
         <translation>Paths</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="189" />
+        <location filename="../dialogs.py" line="191" />
         <source>保存需要管理员 PIN；重启后生效。</source>
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="192" />
+        <location filename="../dialogs.py" line="200" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
@@ -1037,27 +1052,27 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="297" />
+        <location filename="../setup_flow.py" line="375" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="311" />
+        <location filename="../setup_flow.py" line="389" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="312" />
+        <location filename="../setup_flow.py" line="390" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="313" />
+        <location filename="../setup_flow.py" line="391" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="314" />
+        <location filename="../setup_flow.py" line="392" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -1065,54 +1080,74 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../main_window.py" line="62" />
+        <location filename="../main_window.py" line="65" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="62" />
+        <location filename="../main_window.py" line="65" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="63" />
+        <location filename="../main_window.py" line="66" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="63" />
+        <location filename="../main_window.py" line="66" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="64" />
+        <location filename="../main_window.py" line="67" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="64" />
+        <location filename="../main_window.py" line="67" />
         <source>需要校准，请用黑体或体温计校准</source>
-        <translation>Calibration due: calibrate against a blackbody</translation>
+        <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../main_window.py" line="68" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../main_window.py" line="68" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../main_window.py" line="68" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="66" />
+        <location filename="../main_window.py" line="69" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="71" />
+        <source>Haar：缺少模型文件</source>
+        <translation>Haar: model file missing</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="72" />
+        <source>Haar：模型文件损坏</source>
+        <translation>Haar: model file damaged</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="73" />
+        <source>Haar：OpenCV 过旧（需 4.8+）</source>
+        <translation>Haar: OpenCV too old (needs 4.8+)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="74" />
+        <source>Haar：模型无法加载</source>
+        <translation>Haar: model failed to load</translation>
     </message>
 </context>
 <context>
@@ -1131,57 +1166,62 @@
 <context>
     <name>ThermometerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="137" />
+        <location filename="../setup_flow.py" line="187" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="138" />
+        <location filename="../setup_flow.py" line="188" />
         <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
         <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="145" />
+        <location filename="../setup_flow.py" line="195" />
         <source>不使用测温仪（门卫手动录入体温，F2）</source>
         <translation>No thermometer (the guard types temperatures, F2)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="146" />
+        <location filename="../setup_flow.py" line="196" />
         <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
         <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="152" />
+        <location filename="../setup_flow.py" line="204" />
         <source>自动识别</source>
         <translation>Detect</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="185" />
+        <location filename="../setup_flow.py" line="245" />
+        <source>串口已改动，请重新点“自动识别”</source>
+        <translation>The port was changed: press Detect again</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="252" />
         <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
         <translation>No thermometer: the guard types each person's temperature with F2.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="191" />
+        <location filename="../setup_flow.py" line="264" />
         <source>请先选择或填写串口</source>
         <translation>Pick or type a serial port first</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="197" />
+        <location filename="../setup_flow.py" line="269" />
         <source>正在识别 %1（最多 10 秒）…</source>
         <translation>Detecting %1 (up to 10 s)…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="204" />
+        <location filename="../setup_flow.py" line="280" />
         <source>没有识别出测温仪：%1</source>
         <translation>No thermometer recognised: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="207" />
+        <location filename="../setup_flow.py" line="284" />
         <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
         <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="220" />
+        <location filename="../setup_flow.py" line="297" />
         <source>无读数</source>
         <translation>No readings</translation>
     </message>

@@ -48,8 +48,14 @@ def parse_key(value: str) -> bytes:
     return bytes.fromhex(match.group(1))
 
 
-def write_key_sheet(path: Path, site: str, gate: str, ledger_id: str, key: bytes, now: datetime) -> None:
-    """A one-page PDF with the key as text and as a QR code; written 0600, via a temporary file."""
+def write_key_sheet(path: Path, school: str, site_id: str, gate: str, ledger_id: str, key: bytes,
+                    now: datetime) -> None:
+    """A one-page PDF with the key as text and as a QR code; written 0600, via a temporary file.
+
+    The school's name (as configured) comes first, so a bureau holding many sheets knows whose
+    this is at a glance; the site id follows for the machines.
+    """
+    from kiosk.reports.pdf import FONT, register_font
     text = key_text(ledger_id, key)
     tmp = path.with_name(path.name + ".tmp")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
@@ -58,9 +64,13 @@ def write_key_sheet(path: Path, site: str, gate: str, ledger_id: str, key: bytes
     y = height - 30 * mm
     c.setFont("Helvetica-Bold", 16)
     c.drawString(20 * mm, y, "gate-kiosk: initial key of the entry log")
+    register_font()
+    c.setFont(FONT, 12)  # the school's name is usually Chinese
+    y -= 8 * mm
+    c.drawString(20 * mm, y, f"学校 School: {school or site_id}")
     c.setFont("Helvetica", 10)
     lines = [
-        f"School (site): {site}    Gate: {gate}",
+        f"Site id: {site_id}    Gate: {gate}",
         f"Ledger: {ledger_id}",
         f"Handed out: {now.isoformat(timespec='seconds')}",
         "",
