@@ -95,7 +95,7 @@ def _killed_after(argv: list[str], data: Path, delay: float) -> int | None:
 
 
 def _log_at_0003(db: Path, rows: int) -> None:
-    from db.store import make_engine, upgrade
+    from db.engine import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine, "0003")
@@ -119,7 +119,8 @@ def _log_at_0003(db: Path, rows: int) -> None:
 
 
 def upgrade_kills(args: argparse.Namespace, rng: random.Random) -> Path:
-    from db.store import EntryStore, current_revision, head_revision, make_engine
+    from db.store import EntryStore
+    from db.engine import current_revision, head_revision, make_engine
 
     data = Path(tempfile.mkdtemp(prefix="kill-upgrade-"))
     db = data / "entries.sqlite3"

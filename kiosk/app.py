@@ -9,18 +9,19 @@ may import ``ui``, ``devices`` and ``db``; nothing else in ``kiosk`` imports
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from db.store import EntryStore, write_private
+from db.store import EntryStore
+from db.engine import write_private
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController, utc_now
 from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.services.sealing import load_or_create_salt
+from kiosk.config.ledger_file import KEPT_A_LOG, kept_a_log_before, ledger_marker
 from kiosk.services.access import check_policy
 from kiosk.services.ports import Service
 from kiosk.services.thermometry import thermometer_device
@@ -35,41 +36,6 @@ if TYPE_CHECKING:
     from kiosk.sim.demo import DemoDirector
 
 log = logging.getLogger(__name__)
-
-
-LEDGER_REGISTRY = "ledger.json"
-
-
-def ledger_marker(settings: Settings) -> Path:
-    """Where this kiosk remembers which log it keeps: one file in the data dir, whatever ``database.url`` says.
-
-    It used to be one file per URL (``ledger-<hash of the URL>.json``): editing
-    the URL, or deleting that file, started a new log without an alarm. Such a
-    file from before is taken over once: the one for the URL in force, else the
-    newest (so a URL changed at the same time is still seen).
-    """
-    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
-    per_url = settings.data_dir / f"ledger-{digest}.json"
-    if not settings.own_log:
-        return per_url  # a demo, a simulation or a database named with --db: one marker per database
-    registry = settings.data_dir / LEDGER_REGISTRY
-    if not registry.exists():
-        demo_url = "sqlite:///" + str(settings.data_dir / "demo.sqlite3")
-        demo = "ledger-" + hashlib.sha256(demo_url.encode()).hexdigest()[:12]
-        older = sorted((p for p in settings.data_dir.glob("ledger-*.json") if p.stem != demo),
-                       key=lambda p: p.stat().st_mtime)
-        source = per_url if per_url.exists() else (older[-1] if older else None)
-        if source is not None:
-            write_private(registry, source.read_text(encoding="utf-8"))
-    return registry
-
-
-KEPT_A_LOG = "ledger-kept"
-
-
-def kept_a_log_before(settings: Settings) -> bool:
-    """This kiosk opened its own log before (a demo or a simulation does not count: they have their own)."""
-    return (settings.data_dir / KEPT_A_LOG).exists()
 
 
 def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:

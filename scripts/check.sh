@@ -4,6 +4,7 @@
 #   mypy         strict on kiosk/, devices/ and db/ (pyproject's [tool.mypy])
 #   lint-imports the layering contracts in pyproject's [tool.importlinter]
 #   vermin       the lowest Python that pyproject's requires-python declares, checked statically
+#   file sizes   no Python file over 400 lines, tests included
 # Each prints one line when it passes and its findings when it fails; the first failure stops the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,6 @@ lowest=$("$bin/python" -c 'import tomllib; print(tomllib.load(open("pyproject.to
 # honours sys.version_info guards such as config/loading.py's tomli fallback.
 step "vermin (Python $lowest)" "$bin/vermin" --no-tips --violations "--target=$lowest-" --eval-annotations \
   --backport typing kiosk devices db ui scripts bench
+# No Python file over 400 lines, tests included: a module that long is doing two things.
+step "file sizes (400 lines)" bash -c 'big=$(find kiosk devices db ui scripts bench tests -name "*.py" -exec wc -l {} + \
+  | awk "\$2 != \"total\" && \$1 > 400"); [ -z "$big" ] || { echo "$big"; exit 1; }'

@@ -212,3 +212,40 @@ def tile_state(ev: Evidence | None, required: bool) -> str:
     return "pending"
 
 
+class StatusLight(QLabel):
+    """One device in the status bar: a coloured dot, its state and what to do, in words.
+
+    The core's own message (more detail, in Chinese) is the tooltip.
+    """
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.state = "unknown"
+        # Each light as wide as its words where the bar has room (equal shares cut the long ones, e.g.
+        # "Thermometer Connected", while "Database OK" had room to spare); narrower only when it must.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self.set_state("unknown", "")
+
+    def words(self, state: str) -> str:
+        return {
+            "connected": self.tr("已连接"), "receiving": self.tr("已连接"), "ok": self.tr("正常"),
+            "lost": self.tr("连接中断，请检查连接线"), "reconnecting": self.tr("正在重连…"),
+            "silent": self.tr("无数据，请检查电源与探头"), "overdue": self.tr("需要校准，请用黑体或体温计校准"),
+            "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "error": self.tr("写入失败，请查看提示"),
+            "yunet": "YuNet", "haar": self.tr("Haar（YuNet 不可用，检出率低）"),
+            # Why YuNet is not in use (devices.face.Fallback.cause); the tooltip has the detail.
+            "haar_model_missing": self.tr("Haar：缺少模型文件"),
+            "haar_model_damaged": self.tr("Haar：模型文件损坏"),
+            "haar_opencv_too_old": self.tr("Haar：OpenCV 过旧（需 4.8+）"),
+            "haar_model_load_failed": self.tr("Haar：模型无法加载"),
+        }.get(state, state)
+
+    def set_state(self, state: str, message: str, words: str | None = None) -> None:
+        self.state = state
+        colour = {"connected": "#2e7d32", "ok": "#2e7d32", "receiving": "#2e7d32", "stopped": "#9e9e9e",
+                  "unknown": "#9e9e9e", "yunet": "#2e7d32"}.get(state, "#ef6c00" if state.startswith("haar") else "#c62828")
+        self.setText(f"<span style='color:{colour};font-size:20px'>●</span> <b>{self.title}</b> "
+                     f"{words if words is not None else self.words(state)}")
+        self.setToolTip(message)

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from db.store import alembic_config as local_alembic_config
+from db.engine import alembic_config as local_alembic_config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "central_alembic_version"

@@ -38,7 +38,7 @@ def _setup_db(p: argparse.ArgumentParser) -> None:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from db.store import current_revision
+    from db.engine import current_revision
     from kiosk.app import build_store
 
     store = build_store(settings)

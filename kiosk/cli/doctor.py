@@ -133,7 +133,8 @@ def _scanner(settings: Settings) -> list[Finding]:
 
 
 def _database(settings: Settings) -> list[Finding]:
-    from db.store import EntryStore, StoreError, current_revision
+    from db.store import EntryStore
+    from db.engine import StoreError, current_revision
 
     sqlite = settings.sqlite_path
     if sqlite is not None and not sqlite.exists():

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     from db.central.store import CentralError
-    from db.store import StoreError
+    from db.engine import StoreError
 
     return (CliError, ConfigError, PolicyError, RosterError, StoreError, CentralError, FileNotFoundError)
 
@@ -117,7 +117,7 @@ def _write_crash_report() -> str:
     import tempfile
     import traceback
 
-    from db.store import write_private
+    from db.engine import write_private
     from kiosk.config.operations import log_dir
 
     text = traceback.format_exc()

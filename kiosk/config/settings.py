@@ -25,7 +25,7 @@ from kiosk.domain.policy import Policy
 APP_NAME = "gate-kiosk"
 FEVER_CONFIRM_FREE = (37.0, 38.5)  # outside this an admin must confirm the policy
 MIN_REPLAY_WINDOW_MIN = 5.0  # shorter, and a code handed on at the gate slips through
-MAX_REPLAY_WINDOW_MIN = 24 * 60.0  # recent codes are kept a day (db.store.RECENT_CODE_HORIZON)
+MAX_REPLAY_WINDOW_MIN = 24 * 60.0  # recent codes are kept a day (db.store_side.RECENT_CODE_HORIZON)
 MAX_DECLARED_VERSION = 19  # + "+" + 12 digest digits fits the 32 characters of entries.policy_version
 
 
@@ -141,7 +141,7 @@ class Settings:
     source_path: Path | None = None
     export_key_file: Path | None = None  # paths.export_key: the export signing key, outside the data dir
     # False for a demo, a simulation or a database named with --db: the ledger registry
-    # (``kiosk.app.ledger_marker``) keeps the kiosk's own log only.
+    # (``kiosk.config.ledger_file.ledger_marker``) keeps the kiosk's own log only.
     own_log: bool = True
 
     @property

@@ -25,7 +25,7 @@ def export_failure_kind(exc: BaseException) -> str:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from db.store import StoreError
+    from db.engine import StoreError
 
     if isinstance(exc, ExportCancelled):
         return "cancelled"

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from db.store import write_private
+from db.engine import write_private
 from kiosk.services.signedcode import generate_key, load_private_key, load_public_key, public_key_b64
 from kiosk.reports import ExportError
 

@@ -18,7 +18,8 @@ from sqlalchemy import text
 
 from db import chain
 from db.chain import entry_digest, journal_mac, normalise_entry_row, personal_hash, record_digest, row_hash
-from db.store import EntryStore, LedgerAlarm, StoreError, current_revision, head_revision, make_engine, upgrade
+from db.store import EntryStore, LedgerAlarm
+from db.engine import StoreError, current_revision, head_revision, make_engine, upgrade
 from tests.db.test_store import entry
 
 

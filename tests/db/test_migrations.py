@@ -13,7 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from db.models import Base
-from db.store import EntryStore, alembic_config, current_revision, head_revision, make_engine, upgrade
+from db.store import EntryStore
+from db.engine import alembic_config, current_revision, head_revision, make_engine, upgrade
 
 REVISIONS = [s.revision for s in reversed(list(ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()))]
 
@@ -62,7 +63,7 @@ def test_there_is_more_than_one_revision() -> None:
 
 
 def test_store_refuses_an_old_schema_when_not_migrating(sqlite_url: str) -> None:
-    from db.store import StoreError
+    from db.engine import StoreError
 
     engine = make_engine(sqlite_url)
     upgrade(engine, REVISIONS[0])

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 from db.records import EntryRecord, RosterPerson
-from db.store import EntryStore, StoreError
+from db.store import EntryStore
+from db.engine import StoreError
 
 
 def entry(i: int, day: date = date(2022, 3, 1), **kw) -> EntryRecord:

@@ -103,7 +103,7 @@ def test_roster_import_is_all_or_nothing_when_the_database_fails(tmp_path: Path)
 
     event.listen(store.engine, "connect", read_only)
     store.engine.dispose()
-    from db.store import StoreError
+    from db.engine import StoreError
 
     with pytest.raises(StoreError, match="nothing written"):
         import_roster(store, csv)

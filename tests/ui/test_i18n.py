@@ -41,7 +41,7 @@ def test_english_loads_and_chinese_is_the_default(qapp) -> None:
     translators = install_translator(qapp, "en")
     try:
         assert QCoreApplication.translate("VerdictBanner", "通行") == "PASS"
-        assert QCoreApplication.translate("MainWindow", "下一位") == "Next person"
+        assert QCoreApplication.translate("GuardKeys", "下一位") == "Next person"  # ui/guard_keys.py
     finally:
         for t in translators:
             qapp.removeTranslator(t)
@@ -85,5 +85,29 @@ def test_nothing_is_cut_in_the_english_window_at_1280x800(qapp, qtbot, tmp_path:
         kiosk.close()
     finally:
         qapp.setFont(font)
+        for t in translators:
+            qapp.removeTranslator(t)
+
+
+def test_the_english_window_finds_the_words_of_each_of_its_parts(qapp, qtbot, tmp_path: Path) -> None:
+    """MainWindow builds the window, WindowSlots shows what the core reports, GuardKeys acts: each source file is
+    its own translation context (lupdate's), and the running window looks in all of them."""
+    from kiosk.config.loading import load_settings
+    from kiosk.desk.actions import GuardAction
+    from tests.fakes import ManualClock
+    from tests.ui.conftest import open_window
+
+    translators = install_translator(qapp, "en")
+    try:
+        window, kiosk = open_window(qtbot, load_settings(tmp_path / "config.toml"), ManualClock())
+        try:
+            assert window.windowTitle() == "School gate check"  # MainWindow
+            assert window.tr("请出示健康码") == "Show your health code"  # WindowSlots
+            assert window.action_label(GuardAction.NEXT) == "Next person"  # GuardKeys
+            assert window.lights["camera"].words("connected") == "Connected"  # StatusLight (ui/widgets.py)
+        finally:
+            window.close()
+            kiosk.close()
+    finally:
         for t in translators:
             qapp.removeTranslator(t)

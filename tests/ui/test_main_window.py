@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -189,29 +188,6 @@ def test_the_settings_dialog_says_a_pin_from_before_is_weak(qtbot, gate) -> None
     assert seen and seen[0][0] and "6 位" in seen[0][1]
 
 
-def test_export_dialog_runs_in_a_worker_thread_with_progress(qtbot, gate, tmp_path: Path) -> None:
-    window, kiosk, clock = gate
-    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
-    kiosk.controller.confirm(Element.MASK, False)
-    from ui.export_dialog import ExportDialog
-
-    dialog = ExportDialog(window._desk.exporter(""), window._desk.today(), window)
-    qtbot.addWidget(dialog)
-    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
-    dialog.path.setText(str(tmp_path / "out.xlsx"))
-    dialog.start()
-    qtbot.waitUntil(lambda: dialog.progress.value() == 100, timeout=10000)
-    qtbot.waitUntil(lambda: "已导出" in dialog.status.text())
-    assert (tmp_path / "out.xlsx").exists() and (tmp_path / "out.xlsx.sig").exists()
-    assert kiosk.store.audit_events("export")
-    window._desk.access.set_pin("246810", "it")
-    from kiosk.services.access import AccessDenied
-    import pytest
-
-    with pytest.raises(AccessDenied):
-        window._desk.exporter("111111")
-
-
 def test_override_needs_the_admin_pin_once_set(qtbot, gate) -> None:
     window, kiosk, clock = gate
     window._desk.access.set_pin("246810", "it")
@@ -334,94 +310,3 @@ def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> Non
     assert "摄像头已断开" in window.banner.text() and banner(window) == "INCOMPLETE"
     kiosk.listeners.on_device_status("camera", "connected", "摄像头已连接")
     qtbot.waitUntil(lambda: "摄像头已断开" not in window.banner.text())
-
-
-@pytest.mark.slow
-def test_export_progress_steps_and_a_database_failure_is_reported(qtbot, gate, tmp_path: Path, caplog) -> None:
-    window, kiosk, clock = gate
-    from kiosk.reports import ExportQuery
-    from ui.export_dialog import ExportDialog
-
-    exporter = window._desk.exporter("")
-    for i in range(250):
-        kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
-        kiosk.controller.confirm(Element.MASK, i % 50 != 0)
-        kiosk.controller.log_current()
-        kiosk.controller.next_person()
-    seen: list[tuple[int, int]] = []
-    exporter.export_csv(ExportQuery(window._desk.today(), window._desk.today()), tmp_path / "a.csv",
-                        progress=lambda done, total: seen.append((done, total)))
-    assert len(seen) >= 100 and seen[-1] == (250, 250)  # about every 1 %, not once at the end
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-
-    import sqlite3
-
-    from sqlalchemy.exc import OperationalError
-
-    from kiosk.domain.vocabulary import export_failure_words
-
-    def broken(*args, **kwargs):
-        raise OperationalError("SELECT entries.id FROM entries WHERE ...", {},
-                               sqlite3.OperationalError("database is locked"))
-
-    exporter.entries = broken  # the database fails in the middle of the export
-    dialog = ExportDialog(exporter, window._desk.today(), window)
-    qtbot.addWidget(dialog)
-    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
-    dialog.path.setText(str(tmp_path / "b.csv"))
-    with caplog.at_level(logging.ERROR, logger="ui.export_dialog"):
-        dialog.start()
-        # (in whichever language an earlier test left installed: the words from the vocabulary are checked)
-        qtbot.waitUntil(lambda: export_failure_words("database") in dialog.status.text(), timeout=20000)
-    text = dialog.status.text()
-    assert "\n" not in text and "SELECT" not in text and "OperationalError" not in text  # no raw exception
-    assert any("database is locked" in r.getMessage() + str(r.exc_info) for r in caplog.records)  # the detail: log
-    assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()  # can try again
-    assert not (tmp_path / "b.csv").exists() and not list(tmp_path.glob(".b.csv*"))
-
-
-def test_esc_then_closing_the_window_during_an_export_cancels_it_cleanly(qtbot, gate, tmp_path: Path) -> None:
-    import threading
-    import time
-
-    import shiboken6
-
-    from kiosk.reports import ExportQuery
-    from ui.export_dialog import ExportDialog
-
-    window, kiosk, clock = gate
-    for i in range(60):
-        kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
-        kiosk.controller.confirm(Element.MASK, True)
-        kiosk.controller.log_current()
-        kiosk.controller.next_person()
-    kiosk.controller.writer.drain(5.0)
-    exporter = window._desk.exporter("")
-    real_entries = exporter.entries
-
-    readers: set[str] = set()
-
-    def slow_entries(q: ExportQuery):  # a slow disk: about 3 s for the 60 rows
-        readers.add(threading.current_thread().name)
-        for e in real_entries(q):
-            time.sleep(0.05)
-            yield e
-
-    exporter.entries = slow_entries
-    dialog = ExportDialog(exporter, window._desk.today(), window)
-    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
-    dialog.path.setText(str(tmp_path / "day.xlsx"))
-    dialog.show()
-    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=10000)
-    dialog.activateWindow()
-    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
-    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
-    assert dialog.isVisible() and dialog.running  # not closed under a running worker: cancelling
-    window.close()  # the guard closes the gate window too: it waits for the cancelled export
-    assert not dialog.running
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
-    shiboken6.delete(dialog)  # a QThread destroyed while running would abort the process here
-    assert not (tmp_path / "day.xlsx").exists() and not list(tmp_path.glob(".day.xlsx*"))
-    assert not kiosk.store.audit_events("export")
-    assert readers and threading.main_thread().name not in readers  # the rows were read off the GUI thread

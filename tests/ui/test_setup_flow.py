@@ -11,7 +11,8 @@ import pytest
 from devices.simulators import ThermometerSimulator
 from kiosk.services.access import AdminAccess
 from kiosk.config.loading import load_settings
-from ui.setup_flow import OTHER, SetupFlow
+from ui.setup_devices import OTHER
+from ui.setup_flow import SetupFlow
 
 
 @pytest.fixture

@@ -3,47 +3,47 @@
 <context>
     <name>CameraPage</name>
     <message>
-        <location filename="../setup_flow.py" line="100" />
+        <location filename="../setup_devices.py" line="56" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="101" />
+        <location filename="../setup_devices.py" line="57" />
         <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
         <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="107" />
+        <location filename="../setup_devices.py" line="63" />
         <source>不使用摄像头（只用扫码枪）</source>
         <translation>No camera (scanner only)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="108" />
+        <location filename="../setup_devices.py" line="64" />
         <source>其他：网络摄像头地址或视频文件…</source>
         <translation>Other: network camera address or video file…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="152" />
+        <location filename="../setup_devices.py" line="108" />
         <source>未选择摄像头</source>
         <translation>No camera selected</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="153" />
+        <location filename="../setup_devices.py" line="109" />
         <source>不使用摄像头：只用扫码枪读码</source>
         <translation>No camera: codes are read by the scanner only</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="155" />
+        <location filename="../setup_devices.py" line="111" />
         <source>正在打开 %1 …</source>
         <translation>Opening %1 …</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="166" />
+        <location filename="../setup_devices.py" line="122" />
         <source>画面正常：%1</source>
         <translation>Picture OK: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="171" />
+        <location filename="../setup_devices.py" line="127" />
         <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
         <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
     </message>
@@ -329,6 +329,175 @@
     </message>
 </context>
 <context>
+    <name>GuardKeys</name>
+    <message>
+        <location filename="../guard_keys.py" line="68" />
+        <source>不能确认：%1</source>
+        <translation>Cannot confirm: %1</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="72" />
+        <source>确认已戴口罩</source>
+        <translation>Mask on</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="72" />
+        <source>手动录入体温</source>
+        <translation>Type temp.</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="73" />
+        <source>健康码：绿码</source>
+        <translation>Code: green</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="73" />
+        <source>健康码：黄码</source>
+        <translation>Code: yellow</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="74" />
+        <source>健康码：红码</source>
+        <translation>Code: red</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="74" />
+        <source>行程卡无风险</source>
+        <translation>Itinerary OK</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="75" />
+        <source>行程卡：到过风险地区</source>
+        <translation>Itinerary: risk area</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="75" />
+        <source>疫苗：已接种</source>
+        <translation>Vaccinated</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="76" />
+        <source>疫苗：未接种</source>
+        <translation>Not vaccinated</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="76" />
+        <source>核酸阴性</source>
+        <translation>Test negative</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="77" />
+        <source>身份已核对</source>
+        <translation>ID checked</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="77" />
+        <location filename="../guard_keys.py" line="113" />
+        <source>人工改判</source>
+        <translation>Override</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="78" />
+        <source>送观察点</source>
+        <translation>Observation</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="78" />
+        <source>登记</source>
+        <translation>Registered</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="79" />
+        <source>快递交接，不入校</source>
+        <translation>Hand-off, no entry</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="79" />
+        <source>下一位</source>
+        <translation>Next person</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="80" />
+        <source>学生</source>
+        <translation>Student</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="80" />
+        <source>教职工</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="81" />
+        <source>访客</source>
+        <translation>Visitor</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="81" />
+        <source>快递员</source>
+        <translation>Courier</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="82" />
+        <source>送货</source>
+        <translation>Delivery</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="82" />
+        <source>垃圾清运</source>
+        <translation>Garbage</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="83" />
+        <source>其他临时人员</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="83" />
+        <source>返校人员</source>
+        <translation>Returnee</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="84" />
+        <source>师生通道</source>
+        <translation>Students and staff</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="84" />
+        <source>临时人员专用通道</source>
+        <translation>Temporary workers' lane</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="107" />
+        <source>改判需要管理员 PIN</source>
+        <translation>Overriding needs the admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="122" />
+        <source>门卫送观察点</source>
+        <translation>Guard sent to observation</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="148" />
+        <source>设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="148" />
+        <source>已保存到 %1，重启后生效。</source>
+        <translation>Saved to %1; restart to apply.</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="156" />
+        <source>导出需要管理员 PIN</source>
+        <translation>Exporting needs the admin PIN</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="160" />
+        <source>导出</source>
+        <translation>Export</translation>
+    </message>
+</context>
+<context>
     <name>KindBar</name>
     <message>
         <location filename="../panels.py" line="258" />
@@ -339,397 +508,114 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="105" />
+        <location filename="../main_window.py" line="61" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="152" />
+        <location filename="../main_window.py" line="108" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="157" />
+        <location filename="../main_window.py" line="113" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="157" />
+        <location filename="../main_window.py" line="113" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
-        <location filename="../main_window.py" line="438" />
+        <location filename="../main_window.py" line="126" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="139" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="139" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="140" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362" />
-        <source>确认已戴口罩</source>
-        <translation>Mask on</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="362" />
-        <source>手动录入体温</source>
-        <translation>Type temp.</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="367" />
-        <location filename="../main_window.py" line="403" />
-        <source>人工改判</source>
-        <translation>Override</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="368" />
-        <source>送观察点</source>
-        <translation>Observation</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="369" />
-        <source>下一位</source>
-        <translation>Next person</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="207" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="208" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="217" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="217" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="262" />
+        <location filename="../main_window.py" line="218" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="262" />
+        <location filename="../main_window.py" line="218" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="263" />
+        <location filename="../main_window.py" line="219" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364" />
-        <source>行程卡无风险</source>
-        <translation>Itinerary OK</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="366" />
-        <source>核酸阴性</source>
-        <translation>Test negative</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="373" />
-        <source>返校人员</source>
-        <translation>Returnee</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="516" />
-        <source>卡号不在名册中</source>
-        <translation>Card not in the roster</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="574" />
-        <source>记录尚未保存</source>
-        <translation>Entries not saved</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="575" />
-        <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
-        <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="579" />
-        <source>重试写入</source>
-        <translation>Try writing again</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="580" />
-        <source>仍然关闭（%1 条记录丢失）</source>
-        <translation>Close anyway (%1 entries lost)</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="582" />
-        <source>取消</source>
-        <translation>Cancel</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="596" />
-        <source>写入失败，%1 条待写入</source>
-        <translation>Write failed: %1 entries waiting</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="630" />
-        <source>不能登记：%1</source>
-        <translation>Cannot register: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="641" />
-        <source>不能交接：%1</source>
-        <translation>Cannot hand off: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="676" />
-        <source>有效</source>
-        <translation>Valid</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="412" />
-        <source>门卫送观察点</source>
-        <translation>Guard sent to observation</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="166" />
-        <location filename="../main_window.py" line="450" />
+        <location filename="../main_window.py" line="122" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="241" />
+        <location filename="../main_window.py" line="197" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="263" />
+        <location filename="../main_window.py" line="219" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="265" />
+        <location filename="../main_window.py" line="221" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="222" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="317" />
+        <location filename="../main_window.py" line="273" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="317" />
+        <location filename="../main_window.py" line="273" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="358" />
-        <source>不能确认：%1</source>
-        <translation>Cannot confirm: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="363" />
-        <source>健康码：绿码</source>
-        <translation>Code: green</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="363" />
-        <source>健康码：黄码</source>
-        <translation>Code: yellow</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="364" />
-        <source>健康码：红码</source>
-        <translation>Code: red</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="365" />
-        <source>行程卡：到过风险地区</source>
-        <translation>Itinerary: risk area</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="365" />
-        <source>疫苗：已接种</source>
-        <translation>Vaccinated</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="366" />
-        <source>疫苗：未接种</source>
-        <translation>Not vaccinated</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="367" />
-        <source>身份已核对</source>
-        <translation>ID checked</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="368" />
-        <source>登记</source>
-        <translation>Registered</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="369" />
-        <source>快递交接，不入校</source>
-        <translation>Hand-off, no entry</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="370" />
-        <source>学生</source>
-        <translation>Student</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="370" />
-        <source>教职工</source>
-        <translation>Staff</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="371" />
-        <source>访客</source>
-        <translation>Visitor</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="371" />
-        <source>快递员</source>
-        <translation>Courier</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="372" />
-        <source>送货</source>
-        <translation>Delivery</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="372" />
-        <source>垃圾清运</source>
-        <translation>Garbage</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="373" />
-        <source>其他临时人员</source>
-        <translation>Other</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="374" />
-        <source>师生通道</source>
-        <translation>Students and staff</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="374" />
-        <source>临时人员专用通道</source>
-        <translation>Temporary workers' lane</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="397" />
-        <source>改判需要管理员 PIN</source>
-        <translation>Overriding needs the admin PIN</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="438" />
-        <source>已保存到 %1，重启后生效。</source>
-        <translation>Saved to %1; restart to apply.</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="446" />
-        <source>导出需要管理员 PIN</source>
-        <translation>Exporting needs the admin PIN</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="497" />
-        <source>（返校人员）</source>
-        <translation>(returnee)</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="498" />
-        <source>身份：%1</source>
-        <translation>Person: %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="506" />
-        <source>绿码</source>
-        <translation>Green</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="506" />
-        <source>黄码</source>
-        <translation>Yellow</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="506" />
-        <source>红码</source>
-        <translation>Red</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="507" />
-        <source>无法识别</source>
-        <translation>Unreadable</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="507" />
-        <source>无效</source>
-        <translation>Invalid</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="509" />
-        <source>未知二维码</source>
-        <translation>Unknown QR code</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="511" />
-        <source>请出示健康码</source>
-        <translation>Show your health code</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="515" />
-        <source>名册已核对</source>
-        <translation>On the roster</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="519" />
-        <source>请测温</source>
-        <translation>Measure</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="523" />
-        <source>请戴口罩</source>
-        <translation>Put on a mask</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="523" />
-        <source>已戴</source>
-        <translation>On</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="523" />
-        <source>未戴</source>
-        <translation>Off</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="682" />
-        <source>中心不可达</source>
-        <translation>Centre unreachable</translation>
     </message>
 </context>
 <context>
@@ -771,32 +657,32 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="343" />
+        <location filename="../setup_flow.py" line="95" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="344" />
+        <location filename="../setup_flow.py" line="96" />
         <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="352" />
+        <location filename="../setup_flow.py" line="104" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="353" />
+        <location filename="../setup_flow.py" line="105" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="362" />
+        <location filename="../setup_flow.py" line="114" />
         <source>PIN 须为 6–12 位数字</source>
         <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="364" />
+        <location filename="../setup_flow.py" line="116" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -843,32 +729,32 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="315" />
+        <location filename="../setup_flow.py" line="67" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="316" />
+        <location filename="../setup_flow.py" line="68" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="319" />
+        <location filename="../setup_flow.py" line="71" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="320" />
+        <location filename="../setup_flow.py" line="72" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="322" />
+        <location filename="../setup_flow.py" line="74" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="323" />
+        <location filename="../setup_flow.py" line="75" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
     </message>
@@ -876,32 +762,32 @@
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="71" />
+        <location filename="../setup_flow.py" line="38" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="72" />
+        <location filename="../setup_flow.py" line="39" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="75" />
+        <location filename="../setup_flow.py" line="42" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="81" />
+        <location filename="../setup_flow.py" line="48" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="82" />
+        <location filename="../setup_flow.py" line="49" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="91" />
+        <location filename="../setup_flow.py" line="58" />
         <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
         <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
@@ -1052,27 +938,27 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="375" />
+        <location filename="../setup_flow.py" line="127" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="389" />
+        <location filename="../setup_flow.py" line="141" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="390" />
+        <location filename="../setup_flow.py" line="142" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="391" />
+        <location filename="../setup_flow.py" line="143" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="392" />
+        <location filename="../setup_flow.py" line="144" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -1080,72 +966,72 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../widgets.py" line="233" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../widgets.py" line="233" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="66" />
+        <location filename="../widgets.py" line="234" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="66" />
+        <location filename="../widgets.py" line="234" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="67" />
+        <location filename="../widgets.py" line="235" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="67" />
+        <location filename="../widgets.py" line="235" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../widgets.py" line="236" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../widgets.py" line="236" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../widgets.py" line="236" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="69" />
+        <location filename="../widgets.py" line="237" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71" />
+        <location filename="../widgets.py" line="239" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="72" />
+        <location filename="../widgets.py" line="240" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="73" />
+        <location filename="../widgets.py" line="241" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="74" />
+        <location filename="../widgets.py" line="242" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1166,62 +1052,62 @@
 <context>
     <name>ThermometerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="187" />
+        <location filename="../setup_devices.py" line="143" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="188" />
+        <location filename="../setup_devices.py" line="144" />
         <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
         <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="195" />
+        <location filename="../setup_devices.py" line="151" />
         <source>不使用测温仪（门卫手动录入体温，F2）</source>
         <translation>No thermometer (the guard types temperatures, F2)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="196" />
+        <location filename="../setup_devices.py" line="152" />
         <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
         <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="204" />
+        <location filename="../setup_devices.py" line="160" />
         <source>自动识别</source>
         <translation>Detect</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="245" />
+        <location filename="../setup_devices.py" line="201" />
         <source>串口已改动，请重新点“自动识别”</source>
         <translation>The port was changed: press Detect again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="252" />
+        <location filename="../setup_devices.py" line="208" />
         <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
         <translation>No thermometer: the guard types each person's temperature with F2.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="264" />
+        <location filename="../setup_devices.py" line="220" />
         <source>请先选择或填写串口</source>
         <translation>Pick or type a serial port first</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="269" />
+        <location filename="../setup_devices.py" line="225" />
         <source>正在识别 %1（最多 10 秒）…</source>
         <translation>Detecting %1 (up to 10 s)…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="280" />
+        <location filename="../setup_devices.py" line="236" />
         <source>没有识别出测温仪：%1</source>
         <translation>No thermometer recognised: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="284" />
+        <location filename="../setup_devices.py" line="240" />
         <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
         <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="297" />
+        <location filename="../setup_devices.py" line="253" />
         <source>无读数</source>
         <translation>No readings</translation>
     </message>
@@ -1295,6 +1181,134 @@
         <location filename="../widgets.py" line="129" />
         <source>待核验</source>
         <translation>CHECKING</translation>
+    </message>
+</context>
+<context>
+    <name>WindowSlots</name>
+    <message>
+        <location filename="../window_slots.py" line="76" />
+        <source>（返校人员）</source>
+        <translation>(returnee)</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="77" />
+        <source>身份：%1</source>
+        <translation>Person: %1</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="85" />
+        <source>绿码</source>
+        <translation>Green</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="85" />
+        <source>黄码</source>
+        <translation>Yellow</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="85" />
+        <source>红码</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="86" />
+        <source>无法识别</source>
+        <translation>Unreadable</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="86" />
+        <source>无效</source>
+        <translation>Invalid</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="88" />
+        <source>未知二维码</source>
+        <translation>Unknown QR code</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="90" />
+        <source>请出示健康码</source>
+        <translation>Show your health code</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="94" />
+        <source>名册已核对</source>
+        <translation>On the roster</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="95" />
+        <source>卡号不在名册中</source>
+        <translation>Card not in the roster</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="98" />
+        <source>请测温</source>
+        <translation>Measure</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="102" />
+        <source>请戴口罩</source>
+        <translation>Put on a mask</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="102" />
+        <source>已戴</source>
+        <translation>On</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="102" />
+        <source>未戴</source>
+        <translation>Off</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="153" />
+        <source>记录尚未保存</source>
+        <translation>Entries not saved</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="154" />
+        <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
+        <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="158" />
+        <source>重试写入</source>
+        <translation>Try writing again</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="159" />
+        <source>仍然关闭（%1 条记录丢失）</source>
+        <translation>Close anyway (%1 entries lost)</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="161" />
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="175" />
+        <source>写入失败，%1 条待写入</source>
+        <translation>Write failed: %1 entries waiting</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="207" />
+        <source>不能登记：%1</source>
+        <translation>Cannot register: %1</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="218" />
+        <source>不能交接：%1</source>
+        <translation>Cannot hand off: %1</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="253" />
+        <source>有效</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="259" />
+        <source>中心不可达</source>
+        <translation>Centre unreachable</translation>
     </message>
 </context>
 <context>

@@ -1,1 +1,1 @@
-"""Revision scripts, applied in order by ``db.store.upgrade``."""
+"""Revision scripts, applied in order by ``db.engine.upgrade``."""

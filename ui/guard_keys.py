@@ -1,0 +1,178 @@
+"""What the guard's keys and buttons do in the main window: lanes, the one-key actions, dialogs, the PIN."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import (
+    QApplication, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton,
+)
+
+from kiosk.services.access import AccessDenied
+from kiosk.desk.actions import GuardAction, perform
+from kiosk.config.settings import ConfigError
+from kiosk.desk.guard_desk import GuardDesk
+from kiosk.domain.model import Lane, PersonKind
+from kiosk.services.gate import ConfirmRefused, GateController, VisitSnapshot
+from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
+from ui.panels import RetakeList, WorkerPanel
+
+
+log = logging.getLogger(__name__)
+
+
+class GuardKeys(QMainWindow):
+    """The guard's actions (one table, ``kiosk.desk.actions``), each a key and a big button."""
+
+    # Set by MainWindow (``__init__`` and its builders).
+    language: str
+    _controller: GateController
+    _desk: GuardDesk | None
+    _visit: VisitSnapshot | None
+    lane_buttons: dict[Lane, QPushButton]
+    notice: QLabel
+    worker_panel: WorkerPanel
+    retake_list: RetakeList
+
+    # ------------------------------------------------------------- actions
+    def _select_lane(self, lane: Lane) -> None:
+        if lane is not self._controller.lane:
+            self._controller.set_lane(lane)
+        self._show_lane(lane)
+
+    def _show_lane(self, lane: Lane) -> None:
+        self.lane_buttons[lane].setChecked(True)
+        self.worker_panel.setVisible(lane is Lane.WORKER)
+
+    def act(self, action: GuardAction) -> None:
+        """Do one guard action (a key or a button); refusals are said under the banner, never raised."""
+        self.notice.setText("")
+        if action is GuardAction.TYPE_TEMPERATURE:
+            self.type_temperature()
+        elif action is GuardAction.OVERRIDE:
+            self.override()
+        elif action is GuardAction.OBSERVATION:
+            self.send_to_observation()
+        elif action is GuardAction.REGISTER:
+            self.worker_panel.register_button.click()
+        elif action is GuardAction.HANDOFF:
+            self.worker_panel.handoff_button.click()
+        elif action is GuardAction.NEXT:
+            self.next_person()
+        elif action in (GuardAction.LANE_CAMPUS, GuardAction.LANE_WORKER):
+            self._select_lane(Lane.CAMPUS if action is GuardAction.LANE_CAMPUS else Lane.WORKER)
+        else:
+            try:
+                perform(self._controller, action)
+            except ConfirmRefused as exc:
+                self.notice.setText(self.tr("不能确认：%1").replace("%1", str(exc)))
+
+    def action_label(self, action: GuardAction) -> str:
+        labels = {
+            GuardAction.CONFIRM_MASK: self.tr("确认已戴口罩"), GuardAction.TYPE_TEMPERATURE: self.tr("手动录入体温"),
+            GuardAction.HEALTH_GREEN: self.tr("健康码：绿码"), GuardAction.HEALTH_YELLOW: self.tr("健康码：黄码"),
+            GuardAction.HEALTH_RED: self.tr("健康码：红码"), GuardAction.ITINERARY_OK: self.tr("行程卡无风险"),
+            GuardAction.ITINERARY_RISK: self.tr("行程卡：到过风险地区"), GuardAction.VACCINE_OK: self.tr("疫苗：已接种"),
+            GuardAction.VACCINE_NONE: self.tr("疫苗：未接种"), GuardAction.NUCLEIC_NEGATIVE: self.tr("核酸阴性"),
+            GuardAction.CONFIRM_IDENTITY: self.tr("身份已核对"), GuardAction.OVERRIDE: self.tr("人工改判"),
+            GuardAction.OBSERVATION: self.tr("送观察点"), GuardAction.REGISTER: self.tr("登记"),
+            GuardAction.HANDOFF: self.tr("快递交接，不入校"), GuardAction.NEXT: self.tr("下一位"),
+            GuardAction.KIND_STUDENT: self.tr("学生"), GuardAction.KIND_STAFF: self.tr("教职工"),
+            GuardAction.KIND_VISITOR: self.tr("访客"), GuardAction.KIND_COURIER: self.tr("快递员"),
+            GuardAction.KIND_DELIVERY: self.tr("送货"), GuardAction.KIND_GARBAGE: self.tr("垃圾清运"),
+            GuardAction.KIND_OTHER_WORKER: self.tr("其他临时人员"), GuardAction.RETURNING: self.tr("返校人员"),
+            GuardAction.LANE_CAMPUS: self.tr("师生通道"), GuardAction.LANE_WORKER: self.tr("临时人员专用通道"),
+        }
+        return labels[action]
+
+    def confirm_mask(self) -> None:
+        self.act(GuardAction.CONFIRM_MASK)
+
+    def confirm_code(self) -> None:
+        """F3: the guard saw a green health code (yellow and red have their own keys)."""
+        self.act(GuardAction.HEALTH_GREEN)
+
+    def confirm_itinerary(self) -> None:
+        self.act(GuardAction.ITINERARY_OK)
+
+    def type_temperature(self) -> None:
+        dialog = TemperatureDialog(self)
+        if dialog.exec():
+            self._controller.type_temperature(dialog.value())
+
+    def override(self) -> None:
+        if self._controller.current() is None:
+            return
+        if self._desk is not None and self._desk.access.has_pin:
+            pin = self.ask_pin(self.tr("改判需要管理员 PIN"))
+            if pin is None:
+                return
+            try:
+                self._desk.access.verify(pin, self._desk.settings.site.guard_id, "override")
+            except AccessDenied as exc:
+                QMessageBox.warning(self, self.tr("人工改判"), str(exc))
+                return
+        dialog = OverrideDialog(self)
+        if dialog.exec():
+            self._controller.override(dialog.decision(), dialog.reason_text())
+
+    def send_to_observation(self) -> None:
+        visit = self._visit
+        if visit is not None and visit.entry_id and self._desk is not None:
+            self._desk.set_follow_up(visit.entry_id, "observation", self.tr("门卫送观察点"))
+
+    def next_person(self) -> None:
+        self._controller.next_person()
+        self.worker_panel.clear()
+        self._refresh_retakes()
+
+    def _on_return_pressed(self) -> None:
+        # Enter in a form field belongs to the form (WorkerPanel moves to the next field);
+        # elsewhere it means "next person", like Space.
+        focused = QApplication.focusWidget()
+        if isinstance(focused, QLineEdit):
+            focused.returnPressed.emit()  # the shortcut took the key: hand it back to the field
+            return
+        self.next_person()
+
+    def open_settings(self) -> None:
+        if self._desk is None:
+            return
+        dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness())
+        while dialog.exec():
+            try:
+                path = self._desk.save_settings(dialog.changes(), dialog.pin.text().strip())
+            except (AccessDenied, ConfigError) as exc:
+                dialog.error.setText(str(exc))
+                continue
+            QMessageBox.information(self, self.tr("设置"), self.tr("已保存到 %1，重启后生效。").replace("%1", str(path)))
+            return
+
+    def open_export(self) -> None:
+        if self._desk is None:
+            return
+        pin = ""
+        if self._desk.access.has_pin:
+            pin = self.ask_pin(self.tr("导出需要管理员 PIN")) or ""
+        try:
+            exporter = self._desk.exporter(pin)
+        except AccessDenied as exc:
+            QMessageBox.warning(self, self.tr("导出"), str(exc))
+            return
+        from ui.export_dialog import ExportDialog
+
+        self.export_dialog = ExportDialog(exporter, self._desk.today(), self, language=self.language)
+        self.export_dialog.exec()
+
+    def ask_pin(self, purpose: str) -> str | None:
+        dialog = PinDialog(purpose, self)
+        return dialog.value() if dialog.exec() else None
+
+    def _toggle_fullscreen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def _current_kind(self) -> PersonKind:
+        return self._visit.person.kind if self._visit else self._controller.default_kind
+
+    def _refresh_retakes(self) -> None:
+        self.retake_list.set_waiting(self._controller.retake_list(), self._controller.now())
