@@ -845,6 +845,10 @@ class EntryStore:
         """A raw session, for migrations tests and maintenance commands inside ``db`` only."""
         return self._session()
 
+    def write_session(self) -> Session:
+        """A raw session whose transactions begin IMMEDIATE (a writer queues on the busy timeout), ``db`` only."""
+        return self._write()
+
 
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything stored is UTC.

@@ -67,6 +67,7 @@ def _setup_sync(p: argparse.ArgumentParser) -> None:
 @command("sync", "forward the local log to the centre (store and forward)", _setup_sync)
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from db.central.store import CentralError, CentralStore, CentralUnavailable
+    from db.syncsource import LocalStoreBusy
     from kiosk.app import build_store
     from kiosk.sync import SyncState, SyncWorker, sync_status
 
@@ -91,6 +92,9 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                     return EXIT_UNREACHABLE
                 except CentralError as exc:
                     raise CliError(str(exc)) from None
+                except LocalStoreBusy as exc:
+                    raise CliError(f"{exc} for more than a minute: close it (e.g. an open sqlite3 shell) "
+                                   "and run sync again; nothing was lost") from None
                 print(json.dumps(status.as_json(), ensure_ascii=False))
                 if worker.state is SyncState.REFUSED:
                     print(f"gate-kiosk: {worker.message}", file=sys.stderr)
@@ -127,6 +131,8 @@ def _setup_central(p: argparse.ArgumentParser) -> None:
                                              "issuers: TOML of key_id = \"base64 public key\"")
     pub.add_argument("--scope", default=None, help="a school's site id, or * for the whole district "
                                                    "(default: this kiosk's school)")
+    pub.add_argument("--confirm-threshold", action="store_true",
+                     help="policy: publish a fever threshold outside 37.0–38.5 °C (the kiosks take it confirmed)")
     pub.add_argument("--url")
 
 
@@ -157,16 +163,19 @@ def _central(args: argparse.Namespace, settings: Settings) -> int:
                 print("OK: every chain the centre holds is intact")
             return 1 if bad else 0
         else:
-            body = _publication_body(args.kind, args.file)
+            body = _publication_body(args.kind, args.file, confirm_threshold=args.confirm_threshold,
+                                     by=settings.site.guard_id)
             scope = args.scope or settings.site.site_id
             version = central.publish(args.kind, scope, body, settings.site.guard_id)
             print(f"published {args.kind} v{version} for {'the district' if scope == '*' else scope}")
     return 0
 
 
-def _publication_body(kind: str, path: Path) -> Any:
+def _publication_body(kind: str, path: Path, *, confirm_threshold: bool = False, by: str = "") -> Any:
+    from kiosk.config import fever_threshold_needs_confirmation
     from kiosk.policy import Policy, PolicyError
     from kiosk.roster import read_roster
+    from kiosk.sync import CONFIRMED_BY
 
     if kind == "roster":
         people, rejected = read_roster(path)
@@ -184,11 +193,18 @@ def _publication_body(kind: str, path: Path) -> Any:
     if kind == "policy":
         table = data.get("policy", data)
         try:
-            Policy.from_mapping(table)
+            policy = Policy.from_mapping(table)
         except PolicyError as exc:
             raise CliError(f"{path}: {exc}") from None
         if "version" not in table:
-            raise CliError(f"{path}: a published policy needs a version")
+            raise CliError(f"{path}: a published policy needs a version: add version = \"2026-11-a\" "
+                           "(any text that names this edition) under [policy]")
+        if fever_threshold_needs_confirmation(policy):
+            if not confirm_threshold:
+                raise CliError(f"{path}: fever_threshold_c = {policy.fever_threshold_c:g} °C is outside "
+                               "37.0–38.5 °C; every kiosk would refuse to start with it. Nothing published: "
+                               "fix it, or publish again with --confirm-threshold if it is meant")
+            table = {**table, CONFIRMED_BY: by or "central"}
         return table
     from kiosk.sync import check_issuer_keys
 

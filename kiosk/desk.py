@@ -98,7 +98,8 @@ class GuardDesk:
         status = self.sync.latest
         if status is None:
             return "unknown", "正在连接中心", self.settings.central.url.split("@")[-1]
-        state = {"idle": "ok", "sending": "ok", "waiting": "lost", "refused": "refused"}.get(status.state, "unknown")
+        state = {"idle": "ok", "sending": "ok", "waiting": "lost", "refused": "refused", "local_busy": "lost",
+                 "failing": "lost"}.get(status.state, "unknown")
         return state, status.words(), status.message
 
     def school_totals(self) -> str | None:

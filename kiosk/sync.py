@@ -32,8 +32,8 @@ from typing import Any
 from db.central.store import CentralError, CentralStore, CentralUnavailable, ChainRefused
 from db.records import RosterPerson
 from db.store import EntryStore
-from db.syncsource import SIDE_STREAMS, SyncSource
-from kiosk.config import ConfigError, Settings
+from db.syncsource import SIDE_STREAMS, LocalStoreBusy, SyncSource
+from kiosk.config import Settings
 from kiosk.policy import Policy, PolicyError
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ class SyncState(str, enum.Enum):
     SENDING = "sending"
     WAITING = "waiting"  # the centre is away; retrying with backoff
     REFUSED = "refused"  # the centre refused a gate's chain (an incident was recorded there)
+    LOCAL_BUSY = "local_busy"  # the local log is locked by another program; retrying with backoff
+    FAILING = "failing"  # an unexpected fault; logged with its traceback, retried with backoff
     STOPPED = "stopped"
 
 
@@ -72,6 +74,10 @@ class SyncStatus:
         now = now or datetime.now(timezone.utc)
         if self.state == SyncState.REFUSED.value:
             return f"中心拒收本门岗记录，请联系管理员（{self.message}）"
+        if self.state == SyncState.LOCAL_BUSY.value:
+            return f"本机数据库被其他程序占用，正在重试，待同步 {self.pending} 条"
+        if self.state == SyncState.FAILING.value:
+            return f"同步出错，正在重试，待同步 {self.pending} 条"
         if self.pending == 0:
             return "已全部同步到中心" if self.sent else "尚无记录需要同步"
         behind = ""
@@ -176,10 +182,23 @@ class SyncWorker:
             self.state, self.message = SyncState.IDLE, ""
         return moved
 
-    def run_once(self) -> SyncStatus:
-        """Send until nothing is pending; raises ``CentralUnavailable`` if the centre cannot be reached."""
-        while self.step():
-            pass
+    def run_once(self, busy_for_s: float = 60.0) -> SyncStatus:
+        """Send until nothing is pending; raises ``CentralUnavailable`` if the centre cannot be reached.
+
+        A locked local log is retried with backoff for ``busy_for_s`` before ``LocalStoreBusy`` is raised.
+        """
+        deadline, delay = time.monotonic() + busy_for_s, 0.5
+        while True:
+            try:
+                if not self.step():
+                    break
+            except LocalStoreBusy as exc:
+                self.state, self.message = SyncState.LOCAL_BUSY, str(exc)
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("sync: %s; retrying in %.1f s", exc, delay)
+                self._sleep(delay)
+                delay = min(8.0, delay * 2)
         if self.settings.central.pull:
             pull_publications(self.store, self.central, self.settings)
         return self.status()
@@ -208,6 +227,15 @@ class SyncWorker:
             except CentralError as exc:
                 self.state, self.message = SyncState.WAITING, str(exc)
                 log.error("sync: %s", exc)
+                wait, delay = delay, min(cfg.max_backoff_s, delay * 2)
+            except LocalStoreBusy as exc:
+                # The centre may already hold the batch: resending it later changes nothing there.
+                self.state, self.message = SyncState.LOCAL_BUSY, str(exc)
+                log.warning("sync: %s; retrying in %.0f s", exc, delay)
+                wait, delay = delay, min(cfg.max_backoff_s, delay * 2)
+            except Exception as exc:  # the thread must never die silently: say it, back off, go on
+                self.state, self.message = SyncState.FAILING, f"{type(exc).__name__}: {exc}"
+                log.exception("sync round failed; retrying in %.0f s", delay)
                 wait, delay = delay, min(cfg.max_backoff_s, delay * 2)
             if on_status is not None:
                 try:
@@ -285,24 +313,49 @@ def central_dir(settings: Settings) -> Path:
     return settings.data_dir / "central"
 
 
+CONFIRMED_BY = "confirmed_by"  # in a published policy: who confirmed an unusual fever threshold at publishing
+
+
+def published_policy(body: Any) -> Policy:
+    """The policy of a publication; raises ``PolicyError`` when the kiosk must not take it.
+
+    A fever threshold outside 37.0–38.5 °C is taken only when the publisher
+    confirmed it (``central publish policy --confirm-threshold``): an
+    unconfirmed one would stop the gate at its next start.
+    """
+    from kiosk.config import fever_threshold_needs_confirmation
+
+    if not isinstance(body, dict):
+        raise PolicyError("a published policy must be a table of [policy] keys")
+    policy = Policy.from_mapping({k: v for k, v in body.items() if k != CONFIRMED_BY})
+    if fever_threshold_needs_confirmation(policy) and not body.get(CONFIRMED_BY):
+        raise PolicyError(f"fever_threshold_c = {policy.fever_threshold_c:g} °C is outside 37.0–38.5 °C and the "
+                          "publication was not confirmed")
+    return policy
+
+
 def pull_publications(store: EntryStore, central: CentralStore, settings: Settings) -> dict[str, int]:
     """Take the newest roster, policy and issuer keys published for this school (or its district).
 
     Each is saved only when it is newer than the copy the kiosk has; a
-    publication the kiosk cannot use (a bad policy) is logged and skipped,
-    and the last good copy stays in force.
+    publication the kiosk cannot use (a bad policy) is audited and logged
+    once, and the last good copy stays in force.
     """
     folder = central_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
+    refused_path = folder / "refused.json"
+    refused = _read_json(refused_path) or {}
     taken: dict[str, int] = {}
     for kind, (scope, version, body) in central.latest_publications(settings.site.site_id).items():
         path = folder / f"{kind}.json"
         current = _read_json(path)
         if current and current.get("version") == version and current.get("scope") == scope:
             continue
+        if refused.get(kind) == [scope, version]:
+            continue  # refused once already: said then, not again on every round
         try:
             if kind == "policy":
-                Policy.from_mapping(body)
+                policy = published_policy(body)
             elif kind == "issuers":
                 check_issuer_keys(body)
             elif kind == "roster":
@@ -310,16 +363,33 @@ def pull_publications(store: EntryStore, central: CentralStore, settings: Settin
                           for p in body]
                 store.upsert_roster(people)
         except (PolicyError, ValueError, KeyError, TypeError) as exc:
-            log.error("published %s v%s not taken: %s", kind, version, exc)
+            why = str(exc) if not isinstance(exc, (KeyError, TypeError)) else f"malformed rows ({type(exc).__name__}: {exc})"
+            log.error("published %s v%s (%s) not taken, the last good copy stays in force: %s", kind, version, scope, why)
+            store.audit("sync", "pull_refused", {"kind": kind, "scope": scope, "version": version, "reason": why})
+            refused[kind] = [scope, version]
+            _write_private(refused_path, refused)
             continue
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"scope": scope, "version": version, "body": body,
-                                   "pulled_at": datetime.now(timezone.utc).isoformat()}, ensure_ascii=False),
-                       encoding="utf-8")
-        tmp.replace(path)
+        _write_private(path, {"scope": scope, "version": version, "body": body,
+                              "pulled_at": datetime.now(timezone.utc).isoformat()})
         store.audit("sync", "pull", {"kind": kind, "scope": scope, "version": version})
+        if kind == "policy" and body.get(CONFIRMED_BY):
+            # The publisher confirmed the unusual threshold: that confirmation stands for this gate too.
+            store.audit("sync", "policy_confirmed", {"version": policy.version, "by": body[CONFIRMED_BY],
+                                                     "via": f"central publication {scope} v{version}"})
         taken[kind] = version
     return taken
+
+
+def _write_private(path: Path, data: Any) -> None:
+    """Write JSON atomically, 0600 from the start (names, the roster's card numbers)."""
+    import os
+
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+    os.chmod(tmp, 0o600)  # an older copy made 0644 keeps its mode through O_CREAT
+    tmp.replace(path)
 
 
 def check_issuer_keys(body: Any) -> None:
@@ -347,9 +417,11 @@ def central_overlay(settings: Settings) -> Settings:
     out = settings
     if policy:
         try:
-            out = replace(out, policy=Policy.from_mapping(policy["body"]))
+            out = replace(out, policy=published_policy(policy["body"]))
         except (PolicyError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{folder / 'policy.json'}: the pulled policy cannot be used: {exc}") from None
+            # Never stop the gate over a pulled copy (one saved by an older kiosk): the config's policy stays.
+            log.warning("%s: the pulled policy cannot be used, the config's policy %s stays in force: %s",
+                        folder / "policy.json", settings.policy.version, exc)
     if issuers and isinstance(issuers.get("body"), dict):
         out = replace(out, trusted_issuers={**dict(out.trusted_issuers), **issuers["body"]})
     return out

@@ -18,13 +18,6 @@ from tests.central.helpers import DAY, central_rows, cli, fill, local_ids, make_
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def centre(central_url: str):
-    store = CentralStore(central_url, migrate=True)
-    yield store
-    store.close()
-
-
 def test_sync_once_sends_everything_and_keeps_the_local_log(tmp_path: Path, central_url: str, centre) -> None:
     k = make_kiosk(tmp_path, "k1", central_url)
     fill(k, 700)
