@@ -28,16 +28,28 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> str | None:
-    """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given."""
+def require_admin(settings: Settings, store: Any, pin: str | None, action: str, *, required: bool = False) -> str | None:
+    """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given.
+
+    ``required``: the action needs a PIN even where none is set (the district's
+    data: tracing, district and monthly reports); the admin PIN, not a separate
+    bureau credential, because it already has its lockout and its audit trail
+    and a second secret on the kiosk would be one more to lose. No PIN given
+    and no terminal to ask on is said as such and is not counted as a wrong try.
+    """
     from kiosk.access import AccessDenied, AdminAccess
 
     access = AdminAccess(settings.data_dir, ledger=store)
     if not access.has_pin:
+        if required:
+            raise CliError(f"{action} needs the admin PIN and none is set on this kiosk: an admin must set one "
+                           "first (`gate-kiosk admin set-pin`)")
         return None
     pin = pin or os.environ.get("GATE_KIOSK_PIN")
     if pin is None and sys.stdin.isatty():
         pin = getpass.getpass("admin PIN: ")
+    if not pin:
+        raise CliError(f"{action} needs the admin PIN: give --pin or set $GATE_KIOSK_PIN (no terminal to ask on)")
     try:
         access.verify(pin or "", settings.site.guard_id, action)
     except AccessDenied as exc:
@@ -46,14 +58,15 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str) 
 
 
 @contextlib.contextmanager
-def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[tuple[Any, str | None]]:
+def admin_store(settings: Settings, pin: str | None, action: str,
+                *, required: bool = False) -> Iterator[tuple[Any, str | None]]:
     """The store and the PIN, once the admin PIN (if one is set) allows ``action``; errors become one line."""
     from kiosk.app import build_store
     from kiosk.reports import ExportError
 
     store = build_store(settings)
     try:
-        yield store, require_admin(settings, store, pin, action)
+        yield store, require_admin(settings, store, pin, action, required=required)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     finally:
@@ -142,7 +155,7 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
 
     if (args.date is None) == (args.week is None):
         raise CliError("give --date (daily ledger) or --week (weekly self-inspection)")
-    with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
+    with admin_store(settings, args.pin, "export") as (store, pin), open_central(settings, args.url) as central:
         gate = next((g for g in central.gates() if g["site_id"] == args.site
                      and (args.gate is None or g["gate_id"] == args.gate)), None)
         if gate is None:
@@ -151,7 +164,8 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
                        gate_id=args.gate or "", gate_name=(gate["gate_name"] or args.gate) if args.gate else "全部门岗")
         devices = replace(settings.devices, thermometer_id=gate["thermometer_id"] or settings.devices.thermometer_id)
         exporter = Exporter.for_settings(replace(settings, site=site, devices=devices),
-                                         CentralLedger(central, args.site, args.gate, store))  # type: ignore[arg-type]
+                                         CentralLedger(central, args.site, args.gate, store),  # type: ignore[arg-type]
+                                         pin=pin)
         if args.week:
             result = exporter.weekly_report(args.week, args.out)
         else:
@@ -168,7 +182,8 @@ def _central_report(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.cli_sync import open_central
     from kiosk.reports import sign_export
 
-    with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
+    with admin_store(settings, args.pin, "export", required=True) as (store, pin), \
+            open_central(settings, args.url) as central:
         t0 = time.perf_counter()
         try:
             if args.report == "district":
@@ -180,7 +195,7 @@ def _central_report(args: argparse.Namespace, settings: Settings) -> int:
         except district.DistrictReportError as exc:
             raise CliError(str(exc)) from None
         district.write(report, args.out, args.format)
-        sig = sign_export(args.out, settings.data_dir)
+        sig = sign_export(args.out, settings.data_dir, pin=pin, key_file=settings.export_key_file)
         store.audit(settings.site.guard_id, "export", {"format": f"{args.report}-{args.format}", "file": str(args.out),
                                                       "title": title})
     print(f"{args.out}: {title}, {report.summary()}; {time.perf_counter() - t0:.2f} s; signature {sig}")

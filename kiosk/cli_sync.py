@@ -294,11 +294,20 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--to must be after --from")
     if not 0 < args.window_min <= 24 * 60:
         raise CliError("--window-min must be between 0 and 1440")
-    with admin_store(settings, args.pin, "trace") as (store, _pin), open_central(settings, args.url) as central:
+    reason = args.reason.strip()
+    if reason:
+        from kiosk.tracing import check_reason
+
+        try:
+            check_reason(reason)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    with admin_store(settings, args.pin, "trace", required=True) as (store, _pin), \
+            open_central(settings, args.url) as central:
         t0 = time.perf_counter()
         try:
             result = trace(central, args.person, since, until, window=timedelta(minutes=args.window_min),
-                           reason=args.reason.strip(), actor=settings.site.guard_id,
+                           reason=reason, actor=settings.site.guard_id,
                            salts=[load_or_create_salt(settings.data_dir)])
         except ValueError as exc:
             raise CliError(str(exc)) from None

@@ -19,9 +19,11 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def district(tmp_path: Path, central_url: str):
+def district(tmp_path: Path, central_url: str, monkeypatch: pytest.MonkeyPatch):
     centre = CentralStore(central_url, migrate=True)
     a = make_kiosk(tmp_path, "a", central_url, site="s1", gate="north")
+    assert cli(a, "admin", "set-pin", "--new-pin", "2468").returncode == 0
+    monkeypatch.setenv("GATE_KIOSK_PIN", "2468")  # district reports and tracing need the admin PIN
     b = make_kiosk(tmp_path, "b", central_url, site="s2", gate="gate-1", school="第二小学")
     fill(a, 200, seed=1)
     fill(b, 120, seed=2)
@@ -118,7 +120,6 @@ def test_trace_masks_identities_unless_a_reason_is_recorded_and_is_audited(tmp_p
     at = target.created_at.astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None)
     window = ["--from", (at - timedelta(hours=1)).isoformat(), "--to", (at + timedelta(hours=1)).isoformat(),
               "--window-min", "5", "--json"]
-    assert cli(a, "admin", "set-pin", "--new-pin", "2468").returncode == 0
     denied = cli(a, "trace", "--person", target.person_ref, *window, "--pin", "1111")
     assert denied.returncode == 2 and "Traceback" not in denied.stderr
     masked = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "2468").stdout)
@@ -170,3 +171,24 @@ def test_the_daily_ledger_from_the_centre_matches_the_kiosks_own(tmp_path: Path,
     assert "第一中学" in text and "自查清单" in text
     unknown = cli(a, "report", "ledger", "--site", "nowhere", "--date", str(DAY), "--out", str(there))
     assert unknown.returncode == 2 and "knows no gate" in unknown.stderr
+
+
+def test_district_data_needs_a_pin_set_and_given(tmp_path: Path, district, monkeypatch: pytest.MonkeyPatch) -> None:
+    centre, a, b = district
+    window = ["--from", f"{DAY}T00:00", "--to", f"{DAY}T23:59"]
+    out = str(tmp_path / "d.csv")
+    # b has no admin PIN: district data is refused there, with what to do.
+    for args in (("trace", "--person", "S0001", *window), ("report", "district", "--date", str(DAY),
+                                                            "--format", "csv", "--out", out)):
+        run = cli(b, *args)
+        assert run.returncode == 2 and "none is set" in run.stderr and "admin set-pin" in run.stderr, run.stderr
+    # a has one; without --pin and $GATE_KIOSK_PIN and no terminal: said so, and never counted as a wrong try.
+    monkeypatch.delenv("GATE_KIOSK_PIN")
+    for _ in range(6):
+        run = cli(a, "trace", "--person", "S0001", *window)
+        assert run.returncode == 2 and "--pin" in run.stderr and "$GATE_KIOSK_PIN" in run.stderr, run.stderr
+        assert "PIN 错误" not in run.stderr
+    assert cli(a, "trace", "--person", "S0001", *window, "--pin", "2468").returncode == 0
+    thin = cli(a, "trace", "--person", "S0001", *window, "--pin", "2468", "--reason", "x")
+    assert thin.returncode == 2 and "says too little" in thin.stderr
+    assert cli(a, "trace", "--person", "S0001", *window, "--pin", "2468", "--reason", "aaaaaaaa").returncode == 2
