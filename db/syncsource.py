@@ -82,8 +82,11 @@ class SyncSource:
         return self.store.gate_ids()
 
     def pending_entries(self, gate_id: str, limit: int) -> list[dict[str, Any]]:
-        after = self.position(f"entries:{gate_id}")
-        stmt = (select(Entry).where(Entry.gate_id == gate_id, Entry.seq > after).order_by(Entry.seq).limit(limit))
+        return self.entry_rows(gate_id, self.position(f"entries:{gate_id}"), limit)
+
+    def entry_rows(self, gate_id: str, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """A gate's rows after chain sequence ``after``, as the centre receives them."""
+        stmt = select(Entry).where(Entry.gate_id == gate_id, Entry.seq > after).order_by(Entry.seq).limit(limit)
         with self.store.session() as s:
             out = []
             for row in s.scalars(stmt):
@@ -92,12 +95,6 @@ class SyncSource:
                 data["purged_at"] = _utc(row.purged_at)
                 out.append(data)
             return out
-
-    def entry_chain(self, gate_id: str) -> dict[int, str]:
-        """seq -> row hash of the local log of a gate (``verify-log --against``)."""
-        with self.store.session() as s:
-            return {int(q): str(h) for q, h in s.execute(select(Entry.seq, Entry.row_hash).where(Entry.gate_id == gate_id))
-                    if q is not None}
 
     def counts(self) -> tuple[int, int]:
         """(entries in the local log, entries the centre has confirmed)."""

@@ -145,6 +145,18 @@ def test_a_rewritten_history_and_a_gap_are_refused(tmp_path: Path, central_url: 
     assert centre.head("s1", "gate-2")[0] == 4
 
 
+def test_verify_against_the_centre_compares_row_content(tmp_path: Path, central_url: str, centre: CentralStore) -> None:
+    k = make_kiosk(tmp_path, "k1", central_url)
+    fill(k, 12)
+    assert cli(k, "sync", "--once").returncode == 0
+    assert "match the local log" in cli(k, "verify-log", "--against", central_url).stdout
+    # Edited after it was sent, its stored hashes left alone: the stored hashes still agree with the centre's.
+    _tamper(k, "UPDATE entries SET temperature_c = temperature_c + 2.5, decision = 'DENY' WHERE seq = 4")
+    verify = cli(k, "verify-log", "--against", central_url)
+    assert verify.returncode == 1 and "DIFFERS" in verify.stdout and "first: row 4" in verify.stdout
+    assert "match the local log" not in verify.stdout
+
+
 def test_unreachable_centre_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     k = make_kiosk(tmp_path, "k1", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
     fill(k, 5)
