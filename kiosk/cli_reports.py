@@ -28,6 +28,23 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
+FORMATS = ("csv", "xlsx", "pdf")
+
+
+def out_format(out: Path, given: str | None) -> str:
+    """The file format: ``--format`` or, without it, ``--out``'s suffix; a mismatch of the two is refused."""
+    suffix = out.suffix.lower().lstrip(".")
+    if given is None:
+        if suffix not in FORMATS:
+            raise CliError(f"{out}: cannot tell the format from the name: give --format csv|xlsx|pdf "
+                           "or name the file .csv, .xlsx or .pdf")
+        return suffix
+    if suffix in FORMATS and suffix != given:
+        raise CliError(f"{out}: the name says .{suffix} but --format is {given}: a {given.upper()} file would be "
+                       f"written under a .{suffix} name; change one of them")
+    return given
+
+
 def require_admin(settings: Settings, store: Any, pin: str | None, action: str, *, required: bool = False) -> str | None:
     """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given.
 
@@ -78,7 +95,7 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", type=_day, help="last local day (default: --date)")
     p.add_argument("--lane", choices=["campus", "worker"])
     p.add_argument("--flagged-only", action="store_true")
-    p.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
+    p.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--english", action="store_true", help="English column headers (CSV, XLSX)")
     p.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
@@ -88,6 +105,7 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports import ExportQuery, exporter_for
 
+    args.format = out_format(args.out, args.format)
     with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
         ex = exporter_for(settings, store, pin=pin)
@@ -111,7 +129,7 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     d = sub.add_parser("district", help="the district's day from the centre, per school and gate")
     d.add_argument("--date", type=_day, required=True)
     d.add_argument("--url", help="the centre (default: [central] url)")
-    d.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    d.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--pin")
     led = sub.add_parser("ledger", help="a school's (or gate's) daily ledger or weekly self-inspection, "
@@ -121,19 +139,25 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     led.add_argument("--date", type=_day, help="the day (daily ledger)")
     led.add_argument("--week", help="ISO week, e.g. 2026-W10 (weekly self-inspection, PDF)")
     led.add_argument("--url")
-    led.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    led.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     led.add_argument("--out", type=Path, required=True)
     led.add_argument("--pin")
     m = sub.add_parser("monthly", help="the monthly supervision (月督导) per school, from the centre")
     m.add_argument("--month", required=True, help="YYYY-MM")
     m.add_argument("--url")
-    m.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    m.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     m.add_argument("--out", type=Path, required=True)
     m.add_argument("--pin")
 
 
 @command("report", "reports for the education bureau", _setup_report)
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.report == "weekly" or (args.report == "ledger" and args.week):
+        if getattr(args, "format", None) not in (None, "pdf"):
+            raise CliError("the weekly self-inspection is a PDF only: leave out --format")
+        out_format(args.out, "pdf")  # a .csv or .xlsx name is refused
+    else:
+        args.format = out_format(args.out, args.format)
     if args.report in ("district", "monthly"):
         return _central_report(args, settings)
     if args.report == "ledger":

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 FONT = "CJK"
 REASON_WIDTH = 82 * mm
+# The flagged list: time, gate, name, kind, decision, temperature, reasons, follow-up (the gate taken from the reasons).
+FLAG_WIDTHS = [20 * mm, 14 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH - 14 * mm, 18 * mm]
 _registered = False
 
 
@@ -80,10 +82,11 @@ def _flag_rows(exporter: "Exporter", entries: list[Any], follow: dict[str, str])
     from kiosk.reports import FOLLOW_ZH, KIND_ZH
 
     s = _styles()["small"]
-    rows: list[list[Any]] = [["时间", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
+    rows: list[list[Any]] = [["时间", "门岗", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
     for e in entries:
         rows.append([
-            e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), e.name_masked or "—",
+            e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), Paragraph(exporter.gate_label(e), s),
+            e.name_masked or "—",
             KIND_ZH.get(e.person_kind, e.person_kind), {"PASS": "通行", "DENY": "禁止", "INCOMPLETE": "未完成"}
             .get(e.decision, e.decision), f"{e.temperature_c:.1f}" if e.temperature_c is not None else "",
             Paragraph("；".join(stored_reason_words(r, "zh") for r in e.reasons)[:160], s),
@@ -168,7 +171,7 @@ def daily(path: Path, exporter: "Exporter", q: "ExportQuery", f: "DayFigures", f
         story.append(Paragraph(f"四、异常人员及跟进（{f.flagged} 人）", st["h2"]))
         if f.flagged_entries:
             story.append(_table(_flag_rows(exporter, f.flagged_entries, follow),
-                                [20 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH, 18 * mm]))
+                                FLAG_WIDTHS))
         else:
             story.append(Paragraph("无异常。", st["body"]))
     story.append(Paragraph("五、测温仪校准", st["h2"]))
@@ -207,7 +210,7 @@ def weekly(path: Path, exporter: "Exporter", week: str, days: list[date], per_da
                            st["h2"]))
     if flagged:
         story.append(_table(_flag_rows(exporter, flagged, follow),
-                            [20 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH, 18 * mm]))
+                            FLAG_WIDTHS))
     else:
         story.append(Paragraph("本周无异常人员。", st["body"]))
     story.append(Paragraph("三、测温仪校准（应每 %d 天校准一次）" % exporter.calibration_interval_days, st["h2"]))

@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]
 
 # (key, Chinese header, English header, XLSX width)
 COLUMNS: list[tuple[str, str, str, int]] = [
-    ("time", "时间", "Time", 20), ("lane", "通道", "Lane", 14), ("kind", "身份", "Person kind", 10),
+    ("time", "时间", "Time", 20), ("gate", "门岗", "Gate", 10), ("lane", "通道", "Lane", 14), ("kind", "身份", "Person kind", 10),
     ("name", "姓名", "Name", 10), ("id_masked", "证件号（脱敏）", "ID (masked)", 20), ("ref", "学号/工号", "Roster no.", 12),
     ("health", "健康码", "Health code", 9), ("health_source", "验码方式", "Code checked by", 12),
     ("temperature", "体温℃", "Temp °C", 8), ("temperature_raw", "原始读数℃", "Raw °C", 9),
@@ -234,7 +234,7 @@ class Exporter:
         reg = e.registration or {}
         zh = not english
         values: dict[str, Any] = {
-            "time": e.created_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S"),
+            "time": e.created_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S"), "gate": self.gate_label(e),
             "lane": (LANE_ZH if zh else LANE_EN).get(e.lane, e.lane),
             "kind": KIND_ZH.get(e.person_kind, e.person_kind) if zh else e.person_kind,
             "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": masked_ref(e),
@@ -258,6 +258,10 @@ class Exporter:
             "origin": (ORIGIN_ZH.get(e.origin or "live", e.origin or "") if zh else (e.origin or "live")),
         }
         return [values[c[0]] for c in COLUMNS]
+
+    def gate_label(self, e: EntryRecord) -> str:
+        """The entry's gate: this kiosk's gate by its name, another (a school-wide ledger) by its id."""
+        return self.gate_name if e.gate_id == self.gate_id and self.gate_name else e.gate_id
 
     @staticmethod
     def _element(e: EntryRecord, name: str, zh: bool) -> str:

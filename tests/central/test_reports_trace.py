@@ -192,3 +192,29 @@ def test_district_data_needs_a_pin_set_and_given(tmp_path: Path, district, monke
     thin = cli(a, "trace", "--person", "S0001", *window, "--pin", "2468", "--reason", "x")
     assert thin.returncode == 2 and "says too little" in thin.stderr
     assert cli(a, "trace", "--person", "S0001", *window, "--pin", "2468", "--reason", "aaaaaaaa").returncode == 2
+
+
+def test_the_school_ledger_names_each_rows_gate_and_the_out_suffix_picks_the_format(tmp_path: Path, district,
+                                                                                      central_url: str) -> None:
+    centre, a, _ = district
+    south = make_kiosk(tmp_path, "c", central_url, site="s1", gate="south")
+    fill(south, 60, seed=5)
+    assert cli(south, "sync", "--once").returncode == 0
+    out = tmp_path / "ledger-a.csv"
+    run = cli(a, "report", "ledger", "--site", "s1", "--date", str(DAY), "--out", str(out))  # no --format: CSV
+    assert run.returncode == 0, run.stderr
+    rows = _csv(out)
+    gate = rows[0].index("门岗")
+    assert {r[gate] for r in rows[1:] if len(r) > gate} >= {"north", "south"}
+    pdf = tmp_path / "ledger-a.pdf"
+    assert cli(a, "report", "ledger", "--site", "s1", "--date", str(DAY), "--out", str(pdf)).returncode == 0
+    assert pdf.read_bytes()[:4] == b"%PDF"
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    flagged_part = text[text.index("异常人员及跟进"):]
+    flag = rows[0].index("异常")
+    flagged_gates = {r[gate] for r in rows[1:] if len(r) > flag and r[flag] == "是"}
+    assert flagged_gates and "门岗" in flagged_part and all(g in flagged_part for g in flagged_gates)
+    mismatch = cli(a, "report", "ledger", "--site", "s1", "--date", str(DAY), "--format", "pdf", "--out", str(out))
+    assert mismatch.returncode == 2 and "the name says .csv" in mismatch.stderr
+    local = cli(a, "export", "--date", str(DAY), "--out", str(tmp_path / "own.xlsx"))
+    assert local.returncode == 0 and (tmp_path / "own.xlsx").read_bytes()[:2] == b"PK"
