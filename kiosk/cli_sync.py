@@ -98,6 +98,10 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                 print(json.dumps(status.as_json(), ensure_ascii=False))
                 if worker.state is SyncState.REFUSED:
                     print(f"gate-kiosk: {worker.message}", file=sys.stderr)
+                    print("gate-kiosk: nothing after the refused row is sent until this is resolved: restore the "
+                          "original log from its backup, or give a second kiosk its own gate_id; if rows are lost "
+                          "for good, an admin runs `gate-kiosk central reanchor --gate G --from-seq N --reason ...` "
+                          "(README: A gate the centre refused)", file=sys.stderr)
                     return EXIT_REFUSED
                 return 0
 
@@ -125,6 +129,14 @@ def _setup_central(p: argparse.ArgumentParser) -> None:
                             ("verify", "recompute every gate's chain from the rows the centre holds")):
         sp = sub.add_parser(name, help=help_text)
         sp.add_argument("--url")
+    ra = sub.add_parser("reanchor", help="after a refused gate was looked at: accept the rows it lost for good and "
+                                         "take its chain again from a row on (admin PIN; recorded as an incident)")
+    ra.add_argument("--site", help="the school's site id (default: this kiosk's)")
+    ra.add_argument("--gate", required=True)
+    ra.add_argument("--from-seq", type=int, required=True, help="the first row to accept again (the refused one)")
+    ra.add_argument("--reason", required=True, help="what was found and why the rows cannot be restored")
+    ra.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+    ra.add_argument("--url")
     pub = sub.add_parser("publish", help="publish a roster, a policy or trusted issuer keys to the kiosks")
     pub.add_argument("kind", choices=["roster", "policy", "issuers"])
     pub.add_argument("file", type=Path, help="roster: CSV/XLSX; policy: TOML with the [policy] keys; "
@@ -139,6 +151,8 @@ def _setup_central(p: argparse.ArgumentParser) -> None:
 @command("central", "the central database: schema, publications, gates, incidents", _setup_central)
 def _central(args: argparse.Namespace, settings: Settings) -> int:
     cmd = args.central_command
+    if cmd == "reanchor":
+        return _reanchor(args, settings)
     with open_central(settings, args.url, migrate=cmd == "init") as central:
         if cmd == "init":
             print(f"central schema at revision {central.revision()}")
@@ -168,6 +182,25 @@ def _central(args: argparse.Namespace, settings: Settings) -> int:
             scope = args.scope or settings.site.site_id
             version = central.publish(args.kind, scope, body, settings.site.guard_id)
             print(f"published {args.kind} v{version} for {'the district' if scope == '*' else scope}")
+    return 0
+
+
+def _reanchor(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.cli_reports import admin_store
+    from kiosk.tracing import check_reason
+
+    site = args.site or settings.site.site_id
+    try:
+        check_reason(args.reason.strip())
+    except ValueError as exc:
+        raise CliError(str(exc).replace("--reason", "--reason of a re-anchoring")) from None
+    with admin_store(settings, args.pin, "reanchor", required=True) as (store, _pin), \
+            open_central(settings, args.url) as central:
+        central.reanchor(site, args.gate, args.from_seq, settings.site.guard_id, args.reason.strip())
+        store.audit(settings.site.guard_id, "reanchor", {"site": site, "gate": args.gate, "from_seq": args.from_seq,
+                                                         "reason": args.reason.strip()})
+    print(f"{site}/{args.gate}: the centre takes the chain again from row {args.from_seq} (recorded as an incident); "
+          "run `gate-kiosk sync --once` at the gate")
     return 0
 
 

@@ -73,12 +73,16 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
     gates = queries.district_day(central, day, fever_c=settings.policy.fever_threshold_c, since=since, until=until,
                                  silent_after=timedelta(hours=settings.central.silent_after_h), now=now)
     tz = ZoneInfo(settings.site.timezone)
+    refused = central.refused_gates()
     main, kinds, silent = [], [], []
     for g in gates:
         last = g.last_sync_at.astimezone(tz).strftime("%m-%d %H:%M") if g.last_sync_at else "从未"
+        refusal = refused.get((g.site_id, g.gate_id))
+        # A refused gate syncs its other logs and so looks recent: its entries stop at the refused row.
+        state = f"中心拒收（{refusal.kind}，第 {refusal.seq} 行起未入库）" if refusal else "未同步" if g.silent else "正常"
         main.append([g.site_name, g.gate_name, g.total, g.campus, g.worker, g.passed, g.denied, g.incomplete,
                      g.flagged, g.fevers, g.handoffs, f"{g.workers_complete}/{g.workers_entered}",
-                     g.calibration, _minutes(g.downtime_min), last, "未同步" if g.silent else "正常"])
+                     g.calibration, _minutes(g.downtime_min), last, state])
         for kind, n in sorted(g.by_kind.items()):
             kinds.append([g.site_name, g.gate_name, KIND_ZH.get(kind, kind), n])
         if g.silent:
@@ -98,6 +102,7 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
                   for i in incidents], "无"),
          _open_findings(central, day, "五")],
         {"gates": len(gates), "entries": sum(g.total for g in gates), "silent gates": len(silent),
+         "refused gates": sum(1 for g in gates if (g.site_id, g.gate_id) in refused),
          "incidents": len(incidents)})
     return report
 

@@ -93,6 +93,9 @@ class IngestResult:
     head_seq: int
 
 
+REANCHORED = "reanchored"  # chain_heads.row_hash after ``reanchor``: the next row starts the chain again
+
+
 @dataclass(frozen=True)
 class Incident:
     """A refusal or anomaly the centre recorded."""
@@ -268,6 +271,10 @@ class CentralStore:
                                     f"row {seq} differs from the row {seq} the centre already holds: "
                                     "the local history was rewritten"))
                     break
+                if head_hash == REANCHORED:
+                    # An admin accepted a break before this row (``reanchor``): it starts the chain again,
+                    # its own content still checked against its hash.
+                    head_hash = str(r["prev_hash"])
                 problem = link_problem(r, head_seq, head_hash)
                 if problem is not None:
                     refusal.append((problem[0], seq, r["id"], problem[1]))
@@ -350,7 +357,12 @@ class CentralStore:
                 seq, prev = 0, GENESIS
                 stream = conn.execution_options(stream_results=True, yield_per=5000).execute(
                     text("SELECT * FROM entries WHERE site_id = :s AND gate_id = :g ORDER BY seq"), {"s": s, "g": g})
+                restarts = {int(q) for (q,) in conn.execute(text(
+                    "SELECT seq FROM incidents WHERE site_id = :s AND gate_id = :g AND kind = 'reanchored'"),
+                    {"s": s, "g": g})}
                 for r in stream.mappings():
+                    if int(r["seq"] or 0) in restarts:  # a break an admin accepted, recorded as an incident
+                        seq, prev = int(r["seq"]) - 1, str(r["prev_hash"])
                     problem = link_problem({k: r[k] for k in ENTRY_FIELDS}, seq, prev)
                     if problem:
                         bad.append((s, g, int(r["seq"] or 0), problem[1]))
@@ -358,6 +370,45 @@ class CentralStore:
                     seq, prev = int(r["seq"]), str(r["row_hash"])
             return bad
         result: list[tuple[str, str, int, str]] = self.run(do)
+        return result
+
+    def reanchor(self, site_id: str, gate_id: str, seq: int, by: str, reason: str) -> None:
+        """Accept a gate's chain again from row ``seq`` on, after a refusal a person has looked at.
+
+        Only past the rows the centre holds (a gap: rows lost at the kiosk); what
+        the centre holds is never replaced. Recorded as a ``reanchored`` incident
+        (who, why), so the break stays in every report and in ``verify_chains``.
+        """
+        def do(conn: Connection) -> None:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{site_id}/{gate_id}"})
+            head = conn.execute(text("SELECT seq FROM chain_heads WHERE site_id = :s AND gate_id = :g"),
+                                {"s": site_id, "g": gate_id}).first()
+            head_seq = int(head[0]) if head else 0
+            if seq <= head_seq:
+                raise CentralError(f"{site_id}/{gate_id}: the centre already holds rows up to {head_seq}; it never "
+                                   f"replaces them, so it cannot start again at row {seq}")
+            conn.execute(text(
+                "INSERT INTO chain_heads (site_id, gate_id, seq, row_hash, seen_at) VALUES (:s, :g, :q, :h, "
+                "clock_timestamp()) ON CONFLICT (site_id, gate_id) DO UPDATE SET seq = EXCLUDED.seq, "
+                "row_hash = EXCLUDED.row_hash"), {"s": site_id, "g": gate_id, "q": seq - 1, "h": REANCHORED})
+            conn.execute(text(
+                "INSERT INTO incidents (site_id, gate_id, kind, seq, detail) VALUES (:s, :g, 'reanchored', :q, :d)"),
+                {"s": site_id, "g": gate_id, "q": seq,
+                 "d": f"rows {head_seq + 1}–{seq - 1} accepted as lost, chain taken again from row {seq} by {by}: {reason}"
+                 if seq > head_seq + 1 else f"chain taken again from row {seq} by {by}: {reason}"})
+        self.run(do)
+
+    def refused_gates(self) -> dict[tuple[str, str], Incident]:
+        """(site, gate) -> the refusal still in force: a chain incident after the gate's last accepted row."""
+        def do(conn: Connection) -> dict[tuple[str, str], Incident]:
+            rows = conn.execute(text(
+                "SELECT DISTINCT ON (i.site_id, i.gate_id) i.id, i.site_id, i.gate_id, i.kind, i.seq, i.entry_id, "
+                "i.detail, i.at FROM incidents i LEFT JOIN chain_heads h ON h.site_id = i.site_id "
+                "AND h.gate_id = i.gate_id WHERE i.kind <> 'reanchored' AND (h.seen_at IS NULL OR i.at > h.seen_at) "
+                "AND NOT EXISTS (SELECT 1 FROM incidents r WHERE r.site_id = i.site_id AND r.gate_id = i.gate_id "
+                "AND r.kind = 'reanchored' AND r.at >= i.at) ORDER BY i.site_id, i.gate_id, i.at DESC")).all()
+            return {(r[1], r[2]): Incident(*r) for r in rows}
+        result: dict[tuple[str, str], Incident] = self.run(do)
         return result
 
     # ---------------------------------------------------------- incidents

@@ -218,3 +218,40 @@ def test_the_school_ledger_names_each_rows_gate_and_the_out_suffix_picks_the_for
     assert mismatch.returncode == 2 and "the name says .csv" in mismatch.stderr
     local = cli(a, "export", "--date", str(DAY), "--out", str(tmp_path / "own.xlsx"))
     assert local.returncode == 0 and (tmp_path / "own.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_a_refused_gate_shows_as_refused_and_an_admin_can_reanchor_it(tmp_path: Path, district,
+                                                                      central_url: str) -> None:
+    import sqlite3
+
+    centre, a, _ = district
+    east = make_kiosk(tmp_path, "c", central_url, site="s1", gate="east")
+    fill(east, 30, seed=11)
+    con = sqlite3.connect(east.sqlite_path)
+    con.execute("DELETE FROM entries WHERE seq = 5")  # lost before it was ever sent
+    con.commit()
+    con.close()
+    run = cli(east, "sync", "--once")
+    assert run.returncode == 1 and "central reanchor" in run.stderr
+    out = tmp_path / "d.csv"
+
+    def east_state() -> str:
+        assert cli(a, "report", "district", "--date", str(DAY), "--out", str(out)).returncode == 0
+        return next(r for r in _csv(out) if len(r) > 10 and r[1] == "east门")[-1]
+
+    assert east_state().startswith("中心拒收（gap，第 6 行")
+    held = cli(a, "central", "reanchor", "--site", "s1", "--gate", "east", "--from-seq", "3", "--reason",
+               "东门第5行本机丢失，无备份")
+    assert held.returncode == 2 and "never replaces" in held.stderr
+    ok = cli(a, "central", "reanchor", "--site", "s1", "--gate", "east", "--from-seq", "6", "--reason",
+             "东门第5行本机丢失，无备份")
+    assert ok.returncode == 0, ok.stderr
+    assert cli(east, "sync", "--once").returncode == 0
+    assert json.loads(cli(east, "sync", "status", "--json").stdout)["pending"] == 0
+    assert east_state() == "正常"
+    assert centre.verify_chains(site_id="s1") == []
+    kinds = [(i.kind, i.seq) for i in centre.incidents(site_id="s1") if i.gate_id == "east"]
+    assert kinds == [("gap", 6), ("reanchored", 6)]
+    store = EntryStore(a.database_url)
+    assert store.last_audit("reanchor")["detail"]["from_seq"] == 6
+    store.close()
