@@ -273,7 +273,12 @@ def _setup_findings(p: argparse.ArgumentParser) -> None:
 @command("findings", "the findings ledger of self-inspections and supervision (台账式管理, 清单式销号)", _setup_findings)
 def _findings(args: argparse.Namespace, settings: Settings) -> int:
     today = datetime.now(ZoneInfo(settings.site.timezone)).date()
-    day = date.fromisoformat(args.date) if getattr(args, "date", None) else today
+    try:
+        day = date.fromisoformat(args.date) if getattr(args, "date", None) else today
+    except ValueError:
+        raise CliError(f"not a date: {args.date!r} (use YYYY-MM-DD)") from None
+    if day > today:
+        raise CliError(f"{day} is in the future: a finding is recorded on or after the day it happened")
     with open_central(settings, args.url) as central:
         if args.findings_command == "add":
             if not args.text.strip():

@@ -130,14 +130,15 @@ def monthly(central: CentralStore, settings: Settings, first: date) -> CentralRe
                      s.findings_opened, s.findings_closed, s.findings_open_at_end])
     closed = [[f["id"], f["site_id"], f["found_on"], f["description"], f["closed_on"], f["action_taken"],
                f["closed_by"] or ""] for f in central.findings(closed_between=(first, last))]
+    carried = _open_findings(central, last, "三")
     return CentralReport(
         f"校园门岗月督导报告　{first:%Y-%m}",
         [f"{settings.site.district or '本区县'} · {first} 至 {last} · 生成于 {datetime.now(ZoneInfo(settings.site.timezone)):%Y-%m-%d %H:%M}"],
         [Section("一、各校情况", ["学校", "门岗", "有记录天数", "完整天数", "校准保持", "异常人数", "已跟进", "跟进中位用时",
                              "周自查", "链事件", "新增问题", "已销号", "月末未销号"], rows, "尚无学校接入"),
          Section("二、本月销号清单", ["编号", "学校", "发现日期", "问题", "销号日期", "整改措施", "销号人"], closed, "本月无销号"),
-         _open_findings(central, last, "三")],
-        {"schools": len(sites), "open findings": sum(s.findings_open_at_end for s in sites)})
+         carried],
+        {"schools": len(sites), "open findings": len(carried.rows)})  # the summary counts the list it prints
 
 
 def write(report: CentralReport, path: Path, fmt: str) -> None:

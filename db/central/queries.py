@@ -170,15 +170,17 @@ def site_months(central: "CentralStore", first: date, last: date, since: datetim
                                          "WHERE e.local_date BETWEEN :d0 AND :d1"), params):
             per_day.setdefault(s, {}).setdefault(d, set()).add(g)
         incident_days: dict[str, set[tuple[str, date]]] = {}
+        incident_rows: dict[str, int] = {}  # counted as rows, as the district report lists them
         for s, g, at in conn.execute(text("SELECT site_id, gate_id, at FROM incidents WHERE at >= :a AND at < :b"),
                                      {"a": since, "b": until}):
             incident_days.setdefault(s, set()).add((g, at.date()))
+            incident_rows[s] = incident_rows.get(s, 0) + 1
         for s, sm in sites.items():
             sm.gates = len(gates[s])
             days = per_day.get(s, {})
             sm.school_days = len(days)
             bad = incident_days.get(s, set())
-            sm.incidents = len(bad)
+            sm.incidents = incident_rows.get(s, 0)
             sm.complete_days = sum(1 for d, gs in days.items()
                                    if {g for g, _, _ in gates[s]} <= gs and not any(b[1] == d for b in bad))
             for d in days:

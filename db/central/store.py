@@ -462,6 +462,8 @@ class CentralStore:
     # ------------------------------------------------------------ findings
     def add_finding(self, site_id: str, source: str, found_on: date, description: str, found_by: str) -> int:
         def do(conn: Connection) -> int:
+            if conn.execute(text("SELECT 1 FROM sites WHERE site_id = :s"), {"s": site_id}).first() is None:
+                raise CentralError(f"the centre knows no school {site_id!r} (`gate-kiosk central gates` lists them)")
             return int(conn.execute(text(
                 "INSERT INTO findings (site_id, source, found_on, description, found_by) VALUES (:s, :o, :d, :t, :b) "
                 "RETURNING id"), {"s": site_id, "o": source, "d": found_on, "t": description, "b": found_by}).scalar_one())
@@ -470,11 +472,14 @@ class CentralStore:
 
     def close_finding(self, finding_id: int, closed_on: date, action_taken: str, closed_by: str) -> None:
         def do(conn: Connection) -> None:
-            row = conn.execute(text("SELECT closed_on FROM findings WHERE id = :i FOR UPDATE"), {"i": finding_id}).first()
+            row = conn.execute(text("SELECT closed_on, found_on FROM findings WHERE id = :i FOR UPDATE"),
+                               {"i": finding_id}).first()
             if row is None:
                 raise CentralError(f"no finding {finding_id}")
             if row[0] is not None:
                 raise CentralError(f"finding {finding_id} was already closed on {row[0]}")
+            if closed_on < row[1]:
+                raise CentralError(f"finding {finding_id} was found on {row[1]}: it cannot be closed on {closed_on}")
             conn.execute(text("UPDATE findings SET closed_on = :d, action_taken = :a, closed_by = :b WHERE id = :i"),
                          {"d": closed_on, "a": action_taken, "b": closed_by, "i": finding_id})
         self.run(do)

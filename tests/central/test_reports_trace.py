@@ -82,6 +82,9 @@ def test_monthly_supervision_counts_complete_days_follow_ups_weekly_reports_and_
     old = centre.add_finding("s1", "supervision", DAY - timedelta(days=40), "临时人员通道未分设", "督导组")
     centre.add_finding("s1", "supervision", DAY, "未做周自查", "督导组")
     centre.close_finding(old, DAY + timedelta(days=1), "已设置临时人员专用通道", "张校长")
+    later = datetime(DAY.year, DAY.month, DAY.day + 1, 3, tzinfo=timezone.utc)
+    for seq in (901, 902):  # two incidents of one gate on one day: two rows, as the district report lists them
+        centre.record_incident("s1", "north", "fork", seq, None, "a second kiosk with gate_id north", later)
     out = tmp_path / "m.csv"
     run = cli(a, "report", "monthly", "--month", f"{DAY:%Y-%m}", "--format", "csv", "--out", str(out))
     assert run.returncode == 0, run.stderr
@@ -92,6 +95,7 @@ def test_monthly_supervision_counts_complete_days_follow_ups_weekly_reports_and_
     assert s2[1:4] == ["2", "1", "0"]  # the west gate never logged: not complete
     assert s1[6] == f"1/{len(flagged)}" and s1[7] == "2.0 小时"
     assert s1[8] == "1/4"  # four weeks have their Thursday in March 2026; one self-inspection was made
+    assert s1[9] == "2"
     assert s1[10:13] == ["1", "1", "1"]  # opened in March, closed in March, open at the end
     text = out.read_text(encoding="utf-8-sig")
     assert "已设置临时人员专用通道" in text and "未做周自查" in text
@@ -109,6 +113,17 @@ def test_findings_ledger_cli(tmp_path: Path, district) -> None:
     assert "门岗登记本缺页" not in cli(a, "findings", "list").stdout
     again = cli(a, "findings", "close", str(fid), "--action", "x")
     assert again.returncode == 2 and "already closed" in again.stderr
+    late = cli(a, "findings", "add", "测温仪未校准", "--date", "2026-11-10")
+    assert late.returncode == 0, late.stderr
+    late_id = int(late.stdout.split()[1])
+    early = cli(a, "findings", "close", str(late_id), "--action", "已校准", "--date", "2026-11-05")
+    assert early.returncode == 2 and "cannot be closed on 2026-11-05" in early.stderr
+    nowhere = cli(a, "findings", "add", "x", "--site", "no-such-school")
+    assert nowhere.returncode == 2 and "knows no school" in nowhere.stderr
+    for bad in ("2099-13-45", "2099-12-01"):
+        run = cli(a, "findings", "add", "日期不对", "--date", bad)
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+    assert [f["site_id"] for f in centre.findings()] == ["s1", "s1"]
 
 
 def test_trace_masks_identities_unless_a_reason_is_recorded_and_is_audited(tmp_path: Path, district) -> None:
