@@ -69,12 +69,12 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from db.central.store import CentralError, CentralStore, CentralUnavailable
     from db.syncsource import LocalStoreBusy
     from kiosk.app import build_store
-    from kiosk.sync import SyncState, SyncWorker, sync_status
+    from kiosk.sync import SyncState, SyncWorker, recorded_status
 
     store = build_store(settings)
     try:
         if args.action == "status":
-            status = sync_status(store)
+            status = recorded_status(store, settings)
             if args.json:
                 print(json.dumps(status.as_json(), ensure_ascii=False))
             else:
@@ -88,6 +88,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                     central.check_schema()
                     status = worker.run_once()
                 except CentralUnavailable as exc:
+                    worker.state, worker.message = SyncState.WAITING, str(exc)
+                    worker.record_state(force=True)  # `sync status` says so, not "idle"
                     print(f"gate-kiosk: the centre cannot be reached: {exc}", file=sys.stderr)
                     return EXIT_UNREACHABLE
                 except CentralError as exc:

@@ -74,6 +74,8 @@ class SyncStatus:
         now = now or datetime.now(timezone.utc)
         if self.state == SyncState.REFUSED.value:
             return f"中心拒收本门岗记录，请联系管理员（{self.message}）"
+        if self.state == "not_configured":
+            return "未配置中心，本门岗不同步"
         if self.state == SyncState.LOCAL_BUSY.value:
             return f"本机数据库被其他程序占用，正在重试，待同步 {self.pending} 条"
         if self.state == SyncState.FAILING.value:
@@ -96,6 +98,35 @@ def _ago(delta: timedelta) -> str:
     if s < 86400:
         return f"{s // 3600} 小时前"
     return f"{s // 86400} 天前"
+
+
+SYNC_STATE_FILE = "sync_state.json"
+
+
+def recorded_status(store: EntryStore, settings: Settings, now: datetime | None = None) -> SyncStatus:
+    """The gate's status for ``sync status``, from another process than the worker.
+
+    Counts from the local log; the state as the worker last recorded it
+    (``not_configured`` without a centre, ``unknown`` if no worker ever ran),
+    with its age in the message when it is older than the worker's own rhythm.
+    """
+    if not settings.central.url:
+        return replace(sync_status(store, SyncState.IDLE), state="not_configured",
+                       message="no [central] url in the config: this gate does not forward")
+    data = _read_json(central_dir(settings) / SYNC_STATE_FILE) or {}
+    status = sync_status(store)
+    if not data.get("state") or not data.get("at"):
+        return replace(status, state="unknown", message="the sync worker has not run yet")
+    try:
+        at = datetime.fromisoformat(str(data["at"]))
+    except ValueError:
+        return replace(status, state="unknown", message="the sync state file is damaged")
+    age = ((now or datetime.now(timezone.utc)) - at).total_seconds()
+    message = str(data.get("message") or "")
+    if age > 120 + 2 * settings.central.max_backoff_s:
+        message = (f"as recorded {int(age // 60)} min ago (is the sync worker running?)" +
+                   (f": {message}" if message else ""))
+    return replace(status, state=str(data["state"]), message=message)
 
 
 def sync_status(store: EntryStore, state: SyncState = SyncState.IDLE, message: str = "") -> SyncStatus:
@@ -123,6 +154,8 @@ class SyncWorker:
         self._refused_gates: dict[str, str] = {}
         self._gates: list[str] = []
         self._gates_at = -1e9
+        self._recorded: tuple[str, str] | None = None
+        self._recorded_at = 0.0
 
     # ----------------------------------------------------------- one round
     def register(self) -> None:
@@ -188,20 +221,43 @@ class SyncWorker:
         A locked local log is retried with backoff for ``busy_for_s`` before ``LocalStoreBusy`` is raised.
         """
         deadline, delay = time.monotonic() + busy_for_s, 0.5
-        while True:
-            try:
-                if not self.step():
-                    break
-            except LocalStoreBusy as exc:
-                self.state, self.message = SyncState.LOCAL_BUSY, str(exc)
-                if time.monotonic() + delay > deadline:
-                    raise
-                log.warning("sync: %s; retrying in %.1f s", exc, delay)
-                self._sleep(delay)
-                delay = min(8.0, delay * 2)
-        if self.settings.central.pull:
-            pull_publications(self.store, self.central, self.settings)
+        try:
+            while True:
+                try:
+                    if not self.step():
+                        break
+                except LocalStoreBusy as exc:
+                    self.state, self.message = SyncState.LOCAL_BUSY, str(exc)
+                    if time.monotonic() + delay > deadline:
+                        raise
+                    log.warning("sync: %s; retrying in %.1f s", exc, delay)
+                    self._sleep(delay)
+                    delay = min(8.0, delay * 2)
+            if self.settings.central.pull:
+                pull_publications(self.store, self.central, self.settings)
+        except CentralError as exc:
+            if not isinstance(exc, ChainRefused):
+                self.state, self.message = SyncState.WAITING, str(exc)
+            raise
+        finally:
+            self.record_state(force=True)
         return self.status()
+
+    def record_state(self, force: bool = False) -> None:
+        """Leave the worker's state where ``sync status`` (another process) reads it: the local log cannot say
+        that the centre is away. Written when it changes, and once a minute so its age says the worker is alive."""
+        now = time.monotonic()
+        key = (self.state.value, self.message)
+        if not force and key == self._recorded and now - self._recorded_at < 60:
+            return
+        try:
+            folder = central_dir(self.settings)
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_private(folder / SYNC_STATE_FILE, {"state": key[0], "message": key[1],
+                                                     "at": datetime.now(timezone.utc).isoformat()})
+            self._recorded, self._recorded_at = key, now
+        except OSError as exc:  # the status file is a convenience: never a reason to stop sending
+            log.warning("cannot record the sync state: %s", exc)
 
     def status(self) -> SyncStatus:
         return sync_status(self.store, self.state, self.message)
@@ -237,6 +293,7 @@ class SyncWorker:
                 self.state, self.message = SyncState.FAILING, f"{type(exc).__name__}: {exc}"
                 log.exception("sync round failed; retrying in %.0f s", delay)
                 wait, delay = delay, min(cfg.max_backoff_s, delay * 2)
+            self.record_state()
             if on_status is not None:
                 try:
                     on_status(self.status())

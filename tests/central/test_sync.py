@@ -242,6 +242,19 @@ def test_worker_status_in_words(tmp_path: Path, central_url: str) -> None:
     store.close()
 
 
+def test_sync_status_says_when_the_centre_is_away_or_not_configured(tmp_path: Path) -> None:
+    k = make_kiosk(tmp_path, "k1", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    fill(k, 3)
+    assert json.loads(cli(k, "sync", "status", "--json").stdout)["state"] == "unknown"
+    assert cli(k, "sync", "--once").returncode == 3
+    away = json.loads(cli(k, "sync", "status", "--json").stdout)
+    assert away["state"] == "waiting" and away["message"] and away["pending"] == 3
+    alone = make_kiosk(tmp_path, "k2", "")
+    fill(alone, 2)
+    status = json.loads(cli(alone, "sync", "status", "--json").stdout)
+    assert status["state"] == "not_configured" and "[central] url" in status["message"]
+
+
 def test_worker_raises_unavailable_when_the_centre_is_away(tmp_path: Path) -> None:
     k = make_kiosk(tmp_path, "k1", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
     fill(k, 3)
