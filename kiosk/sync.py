@@ -35,6 +35,7 @@ from db.store import EntryStore
 from db.syncsource import SIDE_STREAMS, LocalStoreBusy, SyncSource
 from kiosk.config import Settings
 from kiosk.policy import Policy, PolicyError
+from kiosk.vocabulary import sync_words
 
 log = logging.getLogger(__name__)
 
@@ -69,35 +70,30 @@ class SyncStatus:
                 "oldest_pending_at": self.oldest_pending_at.isoformat() if self.oldest_pending_at else None,
                 "state": self.state, "message": self.message}
 
-    def words(self, now: datetime | None = None) -> str:
-        """One line a guard understands: 已同步 / 落后 N 条（最早 M 分钟前）/ 中心不可达."""
+    def words(self, now: datetime | None = None, lang: str = "zh") -> str:
+        """One short line a guard understands (kiosk.vocabulary): 已全部同步 / 待同步 N 条，最早 M 分钟前 / 中心暂不可达."""
         now = now or datetime.now(timezone.utc)
-        if self.state == SyncState.REFUSED.value:
-            return f"中心拒收本门岗记录，请联系管理员（{self.message}）"
-        if self.state == "not_configured":
-            return "未配置中心，本门岗不同步"
-        if self.state == SyncState.LOCAL_BUSY.value:
-            return f"本机数据库被其他程序占用，正在重试，待同步 {self.pending} 条"
-        if self.state == SyncState.FAILING.value:
-            return f"同步出错，正在重试，待同步 {self.pending} 条"
-        if self.pending == 0:
-            return "已全部同步到中心" if self.sent else "尚无记录需要同步"
-        behind = ""
-        if self.oldest_pending_at is not None:
-            behind = "，最早一条 " + _ago(now - self.oldest_pending_at)
-        away = "中心暂不可达，" if self.state == SyncState.WAITING.value else ""
-        return f"{away}待同步 {self.pending} 条{behind}"
+        n = self.pending
+        if self.state in (SyncState.REFUSED.value, "not_configured"):
+            return sync_words(self.state, lang)
+        if self.state in (SyncState.LOCAL_BUSY.value, SyncState.FAILING.value, SyncState.WAITING.value) and n:
+            return sync_words(self.state, lang, n=n) + self._oldest(now, lang)
+        if n == 0:
+            return sync_words("synced" if self.sent else "nothing", lang)
+        return sync_words("pending", lang, n=n) + self._oldest(now, lang)
+
+    def _oldest(self, now: datetime, lang: str) -> str:
+        if self.oldest_pending_at is None:
+            return ""
+        return sync_words("oldest", lang, age=_ago(now - self.oldest_pending_at, lang))
 
 
-def _ago(delta: timedelta) -> str:
+def _ago(delta: timedelta, lang: str = "zh") -> str:
     s = max(0, int(delta.total_seconds()))
-    if s < 60:
-        return f"{s} 秒前"
-    if s < 3600:
-        return f"{s // 60} 分钟前"
-    if s < 86400:
-        return f"{s // 3600} 小时前"
-    return f"{s // 86400} 天前"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if s >= size:
+            return sync_words(unit, lang, n=s // size)
+    return sync_words("s", lang, n=s)
 
 
 SYNC_STATE_FILE = "sync_state.json"

@@ -253,9 +253,16 @@ class MainWindow(QMainWindow):
         if self._desk is not None and self._desk.sync is not None:
             self.lights["sync"] = StatusLight(self.tr("同步"), bar)
             self.lights["school"] = StatusLight(self.tr("全校今日"), bar)
-        self.lights["face"].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # short words
+        # Short words take their own width; the sync line (count and age) and the school's totals too, so
+        # they are never cut at 1280 px; the device lights share what is left.
+        natural = ("face", "database", "decoder", "sync", "school")
+        for key in natural:
+            if key in self.lights:
+                self.lights[key].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         for key, light in self.lights.items():
-            bar.addWidget(light, 0 if key == "face" else 1)
+            if key not in natural:  # the dot and the title always show; the words get what is left
+                light.setMinimumWidth(light.fontMetrics().horizontalAdvance(light.title) + 40)
+            bar.addWidget(light, 0 if key in natural else 1)
         self.lights["database"].set_state("ok", "")
         decoder = self._desk.decoder_name if self._desk else "zxing"
         self.lights["decoder"].set_state("ok", decoder, decoder)

@@ -42,7 +42,7 @@ def test_a_locked_local_log_is_retried_and_said_in_words(tmp_path: Path, central
         while SyncState.LOCAL_BUSY.value not in seen and time.monotonic() < deadline:
             time.sleep(0.1)
         assert SyncState.LOCAL_BUSY.value in seen and thread.is_alive()
-        assert "本机数据库被其他程序占用" in worker.status().words()
+        assert "本机数据库被占用" in worker.status().words()
         lock.execute("COMMIT")
         deadline = time.monotonic() + 30
         while worker.status().pending and time.monotonic() < deadline:
