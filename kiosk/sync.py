@@ -29,7 +29,12 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from db.central.store import CentralError, CentralStore, CentralUnavailable, ChainRefused
+from db.central.store import (
+    CentralError,
+    CentralStore,
+    CentralUnavailable,
+    ChainRefused,
+)
 from db.records import RosterPerson
 from db.store import EntryStore
 from db.syncsource import SIDE_STREAMS, LocalStoreBusy, SyncSource
