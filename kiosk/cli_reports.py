@@ -223,6 +223,9 @@ def _central_report(args: argparse.Namespace, settings: Settings) -> int:
         store.audit(settings.site.guard_id, "export", {"format": f"{args.report}-{args.format}", "file": str(args.out),
                                                       "title": title})
     print(f"{args.out}: {title}, {report.summary()}; {time.perf_counter() - t0:.2f} s; signature {sig}")
+    if report.figures.get("demo/simulated entries"):
+        print(f"gate-kiosk: warning: {report.figures['demo/simulated entries']} demo/simulated entries are counted "
+              "in this report: it is not a record of real gates", file=sys.stderr)
     return 0
 
 

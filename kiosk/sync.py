@@ -36,7 +36,7 @@ from db.central.store import (
     ChainRefused,
 )
 from db.records import RosterPerson
-from db.store import EntryStore
+from db.store import EntryStore, StoreError
 from db.syncsource import SIDE_STREAMS, LocalStoreBusy, SyncSource
 from kiosk.config import Settings
 from kiosk.policy import Policy, PolicyError
@@ -156,6 +156,7 @@ class SyncWorker:
         self._gates: list[str] = []
         self._gates_at = -1e9
         self._recorded: tuple[str, str] | None = None
+        self._sender_id: str | None = None
         self._recorded_at = 0.0
 
     # ----------------------------------------------------------- one round
@@ -188,7 +189,7 @@ class SyncWorker:
                 self._refused_gates.pop(gate, None)
                 continue
             try:
-                result = self.central.ingest_entries(site_id, gate, rows)
+                result = self.central.ingest_entries(site_id, gate, rows, sender=self._sender())
             except ChainRefused as exc:
                 self._refused_gates[gate] = str(exc)
                 log.error("gate %s: %s", gate, exc)
@@ -215,6 +216,15 @@ class SyncWorker:
         else:
             self.state, self.message = SyncState.IDLE, ""
         return moved
+
+    def _sender(self) -> str:
+        """This kiosk's log id (random per install): the centre's incidents name the kiosk by it."""
+        if self._sender_id is None:
+            try:
+                self._sender_id = self.store.ledger_state()[0][:12]
+            except StoreError:  # a log without key state still syncs; its incidents just name no kiosk
+                self._sender_id = ""
+        return self._sender_id
 
     def run_once(self, busy_for_s: float = 60.0) -> SyncStatus:
         """Send until nothing is pending; raises ``CentralUnavailable`` if the centre cannot be reached.

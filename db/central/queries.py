@@ -37,6 +37,16 @@ def site_day_totals(central: "CentralStore", site_id: str, day: date) -> dict[st
     return result
 
 
+def not_live_count(central: "CentralStore", first: date, last: date) -> int:
+    """Entries of a demo or a simulation (``origin`` other than live) forwarded for these days."""
+    def do(conn: Connection) -> int:
+        return int(conn.execute(text(
+            "SELECT count(*) FROM entries WHERE local_date BETWEEN :d0 AND :d1 AND coalesce(origin, 'live') <> 'live'"),
+            {"d0": first, "d1": last}).scalar_one())
+    n: int = central.run(do)
+    return n
+
+
 @dataclass
 class GateDay:
     """One gate's day at the centre."""

@@ -241,8 +241,13 @@ class CentralStore:
         self.run(do)
         self._partitions.update(missing)
 
-    def ingest_entries(self, site_id: str, gate_id: str, rows: Sequence[dict[str, Any]]) -> IngestResult:
-        """Accept one gate's rows in chain order, or refuse them all (and record an incident)."""
+    def ingest_entries(self, site_id: str, gate_id: str, rows: Sequence[dict[str, Any]],
+                       sender: str = "") -> IngestResult:
+        """Accept one gate's rows in chain order, or refuse them all (and record an incident).
+
+        ``sender`` names the kiosk that sent them (its log's id): a refusal's
+        incident says which kiosk, so two kiosks sharing a gate id are told apart.
+        """
         rows = sorted(rows, key=lambda r: int(r["seq"] or 0))
         if any(r["gate_id"] != gate_id or r["site_id"] != site_id for r in rows):
             raise CentralError("a batch holds rows of another gate")
@@ -268,8 +273,8 @@ class CentralStore:
                         duplicates += 1
                         continue
                     refusal.append(("fork", seq, r["id"],
-                                    f"row {seq} differs from the row {seq} the centre already holds: "
-                                    "the local history was rewritten"))
+                                    f"row {seq} differs from the row {seq} the centre already holds: two kiosks "
+                                    f"may share gate_id {gate_id}, or this kiosk's history was rewritten"))
                     break
                 if head_hash == REANCHORED:
                     # An admin accepted a break before this row (``reanchor``): it starts the chain again,
@@ -310,6 +315,8 @@ class CentralStore:
             result = IngestResult(0, 0, 0)
         if refusal:
             kind, seq, entry_id, detail = refusal[0]
+            if sender:
+                detail = f"{detail} [sent by kiosk log {sender}]"
             self.record_incident(site_id, gate_id, kind, seq, entry_id, detail)
             raise ChainRefused(kind, seq, detail, result.head_seq if result.accepted else None)
         return result

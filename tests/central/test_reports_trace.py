@@ -270,3 +270,14 @@ def test_a_refused_gate_shows_as_refused_and_an_admin_can_reanchor_it(tmp_path: 
     store = EntryStore(a.database_url)
     assert store.last_audit("reanchor")["detail"]["from_seq"] == 6
     store.close()
+
+
+def test_demo_data_in_district_and_monthly_reports_is_warned(tmp_path: Path, district) -> None:
+    centre, a, _ = district  # the fixture's kiosks were filled by kiosk.demodata: origin "demo"
+    demo = central_rows(centre.url, "SELECT count(*) FROM entries WHERE origin = 'demo'")[0][0]
+    assert demo > 0
+    out = tmp_path / "d.csv"
+    for args in (("district", "--date", str(DAY)), ("monthly", "--month", f"{DAY:%Y-%m}")):
+        run = cli(a, "report", *args, "--out", str(out))
+        assert run.returncode == 0 and f"{demo} demo/simulated entries" in run.stderr, run.stderr
+        assert f"本报告含 {demo} 条演示/模拟数据" in out.read_text(encoding="utf-8-sig")

@@ -157,6 +157,22 @@ def test_verify_against_the_centre_compares_row_content(tmp_path: Path, central_
     assert "match the local log" not in verify.stdout
 
 
+def test_a_second_kiosk_with_the_same_gate_id_is_named_not_accused(tmp_path: Path, central_url: str,
+                                                                    centre: CentralStore) -> None:
+    first = make_kiosk(tmp_path, "k1", central_url)
+    second = make_kiosk(tmp_path, "k2", central_url)  # the same site and gate id by mistake
+    fill(first, 10, seed=1)
+    fill(second, 10, seed=2)
+    assert cli(first, "sync", "--once").returncode == 0
+    run = cli(second, "sync", "--once")
+    assert run.returncode == 1 and "two kiosks may share gate_id gate-1" in run.stderr
+    store = EntryStore(second.database_url)
+    log_id = store.ledger_state()[0][:12]
+    store.close()
+    (incident,) = centre.incidents()
+    assert incident.kind == "fork" and f"kiosk log {log_id}" in incident.detail
+
+
 def test_unreachable_centre_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     k = make_kiosk(tmp_path, "k1", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
     fill(k, 5)
