@@ -36,6 +36,7 @@ def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: f
     from db.central.store import CentralStore
     from kiosk.config.loading import load_settings
     from kiosk.sim.demodata import generate
+    from db.syncsource import LocalStoreBusy
     from kiosk.services.sync import SyncWorker, sync_status
 
     data = Path(root) / f"k{index:02d}"
@@ -67,7 +68,10 @@ def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: f
     central = CentralStore(url)
     worker = SyncWorker(store, central, settings)
     while True:
-        moved = worker.step()
+        try:
+            moved = worker.step()
+        except LocalStoreBusy:  # the writer holds the log past the busy timeout: retry, as run_forever does
+            moved = 0
         if not t.is_alive() and sync_status(store).pending == 0:
             break
         if not moved:

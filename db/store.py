@@ -342,4 +342,8 @@ class EntryStore(EntryReads, ChainChecks, SideRecords):
         """A raw session, for migrations tests and maintenance commands inside ``db`` only."""
         return self._session()
 
+    def write_session(self) -> Session:
+        """A raw session whose transactions begin IMMEDIATE (a writer queues on the busy timeout), ``db`` only."""
+        return self._write()
+
 

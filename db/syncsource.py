@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from db.models import AuditEvent, Calibration, DeviceEvent, Entry, FollowUp, SyncPosition
 from db.records import EntryRecord
@@ -29,6 +30,10 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class LocalStoreBusy(Exception):
+    """The local log is locked by another writer past the busy timeout; the sync retries later."""
 
 
 class SyncSource:
@@ -55,23 +60,33 @@ class SyncSource:
     def advance(self, stream: str, position: int, sent: int, cursor: str = "") -> None:
         """Record that the centre committed rows up to ``position`` (``sent`` of them new in this step)."""
         now = datetime.now(timezone.utc)
-        with self.store.session() as s, s.begin():
-            row = s.get(SyncPosition, stream)
-            if row is None:
-                s.add(SyncPosition(stream=stream, position=position, cursor=cursor, sent=sent, updated_at=now))
-            else:
-                row.position = max(int(row.position), position)
-                row.cursor = cursor or row.cursor
-                row.sent = int(row.sent) + sent
-                row.updated_at = now
+        # BEGIN IMMEDIATE: a read transaction upgraded to a write one fails at once when the kiosk
+        # committed in between (SQLite does not wait then); an immediate one waits on the busy timeout.
+        try:
+            with self.store.write_session() as s, s.begin():
+                row = s.get(SyncPosition, stream)
+                if row is None:
+                    s.add(SyncPosition(stream=stream, position=position, cursor=cursor, sent=sent, updated_at=now))
+                else:
+                    row.position = max(int(row.position), position)
+                    row.cursor = cursor or row.cursor
+                    row.sent = int(row.sent) + sent
+                    row.updated_at = now
+        except OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LocalStoreBusy("the local database is locked by another program") from None
+            raise
 
     # ------------------------------------------------------------- entries
     def gates(self) -> list[str]:
         return self.store.gate_ids()
 
     def pending_entries(self, gate_id: str, limit: int) -> list[dict[str, Any]]:
-        after = self.position(f"entries:{gate_id}")
-        stmt = (select(Entry).where(Entry.gate_id == gate_id, Entry.seq > after).order_by(Entry.seq).limit(limit))
+        return self.entry_rows(gate_id, self.position(f"entries:{gate_id}"), limit)
+
+    def entry_rows(self, gate_id: str, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """A gate's rows after chain sequence ``after``, as the centre receives them."""
+        stmt = select(Entry).where(Entry.gate_id == gate_id, Entry.seq > after).order_by(Entry.seq).limit(limit)
         with self.store.session() as s:
             out = []
             for row in s.scalars(stmt):
@@ -80,12 +95,6 @@ class SyncSource:
                 data["purged_at"] = _utc(row.purged_at)
                 out.append(data)
             return out
-
-    def entry_chain(self, gate_id: str) -> dict[int, str]:
-        """seq -> row hash of the local log of a gate (``verify-log --against``)."""
-        with self.store.session() as s:
-            return {int(q): str(h) for q, h in s.execute(select(Entry.seq, Entry.row_hash).where(Entry.gate_id == gate_id))
-                    if q is not None}
 
     def counts(self) -> tuple[int, int]:
         """(entries in the local log, entries the centre has confirmed)."""

@@ -31,7 +31,8 @@ def link_problem(fields: dict[str, Any], head_seq: int, head_hash: str) -> tuple
     if seq != head_seq + 1:
         return "gap", f"row {seq} arrived but the centre's last row is {head_seq}: rows {head_seq + 1}–{seq - 1} are missing"
     if fields.get("prev_hash") != head_hash:
-        return "fork", f"row {seq} does not continue the chain the centre anchored at row {head_seq}"
+        return "fork", (f"row {seq} does not continue the chain the centre anchored at row {head_seq}: two kiosks "
+                        f"may share gate_id {fields.get('gate_id')}, or this kiosk's history was rewritten")
     if expected_row_hash(fields, head_hash) != fields.get("row_hash"):
         return "rewritten", f"row {seq} was changed after it was written (its hash does not match its content)"
     return None

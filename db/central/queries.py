@@ -37,6 +37,16 @@ def site_day_totals(central: "CentralStore", site_id: str, day: date) -> dict[st
     return result
 
 
+def not_live_count(central: "CentralStore", first: date, last: date) -> int:
+    """Entries of a demo or a simulation (``origin`` other than live) forwarded for these days."""
+    def do(conn: Connection) -> int:
+        return int(conn.execute(text(
+            "SELECT count(*) FROM entries WHERE local_date BETWEEN :d0 AND :d1 AND coalesce(origin, 'live') <> 'live'"),
+            {"d0": first, "d1": last}).scalar_one())
+    n: int = central.run(do)
+    return n
+
+
 @dataclass
 class GateDay:
     """One gate's day at the centre."""
@@ -170,15 +180,17 @@ def site_months(central: "CentralStore", first: date, last: date, since: datetim
                                          "WHERE e.local_date BETWEEN :d0 AND :d1"), params):
             per_day.setdefault(s, {}).setdefault(d, set()).add(g)
         incident_days: dict[str, set[tuple[str, date]]] = {}
+        incident_rows: dict[str, int] = {}  # counted as rows, as the district report lists them
         for s, g, at in conn.execute(text("SELECT site_id, gate_id, at FROM incidents WHERE at >= :a AND at < :b"),
                                      {"a": since, "b": until}):
             incident_days.setdefault(s, set()).add((g, at.date()))
+            incident_rows[s] = incident_rows.get(s, 0) + 1
         for s, sm in sites.items():
             sm.gates = len(gates[s])
             days = per_day.get(s, {})
             sm.school_days = len(days)
             bad = incident_days.get(s, set())
-            sm.incidents = len(bad)
+            sm.incidents = incident_rows.get(s, 0)
             sm.complete_days = sum(1 for d, gs in days.items()
                                    if {g for g, _, _ in gates[s]} <= gs and not any(b[1] == d for b in bad))
             for d in days:

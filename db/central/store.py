@@ -17,37 +17,27 @@ from typing import Any
 
 from alembic import command
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import (Connection, Engine, bindparam, create_engine, text)
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import (Connection, Engine, create_engine, text)
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from db.central.bulletin import CentralBulletin
 from db.central.chaincheck import GENESIS, link_problem
+from db.central.errors import CentralError as CentralError
+from db.central.errors import CentralUnavailable as CentralUnavailable
+from db.central.errors import ChainRefused as ChainRefused
 from db.central.schema import (ENTRIES, ENTRY_FIELDS, SIDE_TABLES, VERSION_TABLE, Incident, IngestResult,
                                alembic_config, central_head_revision)
 
 
-class CentralError(Exception):
-    """The centre cannot be reached or used; the message is for the operator."""
-
-
-class CentralUnavailable(CentralError):
-    """The centre did not answer (network down, server restarting): try again later."""
-
-
-class ChainRefused(CentralError):
-    """The centre refused a gate's rows: a gap, a fork or a rewritten row (an incident was recorded)."""
-
-    def __init__(self, kind: str, seq: int, detail: str, accepted_to: int | None = None) -> None:
-        super().__init__(f"refused by the centre ({kind}): {detail}")
-        self.kind, self.seq, self.detail = kind, seq, detail
-        self.accepted_to = accepted_to  # the rows of the batch before the bad one were taken, up to this seq
+REANCHORED = "reanchored"  # chain_heads.row_hash after ``reanchor``: the next row starts the chain again
 
 
 def partition_name(day: date) -> str:
     return f"entries_{day:%Y%m%d}"
 
 
-class CentralStore:
+class CentralStore(CentralBulletin):
     """A connection pool to the central PostgreSQL and everything done there."""
 
     def __init__(self, url: str, *, connect_timeout_s: float = 5.0, migrate: bool = False) -> None:
@@ -163,8 +153,13 @@ class CentralStore:
         self.run(do)
         self._partitions.update(missing)
 
-    def ingest_entries(self, site_id: str, gate_id: str, rows: Sequence[dict[str, Any]]) -> IngestResult:
-        """Accept one gate's rows in chain order, or refuse them all (and record an incident)."""
+    def ingest_entries(self, site_id: str, gate_id: str, rows: Sequence[dict[str, Any]],
+                       sender: str = "") -> IngestResult:
+        """Accept one gate's rows in chain order, or refuse them all (and record an incident).
+
+        ``sender`` names the kiosk that sent them (its log's id): a refusal's
+        incident says which kiosk, so two kiosks sharing a gate id are told apart.
+        """
         rows = sorted(rows, key=lambda r: int(r["seq"] or 0))
         if any(r["gate_id"] != gate_id or r["site_id"] != site_id for r in rows):
             raise CentralError("a batch holds rows of another gate")
@@ -190,9 +185,13 @@ class CentralStore:
                         duplicates += 1
                         continue
                     refusal.append(("fork", seq, r["id"],
-                                    f"row {seq} differs from the row {seq} the centre already holds: "
-                                    "the local history was rewritten"))
+                                    f"row {seq} differs from the row {seq} the centre already holds: two kiosks "
+                                    f"may share gate_id {gate_id}, or this kiosk's history was rewritten"))
                     break
+                if head_hash == REANCHORED:
+                    # An admin accepted a break before this row (``reanchor``): it starts the chain again,
+                    # its own content still checked against its hash.
+                    head_hash = str(r["prev_hash"])
                 problem = link_problem(r, head_seq, head_hash)
                 if problem is not None:
                     refusal.append((problem[0], seq, r["id"], problem[1]))
@@ -228,6 +227,8 @@ class CentralStore:
             result = IngestResult(0, 0, 0)
         if refusal:
             kind, seq, entry_id, detail = refusal[0]
+            if sender:
+                detail = f"{detail} [sent by kiosk log {sender}]"
             self.record_incident(site_id, gate_id, kind, seq, entry_id, detail)
             raise ChainRefused(kind, seq, detail, result.head_seq if result.accepted else None)
         return result
@@ -275,7 +276,12 @@ class CentralStore:
                 seq, prev = 0, GENESIS
                 stream = conn.execution_options(stream_results=True, yield_per=5000).execute(
                     text("SELECT * FROM entries WHERE site_id = :s AND gate_id = :g ORDER BY seq"), {"s": s, "g": g})
+                restarts = {int(q) for (q,) in conn.execute(text(
+                    "SELECT seq FROM incidents WHERE site_id = :s AND gate_id = :g AND kind = 'reanchored'"),
+                    {"s": s, "g": g})}
                 for r in stream.mappings():
+                    if int(r["seq"] or 0) in restarts:  # a break an admin accepted, recorded as an incident
+                        seq, prev = int(r["seq"]) - 1, str(r["prev_hash"])
                     problem = link_problem({k: r[k] for k in ENTRY_FIELDS}, seq, prev)
                     if problem:
                         bad.append((s, g, int(r["seq"] or 0), problem[1]))
@@ -283,6 +289,45 @@ class CentralStore:
                     seq, prev = int(r["seq"]), str(r["row_hash"])
             return bad
         result: list[tuple[str, str, int, str]] = self.run(do)
+        return result
+
+    def reanchor(self, site_id: str, gate_id: str, seq: int, by: str, reason: str) -> None:
+        """Accept a gate's chain again from row ``seq`` on, after a refusal a person has looked at.
+
+        Only past the rows the centre holds (a gap: rows lost at the kiosk); what
+        the centre holds is never replaced. Recorded as a ``reanchored`` incident
+        (who, why), so the break stays in every report and in ``verify_chains``.
+        """
+        def do(conn: Connection) -> None:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{site_id}/{gate_id}"})
+            head = conn.execute(text("SELECT seq FROM chain_heads WHERE site_id = :s AND gate_id = :g"),
+                                {"s": site_id, "g": gate_id}).first()
+            head_seq = int(head[0]) if head else 0
+            if seq <= head_seq:
+                raise CentralError(f"{site_id}/{gate_id}: the centre already holds rows up to {head_seq}; it never "
+                                   f"replaces them, so it cannot start again at row {seq}")
+            conn.execute(text(
+                "INSERT INTO chain_heads (site_id, gate_id, seq, row_hash, seen_at) VALUES (:s, :g, :q, :h, "
+                "clock_timestamp()) ON CONFLICT (site_id, gate_id) DO UPDATE SET seq = EXCLUDED.seq, "
+                "row_hash = EXCLUDED.row_hash"), {"s": site_id, "g": gate_id, "q": seq - 1, "h": REANCHORED})
+            conn.execute(text(
+                "INSERT INTO incidents (site_id, gate_id, kind, seq, detail) VALUES (:s, :g, 'reanchored', :q, :d)"),
+                {"s": site_id, "g": gate_id, "q": seq,
+                 "d": f"rows {head_seq + 1}–{seq - 1} accepted as lost, chain taken again from row {seq} by {by}: {reason}"
+                 if seq > head_seq + 1 else f"chain taken again from row {seq} by {by}: {reason}"})
+        self.run(do)
+
+    def refused_gates(self) -> dict[tuple[str, str], Incident]:
+        """(site, gate) -> the refusal still in force: a chain incident after the gate's last accepted row."""
+        def do(conn: Connection) -> dict[tuple[str, str], Incident]:
+            rows = conn.execute(text(
+                "SELECT DISTINCT ON (i.site_id, i.gate_id) i.id, i.site_id, i.gate_id, i.kind, i.seq, i.entry_id, "
+                "i.detail, i.at FROM incidents i LEFT JOIN chain_heads h ON h.site_id = i.site_id "
+                "AND h.gate_id = i.gate_id WHERE i.kind <> 'reanchored' AND (h.seen_at IS NULL OR i.at > h.seen_at) "
+                "AND NOT EXISTS (SELECT 1 FROM incidents r WHERE r.site_id = i.site_id AND r.gate_id = i.gate_id "
+                "AND r.kind = 'reanchored' AND r.at >= i.at) ORDER BY i.site_id, i.gate_id, i.at DESC")).all()
+            return {(r[1], r[2]): Incident(*r) for r in rows}
+        result: dict[tuple[str, str], Incident] = self.run(do)
         return result
 
     # ---------------------------------------------------------- incidents
@@ -307,73 +352,6 @@ class CentralStore:
             return [Incident(*r) for r in rows]
         result: list[Incident] = self.run(do)
         return result
-
-    # ------------------------------------------------------- publications
-    def publish(self, kind: str, scope: str, body: Any, by: str = "") -> int:
-        """Publish a new version of the roster, policy or issuer keys for a site (or '*': the district)."""
-        def do(conn: Connection) -> int:
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"publish/{kind}/{scope}"})
-            version = int(conn.execute(text(
-                "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE kind = :k AND scope = :s"),
-                {"k": kind, "s": scope}).scalar_one())
-            conn.execute(text("INSERT INTO publications (kind, scope, version, body, published_by) "
-                              "VALUES (:k, :s, :v, :b, :by)").bindparams(bindparam("b", type_=JSONB)),
-                         {"k": kind, "s": scope, "v": version, "b": body, "by": by})
-            return version
-        version: int = self.run(do)
-        return version
-
-    def latest_publications(self, site_id: str) -> dict[str, tuple[str, int, Any]]:
-        """kind -> (scope, version, body): the site's own publication wins over the district's."""
-        def do(conn: Connection) -> dict[str, tuple[str, int, Any]]:
-            rows = conn.execute(text(
-                "SELECT DISTINCT ON (kind) kind, scope, version, body FROM publications "
-                "WHERE scope IN (:s, '*') ORDER BY kind, (scope = '*'), version DESC"), {"s": site_id}).all()
-            return {r[0]: (r[1], int(r[2]), r[3]) for r in rows}
-        result: dict[str, tuple[str, int, Any]] = self.run(do)
-        return result
-
-    # ------------------------------------------------------------ findings
-    def add_finding(self, site_id: str, source: str, found_on: date, description: str, found_by: str) -> int:
-        def do(conn: Connection) -> int:
-            return int(conn.execute(text(
-                "INSERT INTO findings (site_id, source, found_on, description, found_by) VALUES (:s, :o, :d, :t, :b) "
-                "RETURNING id"), {"s": site_id, "o": source, "d": found_on, "t": description, "b": found_by}).scalar_one())
-        fid: int = self.run(do)
-        return fid
-
-    def close_finding(self, finding_id: int, closed_on: date, action_taken: str, closed_by: str) -> None:
-        def do(conn: Connection) -> None:
-            row = conn.execute(text("SELECT closed_on FROM findings WHERE id = :i FOR UPDATE"), {"i": finding_id}).first()
-            if row is None:
-                raise CentralError(f"no finding {finding_id}")
-            if row[0] is not None:
-                raise CentralError(f"finding {finding_id} was already closed on {row[0]}")
-            conn.execute(text("UPDATE findings SET closed_on = :d, action_taken = :a, closed_by = :b WHERE id = :i"),
-                         {"d": closed_on, "a": action_taken, "b": closed_by, "i": finding_id})
-        self.run(do)
-
-    def findings(self, site_id: str | None = None, *, open_on: date | None = None,
-                 closed_between: tuple[date, date] | None = None) -> list[dict[str, Any]]:
-        """Findings of a site (or all): open on a day, or closed within a range, or all of them."""
-        clauses: list[str] = ["TRUE"]
-        params: dict[str, Any] = {}
-        if site_id:
-            clauses.append("site_id = :s")
-            params["s"] = site_id
-        if open_on:
-            clauses.append("found_on <= :o AND (closed_on IS NULL OR closed_on > :o)")
-            params["o"] = open_on
-        if closed_between:
-            clauses.append("closed_on BETWEEN :a AND :b")
-            params["a"], params["b"] = closed_between
-
-        def do(conn: Connection) -> list[dict[str, Any]]:
-            return [dict(r) for r in conn.execute(text(
-                f"SELECT * FROM findings WHERE {' AND '.join(clauses)} ORDER BY site_id, found_on, id"), params).mappings()]
-        result: list[dict[str, Any]] = self.run(do)
-        return result
-
 
 class _Conflict(Exception):
     """Internal: roll the batch back (an entry id clashes); the refusal is recorded afterwards."""

@@ -124,16 +124,45 @@ def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handl
                                        help=DB_COMMANDS[name])
 
 
-def require_admin(settings: Settings, store: Any, pin: str | None, action: str) -> str | None:
-    """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given."""
+FORMATS = ("csv", "xlsx", "pdf")
+
+
+def out_format(out: Path, given: str | None) -> str:
+    """The file format: ``--format`` or, without it, ``--out``'s suffix; a mismatch of the two is refused."""
+    suffix = out.suffix.lower().lstrip(".")
+    if given is None:
+        if suffix not in FORMATS:
+            raise CliError(f"{out}: cannot tell the format from the name: give --format csv|xlsx|pdf "
+                           "or name the file .csv, .xlsx or .pdf")
+        return suffix
+    if suffix in FORMATS and suffix != given:
+        raise CliError(f"{out}: the name says .{suffix} but --format is {given}: a {given.upper()} file would be "
+                       f"written under a .{suffix} name; change one of them")
+    return given
+
+
+def require_admin(settings: Settings, store: Any, pin: str | None, action: str, *, required: bool = False) -> str | None:
+    """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given.
+
+    ``required``: the action needs a PIN even where none is set (the district's
+    data: tracing, district and monthly reports); the admin PIN, not a separate
+    bureau credential, because it already has its lockout and its audit trail
+    and a second secret on the kiosk would be one more to lose. No PIN given
+    and no terminal to ask on is said as such and is not counted as a wrong try.
+    """
     from kiosk.services.access import AccessDenied, AdminAccess
 
     access = AdminAccess(settings.data_dir, ledger=store)
     if not access.has_pin:
+        if required:
+            raise CliError(f"{action} needs the admin PIN and none is set on this kiosk: an admin must set one "
+                           "first (`gate-kiosk admin set-pin`)")
         return None
     pin = pin or os.environ.get("GATE_KIOSK_PIN")
     if pin is None and sys.stdin.isatty():
         pin = getpass.getpass("admin PIN: ")
+    if not pin:
+        raise CliError(f"{action} needs the admin PIN: give --pin or set $GATE_KIOSK_PIN (no terminal to ask on)")
     try:
         access.verify(pin or "", settings.site.guard_id, action)
     except AccessDenied as exc:
@@ -142,14 +171,15 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str) 
 
 
 @contextlib.contextmanager
-def admin_store(settings: Settings, pin: str | None, action: str) -> Iterator[tuple[Any, str | None]]:
+def admin_store(settings: Settings, pin: str | None, action: str,
+                *, required: bool = False) -> Iterator[tuple[Any, str | None]]:
     """The store and the PIN, once the admin PIN (if one is set) allows ``action``; errors become one line."""
     from kiosk.app import build_store
     from kiosk.reports import ExportError
 
     store = build_store(settings)
     try:
-        yield store, require_admin(settings, store, pin, action)
+        yield store, require_admin(settings, store, pin, action, required=required)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     finally:

@@ -53,13 +53,17 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
 
 def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:
     """Lines saying where the local log and the centre's copy disagree (DIFFERS) or merely lag (PENDING)."""
+    from db.central.chaincheck import expected_row_hash
     from db.syncsource import SyncSource
 
     source = SyncSource(store)
     lines: list[str] = []
     with open_central(settings, url) as central:
         for gate in [only_gate] if only_gate else source.gates():
-            local = source.entry_chain(gate)
+            # Each local row's hash recomputed from its content: a row edited without re-chaining
+            # keeps its stored hash, and comparing stored hashes alone would call it a match.
+            local = {int(r["seq"]): expected_row_hash(r, r["prev_hash"]) for r in source.entry_rows(gate)
+                     if r["seq"] is not None}
             remote = central.chain_of(settings.site.site_id, gate)
             head_seq, _, seen_at = central.head(settings.site.site_id, gate)
             missing = sorted(set(remote) - set(local))

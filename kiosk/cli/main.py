@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _create_named_config(args.config)
         settings = with_database(name, args, load_settings(args.config))
         if name not in ("central", "config"):
-            from kiosk.services.sync import central_overlay
+            from kiosk.services.publications import central_overlay
 
             settings = central_overlay(settings)  # the last roster/policy/keys pulled from the centre
         handler: Handler = args.handler

@@ -7,11 +7,12 @@ a prompt on a terminal); every export is written to the audit log.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import CliError, Subcommands, add_command, admin_store, day_arg, open_central
+from kiosk.cli.base import FORMATS, CliError, Subcommands, add_command, admin_store, day_arg, open_central, out_format
 from kiosk.config.settings import Settings
 
 
@@ -20,7 +21,7 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", type=day_arg, help="last local day (default: --date)")
     p.add_argument("--lane", choices=["campus", "worker"])
     p.add_argument("--flagged-only", action="store_true")
-    p.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
+    p.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--english", action="store_true", help="English column headers (CSV, XLSX)")
     p.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
@@ -30,6 +31,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports.exports import Exporter
     from kiosk.reports import ExportQuery
 
+    args.format = out_format(args.out, args.format)
     with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
         ex = Exporter.for_settings(settings, store, pin=pin)
@@ -53,7 +55,7 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     d = sub.add_parser("district", help="the district's day from the centre, per school and gate")
     d.add_argument("--date", type=day_arg, required=True)
     d.add_argument("--url", help="the centre (default: [central] url)")
-    d.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    d.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--pin")
     led = sub.add_parser("ledger", help="a school's (or gate's) daily ledger or weekly self-inspection, "
@@ -63,18 +65,24 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
     led.add_argument("--date", type=day_arg, help="the day (daily ledger)")
     led.add_argument("--week", help="ISO week, e.g. 2026-W10 (weekly self-inspection, PDF)")
     led.add_argument("--url")
-    led.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    led.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     led.add_argument("--out", type=Path, required=True)
     led.add_argument("--pin")
     m = sub.add_parser("monthly", help="the monthly supervision (月督导) per school, from the centre")
     m.add_argument("--month", required=True, help="YYYY-MM")
     m.add_argument("--url")
-    m.add_argument("--format", choices=["pdf", "xlsx", "csv"], default="pdf")
+    m.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
     m.add_argument("--out", type=Path, required=True)
     m.add_argument("--pin")
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.report == "weekly" or (args.report == "ledger" and args.week):
+        if getattr(args, "format", None) not in (None, "pdf"):
+            raise CliError("the weekly self-inspection is a PDF only: leave out --format")
+        out_format(args.out, "pdf")  # a .csv or .xlsx name is refused
+    else:
+        args.format = out_format(args.out, args.format)
     if args.report in ("district", "monthly"):
         return _central_report(args, settings)
     if args.report == "ledger":
@@ -96,7 +104,7 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
 
     if (args.date is None) == (args.week is None):
         raise CliError("give --date (daily ledger) or --week (weekly self-inspection)")
-    with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
+    with admin_store(settings, args.pin, "export") as (store, pin), open_central(settings, args.url) as central:
         gate = next((g for g in central.gates() if g["site_id"] == args.site
                      and (args.gate is None or g["gate_id"] == args.gate)), None)
         if gate is None:
@@ -105,7 +113,8 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
                        gate_id=args.gate or "", gate_name=(gate["gate_name"] or args.gate) if args.gate else "全部门岗")
         devices = replace(settings.devices, thermometer_id=gate["thermometer_id"] or settings.devices.thermometer_id)
         exporter = Exporter.for_settings(replace(settings, site=site, devices=devices),
-                                         CentralLedger(central, args.site, args.gate, store))  # type: ignore[arg-type]
+                                         CentralLedger(central, args.site, args.gate, store),  # type: ignore[arg-type]
+                                         pin=pin)
         if args.week:
             result = exporter.weekly_report(args.week, args.out)
         else:
@@ -121,7 +130,8 @@ def _central_report(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports import district
     from kiosk.reports.signing import sign_export
 
-    with admin_store(settings, args.pin, "export") as (store, _pin), open_central(settings, args.url) as central:
+    with admin_store(settings, args.pin, "export", required=True) as (store, pin), \
+            open_central(settings, args.url) as central:
         t0 = time.perf_counter()
         try:
             if args.report == "district":
@@ -133,10 +143,13 @@ def _central_report(args: argparse.Namespace, settings: Settings) -> int:
         except district.DistrictReportError as exc:
             raise CliError(str(exc)) from None
         district.write(report, args.out, args.format)
-        sig = sign_export(args.out, settings.data_dir)
+        sig = sign_export(args.out, settings.data_dir, pin=pin, key_file=settings.export_key_file)
         store.audit(settings.site.guard_id, "export", {"format": f"{args.report}-{args.format}", "file": str(args.out),
                                                       "title": title})
     print(f"{args.out}: {title}, {report.summary()}; {time.perf_counter() - t0:.2f} s; signature {sig}")
+    if report.figures.get("demo/simulated entries"):
+        print(f"gate-kiosk: warning: {report.figures['demo/simulated entries']} demo/simulated entries are counted "
+              "in this report: it is not a record of real gates", file=sys.stderr)
     return 0
 
 

@@ -39,13 +39,14 @@ def _setup_sync(p: argparse.ArgumentParser) -> None:
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from db.central.store import CentralError, CentralStore, CentralUnavailable
+    from db.syncsource import LocalStoreBusy
     from kiosk.app import build_store
-    from kiosk.services.sync import SyncState, SyncWorker, sync_status
+    from kiosk.services.sync import SyncState, SyncWorker, recorded_status
 
     store = build_store(settings)
     try:
         if args.action == "status":
-            status = sync_status(store)
+            status = recorded_status(store, settings)
             if args.json:
                 print(json.dumps(status.as_json(), ensure_ascii=False))
             else:
@@ -59,13 +60,22 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                     central.check_schema()
                     status = worker.run_once()
                 except CentralUnavailable as exc:
+                    worker.state, worker.message = SyncState.WAITING, str(exc)
+                    worker.record_state(force=True)  # `sync status` says so, not "idle"
                     print(f"gate-kiosk: the centre cannot be reached: {exc}", file=sys.stderr)
                     return EXIT_UNREACHABLE
                 except CentralError as exc:
                     raise CliError(str(exc)) from None
+                except LocalStoreBusy as exc:
+                    raise CliError(f"{exc} for more than a minute: close it (e.g. an open sqlite3 shell) "
+                                   "and run sync again; nothing was lost") from None
                 print(json.dumps(status.as_json(), ensure_ascii=False))
                 if worker.state is SyncState.REFUSED:
                     print(f"gate-kiosk: {worker.message}", file=sys.stderr)
+                    print("gate-kiosk: nothing after the refused row is sent until this is resolved: restore the "
+                          "original log from its backup, or give a second kiosk its own gate_id; if rows are lost "
+                          "for good, an admin runs `gate-kiosk central reanchor --gate G --from-seq N --reason ...` "
+                          "(README: A gate the centre refused)", file=sys.stderr)
                     return EXIT_REFUSED
                 return 0
 
@@ -93,17 +103,29 @@ def _setup_central(p: argparse.ArgumentParser) -> None:
                             ("verify", "recompute every gate's chain from the rows the centre holds")):
         sp = sub.add_parser(name, help=help_text)
         sp.add_argument("--url")
+    ra = sub.add_parser("reanchor", help="after a refused gate was looked at: accept the rows it lost for good and "
+                                         "take its chain again from a row on (admin PIN; recorded as an incident)")
+    ra.add_argument("--site", help="the school's site id (default: this kiosk's)")
+    ra.add_argument("--gate", required=True)
+    ra.add_argument("--from-seq", type=int, required=True, help="the first row to accept again (the refused one)")
+    ra.add_argument("--reason", required=True, help="what was found and why the rows cannot be restored")
+    ra.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
+    ra.add_argument("--url")
     pub = sub.add_parser("publish", help="publish a roster, a policy or trusted issuer keys to the kiosks")
     pub.add_argument("kind", choices=["roster", "policy", "issuers"])
     pub.add_argument("file", type=Path, help="roster: CSV/XLSX; policy: TOML with the [policy] keys; "
                                              "issuers: TOML of key_id = \"base64 public key\"")
     pub.add_argument("--scope", default=None, help="a school's site id, or * for the whole district "
                                                    "(default: this kiosk's school)")
+    pub.add_argument("--confirm-threshold", action="store_true",
+                     help="policy: publish a fever threshold outside 37.0–38.5 °C (the kiosks take it confirmed)")
     pub.add_argument("--url")
 
 
 def _central(args: argparse.Namespace, settings: Settings) -> int:
     cmd = args.central_command
+    if cmd == "reanchor":
+        return _reanchor(args, settings)
     with open_central(settings, args.url, migrate=cmd == "init") as central:
         if cmd == "init":
             print(f"central schema at revision {central.revision()}")
@@ -128,16 +150,38 @@ def _central(args: argparse.Namespace, settings: Settings) -> int:
                 print("OK: every chain the centre holds is intact")
             return 1 if bad else 0
         else:
-            body = _publication_body(args.kind, args.file)
+            body = _publication_body(args.kind, args.file, confirm_threshold=args.confirm_threshold,
+                                     by=settings.site.guard_id)
             scope = args.scope or settings.site.site_id
             version = central.publish(args.kind, scope, body, settings.site.guard_id)
             print(f"published {args.kind} v{version} for {'the district' if scope == '*' else scope}")
     return 0
 
 
-def _publication_body(kind: str, path: Path) -> Any:
+def _reanchor(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.cli.base import admin_store
+    from kiosk.services.tracing import check_reason
+
+    site = args.site or settings.site.site_id
+    try:
+        check_reason(args.reason.strip())
+    except ValueError as exc:
+        raise CliError(str(exc).replace("--reason", "--reason of a re-anchoring")) from None
+    with admin_store(settings, args.pin, "reanchor", required=True) as (store, _pin), \
+            open_central(settings, args.url) as central:
+        central.reanchor(site, args.gate, args.from_seq, settings.site.guard_id, args.reason.strip())
+        store.audit(settings.site.guard_id, "reanchor", {"site": site, "gate": args.gate, "from_seq": args.from_seq,
+                                                         "reason": args.reason.strip()})
+    print(f"{site}/{args.gate}: the centre takes the chain again from row {args.from_seq} (recorded as an incident); "
+          "run `gate-kiosk sync --once` at the gate")
+    return 0
+
+
+def _publication_body(kind: str, path: Path, *, confirm_threshold: bool = False, by: str = "") -> Any:
+    from kiosk.config.settings import fever_threshold_needs_confirmation
     from kiosk.domain.policy import Policy, PolicyError
     from kiosk.services.roster import read_roster
+    from kiosk.services.publications import CONFIRMED_BY
 
     if kind == "roster":
         people, rejected = read_roster(path)
@@ -155,13 +199,20 @@ def _publication_body(kind: str, path: Path) -> Any:
     if kind == "policy":
         table = data.get("policy", data)
         try:
-            Policy.from_mapping(table)
+            policy = Policy.from_mapping(table)
         except PolicyError as exc:
             raise CliError(f"{path}: {exc}") from None
         if "version" not in table:
-            raise CliError(f"{path}: a published policy needs a version")
+            raise CliError(f"{path}: a published policy needs a version: add version = \"2026-11-a\" "
+                           "(any text that names this edition) under [policy]")
+        if fever_threshold_needs_confirmation(policy):
+            if not confirm_threshold:
+                raise CliError(f"{path}: fever_threshold_c = {policy.fever_threshold_c:g} °C is outside "
+                               "37.0–38.5 °C; every kiosk would refuse to start with it. Nothing published: "
+                               "fix it, or publish again with --confirm-threshold if it is meant")
+            table = {**table, CONFIRMED_BY: by or "central"}
         return table
-    from kiosk.services.sync import check_issuer_keys
+    from kiosk.services.publications import check_issuer_keys
 
     table = data.get("trusted", data)
     try:
@@ -194,7 +245,12 @@ def _setup_findings(p: argparse.ArgumentParser) -> None:
 
 def _findings(args: argparse.Namespace, settings: Settings) -> int:
     today = datetime.now(ZoneInfo(settings.site.timezone)).date()
-    day = date.fromisoformat(args.date) if getattr(args, "date", None) else today
+    try:
+        day = date.fromisoformat(args.date) if getattr(args, "date", None) else today
+    except ValueError:
+        raise CliError(f"not a date: {args.date!r} (use YYYY-MM-DD)") from None
+    if day > today:
+        raise CliError(f"{day} is in the future: a finding is recorded on or after the day it happened")
     with open_central(settings, args.url) as central:
         if args.findings_command == "add":
             if not args.text.strip():
@@ -246,11 +302,20 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--to must be after --from")
     if not 0 < args.window_min <= 24 * 60:
         raise CliError("--window-min must be between 0 and 1440")
-    with admin_store(settings, args.pin, "trace") as (store, _pin), open_central(settings, args.url) as central:
+    reason = args.reason.strip()
+    if reason:
+        from kiosk.services.tracing import check_reason
+
+        try:
+            check_reason(reason)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    with admin_store(settings, args.pin, "trace", required=True) as (store, _pin), \
+            open_central(settings, args.url) as central:
         t0 = time.perf_counter()
         try:
             result = trace(central, args.person, since, until, window=timedelta(minutes=args.window_min),
-                           reason=args.reason.strip(), actor=settings.site.guard_id,
+                           reason=reason, actor=settings.site.guard_id,
                            salts=[load_or_create_salt(settings.data_dir)])
         except ValueError as exc:
             raise CliError(str(exc)) from None

@@ -21,7 +21,7 @@ from kiosk.services.access import AdminAccess
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
-from kiosk.domain.vocabulary import stored_reason_words
+from kiosk.domain.vocabulary import stored_reason_words, sync_words
 
 if TYPE_CHECKING:
     from kiosk.desk.today import TodayKeeper
@@ -104,16 +104,17 @@ class GuardDesk:
             return None
         status = self.sync.latest
         if status is None:
-            return "unknown", "正在连接中心", self.settings.central.url.split("@")[-1]
-        state = {"idle": "ok", "sending": "ok", "waiting": "lost", "refused": "refused"}.get(status.state, "unknown")
-        return state, status.words(), status.message
+            return "unknown", sync_words("connecting", self.language), self.settings.central.url.split("@")[-1]
+        state = {"idle": "ok", "sending": "ok", "waiting": "lost", "refused": "refused", "local_busy": "lost",
+                 "failing": "lost"}.get(status.state, "unknown")
+        return state, status.words(lang=self.language), status.message
 
     def school_totals(self) -> str | None:
         """The school's entries today across all its gates, in words; None when the centre is not reachable."""
         if self.sync is None or self.sync.school_today is None:
             return None
         t = self.sync.school_today
-        return f"{t['total']} 人次（{t['gates']} 个门岗，异常 {t['flagged']}）"
+        return sync_words("school", self.language, total=t["total"], gates=t["gates"], flagged=t["flagged"])
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()

@@ -110,6 +110,30 @@ EXPORT_FAILURE_WORDS: dict[str, tuple[str, str]] = {
     "unexpected": ("导出时出现意外错误，详情已写入日志", "The export failed unexpectedly; details are in the log file"),
 }
 
+# The status bar's sync and school words: short, because eight lights share 1280 px; the detail
+# (the centre's own message) goes in the tooltip.
+SYNC_WORDS: dict[str, tuple[str, str]] = {
+    "synced": ("已全部同步", "All synced"),
+    "nothing": ("无待同步记录", "Nothing to send"),
+    "pending": ("待同步 {n} 条", "{n} to send"),
+    "oldest": ("，最早 {age}", ", oldest {age}"),
+    "waiting": ("中心暂不可达，待同步 {n} 条", "Centre away, {n} to send"),
+    "refused": ("中心拒收，请联系管理员", "Refused by the centre: call the admin"),
+    "local_busy": ("本机数据库被占用，待同步 {n} 条", "Local log locked, {n} to send"),
+    "failing": ("同步出错，待同步 {n} 条", "Sync error, {n} to send"),
+    "not_configured": ("未配置中心，本门岗不同步", "No centre configured"),
+    "connecting": ("正在连接中心", "Connecting to the centre"),
+    "school": ("{total} 人次·{gates} 门岗·异常 {flagged}", "{total} in · {gates} gates · {flagged} flagged"),
+    "s": ("{n} 秒前", "{n} s ago"), "min": ("{n} 分钟前", "{n} min ago"), "h": ("{n} 小时前", "{n} h ago"),
+    "d": ("{n} 天前", "{n} d ago"),
+}
+
+
+def sync_words(key: str, lang: str = "zh", **values: Any) -> str:
+    """A sync or school-totals phrase of the status bar, in the window's language."""
+    return _pick(SYNC_WORDS[key], lang).format(**values)
+
+
 # code -> (severity, Chinese template, English template). Templates use str.format
 # with the reason's parameters plus ``element`` (already in words).
 REASONS: dict[str, tuple[str, str, str]] = {

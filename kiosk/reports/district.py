@@ -68,18 +68,31 @@ def _open_findings(central: CentralStore, on: date, number: str) -> Section:
     return Section(f"{number}、未销号问题（结转）", ["编号", "学校", "发现日期", "来源", "问题", "已开放天数"], rows, "无未销号问题")
 
 
+def _warn_not_live(report: CentralReport, central: CentralStore, first: date, last: date) -> CentralReport:
+    """A report counting demo or simulated entries says so on its face, as the ledger does."""
+    n = queries.not_live_count(central, first, last)
+    if n:
+        report.header.insert(0, f"注意：本报告含 {n} 条演示/模拟数据，不是门岗实际记录，不能作为台账上报")
+        report.figures["demo/simulated entries"] = n
+    return report
+
+
 def district_day(central: CentralStore, settings: Settings, day: date) -> CentralReport:
     since, until = _bounds(settings, day, day)
     now = datetime.now(timezone.utc)
     gates = queries.district_day(central, day, fever_c=settings.policy.fever_threshold_c, since=since, until=until,
                                  silent_after=timedelta(hours=settings.central.silent_after_h), now=now)
     tz = ZoneInfo(settings.site.timezone)
+    refused = central.refused_gates()
     main, kinds, silent = [], [], []
     for g in gates:
         last = g.last_sync_at.astimezone(tz).strftime("%m-%d %H:%M") if g.last_sync_at else "从未"
+        refusal = refused.get((g.site_id, g.gate_id))
+        # A refused gate syncs its other logs and so looks recent: its entries stop at the refused row.
+        state = f"中心拒收（{refusal.kind}，第 {refusal.seq} 行起未入库）" if refusal else "未同步" if g.silent else "正常"
         main.append([g.site_name, g.gate_name, g.total, g.campus, g.worker, g.passed, g.denied, g.incomplete,
                      g.flagged, g.fevers, g.handoffs, f"{g.workers_complete}/{g.workers_entered}",
-                     g.calibration, _minutes(g.downtime_min), last, "未同步" if g.silent else "正常"])
+                     g.calibration, _minutes(g.downtime_min), last, state])
         for kind, n in sorted(g.by_kind.items()):
             kinds.append([g.site_name, g.gate_name, kind_words(kind), n])
         if g.silent:
@@ -99,8 +112,9 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
                   for i in incidents], "无"),
          _open_findings(central, day, "五")],
         {"gates": len(gates), "entries": sum(g.total for g in gates), "silent gates": len(silent),
+         "refused gates": sum(1 for g in gates if (g.site_id, g.gate_id) in refused),
          "incidents": len(incidents)})
-    return report
+    return _warn_not_live(report, central, day, day)
 
 
 def parse_month(text: str) -> date:
@@ -126,14 +140,16 @@ def monthly(central: CentralStore, settings: Settings, first: date) -> CentralRe
                      s.findings_opened, s.findings_closed, s.findings_open_at_end])
     closed = [[f["id"], f["site_id"], f["found_on"], f["description"], f["closed_on"], f["action_taken"],
                f["closed_by"] or ""] for f in central.findings(closed_between=(first, last))]
-    return CentralReport(
+    carried = _open_findings(central, last, "三")
+    return _warn_not_live(CentralReport(
         f"校园门岗月督导报告　{first:%Y-%m}",
         [f"{settings.site.district or '本区县'} · {first} 至 {last} · 生成于 {datetime.now(ZoneInfo(settings.site.timezone)):%Y-%m-%d %H:%M}"],
         [Section("一、各校情况", ["学校", "门岗", "有记录天数", "完整天数", "校准保持", "异常人数", "已跟进", "跟进中位用时",
                              "周自查", "链事件", "新增问题", "已销号", "月末未销号"], rows, "尚无学校接入"),
          Section("二、本月销号清单", ["编号", "学校", "发现日期", "问题", "销号日期", "整改措施", "销号人"], closed, "本月无销号"),
-         _open_findings(central, last, "三")],
-        {"schools": len(sites), "open findings": sum(s.findings_open_at_end for s in sites)})
+         carried],
+        {"schools": len(sites), "open findings": len(carried.rows)}),  # the summary counts the list it prints
+        central, first, last)
 
 
 def write(report: CentralReport, path: Path, fmt: str) -> None:
@@ -158,6 +174,7 @@ def write(report: CentralReport, path: Path, fmt: str) -> None:
             for i, sec in enumerate(report.sections):
                 ws = wb.add_worksheet(f"{i + 1} {sec.title.split('、')[-1]}"[:31])
                 ws.write(0, 0, report.title)
+                ws.write(1, 0, " · ".join(report.header))  # a demo-data warning stands here too
                 ws.write_row(2, 0, sec.columns, head)
                 for r, row in enumerate(sec.rows or [[sec.empty]], start=3):
                     ws.write_row(r, 0, row)

@@ -122,7 +122,11 @@ class Exporter:
         return self.store.latest_follow_ups(q.date_from, q.date_to)
 
     def _cells(self, e: EntryRecord, follow: dict[str, str], english: bool) -> list[Any]:
-        return entry_cells(e, follow, english, self.tz)
+        return entry_cells(e, follow, english, self.tz, self.gate_label(e))
+
+    def gate_label(self, e: EntryRecord) -> str:
+        """The entry's gate: this kiosk's gate by its name, another (a school-wide ledger) by its id."""
+        return self.gate_name if e.gate_id == self.gate_id and self.gate_name else e.gate_id
 
     # ----------------------------------------------------------------- CSV
     @_atomic_export

@@ -39,6 +39,8 @@ FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
               "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "C:/Windows/Fonts/simhei.ttf"]
 FONT = "CJK"
 REASON_WIDTH = 82 * mm
+# The flagged list: time, gate, name, kind, decision, temperature, reasons, follow-up (the gate taken from the reasons).
+FLAG_WIDTHS = [20 * mm, 14 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH - 14 * mm, 18 * mm]
 _registered = False
 
 
@@ -54,6 +56,8 @@ class ReportSource(Protocol):
     def downtime(self, start: date, end: date) -> dict[str, timedelta]: ...
 
     def calibration_lines(self, start: date, end: date) -> list[str]: ...
+
+    def gate_label(self, e: EntryRecord) -> str: ...
 
 
 def find_cjk_font() -> str:
@@ -110,11 +114,11 @@ def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: s
 def _flag_rows(exporter: ReportSource, entries: list[EntryRecord], follow: dict[str, str]) -> list[list[Any]]:
 
     s = _styles()["small"]
-    rows: list[list[Any]] = [["时间", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
+    rows: list[list[Any]] = [["时间", "门岗", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
     for e in entries:
         rows.append([
-            e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), e.name_masked or "—",
-            kind_words(e.person_kind), decision_words(e.decision),
+            e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), Paragraph(exporter.gate_label(e), s),
+            e.name_masked or "—", kind_words(e.person_kind), decision_words(e.decision),
             f"{e.temperature_c:.1f}" if e.temperature_c is not None else "",
             Paragraph("；".join(stored_reason_words(r, "zh") for r in e.reasons)[:160], s),
             follow_up_words(follow.get(e.id, e.follow_up or "open") or "open"),
@@ -196,7 +200,7 @@ def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: "DayFigures", f
         story.append(Paragraph(f"四、异常人员及跟进（{f.flagged} 人）", st["h2"]))
         if f.flagged_entries:
             story.append(_table(_flag_rows(exporter, f.flagged_entries, follow),
-                                [20 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH, 18 * mm]))
+                                FLAG_WIDTHS))
         else:
             story.append(Paragraph("无异常。", st["body"]))
     story.append(Paragraph("五、测温仪校准", st["h2"]))
@@ -235,7 +239,7 @@ def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_
                            st["h2"]))
     if flagged:
         story.append(_table(_flag_rows(exporter, flagged, follow),
-                            [20 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH, 18 * mm]))
+                            FLAG_WIDTHS))
     else:
         story.append(Paragraph("本周无异常人员。", st["body"]))
     story.append(Paragraph("三、测温仪校准（应每 %d 天校准一次）" % exporter.calibration_interval_days, st["h2"]))

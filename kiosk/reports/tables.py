@@ -17,7 +17,8 @@ from kiosk.domain.vocabulary import (
 from kiosk.reports.figures import DayFigures
 
 COLUMNS: list[tuple[str, str, str, int]] = [
-    ("time", "时间", "Time", 20), ("lane", "通道", "Lane", 14), ("kind", "身份", "Person kind", 10),
+    ("time", "时间", "Time", 20), ("gate", "门岗", "Gate", 10), ("lane", "通道", "Lane", 14),
+    ("kind", "身份", "Person kind", 10),
     ("name", "姓名", "Name", 10), ("id_masked", "证件号（脱敏）", "ID (masked)", 20), ("ref", "学号/工号", "Roster no.", 12),
     ("health", "健康码", "Health code", 9), ("health_source", "验码方式", "Code checked by", 12),
     ("temperature", "体温℃", "Temp °C", 8), ("temperature_raw", "原始读数℃", "Raw °C", 9),
@@ -87,13 +88,14 @@ def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -
         ws.write_row(len(rows) + 3 + h, 0, [f"{h:02d}:00", f.by_hour[h]])
 
 
-def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneInfo) -> list[Any]:
-    """One entry as the cells of ``COLUMNS``, in Chinese or English; ``follow`` holds the latest follow-ups."""
+def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneInfo, gate: str = "") -> list[Any]:
+    """One entry as the cells of ``COLUMNS``, in Chinese or English; ``follow`` holds the latest follow-ups;
+    ``gate`` the words for its gate (a school-wide ledger holds several)."""
     health_ev = e.elements.get("health") or e.elements.get("card") or {}
     reg = e.registration or {}
     zh = not english
     values: dict[str, Any] = {
-        "time": e.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+        "time": e.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), "gate": gate or e.gate_id,
         "lane": lane_words(e.lane, "zh" if zh else "en"),
         "kind": kind_words(e.person_kind) if zh else e.person_kind,
         "name": e.name_masked or "", "id_masked": e.id_masked or "", "ref": masked_ref(e),

@@ -19,23 +19,27 @@ the centre is away.
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-from db.central.store import CentralError, CentralStore, CentralUnavailable, ChainRefused
-from db.records import RosterPerson
+from db.central.store import (
+    CentralError,
+    CentralStore,
+    CentralUnavailable,
+    ChainRefused,
+)
+from db.engine import StoreError
 from db.store import EntryStore
 from devices.worker import Worker
-from db.syncsource import SIDE_STREAMS, SyncSource
-from kiosk.config.settings import ConfigError, Settings
-from kiosk.domain.policy import Policy, PolicyError
+from db.syncsource import SIDE_STREAMS, LocalStoreBusy, SyncSource
+from kiosk.config.settings import Settings
+from kiosk.domain.vocabulary import sync_words
+from kiosk.services.publications import central_dir, pull_publications, read_json, write_private
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ class SyncState(str, enum.Enum):
     SENDING = "sending"
     WAITING = "waiting"  # the centre is away; retrying with backoff
     REFUSED = "refused"  # the centre refused a gate's chain (an incident was recorded there)
+    LOCAL_BUSY = "local_busy"  # the local log is locked by another program; retrying with backoff
+    FAILING = "failing"  # an unexpected fault; logged with its traceback, retried with backoff
     STOPPED = "stopped"
 
 
@@ -68,29 +74,59 @@ class SyncStatus:
                 "oldest_pending_at": self.oldest_pending_at.isoformat() if self.oldest_pending_at else None,
                 "state": self.state, "message": self.message}
 
-    def words(self, now: datetime | None = None) -> str:
-        """One line a guard understands: 已同步 / 落后 N 条（最早 M 分钟前）/ 中心不可达."""
+    def words(self, now: datetime | None = None, lang: str = "zh") -> str:
+        """One short line a guard understands (kiosk.vocabulary): 已全部同步 / 待同步 N 条，最早 M 分钟前 / 中心暂不可达."""
         now = now or datetime.now(timezone.utc)
-        if self.state == SyncState.REFUSED.value:
-            return f"中心拒收本门岗记录，请联系管理员（{self.message}）"
-        if self.pending == 0:
-            return "已全部同步到中心" if self.sent else "尚无记录需要同步"
-        behind = ""
-        if self.oldest_pending_at is not None:
-            behind = "，最早一条 " + _ago(now - self.oldest_pending_at)
-        away = "中心暂不可达，" if self.state == SyncState.WAITING.value else ""
-        return f"{away}待同步 {self.pending} 条{behind}"
+        n = self.pending
+        if self.state in (SyncState.REFUSED.value, "not_configured"):
+            return sync_words(self.state, lang)
+        if self.state in (SyncState.LOCAL_BUSY.value, SyncState.FAILING.value, SyncState.WAITING.value) and n:
+            return sync_words(self.state, lang, n=n) + self._oldest(now, lang)
+        if n == 0:
+            return sync_words("synced" if self.sent else "nothing", lang)
+        return sync_words("pending", lang, n=n) + self._oldest(now, lang)
+
+    def _oldest(self, now: datetime, lang: str) -> str:
+        if self.oldest_pending_at is None:
+            return ""
+        return sync_words("oldest", lang, age=_ago(now - self.oldest_pending_at, lang))
 
 
-def _ago(delta: timedelta) -> str:
+def _ago(delta: timedelta, lang: str = "zh") -> str:
     s = max(0, int(delta.total_seconds()))
-    if s < 60:
-        return f"{s} 秒前"
-    if s < 3600:
-        return f"{s // 60} 分钟前"
-    if s < 86400:
-        return f"{s // 3600} 小时前"
-    return f"{s // 86400} 天前"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if s >= size:
+            return sync_words(unit, lang, n=s // size)
+    return sync_words("s", lang, n=s)
+
+
+SYNC_STATE_FILE = "sync_state.json"
+
+
+def recorded_status(store: EntryStore, settings: Settings, now: datetime | None = None) -> SyncStatus:
+    """The gate's status for ``sync status``, from another process than the worker.
+
+    Counts from the local log; the state as the worker last recorded it
+    (``not_configured`` without a centre, ``unknown`` if no worker ever ran),
+    with its age in the message when it is older than the worker's own rhythm.
+    """
+    if not settings.central.url:
+        return replace(sync_status(store, SyncState.IDLE), state="not_configured",
+                       message="no [central] url in the config: this gate does not forward")
+    data = read_json(central_dir(settings) / SYNC_STATE_FILE) or {}
+    status = sync_status(store)
+    if not data.get("state") or not data.get("at"):
+        return replace(status, state="unknown", message="the sync worker has not run yet")
+    try:
+        at = datetime.fromisoformat(str(data["at"]))
+    except ValueError:
+        return replace(status, state="unknown", message="the sync state file is damaged")
+    age = ((now or datetime.now(timezone.utc)) - at).total_seconds()
+    message = str(data.get("message") or "")
+    if age > 120 + 2 * settings.central.max_backoff_s:
+        message = (f"as recorded {int(age // 60)} min ago (is the sync worker running?)" +
+                   (f": {message}" if message else ""))
+    return replace(status, state=str(data["state"]), message=message)
 
 
 def sync_status(store: EntryStore, state: SyncState = SyncState.IDLE, message: str = "") -> SyncStatus:
@@ -118,6 +154,9 @@ class SyncWorker:
         self._refused_gates: dict[str, str] = {}
         self._gates: list[str] = []
         self._gates_at = -1e9
+        self._recorded: tuple[str, str] | None = None
+        self._sender_id: str | None = None
+        self._recorded_at = 0.0
 
     # ----------------------------------------------------------- one round
     def register(self) -> None:
@@ -149,7 +188,7 @@ class SyncWorker:
                 self._refused_gates.pop(gate, None)
                 continue
             try:
-                result = self.central.ingest_entries(site_id, gate, rows)
+                result = self.central.ingest_entries(site_id, gate, rows, sender=self._sender())
             except ChainRefused as exc:
                 self._refused_gates[gate] = str(exc)
                 log.error("gate %s: %s", gate, exc)
@@ -177,13 +216,58 @@ class SyncWorker:
             self.state, self.message = SyncState.IDLE, ""
         return moved
 
-    def run_once(self) -> SyncStatus:
-        """Send until nothing is pending; raises ``CentralUnavailable`` if the centre cannot be reached."""
-        while self.step():
-            pass
-        if self.settings.central.pull:
-            pull_publications(self.store, self.central, self.settings)
+    def _sender(self) -> str:
+        """This kiosk's log id (random per install): the centre's incidents name the kiosk by it."""
+        if self._sender_id is None:
+            try:
+                self._sender_id = self.store.ledger_state()[0][:12]
+            except StoreError:  # a log without key state still syncs; its incidents just name no kiosk
+                self._sender_id = ""
+        return self._sender_id
+
+    def run_once(self, busy_for_s: float = 60.0) -> SyncStatus:
+        """Send until nothing is pending; raises ``CentralUnavailable`` if the centre cannot be reached.
+
+        A locked local log is retried with backoff for ``busy_for_s`` before ``LocalStoreBusy`` is raised.
+        """
+        deadline, delay = time.monotonic() + busy_for_s, 0.5
+        try:
+            while True:
+                try:
+                    if not self.step():
+                        break
+                except LocalStoreBusy as exc:
+                    self.state, self.message = SyncState.LOCAL_BUSY, str(exc)
+                    if time.monotonic() + delay > deadline:
+                        raise
+                    log.warning("sync: %s; retrying in %.1f s", exc, delay)
+                    self._sleep(delay)
+                    delay = min(8.0, delay * 2)
+            if self.settings.central.pull:
+                pull_publications(self.store, self.central, self.settings)
+        except CentralError as exc:
+            if not isinstance(exc, ChainRefused):
+                self.state, self.message = SyncState.WAITING, str(exc)
+            raise
+        finally:
+            self.record_state(force=True)
         return self.status()
+
+    def record_state(self, force: bool = False) -> None:
+        """Leave the worker's state where ``sync status`` (another process) reads it: the local log cannot say
+        that the centre is away. Written when it changes, and once a minute so its age says the worker is alive."""
+        now = time.monotonic()
+        key = (self.state.value, self.message)
+        if not force and key == self._recorded and now - self._recorded_at < 60:
+            return
+        try:
+            folder = central_dir(self.settings)
+            folder.mkdir(parents=True, exist_ok=True)
+            write_private(folder / SYNC_STATE_FILE, {"state": key[0], "message": key[1],
+                                                     "at": datetime.now(timezone.utc).isoformat()})
+            self._recorded, self._recorded_at = key, now
+        except OSError as exc:  # the status file is a convenience: never a reason to stop sending
+            log.warning("cannot record the sync state: %s", exc)
 
     def status(self) -> SyncStatus:
         return sync_status(self.store, self.state, self.message)
@@ -210,6 +294,16 @@ class SyncWorker:
                 self.state, self.message = SyncState.WAITING, str(exc)
                 log.error("sync: %s", exc)
                 wait, delay = delay, min(cfg.max_backoff_s, delay * 2)
+            except LocalStoreBusy as exc:
+                # The centre may already hold the batch: resending it later changes nothing there.
+                self.state, self.message = SyncState.LOCAL_BUSY, str(exc)
+                log.warning("sync: %s; retrying in %.0f s", exc, delay)
+                wait, delay = delay, min(cfg.max_backoff_s, delay * 2)
+            except Exception as exc:  # the thread must never die silently: say it, back off, go on
+                self.state, self.message = SyncState.FAILING, f"{type(exc).__name__}: {exc}"
+                log.exception("sync round failed; retrying in %.0f s", delay)
+                wait, delay = delay, min(cfg.max_backoff_s, delay * 2)
+            self.record_state()
             if on_status is not None:
                 try:
                     on_status(self.status())
@@ -277,88 +371,6 @@ class SyncService(Worker):
 
 
 # ------------------------------------------------------------------ down
-def central_dir(settings: Settings) -> Path:
-    return settings.data_dir / "central"
-
-
-def pull_publications(store: EntryStore, central: CentralStore, settings: Settings) -> dict[str, int]:
-    """Take the newest roster, policy and issuer keys published for this school (or its district).
-
-    Each is saved only when it is newer than the copy the kiosk has; a
-    publication the kiosk cannot use (a bad policy) is logged and skipped,
-    and the last good copy stays in force.
-    """
-    folder = central_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    taken: dict[str, int] = {}
-    for kind, (scope, version, body) in central.latest_publications(settings.site.site_id).items():
-        path = folder / f"{kind}.json"
-        current = _read_json(path)
-        if current and current.get("version") == version and current.get("scope") == scope:
-            continue
-        try:
-            if kind == "policy":
-                Policy.from_mapping(body)
-            elif kind == "issuers":
-                check_issuer_keys(body)
-            elif kind == "roster":
-                people = [RosterPerson(p["person_id"], p["name"], p["kind"], p.get("group", ""), p.get("card_number"))
-                          for p in body]
-                store.upsert_roster(people)
-        except (PolicyError, ValueError, KeyError, TypeError) as exc:
-            log.error("published %s v%s not taken: %s", kind, version, exc)
-            continue
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"scope": scope, "version": version, "body": body,
-                                   "pulled_at": datetime.now(timezone.utc).isoformat()}, ensure_ascii=False),
-                       encoding="utf-8")
-        tmp.replace(path)
-        store.audit("sync", "pull", {"kind": kind, "scope": scope, "version": version})
-        taken[kind] = version
-    return taken
-
-
-def check_issuer_keys(body: Any) -> None:
-    """Raise ``ValueError`` unless ``body`` maps key ids to base64 Ed25519 public keys."""
-    from kiosk.services.signedcode import load_public_key
-
-    if not isinstance(body, dict) or not body:
-        raise ValueError("expected key_id = \"<base64 Ed25519 public key>\" lines")
-    for key_id, value in body.items():
-        if not isinstance(value, str):
-            raise ValueError(f"{key_id}: not a base64 public key")
-        try:
-            load_public_key(value)
-        except ValueError as exc:
-            raise ValueError(f"{key_id}: not an Ed25519 public key: {exc}") from None
-
-
-def central_overlay(settings: Settings) -> Settings:
-    """Settings with the last pulled policy and issuer keys in force (config file keys stay trusted too)."""
-    if not settings.central.url:
-        return settings
-    folder = central_dir(settings)
-    policy = _read_json(folder / "policy.json")
-    issuers = _read_json(folder / "issuers.json")
-    out = settings
-    if policy:
-        try:
-            out = replace(out, policy=Policy.from_mapping(policy["body"]))
-        except (PolicyError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{folder / 'policy.json'}: the pulled policy cannot be used: {exc}") from None
-    if issuers and isinstance(issuers.get("body"), dict):
-        out = replace(out, trusted_issuers={**dict(out.trusted_issuers), **issuers["body"]})
-    return out
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def today_totals(central: CentralStore, site_id: str, day: date) -> dict[str, int]:
     """The school's entries today across all its gates, as the centre has them (the window's header)."""
     from db.central.queries import site_day_totals

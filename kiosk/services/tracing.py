@@ -39,6 +39,19 @@ def person_match(person: str, salts: list[bytes]) -> PersonMatch:
     return PersonMatch(person_ref=p)
 
 
+def check_reason(reason: str) -> None:
+    """Raise ``ValueError`` unless a tracing reason says something: who asked and why.
+
+    At least 4 distinct characters, and 6 characters in all (4 when written in
+    Chinese, which says more per character), e.g. "区疾控 2026-031 号协查".
+    """
+    meaningful = [ch for ch in reason if ch.isalnum()]
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in meaningful)
+    if len(set(meaningful)) < 4 or len(meaningful) < (4 if chinese else 6):
+        raise ValueError(f"--reason {reason!r} says too little: name the request and who made it "
+                         "(e.g. \"区疾控 2026-031 号协查\")")
+
+
 @dataclass
 class TraceResult:
     """The person's entries, and for each the people at the same gate within the window."""
@@ -55,6 +68,8 @@ class TraceResult:
 
 def trace(central: CentralStore, person: str, since: datetime, until: datetime, *, window: timedelta,
           reason: str, actor: str, salts: list[bytes]) -> TraceResult:
+    if reason:
+        check_reason(reason)
     match = person_match(person, salts)
     entries = trace_person(central, match, since, until)
     contacts = {e["id"]: same_gate_window(central, e["site_id"], e["gate_id"], e["created_at"], window, e["id"])

@@ -37,11 +37,11 @@ def test_desk_shows_sync_in_words_and_school_totals_across_gates(tmp_path: Path,
     try:
         assert wait_for(lambda: desk.sync.latest is not None and desk.sync.latest.pending == 0, 30)
         state, words, _ = desk.sync_light()
-        assert state == "ok" and words == "已全部同步到中心"
+        assert state == "ok" and words == "已全部同步"
         assert wait_for(lambda: desk.school_totals() is not None, 30)
         totals = desk.sync.school_today
         assert totals["gates"] == 2 and totals["total"] > 0
-        assert f"{totals['total']} 人次（2 个门岗" in desk.school_totals()
+        assert f"{totals['total']} 人次·2 门岗" in desk.school_totals()
     finally:
         desk.sync.close()
         store.close()

@@ -19,9 +19,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # each test runs kiosks a
 
 
 @pytest.fixture
-def district(tmp_path: Path, central_url: str):
+def district(tmp_path: Path, central_url: str, monkeypatch: pytest.MonkeyPatch):
     centre = CentralStore(central_url, migrate=True)
     a = make_kiosk(tmp_path, "a", central_url, site="s1", gate="north")
+    assert cli(a, "admin", "set-pin", "--new-pin", "246810").returncode == 0
+    monkeypatch.setenv("GATE_KIOSK_PIN", "246810")  # district reports and tracing need the admin PIN
     b = make_kiosk(tmp_path, "b", central_url, site="s2", gate="gate-1", school="第二小学")
     fill(a, 200, seed=1)
     fill(b, 120, seed=2)
@@ -80,6 +82,9 @@ def test_monthly_supervision_counts_complete_days_follow_ups_weekly_reports_and_
     old = centre.add_finding("s1", "supervision", DAY - timedelta(days=40), "临时人员通道未分设", "督导组")
     centre.add_finding("s1", "supervision", DAY, "未做周自查", "督导组")
     centre.close_finding(old, DAY + timedelta(days=1), "已设置临时人员专用通道", "张校长")
+    later = datetime(DAY.year, DAY.month, DAY.day + 1, 3, tzinfo=timezone.utc)
+    for seq in (901, 902):  # two incidents of one gate on one day: two rows, as the district report lists them
+        centre.record_incident("s1", "north", "fork", seq, None, "a second kiosk with gate_id north", later)
     out = tmp_path / "m.csv"
     run = cli(a, "report", "monthly", "--month", f"{DAY:%Y-%m}", "--format", "csv", "--out", str(out))
     assert run.returncode == 0, run.stderr
@@ -90,6 +95,7 @@ def test_monthly_supervision_counts_complete_days_follow_ups_weekly_reports_and_
     assert s2[1:4] == ["2", "1", "0"]  # the west gate never logged: not complete
     assert s1[6] == f"1/{len(flagged)}" and s1[7] == "2.0 小时"
     assert s1[8] == "1/4"  # four weeks have their Thursday in March 2026; one self-inspection was made
+    assert s1[9] == "2"
     assert s1[10:13] == ["1", "1", "1"]  # opened in March, closed in March, open at the end
     text = out.read_text(encoding="utf-8-sig")
     assert "已设置临时人员专用通道" in text and "未做周自查" in text
@@ -107,6 +113,17 @@ def test_findings_ledger_cli(tmp_path: Path, district) -> None:
     assert "门岗登记本缺页" not in cli(a, "findings", "list").stdout
     again = cli(a, "findings", "close", str(fid), "--action", "x")
     assert again.returncode == 2 and "already closed" in again.stderr
+    late = cli(a, "findings", "add", "测温仪未校准", "--date", "2026-11-10")
+    assert late.returncode == 0, late.stderr
+    late_id = int(late.stdout.split()[1])
+    early = cli(a, "findings", "close", str(late_id), "--action", "已校准", "--date", "2026-11-05")
+    assert early.returncode == 2 and "cannot be closed on 2026-11-05" in early.stderr
+    nowhere = cli(a, "findings", "add", "x", "--site", "no-such-school")
+    assert nowhere.returncode == 2 and "knows no school" in nowhere.stderr
+    for bad in ("2099-13-45", "2099-12-01"):
+        run = cli(a, "findings", "add", "日期不对", "--date", bad)
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+    assert [f["site_id"] for f in centre.findings()] == ["s1", "s1"]
 
 
 def test_trace_masks_identities_unless_a_reason_is_recorded_and_is_audited(tmp_path: Path, district) -> None:
@@ -118,7 +135,6 @@ def test_trace_masks_identities_unless_a_reason_is_recorded_and_is_audited(tmp_p
     at = target.created_at.astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None)
     window = ["--from", (at - timedelta(hours=1)).isoformat(), "--to", (at + timedelta(hours=1)).isoformat(),
               "--window-min", "5", "--json"]
-    assert cli(a, "admin", "set-pin", "--new-pin", "246810").returncode == 0
     denied = cli(a, "trace", "--person", target.person_ref, *window, "--pin", "111111")
     assert denied.returncode == 2 and "Traceback" not in denied.stderr
     masked = json.loads(cli(a, "trace", "--person", target.person_ref, *window, "--pin", "246810").stdout)
@@ -170,3 +186,98 @@ def test_the_daily_ledger_from_the_centre_matches_the_kiosks_own(tmp_path: Path,
     assert "第一中学" in text and "自查清单" in text
     unknown = cli(a, "report", "ledger", "--site", "nowhere", "--date", str(DAY), "--out", str(there))
     assert unknown.returncode == 2 and "knows no gate" in unknown.stderr
+
+
+def test_district_data_needs_a_pin_set_and_given(tmp_path: Path, district, monkeypatch: pytest.MonkeyPatch) -> None:
+    centre, a, b = district
+    window = ["--from", f"{DAY}T00:00", "--to", f"{DAY}T23:59"]
+    out = str(tmp_path / "d.csv")
+    # b has no admin PIN: district data is refused there, with what to do.
+    for args in (("trace", "--person", "S0001", *window), ("report", "district", "--date", str(DAY),
+                                                            "--format", "csv", "--out", out)):
+        run = cli(b, *args)
+        assert run.returncode == 2 and "none is set" in run.stderr and "admin set-pin" in run.stderr, run.stderr
+    # a has one; without --pin and $GATE_KIOSK_PIN and no terminal: said so, and never counted as a wrong try.
+    monkeypatch.delenv("GATE_KIOSK_PIN")
+    for _ in range(6):
+        run = cli(a, "trace", "--person", "S0001", *window)
+        assert run.returncode == 2 and "--pin" in run.stderr and "$GATE_KIOSK_PIN" in run.stderr, run.stderr
+        assert "PIN 错误" not in run.stderr
+    assert cli(a, "trace", "--person", "S0001", *window, "--pin", "246810").returncode == 0
+    thin = cli(a, "trace", "--person", "S0001", *window, "--pin", "246810", "--reason", "x")
+    assert thin.returncode == 2 and "says too little" in thin.stderr
+    assert cli(a, "trace", "--person", "S0001", *window, "--pin", "246810", "--reason", "aaaaaaaa").returncode == 2
+
+
+def test_the_school_ledger_names_each_rows_gate_and_the_out_suffix_picks_the_format(tmp_path: Path, district,
+                                                                                      central_url: str) -> None:
+    centre, a, _ = district
+    south = make_kiosk(tmp_path, "c", central_url, site="s1", gate="south")
+    fill(south, 60, seed=5)
+    assert cli(south, "sync", "--once").returncode == 0
+    out = tmp_path / "ledger-a.csv"
+    run = cli(a, "report", "ledger", "--site", "s1", "--date", str(DAY), "--out", str(out))  # no --format: CSV
+    assert run.returncode == 0, run.stderr
+    rows = _csv(out)
+    gate = rows[0].index("门岗")
+    assert {r[gate] for r in rows[1:] if len(r) > gate} >= {"north", "south"}
+    pdf = tmp_path / "ledger-a.pdf"
+    assert cli(a, "report", "ledger", "--site", "s1", "--date", str(DAY), "--out", str(pdf)).returncode == 0
+    assert pdf.read_bytes()[:4] == b"%PDF"
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    flagged_part = text[text.index("异常人员及跟进"):]
+    flag = rows[0].index("异常")
+    flagged_gates = {r[gate] for r in rows[1:] if len(r) > flag and r[flag] == "是"}
+    assert flagged_gates and "门岗" in flagged_part and all(g in flagged_part for g in flagged_gates)
+    mismatch = cli(a, "report", "ledger", "--site", "s1", "--date", str(DAY), "--format", "pdf", "--out", str(out))
+    assert mismatch.returncode == 2 and "the name says .csv" in mismatch.stderr
+    local = cli(a, "export", "--date", str(DAY), "--out", str(tmp_path / "own.xlsx"))
+    assert local.returncode == 0 and (tmp_path / "own.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_a_refused_gate_shows_as_refused_and_an_admin_can_reanchor_it(tmp_path: Path, district,
+                                                                      central_url: str) -> None:
+    import sqlite3
+
+    centre, a, _ = district
+    east = make_kiosk(tmp_path, "c", central_url, site="s1", gate="east")
+    fill(east, 30, seed=11)
+    con = sqlite3.connect(east.sqlite_path)
+    con.execute("DELETE FROM entries WHERE seq = 5")  # lost before it was ever sent
+    con.commit()
+    con.close()
+    run = cli(east, "sync", "--once")
+    assert run.returncode == 1 and "central reanchor" in run.stderr
+    out = tmp_path / "d.csv"
+
+    def east_state() -> str:
+        assert cli(a, "report", "district", "--date", str(DAY), "--out", str(out)).returncode == 0
+        return next(r for r in _csv(out) if len(r) > 10 and r[1] == "east门")[-1]
+
+    assert east_state().startswith("中心拒收（gap，第 6 行")
+    held = cli(a, "central", "reanchor", "--site", "s1", "--gate", "east", "--from-seq", "3", "--reason",
+               "东门第5行本机丢失，无备份")
+    assert held.returncode == 2 and "never replaces" in held.stderr
+    ok = cli(a, "central", "reanchor", "--site", "s1", "--gate", "east", "--from-seq", "6", "--reason",
+             "东门第5行本机丢失，无备份")
+    assert ok.returncode == 0, ok.stderr
+    assert cli(east, "sync", "--once").returncode == 0
+    assert json.loads(cli(east, "sync", "status", "--json").stdout)["pending"] == 0
+    assert east_state() == "正常"
+    assert centre.verify_chains(site_id="s1") == []
+    kinds = [(i.kind, i.seq) for i in centre.incidents(site_id="s1") if i.gate_id == "east"]
+    assert kinds == [("gap", 6), ("reanchored", 6)]
+    store = EntryStore(a.database_url)
+    assert store.last_audit("reanchor")["detail"]["from_seq"] == 6
+    store.close()
+
+
+def test_demo_data_in_district_and_monthly_reports_is_warned(tmp_path: Path, district) -> None:
+    centre, a, _ = district  # the fixture's kiosks were filled by kiosk.demodata: origin "demo"
+    demo = central_rows(centre.url, "SELECT count(*) FROM entries WHERE origin = 'demo'")[0][0]
+    assert demo > 0
+    out = tmp_path / "d.csv"
+    for args in (("district", "--date", str(DAY)), ("monthly", "--month", f"{DAY:%Y-%m}")):
+        run = cli(a, "report", *args, "--out", str(out))
+        assert run.returncode == 0 and f"{demo} demo/simulated entries" in run.stderr, run.stderr
+        assert f"本报告含 {demo} 条演示/模拟数据" in out.read_text(encoding="utf-8-sig")

@@ -12,17 +12,11 @@ import pytest
 from db.central.store import CentralStore, CentralUnavailable
 from db.store import EntryStore
 from db.syncsource import SyncSource
-from kiosk.services.sync import SyncState, SyncWorker, central_overlay, sync_status
+from kiosk.services.publications import central_overlay
+from kiosk.services.sync import SyncState, SyncWorker, sync_status
 from tests.central.helpers import DAY, central_rows, cli, fill, local_ids, make_kiosk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # each test runs kiosks against a centre: seconds
-
-
-@pytest.fixture
-def centre(central_url: str):
-    store = CentralStore(central_url, migrate=True)
-    yield store
-    store.close()
 
 
 def test_sync_once_sends_everything_and_keeps_the_local_log(tmp_path: Path, central_url: str, centre) -> None:
@@ -152,6 +146,34 @@ def test_a_rewritten_history_and_a_gap_are_refused(tmp_path: Path, central_url: 
     assert centre.head("s1", "gate-2")[0] == 4
 
 
+def test_verify_against_the_centre_compares_row_content(tmp_path: Path, central_url: str, centre: CentralStore) -> None:
+    k = make_kiosk(tmp_path, "k1", central_url)
+    fill(k, 12)
+    assert cli(k, "sync", "--once").returncode == 0
+    assert "match the local log" in cli(k, "verify-log", "--against", central_url).stdout
+    # Edited after it was sent, its stored hashes left alone: the stored hashes still agree with the centre's.
+    _tamper(k, "UPDATE entries SET temperature_c = temperature_c + 2.5, decision = 'DENY' WHERE seq = 4")
+    verify = cli(k, "verify-log", "--against", central_url)
+    assert verify.returncode == 1 and "DIFFERS" in verify.stdout and "first: row 4" in verify.stdout
+    assert "match the local log" not in verify.stdout
+
+
+def test_a_second_kiosk_with_the_same_gate_id_is_named_not_accused(tmp_path: Path, central_url: str,
+                                                                    centre: CentralStore) -> None:
+    first = make_kiosk(tmp_path, "k1", central_url)
+    second = make_kiosk(tmp_path, "k2", central_url)  # the same site and gate id by mistake
+    fill(first, 10, seed=1)
+    fill(second, 10, seed=2)
+    assert cli(first, "sync", "--once").returncode == 0
+    run = cli(second, "sync", "--once")
+    assert run.returncode == 1 and "two kiosks may share gate_id gate-1" in run.stderr
+    store = EntryStore(second.database_url)
+    log_id = store.ledger_state()[0][:12]
+    store.close()
+    (incident,) = centre.incidents()
+    assert incident.kind == "fork" and f"kiosk log {log_id}" in incident.detail
+
+
 def test_unreachable_centre_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     k = make_kiosk(tmp_path, "k1", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
     fill(k, 5)
@@ -235,6 +257,19 @@ def test_worker_status_in_words(tmp_path: Path, central_url: str) -> None:
     status = sync_status(store, SyncState.WAITING, "down")
     assert status.pending == 10 and "中心暂不可达" in status.words() and "待同步 10 条" in status.words()
     store.close()
+
+
+def test_sync_status_says_when_the_centre_is_away_or_not_configured(tmp_path: Path) -> None:
+    k = make_kiosk(tmp_path, "k1", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    fill(k, 3)
+    assert json.loads(cli(k, "sync", "status", "--json").stdout)["state"] == "unknown"
+    assert cli(k, "sync", "--once").returncode == 3
+    away = json.loads(cli(k, "sync", "status", "--json").stdout)
+    assert away["state"] == "waiting" and away["message"] and away["pending"] == 3
+    alone = make_kiosk(tmp_path, "k2", "")
+    fill(alone, 2)
+    status = json.loads(cli(alone, "sync", "status", "--json").stdout)
+    assert status["state"] == "not_configured" and "[central] url" in status["message"]
 
 
 def test_worker_raises_unavailable_when_the_centre_is_away(tmp_path: Path) -> None:

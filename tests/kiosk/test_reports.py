@@ -80,11 +80,11 @@ def test_csv_has_bom_chinese_headers_and_matches_the_database(filled, tmp_path: 
     for e in db_rows:
         r = by_id[e.id]
         assert r[COLUMNS.index(next(c for c in COLUMNS if c[0] == "decision"))] in ("通行", "禁止通行")
-        assert float(r[8]) == e.temperature_c
+        assert float(r[[c[0] for c in COLUMNS].index("temperature")]) == e.temperature_c
     assert "110101199003077777" not in raw.decode("utf-8-sig") and "11**************77" in raw.decode("utf-8-sig")
     english = tmp_path / "en.csv"
     exporter.export_csv(ExportQuery(DAY, DAY), english, english=True)
-    assert english.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Time,Lane,Person kind")
+    assert english.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Time,Gate,Lane,Person kind")
 
 
 def test_xlsx_sheets_per_lane_summary_frozen_filter_highlight(filled, tmp_path: Path) -> None:
