@@ -142,10 +142,13 @@ def plausible_landmarks(face: Face) -> bool:
 class YuNetFaceFinder:
     """YuNet through ``cv2.FaceDetectorYN``: a low-threshold pass on a downscaled frame, doubtful faces confirmed.
 
-    A face scoring at least ``score_threshold`` on the downscaled frame with
-    plausible landmarks is a face. Masked faces often score lower, so the pass
+    A face scoring at least ``score_threshold`` on the downscaled frame is a
+    face (YuNet's landmarks of a sure face are not checked: some true faces,
+    turned or masked, have odd ones). Masked faces often score lower, so the pass
     keeps candidates down to ``candidate_threshold``; such a candidate counts
-    only if its landmarks are plausible and a second look (for at most the
+    only if it is at least ``MIN_CANDIDATE_PX`` wide (the person at the kiosk is
+    close: a tiny low-scoring "face" is a pattern or someone far behind), its
+    landmarks are plausible and a second look (for at most the
     ``MAX_CONFIRMS`` largest candidates of a frame, which bounds the cost), YuNet again on the
     full-resolution region around it (twice the face's size) scaled to
     ``CONFIRM_PX`` wide, finds a face there scoring at least
@@ -155,14 +158,15 @@ class YuNetFaceFinder:
     name = "YuNet"
     CONFIRM_PX = 240
     MAX_CONFIRMS = 3
+    MIN_CANDIDATE_PX = 48  # the composed gate scenes' faces are 110-330 px wide
 
     def __init__(self, model: Path = YUNET_PATH, detect_width: int = 320, score_threshold: float = 0.5,
                  min_face_px: int = 0, candidate_threshold: float = 0.1, confirm_threshold: float = 0.3) -> None:
         if not model.is_file():
             raise FileNotFoundError(f"{model}: face model not found")
-        # Thresholds from bench/bench_mask.py's realistic and face-free scenes (README): one pass at 0.35 found
-        # 88 % of masked faces and a face in 3 of 1,000 face-free frames; at 0.1 92 % but 80 false faces.
-        # Candidates 0.1-0.5 confirmed at 0.3 on the full-resolution region: 91.5 %, 1 false face in 1,000.
+        # Thresholds chosen on bench/bench_mask.py's realistic and face-free scenes (README, figures): YuNet in
+        # one pass at 0.35 missed 12 % of masked faces; in one pass at 0.1 it found a face in 80 of 1,000
+        # face-free frames. Candidates 0.1-0.5 confirmed at 0.3 keep false faces to the one-pass level.
         # An input size is required at creation; it is set per frame below.
         self._net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), min(candidate_threshold, score_threshold),
                                               0.3, 50)
@@ -216,14 +220,17 @@ class YuNetFaceFinder:
         faces = []
         confirms = 0
         for face in sorted(self._faces(self._net, small, scale), key=lambda f: -f.area):
-            if min(face.box[2], face.box[3]) < self.min_face_px or not plausible_landmarks(face):
+            if min(face.box[2], face.box[3]) < self.min_face_px:
                 continue
             if face.score < self.score_threshold:
-                if confirms == self.MAX_CONFIRMS:
+                if (confirms == self.MAX_CONFIRMS or face.box[2] < self.MIN_CANDIDATE_PX
+                        or not plausible_landmarks(face)):
                     continue
                 confirms += 1
-                face = self._confirmed(frame, face)
-            if face is not None:
+                again = self._confirmed(frame, face)
+                if again is not None:
+                    faces.append(again)
+            else:
                 faces.append(face)
         return sorted(faces, key=lambda f: -f.area)
 
