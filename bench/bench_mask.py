@@ -10,7 +10,9 @@
    JPEG), plain, with a phone or a hand under the chin, and (bare faces) a
    mask worn below the nose; the real pipeline (``MaskDetector.nearest``:
    YuNet, alignment, classifier): face found %, mask accuracy and wrong
-   "mask on" %, per kind of scene and in all.
+   "mask on" %, per kind of scene and in all; then face-free frames of the
+   same kind (``mask_scenes.face_free``: walls, gate bars, shirts, phones,
+   hands) and the false faces reported per 1,000 of them.
 3. Face images of the test people through ``detect-mask``'s path for crops:
    accuracy, wrong "mask on" among bare faces, and faces with a synthetic mask
    worn below the nose.
@@ -18,7 +20,9 @@
    every third frame, ``ScanService``'s default ``mask_every=3``) on 1280x720
    frames with a phone code and a face, pinned to one core: frames per second processed and the time per frame.
 
-Usage: python bench/bench_mask.py [--frames N] [--seconds S] [--only scenes|realistic|crops|camera]
+Usage: python bench/bench_mask.py [--frames N] [--face-free N] [--seconds S] [--one-pass]
+                                  [--only scenes|realistic|crops|camera]
+(--one-pass: YuNet as before the confirming second look, one pass at score 0.35, for comparison.)
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from devices.face import HaarFaceFinder, align_face  # noqa: E402
+from devices.face import HaarFaceFinder, YuNetFaceFinder, align_face  # noqa: E402
 from devices.mask import MaskDetector, lower_face_features, pad_crop  # noqa: E402
-from mask_scenes import compose, found_at, kinds_for, locate  # noqa: E402
+from mask_scenes import compose, face_free, found_at, kinds_for, locate  # noqa: E402
 from train_mask_model import group_of, held_out, mask_below_nose, metrics  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "mask"
@@ -107,12 +111,17 @@ def scenes_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
     print(f"   frames without a face: a face reported in {false_faces}/{len(empty)}")
 
 
-def realistic_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]], per_kind: int | None) -> None:
+def realistic_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]], per_kind: int | None,
+                      face_free_frames: int) -> None:
     """Every test person in a realistic scene of each kind; the pipeline's verdict on the face it finds."""
     rng = np.random.default_rng(3)
     tally: dict[str, dict[str, int]] = {}
+    # The previous finder on the very same scenes, for comparison: one pass at score 0.35, no second look.
+    one_pass = YuNetFaceFinder(detect_width=640, score_threshold=0.35, candidate_threshold=0.35)
+    placer = YuNetFaceFinder(detect_width=640)  # landmarks for placing occluders: the same whichever finder is measured
+    one_pass_found = {0: 0, 1: 0}
     for img, label in people:
-        face = locate(img, detector.finder)
+        face = locate(img, placer)
         if face is None:
             continue
         for kind in kinds_for(label):
@@ -123,6 +132,8 @@ def realistic_section(detector: MaskDetector, people: list[tuple[np.ndarray, int
             sc = compose(img, face, label, kind, rng)
             got = detector.nearest(sc.frame)
             t["n"] += 1
+            earlier = one_pass.find(sc.frame)
+            one_pass_found[label] += bool(earlier) and found_at(earlier[0].box, sc.where)
             if got is None or not found_at(got.box, sc.where):
                 continue
             t["found"] += 1
@@ -144,6 +155,21 @@ def realistic_section(detector: MaskDetector, people: list[tuple[np.ndarray, int
           f"(right / found) {100 * total['right'] / max(1, total['found']):.1f} %, of suggestions given "
           f"{100 * total['right'] / max(1, total['right'] + total['wrong']):.1f} %; wrong 'mask on' "
           f"{100 * bare_wrong / max(1, bare_found):.1f} % of bare faces found ({bare_wrong} of {bare_found})")
+    for group in ("masked", "bare"):
+        n = sum(t["n"] for name, t in tally.items() if name.endswith(group))
+        found = sum(t["found"] for name, t in tally.items() if name.endswith(group))
+        earlier = one_pass_found[1 if group == "masked" else 0]
+        print(f"   {group} faces: found in {found} of {n} scenes ({100 * found / max(1, n):.1f} %); "
+              f"one pass at 0.35: {earlier} ({100 * earlier / max(1, n):.1f} %)")
+    rng = np.random.default_rng(11)
+    false_faces = earlier = 0
+    for _ in range(face_free_frames):
+        frame = face_free(rng)
+        false_faces += bool(detector.faces(frame))
+        earlier += bool(one_pass.find(frame))
+    print(f"   face-free scenes (walls, gate bars, shirts, phones, hands): a face reported in {false_faces} of "
+          f"{face_free_frames} ({1000 * false_faces / max(1, face_free_frames):.1f} per 1,000 frames); "
+          f"one pass at 0.35: {earlier}")
 
 
 def crops_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]]) -> None:
@@ -239,6 +265,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--per-kind", type=int, help="realistic scenes: at most this many of each kind (default: all)")
+    ap.add_argument("--face-free", type=int, default=1000, help="realistic: face-free frames for false faces")
+    ap.add_argument("--one-pass", action="store_true", help="YuNet in one pass at score 0.35, no second look")
     ap.add_argument("--seconds", type=float, default=15.0, help="per camera-thread run")
     ap.add_argument("--only", choices=["scenes", "realistic", "crops", "camera"], help="run one section")
     args = ap.parse_args()
@@ -249,13 +277,16 @@ def main() -> None:
         print("../shared/data/mask not found")
         return
     detector = MaskDetector()
+    if args.one_pass:
+        detector = MaskDetector(detector.classifier, finder=YuNetFaceFinder(detect_width=640, score_threshold=0.35,
+                                                                            candidate_threshold=0.35))
     print(f"face detector: {detector.finder_name}; thresholds: 'mask on' p >= {detector.classifier.on_threshold:.3f}, "
           f"'no mask' p <= {detector.classifier.off_threshold:.3f}; one core (the machine is shared: figures vary)")
     people = test_people()
     if args.only in (None, "scenes"):
         scenes_section(detector, people, args.frames)
     if args.only in (None, "realistic"):
-        realistic_section(detector, people, args.per_kind)
+        realistic_section(detector, people, args.per_kind, args.face_free)
     if args.only in (None, "crops"):
         crops_section(detector, people)
     if args.only in (None, "camera"):

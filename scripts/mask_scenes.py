@@ -7,7 +7,7 @@ code. ``compose`` puts one face image into such a 1280x720 frame:
 
 - background: a wall colour with a gradient, bars or panels of a gate, texture;
 - a shirt or jacket under the face;
-- the face at 110-330 px wide, its edges feathered into the scene;
+- the face at 110-330 px wide and wholly inside the frame, its edges feathered into the scene;
 - one of the ``KINDS`` of occlusion: none, a phone (screen with a code) held
   with its top edge between the lower lip and below the chin, a hand under the
   chin or at the jaw, or (bare faces only) a mask worn below the nose;
@@ -15,6 +15,10 @@ code. ``compose`` puts one face image into such a 1280x720 frame:
   "no mask" (and a masked face with a phone under it is still "mask on");
 - light (gain, gamma, colour cast, a side gradient), blur (focus or motion),
   sensor noise and JPEG compression.
+
+``face_free`` makes frames of the same kind with nobody's face in them (a
+wall or gate, a shirt, a phone held up, hands): the face finder must report
+no face there (bench/bench_mask.py counts false faces per 1,000 such frames).
 
 Occluders are placed from the face's landmarks, found by YuNet on the image
 (``locate``); images where YuNet finds no face are not used for scenes.
@@ -63,6 +67,12 @@ def in_crop(face: Face, scale: float, margin: tuple[int, int]) -> Face | None:
     x, y, w, h = (v / scale for v in face.box)
     marks = tuple((mx / scale - px, my / scale - py) for mx, my in face.landmarks)
     return Face((round(x - px), round(y - py), round(w), round(h)), face.score, marks)
+
+
+def _seed_opencv(rng: np.random.Generator) -> None:
+    """Seed OpenCV's own generator (``cv2.randn`` below) from ``rng``, so that a seed makes the same frame
+    whatever ran before in the process (a test, another bench section)."""
+    cv2.setRNGSeed(int(rng.integers(2**31 - 1)))
 
 
 def _background(rng: np.random.Generator) -> np.ndarray:
@@ -206,28 +216,32 @@ def compose(image: np.ndarray, face: Face, label: int, kind: str, rng: np.random
     """One gate-camera frame with this face (found by ``locate``) in it, occluded as ``kind`` says."""
     if kind == "low_mask" and label == 1:
         raise ValueError("a mask below the nose is drawn on bare faces only")
+    _seed_opencv(rng)
     frame = _background(rng).astype(np.float32)
     fx, fy, fw, fh = face.box
     width = rng.uniform(110, 330)
     s = width / max(8, fw)
     img = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
     ih, iw = img.shape[:2]
-    ox = int(rng.integers(0, max(1, FRAME_W - iw)))
+    # The whole face box lies in the frame (the image around it may not: a photo wider than the frame is cut).
+    bx0, by0, bw, bh = fx * s, fy * s, fw * s, fh * s
     low = int(0.05 * FRAME_H)
-    oy = int(rng.integers(low, max(low + 1, FRAME_H - int((fy + fh) * s) - 20)))  # the chin stays in the frame
-    box = (ox + fx * s, oy + fy * s, fw * s, fh * s)
+    ox = int(rng.integers(int(-bx0), max(int(-bx0) + 1, int(FRAME_W - bx0 - bw))))
+    oy = int(rng.integers(int(low - by0), max(int(low - by0) + 1, int(FRAME_H - by0 - bh) - 20)))  # chin in frame
+    box = (ox + bx0, oy + by0, bw, bh)
     # Shoulders and shirt under the face.
     shirt = [float(v) for v in rng.integers(10, 245, 3)]
     cv2.ellipse(frame, (int(box[0] + box[2] / 2), int(box[1] + box[3] * 2.1)), (int(box[2] * 1.5), int(box[3] * 1.2)),
                 0, 0, 360, shirt, -1)
-    # The face image, its edges feathered into the scene.
+    # The face image, its edges feathered into the scene, cut to the frame.
     alpha = np.zeros((ih, iw), np.float32)
     margin = max(2, int(0.06 * min(ih, iw)))
     alpha[margin:-margin, margin:-margin] = 1.0
     alpha = cv2.GaussianBlur(alpha, (0, 0), margin / 2)[..., None]
-    h_in, w_in = min(ih, FRAME_H - oy), min(iw, FRAME_W - ox)
-    region = frame[oy:oy + h_in, ox:ox + w_in]
-    region[:] = region * (1 - alpha[:h_in, :w_in]) + img[:h_in, :w_in].astype(np.float32) * alpha[:h_in, :w_in]
+    x0, y0, x1, y1 = max(0, ox), max(0, oy), min(FRAME_W, ox + iw), min(FRAME_H, oy + ih)
+    a, part = alpha[y0 - oy:y1 - oy, x0 - ox:x1 - ox], img[y0 - oy:y1 - oy, x0 - ox:x1 - ox].astype(np.float32)
+    region = frame[y0:y1, x0:x1]
+    region[:] = region * (1 - a) + part * a
     frame = frame.astype(np.uint8)
     marks = np.array(face.landmarks, np.float64) * s + (ox, oy)
     mouth = (marks[3] + marks[4]) / 2
@@ -244,6 +258,27 @@ def compose(image: np.ndarray, face: Face, label: int, kind: str, rng: np.random
         _low_mask(frame, marks, box, rng)
     out = _light_and_lens(frame, rng)
     return Scene(out, (int(box[0]), int(box[1]), int(box[2]), int(box[3])), kind, label)
+
+
+def face_free(rng: np.random.Generator) -> np.ndarray:
+    """A gate-camera frame without a face: background (gate bars, panels, blotches), and often a shirt
+    (shoulders, no head), a phone with a code held up, one or two hands; the same light and lens as ``compose``."""
+    _seed_opencv(rng)
+    frame = _background(rng)
+    skin = np.array(rng.uniform([60, 90, 120], [170, 190, 235]), np.float32)
+    if rng.random() < 0.6:  # shoulders of someone whose head is out of the frame, or a torso close up
+        cx, size = float(rng.uniform(200, FRAME_W - 200)), float(rng.uniform(120, 330))
+        cv2.ellipse(frame, (int(cx), int(rng.uniform(0.55, 1.0) * FRAME_H + size)), (int(size * 1.5), int(size * 1.2)),
+                    0, 0, 360, [float(v) for v in rng.integers(10, 245, 3)], -1)
+    if rng.random() < 0.5:
+        width = float(rng.uniform(60, 200))
+        _phone(frame, float(rng.uniform(width, FRAME_W - width)), float(rng.uniform(50, FRAME_H - 2.2 * width)), width,
+               float(rng.uniform(-20, 20)), skin, rng)
+    for _ in range(int(rng.integers(0, 3))):
+        size = float(rng.uniform(80, 260))
+        _hand(frame, float(rng.uniform(size, FRAME_W - size)), float(rng.uniform(20, FRAME_H - 1.2 * size)), size,
+              skin, rng)
+    return _light_and_lens(frame, rng)
 
 
 def kinds_for(label: int) -> tuple[str, ...]:
