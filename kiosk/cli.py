@@ -328,10 +328,13 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         }
         print(json.dumps(out, ensure_ascii=False))
         if entry is None:
-            # Acknowledged means written: a verdict whose entry only waits in this
-            # process's memory is lost when the command ends, so say so and fail.
+            # Acknowledged means written: a verdict whose entry is not committed is not
+            # in the log, so say so and fail (and where it waits, if it reached the spool).
+            writer = kiosk.controller.writer
+            where = (f"; it waits in {writer.spool.path} and is written at the next start"
+                     if writer.on_disk and writer.spool else "")
             print(f"gate-kiosk: error: entry {snap.entry_id} was NOT saved: the database is not writable "
-                  f"({kiosk.store.url}); the verdict above is not in the log", file=sys.stderr)
+                  f"({kiosk.store.url}); the verdict above is not in the log{where}", file=sys.stderr)
             return EXIT_NOT_LOGGED
         return 0
     finally:

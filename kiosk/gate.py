@@ -45,6 +45,7 @@ from kiosk.domain import (
     TemperatureSample,
 )
 from kiosk.entries import EntryBuilder, EntryContext, EntryWriter, flagged_outcome
+from kiosk.spool import EntrySpool
 from kiosk.policy import Policy, Verdict, denies_everywhere
 from kiosk.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.privacy import mask_id, mask_name
@@ -143,6 +144,7 @@ class GateController:
         origin: str = "live",
         sealer: RegistrationSealer | None = None,
         recent_codes: RecentCodes | None = None,
+        spool: EntrySpool | None = None,
     ) -> None:
         self.policy = policy
         self._log = entry_log
@@ -161,7 +163,7 @@ class GateController:
         self._outcomes: dict[str, bool] = {}  # recent visits: did they end in a pass (replay judgement)
         self._last_refusal_at: datetime | None = None
         self.replay = ReplayGuard(gate.debounce_s, gate.replay_window_min, recent_codes)
-        self.writer = EntryWriter(entry_log, listener)
+        self.writer = EntryWriter(entry_log, listener, spool)
         self.builder = EntryBuilder(
             EntryContext(site.site_id, site.gate_id, ZoneInfo(site.timezone), salt, origin, sealer), new_id)
 

@@ -143,5 +143,8 @@ def test_check_fails_when_its_entry_is_only_queued(capsys, tmp_path: Path, monke
     # One try, waiting the busy timeout once (the README's 2 s): five tries made it 10 s.
     assert tries == [out["entry_id"]]
     assert out["entry_id"] not in [r["id"] for r in db_rows(tmp_path)]
+    assert "waits in" in err  # kept on disk, not lost with the process
+    queued = out["entry_id"]
     code, out, _ = run(capsys, "check", "--lane", "staff", "--temp", "36.5")
     assert code == 0 and out["logged"] is True and out["entry_id"] in [r["id"] for r in db_rows(tmp_path)]
+    assert queued in [r["id"] for r in db_rows(tmp_path)]  # the next start wrote the one that waited
