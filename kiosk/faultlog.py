@@ -2,9 +2,10 @@
 
 A database held by another program fails every write for as long as it is
 held; a traceback per failed write buried the log file and stderr. A
-``FaultLog`` logs the first failure of a kind with its traceback at DEBUG
-and a one-line warning, repeats of the same fault only as a count when it
-clears, and says once when the fault is over.
+``FaultLog`` logs the first failure of a kind as a one-line warning and its
+traceback once (INFO: the log file, and the terminal with ``-v``), repeats
+of the same fault only as a count when it clears, and says once when the
+fault is over.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class FaultLog:
                 return False
             self._current, self._repeats = line, 0
         self._log.warning("%s failing: %s", self._what, line)
-        self._log.debug("%s: the detail of the fault", self._what, exc_info=exc)
+        self._log.info("%s: the detail of the fault above", self._what, exc_info=exc)
         return True
 
     def recovered(self) -> None:
