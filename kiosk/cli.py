@@ -586,10 +586,17 @@ def _setup_autostart(p: argparse.ArgumentParser) -> None:
 @command("autostart", "a dedicated gate PC: start the kiosk at login (systemd user service / Windows Run key)",
          _setup_autostart)
 def _autostart(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.autostart import home_dir, install, remove
+    from kiosk.autostart import AutostartError, home_dir, install, remove
 
     if args.autostart_command == "install":
-        for path in install(home_dir(), settings.source_path):
+        try:
+            written = install(home_dir(), settings.source_path)
+        except AutostartError as exc:
+            for path in exc.written:
+                print(f"wrote {path}")
+            print(f"gate-kiosk: error: {exc}", file=sys.stderr)
+            return 1
+        for path in written:
             print(f"wrote {path}")
         print("The kiosk now starts at login, full screen, and comes back if it stops. "
               "For a gate PC, also turn on automatic login (README: 'A dedicated gate PC').")
