@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -223,6 +224,9 @@ def _setup_run(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import run_window, demo_settings
 
+    missing = missing_display()
+    if missing:
+        raise CliError(missing)
     if args.demo:
         settings = demo_settings(settings)
     if args.fullscreen:
@@ -231,6 +235,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, ui=replace(settings.ui, fullscreen=True))
     return run_window(settings, demo=args.demo, quit_after=args.quit_after, screenshot=args.screenshot,
                       language=args.lang, demo_scene=args.demo_scene, setup=args.setup)
+
+
+def missing_display() -> str | None:
+    """Why the window cannot open here (Linux with no X11 or Wayland display), or None.
+
+    Qt would abort (exit 134) with a paragraph about platform plugins; the IT
+    teacher who typed ``run`` over ssh needs one line.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None  # offscreen, eglfs, linuxfb, vnc: no desktop display needed
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on ($DISPLAY and $WAYLAND_DISPLAY are empty): run it in the gate "
+            "PC's desktop session (or ssh -X); `check` and `doctor` need no display")
 
 
 def _setup_check(p: argparse.ArgumentParser) -> None:
