@@ -178,8 +178,10 @@ class EntryWriter:
         self._write_lock = threading.Lock()  # one writer at a time, in order
         self._spool_lock = threading.Lock()  # spool appends in queue order
         self._wake = threading.Event()
+        self._spool_wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._spooler: threading.Thread | None = None  # puts entries on disk while the writer waits on the store
         self._faults = FaultLog(log, "entry writes")
         self.dropped = 0
         self.set_aside = 0  # damaged spool lines kept in the spool's .damaged file
@@ -206,15 +208,20 @@ class EntryWriter:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="entry-writer", daemon=True)
             self._thread.start()
+            if self.spool is not None:
+                self._spooler = threading.Thread(target=self._run_spool, name="entry-spool", daemon=True)
+                self._spooler.start()
 
     def close(self, timeout: float = 5.0) -> int:
         """Stop the thread after writing what it can within ``timeout``; returns how many still wait."""
         self.drain(timeout)
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._spool_wake.set()
+        for thread in (self._thread, self._spooler):
+            if thread is not None:
+                thread.join(timeout)
+        self._thread = self._spooler = None
         return self.waiting
 
     def recover(self) -> int:
@@ -234,14 +241,15 @@ class EntryWriter:
         """Queue the entry; unthreaded, write everything waiting now (``on_entry_committed`` says when it is)."""
         with self._lock:
             self._waiting.append(entry)
-        if self._faults.active:
-            # Storage is down and the writer may be blocked in the store's lock wait for
-            # seconds: this entry goes to disk now, not when that wait ends.
-            self._spool_waiting()
         if self._thread is not None:
             self._wake.set()
+            if self._faults.active:
+                # Storage is down and the writer may be blocked in the store's lock wait for
+                # seconds: the spool thread puts this entry on disk now, not when that wait ends
+                # (and not on this thread, which may be the GUI's: an fsync can take a while).
+                self._spool_wake.set()
         else:
-            self.flush()
+            self.flush()  # a refusal spools it before this returns
 
     def drain(self, timeout: float) -> bool:
         """Wait until nothing waits (True) or ``timeout`` passed (False)."""
@@ -268,6 +276,13 @@ class EntryWriter:
                 pause = 0.1
             else:
                 pause = min(pause * 2, 2.0)  # storage is down: retry, but do not spin
+
+    def _run_spool(self) -> None:
+        while not self._stop.is_set():
+            self._spool_wake.wait(1.0)
+            self._spool_wake.clear()
+            if self._faults.active and self.waiting > self.on_disk and self._spool_waiting():
+                self._report(self.last_problem)  # the guard's count now includes the entries just kept
 
     def flush(self) -> bool:
         """Write what waits, in order, then what the spool still holds; False when storage failed."""
