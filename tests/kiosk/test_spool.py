@@ -160,3 +160,38 @@ def test_entries_waiting_for_a_locked_database_survive_sigkill(tmp_path: Path) -
     check = subprocess.run([sys.executable, "-m", "kiosk", "verify-log"], cwd=REPO, env=env,
                            capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_threaded_the_spool_is_written_off_the_submitting_thread(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    path = tmp_path / "e.sqlite3"
+    store = EntryStore(f"sqlite:///{path}")
+    spool = EntrySpool(tmp_path / "waiting.jsonl")
+    threads: list[str] = []
+    real_append = EntrySpool.append
+
+    def append(self: EntrySpool, entries) -> None:  # the real append, noting the thread
+        threads.append(threading.current_thread().name)
+        real_append(self, entries)
+
+    monkeypatch.setattr(EntrySpool, "append", append)
+    ctl, listener, clock = _gate(store, spool)
+    ctl.writer.start()
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        for _ in range(4):
+            _refuse(ctl, clock)
+            time.sleep(0.3)  # people arrive while the writer waits out the store's busy timeout
+        deadline = time.monotonic() + 30
+        while ctl.writer.on_disk < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ctl.writer.on_disk == 4 and len(spool.read()[0]) == 4
+    finally:
+        other.rollback()
+        other.close()
+    assert threads and threading.main_thread().name not in threads
+    assert ctl.writer.drain(30) and store.count() == 4 and not spool.has_entries()
+    ctl.writer.close()
+    store.close()
