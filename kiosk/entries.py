@@ -222,6 +222,8 @@ class EntryWriter:
             if thread is not None:
                 thread.join(timeout)
         self._thread = self._spooler = None
+        if self.waiting > self.on_disk:
+            self._spool_waiting()  # what is still not written outlives this process (the next start writes it)
         return self.waiting
 
     def recover(self) -> int:

@@ -195,3 +195,28 @@ def test_threaded_the_spool_is_written_off_the_submitting_thread(tmp_path: Path,
     assert ctl.writer.drain(30) and store.count() == 4 and not spool.has_entries()
     ctl.writer.close()
     store.close()
+
+
+def test_closing_with_entries_unwritten_keeps_them_for_the_next_start(tmp_path: Path) -> None:
+    settings = load_settings()
+    build_kiosk(settings).close()
+    db = settings.sqlite_path
+    assert db is not None
+    kiosk = build_kiosk(settings)
+    ctl = kiosk.controller
+    ctl.writer.start()  # as in the window
+    ctl.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    lock = sqlite3.connect(db, timeout=0)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        ctl.confirm(Element.MASK, False)
+        ctl.next_person()
+        kiosk.close()  # as the window does when the guard closes it knowing entries wait
+    finally:
+        lock.rollback()
+        lock.close()
+    kiosk = build_kiosk(settings)
+    try:
+        assert kiosk.store.count() == 1 and kiosk.controller.waiting_entries == 0
+    finally:
+        kiosk.close()
