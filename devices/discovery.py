@@ -239,6 +239,33 @@ def port_exists(spec: str) -> bool:
         return False
 
 
+def _missing_port(port: str, path: str) -> str | None:
+    """Why ``port`` (resolved to ``path``) is not a port on this machine, or None."""
+    if COM_NAME.match(path) and not sys.platform.startswith("win"):
+        return f"{port} is a Windows port name; on this system serial ports are /dev/ttyUSB0, /dev/ttyACM0 … " \
+               "(gate-kiosk devices list)"
+    if not port_exists(path):
+        return f"{port}: no such serial port"
+    return None
+
+
+def port_problem(port: str, baud: int = 9600) -> str | None:
+    """Why a serial port cannot be used, in plain words; None when it opened (a silent scanner's check)."""
+    try:
+        path = resolve_port(port)
+    except PortNotFound as exc:
+        return str(exc)
+    missing = _missing_port(port, path)
+    if missing:
+        return missing
+    try:
+        with serial.serial_for_url(path, baudrate=baud, timeout=0.1):
+            pass
+    except (serial.SerialException, OSError, ValueError) as exc:
+        return f"{port}: cannot open: {_why(exc)}"
+    return None
+
+
 # ------------------------------------------------------------------ probe
 STREAM_BAUDS = (115200, 9600, 19200, 38400, 57600, 4800, 2400)
 MODBUS_BAUDS = (9600, 19200, 4800, 38400, 115200)
@@ -260,8 +287,9 @@ def probe_thermometer(port: str, budget_s: float = 10.0, listen_s: float = 1.5) 
     except PortNotFound as exc:
         result.error = str(exc)
         return result
-    if not port_exists(path):
-        result.error = f"{port}: no such serial port"
+    missing = _missing_port(port, path)
+    if missing:
+        result.error = missing
         return result
     deadline = time.monotonic() + budget_s
     for baud in STREAM_BAUDS:

@@ -14,7 +14,9 @@ at every reopen, so a re-enumerated adapter is found again).
 
 from __future__ import annotations
 
+import errno
 import logging
+import re
 
 import serial
 from serial.tools import list_ports
@@ -106,6 +108,27 @@ class ReconnectingSerialReader(Worker):
                 pass
 
 
+# What an OS error on opening a port means, for the person at the gate PC (not "[Errno 13] ...").
+_PLAIN_ERRNO = {
+    errno.ENOENT: "no such port (unplugged, or another name: gate-kiosk devices list)",
+    errno.EACCES: "permission denied (on Linux: add the user to the dialout group, then log in again)",
+    errno.EPERM: "permission denied",
+    errno.EBUSY: "in use by another program",
+    errno.EISDIR: "a folder, not a serial port",
+    errno.ENOTTY: "not a serial port",
+    errno.EIO: "the device does not answer (unplug it and plug it in again)",
+    errno.ENXIO: "the device is gone (unplugged?)",
+    errno.ENODEV: "the device is gone (unplugged?)",
+}
+
+
 def _why(exc: BaseException) -> str:
+    """An error opening or reading a port, in plain words (one line)."""
+    code = getattr(exc, "errno", None)
+    if code in _PLAIN_ERRNO:
+        return _PLAIN_ERRNO[code]
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:120]
+    if "Inappropriate ioctl" in text:  # pyserial's "Could not configure port: (25, ...)": a plain file
+        return _PLAIN_ERRNO[errno.ENOTTY]
+    text = re.sub(r"\[Errno \d+\]\s*|^could not open port [^:]*:\s*", "", text.splitlines()[0], flags=re.IGNORECASE)
+    return text[:120]

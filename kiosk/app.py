@@ -21,6 +21,7 @@ from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController, utc_now
 from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.services.sealing import load_or_create_salt
+from kiosk.services.spool import spool_for
 from kiosk.config.ledger_file import KEPT_A_LOG, kept_a_log_before, ledger_marker
 from kiosk.services.access import check_policy
 from kiosk.services.ports import Service
@@ -55,10 +56,17 @@ def build_controller(
     salt = load_or_create_salt(settings.data_dir)
     # The store keeps recent code keys where it can, so a restart does not forget a replay.
     recent = store if hasattr(store, "remember_code") and hasattr(store, "recent_code") else None
-    return GateController(
+    controller = GateController(
         settings.policy, store, listener, site=settings.site, gate=settings.gate, salt=salt, clock=clock,
         origin=origin, sealer=RegistrationSealer(settings.data_dir), recent_codes=recent,
+        spool=spool_for(settings.data_dir, settings.database_url),
     )
+    # Entries a crash left waiting go into the log first, before anyone new is judged
+    # (the chain keeps the order they were judged in); if storage is still down they wait.
+    if recovered := controller.writer.recover():
+        log.warning("%d entries left waiting by the last run: %d written, %d still waiting", recovered,
+                    recovered - controller.waiting_entries, controller.waiting_entries)
+    return controller
 
 
 @dataclass
@@ -115,11 +123,12 @@ class Kiosk:
         closed = self.controller.close_gate()  # nobody in front or on the retake list is forgotten
         if closed:
             log.info("gate closed: %d visits logged as not completed", closed)
-        self.controller.writer.close(timeout=5.0)
-        left = self.controller.writer.waiting
-        if left:
-            log.warning("%d entries could not be written before closing: %s", left,
-                      self.controller.writer.last_problem)
+        writer = self.controller.writer
+        writer.close(timeout=5.0)
+        if left := writer.waiting:
+            log.warning("%d entries could not be written before closing (%d kept on disk for the next start%s): %s",
+                        left, writer.on_disk, f" in {writer.spool.path}" if writer.spool else "",
+                        writer.last_problem)
         self.store.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from kiosk.config.settings import Settings
@@ -103,10 +104,17 @@ def _setup_autostart(p: argparse.ArgumentParser) -> None:
 
 
 def _autostart(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.cli.autostart import home_dir, install, remove
+    from kiosk.cli.autostart import AutostartError, home_dir, install, remove
 
     if args.autostart_command == "install":
-        for path in install(home_dir(), settings.source_path):
+        try:
+            written = install(home_dir(), settings.source_path)
+        except AutostartError as exc:
+            for path in exc.written:
+                print(f"wrote {path}")
+            print(f"gate-kiosk: error: {exc}", file=sys.stderr)
+            return 1
+        for path in written:
             print(f"wrote {path}")
         print("The kiosk now starts at login, full screen, and comes back if it stops. "
               "For a gate PC, also turn on automatic login (README: 'A dedicated gate PC').")

@@ -47,9 +47,10 @@ def service_unit(command: list[str], config: Path | None = None) -> str:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'Environment="{name}={escaped}"\n'
 
-    env = assignment("GATE_KIOSK_CONFIG", str(config)) if config else ""
+    # Absolute: the user service starts in $HOME, not where `autostart install` was typed.
+    env = assignment("GATE_KIOSK_CONFIG", str(Path(config).resolve())) if config else ""
     if os.environ.get("GATE_KIOSK_DATA"):
-        env += assignment("GATE_KIOSK_DATA", os.environ["GATE_KIOSK_DATA"])
+        env += assignment("GATE_KIOSK_DATA", str(Path(os.environ["GATE_KIOSK_DATA"]).resolve()))
     return f"""[Unit]
 Description=School gate-entry kiosk (gate-kiosk), full screen
 PartOf=graphical-session.target
@@ -93,10 +94,34 @@ def install(home: Path, config: Path | None = None, enable: bool = True) -> list
     unit.write_text(service_unit(kiosk_command(), config), encoding="utf-8")
     entry = autostart / "gate-kiosk.desktop"
     entry.write_text(desktop_entry(), encoding="utf-8")
-    if enable and shutil.which("systemctl"):
-        for args in (["daemon-reload"], ["enable", SERVICE]):
-            subprocess.run(["systemctl", "--user", *args], check=False)
+    if enable:
+        _systemctl(["daemon-reload"], [unit, entry])
+        _systemctl(["enable", SERVICE], [unit, entry])
     return [unit, entry]
+
+
+class AutostartError(Exception):
+    """The files were written but systemd did not take the service: the kiosk will not start at login."""
+
+    def __init__(self, message: str, written: list[Path]) -> None:
+        super().__init__(message)
+        self.written = written
+
+
+def _systemctl(args: list[str], written: list[Path]) -> None:
+    if not shutil.which("systemctl"):
+        raise AutostartError("systemctl not found: the service is written but nothing will start it at login "
+                             "(a desktop without systemd needs another autostart)", written)
+    try:
+        done = subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True, timeout=30,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AutostartError(f"systemctl --user {' '.join(args)} failed: {exc}", written) from None
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        raise AutostartError(f"systemctl --user {' '.join(args)} failed (exit {done.returncode})"
+                             f"{': ' + said[0] if said else ''}; run it in the gate PC's desktop session "
+                             "(not over ssh or su) so that the user's systemd answers", written)
 
 
 def remove(home: Path) -> list[Path]:

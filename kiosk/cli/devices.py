@@ -22,8 +22,15 @@ from kiosk.config.settings import Settings
 PROTOCOL_CHOICES = ["ascii", "aa55", "gy-mcu", "modbus"]
 
 
+def port_name(text: str) -> str:
+    """An argparse type: a port name that says something (an empty one found the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty: name a port, e.g. /dev/ttyUSB0 or COM3 (gate-kiosk devices list)")
+    return text.strip()
+
+
 def _port_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", required=True, help="device path, /dev/serial/by-id/…, or usb:VID:PID")
+    p.add_argument("--port", required=True, type=port_name, help="device path, /dev/serial/by-id/…, or usb:VID:PID")
     p.add_argument("--protocol", required=True, choices=PROTOCOL_CHOICES)
     p.add_argument("--baud", type=int, default=0, help="default: the protocol's (115200, gy-mcu/modbus 9600)")
     p.add_argument("--timeout", type=float, default=15.0, help="give up after S seconds without enough readings")
@@ -195,7 +202,8 @@ def _setup_devices(p: argparse.ArgumentParser) -> None:
     ls = sub.add_parser("list", help="cameras and serial ports on this machine, with what to put in the config")
     ls.add_argument("--json", action="store_true", help="one JSON object: {cameras: [...], serial_ports: [...]}")
     pr = sub.add_parser("probe", help="find which thermometer protocol and baud rate a port speaks")
-    pr.add_argument("--port", required=True, help="device path, COM3, /dev/serial/by-id/…, or usb:VID:PID")
+    pr.add_argument("--port", required=True, type=port_name,
+                    help="device path, COM3, /dev/serial/by-id/…, or usb:VID:PID")
     pr.add_argument("--budget", type=float, default=10.0, help="give up after S seconds (default 10)")
     pr.add_argument("--json", action="store_true")
 

@@ -125,11 +125,14 @@ def _scanner(settings: Settings) -> list[Finding]:
     scanner = settings.devices.scanner
     if not scanner or scanner == "keyboard":
         return [Finding("scanner", OK, "keyboard-wedge scanner (nothing to open)" if scanner else "none")]
-    from devices.discovery import port_exists
+    from devices.discovery import port_problem
 
-    if not port_exists(scanner):
-        return [Finding("scanner", FAIL, f"{scanner}: no such serial port", "gate-kiosk devices list")]
-    return [Finding("scanner", OK, f"{scanner} is there")]
+    # Opened like the thermometer's port (a scanner is silent until it scans, so there is nothing to hear):
+    # a COM name on Linux or a plain file is not "there".
+    problem = port_problem(scanner)
+    if problem:
+        return [Finding("scanner", FAIL, problem, "gate-kiosk devices list")]
+    return [Finding("scanner", OK, f"{scanner} opens")]
 
 
 def _database(settings: Settings) -> list[Finding]:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +35,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import run_window
     from kiosk.sim.demo import demo_settings
 
+    missing = missing_display()
+    if missing:
+        raise CliError(missing)
     if args.demo:
         settings = demo_settings(settings)
     if args.fullscreen:
@@ -66,6 +70,23 @@ def _setup_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--person-ref", help="roster id (student or staff number)")
     p.add_argument("--returning", action="store_true", help="back from another area: nucleic acid required")
     p.add_argument("--guard", help="guard id for the log")
+
+
+def missing_display() -> str | None:
+    """Why the window cannot open here (Linux with no X11 or Wayland display), or None.
+
+    Qt would abort (exit 134) with a paragraph about platform plugins; the IT
+    teacher who typed ``run`` over ssh needs one line.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None  # offscreen, eglfs, linuxfb, vnc: no desktop display needed
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on ($DISPLAY and $WAYLAND_DISPLAY are empty): run it in the gate "
+            "PC's desktop session (or ssh -X); `check` and `doctor` need no display")
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
@@ -138,10 +159,13 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         }
         print(json.dumps(out, ensure_ascii=False))
         if entry is None:
-            # Acknowledged means written: a verdict whose entry only waits in this
-            # process's memory is lost when the command ends, so say so and fail.
+            # Acknowledged means written: a verdict whose entry is not committed is not
+            # in the log, so say so and fail (and where it waits, if it reached the spool).
+            writer = kiosk.controller.writer
+            where = (f"; it waits in {writer.spool.path} and is written at the next start"
+                     if writer.on_disk and writer.spool else "")
             print(f"gate-kiosk: error: entry {snap.entry_id} was NOT saved: the database is not writable "
-                  f"({kiosk.store.url}); the verdict above is not in the log", file=sys.stderr)
+                  f"({kiosk.store.url}); the verdict above is not in the log{where}", file=sys.stderr)
             return EXIT_NOT_LOGGED
         return 0
     finally:

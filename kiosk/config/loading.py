@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import math
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import fields, replace
@@ -59,7 +60,7 @@ def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] |
             # Windows Notepad saves UTF-8 with a byte-order mark; TOML does not allow one, the kiosk does.
             data = tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{cfg_path}: not valid TOML: {exc}") from None
+            raise ConfigError(f"{cfg_path}: not valid TOML: {exc}{_backslash_hint(exc, raw)}") from None
         except UnicodeDecodeError:
             raise ConfigError(f"{cfg_path}: not UTF-8 text (save the file as UTF-8)") from None
         except RecursionError:
@@ -85,6 +86,11 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(_TOP_KEYS))})")
     paths = _table(data, "paths")
+    for key in ("data_dir", "export_key"):
+        if isinstance(paths.get(key), str) and foreign_path(paths[key]):
+            raise ConfigError(f"paths.{key}: {foreign_path(paths[key])}")
+    if "data_dir" in paths and (not isinstance(paths["data_dir"], str) or not paths["data_dir"].strip()):
+        raise ConfigError("paths.data_dir must be the path of a folder")
     data_dir = Path(paths["data_dir"]).expanduser() if "data_dir" in paths else default_data_dir()
     export_key_file = None
     if "export_key" in paths:
@@ -166,6 +172,30 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
     return settings
 
 
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")  # C:\… or C:/… or \\server\share
+
+
+def foreign_path(text: str) -> str | None:
+    """Why ``text`` is not a path on this OS (a Windows drive or share path on Linux), or None.
+
+    On Linux ``C:\\Users\\guard\\kiosk`` is a valid relative file name, so it would quietly
+    make a folder of that name in the current directory.
+    """
+    if sys.platform != "win32" and _WINDOWS_PATH.match(text.strip()):
+        return f'"{text}" is a Windows path; on this system use a path like /home/guard/kiosk'
+    return None
+
+
+def _backslash_hint(exc: Exception, raw: bytes) -> str:
+    """A hint when the TOML error is on a line with backslashes (a Windows path in double quotes)."""
+    found = re.search(r"line (\d+)", str(exc))
+    lines = raw.decode("utf-8", "replace").splitlines()
+    if not found or not 1 <= int(found.group(1)) <= len(lines) or "\\" not in lines[int(found.group(1)) - 1]:
+        return ""
+    return (" — backslashes in \"…\" start escapes: write the path with / (\"C:/Users/guard/kiosk\") "
+            "or in single quotes ('C:\\Users\\guard\\kiosk')")
+
+
 def _require_finite(value: Any, where: str) -> None:
     # TOML has nan and inf; no setting of the kiosk means either.
     if isinstance(value, float) and not math.isfinite(value):
@@ -215,6 +245,9 @@ def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return value
 
 
+_INDEX_KEYS = {("devices", "camera")}  # string keys that also take a device index as a plain number
+
+
 def _section(cls: Any, table: Mapping[str, Any], name: str) -> Any:
     default = cls()
     known = {f.name: f for f in fields(cls)}
@@ -225,6 +258,8 @@ def _section(cls: Any, table: Mapping[str, Any], name: str) -> Any:
         expected = type(getattr(default, key))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if (name, key) in _INDEX_KEYS and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            value = str(value)  # camera = 0, as the example lists it: the camera with index 0
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{name}.{key} must be {expected.__name__}, got {value!r}")
         kw[key] = value

@@ -2,7 +2,9 @@
 
 The file is edited as a document (tomlkit), not re-serialised: comments, key
 order and unchanged values stay as the IT teacher wrote them; only keys whose
-value changed are touched. The new text is checked by loading it with the
+value changed are touched, and a key the file does not have is added only
+when it changes what the kiosk runs with (not every default the settings
+dialog shows, not a data dir chosen by ``GATE_KIOSK_DATA``). The new text is checked by loading it with the
 same loader the kiosk uses, and only a file that loads replaces the old one
 (atomically), so a mistake in the settings dialog can never leave the kiosk
 unable to start.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ class SavedSettings:
     path: Path
     policy_version_before: str
     policy_version_after: str
+    written: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the changes that went into the file
 
     @property
     def policy_changed(self) -> bool:
@@ -60,15 +63,9 @@ def write_settings(path: Path, changes: Mapping[str, Mapping[str, Any]], today: 
     except (TOMLKitError, RecursionError) as exc:
         raise ConfigError(f"{path}: not valid TOML, not overwriting it: {exc}") from None
     before = _validated(path, tomlkit.parse(text))
-    for section, values in changes.items():
-        table: Any = doc
-        for part in section.split("."):
-            if part not in table:
-                table.add(part, tomlkit.table())
-            table = table[part]
-            if not isinstance(table, Mapping):
-                raise ConfigError(f"{path}: [{section}] is not a table, not overwriting it")
-        _sync(table, values)
+    written = _what_changes(path, doc, before, changes)
+    for section, values in written.items():
+        _sync(_table_at(path, doc, section), values)
     after = _validated(path, doc)
     # Versions as declared in the file (the recorded version adds a digest of the content: "+…").
     old_version = _declared(before.policy.version)
@@ -82,7 +79,47 @@ def write_settings(path: Path, changes: Mapping[str, Mapping[str, Any]], today: 
     tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
     os.chmod(tmp, 0o600)  # the file holds the issuer app secret
     os.replace(tmp, path)
-    return SavedSettings(path, old_version, _declared(after.policy.version))
+    return SavedSettings(path, old_version, _declared(after.policy.version), written)
+
+
+def _table_at(path: Path, doc: Any, section: str) -> Any:
+    table: Any = doc
+    for part in section.split("."):
+        if part not in table:
+            table.add(part, tomlkit.table())
+        table = table[part]
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{path}: [{section}] is not a table, not overwriting it")
+    return table
+
+
+def _what_changes(path: Path, doc: Any, before: Settings, changes: Mapping[str, Mapping[str, Any]]
+                  ) -> dict[str, dict[str, Any]]:
+    """The part of ``changes`` the admin changed: keys in the file, and new keys that change the settings.
+
+    The dialog hands over every field. A key the file does not have whose value is what the kiosk
+    already runs with (a default, or the data dir that ``GATE_KIOSK_DATA`` chose) is not written: a
+    15-line file stays 15 lines, and a later change of a default or of the environment still applies.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for section, values in changes.items():
+        present: Any = doc
+        for part in section.split("."):
+            present = present.get(part) if isinstance(present, Mapping) else None
+        for key, value in values.items():
+            if isinstance(present, Mapping) and key in present:
+                if not _differs(present[key], value):
+                    continue
+            else:
+                trial = tomlkit.parse(tomlkit.dumps(doc))
+                try:
+                    _sync(_table_at(path, trial, section), {key: value})
+                    if _validated(path, trial) == before:
+                        continue
+                except ConfigError:
+                    pass  # kept: the whole save is validated and says what is wrong
+            out.setdefault(section, {})[key] = value
+    return out
 
 
 def _declared(version: str) -> str:
@@ -113,8 +150,16 @@ def _sync(table: Any, values: Mapping[str, Any]) -> None:
         elif isinstance(value, str) and isinstance(current, Mapping) and "mode" in current:
             if current["mode"] != value:
                 table[key]["mode"] = value  # keep only_returning and any other option of the rule
-        elif current is None or _plain(current) != value or type(_plain(current)) is not type(value):
+        elif current is None or _differs(current, value):
             table[key] = value
+
+
+def _differs(current: Any, value: Any) -> bool:
+    """Whether writing ``value`` over the file's ``current`` changes the file (the rules of ``_sync``)."""
+    if isinstance(value, str) and isinstance(current, Mapping) and "mode" in current:
+        return bool(_plain(current["mode"]) != value)
+    plain = _plain(current)
+    return bool(plain != value or type(plain) is not type(value))
 
 
 def _plain(item: Any) -> Any:

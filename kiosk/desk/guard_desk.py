@@ -178,7 +178,7 @@ class GuardDesk:
 
         self.access.verify(pin, self.settings.site.guard_id, "settings")
         saved = write_settings(self.config_path(), changes)
-        detail: dict[str, Any] = {"file": str(saved.path), "changes": changes}
+        detail: dict[str, Any] = {"file": str(saved.path), "changes": saved.written}
         if saved.policy_changed:
             # Entries judged under the new thresholds must carry a different version: say which.
             detail["policy_version"] = {"from": saved.policy_version_before, "to": saved.policy_version_after}

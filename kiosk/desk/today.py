@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devices.worker import Worker
+from kiosk.domain.faultlog import FaultLog
 from kiosk.reports.figures import DayFigures, tally
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class TodayKeeper(Worker):
         self._events: queue.Queue[str | FollowUpMark] = queue.Queue()
         self._unwritten: list[FollowUpMark] = []  # refused by the database: tried again when the queue is idle
         self._lock = threading.Lock()
+        self._faults = FaultLog(log, "updating today's figures")
         self._day = desk.today()
         self._figures = DayFigures()
         self._flagged: list[Any] = []
@@ -95,12 +97,13 @@ class TodayKeeper(Worker):
                 continue
             try:
                 self._handle(event)
-            except Exception:  # the database may be locked or gone: the figures wait, the gate goes on
-                log.exception("updating today's figures failed")
+            except Exception as exc:  # the database may be locked or gone: the figures wait, the gate goes on
+                self._faults.failed(exc)  # one line per fault: a lock retried every half second is not a flood
                 if isinstance(event, FollowUpMark):
                     with self._lock:
                         self._unwritten.append(event)  # tried again when the queue is idle
                 continue
+            self._faults.recovered()
             self._on_changed()
 
     def _retry(self) -> None:

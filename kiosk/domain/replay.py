@@ -9,6 +9,10 @@ through so that a restart does not forget. The database is never touched
 under the controller's lock (a locked database would hold up the guard's
 keys on the GUI thread): ``prefetch`` reads a key before the lock is taken,
 ``record`` only notes what to write, and ``persist`` writes it afterwards.
+A key the store cannot take (a locked database) stays noted, in order, and is
+written by a later ``persist`` (at most one try per ``RETRY_PAUSE_S``, so a
+locked database does not hold each scan for its lock wait); detection goes on
+from memory meanwhile. A fault is logged once, in one line.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from collections.abc import Callable
 from typing import Protocol
+
+from kiosk.domain.faultlog import FaultLog
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,7 @@ class ReplayGuard:
     """See the module docstring. Not thread-safe on its own: the controller's lock covers it."""
 
     MAX_KEYS = 4096
+    RETRY_PAUSE_S = 5.0  # after a failed write, keys wait this long before the next try
 
     def __init__(self, debounce_s: float, window_min: float, persistence: RecentCodes | None = None) -> None:
         self.debounce = timedelta(seconds=debounce_s)
@@ -52,6 +60,10 @@ class ReplayGuard:
         self._fetched: dict[str, tuple[datetime, str] | None] = {}  # read from persistence, outside the lock
         self._unsaved: list[tuple[str, str, datetime]] = []
         self._io = threading.Lock()  # persistence calls in order, by whichever thread brings them
+        self._notes = threading.Lock()  # the list of unsaved sightings (never held while the store works)
+        self._read_faults = FaultLog(log, "reading recent codes")
+        self._write_faults = FaultLog(log, "remembering recent codes")
+        self._failed_at = float("-inf")  # time.monotonic() of the last failed write
 
     def prefetch(self, key: str) -> None:
         """Read ``key`` from persistence now (a database read), so that ``classify`` under the lock need not."""
@@ -60,9 +72,10 @@ class ReplayGuard:
         try:
             with self._io:
                 seen = self._persistence.recent_code(key)
-        except Exception:  # persistence is a help, never a reason to stop the gate
-            log.exception("could not read recent codes")
+        except Exception as exc:  # persistence is a help, never a reason to stop the gate
+            self._read_faults.failed(exc)
             return
+        self._read_faults.recovered()
         if len(self._fetched) > self.MAX_KEYS:
             self._fetched.clear()
         self._fetched[key] = seen
@@ -99,20 +112,40 @@ class ReplayGuard:
             horizon = self.window + self.debounce
             self._seen = {k: v for k, v in self._seen.items() if now - v[0] < horizon}
         if self._persistence is not None:
-            self._unsaved.append((key, visit_id, now))
+            with self._notes:
+                self._unsaved.append((key, visit_id, now))
+                if len(self._unsaved) > self.MAX_KEYS:  # storage down for long: the newest sightings matter most
+                    del self._unsaved[: len(self._unsaved) - self.MAX_KEYS]
+
+    @property
+    def unsaved(self) -> int:
+        """Sightings noted but not yet in the store (a locked database keeps them here)."""
+        with self._notes:
+            return len(self._unsaved)
 
     def persist(self) -> None:
-        """Write the sightings ``record`` noted (call without the controller's lock held)."""
-        while self._unsaved:
-            try:
-                key, visit_id, at = self._unsaved.pop(0)
-            except IndexError:  # another thread took the last one
-                return
-            try:
-                with self._io:
-                    self._persistence.remember_code(key, visit_id, at)  # type: ignore[union-attr]
-            except Exception:
-                log.exception("could not remember a code key")
+        """Write the sightings ``record`` noted (call without the controller's lock held).
+
+        A failure keeps the sighting (and those after it) for a later call.
+        """
+        if time.monotonic() - self._failed_at < self.RETRY_PAUSE_S:
+            return  # the store failed a moment ago: the keys wait in memory, detection goes on
+        with self._io:
+            while True:
+                with self._notes:
+                    if not self._unsaved:
+                        break
+                    sighting = self._unsaved[0]
+                try:
+                    self._persistence.remember_code(*sighting)  # type: ignore[union-attr]
+                except Exception as exc:
+                    self._failed_at = time.monotonic()
+                    self._write_faults.failed(exc)
+                    return
+                with self._notes:
+                    if self._unsaved and self._unsaved[0] is sighting:
+                        self._unsaved.pop(0)
+        self._write_faults.recovered()
 
     def touch(self, key: str, now: datetime) -> None:
         """A debounced repeat keeps the sighting fresh (the phone is still in view)."""

@@ -14,9 +14,13 @@ correction row carries the final decision and points at the original).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import logging
 import os
+import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
 from db.store import EntryStore
+from kiosk.config.loading import foreign_path
 from kiosk.config.settings import Settings
 from kiosk.domain.vocabulary import lane_words
 from kiosk.reports import ExportError, ExportQuery
@@ -48,24 +53,68 @@ class ExportResult:
 STAGED_SUFFIX = ".partial"
 
 
+_STAGED = re.compile(r"^\.(?P<final>.+)\.(?P<pid>\d+)\.partial$")
+log = logging.getLogger(__name__)
+
+
 def staged_path(final: Path) -> Path:
-    """Where an export is written before it is renamed over ``final``."""
-    return final.with_name(f".{final.name}{STAGED_SUFFIX}")
+    """Where an export is written before it is renamed over ``final`` (hidden, named with this process)."""
+    return final.with_name(f".{final.name}.{os.getpid()}{STAGED_SUFFIX}")
 
 
 def final_of(staged: Path) -> Path:
-    name = staged.name
-    if name.startswith(".") and name.endswith(STAGED_SUFFIX):
-        return staged.with_name(name[1:-len(STAGED_SUFFIX)])
-    return staged
+    found = _STAGED.match(staged.name)
+    return staged.with_name(found.group("final")) if found else staged
+
+
+def remove_stale_staged(folder: Path) -> list[Path]:
+    """Remove what killed exports left in ``folder`` (their process is gone); returns what was removed.
+
+    A SIGKILL or a power cut skips the clean-up of an export, so the next one
+    does it; a file of an export still running (another process) is left alone.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in folder.iterdir() if _STAGED.match(p.name)]
+    except OSError:
+        return removed
+    for staged in candidates:
+        match = _STAGED.match(staged.name)
+        if match and not _process_alive(int(match.group("pid")), staged):
+            with contextlib.suppress(OSError):
+                staged.unlink()
+                removed.append(staged)
+    return removed
+
+
+def _process_alive(pid: int, staged: Path) -> bool:
+    if pid == os.getpid():
+        return False  # this process starts exports one at a time: a file of ours is from an earlier one
+    if sys.platform == "win32":  # no cheap pid test: an export runs minutes, not a day
+        try:
+            return datetime.now().timestamp() - staged.stat().st_mtime < 86400
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, as another user's process
+    return True
 
 
 def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportResult]:
     """Run an export into a private (0600) temporary file next to the target; ``_finish`` renames it."""
     @functools.wraps(method)
     def run(self: Any, first: Any, path: Path, *args: Any, **kw: Any) -> ExportResult:
+        foreign = foreign_path(str(path))
+        if foreign:  # on Linux C:\Users\… is a file name with backslashes in it, in the current folder
+            raise ExportError(f"cannot write {path}: {foreign}")
         path = Path(path)
         staged = staged_path(path)
+        for stale in remove_stale_staged(path.parent):
+            log.info("removed %s, left by an export that was killed", stale)
         try:
             staged.unlink(missing_ok=True)
             os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))

@@ -1,32 +1,23 @@
-"""Writing entries: from a decided visit to a ledger row, and the row to storage.
+"""Writing entries: from a decided visit to a ledger row (``EntryBuilder``).
 
 ``EntryBuilder`` turns a visit and its verdict into an ``EntryRecord``: masked
 identity, every code seen, the reasons as codes with parameters, sealed
 registration details, where the entry came from (live, demo, simulation).
 
-``EntryWriter`` hands rows to the entry log. Storage may fail (disk full,
-locked database): the row then waits in a bounded in-memory queue, the
-listener is told how many are waiting, and ``flush`` retries. Nothing
-acknowledged is dropped silently: ``on_entry_committed`` is called only after
-the commit returned.
+Handing the row to storage is ``kiosk.services.entry_writer``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from db.records import EntryRecord
-from devices.worker import Worker
 from kiosk.domain.model import Decision, Element, Reason
 from kiosk.domain.policy import Verdict, is_flagged
-from kiosk.services.ports import EntryLog, GateListener
 from kiosk.domain.privacy import id_hash, mask_id, mask_name, mask_phone
 from kiosk.services.sealing import RegistrationSealer
 from kiosk.domain.visit import Visit
@@ -135,137 +126,6 @@ def flagged_outcome(decision: Decision, verdict: Verdict, v: Visit) -> bool:
     # A verdict that was flagged stays flagged whatever decision is logged for it.
     return verdict.flagged or is_flagged(decision, verdict.reasons, identity_questioned=v.identity.value != "clear",
                                          overridden=v.override_decision is not None)
-
-
-class EntryWriter(Worker):
-    """Hands entries to the log; a storage fault queues them (bounded) and is reported.
-
-    Without ``start()`` every ``submit`` writes at once on the caller's thread
-    (the headless commands, which must know an entry is committed before they
-    say so). Started, the writer owns one named thread: ``submit`` only queues
-    and returns, so that no GUI, camera or scanner thread ever waits for the
-    database; the thread writes in order, retries a failing store with a
-    growing pause, and ``drain`` waits (bounded) for the queue to empty.
-    """
-
-    MAX_WAITING = 10_000  # entries kept in memory while storage is down
-    thread_name = "entry-writer"
-    # A failed write already waited the store's whole lock limit (SQLite busy timeout,
-    # PostgreSQL lock_timeout); closing right after it, trying again at once only
-    # multiplied that wait before a command could say the entry was not saved (10-15 s).
-    RETRY_PAUSE_S = 2.0
-
-    def __init__(self, entry_log: EntryLog, listener: GateListener) -> None:
-        super().__init__()
-        self._log = entry_log
-        self._listener = listener
-        self._waiting: deque[EntryRecord] = deque()
-        self._lock = threading.Lock()  # guards the queue; never held while the store works
-        self._write_lock = threading.Lock()  # one writer at a time, in order
-        self._wake = threading.Event()
-        self.dropped = 0
-        self.last_problem = ""
-        self._failed_at = float("-inf")  # time.monotonic() of the last failed write
-
-    @property
-    def waiting(self) -> int:
-        with self._lock:
-            return len(self._waiting)
-
-    @property
-    def threaded(self) -> bool:
-        return self._thread is not None
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread after writing what it can within ``timeout``; ``waiting`` says how many are left."""
-        self.drain(timeout)
-        self._stop.set()
-        self._wake.set()
-        super().close(timeout)
-
-    def submit(self, entry: EntryRecord) -> None:
-        """Queue the entry; unthreaded, write everything waiting now (``on_entry_committed`` says when it is)."""
-        with self._lock:
-            self._waiting.append(entry)
-        if self._thread is not None:
-            self._wake.set()
-        else:
-            self.flush()
-
-    def drain(self, timeout: float) -> bool:
-        """Wait until nothing waits (True) or ``timeout`` passed (False)."""
-        end = time.monotonic() + timeout
-        while self.waiting:
-            if self._thread is None:
-                if time.monotonic() - self._failed_at >= self.RETRY_PAUSE_S:
-                    self.flush()
-                if self.waiting:
-                    return False
-                break
-            if time.monotonic() >= end:
-                return False
-            self._wake.set()
-            time.sleep(0.02)
-        return True
-
-    def _run(self) -> None:
-        pause = 0.1
-        while not self._stop.is_set():
-            self._wake.wait(pause if self.waiting else 1.0)
-            self._wake.clear()
-            if self.flush():
-                pause = 0.1
-            else:
-                pause = min(pause * 2, 2.0)  # storage is down: retry, but do not spin
-
-    def flush(self) -> bool:
-        """Write what waits, in order; False when storage failed (the rest keeps waiting)."""
-        with self._write_lock:
-            while True:
-                with self._lock:
-                    if not self._waiting:
-                        return True
-                    entry = self._waiting[0]
-                try:
-                    self._log.append(entry)
-                except Exception as exc:  # storage faults must never stop the gate
-                    self._failed(entry, exc)
-                    return False
-                with self._lock:
-                    if self._waiting and self._waiting[0] is entry:
-                        self._waiting.popleft()
-                    empty = not self._waiting
-                self._listener.on_entry_committed(entry.id)
-                if empty:
-                    self.last_problem = ""
-                    self._listener.on_storage_problem("", 0)
-
-    def _failed(self, entry: EntryRecord, exc: Exception) -> None:
-        with self._lock:
-            while len(self._waiting) > self.MAX_WAITING:
-                # Memory is bounded too: the oldest go, counted and reported, never silently.
-                lost = self._waiting.popleft()
-                self.dropped += 1
-                log.error("entry %s dropped: storage down and %d entries waiting", lost.id, self.MAX_WAITING)
-            waiting = len(self._waiting)
-        self._failed_at = time.monotonic()
-        log.warning("entry %s waits for storage: %s", entry.id, str(exc).splitlines()[0] if str(exc) else exc)
-        message = storage_message(exc)
-        if self.dropped:
-            message += f"；已丢弃 {self.dropped} 条最早的记录"
-        self.last_problem = message
-        self._listener.on_storage_problem(message, waiting)
-
-
-def storage_message(exc: Exception) -> str:
-    text = str(exc).lower()
-    if "disk" in text or "full" in text or "no space" in text:
-        return "存储空间已满：记录暂存在内存中，请清理磁盘"
-    if "locked" in text or "busy" in text:
-        return "数据库被占用：记录暂存在内存中，稍后自动写入"
-    if "readonly" in text or "read-only" in text or "permission" in text:
-        return "数据库只读：记录暂存在内存中，请检查文件权限"
-    return f"无法写入数据库（{type(exc).__name__}）：记录暂存在内存中"
 
 
 def _as_float(value: Any) -> float | None:

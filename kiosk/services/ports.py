@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from db.records import EntryRecord, RosterPerson
+from kiosk.domain.faultlog import FaultLog
 from kiosk.domain.visit import VisitSnapshot
 
 
 log = logging.getLogger(__name__)
+_DEVICE_EVENT_FAULTS = FaultLog(log, "logging device events")
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -83,8 +85,10 @@ def report_device_status(listener: GateListener, device_log: DeviceLog, device: 
     listener.on_device_status(device, state, message)
     try:
         device_log.device_event(device, state, message)
-    except Exception:
-        log.exception("could not log a device event")
+    except Exception as exc:
+        _DEVICE_EVENT_FAULTS.failed(exc)  # a locked database: one line, not a traceback per event
+    else:
+        _DEVICE_EVENT_FAULTS.recovered()
 
 
 class ListenerHub:

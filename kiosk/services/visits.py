@@ -27,7 +27,9 @@ from kiosk.domain.model import (
     Source,
     TemperatureSample,
 )
-from kiosk.services.entries import EntryBuilder, EntryContext, EntryWriter, flagged_outcome
+from kiosk.services.entries import EntryBuilder, EntryContext, flagged_outcome
+from kiosk.services.entry_writer import EntryWriter
+from kiosk.services.spool import EntrySpool
 from kiosk.domain.policy import Policy, Verdict, is_flagged, locked_failure
 from kiosk.services.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.domain.privacy import mask_id, mask_name
@@ -67,6 +69,7 @@ class VisitRouter:
         origin: str = "live",
         sealer: RegistrationSealer | None = None,
         recent_codes: RecentCodes | None = None,
+        spool: EntrySpool | None = None,
     ) -> None:
         self.policy = policy
         self._log = entry_log
@@ -85,7 +88,7 @@ class VisitRouter:
         self._outcomes: dict[str, bool] = {}  # recent visits: did they end in a pass (replay judgement)
         self._last_refusal_at: datetime | None = None
         self.replay = ReplayGuard(gate.debounce_s, gate.replay_window_min, recent_codes)
-        self.writer = EntryWriter(entry_log, listener)
+        self.writer = EntryWriter(entry_log, listener, spool)
         self.builder = EntryBuilder(
             EntryContext(site.site_id, site.gate_id, ZoneInfo(site.timezone), salt, origin, sealer), new_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -44,3 +45,42 @@ def test_run_fullscreen_flag_is_accepted() -> None:
 
     args = build_parser().parse_args(["run", "--fullscreen"])
     assert args.fullscreen
+
+
+def _systemctl_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exit_code: int) -> Path:
+    """A `systemctl` first on PATH that records its arguments (this test must not enable a real service)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "systemctl-calls"
+    script = bin_dir / "systemctl"
+    script.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n'
+                      + ('echo "Failed to connect to bus: No medium found" >&2\n' if exit_code else "")
+                      + f"exit {exit_code}\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    return calls
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux service")
+@pytest.mark.parametrize("systemctl_exit", [0, 1])
+def test_install_names_the_config_absolutely_and_says_when_systemd_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        systemctl_exit: int) -> None:
+    from kiosk.cli.main import main
+
+    calls = _systemctl_on_path(tmp_path, monkeypatch, systemctl_exit)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "cfg1").mkdir()
+    (tmp_path / "cfg1" / "config.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    code = main(["--config", "cfg1/config.toml", "autostart", "install"])
+    out, err = capsys.readouterr()
+    unit = tmp_path / "home" / ".config" / "systemd" / "user" / "gate-kiosk.service"
+    assert f'GATE_KIOSK_CONFIG={tmp_path / "cfg1" / "config.toml"}"' in unit.read_text()
+    if systemctl_exit:
+        assert code == 1 and "now starts at login" not in out
+        assert err.startswith("gate-kiosk: error: systemctl --user daemon-reload failed (exit 1): Failed to connect")
+        assert len(err.strip().splitlines()) == 1
+    else:
+        assert code == 0 and "now starts at login" in out and not err
+        assert calls.read_text().splitlines() == ["--user daemon-reload", "--user enable gate-kiosk.service"]

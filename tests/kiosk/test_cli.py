@@ -144,5 +144,19 @@ def test_check_fails_when_its_entry_is_only_queued(capsys, tmp_path: Path, monke
     # One try, waiting the busy timeout once (the README's 2 s): five tries made it 10 s.
     assert tries == [out["entry_id"]]
     assert out["entry_id"] not in [r["id"] for r in db_rows(tmp_path)]
+    assert "waits in" in err  # kept on disk, not lost with the process
+    queued = out["entry_id"]
     code, out, _ = run(capsys, "check", "--lane", "staff", "--temp", "36.5")
     assert code == 0 and out["logged"] is True and out["entry_id"] in [r["id"] for r in db_rows(tmp_path)]
+    assert queued in [r["id"] for r in db_rows(tmp_path)]  # the next start wrote the one that waited
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland displays are Linux's")
+def test_run_with_no_display_is_one_plain_line(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "kiosk", "run", "--demo"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2, done.stderr  # not Qt's abort (134)
+    assert done.stderr.startswith("gate-kiosk: error: no display") and len(done.stderr.strip().splitlines()) == 1

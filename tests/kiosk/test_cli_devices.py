@@ -74,3 +74,18 @@ def test_calibrate_stores_offset_and_entries_carry_it(simulator, capsys, tmp_pat
 def test_simulate_rejects_bad_rates(capsys) -> None:
     assert main(["simulate", "thermometer", "--protocol", "aa55", "--fever-rate", "2"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Linux port names")
+def test_probe_errors_are_plain_words_and_an_empty_port_is_refused_up_front(capsys, tmp_path: Path) -> None:
+    plain = tmp_path / "notes.txt"
+    plain.write_text("x")
+    cases = (("COM3", "Windows port name"), (str(plain), "cannot open: not a serial port"),
+             (str(tmp_path), "cannot open: a folder, not a serial port"))
+    for port, words in cases:
+        assert main(["devices", "probe", "--port", port]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Errno" not in err and len(err.strip().splitlines()) == 1, err
+    with pytest.raises(SystemExit) as exit_:  # refused by the parser: nothing is opened or probed
+        main(["devices", "probe", "--port", " "])
+    assert exit_.value.code == 2 and "--port: empty" in capsys.readouterr().err

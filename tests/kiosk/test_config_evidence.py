@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,27 @@ def test_a_fever_threshold_outside_37_to_38_5_needs_an_admin_and_changes_are_aud
     store.close()
     assert len(changes) == 2 and changes[1]["detail"]["previous"] == changes[0]["detail"]["version"]
     assert changes[1]["detail"]["policy"]["fever_threshold_c"] == 39.0
+
+
+def test_windows_config_mistakes_are_explained(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[paths]\ndata_dir = "C:\\Users\\guard\\kiosk"\n')
+    with pytest.raises(ConfigError, match=r"line 2.*with / .*or in single quotes"):
+        load_settings(config)
+    config.write_text('[site]\nschool_name = "x\\q"\n[paths]\ndata_dir = "/srv/kiosk"\n')
+    with pytest.raises(ConfigError) as error:  # a line without a path: the hint is still about that line
+        load_settings(config)
+    assert "single quotes" in str(error.value)
+    config.write_text("[paths]\ndata_dir = 'C:\\Users\\guard\\kiosk'\n")
+    if sys.platform != "win32":
+        with pytest.raises(ConfigError, match=r"paths.data_dir: .*is a Windows path"):
+            load_settings(config)
+    config.write_text("[site]\nschool_name = 'x'\n[paths\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(config)
+    assert "single quotes" not in str(error.value)  # no backslash on that line: no hint
+    config.write_text("[devices]\ncamera = 0\n")  # as docs/config.example.toml lists it
+    assert load_settings(config).devices.camera == "0"
+    config.write_text("[devices]\ncamera = true\n")
+    with pytest.raises(ConfigError, match="devices.camera must be str"):
+        load_settings(config)

@@ -46,7 +46,7 @@ def test_a_locked_database_never_makes_the_caller_wait(tmp_path: Path) -> None:
 def test_entries_are_written_once_and_in_order_from_many_threads(tmp_path: Path) -> None:
     store = EntryStore(f"sqlite:///{tmp_path / 'e.sqlite3'}")
     listener = RecordingListener()
-    from kiosk.services.entries import EntryWriter
+    from kiosk.services.entry_writer import EntryWriter
     from tests.kiosk.test_gate import make
 
     ctl, log, _, _ = make()

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kiosk.cli.main import main
 from kiosk.cli.doctor import FAIL, OK, WARN, diagnose
 from kiosk.config.operations import LOG_FILE, NATIVE_CRASH_FILE, log_dir, setup_logging
@@ -104,6 +106,28 @@ def test_doctor_names_what_to_fix(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "to fix" in out and "→ gate-kiosk admin set-pin" in out
     assert {WARN, OK} <= {f.status for f in diagnose(config)}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pty and a Linux device path")
+def test_doctor_opens_the_scanner_port_as_it_does_the_thermometer_s(tmp_path: Path) -> None:
+    import pty
+
+    config = tmp_path / "config.toml"
+    plain = tmp_path / "scanner.txt"
+    plain.write_text("not a port")
+    controller, device = pty.openpty()
+    try:
+        for scanner, status, words in (("COM9", FAIL, "Windows port name"),
+                                       (str(plain), FAIL, "cannot open: not a serial port"),
+                                       (str(tmp_path / "ttyUSB7"), FAIL, "no such serial port"),
+                                       (os.ttyname(device), OK, "opens")):
+            config.write_text(f'[devices]\ncamera = ""\nscanner = "{scanner}"\n')
+            finding = {f.check: f for f in diagnose(config)}["scanner"]
+            assert finding.status == status and words in finding.message, (scanner, finding)
+            assert "Errno" not in finding.message
+    finally:
+        os.close(controller)
+        os.close(device)
 
 
 def test_a_bad_thermometer_protocol_is_one_config_line_for_doctor_and_run(tmp_path: Path, capsys) -> None:

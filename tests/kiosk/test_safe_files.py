@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import struct
 import zlib
 from datetime import date
@@ -223,3 +224,28 @@ def test_an_export_key_from_before_is_resealed_with_scrypt_and_keeps_its_public_
     with pytest.raises(ExportError, match="wrong PIN"):
         export_key(data, "135790")
     assert public_key_b64(export_key(data, "246810")) == public_key_b64(key) == export_public_key(data)
+
+
+def test_what_a_killed_export_left_is_removed_by_the_next_one(exporter, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ex, _ = exporter
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    left = tmp_path / f".win.xlsx.{int(dead.stdout)}.partial"  # SIGKILL skipped its clean-up
+    left.write_bytes(b"")
+    running = tmp_path / f".other.csv.{os.getppid()}.partial"  # another process's export, still running
+    running.write_bytes(b"half")
+    ex.export_csv(ExportQuery(DAY, DAY), tmp_path / "day.csv")
+    assert not left.exists() and running.read_bytes() == b"half"
+    assert (tmp_path / "day.csv").exists()
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="a Windows path is a path there")
+def test_an_export_to_a_windows_path_on_linux_is_refused(exporter, tmp_path: Path, monkeypatch) -> None:
+    ex, _ = exporter
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ExportError, match=r"is a Windows path"):
+        ex.export_csv(ExportQuery(DAY, DAY), Path("C:\\Users\\guard\\Desktop\\today.csv"))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("C:")]

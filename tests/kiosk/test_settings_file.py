@@ -87,3 +87,36 @@ def test_next_policy_version() -> None:
     assert next_policy_version("2026-11-29", DAY) == "2026-11-29.2"
     assert next_policy_version("2026-11-29.9", DAY) == "2026-11-29.10"
     assert next_policy_version("county-7", DAY) == "2026-11-29"
+
+
+def test_a_save_writes_what_the_admin_changed_not_every_default_or_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "short.toml"
+    path.write_text('# our gate\n[site]\nschool_name = "第三中学"\n\n[devices]\ncamera = "0"\n'
+                    'thermometer = "/dev/ttyUSB0"\n')
+    data = tmp_path / "from-env"
+    monkeypatch.setenv("GATE_KIOSK_DATA", str(data))
+    settings = load_settings(path)
+    p = settings.policy
+    # What the settings dialog hands over: every field, as shown (ui/dialogs.py SettingsDialog.changes).
+    rules = {g: {r.element.value: r.mode.value for r in rs if r.mode.value != "off"} for g, rs in p.rules.items()}
+    changes = {
+        "policy": {"fever_threshold_c": p.fever_threshold_c, "retake_wait_s": p.retake_wait_s,
+                   "nucleic_window_h": int(p.nucleic_window_h)},
+        "policy.rules": rules,
+        "gate": {"result_display_s": settings.gate.result_display_s, "visit_timeout_s": 25.0},
+        "devices": {"camera": "0", "thermometer": "/dev/ttyUSB0", "scanner": "",
+                    "thermometer_protocol": settings.devices.thermometer_protocol,
+                    "decoder": settings.devices.decoder},
+        "paths": {"data_dir": str(data)},
+    }
+    saved = write_settings(path, changes, today=DAY)
+    text = path.read_text()
+    assert saved.written == {"gate": {"visit_timeout_s": 25.0}} and not saved.policy_changed
+    assert "data_dir" not in text and "rules" not in text and "thermometer_protocol" not in text
+    assert text.startswith('# our gate\n[site]\nschool_name = "第三中学"') and "visit_timeout_s = 25.0" in text
+    assert len(text.splitlines()) <= 10
+    monkeypatch.delenv("GATE_KIOSK_DATA")
+    assert load_settings(path).data_dir != data  # the environment's choice did not become the file's
+    changes["paths"] = {"data_dir": str(tmp_path / "chosen")}  # an admin who does change it: written
+    assert write_settings(path, changes, today=DAY).written == {"paths": {"data_dir": str(tmp_path / "chosen")}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -99,4 +100,47 @@ def test_queue_is_bounded_and_drops_are_reported(tmp_path: Path) -> None:
         deny_one(ctl, clock)
     assert ctl.waiting_entries == 3 and ctl.dropped == 2
     assert "已丢弃 2 条" in listener.storage[-1][0]
+    store.close()
+
+
+def test_a_locked_database_is_one_line_per_fault_and_replay_keys_wait_in_memory(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.kiosk.test_gate import green, reading
+
+    path = tmp_path / "e.sqlite3"
+    store = EntryStore(f"sqlite:///{path}")
+    clock, listener = ManualClock(), RecordingListener()
+    ctl = GateController(Policy(), store, listener, site=SiteSettings(), gate=GateSettings(result_display_s=1),
+                         salt=b"s" * 32, clock=clock, recent_codes=store)
+    ctl.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    ctl.replay.RETRY_PAUSE_S = 0  # every scan tries the store again (the kiosk waits 5 s between tries)
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    caplog.set_level(logging.INFO)
+    try:
+        ctl.code_seen(green("shared"))
+        ctl.temperature(reading(36.5))
+        ctl.confirm(Element.MASK, True)
+        clock.advance(120)
+        ctl.tick()
+        for _ in range(3):
+            deny_one(ctl, clock)
+        ctl.code_seen(green("shared"))  # someone else, two minutes later, with the same code
+        ctl.temperature(reading(36.5))
+        snap = ctl.confirm(Element.MASK, True)
+    finally:
+        other.rollback()
+        other.close()
+    assert [r.code for r in snap.verdict.reasons] == ["replay"]  # detection went on while the store was locked
+    assert ctl.replay.unsaved >= 1 and ctl.waiting_entries == 4  # the replay waits for the guard
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in problems if r.exc_info]  # no traceback per failed write
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # nothing on a non-verbose terminal
+    assert len([r for r in problems if r.name == "kiosk.entries"]) == 1  # four entries refused, one line
+    assert len([r for r in problems if r.name == "kiosk.replay"]) == 1
+    assert len([r for r in caplog.records if r.exc_info]) == 2  # the detail once per fault
+    ctl.code_seen(green("later"))  # the lock is gone: the keys noted meanwhile are written now
+    ctl.tick()
+    assert ctl.replay.unsaved == 0 and store.recent_code(green("shared").content_key) is not None
+    assert ctl.waiting_entries == 0 and store.count() == 4
     store.close()
