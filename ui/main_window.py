@@ -122,7 +122,12 @@ class MainWindow(QMainWindow):
         # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
         # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
         gap_s = desk.settings.devices.scanner_key_gap_ms / 1000 if desk is not None else DEFAULT_GAP_S
-        self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key)
+        self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key,
+                                   on_unreadable=self._on_wedge_unreadable)
+        self._unreadable_timer = QTimer(self)  # the banner's "scan not read" line goes after a while
+        self._unreadable_timer.setSingleShot(True)
+        self._unreadable_timer.setInterval(8000)
+        self._unreadable_timer.timeout.connect(lambda: self.banner.set_device_problem("scan", None))
         self._build_speech(speaker, bridge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
@@ -615,11 +620,20 @@ class MainWindow(QMainWindow):
         """
         if QApplication.activeModalWidget() is not None or QApplication.activeWindow() is not self:
             return
-        action = ACTION_OF.get(text.upper())
+        action = GuardAction.NEXT if text == " " else ACTION_OF.get(text.upper())
         if action is not None:
             self.act(action)
 
+    def _on_wedge_unreadable(self, keys: int) -> None:
+        """A keyboard scan that could not be told from typing was dropped (ui/wedge.py): said in the banner."""
+        self.banner.set_device_problem("scan", (
+            self.tr("扫码未读取"),
+            self.tr("扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；"
+                    "经常出现时，请在设置向导的扫码枪页测量扫码枪速度")))
+        self._unreadable_timer.start()
+
     def _on_wedge_code(self, text: str) -> None:
+        self.banner.set_device_problem("scan", None)
         if self._desk is not None:
             self._desk.code_from_keyboard_scanner(text)
 
