@@ -32,6 +32,7 @@ from kiosk.gate import ConfirmRefused, GateController, VisitSnapshot
 from kiosk.visit import VisitState
 from kiosk.vocabulary import reason_words
 from ui.bridge import QtBridge
+from ui.busy import ADMIN_WAIT_S, StepOutcome, run_admin_step
 from ui.device_alerts import device_problem
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._controller = controller
         self._desk = desk
         self._lose_unsaved = False  # the guard chose to close with entries not saved
+        self.admin_wait_s = ADMIN_WAIT_S  # how long a PIN check may wait for a locked database
         self.unsaved_box: QMessageBox | None = None
         self._bridge = bridge
         self._flash_enabled = flash
@@ -402,10 +404,10 @@ class MainWindow(QMainWindow):
             pin = self.ask_pin(self.tr("改判需要管理员 PIN"))
             if pin is None:
                 return
-            try:
-                self._desk.access.verify(pin, self._desk.settings.site.guard_id, "override")
-            except AccessDenied as exc:
-                QMessageBox.warning(self, self.tr("人工改判"), str(exc))
+            access, guard = self._desk.access, self._desk.settings.site.guard_id
+            checked = self.admin_step(self.tr("人工改判"), lambda abandoned: access.verify(pin, guard, "override"))
+            if not checked.ok:
+                QMessageBox.warning(self, self.tr("人工改判"), checked.refusal or "")
                 return
         dialog = OverrideDialog(self)
         if dialog.exec():
@@ -434,13 +436,16 @@ class MainWindow(QMainWindow):
         if self._desk is None:
             return
         dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness())
+        desk = self._desk
         while dialog.exec():
-            try:
-                path = self._desk.save_settings(dialog.changes(), dialog.pin.text().strip())
-            except (AccessDenied, ConfigError) as exc:
-                dialog.error.setText(str(exc))
+            changes, pin = dialog.changes(), dialog.pin.text().strip()
+            saved = self.admin_step(self.tr("设置"), lambda abandoned: desk.save_settings(changes, pin, abandoned),
+                                    parent=dialog)
+            if not saved.ok:
+                dialog.error.setText(saved.refusal or "")
                 continue
-            QMessageBox.information(self, self.tr("设置"), self.tr("已保存到 %1，重启后生效。").replace("%1", str(path)))
+            QMessageBox.information(self, self.tr("设置"),
+                                    self.tr("已保存到 %1，重启后生效。").replace("%1", str(saved.value)))
             return
 
     def open_export(self) -> None:
@@ -448,16 +453,25 @@ class MainWindow(QMainWindow):
             return
         pin = ""
         if self._desk.access.has_pin:
-            pin = self.ask_pin(self.tr("导出需要管理员 PIN")) or ""
-        try:
-            exporter = self._desk.exporter(pin)
-        except AccessDenied as exc:
-            QMessageBox.warning(self, self.tr("导出"), str(exc))
+            asked = self.ask_pin(self.tr("导出需要管理员 PIN"))
+            if asked is None:
+                return  # cancelled: not a PIN attempt
+            pin = asked
+        desk = self._desk
+        made = self.admin_step(self.tr("导出"), lambda abandoned: desk.exporter(pin))
+        if not made.ok:
+            QMessageBox.warning(self, self.tr("导出"), made.refusal or "")
             return
+        exporter = made.value
         from ui.export_dialog import ExportDialog
 
         self.export_dialog = ExportDialog(exporter, self._desk.today(), self, language=self.language)
         self.export_dialog.exec()
+
+    def admin_step(self, title: str, step: Any, parent: QWidget | None = None) -> StepOutcome:
+        """A PIN check (and what it guards) on a worker thread behind a busy box (ui/busy.py): never a freeze."""
+        return run_admin_step(parent or self, title, self.tr("正在核验管理员 PIN…"), step,
+                              (AccessDenied, ConfigError), wait_s=self.admin_wait_s)
 
     def ask_pin(self, purpose: str) -> str | None:
         dialog = PinDialog(purpose, self)

@@ -1,6 +1,29 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AdminStep</name>
+    <message>
+        <location filename="../busy.py" line="104" />
+        <source>操作失败：%1</source>
+        <translation>Failed: %1</translation>
+    </message>
+    <message>
+        <location filename="../busy.py" line="110" />
+        <source>数据库正忙（可能被其他程序占用），正在等待，最多 %1 秒…</source>
+        <translation>The database is busy (perhaps held by another program); waiting up to %1 s…</translation>
+    </message>
+    <message>
+        <location filename="../busy.py" line="127" />
+        <source>数据库被占用，%1 秒内没有完成，未执行：请稍后重试</source>
+        <translation>The database is held by another program; not done within %1 s, nothing was done: try again later</translation>
+    </message>
+    <message>
+        <location filename="../busy.py" line="130" />
+        <source>已停止等待，未执行</source>
+        <translation>Stopped waiting; nothing was done</translation>
+    </message>
+</context>
+<context>
     <name>CameraPage</name>
     <message>
         <location filename="../setup_flow.py" line="100" />
@@ -339,405 +362,413 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="105" />
+        <location filename="../main_window.py" line="107" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="157" />
+        <location filename="../main_window.py" line="159" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162" />
+        <location filename="../main_window.py" line="164" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162" />
+        <location filename="../main_window.py" line="164" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175" />
-        <location filename="../main_window.py" line="443" />
+        <location filename="../main_window.py" line="177" />
+        <location filename="../main_window.py" line="442" />
+        <location filename="../main_window.py" line="447" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="190" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="190" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="191" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="367" />
+        <location filename="../main_window.py" line="369" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="367" />
+        <location filename="../main_window.py" line="369" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="372" />
+        <location filename="../main_window.py" line="374" />
         <location filename="../main_window.py" line="408" />
+        <location filename="../main_window.py" line="410" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="373" />
+        <location filename="../main_window.py" line="375" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374" />
+        <location filename="../main_window.py" line="376" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="256" />
+        <location filename="../main_window.py" line="258" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="259" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="268" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="268" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="269" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="269" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="268" />
+        <location filename="../main_window.py" line="270" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="369" />
+        <location filename="../main_window.py" line="371" />
         <source>行程卡无风险</source>
         <translation>Itinerary OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371" />
+        <location filename="../main_window.py" line="373" />
         <source>核酸阴性</source>
         <translation>Test negative</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="378" />
+        <location filename="../main_window.py" line="380" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="521" />
+        <location filename="../main_window.py" line="535" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="579" />
+        <location filename="../main_window.py" line="593" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="580" />
+        <location filename="../main_window.py" line="594" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="584" />
+        <location filename="../main_window.py" line="598" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="585" />
+        <location filename="../main_window.py" line="599" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="587" />
+        <location filename="../main_window.py" line="601" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="601" />
+        <location filename="../main_window.py" line="615" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="658" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="655" />
+        <location filename="../main_window.py" line="669" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="690" />
+        <location filename="../main_window.py" line="704" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="417" />
+        <location filename="../main_window.py" line="419" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171" />
-        <location filename="../main_window.py" line="455" />
+        <location filename="../main_window.py" line="173" />
+        <location filename="../main_window.py" line="461" />
+        <location filename="../main_window.py" line="463" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="246" />
+        <location filename="../main_window.py" line="248" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="268" />
+        <location filename="../main_window.py" line="270" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270" />
+        <location filename="../main_window.py" line="272" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="271" />
+        <location filename="../main_window.py" line="273" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="322" />
+        <location filename="../main_window.py" line="324" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="322" />
+        <location filename="../main_window.py" line="324" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363" />
+        <location filename="../main_window.py" line="365" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368" />
+        <location filename="../main_window.py" line="370" />
         <source>健康码：绿码</source>
         <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368" />
+        <location filename="../main_window.py" line="370" />
         <source>健康码：黄码</source>
         <translation>Code: yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="369" />
+        <location filename="../main_window.py" line="371" />
         <source>健康码：红码</source>
         <translation>Code: red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="370" />
+        <location filename="../main_window.py" line="372" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="370" />
+        <location filename="../main_window.py" line="372" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371" />
+        <location filename="../main_window.py" line="373" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="372" />
+        <location filename="../main_window.py" line="374" />
         <source>身份已核对</source>
         <translation>ID checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="373" />
+        <location filename="../main_window.py" line="375" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374" />
+        <location filename="../main_window.py" line="376" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="375" />
+        <location filename="../main_window.py" line="377" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="375" />
+        <location filename="../main_window.py" line="377" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376" />
+        <location filename="../main_window.py" line="378" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376" />
+        <location filename="../main_window.py" line="378" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="377" />
+        <location filename="../main_window.py" line="379" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="377" />
+        <location filename="../main_window.py" line="379" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="378" />
+        <location filename="../main_window.py" line="380" />
         <source>其他临时人员</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="379" />
+        <location filename="../main_window.py" line="381" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="379" />
+        <location filename="../main_window.py" line="381" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="402" />
+        <location filename="../main_window.py" line="404" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="443" />
+        <location filename="../main_window.py" line="448" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="451" />
+        <location filename="../main_window.py" line="456" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="502" />
+        <location filename="../main_window.py" line="473" />
+        <source>正在核验管理员 PIN…</source>
+        <translation>Checking the admin PIN…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="516" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="503" />
+        <location filename="../main_window.py" line="517" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="511" />
+        <location filename="../main_window.py" line="525" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="511" />
+        <location filename="../main_window.py" line="525" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="511" />
+        <location filename="../main_window.py" line="525" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="512" />
+        <location filename="../main_window.py" line="526" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="512" />
+        <location filename="../main_window.py" line="526" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="514" />
+        <location filename="../main_window.py" line="528" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="516" />
+        <location filename="../main_window.py" line="530" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="520" />
+        <location filename="../main_window.py" line="534" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="524" />
+        <location filename="../main_window.py" line="538" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528" />
+        <location filename="../main_window.py" line="542" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528" />
+        <location filename="../main_window.py" line="542" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528" />
+        <location filename="../main_window.py" line="542" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="630" />
+        <location filename="../main_window.py" line="644" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="631" />
+        <location filename="../main_window.py" line="645" />
         <source>扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；经常出现时，请在设置向导的扫码枪页测量扫码枪速度</source>
         <translation>The scanner types too slowly to tell its scan from the guard's keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner on the setup's scanner page</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="696" />
+        <location filename="../main_window.py" line="710" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
@@ -1090,72 +1121,72 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../main_window.py" line="66" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../main_window.py" line="66" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="66" />
+        <location filename="../main_window.py" line="67" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="66" />
+        <location filename="../main_window.py" line="67" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="67" />
+        <location filename="../main_window.py" line="68" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="67" />
+        <location filename="../main_window.py" line="68" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../main_window.py" line="69" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../main_window.py" line="69" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="68" />
+        <location filename="../main_window.py" line="69" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="69" />
+        <location filename="../main_window.py" line="70" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71" />
+        <location filename="../main_window.py" line="72" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="72" />
+        <location filename="../main_window.py" line="73" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="73" />
+        <location filename="../main_window.py" line="74" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="74" />
+        <location filename="../main_window.py" line="75" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
