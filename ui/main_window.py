@@ -435,7 +435,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         if self._desk is None:
             return
-        dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness())
+        dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness(),
+                                gap_s=self.wedge.gap_s)
         desk = self._desk
         while dialog.exec():
             changes, pin = dialog.changes(), dialog.pin.text().strip()
@@ -474,7 +475,7 @@ class MainWindow(QMainWindow):
                               (AccessDenied, ConfigError), wait_s=self.admin_wait_s)
 
     def ask_pin(self, purpose: str) -> str | None:
-        dialog = PinDialog(purpose, self)
+        dialog = PinDialog(purpose, self, gap_s=self.wedge.gap_s)
         return dialog.value() if dialog.exec() else None
 
     def _toggle_fullscreen(self) -> None:

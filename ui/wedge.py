@@ -208,3 +208,43 @@ class KeyboardWedge(QObject):
             return
         if self._buffer:
             self._hand_on_short_burst()  # nothing after the keys: one is the guard's, more a cut-off scan
+
+
+class TypedOnly(QObject):
+    """Whether a field's text was typed by a person or came (in part) from a keyboard scanner's burst.
+
+    Meant for the admin PIN: a card scanned while the PIN box has the focus "types" its number and
+    Enter into the box, and five stray scans would lock the admin out. Keys into the field no more
+    than ``gap_s`` apart, ``min_length`` in a row, are a scanner's (the wedge's own rule); the field
+    is then ``scanned`` until it is emptied, and the dialog refuses it without checking it (no attempt
+    used). The keys still reach the field: this only watches.
+    """
+
+    def __init__(self, edit: QLineEdit, gap_s: float = DEFAULT_GAP_S, min_length: int = 4,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(edit)
+        self.gap_s = gap_s
+        self.min_length = min_length
+        self._clock = clock
+        self._run = 0
+        self._last: float | None = None
+        self.scanned = False
+        edit.installEventFilter(self)
+        edit.textChanged.connect(self._on_edit_text_changed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            stamp = event.timestamp()
+            now = stamp / 1000.0 if stamp else self._clock()
+            fast = self._last is not None and 0.0 <= now - self._last <= self.gap_s
+            self._last = now
+            if event.text() and event.text().isprintable():
+                self._run = self._run + 1 if fast else 1
+                if self._run >= self.min_length:
+                    self.scanned = True
+        return False
+
+    def _on_edit_text_changed(self, text: str) -> None:
+        if not text:
+            self.scanned = False  # emptied: whatever is typed next is judged afresh
+            self._run = 0

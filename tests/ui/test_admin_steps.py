@@ -124,3 +124,57 @@ def test_a_wrong_pin_is_said_in_the_settings_dialog_without_freezing(qtbot, gate
     assert "PIN 错误" in said[0] and verify.threads == ["admin-step"]
     assert threading.main_thread().name not in verify.threads
     assert load_settings(window._desk.config_path()).policy.fever_threshold_c != 37.8
+
+
+def key_into(widget: QWidget, text: str, first_ms: int, step_ms: int) -> int:
+    """Keys into a field as the platform delivers them, each stamped with when it was pressed; ends with Enter."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    t = first_ms
+    for ch in [*text, "\r"]:
+        key = Qt.Key.Key_Return if ch == "\r" else Qt.Key(ord(ch))
+        press = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, ch)
+        press.setTimestamp(t)
+        QApplication.sendEvent(widget, press)
+        t += step_ms
+    return t
+
+
+def test_a_card_scanned_into_the_pin_box_is_refused_without_using_an_attempt(qtbot, gate) -> None:
+    """Trial finding 7: a 12-digit burst + Enter into the PIN box cost an attempt (five scans lock the admin out)."""
+    window, kiosk, clock = gate
+    window._desk.access.set_pin(PIN, "test")
+    said: list[str] = []
+    opened: list[str] = []
+
+    def scan_then_type(dialog: QWidget) -> None:
+        t = key_into(dialog.pin, "202300112345", 1_000_000, 8)  # a scanner: 8 ms a key, then its Enter
+        assert dialog.isVisible() and dialog.pin.text() == ""  # refused before any check; the box stays
+        said.append(dialog.error.text())
+        key_into(dialog.pin, PIN, t + 2000, 220)  # the admin types the PIN, a key every 220 ms
+
+    when_modal("PinDialog", scan_then_type)
+    when_modal("ExportDialog", lambda d: (opened.append("export"), d.reject()))
+    window.export_button.click()
+    assert "扫码枪" in said[0] and "不计入" in said[0]
+    assert opened == ["export"]
+    assert [a["detail"]["granted"] for a in kiosk.store.audit_events("export")] == [True]  # one attempt: the typed one
+
+
+def test_a_card_scanned_into_the_settings_pin_field_is_refused_before_the_check(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    window._desk.access.set_pin(PIN, "test")
+    said: list[str] = []
+
+    def scan(dialog: QWidget) -> None:
+        dialog.pin.setFocus()
+        key_into(dialog.pin, "202300112345", 2_000_000, 8)  # Enter in the field: the Save button
+        said.append(dialog.error.text())
+        dialog.reject()
+
+    when_modal("SettingsDialog", scan)
+    window.settings_button.click()
+    assert "扫码枪" in said[0]
+    assert kiosk.store.audit_events("settings") == []  # no attempt recorded, none counted

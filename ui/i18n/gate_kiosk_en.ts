@@ -13,12 +13,12 @@
         <translation>The database is busy (perhaps held by another program); waiting up to %1 s…</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="127" />
+        <location filename="../busy.py" line="133" />
         <source>数据库被占用，%1 秒内没有完成，未执行：请稍后重试</source>
         <translation>The database is held by another program; not done within %1 s, nothing was done: try again later</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="130" />
+        <location filename="../busy.py" line="136" />
         <source>已停止等待，未执行</source>
         <translation>Stopped waiting; nothing was done</translation>
     </message>
@@ -383,8 +383,8 @@
     </message>
     <message>
         <location filename="../main_window.py" line="177" />
-        <location filename="../main_window.py" line="442" />
-        <location filename="../main_window.py" line="447" />
+        <location filename="../main_window.py" line="443" />
+        <location filename="../main_window.py" line="448" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -481,52 +481,52 @@
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="535" />
+        <location filename="../main_window.py" line="536" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="593" />
+        <location filename="../main_window.py" line="594" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="594" />
+        <location filename="../main_window.py" line="595" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="598" />
+        <location filename="../main_window.py" line="599" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="599" />
+        <location filename="../main_window.py" line="600" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="601" />
+        <location filename="../main_window.py" line="602" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="615" />
+        <location filename="../main_window.py" line="616" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="658" />
+        <location filename="../main_window.py" line="659" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="669" />
+        <location filename="../main_window.py" line="670" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="704" />
+        <location filename="../main_window.py" line="705" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
@@ -537,8 +537,8 @@
     </message>
     <message>
         <location filename="../main_window.py" line="173" />
-        <location filename="../main_window.py" line="461" />
-        <location filename="../main_window.py" line="463" />
+        <location filename="../main_window.py" line="462" />
+        <location filename="../main_window.py" line="464" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
@@ -673,102 +673,102 @@
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="448" />
+        <location filename="../main_window.py" line="449" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="456" />
+        <location filename="../main_window.py" line="457" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="473" />
+        <location filename="../main_window.py" line="474" />
         <source>正在核验管理员 PIN…</source>
         <translation>Checking the admin PIN…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="516" />
+        <location filename="../main_window.py" line="517" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="517" />
+        <location filename="../main_window.py" line="518" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="525" />
+        <location filename="../main_window.py" line="526" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="525" />
+        <location filename="../main_window.py" line="526" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="525" />
+        <location filename="../main_window.py" line="526" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="526" />
+        <location filename="../main_window.py" line="527" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="526" />
+        <location filename="../main_window.py" line="527" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528" />
+        <location filename="../main_window.py" line="529" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="530" />
+        <location filename="../main_window.py" line="531" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="534" />
+        <location filename="../main_window.py" line="535" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="538" />
+        <location filename="../main_window.py" line="539" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542" />
+        <location filename="../main_window.py" line="543" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542" />
+        <location filename="../main_window.py" line="543" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542" />
+        <location filename="../main_window.py" line="543" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="645" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="646" />
         <source>扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；经常出现时，请在设置向导的扫码枪页测量扫码枪速度</source>
         <translation>The scanner types too slowly to tell its scan from the guard's keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner on the setup's scanner page</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="710" />
+        <location filename="../main_window.py" line="711" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
@@ -776,27 +776,27 @@
 <context>
     <name>OverrideDialog</name>
     <message>
-        <location filename="../dialogs.py" line="46" />
+        <location filename="../dialogs.py" line="54" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="48" />
+        <location filename="../dialogs.py" line="56" />
         <source>放行</source>
         <translation>Allow</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="49" />
+        <location filename="../dialogs.py" line="57" />
         <source>禁止入校</source>
         <translation>Deny entry</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="56" />
+        <location filename="../dialogs.py" line="64" />
         <source>原因（必填，记入日志）：</source>
         <translation>Reason (required, logged):</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="76" />
+        <location filename="../dialogs.py" line="84" />
         <source>请填写改判原因</source>
         <translation>Please give a reason</translation>
     </message>
@@ -804,9 +804,17 @@
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../dialogs.py" line="86" />
+        <location filename="../dialogs.py" line="94" />
         <source>管理员验证</source>
         <translation>Admin check</translation>
+    </message>
+</context>
+<context>
+    <name>PinEntry</name>
+    <message>
+        <location filename="../dialogs.py" line="20" />
+        <source>这是扫码枪扫入的内容，不是手输的 PIN：未核验，不计入尝试次数。请用键盘输入 PIN</source>
+        <translation>That came from the code scanner, not typed: not checked and not counted as an attempt. Type the PIN on the keyboard</translation>
     </message>
 </context>
 <context>
@@ -950,142 +958,142 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="121" />
+        <location filename="../dialogs.py" line="142" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="138" />
+        <location filename="../dialogs.py" line="159" />
         <source>发热阈值</source>
         <translation>Fever threshold</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="139" />
+        <location filename="../dialogs.py" line="160" />
         <source>复测等待</source>
         <translation>Retake wait</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="140" />
+        <location filename="../dialogs.py" line="161" />
         <source>核酸有效期</source>
         <translation>Nucleic-acid window</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="141" />
+        <location filename="../dialogs.py" line="162" />
         <source>结果显示时长</source>
         <translation>Result display time</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="163" />
         <source>单人核验超时</source>
         <translation>Visit timeout</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="143" />
+        <location filename="../dialogs.py" line="164" />
         <source>规则版本</source>
         <translation>Policy version</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="143" />
+        <location filename="../dialogs.py" line="164" />
         <source>%1（改动阈值或规则后自动更新）</source>
         <translation>%1 (updated automatically when thresholds or rules change)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="144" />
+        <location filename="../dialogs.py" line="165" />
         <source>阈值</source>
         <translation>Thresholds</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="149" />
+        <location filename="../dialogs.py" line="170" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="149" />
+        <location filename="../dialogs.py" line="170" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="149" />
+        <location filename="../dialogs.py" line="170" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="150" />
+        <location filename="../dialogs.py" line="171" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="157" />
+        <location filename="../dialogs.py" line="178" />
         <source>必查（不通过则拒绝）</source>
         <translation>Hard (deny on failure)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="157" />
+        <location filename="../dialogs.py" line="178" />
         <source>提示（放行并标记）</source>
         <translation>Soft (allow and flag)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="157" />
+        <location filename="../dialogs.py" line="178" />
         <source>不查</source>
         <translation>Not checked</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="162" />
+        <location filename="../dialogs.py" line="183" />
         <source>通道规则</source>
         <translation>Lane rules</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="176" />
+        <location filename="../dialogs.py" line="197" />
         <source>摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）</source>
         <translation>Camera (v4l2:0 / msmf:0 / rtsp://… / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="177" />
+        <location filename="../dialogs.py" line="198" />
         <source>测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）</source>
         <translation>Thermometer port (/dev/ttyUSB0 / COM3 / usb:VID:PID / empty: typed)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="178" />
+        <location filename="../dialogs.py" line="199" />
         <source>扫码枪（keyboard / 串口 / 空=不用）</source>
         <translation>Code scanner (keyboard / serial port / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="179" />
+        <location filename="../dialogs.py" line="200" />
         <source>测温协议</source>
         <translation>Thermometer protocol</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="180" />
+        <location filename="../dialogs.py" line="201" />
         <source>解码器</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="181" />
+        <location filename="../dialogs.py" line="202" />
         <source>设备</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="187" />
+        <location filename="../dialogs.py" line="208" />
         <source>数据库（SQLAlchemy URL）</source>
         <translation>Database (SQLAlchemy URL)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="188" />
+        <location filename="../dialogs.py" line="209" />
         <source>数据目录</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="189" />
+        <location filename="../dialogs.py" line="210" />
         <source>路径</source>
         <translation>Paths</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="191" />
+        <location filename="../dialogs.py" line="212" />
         <source>保存需要管理员 PIN；重启后生效。</source>
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="200" />
+        <location filename="../dialogs.py" line="221" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
@@ -1194,12 +1202,12 @@
 <context>
     <name>TemperatureDialog</name>
     <message>
-        <location filename="../dialogs.py" line="21" />
+        <location filename="../dialogs.py" line="29" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="30" />
+        <location filename="../dialogs.py" line="38" />
         <source>体温计读数：</source>
         <translation>Thermometer reading:</translation>
     </message>
