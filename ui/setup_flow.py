@@ -26,11 +26,14 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from kiosk.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS
-from kiosk.config import ConfigError, Settings
+from kiosk.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS, AdminAccess
+from kiosk.config import ConfigError, Settings, default_data_dir, load_settings
 from kiosk.firstrun import (
     CameraPreview, SetupAnswers, ThermometerWatch, discover, gate_id_ok, probe, write_first_config,
 )
+from ui.busy import run_admin_step
+from ui.dialogs import scanned_not_typed
+from ui.wedge import TypedOnly
 from ui.widgets import CameraView
 
 OTHER = "\x00other"  # combo data of the "type an address" entry
@@ -336,12 +339,22 @@ class ScannerPage(QWizardPage):
 
 
 class PinPage(QWizardPage):
-    """The admin PIN that guards settings, exports and overrides."""
+    """The admin PIN that guards settings, exports and overrides.
 
-    def __init__(self) -> None:
+    On a gate that has a PIN already (setup run again) the page asks for the current PIN, up front
+    and labelled so: setup does not change it (``gate-kiosk admin set-pin`` does), it only proves
+    the person changing the gate's settings may.
+    """
+
+    def __init__(self, has_pin: bool = False) -> None:
         super().__init__()
+        self.has_pin = has_pin
         self.setTitle(self.tr("管理员 PIN"))
-        self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。"))
+        if has_pin:
+            self.setSubTitle(self.tr("此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。这里不修改 PIN"
+                                     "（修改请用 gate-kiosk admin set-pin）。"))
+        else:
+            self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。"))
         form = QFormLayout(self)
         self.pin = QLineEdit(self)
         self.again = QLineEdit(self)
@@ -349,8 +362,12 @@ class PinPage(QWizardPage):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setStyleSheet("font-size:28px;")
             edit.textChanged.connect(self.completeChanged)
-        form.addRow(self.tr("PIN"), self.pin)
-        form.addRow(self.tr("再输一次"), self.again)
+        self.typing = TypedOnly(self.pin)  # a card scanned into the field is refused, not tried
+        form.addRow(self.tr("现有的 PIN") if has_pin else self.tr("PIN"), self.pin)
+        if has_pin:
+            self.again.setVisible(False)
+        else:
+            form.addRow(self.tr("再输一次"), self.again)
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color:#c62828;font-size:16px;")
@@ -358,11 +375,34 @@ class PinPage(QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
         pin, again = self.pin.text(), self.again.text()
+        if self.has_pin:
+            return pin.isdigit()  # checked against the file when saving (a PIN from before may be shorter)
         ok = pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS
         self.error.setText("" if ok or not pin else self.tr("PIN 须为 6–12 位数字"))
         if ok and again and pin != again:
             self.error.setText(self.tr("两次输入不一致"))
         return ok and pin == again
+
+
+def choose(combo: QComboBox, other: QLineEdit, value: str) -> None:
+    """Pick ``value`` in a device list, or type it as "other" when the list does not have it."""
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    elif value:
+        combo.setCurrentIndex(combo.findData(OTHER))
+        other.setText(value)
+        other.setVisible(True)
+
+
+def existing_settings(config_path: Path) -> Settings | None:
+    """The gate's config when setup is run again (its values are where setup starts), else None."""
+    if not config_path.exists():
+        return None
+    try:
+        return load_settings(config_path)
+    except ConfigError:
+        return None  # a broken file: setup starts from the defaults and rewrites what it asks
 
 
 class SetupFlow(QWizard):
@@ -378,12 +418,27 @@ class SetupFlow(QWizard):
         self.config_path = config_path
         self.settings: Settings | None = None
         self.answers = SetupAnswers()
+        before = existing_settings(config_path)
+        if before is not None:  # setup run again: it starts from what the gate has
+            self.answers.school_name, self.answers.gate_id = before.site.school_name, before.site.gate_id
         cameras, ports = discover_fn()
         self.school_page = SchoolPage(self.answers)
         self.camera_page = CameraPage(cameras)
         self.thermometer_page = ThermometerPage(ports, probe_fn)
         self.scanner_page = ScannerPage(ports)
-        self.pin_page = PinPage()
+        data_dir = before.data_dir if before is not None else default_data_dir()
+        self.pin_page = PinPage(has_pin=AdminAccess(data_dir).has_pin)
+        if before is not None and not before.needs_setup:  # a working gate's devices ("" is a choice: none)
+            d = before.devices
+            choose(self.camera_page.combo, self.camera_page.other, d.camera)
+            if self.camera_page.combo.currentData() == OTHER:
+                self.camera_page._on_other_edited()  # its picture is shown before it is kept again
+            choose(self.thermometer_page.combo, self.thermometer_page.other, d.thermometer)
+            if d.thermometer:
+                self.thermometer_page.status.setText(
+                    self.tr("现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。")
+                    .replace("%1", d.thermometer).replace("%2", d.thermometer_protocol))
+            choose(self.scanner_page.combo, self.scanner_page.other, d.scanner)
         for page in (self.school_page, self.camera_page, self.thermometer_page, self.scanner_page, self.pin_page):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("保存并开始"))
@@ -406,12 +461,19 @@ class SetupFlow(QWizard):
         return a
 
     def accept(self) -> None:
-        answers = self.collect()
-        try:
-            self.settings = write_first_config(self.config_path, answers)
-        except ConfigError as exc:
-            self.pin_page.error.setText(str(exc))
+        if self.pin_page.typing.scanned:
+            self.pin_page.error.setText(scanned_not_typed())  # not tried: no attempt used
+            self.pin_page.pin.clear()
             return
+        answers = self.collect()
+        path = self.config_path
+        # Checking the current PIN or hashing a new one takes scrypt's 0.3–0.7 s: off the GUI thread.
+        written = run_admin_step(self, self.tr("保存设置"), self.tr("正在保存设置…"),
+                                 lambda abandoned: write_first_config(path, answers), (ConfigError,))
+        if not written.ok:
+            self.pin_page.error.setText(written.refusal or "")
+            return
+        self.settings = written.value
         self._stop_devices()
         super().accept()
 
