@@ -66,7 +66,7 @@ class StatusLight(QLabel):
             "connected": self.tr("已连接"), "receiving": self.tr("已连接"), "ok": self.tr("正常"),
             "lost": self.tr("连接中断，请检查连接线"), "reconnecting": self.tr("正在重连…"),
             "silent": self.tr("无数据，请检查电源与探头"), "overdue": self.tr("需要校准，请用黑体或体温计校准"),
-            "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "error": self.tr("写入失败，请查看提示"),
+            "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "asking": self.tr("正在核验…"), "error": self.tr("写入失败，请查看提示"),
             "yunet": "YuNet", "haar": self.tr("Haar（YuNet 不可用，检出率低）"),
             # Why YuNet is not in use (devices.face.Fallback.cause); the tooltip has the detail.
             "haar_model_missing": self.tr("Haar：缺少模型文件"),
@@ -78,6 +78,7 @@ class StatusLight(QLabel):
     def set_state(self, state: str, message: str, words: str | None = None) -> None:
         self.state = state
         colour = {"connected": "#2e7d32", "ok": "#2e7d32", "receiving": "#2e7d32", "stopped": "#9e9e9e",
+                  "asking": "#1565c0",
                   "unknown": "#9e9e9e", "yunet": "#2e7d32"}.get(state, "#ef6c00" if state.startswith("haar") else "#c62828")
         self.setText(f"<span style='color:{colour};font-size:20px'>●</span> <b>{self.title}</b> "
                      f"{words if words is not None else self.words(state)}")
@@ -151,6 +152,9 @@ class MainWindow(QMainWindow):
         self._retake_timer.timeout.connect(self._refresh_retakes)
         self._retake_timer.start()
         self._select_lane(controller.lane)
+        server = getattr(getattr(getattr(desk, "codes", None), "verifier", None), "server", None)
+        if server is not None:
+            self.watch_issuer(server)
         self._on_refresh_timeout()
 
     # ------------------------------------------------------------- building
@@ -474,6 +478,18 @@ class MainWindow(QMainWindow):
         return run_admin_step(parent or self, title, self.tr("正在核验管理员 PIN…"), step,
                               (AccessDenied, ConfigError), wait_s=self.admin_wait_s)
 
+    def watch_issuer(self, server: Any) -> None:
+        """The issuer server's calls (kiosk.verification.IssuerServer): a status light, and 正在核验… in the banner.
+
+        The server is told on the verifier thread; the bridge's signal carries it to the GUI thread.
+        """
+        if "issuer" not in self.lights:
+            self.lights["issuer"] = StatusLight(self.tr("验码服务器"), self.statusBar())
+            self.statusBar().insertWidget(len(self.lights) - 1, self.lights["issuer"])
+            self.lights["issuer"].set_state("unknown", "", self.tr("尚未查询"))
+        emit = self._bridge.device_status_changed.emit
+        server.status_listener = lambda state, message: emit("issuer", state, message)
+
     def ask_pin(self, purpose: str) -> str | None:
         dialog = PinDialog(purpose, self, gap_s=self.wedge.gap_s)
         return dialog.value() if dialog.exec() else None
@@ -556,7 +572,7 @@ class MainWindow(QMainWindow):
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
         if device in self.lights:
             self.lights[device].set_state(state, message)
-        if device in ("camera", "thermometer", "scanner"):
+        if device in ("camera", "thermometer", "scanner", "issuer"):
             self.banner.set_device_problem(device, device_problem(device, state))
 
     # ---------------------------------------------------------------- closing

@@ -421,3 +421,35 @@ def test_esc_then_closing_the_window_during_an_export_cancels_it_cleanly(qtbot, 
     assert not (tmp_path / "day.xlsx").exists() and not list(tmp_path.glob(".day.xlsx*"))
     assert not kiosk.store.audit_events("export")
     assert readers and threading.main_thread().name not in readers  # the rows were read off the GUI thread
+
+
+def test_a_code_sent_to_a_hanging_issuer_server_says_checking_and_then_that_it_does_not_answer(qtbot, gate) -> None:
+    """Trial finding 4: the banner kept 请出示健康码 for 4-5 s while the issuer server was asked; no issuer light."""
+    from kiosk.policy import Policy
+    from kiosk.scanning import VerificationService
+    from kiosk.verification import IssuerServer, Verifier
+    from tests.central.netfaults import SilentServer
+
+    window, kiosk, clock = gate
+    srv = SilentServer()
+    server = IssuerServer(srv.url, "app", "secret", timeout_s=1.5, retries=0)
+    codes = VerificationService(Verifier(Policy(), {}, server=server, health_code_patterns={"county": r"^HC:"}),
+                                kiosk.controller)
+    window._desk.codes = codes
+    window.watch_issuer(server)  # as the window does at start when the kiosk has an issuer server
+    codes.start()
+    try:
+        assert "验码服务器" in window.lights["issuer"].text()
+        kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        qtbot.keyClicks(window, "HC:0001-GREEN")  # a keyboard scanner reads a county health code
+        qtbot.keyClick(window, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "正在核验" in window.banner.text(), timeout=1000)
+        assert window.lights["issuer"].state == "asking"
+        qtbot.waitUntil(lambda: window.lights["issuer"].state == "lost", timeout=5000)
+        assert "验码服务器无应答" in window.banner.text() and "正在核验" not in window.banner.text()
+        assert "F3" in window.banner.text()  # what to do instead
+    finally:
+        codes.close()
+        srv.close()
