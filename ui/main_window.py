@@ -281,6 +281,23 @@ class MainWindow(QMainWindow):
         decoder = self._desk.decoder_name if self._desk else "zxing"
         self.lights["decoder"].set_state("ok", decoder, decoder)
         self.setStatusBar(bar)
+        self._show_configured_devices()
+
+    def _show_configured_devices(self) -> None:
+        """A part the gate does not have is said so (a scanner-only gate showed 等待摄像头画面… and 未知 lights)."""
+        if self._desk is None:
+            return
+        devices = self._desk.settings.devices
+        if not devices.camera:
+            self.camera.idle_text = self.tr("未接摄像头：请用扫码枪扫码")
+            self.lights["camera"].set_state("stopped", "", self.tr("未使用"))
+            self.lights["face"].set_state("stopped", "", self.tr("未使用（无摄像头）"))
+        if devices.scanner:
+            light = StatusLight(self.tr("扫码枪"), self.statusBar())
+            self.statusBar().insertWidget(1, light)  # beside the camera: the gate's code readers together
+            self.lights["scanner"] = light
+            if devices.scanner == "keyboard":  # a keyboard cannot be asked whether it is plugged in
+                light.set_state("unknown", "", self.tr("键盘式：扫一下试试"))
 
     def _build_shortcuts(self) -> None:
         # One table of keys for the window and the scenario runner (kiosk.actions). Letter and
@@ -665,6 +682,8 @@ class MainWindow(QMainWindow):
 
     def _on_wedge_code(self, text: str) -> None:
         self.banner.set_device_problem("scan", None)
+        if "scanner" in self.lights:
+            self.lights["scanner"].set_state("ok", "", self.tr("键盘式：已读到码"))
         if self._desk is not None:
             self._desk.code_from_keyboard_scanner(text)
 
@@ -715,7 +734,9 @@ class MainWindow(QMainWindow):
         if self._desk is None:
             return
         self._refresh_ticks = getattr(self, "_refresh_ticks", -1) + 1
-        if self._refresh_ticks % 12 == 0:  # the calibration reads the database: once a minute is plenty
+        if not self._desk.settings.devices.thermometer:
+            self.lights["calibration"].set_state("stopped", "", self.tr("无测温仪"))
+        elif self._refresh_ticks % 12 == 0:  # the calibration reads the database: once a minute is plenty
             overdue, message = self._desk.calibration_status()
             self.lights["calibration"].set_state("overdue" if overdue else "ok", message,
                                                  None if overdue else self.tr("有效"))

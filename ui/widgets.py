@@ -41,6 +41,7 @@ class CameraView(QWidget):
         self.setMinimumSize(480, 270)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.frames_shown = 0
+        self.idle_text = ""  # what to say with no picture; empty: waiting for the camera's first frame
 
     def set_frame(self, frame: np.ndarray, overlays: list[dict[str, Any]]) -> None:
         self._image = to_qimage(frame)
@@ -54,7 +55,8 @@ class CameraView(QWidget):
         if self._image is None:
             p.setPen(QColor("#cfd8dc"))
             p.setFont(QFont(self.font().family(), 20))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("等待摄像头画面…"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       self.idle_text or self.tr("等待摄像头画面…"))
             return
         iw, ih = self._image.width(), self._image.height()
         scale = min(self.width() / iw, self.height() / ih)

@@ -120,7 +120,8 @@ def test_status_bar_devices_and_storage(qtbot, gate) -> None:
     qtbot.waitUntil(lambda: "3" in window.lights["database"].text())
     kiosk.listeners.on_storage_problem("", 0)
     qtbot.waitUntil(lambda: window.lights["database"].state == "ok")
-    assert window.lights["calibration"].state == "ok"  # no thermometer in this window: nothing overdue
+    # No thermometer configured in this window: nothing to calibrate, said so (not 有效).
+    assert window.lights["calibration"].state == "stopped" and "无测温仪" in window.lights["calibration"].text()
 
 
 def test_the_face_light_says_why_yunet_is_not_in_use(qtbot, gate, tmp_path: Path) -> None:
@@ -453,3 +454,31 @@ def test_a_code_sent_to_a_hanging_issuer_server_says_checking_and_then_that_it_d
     finally:
         codes.close()
         srv.close()
+
+
+def test_a_scanner_only_gate_says_what_it_has_and_does_not_wait_for_a_camera(qtbot, tmp_path: Path) -> None:
+    """Trial finding 10: 等待摄像头画面…, 摄像头 未知, no scanner light and 校准 有效 with no thermometer."""
+    from kiosk.config import load_settings
+    from tests.fakes import ManualClock
+    from tests.ui.conftest import open_window
+
+    config = tmp_path / "config.toml"
+    config.write_text('[devices]\ncamera = ""\nscanner = "keyboard"\nthermometer = ""\n')
+    window, kiosk = open_window(qtbot, load_settings(config), ManualClock())
+    try:
+        assert "未接摄像头" in window.camera.idle_text
+        assert window.lights["camera"].state == "stopped" and "未使用" in window.lights["camera"].text()
+        assert "未使用" in window.lights["face"].text()
+        assert "无测温仪" in window.lights["calibration"].text() and "有效" not in window.lights["calibration"].text()
+        scanner = window.lights["scanner"]
+        assert "扫码枪" in scanner.text() and scanner.state == "unknown"
+        seen: list[str] = []
+        window._desk.code_from_keyboard_scanner = seen.append
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        qtbot.keyClicks(window, "2023001")
+        qtbot.keyClick(window, Qt.Key.Key_Return)
+        assert seen == ["2023001"] and scanner.state == "ok"  # a code read: the scanner works
+    finally:
+        window.close()
+        kiosk.close()

@@ -74,7 +74,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../widgets.py" line="57" />
+        <location filename="../widgets.py" line="59" />
         <source>等待摄像头画面…</source>
         <translation>Waiting for the camera…</translation>
     </message>
@@ -145,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="192" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="192" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="192" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="191" />
+        <location filename="../widgets.py" line="193" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="191" />
+        <location filename="../widgets.py" line="193" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="194" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -403,8 +403,8 @@
     </message>
     <message>
         <location filename="../main_window.py" line="181" />
-        <location filename="../main_window.py" line="447" />
-        <location filename="../main_window.py" line="452" />
+        <location filename="../main_window.py" line="464" />
+        <location filename="../main_window.py" line="469" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -424,29 +424,29 @@
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="373" />
+        <location filename="../main_window.py" line="390" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="373" />
+        <location filename="../main_window.py" line="390" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="378" />
-        <location filename="../main_window.py" line="412" />
-        <location filename="../main_window.py" line="414" />
+        <location filename="../main_window.py" line="395" />
+        <location filename="../main_window.py" line="429" />
+        <location filename="../main_window.py" line="431" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="379" />
+        <location filename="../main_window.py" line="396" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="380" />
+        <location filename="../main_window.py" line="397" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
@@ -486,79 +486,79 @@
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="375" />
+        <location filename="../main_window.py" line="392" />
         <source>行程卡无风险</source>
         <translation>Itinerary OK</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="377" />
+        <location filename="../main_window.py" line="394" />
         <source>核酸阴性</source>
         <translation>Test negative</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="384" />
+        <location filename="../main_window.py" line="401" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="552" />
+        <location filename="../main_window.py" line="569" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="610" />
+        <location filename="../main_window.py" line="627" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="611" />
+        <location filename="../main_window.py" line="628" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="615" />
+        <location filename="../main_window.py" line="632" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616" />
+        <location filename="../main_window.py" line="633" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="618" />
+        <location filename="../main_window.py" line="635" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="632" />
+        <location filename="../main_window.py" line="649" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="675" />
+        <location filename="../main_window.py" line="694" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="686" />
+        <location filename="../main_window.py" line="705" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="721" />
+        <location filename="../main_window.py" line="742" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="423" />
+        <location filename="../main_window.py" line="440" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="177" />
-        <location filename="../main_window.py" line="466" />
-        <location filename="../main_window.py" line="468" />
+        <location filename="../main_window.py" line="483" />
+        <location filename="../main_window.py" line="485" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
@@ -583,222 +583,257 @@
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328" />
+        <location filename="../main_window.py" line="292" />
+        <source>未接摄像头：请用扫码枪扫码</source>
+        <translation>No camera: scan codes with the scanner</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="293" />
+        <source>未使用</source>
+        <translation>Not used</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="294" />
+        <source>未使用（无摄像头）</source>
+        <translation>Not used (no camera)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="296" />
+        <source>扫码枪</source>
+        <translation>Scanner</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="300" />
+        <source>键盘式：扫一下试试</source>
+        <translation>Keyboard type: scan once to try it</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="345" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328" />
+        <location filename="../main_window.py" line="345" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="369" />
+        <location filename="../main_window.py" line="386" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374" />
+        <location filename="../main_window.py" line="391" />
         <source>健康码：绿码</source>
         <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374" />
+        <location filename="../main_window.py" line="391" />
         <source>健康码：黄码</source>
         <translation>Code: yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="375" />
+        <location filename="../main_window.py" line="392" />
         <source>健康码：红码</source>
         <translation>Code: red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376" />
+        <location filename="../main_window.py" line="393" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376" />
+        <location filename="../main_window.py" line="393" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="377" />
+        <location filename="../main_window.py" line="394" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="378" />
+        <location filename="../main_window.py" line="395" />
         <source>身份已核对</source>
         <translation>ID checked</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="379" />
+        <location filename="../main_window.py" line="396" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="380" />
+        <location filename="../main_window.py" line="397" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="381" />
+        <location filename="../main_window.py" line="398" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="381" />
+        <location filename="../main_window.py" line="398" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="382" />
+        <location filename="../main_window.py" line="399" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="382" />
+        <location filename="../main_window.py" line="399" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="383" />
+        <location filename="../main_window.py" line="400" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="383" />
+        <location filename="../main_window.py" line="400" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="384" />
+        <location filename="../main_window.py" line="401" />
         <source>其他临时人员</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="385" />
+        <location filename="../main_window.py" line="402" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="385" />
+        <location filename="../main_window.py" line="402" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="408" />
+        <location filename="../main_window.py" line="425" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="453" />
+        <location filename="../main_window.py" line="470" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="461" />
+        <location filename="../main_window.py" line="478" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="478" />
+        <location filename="../main_window.py" line="495" />
         <source>正在核验管理员 PIN…</source>
         <translation>Checking the admin PIN…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="487" />
+        <location filename="../main_window.py" line="504" />
         <source>验码服务器</source>
         <translation>Code server</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="489" />
+        <location filename="../main_window.py" line="506" />
         <source>尚未查询</source>
         <translation>Not asked yet</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="533" />
+        <location filename="../main_window.py" line="550" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="534" />
+        <location filename="../main_window.py" line="551" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542" />
+        <location filename="../main_window.py" line="559" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542" />
+        <location filename="../main_window.py" line="559" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542" />
+        <location filename="../main_window.py" line="559" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="543" />
+        <location filename="../main_window.py" line="560" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="543" />
+        <location filename="../main_window.py" line="560" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="545" />
+        <location filename="../main_window.py" line="562" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="547" />
+        <location filename="../main_window.py" line="564" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="551" />
+        <location filename="../main_window.py" line="568" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="555" />
+        <location filename="../main_window.py" line="572" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="559" />
+        <location filename="../main_window.py" line="576" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="559" />
+        <location filename="../main_window.py" line="576" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="559" />
+        <location filename="../main_window.py" line="576" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="661" />
+        <location filename="../main_window.py" line="678" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="662" />
+        <location filename="../main_window.py" line="679" />
         <source>扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；经常出现时，请在设置向导的扫码枪页测量扫码枪速度</source>
         <translation>The scanner types too slowly to tell its scan from the guard's keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner on the setup's scanner page</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="727" />
+        <location filename="../main_window.py" line="686" />
+        <source>键盘式：已读到码</source>
+        <translation>Keyboard type: code read</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="738" />
+        <source>无测温仪</source>
+        <translation>No thermometer</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="748" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
@@ -1376,32 +1411,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="112" />
+        <location filename="../widgets.py" line="114" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="121" />
+        <location filename="../widgets.py" line="123" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="123" />
+        <location filename="../widgets.py" line="125" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="125" />
+        <location filename="../widgets.py" line="127" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="127" />
+        <location filename="../widgets.py" line="129" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="129" />
+        <location filename="../widgets.py" line="131" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
