@@ -15,6 +15,7 @@ window never waits on a device.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from kiosk.firstrun import (
 )
 from ui.busy import run_admin_step
 from ui.dialogs import scanned_not_typed
-from ui.wedge import TypedOnly
+from ui.wedge import SETTLE_S, SLOW_FACTOR, TypedOnly
 from ui.widgets import CameraView
 
 OTHER = "\x00other"  # combo data of the "type an address" entry
@@ -310,8 +311,49 @@ class ThermometerPage(QWizardPage):
             self._watch = None
 
 
+MAX_KEY_GAP_MS = 500  # the config's upper bound (kiosk.config): slower scanners cannot be told from typing
+
+
+def key_gap_for(slowest_ms: float) -> int:
+    """``devices.scanner_key_gap_ms`` for a scanner whose slowest key in a test scan came ``slowest_ms`` apart.
+
+    Half as much again plus 10 ms: a scanner's pace varies a little from scan to scan (USB polling),
+    and a gap set at its very slowest key would cut some scans in two. At least 40 ms; above
+    ``MAX_KEY_GAP_MS`` the scanner is too slow to use as a keyboard.
+    """
+    return max(40, int(slowest_ms * 1.5) + 10)
+
+
+class ScanTiming(QObject):
+    """Times the keys of a test scan typed into a field; Enter ends it (and is kept from the wizard)."""
+
+    def __init__(self, edit: QLineEdit, on_scan: Callable[[list[float]], None]) -> None:
+        super().__init__(edit)
+        self._times: list[float] = []
+        self._on_scan = on_scan
+        edit.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if not isinstance(event, QKeyEvent) or event.type() != QEvent.Type.KeyPress:
+            return False
+        stamp = event.timestamp()
+        now = stamp / 1000.0 if stamp else time.monotonic()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            times, self._times = self._times, []
+            self._on_scan([b - a for a, b in zip(times, times[1:])])
+            return True  # the scan's Enter is not 下一步
+        if event.text() and event.text().isprintable():
+            self._times.append(now)
+        return False
+
+
 class ScannerPage(QWizardPage):
-    """An optional handheld or fixed QR scanner."""
+    """An optional handheld or fixed QR scanner; a keyboard one is timed with a test scan.
+
+    A keyboard scanner's keys must come faster than ``devices.scanner_key_gap_ms`` or the window
+    cannot tell its scan from the guard's keys (a slow one then has its scans dropped). The test
+    scan measures this scanner's slowest key and sets the gap from it.
+    """
 
     def __init__(self, ports: list[Any]) -> None:
         super().__init__()
@@ -327,11 +369,44 @@ class ScannerPage(QWizardPage):
         self.other = QLineEdit(self)
         self.other.setPlaceholderText("COM4 / /dev/ttyACM0")
         self.other.setStyleSheet(BIG)
-        self.combo.currentIndexChanged.connect(lambda: self.other.setVisible(self.combo.currentData() == OTHER))
+        self.test_scan = QLineEdit(self)
+        self.test_scan.setPlaceholderText(self.tr("点这里，再用扫码枪扫任意一个码：测量扫码枪的速度"))
+        self.test_scan.setStyleSheet(BIG)
+        ScanTiming(self.test_scan, self._on_test_scan)
+        self.timing = QLabel("", self)
+        self.timing.setWordWrap(True)
+        self.timing.setStyleSheet("font-size:16px;")
+        self.key_gap_ms = 0  # measured; 0 until a test scan was made
+        self.combo.currentIndexChanged.connect(self._on_combo_changed)
         self.other.setVisible(False)
         layout.addWidget(self.combo)
         layout.addWidget(self.other)
+        layout.addWidget(self.test_scan)
+        layout.addWidget(self.timing)
         layout.addStretch(1)
+        self._on_combo_changed()
+
+    def _on_combo_changed(self) -> None:
+        self.other.setVisible(self.combo.currentData() == OTHER)
+        keyboard = self.combo.currentData() == "keyboard"
+        self.test_scan.setVisible(keyboard)
+        self.timing.setVisible(keyboard)
+
+    def _on_test_scan(self, gaps: list[float]) -> None:
+        self.test_scan.clear()
+        if len(gaps) < 3:
+            self.timing.setText(self.tr("没有测到扫码：请点输入框后扫一个码（不要手动输入）"))
+            return
+        slowest = round(max(gaps) * 1000)  # whole milliseconds: key timestamps are whole milliseconds
+        gap = key_gap_for(slowest)
+        self.key_gap_ms = gap if gap <= MAX_KEY_GAP_MS else 0
+        if not self.key_gap_ms:
+            self.timing.setText(self.tr("这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，"
+                                        "或改用串口扫码枪").replace("%1", str(round(slowest))))
+            return
+        self.timing.setText(self.tr("扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。")
+                            .replace("%1", str(round(slowest))).replace("%2", str(self.key_gap_ms))
+                            .replace("%3", str(round(gap * SLOW_FACTOR + 2 * SETTLE_S * 1000))))
 
     def scanner(self) -> str:
         data = self.combo.currentData()
@@ -457,6 +532,7 @@ class SetupFlow(QWizard):
         a.thermometer = page.probed_port if kept else page.port()
         a.thermometer_config = dict(page.config) if kept else {}
         a.scanner = self.scanner_page.scanner()
+        a.scanner_key_gap_ms = self.scanner_page.key_gap_ms
         a.pin = self.pin_page.pin.text()
         return a
 

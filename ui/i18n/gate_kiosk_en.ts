@@ -26,47 +26,47 @@
 <context>
     <name>CameraPage</name>
     <message>
-        <location filename="../setup_flow.py" line="103" />
+        <location filename="../setup_flow.py" line="104" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="104" />
+        <location filename="../setup_flow.py" line="105" />
         <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
         <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="110" />
+        <location filename="../setup_flow.py" line="111" />
         <source>不使用摄像头（只用扫码枪）</source>
         <translation>No camera (scanner only)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="111" />
+        <location filename="../setup_flow.py" line="112" />
         <source>其他：网络摄像头地址或视频文件…</source>
         <translation>Other: network camera address or video file…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="155" />
+        <location filename="../setup_flow.py" line="156" />
         <source>未选择摄像头</source>
         <translation>No camera selected</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="156" />
+        <location filename="../setup_flow.py" line="157" />
         <source>不使用摄像头：只用扫码枪读码</source>
         <translation>No camera: codes are read by the scanner only</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="158" />
+        <location filename="../setup_flow.py" line="159" />
         <source>正在打开 %1 …</source>
         <translation>Opening %1 …</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="169" />
+        <location filename="../setup_flow.py" line="170" />
         <source>画面正常：%1</source>
         <translation>Picture OK: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="174" />
+        <location filename="../setup_flow.py" line="175" />
         <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
         <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
     </message>
@@ -885,42 +885,42 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="352" />
+        <location filename="../setup_flow.py" line="427" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="354" />
+        <location filename="../setup_flow.py" line="429" />
         <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。这里不修改 PIN（修改请用 gate-kiosk admin set-pin）。</source>
         <translation>This gate has an admin PIN: enter the current PIN to save the settings. The PIN is not changed here (use gate-kiosk admin set-pin).</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="357" />
+        <location filename="../setup_flow.py" line="432" />
         <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="366" />
+        <location filename="../setup_flow.py" line="441" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="366" />
+        <location filename="../setup_flow.py" line="441" />
         <source>现有的 PIN</source>
         <translation>Current PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="370" />
+        <location filename="../setup_flow.py" line="445" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="381" />
+        <location filename="../setup_flow.py" line="456" />
         <source>PIN 须为 6–12 位数字</source>
         <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="383" />
+        <location filename="../setup_flow.py" line="458" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -967,65 +967,85 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="318" />
+        <location filename="../setup_flow.py" line="360" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="319" />
+        <location filename="../setup_flow.py" line="361" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="322" />
+        <location filename="../setup_flow.py" line="364" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="323" />
+        <location filename="../setup_flow.py" line="365" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="325" />
+        <location filename="../setup_flow.py" line="367" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="326" />
+        <location filename="../setup_flow.py" line="368" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="373" />
+        <source>点这里，再用扫码枪扫任意一个码：测量扫码枪的速度</source>
+        <translation>Click here, then scan any code: this measures the scanner's speed</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="398" />
+        <source>没有测到扫码：请点输入框后扫一个码（不要手动输入）</source>
+        <translation>No scan measured: click the box, then scan a code (do not type)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="404" />
+        <source>这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，或改用串口扫码枪</source>
+        <translation>This scanner is too slow (up to %1 ms a key) to tell from the guard's keys: set it to its fast mode, or use a serial scanner</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="407" />
+        <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。</source>
+        <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms; the guard's one-key actions act after about %3 ms.</translation>
     </message>
 </context>
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="74" />
+        <location filename="../setup_flow.py" line="75" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="75" />
+        <location filename="../setup_flow.py" line="76" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="78" />
+        <location filename="../setup_flow.py" line="79" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="84" />
+        <location filename="../setup_flow.py" line="85" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="85" />
+        <location filename="../setup_flow.py" line="86" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="94" />
+        <location filename="../setup_flow.py" line="95" />
         <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
         <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
@@ -1176,42 +1196,42 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="415" />
+        <location filename="../setup_flow.py" line="490" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="439" />
+        <location filename="../setup_flow.py" line="514" />
         <source>现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。</source>
         <translation>In use now: %1 (%2 protocol). Press Detect to confirm it still works.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="444" />
+        <location filename="../setup_flow.py" line="519" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="445" />
+        <location filename="../setup_flow.py" line="520" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="446" />
+        <location filename="../setup_flow.py" line="521" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="447" />
+        <location filename="../setup_flow.py" line="522" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="471" />
+        <location filename="../setup_flow.py" line="547" />
         <source>保存设置</source>
         <translation>Save the settings</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="471" />
+        <location filename="../setup_flow.py" line="547" />
         <source>正在保存设置…</source>
         <translation>Saving the settings…</translation>
     </message>
@@ -1310,62 +1330,62 @@
 <context>
     <name>ThermometerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="190" />
+        <location filename="../setup_flow.py" line="191" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="191" />
+        <location filename="../setup_flow.py" line="192" />
         <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
         <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="198" />
+        <location filename="../setup_flow.py" line="199" />
         <source>不使用测温仪（门卫手动录入体温，F2）</source>
         <translation>No thermometer (the guard types temperatures, F2)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="199" />
+        <location filename="../setup_flow.py" line="200" />
         <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
         <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="207" />
+        <location filename="../setup_flow.py" line="208" />
         <source>自动识别</source>
         <translation>Detect</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="248" />
+        <location filename="../setup_flow.py" line="249" />
         <source>串口已改动，请重新点“自动识别”</source>
         <translation>The port was changed: press Detect again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="255" />
+        <location filename="../setup_flow.py" line="256" />
         <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
         <translation>No thermometer: the guard types each person's temperature with F2.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="267" />
+        <location filename="../setup_flow.py" line="268" />
         <source>请先选择或填写串口</source>
         <translation>Pick or type a serial port first</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="272" />
+        <location filename="../setup_flow.py" line="273" />
         <source>正在识别 %1（最多 10 秒）…</source>
         <translation>Detecting %1 (up to 10 s)…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="283" />
+        <location filename="../setup_flow.py" line="284" />
         <source>没有识别出测温仪：%1</source>
         <translation>No thermometer recognised: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="287" />
+        <location filename="../setup_flow.py" line="288" />
         <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
         <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="300" />
+        <location filename="../setup_flow.py" line="301" />
         <source>无读数</source>
         <translation>No readings</translation>
     </message>
