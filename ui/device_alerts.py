@@ -15,8 +15,15 @@ PROBLEM_STATES = {"lost", "reconnecting", "silent", "stalled", "error"}
 
 def device_problem(device: str, state: str) -> tuple[str, str] | None:
     """(what is wrong, what to do) for a device in trouble, or None when it is fine or not one we alert on."""
+    if device == "issuer" and state == "asking":  # not a problem: the guard is told to wait a moment
+        return (QCoreApplication.translate("DeviceAlerts", "正在核验…"),
+                QCoreApplication.translate("DeviceAlerts", "正在向发码机构的服务器查询这个码，请稍候"))
     if state not in PROBLEM_STATES:
         return None
+    if device == "issuer":
+        return (QCoreApplication.translate("DeviceAlerts", "验码服务器无应答"),
+                QCoreApplication.translate("DeviceAlerts", "请人工核对健康码：绿码按 F3，黄码按 Y，红码按 R；"
+                                                           "并检查网络"))
     if device == "thermometer" and state == "silent":
         return (QCoreApplication.translate("DeviceAlerts", "测温仪无读数"),
                 QCoreApplication.translate("DeviceAlerts", "请检查测温仪电源与探头，先用体温计手动测温（F2）"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel,
     QLineEdit, QPlainTextEdit, QRadioButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
@@ -11,6 +12,13 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.model import Decision, Element
 from kiosk.domain.policy import RULE_GROUPS, Policy
+from ui.wedge import DEFAULT_GAP_S, TypedOnly
+
+
+def scanned_not_typed() -> str:
+    """Why a PIN field's text is refused before it is checked (ui.wedge.TypedOnly)."""
+    return QCoreApplication.translate("PinEntry", "这是扫码枪扫入的内容，不是手输的 PIN：未核验，不计入尝试次数。"
+                                                  "请用键盘输入 PIN")
 
 
 class TemperatureDialog(QDialog):
@@ -79,9 +87,9 @@ class OverrideDialog(QDialog):
 
 
 class PinDialog(QDialog):
-    """Asks for the admin PIN (digits, hidden)."""
+    """Asks for the admin PIN (digits, hidden); a scanner's burst into the field is refused, not checked."""
 
-    def __init__(self, purpose: str, parent: QWidget | None = None) -> None:
+    def __init__(self, purpose: str, parent: QWidget | None = None, gap_s: float = DEFAULT_GAP_S) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("管理员验证"))
         layout = QVBoxLayout(self)
@@ -89,11 +97,23 @@ class PinDialog(QDialog):
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setStyleSheet("font-size:28px;")
+        self.typing = TypedOnly(self.pin, gap_s)
         layout.addWidget(self.pin)
+        self.error = QLabel("", self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color:#c62828;font-size:16px;")
+        layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        if self.typing.scanned:
+            self.error.setText(scanned_not_typed())  # not a PIN attempt: the dialog stays for a typed one
+            self.pin.clear()
+            return
+        super().accept()
 
     def value(self) -> str:
         return self.pin.text().strip()
@@ -116,7 +136,8 @@ class SettingsDialog(QDialog):
 
     MODES = ("hard", "soft", "off")
 
-    def __init__(self, settings: Any, parent: QWidget | None = None, pin_warning: str | None = None) -> None:
+    def __init__(self, settings: Any, parent: QWidget | None = None, pin_warning: str | None = None,
+                 gap_s: float = DEFAULT_GAP_S) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("设置"))
         self.resize(760, 600)
@@ -198,15 +219,23 @@ class SettingsDialog(QDialog):
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText(self.tr("管理员 PIN"))
+        self.pin_typing = TypedOnly(self.pin, gap_s)  # a card scanned into the field is not a PIN attempt
         layout.addWidget(self.pin)
         self.error = QLabel("", self)
         self.error.setStyleSheet("color:#c62828;")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                    self)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _on_buttons_accepted(self) -> None:
+        if self.pin_typing.scanned:
+            self.error.setText(scanned_not_typed())  # refused before any check: no PIN attempt used
+            self.pin.clear()
+            return
+        self.accept()
 
     def _spin(self, lo: float, hi: float, value: float, decimals: int, suffix: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox(self)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtWidgets import (
-    QApplication, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton,
+    QApplication, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QWidget,
 )
 
 from kiosk.services.access import AccessDenied
@@ -14,8 +15,12 @@ from kiosk.config.settings import ConfigError
 from kiosk.desk.guard_desk import GuardDesk
 from kiosk.domain.model import Lane, PersonKind
 from kiosk.services.gate import ConfirmRefused, GateController, VisitSnapshot
+from ui.bridge import QtBridge
+from ui.busy import StepOutcome, run_admin_step
 from ui.dialogs import OverrideDialog, PinDialog, SettingsDialog, TemperatureDialog
 from ui.panels import RetakeList, WorkerPanel
+from ui.wedge import KeyboardWedge
+from ui.widgets import StatusLight
 
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,10 @@ class GuardKeys(QMainWindow):
     notice: QLabel
     worker_panel: WorkerPanel
     retake_list: RetakeList
+    lights: dict[str, StatusLight]
+    wedge: KeyboardWedge
+    admin_wait_s: float
+    _bridge: QtBridge
 
     # ------------------------------------------------------------- actions
     def _select_lane(self, lane: Lane) -> None:
@@ -107,10 +116,10 @@ class GuardKeys(QMainWindow):
             pin = self.ask_pin(self.tr("改判需要管理员 PIN"))
             if pin is None:
                 return
-            try:
-                self._desk.access.verify(pin, self._desk.settings.site.guard_id, "override")
-            except AccessDenied as exc:
-                QMessageBox.warning(self, self.tr("人工改判"), str(exc))
+            access, guard = self._desk.access, self._desk.settings.site.guard_id
+            checked = self.admin_step(self.tr("人工改判"), lambda abandoned: access.verify(pin, guard, "override"))
+            if not checked.ok:
+                QMessageBox.warning(self, self.tr("人工改判"), checked.refusal or "")
                 return
         dialog = OverrideDialog(self)
         if dialog.exec():
@@ -138,14 +147,18 @@ class GuardKeys(QMainWindow):
     def open_settings(self) -> None:
         if self._desk is None:
             return
-        dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness())
+        dialog = SettingsDialog(self._desk.settings, self, pin_warning=self._desk.access.weakness(),
+                                gap_s=self.wedge.gap_s)
+        desk = self._desk
         while dialog.exec():
-            try:
-                path = self._desk.save_settings(dialog.changes(), dialog.pin.text().strip())
-            except (AccessDenied, ConfigError) as exc:
-                dialog.error.setText(str(exc))
+            changes, pin = dialog.changes(), dialog.pin.text().strip()
+            saved = self.admin_step(self.tr("设置"), lambda abandoned: desk.save_settings(changes, pin, abandoned),
+                                    parent=dialog)
+            if not saved.ok:
+                dialog.error.setText(saved.refusal or "")
                 continue
-            QMessageBox.information(self, self.tr("设置"), self.tr("已保存到 %1，重启后生效。").replace("%1", str(path)))
+            QMessageBox.information(self, self.tr("设置"),
+                                    self.tr("已保存到 %1，重启后生效。").replace("%1", str(saved.value)))
             return
 
     def open_export(self) -> None:
@@ -153,19 +166,40 @@ class GuardKeys(QMainWindow):
             return
         pin = ""
         if self._desk.access.has_pin:
-            pin = self.ask_pin(self.tr("导出需要管理员 PIN")) or ""
-        try:
-            exporter = self._desk.exporter(pin)
-        except AccessDenied as exc:
-            QMessageBox.warning(self, self.tr("导出"), str(exc))
+            asked = self.ask_pin(self.tr("导出需要管理员 PIN"))
+            if asked is None:
+                return  # cancelled: not a PIN attempt
+            pin = asked
+        desk = self._desk
+        made = self.admin_step(self.tr("导出"), lambda abandoned: desk.exporter(pin))
+        if not made.ok:
+            QMessageBox.warning(self, self.tr("导出"), made.refusal or "")
             return
+        exporter = made.value
         from ui.export_dialog import ExportDialog
 
         self.export_dialog = ExportDialog(exporter, self._desk.today(), self, language=self.language)
         self.export_dialog.exec()
 
+    def admin_step(self, title: str, step: Any, parent: QWidget | None = None) -> StepOutcome:
+        """A PIN check (and what it guards) on a worker thread behind a busy box (ui/busy.py): never a freeze."""
+        return run_admin_step(parent or self, title, self.tr("正在核验管理员 PIN…"), step,
+                              (AccessDenied, ConfigError), wait_s=self.admin_wait_s)
+
+    def watch_issuer(self, server: Any) -> None:
+        """The issuer server's calls (kiosk.verification.IssuerServer): a status light, and 正在核验… in the banner.
+
+        The server is told on the verifier thread; the bridge's signal carries it to the GUI thread.
+        """
+        if "issuer" not in self.lights:
+            self.lights["issuer"] = StatusLight(self.tr("验码服务器"), self.statusBar())
+            self.statusBar().insertWidget(len(self.lights) - 1, self.lights["issuer"])
+            self.lights["issuer"].set_state("unknown", "", self.tr("尚未查询"))
+        emit = self._bridge.device_status_changed.emit
+        server.status_listener = lambda state, message: emit("issuer", state, message)
+
     def ask_pin(self, purpose: str) -> str | None:
-        dialog = PinDialog(purpose, self)
+        dialog = PinDialog(purpose, self, gap_s=self.wedge.gap_s)
         return dialog.value() if dialog.exec() else None
 
     def _toggle_fullscreen(self) -> None:

@@ -28,6 +28,7 @@ from kiosk.desk.guard_desk import GuardDesk
 from kiosk.domain.model import Lane
 from kiosk.services.gate import GateController, VisitSnapshot
 from ui.bridge import QtBridge
+from ui.busy import ADMIN_WAIT_S
 from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
 from ui.wedge import DEFAULT_GAP_S, KeyboardWedge
 from ui.widgets import CameraView, ElementTile, StatusLight, VerdictBanner
@@ -54,6 +55,7 @@ class MainWindow(WindowSlots):
         self._controller = controller
         self._desk = desk
         self._lose_unsaved = False  # the guard chose to close with entries not saved
+        self.admin_wait_s = ADMIN_WAIT_S  # how long a PIN check may wait for a locked database
         self.unsaved_box: QMessageBox | None = None
         self._bridge = bridge
         self._flash_enabled = flash
@@ -78,7 +80,12 @@ class MainWindow(WindowSlots):
         # A keyboard-wedge QR scanner "types" codes into the window: read them like the camera's
         # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
         gap_s = desk.settings.devices.scanner_key_gap_ms / 1000 if desk is not None else DEFAULT_GAP_S
-        self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key)
+        self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key,
+                                   on_unreadable=self._on_wedge_unreadable)
+        self._unreadable_timer = QTimer(self)  # the banner's "scan not read" line goes after a while
+        self._unreadable_timer.setSingleShot(True)
+        self._unreadable_timer.setInterval(8000)
+        self._unreadable_timer.timeout.connect(lambda: self.banner.set_device_problem("scan", None))
         self._build_speech(speaker, bridge)
 
         bridge.visit_changed.connect(self._on_bridge_visit_changed)
@@ -100,6 +107,9 @@ class MainWindow(WindowSlots):
         self._retake_timer.timeout.connect(self._refresh_retakes)
         self._retake_timer.start()
         self._select_lane(controller.lane)
+        server = getattr(getattr(getattr(desk, "codes", None), "verifier", None), "server", None)
+        if server is not None:
+            self.watch_issuer(server)
         self._on_refresh_timeout()
 
     # ------------------------------------------------------------- building
@@ -226,6 +236,23 @@ class MainWindow(WindowSlots):
         decoder = self._desk.decoder_name if self._desk else "zxing"
         self.lights["decoder"].set_state("ok", decoder, decoder)
         self.setStatusBar(bar)
+        self._show_configured_devices()
+
+    def _show_configured_devices(self) -> None:
+        """A part the gate does not have is said so (a scanner-only gate showed 等待摄像头画面… and 未知 lights)."""
+        if self._desk is None:
+            return
+        devices = self._desk.settings.devices
+        if not devices.camera:
+            self.camera.idle_text = self.tr("未接摄像头：请用扫码枪扫码")
+            self.lights["camera"].set_state("stopped", "", self.tr("未使用"))
+            self.lights["face"].set_state("stopped", "", self.tr("未使用（无摄像头）"))
+        if devices.scanner:
+            light = StatusLight(self.tr("扫码枪"), self.statusBar())
+            self.statusBar().insertWidget(1, light)  # beside the camera: the gate's code readers together
+            self.lights["scanner"] = light
+            if devices.scanner == "keyboard":  # a keyboard cannot be asked whether it is plugged in
+                light.set_state("unknown", "", self.tr("键盘式：扫一下试试"))
 
     def _build_shortcuts(self) -> None:
         # One table of keys for the window and the scenario runner (kiosk.desk.actions). Letter and

@@ -14,20 +14,27 @@ window never waits on a device.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget, QWizard,
+    QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget, QWizard,
     QWizardPage,
 )
 
-from kiosk.services.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS
-from kiosk.config.settings import ConfigError, Settings
+from kiosk.services.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS, AdminAccess
+from kiosk.config.loading import load_settings
+from kiosk.config.settings import ConfigError, Settings, default_data_dir
 from kiosk.desk.firstrun import (
     SetupAnswers, discover, gate_id_ok, probe, write_first_config,
 )
+from ui.busy import run_admin_step
+from ui.dialogs import scanned_not_typed
+from ui.wedge import SETTLE_S, SLOW_FACTOR, TypedOnly
 from ui.setup_devices import BIG, OTHER, CameraPage, ThermometerPage, choice_combo
 
 class SchoolPage(QWizardPage):
@@ -59,8 +66,49 @@ class SchoolPage(QWizardPage):
         return bool(self.school.text().strip()) and ok
 
 
+MAX_KEY_GAP_MS = 500  # the config's upper bound (kiosk.config): slower scanners cannot be told from typing
+
+
+def key_gap_for(slowest_ms: float) -> int:
+    """``devices.scanner_key_gap_ms`` for a scanner whose slowest key in a test scan came ``slowest_ms`` apart.
+
+    Half as much again plus 10 ms: a scanner's pace varies a little from scan to scan (USB polling),
+    and a gap set at its very slowest key would cut some scans in two. At least 40 ms; above
+    ``MAX_KEY_GAP_MS`` the scanner is too slow to use as a keyboard.
+    """
+    return max(40, int(slowest_ms * 1.5) + 10)
+
+
+class ScanTiming(QObject):
+    """Times the keys of a test scan typed into a field; Enter ends it (and is kept from the wizard)."""
+
+    def __init__(self, edit: QLineEdit, on_scan: Callable[[list[float]], None]) -> None:
+        super().__init__(edit)
+        self._times: list[float] = []
+        self._on_scan = on_scan
+        edit.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if not isinstance(event, QKeyEvent) or event.type() != QEvent.Type.KeyPress:
+            return False
+        stamp = event.timestamp()
+        now = stamp / 1000.0 if stamp else time.monotonic()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            times, self._times = self._times, []
+            self._on_scan([b - a for a, b in zip(times, times[1:])])
+            return True  # the scan's Enter is not 下一步
+        if event.text() and event.text().isprintable():
+            self._times.append(now)
+        return False
+
+
 class ScannerPage(QWizardPage):
-    """An optional handheld or fixed QR scanner."""
+    """An optional handheld or fixed QR scanner; a keyboard one is timed with a test scan.
+
+    A keyboard scanner's keys must come faster than ``devices.scanner_key_gap_ms`` or the window
+    cannot tell its scan from the guard's keys (a slow one then has its scans dropped). The test
+    scan measures this scanner's slowest key and sets the gap from it.
+    """
 
     def __init__(self, ports: list[Any]) -> None:
         super().__init__()
@@ -76,11 +124,44 @@ class ScannerPage(QWizardPage):
         self.other = QLineEdit(self)
         self.other.setPlaceholderText("COM4 / /dev/ttyACM0")
         self.other.setStyleSheet(BIG)
-        self.combo.currentIndexChanged.connect(lambda: self.other.setVisible(self.combo.currentData() == OTHER))
+        self.test_scan = QLineEdit(self)
+        self.test_scan.setPlaceholderText(self.tr("点这里，再用扫码枪扫任意一个码：测量扫码枪的速度"))
+        self.test_scan.setStyleSheet(BIG)
+        ScanTiming(self.test_scan, self._on_test_scan)
+        self.timing = QLabel("", self)
+        self.timing.setWordWrap(True)
+        self.timing.setStyleSheet("font-size:16px;")
+        self.key_gap_ms = 0  # measured; 0 until a test scan was made
+        self.combo.currentIndexChanged.connect(self._on_combo_changed)
         self.other.setVisible(False)
         layout.addWidget(self.combo)
         layout.addWidget(self.other)
+        layout.addWidget(self.test_scan)
+        layout.addWidget(self.timing)
         layout.addStretch(1)
+        self._on_combo_changed()
+
+    def _on_combo_changed(self) -> None:
+        self.other.setVisible(self.combo.currentData() == OTHER)
+        keyboard = self.combo.currentData() == "keyboard"
+        self.test_scan.setVisible(keyboard)
+        self.timing.setVisible(keyboard)
+
+    def _on_test_scan(self, gaps: list[float]) -> None:
+        self.test_scan.clear()
+        if len(gaps) < 3:
+            self.timing.setText(self.tr("没有测到扫码：请点输入框后扫一个码（不要手动输入）"))
+            return
+        slowest = round(max(gaps) * 1000)  # whole milliseconds: key timestamps are whole milliseconds
+        gap = key_gap_for(slowest)
+        self.key_gap_ms = gap if gap <= MAX_KEY_GAP_MS else 0
+        if not self.key_gap_ms:
+            self.timing.setText(self.tr("这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，"
+                                        "或改用串口扫码枪").replace("%1", str(round(slowest))))
+            return
+        self.timing.setText(self.tr("扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。")
+                            .replace("%1", str(round(slowest))).replace("%2", str(self.key_gap_ms))
+                            .replace("%3", str(round(gap * SLOW_FACTOR + 2 * SETTLE_S * 1000))))
 
     def scanner(self) -> str:
         data = self.combo.currentData()
@@ -88,12 +169,22 @@ class ScannerPage(QWizardPage):
 
 
 class PinPage(QWizardPage):
-    """The admin PIN that guards settings, exports and overrides."""
+    """The admin PIN that guards settings, exports and overrides.
 
-    def __init__(self) -> None:
+    On a gate that has a PIN already (setup run again) the page asks for the current PIN, up front
+    and labelled so: setup does not change it (``gate-kiosk admin set-pin`` does), it only proves
+    the person changing the gate's settings may.
+    """
+
+    def __init__(self, has_pin: bool = False) -> None:
         super().__init__()
+        self.has_pin = has_pin
         self.setTitle(self.tr("管理员 PIN"))
-        self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。"))
+        if has_pin:
+            self.setSubTitle(self.tr("此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。这里不修改 PIN"
+                                     "（修改请用 gate-kiosk admin set-pin）。"))
+        else:
+            self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。"))
         form = QFormLayout(self)
         self.pin = QLineEdit(self)
         self.again = QLineEdit(self)
@@ -101,8 +192,12 @@ class PinPage(QWizardPage):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setStyleSheet("font-size:28px;")
             edit.textChanged.connect(self.completeChanged)
-        form.addRow(self.tr("PIN"), self.pin)
-        form.addRow(self.tr("再输一次"), self.again)
+        self.typing = TypedOnly(self.pin)  # a card scanned into the field is refused, not tried
+        form.addRow(self.tr("现有的 PIN") if has_pin else self.tr("PIN"), self.pin)
+        if has_pin:
+            self.again.setVisible(False)
+        else:
+            form.addRow(self.tr("再输一次"), self.again)
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color:#c62828;font-size:16px;")
@@ -110,11 +205,34 @@ class PinPage(QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
         pin, again = self.pin.text(), self.again.text()
+        if self.has_pin:
+            return pin.isdigit()  # checked against the file when saving (a PIN from before may be shorter)
         ok = pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS
         self.error.setText("" if ok or not pin else self.tr("PIN 须为 6–12 位数字"))
         if ok and again and pin != again:
             self.error.setText(self.tr("两次输入不一致"))
         return ok and pin == again
+
+
+def choose(combo: QComboBox, other: QLineEdit, value: str) -> None:
+    """Pick ``value`` in a device list, or type it as "other" when the list does not have it."""
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    elif value:
+        combo.setCurrentIndex(combo.findData(OTHER))
+        other.setText(value)
+        other.setVisible(True)
+
+
+def existing_settings(config_path: Path) -> Settings | None:
+    """The gate's config when setup is run again (its values are where setup starts), else None."""
+    if not config_path.exists():
+        return None
+    try:
+        return load_settings(config_path)
+    except ConfigError:
+        return None  # a broken file: setup starts from the defaults and rewrites what it asks
 
 
 class SetupFlow(QWizard):
@@ -130,12 +248,27 @@ class SetupFlow(QWizard):
         self.config_path = config_path
         self.settings: Settings | None = None
         self.answers = SetupAnswers()
+        before = existing_settings(config_path)
+        if before is not None:  # setup run again: it starts from what the gate has
+            self.answers.school_name, self.answers.gate_id = before.site.school_name, before.site.gate_id
         cameras, ports = discover_fn()
         self.school_page = SchoolPage(self.answers)
         self.camera_page = CameraPage(cameras)
         self.thermometer_page = ThermometerPage(ports, probe_fn)
         self.scanner_page = ScannerPage(ports)
-        self.pin_page = PinPage()
+        data_dir = before.data_dir if before is not None else default_data_dir()
+        self.pin_page = PinPage(has_pin=AdminAccess(data_dir).has_pin)
+        if before is not None and not before.needs_setup:  # a working gate's devices ("" is a choice: none)
+            d = before.devices
+            choose(self.camera_page.combo, self.camera_page.other, d.camera)
+            if self.camera_page.combo.currentData() == OTHER:
+                self.camera_page._on_other_edited()  # its picture is shown before it is kept again
+            choose(self.thermometer_page.combo, self.thermometer_page.other, d.thermometer)
+            if d.thermometer:
+                self.thermometer_page.status.setText(
+                    self.tr("现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。")
+                    .replace("%1", d.thermometer).replace("%2", d.thermometer_protocol))
+            choose(self.scanner_page.combo, self.scanner_page.other, d.scanner)
         for page in (self.school_page, self.camera_page, self.thermometer_page, self.scanner_page, self.pin_page):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("保存并开始"))
@@ -154,16 +287,24 @@ class SetupFlow(QWizard):
         a.thermometer = page.probed_port if kept else page.port()
         a.thermometer_config = dict(page.config) if kept else {}
         a.scanner = self.scanner_page.scanner()
+        a.scanner_key_gap_ms = self.scanner_page.key_gap_ms
         a.pin = self.pin_page.pin.text()
         return a
 
     def accept(self) -> None:
-        answers = self.collect()
-        try:
-            self.settings = write_first_config(self.config_path, answers)
-        except ConfigError as exc:
-            self.pin_page.error.setText(str(exc))
+        if self.pin_page.typing.scanned:
+            self.pin_page.error.setText(scanned_not_typed())  # not tried: no attempt used
+            self.pin_page.pin.clear()
             return
+        answers = self.collect()
+        path = self.config_path
+        # Checking the current PIN or hashing a new one takes scrypt's 0.3–0.7 s: off the GUI thread.
+        written = run_admin_step(self, self.tr("保存设置"), self.tr("正在保存设置…"),
+                                 lambda abandoned: write_first_config(path, answers), (ConfigError,))
+        if not written.ok:
+            self.pin_page.error.setText(written.refusal or "")
+            return
+        self.settings = written.value
         self._stop_devices()
         super().accept()
 

@@ -41,6 +41,7 @@ class CameraView(QWidget):
         self.setMinimumSize(480, 270)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.frames_shown = 0
+        self.idle_text = ""  # what to say with no picture; empty: waiting for the camera's first frame
 
     def set_frame(self, frame: np.ndarray, overlays: list[dict[str, Any]]) -> None:
         self._image = to_qimage(frame)
@@ -54,7 +55,8 @@ class CameraView(QWidget):
         if self._image is None:
             p.setPen(QColor("#cfd8dc"))
             p.setFont(QFont(self.font().family(), 20))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("等待摄像头画面…"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       self.idle_text or self.tr("等待摄像头画面…"))
             return
         iw, ih = self._image.width(), self._image.height()
         scale = min(self.width() / iw, self.height() / ih)
@@ -233,7 +235,7 @@ class StatusLight(QLabel):
             "connected": self.tr("已连接"), "receiving": self.tr("已连接"), "ok": self.tr("正常"),
             "lost": self.tr("连接中断，请检查连接线"), "reconnecting": self.tr("正在重连…"),
             "silent": self.tr("无数据，请检查电源与探头"), "overdue": self.tr("需要校准，请用黑体或体温计校准"),
-            "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "error": self.tr("写入失败，请查看提示"),
+            "stopped": self.tr("已停止"), "unknown": self.tr("未知"), "asking": self.tr("正在核验…"), "error": self.tr("写入失败，请查看提示"),
             "yunet": "YuNet", "haar": self.tr("Haar（YuNet 不可用，检出率低）"),
             # Why YuNet is not in use (devices.face.Fallback.cause); the tooltip has the detail.
             "haar_model_missing": self.tr("Haar：缺少模型文件"),
@@ -245,6 +247,7 @@ class StatusLight(QLabel):
     def set_state(self, state: str, message: str, words: str | None = None) -> None:
         self.state = state
         colour = {"connected": "#2e7d32", "ok": "#2e7d32", "receiving": "#2e7d32", "stopped": "#9e9e9e",
+                  "asking": "#1565c0",
                   "unknown": "#9e9e9e", "yunet": "#2e7d32"}.get(state, "#ef6c00" if state.startswith("haar") else "#c62828")
         self.setText(f"<span style='color:{colour};font-size:20px'>●</span> <b>{self.title}</b> "
                      f"{words if words is not None else self.words(state)}")

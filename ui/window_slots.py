@@ -11,15 +11,14 @@ from PySide6.QtWidgets import (
     QApplication, QLabel, QMessageBox,
 )
 
-from kiosk.desk.actions import ACTION_OF
+from kiosk.desk.actions import ACTION_OF, GuardAction
 from kiosk.domain.model import Decision, Element, PersonKind, Reason
 from kiosk.services.gate import ConfirmRefused, VisitSnapshot
 from kiosk.domain.visit import VisitState
 from kiosk.domain.vocabulary import reason_words
 from ui.device_alerts import device_problem
 from ui.panels import FlaggedList, KindBar, TodayPanel
-from ui.wedge import KeyboardWedge
-from ui.widgets import CameraView, ElementTile, StatusLight, VerdictBanner, tile_state
+from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 from ui.guard_keys import GuardKeys
 
@@ -36,11 +35,10 @@ class WindowSlots(GuardKeys):
     camera: CameraView
     flagged: FlaggedList
     kind_bar: KindBar
-    lights: dict[str, StatusLight]
     person_label: QLabel
     tiles: dict[str, ElementTile]
     today: TodayPanel
-    wedge: KeyboardWedge
+    _unreadable_timer: QTimer
     unsaved_box: QMessageBox | None
 
     # ---------------------------------------------------------------- slots
@@ -115,7 +113,7 @@ class WindowSlots(GuardKeys):
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
         if device in self.lights:
             self.lights[device].set_state(state, message)
-        if device in ("camera", "thermometer", "scanner"):
+        if device in ("camera", "thermometer", "scanner", "issuer"):
             self.banner.set_device_problem(device, device_problem(device, state))
 
     # ---------------------------------------------------------------- closing
@@ -192,11 +190,22 @@ class WindowSlots(GuardKeys):
         """
         if QApplication.activeModalWidget() is not None or QApplication.activeWindow() is not self:
             return
-        action = ACTION_OF.get(text.upper())
+        action = GuardAction.NEXT if text == " " else ACTION_OF.get(text.upper())
         if action is not None:
             self.act(action)
 
+    def _on_wedge_unreadable(self, keys: int) -> None:
+        """A keyboard scan that could not be told from typing was dropped (ui/wedge.py): said in the banner."""
+        self.banner.set_device_problem("scan", (
+            self.tr("扫码未读取"),
+            self.tr("扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；"
+                    "经常出现时，请在设置向导的扫码枪页测量扫码枪速度")))
+        self._unreadable_timer.start()
+
     def _on_wedge_code(self, text: str) -> None:
+        self.banner.set_device_problem("scan", None)
+        if "scanner" in self.lights:
+            self.lights["scanner"].set_state("ok", "", self.tr("键盘式：已读到码"))
         if self._desk is not None:
             self._desk.code_from_keyboard_scanner(text)
 
@@ -247,7 +256,9 @@ class WindowSlots(GuardKeys):
         if self._desk is None:
             return
         self._refresh_ticks = getattr(self, "_refresh_ticks", -1) + 1
-        if self._refresh_ticks % 12 == 0:  # the calibration reads the database: once a minute is plenty
+        if not self._desk.settings.devices.thermometer:
+            self.lights["calibration"].set_state("stopped", "", self.tr("无测温仪"))
+        elif self._refresh_ticks % 12 == 0:  # the calibration reads the database: once a minute is plenty
             overdue, message = self._desk.calibration_status()
             self.lights["calibration"].set_state("overdue" if overdue else "ok", message,
                                                  None if overdue else self.tr("有效"))

@@ -53,6 +53,7 @@ class SetupAnswers:
     thermometer: str = ""
     thermometer_config: dict[str, Any] = field(default_factory=dict)
     scanner: str = ""
+    scanner_key_gap_ms: int = 0  # measured from a test scan in setup (0: not measured, the config's value stays)
     pin: str = ""
 
     def problems(self) -> list[str]:
@@ -73,6 +74,8 @@ class SetupAnswers:
     def changes(self) -> dict[str, dict[str, Any]]:
         devices: dict[str, Any] = {"camera": self.camera, "thermometer": self.thermometer, "scanner": self.scanner}
         devices.update(self.thermometer_config)
+        if self.scanner == "keyboard" and self.scanner_key_gap_ms:
+            devices["scanner_key_gap_ms"] = self.scanner_key_gap_ms
         return {"site": {"school_name": self.school_name.strip(), "gate_id": self.gate_id.strip()},
                 "devices": devices}
 

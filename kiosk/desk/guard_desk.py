@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from db.store import EntryStore
-from kiosk.services.access import AdminAccess
+from kiosk.services.access import AccessDenied, AdminAccess
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
@@ -172,11 +172,17 @@ class GuardDesk:
 
         return self.settings.source_path or default_config_path()
 
-    def save_settings(self, changes: dict[str, dict[str, Any]], pin: str) -> Path:
-        """Write changed settings to the config file (admin PIN required); they apply on restart."""
+    def save_settings(self, changes: dict[str, dict[str, Any]], pin: str, abandoned: Any = None) -> Path:
+        """Write changed settings to the config file (admin PIN required); they apply on restart.
+
+        ``abandoned`` (a ``threading.Event``): the window stopped waiting for the PIN check (a locked
+        database) and told the guard nothing was saved; set by then, nothing is written.
+        """
         from kiosk.config.settings_file import write_settings
 
         self.access.verify(pin, self.settings.site.guard_id, "settings")
+        if abandoned is not None and abandoned.is_set():
+            raise AccessDenied("等待超时，设置未保存")
         saved = write_settings(self.config_path(), changes)
         detail: dict[str, Any] = {"file": str(saved.path), "changes": saved.written}
         if saved.policy_changed:

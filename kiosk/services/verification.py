@@ -140,6 +140,16 @@ class IssuerServer:
         self.timeout_s = timeout_s
         self.retries = retries
         self._client = client or httpx.Client(timeout=timeout_s)
+        # Told "asking", then "ok" or "lost"/"error" (with why), on the verifier thread: the window shows
+        # 正在核验… while the server is asked and an issuer light that says when it does not answer.
+        self.status_listener: Callable[[str, str], None] | None = None
+
+    def _say(self, state: str, message: str = "") -> None:
+        if self.status_listener is not None:
+            try:
+                self.status_listener(state, message)
+            except Exception:  # a window gone away must not fail a verification
+                log.exception("issuer status listener failed")
 
     @staticmethod
     def signature(secret: bytes, app_id: str, timestamp: int, nonce: str, code: str) -> str:
@@ -147,6 +157,16 @@ class IssuerServer:
         return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
     def verify(self, code: str) -> ServerVerdict:
+        self._say("asking")
+        try:
+            verdict = self._ask(code)
+        except IssuerUnavailable as exc:
+            self._say("error" if str(exc).startswith("rejected") else "lost", str(exc))
+            raise
+        self._say("ok")
+        return verdict
+
+    def _ask(self, code: str) -> ServerVerdict:
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             ts, nonce = int(time.time()), secrets.token_hex(8)
@@ -200,6 +220,11 @@ class Verifier:
         self._clock = clock
         self._tz = local_tz
         self._issuers = compile_issuer_patterns(health_code_patterns or {})
+
+    @property
+    def server(self) -> IssuerServer | None:
+        """The issuer server asked about codes that carry no signature, if one is configured."""
+        return self._server
 
     def health_issuer_of(self, text: str) -> str | None:
         """The configured health-code issuer whose pattern this content matches, if any."""

@@ -37,6 +37,21 @@ def answer_dialog(fill) -> None:
     QTimer.singleShot(20, run)
 
 
+def when_modal(kind: str, act, ready=lambda dialog: True) -> None:
+    """Act on the next modal dialog of class ``kind`` once it is up and ``ready`` (polled from the event loop).
+
+    A PIN check runs behind a busy box (ui/busy.py) for a moment: a test acts on the dialog it
+    means by its class, once it shows what the test waits for, as a guard would.
+    """
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or type(dialog).__name__ != kind or not ready(dialog):
+            QTimer.singleShot(20, poll)
+            return
+        act(dialog)
+    QTimer.singleShot(20, poll)
+
+
 @pytest.fixture
 def gate(qtbot, tmp_path):
     settings = load_settings(tmp_path / "config.toml")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
 from kiosk.domain.model import Element, Lane, PersonKind, TemperatureSample
-from tests.ui.conftest import answer_dialog, press
+from tests.ui.conftest import answer_dialog, press, when_modal
 
 
 def banner(window) -> str:
@@ -121,7 +120,8 @@ def test_status_bar_devices_and_storage(qtbot, gate) -> None:
     qtbot.waitUntil(lambda: "3" in window.lights["database"].text())
     kiosk.listeners.on_storage_problem("", 0)
     qtbot.waitUntil(lambda: window.lights["database"].state == "ok")
-    assert window.lights["calibration"].state == "ok"  # no thermometer in this window: nothing overdue
+    # No thermometer configured in this window: nothing to calibrate, said so (not 有效).
+    assert window.lights["calibration"].state == "stopped" and "无测温仪" in window.lights["calibration"].text()
 
 
 def test_the_face_light_says_why_yunet_is_not_in_use(qtbot, gate, tmp_path: Path) -> None:
@@ -145,15 +145,15 @@ def test_settings_need_the_admin_pin(qtbot, gate, tmp_path: Path) -> None:
         dialog.fever.setValue(37.5)
         dialog.pin.setText("000000")
         dialog.accept()
-        QTimer.singleShot(50, lambda: second(dialog))
 
-    def second(dialog) -> None:
+    def second(dialog) -> None:  # shown again once the PIN was checked (off the GUI thread), with why
         results.append(dialog.error.text())
         dialog.pin.setText("246810")
         dialog.accept()
-        QTimer.singleShot(50, lambda: (QApplication.activeModalWidget() or dialog).close())
 
-    answer_dialog(fill)
+    when_modal("SettingsDialog", fill)
+    when_modal("SettingsDialog", second, lambda dialog: bool(dialog.error.text()))
+    when_modal("QMessageBox", lambda box: box.close())  # "saved to …"
     window.open_settings()
     assert "PIN 错误" in results[0]
     saved = (tmp_path / "config.toml").read_text()
@@ -198,9 +198,9 @@ def test_override_needs_the_admin_pin_once_set(qtbot, gate) -> None:
     def wrong_pin(dialog) -> None:
         dialog.pin.setText("000000")
         dialog.accept()
-        QTimer.singleShot(50, lambda: QApplication.activeModalWidget() and QApplication.activeModalWidget().close())
 
-    answer_dialog(wrong_pin)
+    when_modal("PinDialog", wrong_pin)
+    when_modal("QMessageBox", lambda box: box.close())  # "PIN 错误…"
     window.override()
     assert banner(window) == "DENY" and len(kiosk.store.corrections_of(kiosk.controller.current().entry_id)) == 0
     assert kiosk.store.audit_events("override")[-1]["detail"]["granted"] is False

@@ -308,3 +308,67 @@ def test_a_typed_port_is_probed_before_it_is_kept_and_what_is_saved_is_what_was_
         flow.reject()
         first.close()
         second.close()
+
+
+def test_setup_run_again_starts_from_the_gate_config_and_asks_for_the_current_pin_up_front(qtbot, tmp_path: Path) -> None:
+    """Trial finding 9: school name blank, gate-1, and "PIN / 再输一次" as if new on a gate with a PIN."""
+    from PySide6.QtWidgets import QFormLayout
+
+    config = tmp_path / "config.toml"
+    config.write_text('[site]\nschool_name = "第三中学"\ngate_id = "east-2"\n[devices]\nscanner = "keyboard"\n')
+    before = load_settings(config)
+    AdminAccess(before.data_dir).set_pin("246810", "it")
+    flow = SetupFlow(config, discover_fn=lambda: ([], []))
+    qtbot.addWidget(flow)
+    flow.show()
+    try:
+        assert (flow.school_page.school.text(), flow.school_page.gate.text()) == ("第三中学", "east-2")
+        assert flow.scanner_page.scanner() == "keyboard" and flow.camera_page.uri() == ""
+        page = flow.pin_page
+        form = page.findChild(QFormLayout)
+        assert form.labelForField(page.pin).text() == "现有的 PIN" and "现有的 PIN" in page.subTitle()
+        assert not page.again.isVisible() and form.labelForField(page.again) is None  # not asked as if new
+        page.pin.setText("135790")
+        assert page.isComplete()
+        flow.accept()  # a wrong current PIN: said, nothing written
+        assert flow.settings is None and "现有的 PIN" in page.error.text()
+        page.pin.setText("246810")
+        flow.accept()
+        assert flow.result() == 1 and flow.settings is not None
+    finally:
+        flow.camera_page.stop()
+        flow.thermometer_page.stop()
+    after = load_settings(config)
+    assert (after.site.school_name, after.site.gate_id, after.devices.scanner) == ("第三中学", "east-2", "keyboard")
+
+
+def test_the_scanner_page_times_a_test_scan_and_sets_the_key_gap_from_it(qtbot, tmp_path: Path) -> None:
+    """Trial finding 1: a scanner at 130 ms a key against the default 100 ms gap typed guard keys."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []))
+    qtbot.addWidget(flow)
+    flow.show()
+    page = flow.scanner_page
+    page.combo.setCurrentIndex(page.combo.findData("keyboard"))
+    assert not page.test_scan.isHidden()  # shown for a keyboard scanner (the page is not the current one here)
+
+    def scan(text: str, step_ms: int, t: int) -> None:
+        for ch in [*text, "\r"]:
+            key = Qt.Key.Key_Return if ch == "\r" else Qt.Key(ord(ch))
+            event = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, ch)
+            event.setTimestamp(t)
+            QApplication.sendEvent(page.test_scan, event)
+            t += step_ms
+
+    scan("RYIN77", 130, 1_000_000)
+    assert page.key_gap_ms == 205 and "130" in page.timing.text() and "205" in page.timing.text()
+    assert page.test_scan.text() == ""  # the test scan is not kept anywhere
+    answers = flow.collect()
+    assert answers.changes()["devices"]["scanner_key_gap_ms"] == 205
+    scan("RYIN77", 400, 2_000_000)  # far too slow for a keyboard scanner: said, and the gap not set
+    assert page.key_gap_ms == 0 and "太慢" in page.timing.text()
+    assert "scanner_key_gap_ms" not in flow.collect().changes()["devices"]
+    flow.reject()

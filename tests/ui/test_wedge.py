@@ -49,9 +49,9 @@ def test_a_person_typing_keeps_the_shortcuts(qtbot, gate) -> None:
     qtbot.waitUntil(lambda: window.banner.property("decision") == "INCOMPLETE")
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-    for ch in "abcd":  # slow keys, 120 ms apart: a person, not a scanner
+    for ch in "abcd":  # keys 250 ms apart (more than twice the 100 ms gap): a person, not a scanner
         qtbot.keyClick(window, ch)
-        qtbot.wait(120)
+        qtbot.wait(250)
     press(qtbot, window, Qt.Key.Key_Return)  # a person's Enter: next person, as always
     qtbot.waitUntil(lambda: window.banner.property("decision") == "")
     assert window.wedge.codes == 0
@@ -220,3 +220,52 @@ def test_the_key_gap_comes_from_the_config(qtbot, tmp_path) -> None:
     finally:
         window.close()
         kiosk.close()
+
+
+def test_a_slow_scanner_never_writes_a_refusal_or_changes_the_person_kind(qtbot, gate) -> None:
+    """The trial's scan "RYIN77" at 130 ms a key (gap 100 ms): R red, Y/I/N confirmations, 7 a worker."""
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STUDENT)
+    kiosk.controller.confirm(Element.MASK, True)
+    qtbot.waitUntil(lambda: window.banner.property("decision") == "INCOMPLETE")
+    visit = kiosk.controller.current()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    t = 40_000_000
+    for ch in "RYIN77":
+        assert stamped(window, key_of(ch), ch, t)  # held: no shortcut fires for any of them
+        qtbot.wait(130)  # they arrive 130 ms apart as well: the single-key wait must not take one
+        t += 130
+    assert stamped(window, Qt.Key.Key_Return, "\r", t)  # the scan's Enter is not "next person" either
+    qtbot.wait(400)
+    current = kiosk.controller.current()
+    assert current is not None and current.visit_id == visit.visit_id
+    assert current.person.kind is PersonKind.STUDENT
+    assert Element.HEALTH not in current.evidence and window.banner.property("decision") == "INCOMPLETE"
+    assert window.wedge.codes == 0
+    assert "扫码未读取" in window.banner.text()  # said where the guard looks
+    # The same scan without its Enter (cut off) is dropped too: longer than a guard's two keys.
+    for ch in "RYIN":
+        stamped(window, key_of(ch), ch, t := t + 130)
+    qtbot.wait(500)
+    current = kiosk.controller.current()
+    assert current.person.kind is PersonKind.STUDENT and Element.HEALTH not in current.evidence
+    kiosk.controller.writer.drain(3.0)
+    assert kiosk.store.count() == 0  # no refusal, no correction row written
+    stamped(window, key_of("R"), "R", t + 2000)  # the guard's own R: a red code seen, refused and logged
+    qtbot.waitUntil(lambda: window.banner.property("decision") == "DENY", timeout=2000)
+    kiosk.controller.writer.drain(3.0)
+    assert [(e.decision, e.person_kind) for e in kiosk.store.entries(clock.now.date())] == [("DENY", "student")]
+
+
+def test_a_guards_two_quick_keys_still_act_in_order(qtbot, gate) -> None:
+    window, kiosk, clock = gate
+    codes, singles = watch(window)
+    t = 50_000_000
+    stamped(window, key_of("2"), "2", t)
+    stamped(window, key_of("R"), "R", t + 150)  # 150 ms: slower than the gap, within twice it
+    qtbot.waitUntil(lambda: singles == ["2", "R"], timeout=2000)
+    assert codes == []
+    t += 2000
+    stamped(window, key_of("3"), "3", t)  # a lone key acts once twice the gap passed with nothing after it
+    qtbot.waitUntil(lambda: singles == ["2", "R", "3"], timeout=2000)

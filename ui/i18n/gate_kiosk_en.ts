@@ -1,6 +1,29 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AdminStep</name>
+    <message>
+        <location filename="../busy.py" line="104" />
+        <source>操作失败：%1</source>
+        <translation>Failed: %1</translation>
+    </message>
+    <message>
+        <location filename="../busy.py" line="110" />
+        <source>数据库正忙（可能被其他程序占用），正在等待，最多 %1 秒…</source>
+        <translation>The database is busy (perhaps held by another program); waiting up to %1 s…</translation>
+    </message>
+    <message>
+        <location filename="../busy.py" line="133" />
+        <source>数据库被占用，%1 秒内没有完成，未执行：请稍后重试</source>
+        <translation>The database is held by another program; not done within %1 s, nothing was done: try again later</translation>
+    </message>
+    <message>
+        <location filename="../busy.py" line="136" />
+        <source>已停止等待，未执行</source>
+        <translation>Stopped waiting; nothing was done</translation>
+    </message>
+</context>
+<context>
     <name>CameraPage</name>
     <message>
         <location filename="../setup_devices.py" line="56" />
@@ -51,7 +74,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../widgets.py" line="57" />
+        <location filename="../widgets.py" line="59" />
         <source>等待摄像头画面…</source>
         <translation>Waiting for the camera…</translation>
     </message>
@@ -59,42 +82,62 @@
 <context>
     <name>DeviceAlerts</name>
     <message>
-        <location filename="../device_alerts.py" line="21" />
+        <location filename="../device_alerts.py" line="19" />
+        <source>正在核验…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="20" />
+        <source>正在向发码机构的服务器查询这个码，请稍候</source>
+        <translation>Asking the issuer's server about this code, one moment</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="24" />
+        <source>验码服务器无应答</source>
+        <translation>The code-check server does not answer</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="25" />
+        <source>请人工核对健康码：绿码按 F3，黄码按 Y，红码按 R；并检查网络</source>
+        <translation>Check the health code by eye: green F3, yellow Y, red R; and check the network</translation>
+    </message>
+    <message>
+        <location filename="../device_alerts.py" line="28" />
         <source>测温仪无读数</source>
         <translation>Thermometer gives no readings</translation>
     </message>
     <message>
-        <location filename="../device_alerts.py" line="22" />
+        <location filename="../device_alerts.py" line="29" />
         <source>请检查测温仪电源与探头，先用体温计手动测温（F2）</source>
         <translation>Check the thermometer's power and probe; meanwhile measure by hand and type it (F2)</translation>
     </message>
     <message>
-        <location filename="../device_alerts.py" line="24" />
+        <location filename="../device_alerts.py" line="31" />
         <source>测温仪已断开</source>
         <translation>Thermometer disconnected</translation>
     </message>
     <message>
-        <location filename="../device_alerts.py" line="25" />
+        <location filename="../device_alerts.py" line="32" />
         <source>请手动测温：用体温计测量后按 F2 录入；并检查 USB 连接线</source>
         <translation>Measure by hand: use a clinical thermometer and type it with F2; check the USB cable</translation>
     </message>
     <message>
-        <location filename="../device_alerts.py" line="27" />
+        <location filename="../device_alerts.py" line="34" />
         <source>摄像头已断开</source>
         <translation>Camera disconnected</translation>
     </message>
     <message>
-        <location filename="../device_alerts.py" line="28" />
+        <location filename="../device_alerts.py" line="35" />
         <source>无法自动扫码：请用扫码枪，或核对健康码后按 F3；并检查摄像头连接线</source>
         <translation>Codes cannot be read automatically: use the scanner, or check the code by eye and press F3; check the camera cable</translation>
     </message>
     <message>
-        <location filename="../device_alerts.py" line="30" />
+        <location filename="../device_alerts.py" line="37" />
         <source>扫码枪已断开</source>
         <translation>Scanner disconnected</translation>
     </message>
     <message>
-        <location filename="../device_alerts.py" line="31" />
+        <location filename="../device_alerts.py" line="38" />
         <source>请用摄像头扫码，或核对健康码后按 F3；并检查扫码枪连接线</source>
         <translation>Scan with the camera, or check the code by eye and press F3; check the scanner cable</translation>
     </message>
@@ -102,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="192" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="192" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="192" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="191" />
+        <location filename="../widgets.py" line="193" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="191" />
+        <location filename="../widgets.py" line="193" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="194" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -331,170 +374,188 @@
 <context>
     <name>GuardKeys</name>
     <message>
-        <location filename="../guard_keys.py" line="68" />
+        <location filename="../guard_keys.py" line="77" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="72" />
+        <location filename="../guard_keys.py" line="81" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="72" />
+        <location filename="../guard_keys.py" line="81" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="73" />
+        <location filename="../guard_keys.py" line="82" />
         <source>健康码：绿码</source>
         <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="73" />
+        <location filename="../guard_keys.py" line="82" />
         <source>健康码：黄码</source>
         <translation>Code: yellow</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="74" />
+        <location filename="../guard_keys.py" line="83" />
         <source>健康码：红码</source>
         <translation>Code: red</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="74" />
+        <location filename="../guard_keys.py" line="83" />
         <source>行程卡无风险</source>
         <translation>Itinerary OK</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="75" />
+        <location filename="../guard_keys.py" line="84" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="75" />
+        <location filename="../guard_keys.py" line="84" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="76" />
+        <location filename="../guard_keys.py" line="85" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="76" />
+        <location filename="../guard_keys.py" line="85" />
         <source>核酸阴性</source>
         <translation>Test negative</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="77" />
+        <location filename="../guard_keys.py" line="86" />
         <source>身份已核对</source>
         <translation>ID checked</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="77" />
-        <location filename="../guard_keys.py" line="113" />
+        <location filename="../guard_keys.py" line="86" />
+        <location filename="../guard_keys.py" line="120" />
+        <location filename="../guard_keys.py" line="122" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="78" />
+        <location filename="../guard_keys.py" line="87" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="78" />
+        <location filename="../guard_keys.py" line="87" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="79" />
+        <location filename="../guard_keys.py" line="88" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="79" />
+        <location filename="../guard_keys.py" line="88" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="80" />
+        <location filename="../guard_keys.py" line="89" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="80" />
+        <location filename="../guard_keys.py" line="89" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="81" />
+        <location filename="../guard_keys.py" line="90" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="81" />
+        <location filename="../guard_keys.py" line="90" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="82" />
+        <location filename="../guard_keys.py" line="91" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="82" />
+        <location filename="../guard_keys.py" line="91" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="83" />
+        <location filename="../guard_keys.py" line="92" />
         <source>其他临时人员</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="83" />
+        <location filename="../guard_keys.py" line="92" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="84" />
+        <location filename="../guard_keys.py" line="93" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="84" />
+        <location filename="../guard_keys.py" line="93" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="107" />
+        <location filename="../guard_keys.py" line="116" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="122" />
+        <location filename="../guard_keys.py" line="131" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="148" />
+        <location filename="../guard_keys.py" line="155" />
+        <location filename="../guard_keys.py" line="160" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="148" />
+        <location filename="../guard_keys.py" line="161" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="156" />
+        <location filename="../guard_keys.py" line="169" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="160" />
+        <location filename="../guard_keys.py" line="174" />
+        <location filename="../guard_keys.py" line="176" />
         <source>导出</source>
         <translation>Export</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="186" />
+        <source>正在核验管理员 PIN…</source>
+        <translation>Checking the admin PIN…</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="195" />
+        <source>验码服务器</source>
+        <translation>Code server</translation>
+    </message>
+    <message>
+        <location filename="../guard_keys.py" line="197" />
+        <source>尚未查询</source>
+        <translation>Not asked yet</translation>
     </message>
 </context>
 <context>
@@ -508,112 +569,137 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="61" />
+        <location filename="../main_window.py" line="63" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="108" />
+        <location filename="../main_window.py" line="118" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="113" />
+        <location filename="../main_window.py" line="123" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="113" />
+        <location filename="../main_window.py" line="123" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="126" />
+        <location filename="../main_window.py" line="136" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="139" />
+        <location filename="../main_window.py" line="149" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="139" />
+        <location filename="../main_window.py" line="149" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="140" />
+        <location filename="../main_window.py" line="150" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="217" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="218" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="227" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="227" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="228" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="228" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="229" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122" />
+        <location filename="../main_window.py" line="132" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="207" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="229" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="231" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="232" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273" />
+        <location filename="../main_window.py" line="247" />
+        <source>未接摄像头：请用扫码枪扫码</source>
+        <translation>No camera: scan codes with the scanner</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="248" />
+        <source>未使用</source>
+        <translation>Not used</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="249" />
+        <source>未使用（无摄像头）</source>
+        <translation>Not used (no camera)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="251" />
+        <source>扫码枪</source>
+        <translation>Scanner</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="255" />
+        <source>键盘式：扫一下试试</source>
+        <translation>Keyboard type: scan once to try it</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="300" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273" />
+        <location filename="../main_window.py" line="300" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
@@ -621,27 +707,27 @@
 <context>
     <name>OverrideDialog</name>
     <message>
-        <location filename="../dialogs.py" line="46" />
+        <location filename="../dialogs.py" line="54" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="48" />
+        <location filename="../dialogs.py" line="56" />
         <source>放行</source>
         <translation>Allow</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="49" />
+        <location filename="../dialogs.py" line="57" />
         <source>禁止入校</source>
         <translation>Deny entry</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="56" />
+        <location filename="../dialogs.py" line="64" />
         <source>原因（必填，记入日志）：</source>
         <translation>Reason (required, logged):</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="76" />
+        <location filename="../dialogs.py" line="84" />
         <source>请填写改判原因</source>
         <translation>Please give a reason</translation>
     </message>
@@ -649,40 +735,58 @@
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../dialogs.py" line="86" />
+        <location filename="../dialogs.py" line="94" />
         <source>管理员验证</source>
         <translation>Admin check</translation>
     </message>
 </context>
 <context>
+    <name>PinEntry</name>
+    <message>
+        <location filename="../dialogs.py" line="20" />
+        <source>这是扫码枪扫入的内容，不是手输的 PIN：未核验，不计入尝试次数。请用键盘输入 PIN</source>
+        <translation>That came from the code scanner, not typed: not checked and not counted as an attempt. Type the PIN on the keyboard</translation>
+    </message>
+</context>
+<context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="95" />
+        <location filename="../setup_flow.py" line="182" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="96" />
+        <location filename="../setup_flow.py" line="184" />
+        <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。这里不修改 PIN（修改请用 gate-kiosk admin set-pin）。</source>
+        <translation>This gate has an admin PIN: enter the current PIN to save the settings. The PIN is not changed here (use gate-kiosk admin set-pin).</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="187" />
         <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="104" />
+        <location filename="../setup_flow.py" line="196" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="105" />
+        <location filename="../setup_flow.py" line="196" />
+        <source>现有的 PIN</source>
+        <translation>Current PIN</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="200" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="114" />
+        <location filename="../setup_flow.py" line="211" />
         <source>PIN 须为 6–12 位数字</source>
         <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="116" />
+        <location filename="../setup_flow.py" line="213" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -729,65 +833,85 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="67" />
+        <location filename="../setup_flow.py" line="115" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="68" />
+        <location filename="../setup_flow.py" line="116" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="71" />
+        <location filename="../setup_flow.py" line="119" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="72" />
+        <location filename="../setup_flow.py" line="120" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="74" />
+        <location filename="../setup_flow.py" line="122" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="75" />
+        <location filename="../setup_flow.py" line="123" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="128" />
+        <source>点这里，再用扫码枪扫任意一个码：测量扫码枪的速度</source>
+        <translation>Click here, then scan any code: this measures the scanner's speed</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="153" />
+        <source>没有测到扫码：请点输入框后扫一个码（不要手动输入）</source>
+        <translation>No scan measured: click the box, then scan a code (do not type)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="159" />
+        <source>这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，或改用串口扫码枪</source>
+        <translation>This scanner is too slow (up to %1 ms a key) to tell from the guard's keys: set it to its fast mode, or use a serial scanner</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="162" />
+        <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。</source>
+        <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms; the guard's one-key actions act after about %3 ms.</translation>
     </message>
 </context>
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="38" />
+        <location filename="../setup_flow.py" line="45" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="39" />
+        <location filename="../setup_flow.py" line="46" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="42" />
+        <location filename="../setup_flow.py" line="49" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="48" />
+        <location filename="../setup_flow.py" line="55" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="49" />
+        <location filename="../setup_flow.py" line="56" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="58" />
+        <location filename="../setup_flow.py" line="65" />
         <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
         <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
@@ -795,142 +919,142 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="121" />
+        <location filename="../dialogs.py" line="142" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="138" />
+        <location filename="../dialogs.py" line="159" />
         <source>发热阈值</source>
         <translation>Fever threshold</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="139" />
+        <location filename="../dialogs.py" line="160" />
         <source>复测等待</source>
         <translation>Retake wait</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="140" />
+        <location filename="../dialogs.py" line="161" />
         <source>核酸有效期</source>
         <translation>Nucleic-acid window</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="141" />
+        <location filename="../dialogs.py" line="162" />
         <source>结果显示时长</source>
         <translation>Result display time</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="163" />
         <source>单人核验超时</source>
         <translation>Visit timeout</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="143" />
+        <location filename="../dialogs.py" line="164" />
         <source>规则版本</source>
         <translation>Policy version</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="143" />
+        <location filename="../dialogs.py" line="164" />
         <source>%1（改动阈值或规则后自动更新）</source>
         <translation>%1 (updated automatically when thresholds or rules change)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="144" />
+        <location filename="../dialogs.py" line="165" />
         <source>阈值</source>
         <translation>Thresholds</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="149" />
+        <location filename="../dialogs.py" line="170" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="149" />
+        <location filename="../dialogs.py" line="170" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="149" />
+        <location filename="../dialogs.py" line="170" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="150" />
+        <location filename="../dialogs.py" line="171" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="157" />
+        <location filename="../dialogs.py" line="178" />
         <source>必查（不通过则拒绝）</source>
         <translation>Hard (deny on failure)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="157" />
+        <location filename="../dialogs.py" line="178" />
         <source>提示（放行并标记）</source>
         <translation>Soft (allow and flag)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="157" />
+        <location filename="../dialogs.py" line="178" />
         <source>不查</source>
         <translation>Not checked</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="162" />
+        <location filename="../dialogs.py" line="183" />
         <source>通道规则</source>
         <translation>Lane rules</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="176" />
+        <location filename="../dialogs.py" line="197" />
         <source>摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）</source>
         <translation>Camera (v4l2:0 / msmf:0 / rtsp://… / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="177" />
+        <location filename="../dialogs.py" line="198" />
         <source>测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）</source>
         <translation>Thermometer port (/dev/ttyUSB0 / COM3 / usb:VID:PID / empty: typed)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="178" />
+        <location filename="../dialogs.py" line="199" />
         <source>扫码枪（keyboard / 串口 / 空=不用）</source>
         <translation>Code scanner (keyboard / serial port / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="179" />
+        <location filename="../dialogs.py" line="200" />
         <source>测温协议</source>
         <translation>Thermometer protocol</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="180" />
+        <location filename="../dialogs.py" line="201" />
         <source>解码器</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="181" />
+        <location filename="../dialogs.py" line="202" />
         <source>设备</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="187" />
+        <location filename="../dialogs.py" line="208" />
         <source>数据库（SQLAlchemy URL）</source>
         <translation>Database (SQLAlchemy URL)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="188" />
+        <location filename="../dialogs.py" line="209" />
         <source>数据目录</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="189" />
+        <location filename="../dialogs.py" line="210" />
         <source>路径</source>
         <translation>Paths</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="191" />
+        <location filename="../dialogs.py" line="212" />
         <source>保存需要管理员 PIN；重启后生效。</source>
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="200" />
+        <location filename="../dialogs.py" line="221" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
@@ -938,100 +1062,120 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="127" />
+        <location filename="../setup_flow.py" line="245" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="141" />
+        <location filename="../setup_flow.py" line="269" />
+        <source>现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。</source>
+        <translation>In use now: %1 (%2 protocol). Press Detect to confirm it still works.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="274" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="142" />
+        <location filename="../setup_flow.py" line="275" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="143" />
+        <location filename="../setup_flow.py" line="276" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="144" />
+        <location filename="../setup_flow.py" line="277" />
         <source>退出</source>
         <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="302" />
+        <source>保存设置</source>
+        <translation>Save the settings</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="302" />
+        <source>正在保存设置…</source>
+        <translation>Saving the settings…</translation>
     </message>
 </context>
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="235" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="235" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="236" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="236" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="237" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="237" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="238" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="238" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="238" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="237" />
+        <location filename="../widgets.py" line="238" />
+        <source>正在核验…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="239" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="239" />
+        <location filename="../widgets.py" line="241" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="240" />
+        <location filename="../widgets.py" line="242" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="241" />
+        <location filename="../widgets.py" line="243" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="242" />
+        <location filename="../widgets.py" line="244" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1039,12 +1183,12 @@
 <context>
     <name>TemperatureDialog</name>
     <message>
-        <location filename="../dialogs.py" line="21" />
+        <location filename="../dialogs.py" line="29" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="30" />
+        <location filename="../dialogs.py" line="38" />
         <source>体温计读数：</source>
         <translation>Thermometer reading:</translation>
     </message>
@@ -1153,32 +1297,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="112" />
+        <location filename="../widgets.py" line="114" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="121" />
+        <location filename="../widgets.py" line="123" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="123" />
+        <location filename="../widgets.py" line="125" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="125" />
+        <location filename="../widgets.py" line="127" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="127" />
+        <location filename="../widgets.py" line="129" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="129" />
+        <location filename="../widgets.py" line="131" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
@@ -1186,127 +1330,147 @@
 <context>
     <name>WindowSlots</name>
     <message>
-        <location filename="../window_slots.py" line="76" />
+        <location filename="../window_slots.py" line="74" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="77" />
+        <location filename="../window_slots.py" line="75" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="85" />
+        <location filename="../window_slots.py" line="83" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="85" />
+        <location filename="../window_slots.py" line="83" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="85" />
+        <location filename="../window_slots.py" line="83" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="86" />
+        <location filename="../window_slots.py" line="84" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="86" />
+        <location filename="../window_slots.py" line="84" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="88" />
+        <location filename="../window_slots.py" line="86" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="90" />
+        <location filename="../window_slots.py" line="88" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="94" />
+        <location filename="../window_slots.py" line="92" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="95" />
+        <location filename="../window_slots.py" line="93" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="98" />
+        <location filename="../window_slots.py" line="96" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="102" />
+        <location filename="../window_slots.py" line="100" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="102" />
+        <location filename="../window_slots.py" line="100" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="102" />
+        <location filename="../window_slots.py" line="100" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="153" />
+        <location filename="../window_slots.py" line="151" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="154" />
+        <location filename="../window_slots.py" line="152" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="158" />
+        <location filename="../window_slots.py" line="156" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="159" />
+        <location filename="../window_slots.py" line="157" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="161" />
+        <location filename="../window_slots.py" line="159" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="175" />
+        <location filename="../window_slots.py" line="173" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="207" />
+        <location filename="../window_slots.py" line="200" />
+        <source>扫码未读取</source>
+        <translation>Scan not read</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="201" />
+        <source>扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；经常出现时，请在设置向导的扫码枪页测量扫码枪速度</source>
+        <translation>The scanner types too slowly to tell its scan from the guard's keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner on the setup's scanner page</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="208" />
+        <source>键盘式：已读到码</source>
+        <translation>Keyboard type: code read</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="216" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="218" />
+        <location filename="../window_slots.py" line="227" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="253" />
+        <location filename="../window_slots.py" line="260" />
+        <source>无测温仪</source>
+        <translation>No thermometer</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="264" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="259" />
+        <location filename="../window_slots.py" line="270" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
