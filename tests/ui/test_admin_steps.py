@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from kiosk.config import load_settings
+from kiosk.config.loading import load_settings
 from tests.ui.conftest import when_modal
 from tests.ui.test_responsiveness import ThreadSpy
 
