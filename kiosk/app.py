@@ -283,7 +283,8 @@ def _thermometer_device(kiosk: Kiosk, service: ThermometerService) -> Service:
 
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
-               screenshot: Path | str | None = None, language: str | None = None, demo_scene: int = 0, setup: bool = False) -> int:
+               screenshot: Path | str | None = None, language: str | None = None, demo_scene: int = 0, setup: bool = False,
+               close_wait_s: float = 10.0) -> int:
     """Open the guard's window and run the Qt event loop until it closes.
 
     With nothing configured to read codes with (or ``setup``), the first-run
@@ -356,12 +357,16 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
             loop.quit()
         else:
             app.quit()
-    # SIGTERM (systemctl stop, logout, shutdown) closes the window the normal way: visits and waiting
-    # entries are written, or counted and reported, never dropped without a word.
+    # SIGTERM (systemctl stop, logout, shutdown) and --quit-after close the window without a guard to ask:
+    # waiting entries are written if the store answers within close_wait_s, else counted and named below.
     import signal
 
+    def close_unattended() -> None:
+        window.close_unattended(close_wait_s)
+        stop()
+
     def on_sigterm(*_: Any) -> None:
-        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, close_unattended)
     try:
         signal.signal(signal.SIGTERM, on_sigterm)
     except ValueError:  # not the main thread (an embedding program): its own business
@@ -374,18 +379,22 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
             if screenshot is not None:
                 window.grab().save(str(screenshot))
                 log.info("screenshot saved to %s", screenshot)
-            window.close()
-            stop()
+            close_unattended()
         QTimer.singleShot(int(quit_after * 1000), finish)
+    closed = False
     try:
         code = int(loop.exec()) if loop is not None else int(app.exec())
-        left = kiosk.unsaved_entries()
+        kiosk.close()  # its writer has one last bounded try; what is still waiting after it is named
+        closed = True
+        left = kiosk.controller.writer.pending()
         if left:
             import sys
+            from kiosk.services.entries import not_written_report
 
-            print(f"gate-kiosk: error: {left} entries were NOT saved (the database was not writable)", file=sys.stderr)
+            print(not_written_report(left, kiosk.controller.writer.last_problem), file=sys.stderr)
             return 3
         return code
     finally:
-        kiosk.close()
+        if not closed:
+            kiosk.close()
         del translators
