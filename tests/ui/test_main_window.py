@@ -319,18 +319,25 @@ def _deny_one(ctl) -> None:
     ctl.confirm(Element.MASK, False)  # a hard failure: DENY, written at once... or queued
 
 
-def test_the_entries_waiting_box_follows_the_writer_and_goes_when_all_are_written(qtbot, gate) -> None:
-    """Trial 16 #3: after the lock was released the box still said 14 entries would be lost."""
+def _close_over_a_locked_store(window, kiosk):
+    """Lock the log, queue one DENY and close: the guard is asked. Returns the lock's connection."""
     import sqlite3
 
-    window, kiosk, clock = gate
-    ctl = kiosk.controller
     other = sqlite3.connect(kiosk.settings.sqlite_path, timeout=0)
     other.execute("BEGIN EXCLUSIVE")
-    _deny_one(ctl)
+    _deny_one(kiosk.controller)
     window.close()
+    assert window.isVisible() and window.unsaved_box is not None
+    return other
+
+
+def test_the_entries_waiting_box_follows_the_writer_and_goes_when_all_are_written(qtbot, gate) -> None:
+    """Trial 16 #3: after the lock was released the box still said 14 entries would be lost."""
+    window, kiosk, clock = gate
+    ctl = kiosk.controller
+    other = _close_over_a_locked_store(window, kiosk)
     box = window.unsaved_box
-    assert window.isVisible() and box is not None and "1 条" in box.text()
+    assert box is not None and "1 条" in box.text()
     _deny_one(ctl)  # one more entry waits while the box is open
     assert ctl.waiting_entries == 2
     assert "2 条" in box.text() and any("2 条" in b.text() for b in box.buttons())
@@ -344,15 +351,9 @@ def test_the_entries_waiting_box_follows_the_writer_and_goes_when_all_are_writte
 
 def test_an_unattended_close_does_not_wait_for_a_guard(qtbot, gate) -> None:
     """--quit-after and SIGTERM: a bounded wait for the store, then the window closes and the caller reports."""
-    import sqlite3
-
     window, kiosk, clock = gate
     ctl = kiosk.controller
-    other = sqlite3.connect(kiosk.settings.sqlite_path, timeout=0)
-    other.execute("BEGIN EXCLUSIVE")
-    _deny_one(ctl)
-    window.close()
-    assert window.unsaved_box is not None  # a guard was there to ask; then nobody answers
+    other = _close_over_a_locked_store(window, kiosk)  # a guard was there to ask; then nobody answers
     window.close_unattended(0.2)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
     assert window.unsaved_box is None
