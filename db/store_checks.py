@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy import JSON, Date, DateTime, String, Text, cast, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.chain import (
@@ -68,10 +68,11 @@ class ChainChecks:
         report = ChainReport()
         gates = [gate_id] if gate_id else self.gate_ids()
         with self._session() as s:
-            purged_before = self._purged_before(s)
+            unreadable = {kind: _unreadable_rows(s, model) for kind, model in _CHECKED_MODELS}
+            purged_before = self._purged_before(s, set(unreadable["audit"]))
             for gate in gates:
-                self._verify_gate(s, gate, day, report, purged_before)
-            self._verify_digests(s, report)
+                self._verify_gate(s, gate, day, report, purged_before, unreadable["entry"])
+            self._verify_digests(s, report, unreadable)
             if initial_key is not None:
                 self._verify_macs(s, initial_key, report)
             else:
@@ -94,10 +95,28 @@ class ChainChecks:
                                   f"({count} of {written} remain)"))
 
     def _verify_gate(self, s: Session, gate: str, day: date | None, report: "ChainReport",
-                     purged_before: date | None = None) -> None:
+                     purged_before: date | None = None, unreadable: dict[Any, str] | None = None) -> None:
         prev, expected_seq = GENESIS, 1
+        bad = unreadable or {}
+        # An unreadable row cannot be loaded: it is named from its raw chain columns, and the chain goes on past it.
+        waiting = sorted(((seq or 0, ref, row_hash_, why) for ref, why in bad.items()
+                          for g, seq, row_hash_ in s.execute(select(Entry.gate_id, Entry.seq, Entry.row_hash)
+                                                              .where(Entry.id == ref)) if g == gate), reverse=True)
         stmt = select(Entry).where(Entry.gate_id == gate).order_by(Entry.seq).execution_options(yield_per=5000)
+        if bad:
+            stmt = stmt.where(Entry.id.not_in(list(bad)))
+
+        def unreadable_before(seq: int | None) -> None:
+            nonlocal prev, expected_seq
+            while waiting and (seq is None or waiting[-1][0] <= seq):
+                bad_seq, ref, bad_hash, why = waiting.pop()
+                if day is None:
+                    report.checked += 1
+                report.broken.append((gate, bad_seq, ref, why))
+                prev, expected_seq = bad_hash or "", bad_seq + 1
+
         for row in s.scalars(stmt):
+            unreadable_before(row.seq or 0)
             rec = entry_record(row)
             fields = {name: getattr(rec, name) for name in ENTRY_FIELDS}
             why = None
@@ -120,11 +139,14 @@ class ChainChecks:
                 report.broken.append((gate, row.seq or 0, row.id, why))
             # Go on from this row as it stands: every later break is reported too.
             prev, expected_seq = row.row_hash or "", (row.seq or expected_seq) + 1
+        unreadable_before(None)
 
-    def _verify_digests(self, s: Session, report: "ChainReport") -> None:
+    def _verify_digests(self, s: Session, report: "ChainReport", unreadable: dict[str, dict[Any, str]]) -> None:
         stmt = (select(Entry, JournalRow.digest).outerjoin(
             JournalRow, (JournalRow.kind == "entry") & (JournalRow.ref == Entry.id)).order_by(Entry.gate_id, Entry.seq)
             .execution_options(yield_per=5000))
+        if unreadable["entry"]:
+            stmt = stmt.where(Entry.id.not_in(list(unreadable["entry"])))
         named = {b[2] for b in report.broken}  # a row the chain already names is named once
         for row, digest in s.execute(stmt):
             if row.id in named:
@@ -140,6 +162,10 @@ class ChainChecks:
         for kind, model in models:
             rstmt = select(model, JournalRow.digest).outerjoin(
                 JournalRow, (JournalRow.kind == kind) & (JournalRow.ref == cast(model.id, String))).order_by(model.id)
+            for ref, why in unreadable[kind].items():
+                report.broken.append((kind, ref, str(ref), why))
+            if unreadable[kind]:
+                rstmt = rstmt.where(model.id.not_in(list(unreadable[kind])))
             for rec_row, digest in s.execute(rstmt):
                 assert isinstance(rec_row, (FollowUp, AuditEvent))
                 fields = record_fields(rec_row)
@@ -187,13 +213,52 @@ class ChainChecks:
         with self._session() as s:
             return sorted(g for g in s.scalars(select(Entry.gate_id).distinct()) if g)
 
-    def _purged_before(self, s: Session) -> date | None:
+    def _purged_before(self, s: Session, unreadable: set[Any] | None = None) -> date | None:
         """The latest cutoff of any recorded purge (rows of earlier days may be blank), or None."""
         latest: date | None = None
-        for detail in s.scalars(select(AuditEvent.detail).where(AuditEvent.action.in_(("purge", "purge_rows")))):
+        stmt = select(AuditEvent.detail).where(AuditEvent.action.in_(("purge", "purge_rows")))
+        if unreadable:
+            stmt = stmt.where(AuditEvent.id.not_in(list(unreadable)))
+        for detail in s.scalars(stmt):
             try:
                 cutoff = date.fromisoformat(str((detail or {}).get("before", ""))[:10])
             except ValueError:
                 continue
             latest = cutoff if latest is None or cutoff > latest else latest
         return latest
+
+
+_CHECKED_MODELS: tuple[tuple[str, Any], ...] = (("entry", Entry), ("follow_up", FollowUp), ("audit", AuditEvent))
+
+
+def _unreadable_rows(s: Session, model: Any) -> dict[Any, str]:
+    """Rows of ``model`` that could not even be loaded (a date, time or JSON value no parser reads), by id,
+    with why.
+
+    Each typed column is read as raw text and parsed with the column type's own
+    result processor, the one loading the row would use; so a tampered value is
+    named as a broken row instead of stopping the check.
+    """
+    dialect = s.get_bind().dialect
+    parsers = []
+    for col in model.__table__.columns:
+        if not isinstance(col.type, (Date, DateTime, JSON)):  # what a parser reads (a number or text needs none)
+            continue
+        parse = col.type.dialect_impl(dialect).result_processor(dialect, None)
+        if parse is not None:
+            parsers.append((col.name, parse))
+    if not parsers:
+        return {}
+    id_col = model.__table__.c.id
+    stmt = select(id_col, *(type_coerce(model.__table__.c[name], Text) for name, _ in parsers))
+    bad: dict[Any, str] = {}
+    for raw in s.execute(stmt.execution_options(yield_per=5000)):
+        for (name, parse), value in zip(parsers, raw[1:]):
+            if value is None:
+                continue
+            try:
+                parse(value)
+            except (ValueError, TypeError, OverflowError) as exc:  # json.JSONDecodeError is a ValueError
+                bad[raw[0]] = f"unreadable {name} {str(value)[:40]!r} ({type(exc).__name__}): the row was tampered with"
+                break
+    return bad

@@ -266,12 +266,18 @@ class ImageRejected(ValueError):
 
 def image_size(path: str) -> tuple[int, int] | None:
     """Width and height from the file's header, without decoding the pixels; None if no image header."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
-            width, height = img.size
-            return int(width), int(height)
+        with warnings.catch_warnings():
+            # PIL warns (on stderr) from ~89 MP; our own, lower limit refuses such an image
+            # right after, with its size, so PIL's warning would only be noise on the terminal.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                return int(width), int(height)
     except Image.DecompressionBombError:
         raise ImageRejected(f"image too large (more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
     except (UnidentifiedImageError, OSError, ValueError):

@@ -10,10 +10,11 @@ may import ``ui``, ``devices`` and ``db``; nothing else in ``kiosk`` imports
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from db.store import EntryStore
 from db.engine import write_private
@@ -292,7 +293,8 @@ def _thermometer_device(kiosk: Kiosk, service: ThermometerService) -> Service:
 
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
-               screenshot: Path | str | None = None, language: str | None = None, demo_scene: int = 0, setup: bool = False) -> int:
+               screenshot: Path | str | None = None, language: str | None = None, demo_scene: int = 0, setup: bool = False,
+               close_wait_s: float = 10.0) -> int:
     """Open the guard's window and run the Qt event loop until it closes.
 
     With nothing configured to read codes with (or ``setup``), the first-run
@@ -341,7 +343,6 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         desk.sync = SyncService(settings)
         kiosk.services.append(desk.sync)  # started with the devices, closed before the store
     from ui.speech import make_speaker
-
     language = "en" if (language or settings.ui.language) == "en" else "zh"
     speaker = make_speaker("en" if language == "en" else "zh_CN", settings.ui.speech_backend, settings.ui.speech)
     window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash,
@@ -360,19 +361,17 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     if loop is not None:
         app.lastWindowClosed.connect(loop.quit)
 
-    def stop() -> None:
-        if loop is not None:
-            loop.quit()
-        else:
-            app.quit()
-    # SIGTERM (systemctl stop, logout, shutdown) closes the window the normal way: visits and waiting
-    # entries are written, or counted and reported, never dropped without a word.
+    stop = loop.quit if loop is not None else app.quit
+    # SIGTERM (systemctl stop, logout, shutdown) and --quit-after close the window without a guard to ask:
+    # waiting entries are written if the store answers within close_wait_s, else counted and named below.
     import signal
 
-    def on_sigterm(*_: Any) -> None:
-        QTimer.singleShot(0, window.close)
+    def close_unattended() -> None:
+        window.close_unattended(close_wait_s)
+        stop()
+
     try:
-        signal.signal(signal.SIGTERM, on_sigterm)
+        signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, close_unattended))
     except ValueError:  # not the main thread (an embedding program): its own business
         pass
     sigterm_poll = QTimer()  # lets Python run the handler while Qt's loop waits
@@ -383,18 +382,19 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
             if screenshot is not None:
                 window.grab().save(str(screenshot))
                 log.info("screenshot saved to %s", screenshot)
-            window.close()
-            stop()
+            close_unattended()
         QTimer.singleShot(int(quit_after * 1000), finish)
+    closed = False
     try:
         code = int(loop.exec()) if loop is not None else int(app.exec())
-        left = kiosk.unsaved_entries()
-        if left:
-            import sys
-
-            print(f"gate-kiosk: error: {left} entries were NOT saved (the database was not writable)", file=sys.stderr)
+        kiosk.close()  # its writer has one last bounded try; what is still waiting after it is named
+        closed = True
+        if left := kiosk.controller.writer.pending():
+            from kiosk.services.entry_writer import not_written_report
+            print(not_written_report(left, kiosk.controller.writer.last_problem), file=sys.stderr)
             return 3
         return code
     finally:
-        kiosk.close()
+        if not closed:
+            kiosk.close()
         del translators

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QApplication, QLabel, QMessageBox,
+    QApplication, QLabel, QMessageBox, QPushButton,
 )
 
 from kiosk.desk.actions import ACTION_OF, GuardAction
@@ -40,6 +40,8 @@ class WindowSlots(GuardKeys):
     today: TodayPanel
     _unreadable_timer: QTimer
     unsaved_box: QMessageBox | None
+    # How long a close waits for the store before asking the guard (or, unattended, before giving up).
+    _unattended_wait_s: float = 3.0
 
     # ---------------------------------------------------------------- slots
     def _on_bridge_visit_changed(self, visit: VisitSnapshot) -> None:
@@ -117,6 +119,17 @@ class WindowSlots(GuardKeys):
             self.banner.set_device_problem(device, device_problem(device, state))
 
     # ---------------------------------------------------------------- closing
+    def close_unattended(self, wait_s: float) -> None:
+        """Close with nobody at the desk to ask (``--quit-after``, SIGTERM): write what waits if the
+        store answers within ``wait_s``, then close whatever is left; the caller reports what was not
+        written. A close that waits for a guard who is not there would never end."""
+        self._unattended_wait_s = wait_s
+        self._lose_unsaved = True
+        if self.unsaved_box is not None:
+            self.unsaved_box.done(0)
+            self.unsaved_box = None
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Entries that wait for storage are not dropped by closing the window: the guard decides."""
         # A running export is cancelled first: its reads must not hold up the last entries' writes,
@@ -125,13 +138,16 @@ class WindowSlots(GuardKeys):
         if export is not None and not export.cancel_and_wait(15000):
             log.error("closing with an export still running after 15 s")
         self._controller.close_gate()  # the person in front and the retake list are logged first
-        waiting = self._unsaved_entries()
+        waiting = self._unsaved_entries(self._unattended_wait_s)
         if waiting and not self._lose_unsaved:
             event.ignore()
             self._ask_about_unsaved(waiting)
             return
         if waiting:
-            log.error("window closed by the guard with %d entries not saved", waiting)
+            log.error("window closed with %d entries not written to the database", waiting)
+        if self.unsaved_box is not None:
+            self.unsaved_box.done(0)
+            self.unsaved_box = None
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.wedge)
@@ -139,33 +155,56 @@ class WindowSlots(GuardKeys):
             self._desk.close()
         super().closeEvent(event)
 
-    def _unsaved_entries(self) -> int:
+    def _unsaved_entries(self, wait_s: float) -> int:
         # The writer thread may simply not have written the last entries yet: give it a moment
         # (bounded) before asking the guard; a storage fault makes the wait end at the bound.
-        self._controller.writer.drain(3.0)
+        self._controller.writer.drain(wait_s)
         if self._controller.waiting_entries:
             self._controller.tick()  # one more try to write them before asking
         return self._controller.waiting_entries
 
+    def _unsaved_text(self, waiting: int) -> tuple[str, str]:
+        """The box's text and its close-anyway button for ``waiting`` entries."""
+        return (self.tr("%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。")
+                .replace("%1", str(waiting)).replace("%2", self.lights["database"].toolTip() or "-"),
+                self.tr("仍然关闭（%1 条记录丢失）").replace("%1", str(waiting)))
+
     def _ask_about_unsaved(self, waiting: int) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("记录尚未保存"),
-                          self.tr("%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。")
-                          .replace("%1", str(waiting)).replace("%2", self.lights["database"].toolTip() or "-"),
-                          parent=self)
+        text, lose_text = self._unsaved_text(waiting)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("记录尚未保存"), text, parent=self)
         box.setObjectName("unsavedEntriesBox")
         retry = box.addButton(self.tr("重试写入"), QMessageBox.ButtonRole.AcceptRole)
-        lose = box.addButton(self.tr("仍然关闭（%1 条记录丢失）").replace("%1", str(waiting)),
-                             QMessageBox.ButtonRole.DestructiveRole)
+        lose = box.addButton(lose_text, QMessageBox.ButtonRole.DestructiveRole)
+        lose.setObjectName("loseUnsavedButton")
         box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
         box.buttonClicked.connect(lambda button: self._on_unsaved_choice(button is retry, button is lose))
         self.unsaved_box = box
         box.open()
 
     def _on_unsaved_choice(self, retry: bool, lose: bool) -> None:
+        self.unsaved_box = None
         if lose:
             self._lose_unsaved = True
         if retry or lose:
             QTimer.singleShot(0, self.close)  # asks again if writing still fails
+
+    def _update_unsaved_box(self, waiting: int) -> None:
+        """The open box follows the writer: a new count, or, once everything is written, the close
+        the guard asked for goes ahead (nothing is lost any more)."""
+        box = self.unsaved_box
+        if box is None:
+            return
+        if waiting == 0:
+            box.done(0)
+            self.unsaved_box = None
+            log.info("the waiting entries are written: closing as the guard asked")
+            QTimer.singleShot(0, self.close)
+            return
+        text, lose_text = self._unsaved_text(waiting)
+        box.setText(text)
+        lose = box.findChild(QPushButton, "loseUnsavedButton")
+        if lose is not None:
+            lose.setText(lose_text)
 
     def _on_bridge_storage_problem_changed(self, message: str, waiting: int) -> None:
         if waiting:
@@ -173,6 +212,7 @@ class WindowSlots(GuardKeys):
                                               self.tr("写入失败，%1 条待写入").replace("%1", str(waiting)))
         else:
             self.lights["database"].set_state("ok", "")
+        self._update_unsaved_box(waiting)
 
 
     def _on_retake_list_resume_requested(self, visit_id: str) -> None:

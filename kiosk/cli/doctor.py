@@ -154,12 +154,31 @@ def _database(settings: Settings) -> list[Finding]:
         return [Finding("database", FAIL, str(exc), "check database.url, the folder's permissions, the server")]
     try:
         revision = current_revision(store.engine)
-        out = [Finding("database", OK, f"{_safe_url(settings.database_url)} at revision {revision}")]
+        out = [Finding("database", OK, f"{_safe_url(settings.database_url)} at revision {revision}"),
+               _log_key(settings, store.initial_key_pending())]
         if settings.devices.thermometer and not settings.devices.thermometer.startswith("sim:"):
             out.append(_calibration(settings, store.latest_calibration(settings.devices.thermometer_id)))
         return out
     finally:
         store.close()
+
+
+def _log_key(settings: Settings, pending: bool) -> Finding:
+    """Whether K_0 (the key that proves the log was not rewritten) left the kiosk.
+
+    It is not sent to the centre, even when central sync is configured: the kiosk
+    reaches the centre with credentials kept on the kiosk, and the centre's setup
+    has no role that may insert a key but never read it back, so a key stored
+    there would be readable to whoever takes the kiosk. The printed sheet
+    (``log-key handout``) is the way out; until it is run, the doctor warns.
+    """
+    if not pending:
+        return Finding("log key", OK, "the initial log key was handed out (or no entry was logged yet)")
+    central = " and is not sent to the centre by central sync" if settings.central.url else ""
+    return Finding("log key", WARN, "the initial log key is still held in clear on this kiosk"
+                   f"{central}: whoever takes the machine could rewrite the log without verify-log --key noticing",
+                   "gate-kiosk log-key handout (print the sheet for the school and the bureau; it erases the "
+                   "key from the kiosk)")
 
 
 def _calibration(settings: Settings, record: dict[str, Any] | None) -> Finding:

@@ -28,11 +28,16 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
         key = parse_key(args.key) if args.key else None
     except LogKeyError as exc:
         raise CliError(str(exc)) from None
+    from sqlalchemy.exc import DBAPIError
+
     store = build_store(settings)
     try:
         report = store.verify_chain(args.gate, args.date, initial_key=key)
         pending = store.initial_key_pending()
         differences = _compare_with_centre(settings, store, args.against, args.gate) if args.against else []
+    except DBAPIError as exc:  # a locked table (lock_timeout), a busy or vanished database: one line, no traceback
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CliError(f"cannot read the entry log, nothing was checked: {reason}") from None
     finally:
         store.close()
     if report.ok:

@@ -85,6 +85,11 @@ class EntryWriter(Worker):
         with self._lock:
             return len(self._spooled)
 
+    def pending(self) -> list[EntryRecord]:
+        """The entries still waiting for storage, oldest first (a copy)."""
+        with self._lock:
+            return list(self._waiting)
+
     @property
     def threaded(self) -> bool:
         return self._thread is not None
@@ -313,3 +318,13 @@ def storage_message(exc: Exception, on_disk: bool = False) -> str:
     if "readonly" in text or "read-only" in text or "permission" in text:
         return f"数据库只读：{kept}，请检查文件权限"
     return f"无法写入数据库（{type(exc).__name__}）：{kept}"
+
+
+def not_written_report(entries: list[EntryRecord], problem: str) -> str:
+    """Lines naming every entry that never reached the database, for whoever stopped the kiosk."""
+    # Only the fault itself: the rest of the window's message ("kept in memory, written later") ends here.
+    fault = problem.split("：")[0] if problem else "it did not answer in time"
+    lines = [f"gate-kiosk: error: {len(entries)} entries were NOT written to the database ({fault}):"]
+    lines += [f"  entry {e.id} at {e.created_at.isoformat(timespec='seconds')}, gate {e.gate_id}, {e.lane}, "
+              f"{e.decision}" for e in entries]
+    return "\n".join(lines)

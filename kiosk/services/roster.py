@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from db.records import RosterImportReport, RosterPerson
 
@@ -198,14 +199,49 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         raise RosterError(f"{path}: not a readable Excel file ({type(exc).__name__})") from None
     try:
         ws = wb.worksheets[0]
-        # Streamed, and only the columns a roster can have: a sheet whose last
-        # cell is at XFD1048576 would otherwise pad every row to 16384 cells.
-        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+        _check_sheet_shape(path, ws)
+        # Streamed, and only the columns a roster can have (and one more, to see a value past
+        # them): a sheet whose last cell is at XFD1048576 would otherwise pad every row to 16384 cells.
+        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
             if i > MAX_ROWS:
                 raise RosterError(f"{path}: more than {MAX_ROWS} rows; split the roster")
-            yield i, ["" if v is None else _cell_text(v) for v in row]
+            if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] not in (None, ""):
+                raise RosterError(f"{path}: line {i} has a value past column {MAX_COLUMNS} "
+                                  f"(at most {MAX_COLUMNS} columns); save a plain roster sheet")
+            yield i, ["" if v is None else _cell_text(v) for v in row[:MAX_COLUMNS]]
     finally:
         wb.close()
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _check_sheet_shape(path: Path, ws: Any) -> None:
+    """Refuse a sheet too big for a roster before a single row is parsed into people.
+
+    The sheet's own dimension (``A1:C210001``) answers at once when it is there; it can be
+    missing or a lie, so the sheet's XML is also streamed once counting ``<row>`` tags
+    (a byte scan, no cells parsed). The header row is read in full to count its columns.
+    """
+    if (ws.max_row or 0) > MAX_ROWS:
+        raise RosterError(f"{path}: {ws.max_row} rows (at most {MAX_ROWS}); split the roster")
+    rows, tail = 0, b""
+    with ws.parent._archive.open(ws._worksheet_path) as xml:  # the zip member of the first sheet
+        while chunk := xml.read(1 << 20):
+            data = tail + chunk
+            rows += len(_ROW_TAG.findall(data))
+            # A tag cut at the chunk's end is counted with the next chunk (tags are < 64 bytes).
+            cut = data.rfind(b"<", max(len(data) - 64, 0))
+            if cut >= 0 and _ROW_TAG.match(data, cut):
+                rows -= 1
+            tail = data[cut:] if cut >= 0 else b""
+            if rows > MAX_ROWS:
+                raise RosterError(f"{path}: more than {MAX_ROWS} rows; split the roster")
+    header = next(ws.iter_rows(values_only=True, max_row=1), ())  # one row, at most 16384 cells
+    used = [i for i, v in enumerate(header, start=1) if v not in (None, "")]
+    if used and used[-1] > MAX_COLUMNS:
+        raise RosterError(f"{path}: the header has {used[-1]} columns (at most {MAX_COLUMNS} columns); "
+                          "save a plain roster sheet")
 
 
 def _check_xlsx_size(path: Path) -> None:

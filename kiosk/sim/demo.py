@@ -7,6 +7,7 @@ The demo issuer key is trusted only in demo mode (``demo_settings``).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,7 +20,10 @@ from db.records import RosterPerson
 from devices.codeimage import STATUS_BGR, place_on_scene, render_code
 from kiosk.config.settings import Settings, with_digest
 from kiosk.domain.model import Lane, PersonKind
+from kiosk.services.gate import ConfirmRefused
 from kiosk.services.signedcode import generate_key, issue, load_private_key, public_key_b64
+
+log = logging.getLogger(__name__)
 
 DEMO_KEY_ID = "demo-issuer"
 DEMO_HEALTH_CODE_PATTERN = r"^https://healthcode\.example\.gov\.cn/v/"
@@ -43,6 +47,7 @@ class DemoPerson:
     codes: tuple[tuple[str, str, str], ...]  # (text, format, colour name)
     temperatures: tuple[float, ...] = (36.5,)
     mask: bool = True
+    registration: tuple[tuple[str, str], ...] = ()  # what the clerk types for a worker or visitor (name first)
 
 
 def demo_key(data_dir: Path) -> tuple[Any, str]:
@@ -97,14 +102,21 @@ def demo_people(settings: Settings, now: float | None = None) -> list[DemoPerson
             (signed("health", "张师傅", "41**33", s="green"), "QR_CODE", "green"),
             (signed("itinerary", "张师傅", "41**33", c=["郑州市", "开封市"], r=False), "QR_CODE", "green"),
             (signed("vaccine", "张师傅", "41**33", d=3, ld="2022-01-10"), "QR_CODE", "green"),
-        )),
+        ), registration=_registration("张师傅", "410105198001011233", "顺丰速运", "送快递")),
         DemoPerson("学生 发热复测", Lane.CAMPUS, PersonKind.STUDENT, (("S2023002", "CODE_128", "black"),),
                    temperatures=(38.1, 37.9)),
         DemoPerson("访客 红码", Lane.WORKER, PersonKind.VISITOR,
-                   ((signed("health", "赵先生", "32**58", s="red"), "QR_CODE", "red"),)),
+                   ((signed("health", "赵先生", "32**58", s="red"), "QR_CODE", "red"),),
+                   registration=_registration("赵先生", "320105198001011258", "区教育局", "来访")),
         DemoPerson("教职工 未戴口罩", Lane.CAMPUS, PersonKind.STAFF,
                    ((signed("health", "刘老师", "11**46", s="green"), "QR_CODE", "green"),), mask=False),
     ]
+
+
+def _registration(name: str, id_number: str, company: str, purpose: str) -> tuple[tuple[str, str], ...]:
+    """The clerk's form for a demo worker or visitor: the same name and ID ends as on their codes."""
+    return (("name", name), ("phone", "13800138000"), ("id_number", id_number), ("company", company),
+            ("purpose", purpose), ("plate", ""))
 
 
 def scene_for(person: DemoPerson, seed: int = 0) -> np.ndarray:
@@ -158,15 +170,21 @@ class DemoDirector:
             self._later(2.5 * self.scale, lambda: setattr(sim, "mean_c", 24.0))
         if not self._mask_from_camera:
             self._later(0.8 * self.scale, lambda: self._controller.mask_seen(person.mask, 0.93))
-        if person.kind.is_temporary_worker or person.kind is PersonKind.VISITOR:
-            visitor = person.kind is PersonKind.VISITOR
-            self._later(1.6 * self.scale, lambda: self._controller.register(
-                {"name": "赵先生" if visitor else "张师傅", "phone": "13800138000", "id_number": "410105198001011234",
-                 "company": "区教育局" if visitor else "顺丰速运", "purpose": "来访" if visitor else "送快递",
-                 "plate": ""}))
+        if person.registration:
+            self._later(1.6 * self.scale, lambda: self._controller.register(dict(person.registration)))
 
     def _later(self, delay: float, fn: Any) -> None:
-        timer = self._threading.Timer(delay, fn)
+        def step() -> None:
+            # The demo stands in for the guard: a refusal is what the guard would read on the
+            # screen (e.g. a slow camera still showed the previous person's code), never a crash.
+            try:
+                fn()
+            except ConfirmRefused as exc:
+                log.warning("demo: refused as the guard would see it: %s", exc)
+            except Exception:  # noqa: BLE001 - the demo's own thread must never die
+                log.exception("demo: a scripted step failed")
+
+        timer = self._threading.Timer(delay, step)
         timer.name = "demo-timer"  # short-lived; the soak test counts persistent threads apart
         timer.daemon = True
         self._timers.append(timer)

@@ -364,3 +364,22 @@ def test_without_the_key_a_cut_off_end_is_still_named(logged: EntryStore, db_pat
     con.commit()
     con.close()
     assert any("cut off the end" in b[3] for b in logged.verify_chain().broken)
+
+
+@pytest.mark.parametrize("table, column, value", [
+    ("entries", "created_at", "2022-22-01 08:00:00.000000"), ("entries", "local_date", "x"),
+    ("entries", "registration", "{not json"), ("entries", "codes", "["), ("entries", "purged_at", "x"),
+    ("audit_log", "at", "2022-13-45 99:00:00"), ("audit_log", "detail", "{"),
+])
+def test_an_unparsable_value_is_a_named_broken_row_and_the_check_goes_on(
+        logged: EntryStore, db_path: Path, table: str, column: str, value: str) -> None:
+    where = f"id='{entry(3).id}'" if table == "entries" else "action='export'"
+    _sql(db_path, f"UPDATE {table} SET {column}='{value}' WHERE {where}",
+         f"UPDATE entries SET decision='DENY' WHERE id='{entry(7).id}'")
+    broken = logged.verify_chain().broken
+    named = {b[2]: b[3] for b in broken}
+    ref = entry(3).id if table == "entries" else next(b[2] for b in broken if b[0] == "audit")
+    assert f"unreadable {column}" in named[ref]
+    assert entry(7).id in named  # a later break is still reported
+    if table == "entries":
+        assert 8 not in [b[1] for b in broken if b[0] == "g"]  # the chain goes on past the unreadable row

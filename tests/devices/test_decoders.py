@@ -129,3 +129,21 @@ def test_real_photos_detection_rate_at_least_95_percent() -> None:
     decoder = ZxingDecoder()
     hits = sum(any(same_text(c.text, expected) for c in decoder.decode_image(load_image(str(p)))) for p, expected in cases)
     assert hits / len(cases) >= 0.95, f"{hits}/{len(cases)}"
+
+
+@pytest.mark.parametrize("suffix, mode", [("png", "1"), ("tif", "L"), ("jpg", "L")])
+def test_a_huge_image_is_refused_by_our_size_check_without_a_pil_warning(tmp_path: Path, suffix: str,
+                                                                         mode: str) -> None:
+    import warnings
+
+    from PIL import Image
+
+    from devices.decoders import ImageRejected
+
+    path = tmp_path / f"big.{suffix}"
+    Image.new(mode, (10000, 9500)).save(path)  # 95 MP: over PIL's warning threshold, under its error
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(ImageRejected, match="10000×9500"):
+            load_image(str(path))
+    assert [w.message for w in seen] == []

@@ -152,3 +152,20 @@ def test_a_config_saved_by_notepad_with_a_bom_is_read_and_saved_without_it(tmp_p
     write_settings(config, {"site": {"gate_id": "east-1"}})
     assert not config.read_bytes().startswith(b"\xef\xbb\xbf") and b"# gate PC" in config.read_bytes()
     assert load_settings(config).site.gate_id == "east-1"
+
+
+def test_doctor_warns_while_the_initial_log_key_was_never_handed_out(tmp_path: Path) -> None:
+    from db.store import EntryStore
+    from tests.db.test_store import entry
+
+    db = tmp_path / "entries.sqlite3"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n[central]\nurl = "postgresql+psycopg://c@127.0.0.1/x"\n')
+    store = EntryStore(f"sqlite:///{db}")
+    store.append(entry(1))
+    finding = {f.check: f for f in diagnose(config)}["log key"]
+    assert finding.status == WARN and "in clear" in finding.message and "centre" in finding.message
+    assert "log-key handout" in finding.fix
+    store.handout_initial_key()
+    store.close()
+    assert {f.check: f for f in diagnose(config)}["log key"].status == OK

@@ -74,3 +74,49 @@ def test_documented_example_config_loads() -> None:
 
     settings = load_settings(REPO / "docs" / "config.example.toml")
     assert settings.policy.fever_threshold_c == 37.3 and settings.devices.decoder == "zxing"
+
+
+def _xlsx_with_rows(path: Path, rows: int, dimension: str) -> None:
+    """A real XLSX whose first sheet is replaced by ``rows`` one-cell rows and the given dimension tag."""
+    import zipfile
+
+    wb = Workbook()
+    wb.active.append(["id"])
+    plain = path.with_suffix(".plain.xlsx")
+    wb.save(plain)
+    body = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>P{i}</t></is></c></row>' for i in range(1, rows + 1))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>')
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, sheet if item.filename == "xl/worksheets/sheet1.xml" else src.read(item))
+
+
+@pytest.mark.parametrize("dimension", ["A1:A200005", "A1:A1"])  # honest, and a lie that only the count sees
+def test_a_roster_xlsx_over_the_row_limit_is_refused_before_any_row_is_read(tmp_path: Path, dimension: str) -> None:
+    from kiosk.services.roster import _xlsx_rows
+
+    path = tmp_path / "big.xlsx"
+    _xlsx_with_rows(path, 200_005, dimension)
+    rows = _xlsx_rows(path)
+    with pytest.raises(RosterError, match="200000"):
+        next(rows)  # not even the header is handed out
+
+
+def test_a_roster_xlsx_over_32_columns_is_refused(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "name", "kind", *[f"extra{i}" for i in range(2002)]])
+    ws.append(["1", "李雷", "student"])
+    wide = tmp_path / "wide.xlsx"
+    wb.save(wide)
+    with pytest.raises(RosterError, match="at most 32 columns"):
+        read_roster(wide)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "name", "kind"])
+    ws.append(["1", "李雷", "student", *[""] * 29, "a value in column 33"])
+    late = tmp_path / "late.xlsx"
+    wb.save(late)
+    with pytest.raises(RosterError, match="line 2 has a value past column 32"):
+        read_roster(late)

@@ -144,18 +144,23 @@ def test_one_number_for_two_people_resolves_to_nobody(tmp_path: Path) -> None:
 
 def test_a_wide_roster_sheet_is_read_only_as_wide_as_a_roster(tmp_path: Path) -> None:
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
-    from kiosk.services.roster import MAX_COLUMNS, _xlsx_rows
+    from kiosk.services.roster import MAX_COLUMNS, RosterError, _xlsx_rows
 
     wb = Workbook()
     ws = wb.active
     ws.append(["id", "name", "kind"])
     ws.append(["S1", "张三", "student"])
-    ws.cell(row=1, column=16000, value="x")
+    ws.cell(row=2, column=16000).font = Font(bold=True)  # formatted, empty: the sheet's dimension reaches far right
     path = tmp_path / "wide.xlsx"
     wb.save(path)
     rows = list(_xlsx_rows(path))
     assert len(rows) == 2 and all(len(cells) <= MAX_COLUMNS for _, cells in rows)
+    ws.cell(row=1, column=16000, value="x")  # a value past the documented 32 columns: refused (trial 16 #13)
+    wb.save(path)
+    with pytest.raises(RosterError, match="at most 32 columns"):
+        list(_xlsx_rows(path))
 
 
 def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_clear(tmp_path: Path, capsys) -> None:

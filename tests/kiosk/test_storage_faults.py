@@ -144,3 +144,23 @@ def test_a_locked_database_is_one_line_per_fault_and_replay_keys_wait_in_memory(
     assert ctl.replay.unsaved == 0 and store.recent_code(green("shared").content_key) is not None
     assert ctl.waiting_entries == 0 and store.count() == 4
     store.close()
+
+
+def test_verify_log_against_a_locked_postgresql_table_is_one_line(pg_url: str, capsys) -> None:
+    from db.engine import make_engine
+    from kiosk.cli.main import main
+    from tests.db.test_store import entry
+
+    store = EntryStore(pg_url)
+    store.append(entry(1))
+    store.close()
+    blocker = make_engine(pg_url)
+    with blocker.connect() as conn:
+        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("LOCK TABLE entries IN ACCESS EXCLUSIVE MODE")
+        code = main(["verify-log", "--db", pg_url])
+        conn.exec_driver_sql("ROLLBACK")
+    blocker.dispose()
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "cannot read the entry log" in err and "unexpected" not in err

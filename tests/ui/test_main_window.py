@@ -310,3 +310,53 @@ def test_a_lost_device_is_said_in_the_banner_with_what_to_do(qtbot, gate) -> Non
     assert "摄像头已断开" in window.banner.text() and banner(window) == "INCOMPLETE"
     kiosk.listeners.on_device_status("camera", "connected", "摄像头已连接")
     qtbot.waitUntil(lambda: "摄像头已断开" not in window.banner.text())
+
+
+def _deny_one(ctl) -> None:
+    from kiosk.domain.model import Person
+
+    ctl.start_visit(Person(PersonKind.STAFF))
+    ctl.confirm(Element.MASK, False)  # a hard failure: DENY, written at once... or queued
+
+
+def _close_over_a_locked_store(window, kiosk):
+    """Lock the log, queue one DENY and close: the guard is asked. Returns the lock's connection."""
+    import sqlite3
+
+    other = sqlite3.connect(kiosk.settings.sqlite_path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    _deny_one(kiosk.controller)
+    window.close()
+    assert window.isVisible() and window.unsaved_box is not None
+    return other
+
+
+def test_the_entries_waiting_box_follows_the_writer_and_goes_when_all_are_written(qtbot, gate) -> None:
+    """Trial 16 #3: after the lock was released the box still said 14 entries would be lost."""
+    window, kiosk, clock = gate
+    ctl = kiosk.controller
+    other = _close_over_a_locked_store(window, kiosk)
+    box = window.unsaved_box
+    assert box is not None and "1 条" in box.text()
+    _deny_one(ctl)  # one more entry waits while the box is open
+    assert ctl.waiting_entries == 2
+    assert "2 条" in box.text() and any("2 条" in b.text() for b in box.buttons())
+    other.rollback()
+    other.close()
+    ctl.tick()  # the store answers again: everything is written
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+    assert not box.isVisible() and window.unsaved_box is None
+    assert ctl.waiting_entries == 0 and kiosk.store.count() == 2
+
+
+def test_an_unattended_close_does_not_wait_for_a_guard(qtbot, gate) -> None:
+    """--quit-after and SIGTERM: a bounded wait for the store, then the window closes and the caller reports."""
+    window, kiosk, clock = gate
+    ctl = kiosk.controller
+    other = _close_over_a_locked_store(window, kiosk)  # a guard was there to ask; then nobody answers
+    window.close_unattended(0.2)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+    assert window.unsaved_box is None
+    assert [e.decision for e in ctl.writer.pending()] == ["DENY"]  # named by run_window, never dropped silently
+    other.rollback()
+    other.close()
