@@ -178,7 +178,8 @@ def _setup_admin(p: argparse.ArgumentParser) -> None:
     sp.add_argument("--new-pin", help="default: asked on the terminal")
     sp.add_argument("--pin", help="the current PIN, when changing it")
     cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "
-                                               "outside 37.0–38.5 °C); audited")
+                                               "outside 37.0–38.5 °C, a plausible range narrower than "
+                                               "34–42 °C, a new trusted issuer key or server); audited")
     cp.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
 
@@ -217,18 +218,21 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
 def _confirm_policy(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.services.access import AdminAccess
     from kiosk.app import build_store
-    from kiosk.config.settings import policy_content
+    from kiosk.config.settings import issuer_content, policy_content
 
+    issuers = issuer_content(settings.trusted_issuers, settings.health_code_patterns, settings.issuer_server_url)
     store = build_store(settings)
     try:
         if not AdminAccess(settings.data_dir, ledger=store).has_pin:
             raise CliError("confirm-policy: set an admin PIN first (`gate-kiosk admin set-pin`)")
         require_admin(settings, store, args.pin, "confirm_policy")
         store.audit(settings.site.guard_id, "policy_confirmed",
-                    {"version": settings.policy.version, "policy": policy_content(settings.policy)})
+                    {"version": settings.policy.version, "policy": policy_content(settings.policy), "issuers": issuers})
     finally:
         store.close()
-    print(f"policy {settings.policy.version} confirmed (fever threshold {settings.policy.fever_threshold_c:g} °C)")
+    print(f"policy {settings.policy.version} confirmed (fever threshold {settings.policy.fever_threshold_c:g} °C, "
+          f"plausible {settings.policy.plausible_min_c:g}–{settings.policy.plausible_max_c:g} °C, "
+          f"trusted issuer keys: {', '.join(sorted(settings.trusted_issuers)) or 'none'})")
     return 0
 
 

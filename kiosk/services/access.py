@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from kiosk.config.settings import ConfigError, Settings, fever_threshold_needs_confirmation, policy_content
+from kiosk.config.settings import ConfigError, Settings, issuer_content, policy_content, values_needing_confirmation
 
 log = logging.getLogger(__name__)
 # scrypt cost of a PIN guess: n=2^17, r=8 is 128 MiB and about 0.3 s on the reference
@@ -58,6 +58,8 @@ class PinLedger(Protocol):
     def last_audit(self, action: str) -> dict[str, Any] | None: ...
 
     def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[dict[str, Any]]: ...
+
+    def audit_events(self, action: str | None = None) -> list[dict[str, Any]]: ...
 
     def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None: ...
 
@@ -280,19 +282,47 @@ def _locked_until(failures: int, last_at: float) -> float:
 
 
 def check_policy(settings: Settings, store: PinLedger) -> None:
-    """Audit a policy that changed since the last start; refuse an unconfirmed unusual fever threshold."""
+    """Audit a policy that changed since the last start; refuse what an admin has not confirmed yet.
+
+    Unconfirmed are: an unusual fever threshold or plausible range
+    (``values_needing_confirmation``), and an issuer key (or issuer server) that
+    nobody vouched for. Which keys are vouched for: those of the last
+    ``admin confirm-policy``, else those in force when this log first recorded
+    its issuers (the setup), plus keys pulled from the centre (signed there).
+    The gate refuses to start rather than warn, because a key typed into the
+    config file by whoever can edit it would otherwise turn forged codes green.
+    """
     version = settings.policy.version
+    issuers = issuer_content(settings.trusted_issuers, settings.health_code_patterns, settings.issuer_server_url)
     last = store.last_audit("policy_in_force")
     if last is None or last["detail"].get("version") != version:
         store.audit("kiosk", "policy_in_force", {
             "version": version, "previous": last["detail"].get("version") if last else None,
             "config_file": str(settings.source_path) if settings.source_path else None,
-            "policy": policy_content(settings.policy)})
+            "policy": policy_content(settings.policy), "issuers": issuers})
         if last is not None:
             log.warning("policy changed since the last start: %s -> %s", last["detail"].get("version"), version)
-    if fever_threshold_needs_confirmation(settings.policy):
+    unconfirmed = values_needing_confirmation(settings.policy) + _unvouched_issuers(settings, store, issuers)
+    if unconfirmed:
         confirmed = store.last_audit("policy_confirmed")
         if confirmed is None or confirmed["detail"].get("version") != version:
-            raise ConfigError(
-                f"policy.fever_threshold_c = {settings.policy.fever_threshold_c:g} °C is outside 37.0–38.5 °C: "
-                "an admin must confirm this policy first (`gate-kiosk admin confirm-policy`)")
+            raise ConfigError("; ".join(unconfirmed) + ": an admin must confirm this policy first "
+                              "(`gate-kiosk admin confirm-policy`)")
+
+
+def _unvouched_issuers(settings: Settings, store: PinLedger, issuers: dict[str, Any]) -> list[str]:
+    """A line for each trusted key (and the issuer server) not vouched for; see ``check_policy``."""
+    from kiosk.services.sync import pulled_issuer_keys
+
+    confirmed = store.last_audit("policy_confirmed")
+    vouched: dict[str, Any] | None = (confirmed or {}).get("detail", {}).get("issuers")
+    if not isinstance(vouched, dict):
+        first = next((row for row in store.audit_events("policy_in_force")
+                      if isinstance(row["detail"].get("issuers"), dict)), None)
+        vouched = first["detail"]["issuers"] if first else issuers
+    known = {**dict(vouched.get("trusted") or {}), **pulled_issuer_keys(settings)}
+    out = [f"issuers.trusted.{key_id} is a key no admin confirmed"
+           for key_id, public in sorted(settings.trusted_issuers.items()) if known.get(key_id) != public]
+    if settings.issuer_server_url and settings.issuer_server_url != vouched.get("server_url"):
+        out.append(f"issuers.server_url = {settings.issuer_server_url} is a server no admin confirmed")
+    return out

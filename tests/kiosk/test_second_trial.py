@@ -1,0 +1,90 @@
+"""Issue 16, second new-user trial: trusted keys and the plausible range need an admin, the ledger alarm holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from db.store import EntryStore
+from kiosk.cli.main import main
+from kiosk.config.loading import load_settings
+
+PIN = "246810"
+
+
+def config(tmp_path: Path, text: str) -> None:
+    (tmp_path / "config.toml").write_text(text)
+
+
+def check(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict | None, str]:
+    code = main(["check", "--lane", "staff", "--temp", "36.5", "--mask", "yes", *extra])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip().startswith("{") else None), err
+
+
+def audit(tmp_path: Path, action: str) -> list[dict]:
+    store = EntryStore(load_settings(tmp_path / "config.toml").database_url)
+    try:
+        return store.audit_events(action)
+    finally:
+        store.close()
+
+
+def test_a_new_trusted_issuer_key_changes_the_version_and_needs_the_admin_pin(tmp_path: Path, capsys) -> None:
+    from kiosk.services.signedcode import generate_key
+
+    _, school = generate_key()
+    config(tmp_path, f'[issuers.trusted]\nschool = "{school}"\n')
+    assert check(capsys, "--confirm", "health")[0] == 0  # keys in force at the first start: the setup's
+    assert main(["admin", "set-pin", "--new-pin", PIN]) == 0
+    before = load_settings(tmp_path / "config.toml").policy.version
+    evil_pem, evil = generate_key()
+    key = tmp_path / "evil.pem"
+    key.write_bytes(evil_pem)
+    config(tmp_path, f'[issuers.trusted]\nschool = "{school}"\nevil = "{evil}"\n')
+    assert load_settings(tmp_path / "config.toml").policy.version != before
+    png = tmp_path / "evil.png"
+    assert main(["issue-code", "--kind", "health", "--name", "王小明", "--id", "110101199003077777",
+                 "--key", str(key), "--key-id", "evil", "--out", str(png)]) == 0
+    capsys.readouterr()
+    code, out, err = check(capsys, "--code", str(png))
+    assert code == 2 and out is None and "issuers.trusted.evil" in err and "confirm-policy" in err
+    changes = audit(tmp_path, "policy_in_force")
+    assert len(changes) == 2 and "evil" in changes[1]["detail"]["issuers"]["trusted"]
+    assert main(["admin", "confirm-policy", "--pin", "111111"]) == 2
+    capsys.readouterr()
+    assert check(capsys, "--code", str(png))[0] == 2  # a wrong PIN confirms nothing
+    assert main(["admin", "confirm-policy", "--pin", PIN]) == 0
+    capsys.readouterr()
+    code, out, _ = check(capsys, "--code", str(png))
+    assert code == 0 and out["decision"] == "PASS" and out["elements"]["health"]["source"] == "signature"
+    # Removing a key needs nobody; a server nobody confirmed does.
+    config(tmp_path, f'[issuers.trusted]\nschool = "{school}"\n')
+    assert check(capsys, "--confirm", "health")[0] == 0
+    config(tmp_path, f'[issuers]\nserver_url = "https://codes.example/verify"\n[issuers.trusted]\nschool = "{school}"\n')
+    code, _, err = check(capsys, "--confirm", "health")
+    assert code == 2 and "issuers.server_url" in err
+
+
+@pytest.mark.parametrize("line, key", [("plausible_max_c = 38.0", "plausible_max_c"),
+                                       ("plausible_max_c = 41.5", "plausible_max_c"),
+                                       ("plausible_min_c = 36.0", "plausible_min_c")])
+def test_a_narrow_plausible_range_needs_the_admin_pin(tmp_path: Path, capsys, line: str, key: str) -> None:
+    assert check(capsys, "--confirm", "health")[0] == 0
+    assert main(["admin", "set-pin", "--new-pin", PIN]) == 0
+    config(tmp_path, f"[policy]\n{line}\n")
+    capsys.readouterr()
+    code, out, err = check(capsys, "--confirm", "health")
+    assert code == 2 and out is None and f"policy.{key}" in err and "confirm-policy" in err
+    assert main(["admin", "confirm-policy", "--pin", PIN]) == 0
+    capsys.readouterr()
+    assert check(capsys, "--confirm", "health")[0] == 0
+
+
+def test_the_default_plausible_range_needs_nobody(tmp_path: Path, capsys) -> None:
+    config(tmp_path, "[policy]\nplausible_max_c = 42.0\nplausible_min_c = 33.0\n")
+    main(["check", "--lane", "staff", "--temp", "39.5", "--temp", "39.6", "--mask", "yes", "--confirm", "health"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["decision"] == "DENY"  # a fever of 39.5 °C is a fever, not an implausible reading
