@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.config.ledger_file import pin_file_saw_a_log
 from kiosk.config.settings import ConfigError, Settings, issuer_content, policy_content, values_needing_confirmation
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,10 @@ class AdminAccess:
                 self._check(current_pin or "", actor, "change_pin")
             salt = secrets.token_bytes(16)
             data = {"salt": salt.hex(), "hash": hash_pin(new_pin, salt, PIN_KDF), "kdf": PIN_KDF,
-                    "digits": len(new_pin), "failures": 0, "locked_until": 0}
+                    "digits": len(new_pin), "failures": 0, "locked_until": 0,
+                    # Set at first-run setup, before any log: the first log opened flips it
+                    # (kiosk.config.ledger_file.note_log_kept); afterwards a lost log is an alarm.
+                    "log_kept": self._ledger is not None or pin_file_saw_a_log(self._load())}
             self._save(data)
         self._audit(actor, "set_pin", {"fingerprint": fingerprint(data)})
 

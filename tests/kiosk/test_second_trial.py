@@ -88,3 +88,36 @@ def test_the_default_plausible_range_needs_nobody(tmp_path: Path, capsys) -> Non
     main(["check", "--lane", "staff", "--temp", "39.5", "--temp", "39.6", "--mask", "yes", "--confirm", "health"])
     out = json.loads(capsys.readouterr().out)
     assert out["decision"] == "DENY"  # a fever of 39.5 °C is a fever, not an implausible reading
+
+
+@pytest.mark.parametrize("command", [["simulate", "gate", "--people", "3", "--rate", "20"],
+                                     ["demo-data", "--from", "2026-03-02", "--to", "2026-03-02", "--per-day", "5"]])
+def test_a_simulation_with_db_never_becomes_the_kiosks_log(tmp_path: Path, capsys, command: list[str]) -> None:
+    sim = tmp_path / "x" / "sim.sqlite3"
+    sim.parent.mkdir()
+    assert main([*command, "--db", str(sim)]) == 0
+    capsys.readouterr()
+    code, out, err = check(capsys, "--confirm", "health")  # a fresh kiosk: its own, first log
+    assert code == 0 and out["decision"] == "PASS", err
+    assert main(["admin", "set-pin", "--new-pin", PIN]) == 0
+    assert json.loads((tmp_path / "data" / "ledger.json").read_text())["url"].endswith("entries.sqlite3")
+    assert [p.name.startswith("other-ledger-") for p in (tmp_path / "data").glob("*ledger-*.json")] == [True]
+
+
+def test_deleting_the_log_and_its_markers_while_the_pin_remains_is_the_ledger_alarm(tmp_path: Path, capsys) -> None:
+    from kiosk.services.access import AdminAccess
+
+    data = tmp_path / "data"
+    AdminAccess(data).set_pin(PIN, "setup")  # first-run setup: the PIN comes before any log
+    assert check(capsys, "--confirm", "health")[0] == 0  # not an alarm: this kiosk never kept a log
+    assert check(capsys, "--confirm", "health")[0] == 0
+    for name in ("entries.sqlite3", "ledger.json", "ledger-kept"):
+        (data / name).unlink()
+    code, out, err = check(capsys, "--confirm", "health")
+    assert code == 2 and out is None and "ledger accept" in err
+    assert not (data / "entries.sqlite3").exists() or main(["ledger", "accept", "--pin", "111111"]) == 2
+    assert main(["ledger", "accept", "--pin", PIN]) == 0
+    capsys.readouterr()
+    assert check(capsys, "--confirm", "health")[0] == 0
+    accepted = audit(tmp_path, "ledger_accepted")
+    assert len(accepted) == 1 and accepted[0]["detail"]["rows_now"] >= 1
