@@ -21,24 +21,29 @@ def _setup_verify_log(p: argparse.ArgumentParser) -> None:
 
 
 def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.app import build_store
     from kiosk.reports.logkey import LogKeyError, parse_key
 
     try:
         key = parse_key(args.key) if args.key else None
     except LogKeyError as exc:
         raise CliError(str(exc)) from None
-    store = build_store(settings)
+    store, alarm = _store_to_verify(settings)
+    if store is None:
+        print(f"BROKEN: ledger: {alarm}")
+        return 1
     try:
         report = store.verify_chain(args.gate, args.date, initial_key=key)
         pending = store.initial_key_pending()
         differences = _compare_with_centre(settings, store, args.against, args.gate) if args.against else []
     finally:
         store.close()
+    if alarm:
+        print(f"BROKEN: ledger: {alarm}")
     if report.ok:
         how = (f"{report.authenticated} journal rows authenticated with the initial key" if key else
                "hash chain and journal consistent (without --key a log recomputed from scratch would pass too)")
-        print(f"OK: {report.checked} entries checked, chain intact; {how}")
+        print(f"{'OK' if not alarm else 'the rows that are there'}: {report.checked} entries checked, "
+              f"chain intact; {how}")
         if pending:
             print("note: the initial log key was never handed out: run `gate-kiosk log-key handout`")
     for where, seq, ref, why in report.broken:
@@ -48,7 +53,26 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
             print(f"BROKEN: gate {where}, row {seq} (entry {ref}): {why}")
     for line in differences:
         print(line)
-    return 0 if report.ok and not any(d.startswith("DIFFERS") for d in differences) else 1
+    return 0 if report.ok and not alarm and not any(d.startswith("DIFFERS") for d in differences) else 1
+
+
+def _store_to_verify(settings: Settings) -> tuple[Any, str | None]:
+    """The log to verify, and the ledger alarm it raised if any: the alarm stops the gate, never the auditor.
+
+    Under an alarm the log is opened as it is, without accepting it (nothing is
+    remembered); a log file that is gone is not created just to be verified.
+    """
+    from db.store import LedgerAlarm
+    from kiosk.app import build_store
+
+    try:
+        return build_store(settings), None
+    except LedgerAlarm as exc:
+        alarm = str(exc)
+    path = settings.sqlite_path
+    if path is not None and (not path.is_file() or path.stat().st_size == 0):
+        return None, alarm
+    return build_store(settings, accept_ledger=True), alarm
 
 
 def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:

@@ -121,3 +121,32 @@ def test_deleting_the_log_and_its_markers_while_the_pin_remains_is_the_ledger_al
     assert check(capsys, "--confirm", "health")[0] == 0
     accepted = audit(tmp_path, "ledger_accepted")
     assert len(accepted) == 1 and accepted[0]["detail"]["rows_now"] >= 1
+
+
+def test_verify_log_with_the_key_runs_under_a_ledger_alarm_and_names_what_is_gone(tmp_path: Path, capsys) -> None:
+    import sqlite3
+
+    for _ in range(3):
+        assert check(capsys, "--confirm", "health")[0] == 0
+    log = tmp_path / "data" / "entries.sqlite3"
+    con = sqlite3.connect(log)
+    initial = con.execute("SELECT initial_key FROM log_key").fetchone()[0]
+    # Cut the newest entry off the end, journal row and key position with it.
+    seq, ref = con.execute("SELECT seq, ref FROM log_journal WHERE kind = 'entry' ORDER BY seq DESC LIMIT 1").fetchone()
+    con.execute("DELETE FROM log_journal WHERE seq >= ?", (seq,))
+    con.execute("DELETE FROM entries WHERE id = ?", (ref,))
+    con.execute("UPDATE log_key SET next_seq = ?", (seq,))
+    con.commit()
+    con.close()
+    code, _, err = check(capsys, "--confirm", "health")
+    assert code == 2 and "went back" in err  # the gate is stopped
+    assert main(["verify-log", "--key", initial]) == 1
+    out = capsys.readouterr().out
+    assert "BROKEN: ledger: " in out and "went back" in out
+    assert "current key is not the one its rows lead to" in out  # what the key says is gone: the end
+    assert main(["verify-log"]) == 1
+    assert "BROKEN: ledger: " in capsys.readouterr().out
+    assert check(capsys, "--confirm", "health")[0] == 2  # verifying accepted nothing
+    log.unlink()
+    assert main(["verify-log"]) == 1 and not log.exists()  # a log that is gone is said, not re-created
+    assert "missing" in capsys.readouterr().out
