@@ -150,3 +150,37 @@ def test_verify_log_with_the_key_runs_under_a_ledger_alarm_and_names_what_is_gon
     log.unlink()
     assert main(["verify-log"]) == 1 and not log.exists()  # a log that is gone is said, not re-created
     assert "missing" in capsys.readouterr().out
+
+
+def test_check_prints_every_reason_it_stored_including_a_clock_set_back(capsys, monkeypatch) -> None:
+    from datetime import datetime, timedelta
+
+    import kiosk.cli.gate as gate_cli
+
+    assert check(capsys, "--confirm", "health")[0] == 0
+
+    class HourBack(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return datetime.now(tz) - timedelta(hours=1)
+
+    monkeypatch.setattr(gate_cli, "datetime", HourBack)
+    code, out, _ = check(capsys, "--confirm", "health")
+    assert code == 0 and out["flagged"] is True
+    assert [r["code"] for r in out["reasons"]] == ["clock_backwards"]
+    assert out["reasons"][0]["message"] == "本机时间早于上一条记录" and "last_at" in out["reasons"][0]["params"]
+
+
+def test_no_pin_and_no_terminal_asks_for_pin_and_counts_nothing(tmp_path: Path, capsys, monkeypatch) -> None:
+    import io
+
+    monkeypatch.delenv("GATE_KIOSK_PIN", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal
+    assert check(capsys, "--confirm", "health")[0] == 0
+    assert main(["admin", "set-pin", "--new-pin", PIN]) == 0
+    capsys.readouterr()
+    assert main(["log-key", "handout", "--out", str(tmp_path / "sheet.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert "--pin" in err and "GATE_KIOSK_PIN" in err and len(err.strip().splitlines()) == 1
+    assert audit(tmp_path, "log_key_handout") == []  # no attempt recorded, so none counted
+    assert main(["log-key", "handout", "--out", str(tmp_path / "sheet.pdf"), "--pin", PIN]) == 0
