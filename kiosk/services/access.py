@@ -226,12 +226,18 @@ class AdminAccess:
             # Runs inside the log's write transaction: one attempt at a time.
             now = self._clock()
             failures, last_at = _failures(history)
+            forged = _unauthenticated(history)
+            if forged:
+                outcome.update(forged=forged)
+                log.warning("PIN attempt: %d audit row(s) not authentic, counted as failures: %s",
+                            len(forged), "; ".join(forged[:5]))
             wait = _locked_until(failures, last_at) - now
             if wait > 0:
                 outcome.update(locked=wait)
-                return False, {"granted": None, "locked": True, "at_s": now}
+                return False, {"granted": None, "locked": True, "at_s": now, "unauthenticated": len(forged)}
             outcome.update(ok=right, failures=0 if right else failures + 1)
-            return right, {"granted": right, "failures": outcome["failures"], "at_s": now}
+            return right, {"granted": right, "failures": outcome["failures"], "at_s": now,
+                           "unauthenticated": len(forged)}
 
         for attempt in range(LOG_RETRIES + 1):
             try:
@@ -242,11 +248,13 @@ class AdminAccess:
                 if not busy or attempt == LOG_RETRIES:
                     raise AccessDenied(f"无法记录 PIN 验证（数据库不可用：{type(exc).__name__}），请稍后重试") from None
                 time.sleep(0.05 * (attempt + 1))  # other attempts hold the log: take a turn after them
+        forged = (f"（{len(outcome['forged'])} 条审计记录未通过日志认证，按错误计：{outcome['forged'][0]}）"
+                  if outcome.get("forged") else "")
         if "locked" in outcome:
-            raise AccessDenied(f"PIN 已锁定，请 {int(outcome['locked']) + 1} 秒后再试")
+            raise AccessDenied(f"PIN 已锁定，请 {int(outcome['locked']) + 1} 秒后再试{forged}")
         if not outcome["ok"]:
             left = FREE_ATTEMPTS - outcome["failures"]
-            raise AccessDenied("PIN 错误" + (f"，还可尝试 {left} 次" if left > 0 else "，已锁定"))
+            raise AccessDenied("PIN 错误" + (f"，还可尝试 {left} 次" if left > 0 else "，已锁定") + forged)
         self._note_digits(data, pin)
 
     def _note_digits(self, data: dict[str, Any], pin: str) -> None:
@@ -267,17 +275,48 @@ def _right(pin: str, data: dict[str, Any]) -> bool:
 
 
 def _failures(history: list[dict[str, Any]]) -> tuple[int, float]:
-    """Wrong PINs in a row since the last right one (newest first), and when the latest was tried."""
+    """Wrong PINs in a row since the last right one (newest first), and when the latest was tried.
+
+    Only rows the journal vouches for count as what they say; a row that is
+    not authentic (inserted, edited, deleted: ``EntryStore.recent_audits``)
+    counts as a failure, so editing the log can add failures but never remove them.
+    """
     failures, last_at = 0, 0.0
-    for row in history:
-        granted = row["detail"].get("granted", "n/a")
-        if row["action"] == "set_pin" or granted is True:
+    times = _times(history)
+    for row, at in zip(history, times):
+        authentic = row.get("authentic", True)
+        granted = row["detail"].get("granted", "n/a") if authentic else False
+        if authentic and (row["action"] == "set_pin" or granted is True):
             break
         if granted is False:
             if not failures:
-                last_at = float(row["detail"].get("at_s") or row["at"].timestamp())
+                last_at = at
             failures += 1
     return failures, last_at
+
+
+def _times(history: list[dict[str, Any]]) -> list[float]:
+    """When each row was written. A row that is not authentic says nothing (whoever forged it chose its
+    time): it takes its newer neighbour's time, else its older one's."""
+    own = [float(row["detail"].get("at_s") or row["at"].timestamp()) if row.get("authentic", True) else None
+           for row in history]
+    out: list[float] = []
+    for i, at in enumerate(own):
+        if at is None:
+            at = out[-1] if out else next((t for t in own[i + 1:] if t is not None), 0.0)
+        out.append(at)
+    return out
+
+
+def _unauthenticated(history: list[dict[str, Any]]) -> list[str]:
+    """Why each audit row of the PIN's history is not authentic (they count as failures, and are said)."""
+    out = []
+    for row in history:
+        if not row.get("authentic", True):
+            out.append(str(row.get("why")))
+        elif row["action"] == "set_pin" or row["detail"].get("granted") is True:
+            break  # older rows no longer count
+    return out
 
 
 def _locked_until(failures: int, last_at: float) -> float:

@@ -184,3 +184,57 @@ def test_no_pin_and_no_terminal_asks_for_pin_and_counts_nothing(tmp_path: Path, 
     assert "--pin" in err and "GATE_KIOSK_PIN" in err and len(err.strip().splitlines()) == 1
     assert audit(tmp_path, "log_key_handout") == []  # no attempt recorded, so none counted
     assert main(["log-key", "handout", "--out", str(tmp_path / "sheet.pdf"), "--pin", PIN]) == 0
+
+
+@pytest.mark.parametrize("tamper", [
+    "INSERT INTO audit_log (at, actor, action, detail) VALUES "
+    "('2026-01-01 00:00:00', 'it', 'export', '{\"granted\": true}')",
+    "DELETE FROM audit_log WHERE action = 'export'",
+    "UPDATE audit_log SET detail = '{\"granted\": true}' WHERE id = (SELECT max(id) FROM audit_log)",
+    "UPDATE audit_log SET action = 'note' WHERE action = 'export'",
+])
+def test_forged_or_deleted_audit_rows_never_give_pin_attempts_back(tmp_path: Path, tamper: str) -> None:
+    import sqlite3
+    import time
+
+    from kiosk.services.access import AccessDenied, AdminAccess
+    from tests.kiosk.test_access import Clock
+
+    db = tmp_path / "entries.sqlite3"
+    store = EntryStore(f"sqlite:///{db}")
+    clock = Clock()
+    clock.t = time.time()
+    access = AdminAccess(tmp_path, ledger=store, clock=clock)
+    access.set_pin(PIN, "it")
+    for _ in range(5):
+        with pytest.raises(AccessDenied):
+            access.verify("000000", "attacker", "export")
+    con = sqlite3.connect(db)
+    con.execute(tamper)
+    con.commit()
+    con.close()
+    with pytest.raises(AccessDenied, match="锁定") as denied:
+        AdminAccess(tmp_path, ledger=store, clock=clock).verify(PIN, "attacker", "export")
+    assert "未通过日志认证" in str(denied.value)  # and it is said
+    assert store.last_audit("export")["detail"]["unauthenticated"] >= 1
+    clock.t += 3601  # the lock runs out (at most an hour): the right PIN works again, it is not a lock for ever
+    AdminAccess(tmp_path, ledger=store, clock=clock).verify(PIN, "it", "export")
+    store.close()
+
+
+def test_on_postgresql_deleted_failure_rows_still_count(tmp_path: Path, pg_url: str) -> None:
+    from sqlalchemy import text
+
+    from kiosk.services.access import AccessDenied, AdminAccess
+
+    store = EntryStore(pg_url)
+    access = AdminAccess(tmp_path, ledger=store)
+    access.set_pin(PIN, "it")
+    for _ in range(5):
+        with pytest.raises(AccessDenied):
+            access.verify("000000", "attacker", "export")
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE action = 'export'"))
+    with pytest.raises(AccessDenied, match="未通过日志认证"):
+        AdminAccess(tmp_path, ledger=store).verify(PIN, "attacker", "export")
+    store.close()
