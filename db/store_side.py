@@ -110,6 +110,19 @@ class SideRecords:
             row = self._audit_row(conn, actor, action, detail)
             save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
 
+    def audit_once(self, actor: str, action: str, detail: dict[str, Any]) -> bool:
+        """``audit``, unless the newest row of ``action`` already says exactly this (decided under the write lock)."""
+        with self._write.begin() as s:
+            conn = s.connection()
+            key = self._key_state(conn)
+            last = s.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                             .order_by(AuditEvent.id.desc()).limit(1)).first()
+            if last is not None and last.detail == detail:
+                return False
+            row = self._audit_row(conn, actor, action, detail)
+            save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
+        return True
+
     def audited_attempt(self, actor: str, action: str, judge: Callable[[list[dict[str, Any]]], tuple[bool, dict[str, Any]]],
                         actions: tuple[str, ...]) -> bool:
         """Serialised check-and-record: ``judge`` sees the audit rows of ``actions`` (newest first, up to 64)

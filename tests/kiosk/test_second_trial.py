@@ -238,3 +238,44 @@ def test_on_postgresql_deleted_failure_rows_still_count(tmp_path: Path, pg_url: 
     with pytest.raises(AccessDenied, match="未通过日志认证"):
         AdminAccess(tmp_path, ledger=store).verify(PIN, "attacker", "export")
     store.close()
+
+
+def test_opening_a_busy_log_waits_its_turn_and_a_url_change_is_audited_once(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+    import threading
+
+    import db.store
+    from db.engine import StoreError
+
+    marker = tmp_path / "ledger.json"
+    first, moved = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
+    EntryStore(f"sqlite:///{first}", ledger_marker=marker).close()
+    first.rename(moved)  # a copied data dir: the same log under another URL
+    holder = sqlite3.connect(moved, check_same_thread=False, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another command writes for longer than the 2 s busy timeout
+    threading.Timer(3.0, holder.rollback).start()
+    opened: list[object] = []
+
+    def open_store() -> None:
+        try:
+            opened.append(EntryStore(f"sqlite:///{moved}", ledger_marker=marker))
+        except StoreError as exc:
+            opened.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(s, EntryStore) for s in opened), opened  # waited, none "database is locked"
+    assert len(opened[0].audit_events("database_url_changed")) == 1  # type: ignore[union-attr]
+    for s in opened:
+        s.close()  # type: ignore[union-attr]
+    # Bounded: a log held for good is a storage fault in one line, not a hang.
+    monkeypatch.setattr(db.store, "OPEN_WAIT_S", 1.0)
+    holder.execute("BEGIN IMMEDIATE")
+    marker.write_text(marker.read_text().replace("b.sqlite3", "c.sqlite3"))  # opening must write again
+    with pytest.raises(StoreError, match="locked"):
+        EntryStore(f"sqlite:///{moved}", ledger_marker=marker)
+    holder.rollback()
+    holder.close()
