@@ -279,3 +279,22 @@ def test_opening_a_busy_log_waits_its_turn_and_a_url_change_is_audited_once(tmp_
         EntryStore(f"sqlite:///{moved}", ledger_marker=marker)
     holder.rollback()
     holder.close()
+
+
+def test_the_same_signed_code_at_a_second_check_within_debounce_is_a_replay(tmp_path: Path, capsys) -> None:
+    from kiosk.services.signedcode import generate_key
+
+    pem, public = generate_key()
+    key = tmp_path / "school.pem"
+    key.write_bytes(pem)
+    config(tmp_path, f'[gate]\ndebounce_s = 600.0\n[issuers.trusted]\nschool = "{public}"\n')
+    png = tmp_path / "code.png"
+    assert main(["issue-code", "--kind", "health", "--name", "王小明", "--id", "110101199003077777",
+                 "--key", str(key), "--key-id", "school", "--out", str(png)]) == 0
+    capsys.readouterr()
+    code, first, _ = check(capsys, "--code", str(png))
+    assert code == 0 and first["elements"]["health"]["source"] == "signature"
+    _, second, _ = check(capsys, "--code", str(png))  # another person, a moment later (well within debounce_s)
+    assert "replay" in [r["code"] for r in second["reasons"]]
+    assert second["elements"]["health"]["source"] == "signature"  # checked: not "not checked"
+    assert second["decision"] == "INCOMPLETE"  # the guard checks the person's identity first
