@@ -62,7 +62,7 @@ def _store_to_verify(settings: Settings) -> tuple[Any, str | None]:
     Under an alarm the log is opened as it is, without accepting it (nothing is
     remembered); a log file that is gone is not created just to be verified.
     """
-    from db.store import LedgerAlarm
+    from db.store import EntryStore, LedgerAlarm
     from kiosk.app import build_store
 
     try:
@@ -72,7 +72,10 @@ def _store_to_verify(settings: Settings) -> tuple[Any, str | None]:
     path = settings.sqlite_path
     if path is not None and (not path.is_file() or path.stat().st_size == 0):
         return None, alarm
-    return build_store(settings, accept_ledger=True), alarm
+    try:
+        return build_store(settings, accept_ledger=True), alarm
+    except LedgerAlarm:  # the record of the log is unreadable: the log itself still can be read
+        return EntryStore(settings.database_url), alarm
 
 
 def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:

@@ -147,6 +147,13 @@ def test_verify_log_with_the_key_runs_under_a_ledger_alarm_and_names_what_is_gon
     assert main(["verify-log"]) == 1
     assert "BROKEN: ledger: " in capsys.readouterr().out
     assert check(capsys, "--confirm", "health")[0] == 2  # verifying accepted nothing
+    marker = tmp_path / "data" / "ledger.json"
+    kept = marker.read_text()
+    marker.write_text("{}")  # an emptied record of the log: still verified
+    assert main(["verify-log", "--key", initial]) == 1
+    out = capsys.readouterr().out
+    assert "unreadable" in out and "current key is not the one its rows lead to" in out
+    marker.write_text(kept)
     log.unlink()
     assert main(["verify-log"]) == 1 and not log.exists()  # a log that is gone is said, not re-created
     assert "missing" in capsys.readouterr().out
