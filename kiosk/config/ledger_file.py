@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from db.engine import write_private
 from kiosk.config.settings import Settings
@@ -60,7 +61,7 @@ def kept_a_log_before(settings: Settings) -> bool:
     return pin is not None and pin_file_saw_a_log(pin)
 
 
-def pin_file_saw_a_log(data: dict) -> bool:
+def pin_file_saw_a_log(data: dict[str, Any]) -> bool:
     """The admin PIN file of a kiosk that kept a log (one from before "log_kept" existed counts as one)."""
     return "hash" in data and data.get("log_kept", True) is not False
 
@@ -75,7 +76,7 @@ def note_log_kept(settings: Settings) -> None:
             write_private(settings.data_dir / ADMIN_FILE, json.dumps({**pin, "log_kept": True}))
 
 
-def _admin_file(data_dir: Path) -> dict | None:
+def _admin_file(data_dir: Path) -> dict[str, Any] | None:
     try:
         data = json.loads((data_dir / ADMIN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
