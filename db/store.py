@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,29 @@ from db.store_reads import EntryReads
 from db.store_side import SideRecords
 
 LEDGER_MARK_EVERY = 50  # journal rows between updates of the ledger marker file
+# Opening takes turns with other commands on the same log (thirty PIN attempts at once): a busy
+# log is tried again for this long, then the open fails as a storage fault in one line.
+OPEN_WAIT_S = 20.0
+
+
+def _busy(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "busy" in text or "lock timeout" in text
+
+
+def _patiently(step: Callable[[], None]) -> None:
+    """Run an opening step; while the log is busy (another process writing), wait and try again, bounded."""
+    deadline = time.monotonic() + OPEN_WAIT_S
+    pause = 0.05
+    while True:
+        try:
+            step()
+            return
+        except SQLAlchemyError as exc:
+            if not _busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 class LedgerAlarm(StoreError):
@@ -130,7 +154,7 @@ class EntryStore(EntryReads, ChainChecks, SideRecords):
         self.engine = make_engine(url)
         try:
             if migrate:
-                upgrade(self.engine)
+                _patiently(lambda: upgrade(self.engine))
             elif current_revision(self.engine) != head_revision():
                 raise StoreError("the database schema is not up to date: run `gate-kiosk db upgrade`")
         except (OperationalError, DBAPIError) as exc:
@@ -146,7 +170,7 @@ class EntryStore(EntryReads, ChainChecks, SideRecords):
         self._marker_armed = ledger_marker is not None and not accept_ledger
         if self._marker_armed:
             try:
-                self._check_ledger()
+                _patiently(self._check_ledger)
             except StoreError:
                 self.engine.dispose()
                 raise
@@ -195,7 +219,8 @@ class EntryStore(EntryReads, ChainChecks, SideRecords):
                     f"{next_seq - 1} authenticated rows (rolled back or truncated). The gate is stopped: restore the "
                     "log, or an admin accepts it with `gate-kiosk ledger accept`")
             if moved:  # the same log under another URL (a moved file, another host name): said, not refused
-                self.audit("kiosk", "database_url_changed", {"from": remembered.get("url"), "to": safe_url(self.url)})
+                # Said once: commands started together all find the old URL in the marker.
+                self.audit_once("kiosk", "database_url_changed", {"from": remembered.get("url"), "to": safe_url(self.url)})
         self._remember_ledger(self.ledger_marker)
 
     def accept_ledger(self, actor: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import String, cast, delete, exists, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,15 +21,28 @@ from db.models import (
     AuditEvent,
     Calibration,
     DeviceEvent,
+    JournalRow,
     RecentCode,
     RosterEntry,
 )
 from db.records import RosterPerson
-from db.rows import calibration_dict, utc
+from db.rows import calibration_dict, record_fields, utc
 from db.engine import StoreError, short_error
 
 
 RECENT_CODE_HORIZON = timedelta(hours=24)  # the longest replay window the config allows
+AUDIT_SCAN = 512  # journalled audit rows read back for the PIN's failure count (each attempt is one)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _audit_dict(r: AuditEvent) -> dict[str, Any]:
+    return {"at": utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail}
 
 
 class SideRecords:
@@ -97,6 +110,19 @@ class SideRecords:
             row = self._audit_row(conn, actor, action, detail)
             save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
 
+    def audit_once(self, actor: str, action: str, detail: dict[str, Any]) -> bool:
+        """``audit``, unless the newest row of ``action`` already says exactly this (decided under the write lock)."""
+        with self._write.begin() as s:
+            conn = s.connection()
+            key = self._key_state(conn)
+            last = s.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                             .order_by(AuditEvent.id.desc()).limit(1)).first()
+            if last is not None and last.detail == detail:
+                return False
+            row = self._audit_row(conn, actor, action, detail)
+            save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
+        return True
+
     def audited_attempt(self, actor: str, action: str, judge: Callable[[list[dict[str, Any]]], tuple[bool, dict[str, Any]]],
                         actions: tuple[str, ...]) -> bool:
         """Serialised check-and-record: ``judge`` sees the audit rows of ``actions`` (newest first, up to 64)
@@ -105,27 +131,54 @@ class SideRecords:
         with self._write.begin() as s:
             conn = s.connection()
             key = self._key_state(conn)  # the write lock: one attempt at a time
-            history = self._recent_audits(s, actions, 64)
+            history = self._checked_audits(s, actions, 64)
             ok, detail = judge(history)
             row = self._audit_row(conn, actor, action, detail)
             save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
         return ok
 
     def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[dict[str, Any]]:
-        """The newest audit rows of ``actions``, newest first."""
+        """The newest audit rows of ``actions``, newest first, each marked ``authentic`` (see ``_checked_audits``)."""
         with self._session() as s:
-            return self._recent_audits(s, actions, limit)
+            return self._checked_audits(s, actions, limit)
 
     @staticmethod
-    def _recent_audits(s: Session, actions: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
-        stmt = select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.id.desc()).limit(limit)
-        return [{"at": utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail} for r in s.scalars(stmt)]
+    def _checked_audits(s: Session, actions: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+        """The newest audit rows of ``actions`` as the journal vouches for them, newest first.
+
+        A row whose journal digest matches is ``authentic``. A row the journal does
+        not know (inserted behind the kiosk's back), one that differs from its
+        digest (edited, whatever its action now says) and one the journal names
+        but that is gone (deleted) come back with ``authentic`` false and an empty
+        detail: whoever counts PIN failures counts them as failures (fail closed).
+        """
+        journal = (select(JournalRow.ref, JournalRow.digest, AuditEvent)
+                   .outerjoin(AuditEvent, cast(AuditEvent.id, String) == JournalRow.ref)
+                   .where(JournalRow.kind == "audit").order_by(JournalRow.seq.desc()).limit(AUDIT_SCAN))
+        unjournalled = (select(AuditEvent).where(~exists().where(
+            (JournalRow.kind == "audit") & (JournalRow.ref == cast(AuditEvent.id, String))))
+            .order_by(AuditEvent.id.desc()).limit(limit))
+        items: list[tuple[int, dict[str, Any]]] = []
+        for ref, digest, row in s.execute(journal):
+            if row is None:
+                items.append((_int(ref), {"at": None, "actor": None, "action": None, "detail": {},
+                                          "authentic": False, "why": f"audit row {ref} was deleted"}))
+            elif digest != record_digest("audit", record_fields(row)):
+                items.append((row.id, dict(_audit_dict(row), detail={}, authentic=False,
+                                           why=f"audit row {row.id} differs from what the journal authenticated")))
+            elif row.action in actions:
+                items.append((row.id, dict(_audit_dict(row), authentic=True)))
+        for row in s.scalars(unjournalled):
+            items.append((row.id, dict(_audit_dict(row), detail={}, authentic=False,
+                                       why=f"audit row {row.id} is not in the journal")))
+        items.sort(key=lambda item: item[0], reverse=True)
+        return [item for _, item in items[:limit]]
 
     def last_audit(self, action: str) -> dict[str, Any] | None:
         stmt = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1)
         with self._session() as s:
             r = s.scalars(stmt).first()
-            return {"at": utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail} if r else None
+            return _audit_dict(r) if r else None
 
     def remember_code(self, key: str, visit_id: str, at: datetime) -> None:
         """Remember that a code (its canonical key) was seen at a visit; rows older than a day are pruned."""
@@ -148,8 +201,7 @@ class SideRecords:
         if action:
             stmt = stmt.where(AuditEvent.action == action)
         with self._session() as s:
-            return [{"at": utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail}
-                    for r in s.scalars(stmt)]
+            return [_audit_dict(r) for r in s.scalars(stmt)]
 
     def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None:
         with self._session.begin() as s:

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from db.store import EntryStore
-from db.engine import write_private
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController, utc_now
 from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
 from kiosk.services.sealing import load_or_create_salt
 from kiosk.services.spool import spool_for
-from kiosk.config.ledger_file import KEPT_A_LOG, kept_a_log_before, ledger_marker
+from kiosk.config.ledger_file import KEPT_A_LOG, kept_a_log_before, ledger_marker, note_log_kept
 from kiosk.services.access import check_policy
 from kiosk.services.ports import Service
 from kiosk.services.thermometry import thermometer_device
@@ -42,10 +41,11 @@ log = logging.getLogger(__name__)
 
 def build_store(settings: Settings, accept_ledger: bool = False) -> EntryStore:
     log.info("opening entry log %s", settings.database_url)
+    kept_before = settings.own_log and kept_a_log_before(settings)
     store = EntryStore(settings.database_url, ledger_marker=ledger_marker(settings), accept_ledger=accept_ledger,
-                       ledger_expected=settings.own_log and kept_a_log_before(settings))
-    if settings.own_log and not kept_a_log_before(settings):
-        write_private(settings.data_dir / KEPT_A_LOG, "")  # from now on a lost ledger.json is an alarm
+                       ledger_expected=kept_before)
+    if settings.own_log and not (settings.data_dir / KEPT_A_LOG).exists():
+        note_log_kept(settings)
     return store
 
 

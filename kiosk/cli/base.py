@@ -161,10 +161,11 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str, 
     pin = pin or os.environ.get("GATE_KIOSK_PIN")
     if pin is None and sys.stdin.isatty():
         pin = getpass.getpass("admin PIN: ")
-    if not pin:
-        raise CliError(f"{action} needs the admin PIN: give --pin or set $GATE_KIOSK_PIN (no terminal to ask on)")
+    if not pin:  # nothing was typed: not a wrong PIN, so not counted against the lockout
+        raise CliError(f"{action}: the admin PIN is needed: give --pin or set $GATE_KIOSK_PIN "
+                       "(there is no terminal to ask on)")
     try:
-        access.verify(pin or "", settings.site.guard_id, action)
+        access.verify(pin, settings.site.guard_id, action)
     except AccessDenied as exc:
         raise CliError(f"{action}: {exc}") from None
     return pin

@@ -21,7 +21,6 @@ def _setup_verify_log(p: argparse.ArgumentParser) -> None:
 
 
 def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.app import build_store
     from kiosk.reports.logkey import LogKeyError, parse_key
 
     try:
@@ -30,7 +29,10 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(exc)) from None
     from sqlalchemy.exc import DBAPIError
 
-    store = build_store(settings)
+    store, alarm = _store_to_verify(settings)
+    if store is None:
+        print(f"BROKEN: ledger: {alarm}")
+        return 1
     try:
         report = store.verify_chain(args.gate, args.date, initial_key=key)
         pending = store.initial_key_pending()
@@ -40,10 +42,13 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"cannot read the entry log, nothing was checked: {reason}") from None
     finally:
         store.close()
+    if alarm:
+        print(f"BROKEN: ledger: {alarm}")
     if report.ok:
         how = (f"{report.authenticated} journal rows authenticated with the initial key" if key else
                "hash chain and journal consistent (without --key a log recomputed from scratch would pass too)")
-        print(f"OK: {report.checked} entries checked, chain intact; {how}")
+        print(f"{'OK' if not alarm else 'the rows that are there'}: {report.checked} entries checked, "
+              f"chain intact; {how}")
         if pending:
             print("note: the initial log key was never handed out: run `gate-kiosk log-key handout`")
     for where, seq, ref, why in report.broken:
@@ -53,7 +58,29 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
             print(f"BROKEN: gate {where}, row {seq} (entry {ref}): {why}")
     for line in differences:
         print(line)
-    return 0 if report.ok and not any(d.startswith("DIFFERS") for d in differences) else 1
+    return 0 if report.ok and not alarm and not any(d.startswith("DIFFERS") for d in differences) else 1
+
+
+def _store_to_verify(settings: Settings) -> tuple[Any, str | None]:
+    """The log to verify, and the ledger alarm it raised if any: the alarm stops the gate, never the auditor.
+
+    Under an alarm the log is opened as it is, without accepting it (nothing is
+    remembered); a log file that is gone is not created just to be verified.
+    """
+    from db.store import EntryStore, LedgerAlarm
+    from kiosk.app import build_store
+
+    try:
+        return build_store(settings), None
+    except LedgerAlarm as exc:
+        alarm = str(exc)
+    path = settings.sqlite_path
+    if path is not None and (not path.is_file() or path.stat().st_size == 0):
+        return None, alarm
+    try:
+        return build_store(settings, accept_ledger=True), alarm
+    except LedgerAlarm:  # the record of the log is unreadable: the log itself still can be read
+        return EntryStore(settings.database_url), alarm
 
 
 def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:
@@ -187,7 +214,8 @@ def _setup_admin(p: argparse.ArgumentParser) -> None:
     sp.add_argument("--new-pin", help="default: asked on the terminal")
     sp.add_argument("--pin", help="the current PIN, when changing it")
     cp = sub.add_parser("confirm-policy", help="confirm the policy in force (needed for a fever threshold "
-                                               "outside 37.0–38.5 °C); audited")
+                                               "outside 37.0–38.5 °C, a plausible range narrower than "
+                                               "34–42 °C, a new trusted issuer key or server); audited")
     cp.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
 
@@ -226,18 +254,21 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
 def _confirm_policy(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.services.access import AdminAccess
     from kiosk.app import build_store
-    from kiosk.config.settings import policy_content
+    from kiosk.config.settings import issuer_content, policy_content
 
+    issuers = issuer_content(settings.trusted_issuers, settings.health_code_patterns, settings.issuer_server_url)
     store = build_store(settings)
     try:
         if not AdminAccess(settings.data_dir, ledger=store).has_pin:
             raise CliError("confirm-policy: set an admin PIN first (`gate-kiosk admin set-pin`)")
         require_admin(settings, store, args.pin, "confirm_policy")
         store.audit(settings.site.guard_id, "policy_confirmed",
-                    {"version": settings.policy.version, "policy": policy_content(settings.policy)})
+                    {"version": settings.policy.version, "policy": policy_content(settings.policy), "issuers": issuers})
     finally:
         store.close()
-    print(f"policy {settings.policy.version} confirmed (fever threshold {settings.policy.fever_threshold_c:g} °C)")
+    print(f"policy {settings.policy.version} confirmed (fever threshold {settings.policy.fever_threshold_c:g} °C, "
+          f"plausible {settings.policy.plausible_min_c:g}–{settings.policy.plausible_max_c:g} °C, "
+          f"trusted issuer keys: {', '.join(sorted(settings.trusted_issuers)) or 'none'})")
     return 0
 
 

@@ -147,7 +147,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         entry = _committed_entry(kiosk, snap.entry_id)
         out: dict[str, Any] = {
             "decision": snap.decision.value,
-            "reasons": [dict(r.as_json(), message=r.words(args.lang)) for r in snap.verdict.reasons],
+            "reasons": _reasons(snap, entry, args.lang),
             "flagged": bool(entry.flagged) if entry else snap.verdict.flagged,
             "entry_id": snap.entry_id,
             "lane": lane.value,
@@ -170,6 +170,22 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         kiosk.close()
+
+
+def _reasons(snap: Any, entry: Any, lang: str) -> list[dict[str, Any]]:
+    """The verdict's reasons, and every reason the log stored besides (a clock set back: ``clock_backwards``)."""
+    from kiosk.domain.vocabulary import reason_words
+
+    out = [dict(r.as_json(), message=r.words(lang)) for r in snap.verdict.reasons]
+    shown = {r["code"] for r in out}
+    for stored in (entry.reasons or []) if entry is not None else []:
+        if isinstance(stored, dict) and stored.get("code") not in shown:
+            params = dict(stored.get("params") or {}, **{k: v for k, v in stored.items()
+                                                          if k not in ("element", "code", "hard", "message", "params")})
+            out.append({"element": stored.get("element"), "code": stored.get("code"), "params": params,
+                        "message": reason_words(str(stored.get("code")), params, stored.get("element"), lang),
+                        "hard": bool(stored.get("hard"))})
+    return out
 
 
 def _committed_entry(kiosk: Any, entry_id: str | None) -> Any:

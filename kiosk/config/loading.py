@@ -39,6 +39,7 @@ from kiosk.config.settings import (
     compile_issuer_patterns,
     default_config_path,
     default_data_dir,
+    issuer_content,
     with_digest,
 )
 from kiosk.domain.policy import Policy, PolicyError
@@ -113,7 +114,7 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError(f"policy.version must be at most {MAX_DECLARED_VERSION} characters without '+' "
                           "(the kiosk appends the content digest)")
     try:
-        policy = with_digest(Policy.from_mapping(policy_table))
+        policy = Policy.from_mapping(policy_table)
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
     issuers = _table(data, "issuers")
@@ -144,7 +145,8 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         calibration=_section(CalibrationSettings, _table(data, "calibration"), "calibration"),
         ui=_section(UiSettings, _table(data, "ui"), "ui"),
         central=_section(CentralSettings, _table(data, "central"), "central"),
-        policy=policy,
+        # The version covers the issuers too: trusting another key is a policy change.
+        policy=with_digest(policy, issuer_content(trusted, patterns, str(server))),
         trusted_issuers=dict(trusted),
         issuer_server_url=str(server),
         issuer_app_id=str(issuers.get("app_id", "")),

@@ -24,6 +24,10 @@ from kiosk.domain.policy import Policy
 
 APP_NAME = "gate-kiosk"
 FEVER_CONFIRM_FREE = (37.0, 38.5)  # outside this an admin must confirm the policy
+# A plausible range narrower than this needs an admin's confirmation: a fever reading above
+# plausible_max_c is discarded as implausible (INCOMPLETE), so it must stay well above the threshold.
+PLAUSIBLE_MAX_CONFIRM_FREE = 42.0
+PLAUSIBLE_MIN_CONFIRM_FREE = 34.0
 MIN_REPLAY_WINDOW_MIN = 5.0  # shorter, and a code handed on at the gate slips through
 MAX_REPLAY_WINDOW_MIN = 24 * 60.0  # recent codes are kept a day (db.store_side.RECENT_CODE_HORIZON)
 MAX_DECLARED_VERSION = 19  # + "+" + 12 digest digits fits the 32 characters of entries.policy_version
@@ -193,24 +197,48 @@ def policy_content(p: Policy) -> dict[str, Any]:
     }
 
 
-def policy_digest(p: Policy) -> str:
-    text = json.dumps(policy_content(p), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def issuer_content(trusted: Mapping[str, str], health_codes: Mapping[str, str], server_url: str) -> dict[str, Any]:
+    """The ``[issuers]`` settings that decide which health codes are believed: part of the policy's digest."""
+    return {"trusted": dict(sorted(trusted.items())), "health_codes": dict(sorted(health_codes.items())),
+            "server_url": server_url}
+
+
+def policy_digest(p: Policy, issuers: Mapping[str, Any] | None = None) -> str:
+    content = policy_content(p)
+    if issuers and any(issuers.values()):  # no [issuers]: the digest a policy had before issuers were covered
+        content["issuers"] = dict(issuers)
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def with_digest(p: Policy) -> Policy:
+def with_digest(p: Policy, issuers: Mapping[str, Any] | None = None) -> Policy:
     """The policy with ``version = "<declared>+<first 12 hex digits of the content digest>"``.
 
     Every entry records this, so an edited file can never pass as the old
-    version: change one threshold and the recorded version changes with it.
+    version: change one threshold, or trust another issuer key
+    (``issuer_content``), and the recorded version changes with it.
     """
     declared = p.version.split("+", 1)[0]
-    return replace(p, version=f"{declared}+{policy_digest(p)[:12]}")
+    return replace(p, version=f"{declared}+{policy_digest(p, issuers)[:12]}")
 
 
 def fever_threshold_needs_confirmation(p: Policy) -> bool:
     """A threshold outside 37.0–38.5 °C is legal (IEC 80601-2-59: 34–39) but needs an admin's confirmation."""
     return not FEVER_CONFIRM_FREE[0] <= p.fever_threshold_c <= FEVER_CONFIRM_FREE[1]
+
+
+def values_needing_confirmation(p: Policy) -> list[str]:
+    """Each value of the policy that is legal but unusual enough that an admin must confirm it (one line each)."""
+    out = []
+    if fever_threshold_needs_confirmation(p):
+        out.append(f"policy.fever_threshold_c = {p.fever_threshold_c:g} °C is outside "
+                   f"{FEVER_CONFIRM_FREE[0]:g}–{FEVER_CONFIRM_FREE[1]:g} °C")
+    if p.plausible_max_c < PLAUSIBLE_MAX_CONFIRM_FREE:
+        out.append(f"policy.plausible_max_c = {p.plausible_max_c:g} °C is below {PLAUSIBLE_MAX_CONFIRM_FREE:g} °C "
+                   "(a fever above it would be discarded as implausible, not denied)")
+    if p.plausible_min_c > PLAUSIBLE_MIN_CONFIRM_FREE:
+        out.append(f"policy.plausible_min_c = {p.plausible_min_c:g} °C is above {PLAUSIBLE_MIN_CONFIRM_FREE:g} °C")
+    return out
 
 
 def default_config_path() -> Path:

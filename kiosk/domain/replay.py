@@ -1,7 +1,8 @@
 """The replay guard: the same code at another person's visit within a window is suspicious.
 
 A code seen again within ``debounce_s`` is the same scan (a phone stays in
-view for many frames) and is ignored. Seen again later at a *different*
+view for many frames) and is ignored, if this run saw it (a sighting another
+process recorded is never a phone still in view here). Seen again later at a *different*
 visit within ``window_min``, it is a replay: a shared or screenshotted code.
 The guard keeps its own small table; where the store offers
 ``remember_code``/``recent_code`` (a table of recent code keys), it writes
@@ -98,8 +99,10 @@ class ReplayGuard:
         last_at, last_visit = seen
         if last_visit == visit_id:
             return Sighting.REPEAT
-        if now - last_at < self.debounce:
+        if now - last_at < self.debounce and key in self._seen:
             # The same phone still in view: a repeat, unless somebody else is being checked now.
+            # Only a sighting of this run can be a phone still in view: one another process
+            # recorded (the previous `check`) is the code shown again, judged like any later one.
             return Sighting.REPLAY if front_busy else Sighting.REPEAT
         if now - last_at < self.window:
             # A code that got nobody in (not completed, refused) shown again is its holder trying again.

@@ -33,7 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from kiosk.config.settings import ConfigError, Settings, fever_threshold_needs_confirmation, policy_content
+from kiosk.config.ledger_file import pin_file_saw_a_log
+from kiosk.config.settings import ConfigError, Settings, issuer_content, policy_content, values_needing_confirmation
 
 log = logging.getLogger(__name__)
 # scrypt cost of a PIN guess: n=2^17, r=8 is 128 MiB and about 0.3 s on the reference
@@ -58,6 +59,8 @@ class PinLedger(Protocol):
     def last_audit(self, action: str) -> dict[str, Any] | None: ...
 
     def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[dict[str, Any]]: ...
+
+    def audit_events(self, action: str | None = None) -> list[dict[str, Any]]: ...
 
     def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None: ...
 
@@ -146,7 +149,10 @@ class AdminAccess:
                 self._check(current_pin or "", actor, "change_pin")
             salt = secrets.token_bytes(16)
             data = {"salt": salt.hex(), "hash": hash_pin(new_pin, salt, PIN_KDF), "kdf": PIN_KDF,
-                    "digits": len(new_pin), "failures": 0, "locked_until": 0}
+                    "digits": len(new_pin), "failures": 0, "locked_until": 0,
+                    # Set at first-run setup, before any log: the first log opened flips it
+                    # (kiosk.config.ledger_file.note_log_kept); afterwards a lost log is an alarm.
+                    "log_kept": self._ledger is not None or pin_file_saw_a_log(self._load())}
             self._save(data)
         self._audit(actor, "set_pin", {"fingerprint": fingerprint(data)})
 
@@ -220,12 +226,18 @@ class AdminAccess:
             # Runs inside the log's write transaction: one attempt at a time.
             now = self._clock()
             failures, last_at = _failures(history)
+            forged = _unauthenticated(history)
+            if forged:
+                outcome.update(forged=forged)
+                log.warning("PIN attempt: %d audit row(s) not authentic, counted as failures: %s",
+                            len(forged), "; ".join(forged[:5]))
             wait = _locked_until(failures, last_at) - now
             if wait > 0:
                 outcome.update(locked=wait)
-                return False, {"granted": None, "locked": True, "at_s": now}
+                return False, {"granted": None, "locked": True, "at_s": now, "unauthenticated": len(forged)}
             outcome.update(ok=right, failures=0 if right else failures + 1)
-            return right, {"granted": right, "failures": outcome["failures"], "at_s": now}
+            return right, {"granted": right, "failures": outcome["failures"], "at_s": now,
+                           "unauthenticated": len(forged)}
 
         for attempt in range(LOG_RETRIES + 1):
             try:
@@ -236,11 +248,13 @@ class AdminAccess:
                 if not busy or attempt == LOG_RETRIES:
                     raise AccessDenied(f"无法记录 PIN 验证（数据库不可用：{type(exc).__name__}），请稍后重试") from None
                 time.sleep(0.05 * (attempt + 1))  # other attempts hold the log: take a turn after them
+        forged = (f"（{len(outcome['forged'])} 条审计记录未通过日志认证，按错误计：{outcome['forged'][0]}）"
+                  if outcome.get("forged") else "")
         if "locked" in outcome:
-            raise AccessDenied(f"PIN 已锁定，请 {int(outcome['locked']) + 1} 秒后再试")
+            raise AccessDenied(f"PIN 已锁定，请 {int(outcome['locked']) + 1} 秒后再试{forged}")
         if not outcome["ok"]:
             left = FREE_ATTEMPTS - outcome["failures"]
-            raise AccessDenied("PIN 错误" + (f"，还可尝试 {left} 次" if left > 0 else "，已锁定"))
+            raise AccessDenied("PIN 错误" + (f"，还可尝试 {left} 次" if left > 0 else "，已锁定") + forged)
         self._note_digits(data, pin)
 
     def _note_digits(self, data: dict[str, Any], pin: str) -> None:
@@ -261,17 +275,48 @@ def _right(pin: str, data: dict[str, Any]) -> bool:
 
 
 def _failures(history: list[dict[str, Any]]) -> tuple[int, float]:
-    """Wrong PINs in a row since the last right one (newest first), and when the latest was tried."""
+    """Wrong PINs in a row since the last right one (newest first), and when the latest was tried.
+
+    Only rows the journal vouches for count as what they say; a row that is
+    not authentic (inserted, edited, deleted: ``EntryStore.recent_audits``)
+    counts as a failure, so editing the log can add failures but never remove them.
+    """
     failures, last_at = 0, 0.0
-    for row in history:
-        granted = row["detail"].get("granted", "n/a")
-        if row["action"] == "set_pin" or granted is True:
+    times = _times(history)
+    for row, at in zip(history, times):
+        authentic = row.get("authentic", True)
+        granted = row["detail"].get("granted", "n/a") if authentic else False
+        if authentic and (row["action"] == "set_pin" or granted is True):
             break
         if granted is False:
             if not failures:
-                last_at = float(row["detail"].get("at_s") or row["at"].timestamp())
+                last_at = at
             failures += 1
     return failures, last_at
+
+
+def _times(history: list[dict[str, Any]]) -> list[float]:
+    """When each row was written. A row that is not authentic says nothing (whoever forged it chose its
+    time): it takes its newer neighbour's time, else its older one's."""
+    own = [float(row["detail"].get("at_s") or row["at"].timestamp()) if row.get("authentic", True) else None
+           for row in history]
+    out: list[float] = []
+    for i, at in enumerate(own):
+        if at is None:
+            at = out[-1] if out else next((t for t in own[i + 1:] if t is not None), 0.0)
+        out.append(at)
+    return out
+
+
+def _unauthenticated(history: list[dict[str, Any]]) -> list[str]:
+    """Why each audit row of the PIN's history is not authentic (they count as failures, and are said)."""
+    out = []
+    for row in history:
+        if not row.get("authentic", True):
+            out.append(str(row.get("why")))
+        elif row["action"] == "set_pin" or row["detail"].get("granted") is True:
+            break  # older rows no longer count
+    return out
 
 
 def _locked_until(failures: int, last_at: float) -> float:
@@ -280,19 +325,47 @@ def _locked_until(failures: int, last_at: float) -> float:
 
 
 def check_policy(settings: Settings, store: PinLedger) -> None:
-    """Audit a policy that changed since the last start; refuse an unconfirmed unusual fever threshold."""
+    """Audit a policy that changed since the last start; refuse what an admin has not confirmed yet.
+
+    Unconfirmed are: an unusual fever threshold or plausible range
+    (``values_needing_confirmation``), and an issuer key (or issuer server) that
+    nobody vouched for. Which keys are vouched for: those of the last
+    ``admin confirm-policy``, else those in force when this log first recorded
+    its issuers (the setup), plus keys pulled from the centre (signed there).
+    The gate refuses to start rather than warn, because a key typed into the
+    config file by whoever can edit it would otherwise turn forged codes green.
+    """
     version = settings.policy.version
+    issuers = issuer_content(settings.trusted_issuers, settings.health_code_patterns, settings.issuer_server_url)
     last = store.last_audit("policy_in_force")
     if last is None or last["detail"].get("version") != version:
         store.audit("kiosk", "policy_in_force", {
             "version": version, "previous": last["detail"].get("version") if last else None,
             "config_file": str(settings.source_path) if settings.source_path else None,
-            "policy": policy_content(settings.policy)})
+            "policy": policy_content(settings.policy), "issuers": issuers})
         if last is not None:
             log.warning("policy changed since the last start: %s -> %s", last["detail"].get("version"), version)
-    if fever_threshold_needs_confirmation(settings.policy):
+    unconfirmed = values_needing_confirmation(settings.policy) + _unvouched_issuers(settings, store, issuers)
+    if unconfirmed:
         confirmed = store.last_audit("policy_confirmed")
         if confirmed is None or confirmed["detail"].get("version") != version:
-            raise ConfigError(
-                f"policy.fever_threshold_c = {settings.policy.fever_threshold_c:g} °C is outside 37.0–38.5 °C: "
-                "an admin must confirm this policy first (`gate-kiosk admin confirm-policy`)")
+            raise ConfigError("; ".join(unconfirmed) + ": an admin must confirm this policy first "
+                              "(`gate-kiosk admin confirm-policy`)")
+
+
+def _unvouched_issuers(settings: Settings, store: PinLedger, issuers: dict[str, Any]) -> list[str]:
+    """A line for each trusted key (and the issuer server) not vouched for; see ``check_policy``."""
+    from kiosk.services.publications import pulled_issuer_keys
+
+    confirmed = store.last_audit("policy_confirmed")
+    vouched: dict[str, Any] | None = (confirmed or {}).get("detail", {}).get("issuers")
+    if not isinstance(vouched, dict):
+        first = next((row for row in store.audit_events("policy_in_force")
+                      if isinstance(row["detail"].get("issuers"), dict)), None)
+        vouched = first["detail"]["issuers"] if first else issuers
+    known = {**dict(vouched.get("trusted") or {}), **pulled_issuer_keys(settings)}
+    out = [f"issuers.trusted.{key_id} is a key no admin confirmed"
+           for key_id, public in sorted(settings.trusted_issuers.items()) if known.get(key_id) != public]
+    if settings.issuer_server_url and settings.issuer_server_url != vouched.get("server_url"):
+        out.append(f"issuers.server_url = {settings.issuer_server_url} is a server no admin confirmed")
+    return out

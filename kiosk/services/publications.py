@@ -145,6 +145,15 @@ def central_overlay(settings: Settings) -> Settings:
     return out
 
 
+def pulled_issuer_keys(settings: Settings) -> dict[str, str]:
+    """The issuer keys last pulled from the centre (vouched for there), or none."""
+    if not settings.central.url:
+        return {}
+    issuers = read_json(central_dir(settings) / "issuers.json")
+    body = issuers.get("body") if issuers else None
+    return {str(k): str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

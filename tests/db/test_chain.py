@@ -112,7 +112,7 @@ def test_an_emptied_log_stops_every_command_until_an_admin_accepts(tmp_path: Pat
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     db.write_bytes(b"")
     capsys.readouterr()
-    assert main(["verify-log"]) == 2
+    assert main(["verify-log"]) == 1  # the alarm is named, the auditor is not stopped (issue 16 trial 2, finding 8)
     assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 2
     err = capsys.readouterr().err
     assert "empty" in err and "ledger accept" in err and db.stat().st_size == 0
