@@ -246,13 +246,15 @@ class MainWindow(WindowSlots):
         if not devices.camera:
             self.camera.idle_text = self.tr("未接摄像头：请用扫码枪扫码")
             self.lights["camera"].set_state("stopped", "", self.tr("未使用"))
-            self.lights["face"].set_state("stopped", "", self.tr("未使用（无摄像头）"))
+            self.lights["face"].set_state("stopped", self.tr("没有摄像头，不做人脸检测"), self.tr("未使用"))
+        if not devices.thermometer:
+            self.lights["thermometer"].set_state("stopped", self.tr("未配置测温仪：体温由门卫按 F2 录入"), self.tr("未使用"))
         if devices.scanner:
             light = StatusLight(self.tr("扫码枪"), self.statusBar())
             self.statusBar().insertWidget(1, light)  # beside the camera: the gate's code readers together
             self.lights["scanner"] = light
             if devices.scanner == "keyboard":  # a keyboard cannot be asked whether it is plugged in
-                light.set_state("unknown", "", self.tr("键盘式：扫一下试试"))
+                light.set_state("unknown", self.tr("键盘式扫码枪：无法检测是否插好，扫一个码试试"), self.tr("键盘式"))
 
     def _build_shortcuts(self) -> None:
         # One table of keys for the window and the scenario runner (kiosk.desk.actions). Letter and

@@ -114,7 +114,11 @@ class WindowSlots(GuardKeys):
 
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
         if device in self.lights:
-            self.lights[device].set_state(state, message)
+            words = None
+            if device == "issuer":  # a server, not a cable: its own words
+                words = {"lost": self.tr("无应答"), "error": self.tr("拒绝查询"),
+                         "ok": self.tr("正常")}.get(state)
+            self.lights[device].set_state(state, message, words)
         if device in ("camera", "thermometer", "scanner", "issuer"):
             self.banner.set_device_problem(device, device_problem(device, state))
 
@@ -238,14 +242,13 @@ class WindowSlots(GuardKeys):
         """A keyboard scan that could not be told from typing was dropped (ui/wedge.py): said in the banner."""
         self.banner.set_device_problem("scan", (
             self.tr("扫码未读取"),
-            self.tr("扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；"
-                    "经常出现时，请在设置向导的扫码枪页测量扫码枪速度")))
+            self.tr("扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪")))
         self._unreadable_timer.start()
 
     def _on_wedge_code(self, text: str) -> None:
         self.banner.set_device_problem("scan", None)
         if "scanner" in self.lights:
-            self.lights["scanner"].set_state("ok", "", self.tr("键盘式：已读到码"))
+            self.lights["scanner"].set_state("ok", self.tr("键盘式扫码枪：刚读到一个码"), self.tr("已读到码"))
         if self._desk is not None:
             self._desk.code_from_keyboard_scanner(text)
 

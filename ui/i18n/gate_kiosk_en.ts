@@ -644,6 +644,26 @@
         <translation>Calibration</translation>
     </message>
     <message>
+        <location filename="../main_window.py" line="249" />
+        <source>没有摄像头，不做人脸检测</source>
+        <translation>No camera: no face detection</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="251" />
+        <source>未配置测温仪：体温由门卫按 F2 录入</source>
+        <translation>No thermometer configured: the guard types temperatures with F2</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="257" />
+        <source>键盘式扫码枪：无法检测是否插好，扫一个码试试</source>
+        <translation>Keyboard scanner: cannot tell whether it is plugged in; scan a code to try it</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="257" />
+        <source>键盘式</source>
+        <translation>Keyboard</translation>
+    </message>
+    <message>
         <location filename="../main_window.py" line="132" />
         <source>导出</source>
         <translation>Export</translation>
@@ -675,31 +695,23 @@
     </message>
     <message>
         <location filename="../main_window.py" line="248" />
+        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="251" />
         <source>未使用</source>
         <translation>Not used</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
-        <source>未使用（无摄像头）</source>
-        <translation>Not used (no camera)</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="253" />
         <source>扫码枪</source>
         <translation>Scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
-        <source>键盘式：扫一下试试</source>
-        <translation>Keyboard type: scan once to try it</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="302" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="302" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
@@ -1330,147 +1342,167 @@
 <context>
     <name>WindowSlots</name>
     <message>
-        <location filename="../window_slots.py" line="74" />
+        <location filename="../window_slots.py" line="76" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="75" />
+        <location filename="../window_slots.py" line="77" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="83" />
+        <location filename="../window_slots.py" line="85" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="83" />
+        <location filename="../window_slots.py" line="85" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="83" />
+        <location filename="../window_slots.py" line="85" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="84" />
+        <location filename="../window_slots.py" line="86" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="84" />
+        <location filename="../window_slots.py" line="86" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="86" />
+        <location filename="../window_slots.py" line="88" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="88" />
+        <location filename="../window_slots.py" line="90" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="92" />
+        <location filename="../window_slots.py" line="94" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="93" />
+        <location filename="../window_slots.py" line="95" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="96" />
+        <location filename="../window_slots.py" line="98" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="100" />
+        <location filename="../window_slots.py" line="102" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="100" />
+        <location filename="../window_slots.py" line="102" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="100" />
+        <location filename="../window_slots.py" line="102" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="151" />
+        <location filename="../window_slots.py" line="119" />
+        <source>无应答</source>
+        <translation>No answer</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="119" />
+        <source>拒绝查询</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="120" />
+        <source>正常</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="178" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="152" />
+        <location filename="../window_slots.py" line="245" />
+        <source>扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪</source>
+        <translation>The scanner is too slow to tell its scan from keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner in the setup</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="251" />
+        <source>键盘式扫码枪：刚读到一个码</source>
+        <translation>Keyboard scanner: a code was just read</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="251" />
+        <source>已读到码</source>
+        <translation>Code read</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="172" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="156" />
+        <location filename="../window_slots.py" line="180" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="157" />
+        <location filename="../window_slots.py" line="174" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="159" />
+        <location filename="../window_slots.py" line="183" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="173" />
+        <location filename="../window_slots.py" line="216" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="200" />
+        <location filename="../window_slots.py" line="244" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="201" />
-        <source>扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；经常出现时，请在设置向导的扫码枪页测量扫码枪速度</source>
-        <translation>The scanner types too slowly to tell its scan from the guard's keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner on the setup's scanner page</translation>
-    </message>
-    <message>
-        <location filename="../window_slots.py" line="208" />
-        <source>键盘式：已读到码</source>
-        <translation>Keyboard type: code read</translation>
-    </message>
-    <message>
-        <location filename="../window_slots.py" line="216" />
+        <location filename="../window_slots.py" line="259" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="227" />
+        <location filename="../window_slots.py" line="270" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="260" />
+        <location filename="../window_slots.py" line="303" />
         <source>无测温仪</source>
         <translation>No thermometer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="264" />
+        <location filename="../window_slots.py" line="307" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="270" />
+        <location filename="../window_slots.py" line="313" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
