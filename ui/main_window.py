@@ -291,13 +291,15 @@ class MainWindow(QMainWindow):
         if not devices.camera:
             self.camera.idle_text = self.tr("未接摄像头：请用扫码枪扫码")
             self.lights["camera"].set_state("stopped", "", self.tr("未使用"))
-            self.lights["face"].set_state("stopped", "", self.tr("未使用（无摄像头）"))
+            self.lights["face"].set_state("stopped", self.tr("没有摄像头，不做人脸检测"), self.tr("未使用"))
+        if not devices.thermometer:
+            self.lights["thermometer"].set_state("stopped", self.tr("未配置测温仪：体温由门卫按 F2 录入"), self.tr("未使用"))
         if devices.scanner:
             light = StatusLight(self.tr("扫码枪"), self.statusBar())
             self.statusBar().insertWidget(1, light)  # beside the camera: the gate's code readers together
             self.lights["scanner"] = light
             if devices.scanner == "keyboard":  # a keyboard cannot be asked whether it is plugged in
-                light.set_state("unknown", "", self.tr("键盘式：扫一下试试"))
+                light.set_state("unknown", self.tr("键盘式扫码枪：无法检测是否插好，扫一个码试试"), self.tr("键盘式"))
 
     def _build_shortcuts(self) -> None:
         # One table of keys for the window and the scenario runner (kiosk.actions). Letter and
@@ -588,7 +590,11 @@ class MainWindow(QMainWindow):
 
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
         if device in self.lights:
-            self.lights[device].set_state(state, message)
+            words = None
+            if device == "issuer":  # a server, not a cable: its own words
+                words = {"lost": self.tr("无应答"), "error": self.tr("拒绝查询"),
+                         "ok": self.tr("正常")}.get(state)
+            self.lights[device].set_state(state, message, words)
         if device in ("camera", "thermometer", "scanner", "issuer"):
             self.banner.set_device_problem(device, device_problem(device, state))
 
@@ -676,14 +682,13 @@ class MainWindow(QMainWindow):
         """A keyboard scan that could not be told from typing was dropped (ui/wedge.py): said in the banner."""
         self.banner.set_device_problem("scan", (
             self.tr("扫码未读取"),
-            self.tr("扫码枪按键太慢，分不清是扫码还是按键：这次扫码没有读取，也没有当作按键。请重新扫码；"
-                    "经常出现时，请在设置向导的扫码枪页测量扫码枪速度")))
+            self.tr("扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪")))
         self._unreadable_timer.start()
 
     def _on_wedge_code(self, text: str) -> None:
         self.banner.set_device_problem("scan", None)
         if "scanner" in self.lights:
-            self.lights["scanner"].set_state("ok", "", self.tr("键盘式：已读到码"))
+            self.lights["scanner"].set_state("ok", self.tr("键盘式扫码枪：刚读到一个码"), self.tr("已读到码"))
         if self._desk is not None:
             self._desk.code_from_keyboard_scanner(text)
 

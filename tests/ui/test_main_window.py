@@ -468,7 +468,7 @@ def test_a_scanner_only_gate_says_what_it_has_and_does_not_wait_for_a_camera(qtb
     try:
         assert "未接摄像头" in window.camera.idle_text
         assert window.lights["camera"].state == "stopped" and "未使用" in window.lights["camera"].text()
-        assert "未使用" in window.lights["face"].text()
+        assert "未使用" in window.lights["face"].text() and "未使用" in window.lights["thermometer"].text()
         assert "无测温仪" in window.lights["calibration"].text() and "有效" not in window.lights["calibration"].text()
         scanner = window.lights["scanner"]
         assert "扫码枪" in scanner.text() and scanner.state == "unknown"
