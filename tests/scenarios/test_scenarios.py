@@ -65,8 +65,9 @@ class WindowDriver:
         combo = QKeySequence(key)[0]
         self.qtbot.keyClick(self.window, combo.key(), combo.keyboardModifiers())
         if len(key) == 1 and key != " ":
-            # A letter or digit is the guard's once no scanner burst followed it (ui/wedge.py).
-            self.qtbot.wait(int(self.window.wedge.gap_s * 1000) + 80)
+            # A letter or digit is the guard's once twice the scanner gap passed with nothing after it
+            # (ui/wedge.py: a slow scanner's keys are held until their run ends).
+            self.qtbot.wait(int(self.window.wedge.slow_gap_s * 1000) + 140)
 
     def run_step(self, data) -> Observation:
         c = self.kiosk.controller
