@@ -40,14 +40,23 @@ def partition_name(day: date) -> str:
 class CentralStore(CentralBulletin):
     """A connection pool to the central PostgreSQL and everything done there."""
 
-    def __init__(self, url: str, *, connect_timeout_s: float = 5.0, migrate: bool = False) -> None:
+    def __init__(self, url: str, *, connect_timeout_s: float = 5.0, migrate: bool = False,
+                 lock_timeout_s: float = 30.0, idle_in_transaction_s: float = 60.0) -> None:
         if not url.startswith("postgresql"):
             raise CentralError(f"the centre must be PostgreSQL, not {url.split(':', 1)[0]!r}")
         self.url = url
+        # A kiosk killed or cut off mid-batch leaves a session "idle in transaction" that holds its gate's
+        # lock: the server ends such a session after idle_in_transaction_s, and a wait for a lock gives up
+        # after lock_timeout_s (CentralUnavailable: the worker backs off and says so) instead of hanging.
+        # TCP keepalives let the server notice a peer that vanished without closing the connection.
+        options = (f"-c lock_timeout={int(lock_timeout_s * 1000)} "
+                   f"-c idle_in_transaction_session_timeout={int(idle_in_transaction_s * 1000)}")
         try:
             self.engine: Engine = create_engine(
                 url, future=True, pool_pre_ping=True, pool_size=2, max_overflow=2,
-                connect_args={"connect_timeout": max(1, int(connect_timeout_s)), "application_name": "gate-kiosk"})
+                connect_args={"connect_timeout": max(1, int(connect_timeout_s)), "application_name": "gate-kiosk",
+                              "options": options, "keepalives": 1, "keepalives_idle": 30,
+                              "keepalives_interval": 10, "keepalives_count": 3})
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise CentralError(f"bad central URL: {exc}") from None
         self._partitions: set[date] = set()
