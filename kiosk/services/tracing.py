@@ -82,7 +82,9 @@ def trace(central: CentralStore, person: str, since: datetime, until: datetime, 
         from sqlalchemy import bindparam
         from sqlalchemy.dialects.postgresql import JSONB
 
-        query = {"person": mask_id(person) if not reason else person, "from": since.isoformat(),
+        # The request log keeps who asked, why and the masked person: never an ID number in clear (the
+        # centre's entries hold only masked or hashed IDs; a reason shows names on screen, it does not log them).
+        query = {"person": mask_id(person), "from": since.isoformat(),
                  "to": until.isoformat(), "window_min": window.total_seconds() / 60}
         return int(conn.execute(text(
             "INSERT INTO trace_requests (actor, reason, query, matched) VALUES (:a, :r, :q, :m) RETURNING id")

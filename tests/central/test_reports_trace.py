@@ -150,6 +150,8 @@ def test_trace_masks_identities_unless_a_reason_is_recorded_and_is_audited(tmp_p
     assert mine["ref"] == target.person_ref and mine["who"] == "韩梅梅"
     requests = central_rows(centre.url, "SELECT reason, matched FROM trace_requests ORDER BY id")
     assert [r[0] for r in requests] == ["", "区疾控 2026-031 号协查"] and requests[0][1] >= 1
+    logged = central_rows(centre.url, "SELECT query->>'person' FROM trace_requests")
+    assert all(r[0] and r[0] != target.person_ref for r in logged)  # re-trial: the full id was kept in clear
     store = EntryStore(a.database_url)
     assert [e["detail"]["reason"] for e in store.audit_events("trace") if "reason" in e["detail"]] == \
         ["", "区疾控 2026-031 号协查"]
