@@ -84,12 +84,18 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
                                  silent_after=timedelta(hours=settings.central.silent_after_h), now=now)
     tz = ZoneInfo(settings.site.timezone)
     refused = central.refused_gates()
+    incidents = central.incidents(since, until)
+    # A refusal no longer in force for the gate's own log can still be another kiosk under the same gate id
+    # (a fork is refused every time it tries while the real gate syncs on): the status must not say only 正常.
+    refused_today = {(i.site_id, i.gate_id) for i in incidents if i.kind != "reanchored"}
     main, kinds, silent = [], [], []
     for g in gates:
         last = g.last_sync_at.astimezone(tz).strftime("%m-%d %H:%M") if g.last_sync_at else "从未"
         refusal = refused.get((g.site_id, g.gate_id))
         # A refused gate syncs its other logs and so looks recent: its entries stop at the refused row.
         state = f"中心拒收（{refusal.kind}，第 {refusal.seq} 行起未入库）" if refusal else "未同步" if g.silent else "正常"
+        if not refusal and (g.site_id, g.gate_id) in refused_today:
+            state += "；当日有拒收事件（见四）"
         main.append([g.site_name, g.gate_name, g.total, g.campus, g.worker, g.passed, g.denied, g.incomplete,
                      g.flagged, g.fevers, g.handoffs, f"{g.workers_complete}/{g.workers_entered}",
                      g.calibration, _minutes(g.downtime_min), last, state])
@@ -98,7 +104,6 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
         if g.silent:
             why = "当日无记录" if g.total == 0 else "超过时限未同步"
             silent.append([g.site_name, g.gate_name, last, why])
-    incidents = central.incidents(since, until)
     report = CentralReport(
         f"区县校园门岗日报　{day}",
         [f"{settings.site.district or '本区县'} · 学校 {len({g.site_id for g in gates})} 所 · 门岗 {len(gates)} 个 · "

@@ -54,6 +54,9 @@ def test_district_day_per_school_and_gate_with_silent_gates_incidents_and_open_f
     assert int(north[2]) == total and int(north[3]) + int(north[4]) == int(north[2])
     assert north[-1] == "正常"
     assert gate_rows[("第二小学", "西门")][-1] == "未同步"
+    # A refusal no longer in force (the gate synced on, as the real kiosk does beside a second kiosk with its
+    # gate id) is still said in the status, not a bare 正常 (re-trial finding).
+    assert [r[-1] for k, r in gate_rows.items() if k[0] == "第二小学" and k[1] != "西门"] == ["正常；当日有拒收事件（见四）"]
     text = "\n".join(",".join(r) for r in rows)
     assert "当日无记录" in text and "rows 5–6 are missing" in text and "测温仪未按期校准" in text
     # After closing, the finding no longer carries over.
