@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name in ("run", "devices"):
             _create_named_config(args.config)
         settings = with_database(name, args, load_settings(args.config))
-        if name not in ("central", "config"):
+        if name != "central":  # ``config show`` too: the settings in force, as a gate judges with them
             from kiosk.services.publications import central_overlay
 
             settings = central_overlay(settings)  # the last roster/policy/keys pulled from the centre

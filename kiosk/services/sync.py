@@ -80,7 +80,8 @@ class SyncStatus:
         n = self.pending
         if self.state in (SyncState.REFUSED.value, "not_configured"):
             return sync_words(self.state, lang)
-        if self.state in (SyncState.LOCAL_BUSY.value, SyncState.FAILING.value, SyncState.WAITING.value) and n:
+        # A fault is said even with nothing waiting: "已全部同步" beside a red light misled (re-trial).
+        if self.state in (SyncState.LOCAL_BUSY.value, SyncState.FAILING.value, SyncState.WAITING.value):
             return sync_words(self.state, lang, n=n) + self._oldest(now, lang)
         if n == 0:
             return sync_words("synced" if self.sent else "nothing", lang)

@@ -55,6 +55,8 @@ def test_an_unconfirmed_publication_is_not_taken_and_the_gate_keeps_running(tmp_
     checked = cli(k, *CHECK)
     assert checked.returncode == 0, checked.stderr
     assert json.loads(checked.stdout)["policy_version"] == "good-1"
+    shown = json.loads(cli(k, "config", "show").stdout)  # the settings in force: the pulled policy (re-trial)
+    assert shown["policy"]["version"] == "good-1" and shown["policy"]["fever_threshold_c"] == 37.5
     store = EntryStore(k.database_url)
     assert store.last_audit("pull_refused")["detail"]["version"] == 2
     store.close()

@@ -22,5 +22,6 @@ def test_every_state_says_the_count_and_age_in_both_languages() -> None:
         assert "12" in en and "7 min ago" in en and not CJK.search(en), en
     assert "中心暂不可达" in _status(SyncState.WAITING.value).words(NOW)
     assert _status("idle", 0).words(NOW, lang="en") == "All synced"
+    assert "中心暂不可达" in _status(SyncState.WAITING.value, 0).words(NOW)  # a fault is said with nothing waiting
     for state in ("refused", "not_configured"):
         assert not CJK.search(_status(state).words(NOW, lang="en"))
