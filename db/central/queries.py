@@ -96,7 +96,10 @@ def district_day(central: "CentralStore", day: date, *, fever_c: float, since: d
                 "count(*) FILTER (WHERE e.handoff), "
                 "count(*) FILTER (WHERE e.lane = 'worker' AND NOT e.handoff AND e.decision = 'PASS'), "
                 f"count(*) FILTER (WHERE e.lane = 'worker' AND NOT e.handoff AND e.decision = 'PASS' AND {_CODES_OK} "
-                "AND e.registration <> '{}'::jsonb) " + _EFFECTIVE.format(extra="") + " GROUP BY 1, 2"), params):
+                # Registered: details typed at the kiosk, or the guard confirmed the registration (a paper book),
+                # as the verdict that let the worker in did (a confirmed-only one counted 0/1: re-trial).
+                "AND (e.registration <> '{}'::jsonb OR e.elements->'registration'->>'outcome' = 'ok')) "
+                + _EFFECTIVE.format(extra="") + " GROUP BY 1, 2"), params):
             gd = gates.setdefault((r[0], r[1]), GateDay(r[0], r[0], r[1], r[1]))
             (gd.total, gd.campus, gd.worker, gd.passed, gd.denied, gd.incomplete, gd.flagged, gd.fevers,
              gd.handoffs, gd.workers_entered, gd.workers_complete) = (int(x) for x in r[2:])

@@ -286,3 +286,17 @@ def test_demo_data_in_district_and_monthly_reports_is_warned(tmp_path: Path, dis
         run = cli(a, "report", *args, "--out", str(out))
         assert run.returncode == 0 and f"{demo} demo/simulated entries" in run.stderr, run.stderr
         assert f"本报告含 {demo} 条演示/模拟数据" in out.read_text(encoding="utf-8-sig")
+
+
+def test_a_worker_whose_registration_the_guard_confirmed_counts_as_registered(tmp_path: Path, district) -> None:
+    """Re-trial: a courier let in with the registration confirmed by the guard counted 0/1 in 三码+登记."""
+    centre, a, _ = district
+    run = cli(a, "check", "--lane", "worker", "--kind", "courier", "--temp", "36.5", "--mask", "yes",
+              "--confirm", "health", "--confirm", "itinerary", "--confirm", "vaccine", "--confirm", "registration")
+    assert run.returncode == 0 and json.loads(run.stdout)["decision"] == "PASS", run.stdout + run.stderr
+    assert cli(a, "sync", "--once").returncode == 0
+    day = datetime.now(timezone(timedelta(hours=8))).date()  # the kiosk's day (Asia/Shanghai)
+    out = tmp_path / "today.csv"
+    assert cli(a, "report", "district", "--date", str(day), "--out", str(out)).returncode == 0
+    north = next(r for r in _csv(out) if len(r) > 10 and r[0] == "第一中学")
+    assert north[11] == "1/1"
