@@ -18,12 +18,13 @@ PIN), or "the database did not answer in time". Never a traceback.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,6 @@ class StepOutcome:
     @property
     def ok(self) -> bool:
         return self.refusal is None and not self.timed_out
-
-
-class _Relay(QObject):
-    """Carries the worker thread's answer to the GUI thread (a queued signal); outlives a closed dialog."""
-
-    answered = Signal(object)
 
 
 class BusyDialog(QDialog):
@@ -79,7 +74,10 @@ def run_admin_step(parent: QWidget | None, title: str, text: str, step: Callable
     dialog = BusyDialog(title, text, parent)
     outcome = StepOutcome(timed_out=True)
     abandoned = threading.Event()
-    relay = _Relay()
+    # The worker never touches a Qt object: its answer waits in a queue the dialog polls. (A QObject
+    # kept alive by the worker's closure was destroyed on the worker thread when a late step ended:
+    # a crash.)
+    answers: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     def on_answer(answer: tuple[str, Any]) -> None:
         if abandoned.is_set():
@@ -92,7 +90,19 @@ def run_admin_step(parent: QWidget | None, title: str, text: str, step: Callable
             outcome.refusal = value
         dialog.accept()
 
-    relay.answered.connect(on_answer)
+    poll = QTimer(dialog)
+    poll.setInterval(20)
+
+    def on_poll() -> None:
+        try:
+            answer = answers.get_nowait()
+        except queue.Empty:
+            return
+        poll.stop()
+        on_answer(answer)
+
+    poll.timeout.connect(on_poll)
+    poll.start()
 
     def work() -> None:
         try:
@@ -102,7 +112,7 @@ def run_admin_step(parent: QWidget | None, title: str, text: str, step: Callable
         except Exception as exc:  # noqa: BLE001 - a database or file fault: said in one line, logged in full
             log.exception("%s failed", title)
             answer = ("refusal", QCoreApplication.translate("AdminStep", "操作失败：%1").replace("%1", f"{type(exc).__name__}: {exc}"[:200]))
-        relay.answered.emit(answer)
+        answers.put(answer)
 
     hint = QTimer(dialog)
     hint.setSingleShot(True)
@@ -126,6 +136,7 @@ def run_admin_step(parent: QWidget | None, title: str, text: str, step: Callable
     dialog.exec()
     hint.stop()
     bound.stop()
+    poll.stop()
     if outcome.timed_out:
         abandoned.set()
         if bound_passed:
