@@ -106,8 +106,9 @@ def _same_database(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handler: Handler) -> None:
-    """Add subcommand ``name``: ``setup`` declares its arguments, ``handler`` runs it (``args.handler``)."""
+def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handler: Handler | None) -> None:
+    """Add subcommand ``name``: ``setup`` declares its arguments, ``handler`` runs it (``args.handler``);
+    None for a command ``main()`` runs before any config is loaded (``doctor``)."""
     command_parser = sub.add_parser(name, help=help_text, description=help_text)
     command_parser.set_defaults(handler=handler)
     if name in DB_COMMANDS and name != "simulate":  # simulate takes it on ``simulate gate``
