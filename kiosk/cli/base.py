@@ -197,9 +197,10 @@ def central_url(settings: Settings, url: str | None) -> str:
 @contextlib.contextmanager
 def open_central(settings: Settings, url: str | None, *, migrate: bool = False) -> Iterator[Any]:
     """The central store, its errors turned into one line for the user."""
-    from db.central.store import CentralError, CentralStore
+    from db.central.store import CentralError
+    from kiosk.services.sync import central_store
 
-    central = CentralStore(central_url(settings, url), connect_timeout_s=settings.central.connect_timeout_s)
+    central = central_store(settings, central_url(settings, url))
     try:
         if migrate:
             central.upgrade()
