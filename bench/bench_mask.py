@@ -206,6 +206,7 @@ def camera_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
     from devices.codeimage import STATUS_BGR, place_on_scene, render_code
     from devices.decoders import ZxingDecoder
     from kiosk.domain.policy import Policy
+    from kiosk.services.ports import SilentListener
     from kiosk.services.scanning import ScanService
     from kiosk.services.verification import Verifier
 
@@ -216,7 +217,7 @@ def camera_section(detector: MaskDetector, people: list[tuple[np.ndarray, int]],
         def mask_seen(self, has_mask: object, score: float = 0.0) -> None:
             pass
 
-    class Listener:
+    class Listener(SilentListener):
         def on_frame(self, frame: object, overlays: object) -> None:
             pass
 

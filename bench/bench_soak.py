@@ -21,8 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from kiosk.services.ports import SilentListener  # noqa: E402  (after the path above)
 
-class RecordingCounter:
+
+class RecordingCounter(SilentListener):
     """Counts frames processed and entries committed (benchmarks, the soak test)."""
 
     def __init__(self) -> None:

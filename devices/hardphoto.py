@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from devices.decoders import _ZX_FORMATS, DecodedCode, PyzbarDecoder, ZxingDecoder, make_decoder, sample_colours
+from devices.decoders import _ZX_FORMATS, DecodedCode, PyzbarDecoder, ZxingDecoder, sample_colours
 
 TECHNIQUES = ("plain", "upscale", "binarise", "dewarp", "weave")
 IDLE_TECHNIQUES = ("plain",)  # what an idle camera frame can afford: both backends, their own ladders
@@ -277,8 +277,3 @@ def _through(map_x: np.ndarray, map_y: np.ndarray, factor: float, dx: int, dy: i
         return tuple(out)
 
     return back
-
-
-def still_reader(decoder_name: str) -> StillReader:
-    """The hard-photo reader around the configured backend (zxing, pyzbar or auto)."""
-    return StillReader(make_decoder(decoder_name))

@@ -72,10 +72,6 @@ class SerialCodeScanner(ReconnectingSerialReader):
         self._framer = LineFramer()
         self.codes = 0
 
-    @property
-    def dropped_lines(self) -> int:
-        return self._framer.dropped
-
     def _read_until_error(self) -> None:
         ser = self._serial
         assert ser is not None

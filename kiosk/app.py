@@ -55,11 +55,10 @@ def build_controller(
     from kiosk.services.sealing import RegistrationSealer
 
     salt = load_or_create_salt(settings.data_dir)
-    # The store keeps recent code keys where it can, so a restart does not forget a replay.
-    recent = store if hasattr(store, "remember_code") and hasattr(store, "recent_code") else None
+    # The store keeps recent code keys, so a restart does not forget a replay.
     controller = GateController(
         settings.policy, store, listener, site=settings.site, gate=settings.gate, salt=salt, clock=clock,
-        origin=origin, sealer=RegistrationSealer(settings.data_dir), recent_codes=recent,
+        origin=origin, sealer=RegistrationSealer(settings.data_dir), recent_codes=store,
         spool=spool_for(settings.data_dir, settings.database_url),
     )
     # Entries a crash left waiting go into the log first, before anyone new is judged

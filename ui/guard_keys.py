@@ -13,7 +13,7 @@ from kiosk.services.access import AccessDenied
 from kiosk.desk.actions import GuardAction, perform
 from kiosk.config.settings import ConfigError
 from kiosk.desk.guard_desk import GuardDesk
-from kiosk.domain.model import Lane, PersonKind
+from kiosk.domain.model import Lane
 from kiosk.services.gate import ConfirmRefused, GateController, VisitSnapshot
 from ui.bridge import QtBridge
 from ui.busy import StepOutcome, run_admin_step
@@ -204,9 +204,6 @@ class GuardKeys(QMainWindow):
 
     def _toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
-
-    def _current_kind(self) -> PersonKind:
-        return self._visit.person.kind if self._visit else self._controller.default_kind
 
     def _refresh_retakes(self) -> None:
         self.retake_list.set_waiting(self._controller.retake_list(), self._controller.now())

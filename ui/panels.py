@@ -70,9 +70,6 @@ class WorkerPanel(QGroupBox):
     def values(self) -> dict[str, str]:
         return {k: e.text() for k, e in self.inputs.items()}
 
-    def has_focus_in_form(self) -> bool:
-        return any(e.hasFocus() for e in self.inputs.values())
-
     def _on_field_return_pressed(self, key: str) -> None:
         index = self.FIELDS.index(key)
         if index + 1 < len(self.FIELDS) and index + 1 < len(self.FIELDS) - 1:
@@ -312,9 +309,6 @@ class RetakeList(QGroupBox):
                     item.setForeground(QColor("#1b7f3a"))
                 self.table.setItem(i, j, item)
         self.setVisible(bool(visits))
-
-    def waiting_ids(self) -> list[str]:
-        return list(self._ids)
 
     def _on_resume_button_clicked(self) -> None:
         row = self.table.currentRow()

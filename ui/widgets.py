@@ -102,9 +102,6 @@ class VerdictBanner(QLabel):
         else:
             self.show_idle()
 
-    def device_problems(self) -> list[tuple[str, str]]:
-        return list(self._problems.values())
-
     def show_idle(self) -> None:
         if self._problems:
             # Do not invite codes that cannot be read: say what is wrong and what to do.

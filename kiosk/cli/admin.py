@@ -91,12 +91,6 @@ def _setup_doctor(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the findings as one JSON list")
 
 
-def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.cli.doctor import run_doctor  # main() calls it before loading the config; kept for completeness
-
-    return run_doctor(args.config, as_json=args.json)
-
-
 def _setup_autostart(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="autostart_command", required=True)
     sub.add_parser("install", help="open the kiosk full screen at login and restart it if it dies")
@@ -132,7 +126,8 @@ def register(sub: Subcommands) -> None:
                 _setup_db, _db)
     add_command(sub, 'registration', 'sealed registration details of temporary workers (contact tracing)',
                 _setup_registration, _registration)
+    # No handler: main() runs the doctor before loading the config, whose faults it reports among others.
     add_command(sub, 'doctor', 'check config, devices, database, fonts, keys, calibration and disk; say what to fix',
-                _setup_doctor, _doctor)
+                _setup_doctor, None)
     add_command(sub, 'autostart', 'a dedicated gate PC: start the kiosk at login (systemd user service / Windows Run key)',
                 _setup_autostart, _autostart)

@@ -106,8 +106,9 @@ def _same_database(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handler: Handler) -> None:
-    """Add subcommand ``name``: ``setup`` declares its arguments, ``handler`` runs it (``args.handler``)."""
+def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handler: Handler | None) -> None:
+    """Add subcommand ``name``: ``setup`` declares its arguments, ``handler`` runs it (``args.handler``);
+    None for a command ``main()`` runs before any config is loaded (``doctor``)."""
     command_parser = sub.add_parser(name, help=help_text, description=help_text)
     command_parser.set_defaults(handler=handler)
     if name in DB_COMMANDS and name != "simulate":  # simulate takes it on ``simulate gate``
@@ -197,9 +198,10 @@ def central_url(settings: Settings, url: str | None) -> str:
 @contextlib.contextmanager
 def open_central(settings: Settings, url: str | None, *, migrate: bool = False) -> Iterator[Any]:
     """The central store, its errors turned into one line for the user."""
-    from db.central.store import CentralError, CentralStore
+    from db.central.store import CentralError
+    from kiosk.services.sync import central_store
 
-    central = CentralStore(central_url(settings, url), connect_timeout_s=settings.central.connect_timeout_s)
+    central = central_store(settings, central_url(settings, url))
     try:
         if migrate:
             central.upgrade()

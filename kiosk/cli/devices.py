@@ -13,11 +13,12 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from kiosk.cli.base import CliError, Subcommands, add_command
-from kiosk.config.settings import Settings
+from kiosk.config.settings import DeviceSettings, Settings
 
 PROTOCOL_CHOICES = ["ascii", "aa55", "gy-mcu", "modbus"]
 
@@ -42,11 +43,13 @@ def _port_args(p: argparse.ArgumentParser) -> None:
     m.add_argument("--ambient-register", type=int, help="register of the ambient temperature, if any")
 
 
-def read_readings(port: str, protocol: str, count: int, *, baud: int = 0, timeout: float = 15.0,
-                  thermometer_id: str = "thermo-1", modbus: dict[str, Any] | None = None) -> list[Any]:
-    """Open the port, collect ``count`` readings, close; a port that never opens is a CliError."""
+def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 15.0) -> list[Any]:
+    """Open the port, collect ``count`` readings, close; a port that never opens is a CliError.
+
+    The reader is the kiosk's own (``thermometer_device``) for the protocol and options in ``d``."""
     from devices.discovery import port_exists
-    from devices.thermometer import ModbusThermometer, PortNotFound, SerialThermometer, resolve_port
+    from devices.thermometer import PortNotFound, resolve_port
+    from kiosk.services.thermometry import thermometer_device
 
     try:
         path = resolve_port(port)
@@ -56,12 +59,7 @@ def read_readings(port: str, protocol: str, count: int, *, baud: int = 0, timeou
         raise CliError(f"{port}: no such serial port")
     readings: queue.Queue[Any] = queue.Queue()
     statuses: list[Any] = []
-    if protocol == "modbus":
-        device: Any = ModbusThermometer(port, baud=baud or 9600, thermometer_id=thermometer_id,
-                                        on_reading=readings.put, on_status=statuses.append, **(modbus or {}))
-    else:
-        device = SerialThermometer(port, protocol, baud=baud, thermometer_id=thermometer_id,
-                                   on_reading=readings.put, on_status=statuses.append)
+    device = thermometer_device(d, port, readings.put, statuses.append)
     device.start()
     got: list[Any] = []
     deadline = time.monotonic() + timeout
@@ -81,9 +79,12 @@ def read_readings(port: str, protocol: str, count: int, *, baud: int = 0, timeou
     return got
 
 
-def _modbus_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {"slave": args.slave, "register": args.register, "functioncode": args.functioncode,
-            "scale": args.scale, "ambient_register": args.ambient_register}
+def _thermometer_settings(args: argparse.Namespace, settings: Settings, thermometer_id: str = "thermo-1") -> DeviceSettings:
+    """The config's ``[devices]`` with the thermometer the command line names (port options, Modbus registers)."""
+    return replace(settings.devices, thermometer_protocol=args.protocol, thermometer_baud=args.baud,
+                   thermometer_id=thermometer_id, modbus_slave=args.slave, modbus_register=args.register,
+                   modbus_functioncode=args.functioncode, modbus_scale=args.scale,
+                   modbus_ambient_register=-1 if args.ambient_register is None else args.ambient_register)
 
 
 def _setup_thermometer(p: argparse.ArgumentParser) -> None:
@@ -93,8 +94,7 @@ def _setup_thermometer(p: argparse.ArgumentParser) -> None:
 
 
 def _thermometer(args: argparse.Namespace, settings: Settings) -> int:
-    for r in read_readings(args.port, args.protocol, args.count, baud=args.baud, timeout=args.timeout,
-                           modbus=_modbus_options(args)):
+    for r in read_readings(args.port, _thermometer_settings(args, settings), args.count, timeout=args.timeout):
         row = {"celsius": r.celsius, "raw": r.frame.hex(" ") if r.frame else None, "ambient": r.ambient,
                "at": r.at.isoformat()}
         print(json.dumps(row) if args.json else f"{r.at:%H:%M:%S.%f} {r.celsius:.2f} °C"
@@ -170,8 +170,8 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.services.thermometry import CalibrationError, compute_calibration
 
     thermometer_id = args.thermometer_id or settings.devices.thermometer_id
-    readings = read_readings(args.port, args.protocol, args.count, baud=args.baud, timeout=args.timeout,
-                             thermometer_id=thermometer_id, modbus=_modbus_options(args))
+    readings = read_readings(args.port, _thermometer_settings(args, settings, thermometer_id), args.count,
+                             timeout=args.timeout)
     try:
         cal = compute_calibration(
             [r.celsius for r in readings], args.reference, thermometer_id=thermometer_id,

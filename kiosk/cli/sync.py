@@ -38,10 +38,10 @@ def _setup_sync(p: argparse.ArgumentParser) -> None:
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
-    from db.central.store import CentralError, CentralStore, CentralUnavailable
+    from db.central.store import CentralError, CentralUnavailable
     from db.syncsource import LocalStoreBusy
     from kiosk.app import build_store
-    from kiosk.services.sync import SyncState, SyncWorker, recorded_status
+    from kiosk.services.sync import SyncState, SyncWorker, central_store, recorded_status
 
     store = build_store(settings)
     try:
@@ -52,7 +52,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(f"{status.sent}/{status.local} entries at the centre, {status.pending} pending: {status.words()}")
             return 0
-        central = CentralStore(central_url(settings, args.url), connect_timeout_s=settings.central.connect_timeout_s)
+        central = central_store(settings, central_url(settings, args.url))
         worker = SyncWorker(store, central, settings)
         try:
             if args.once:

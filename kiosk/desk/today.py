@@ -67,16 +67,8 @@ class TodayKeeper(Worker):
     def entry_committed(self, entry_id: str) -> None:
         self._events.put(entry_id)
 
-    def reload(self) -> None:
-        self._events.put(RELOAD)
-
     def mark_follow_up(self, mark: FollowUpMark) -> None:
         self._events.put(mark)
-
-    @property
-    def unwritten_marks(self) -> int:
-        with self._lock:
-            return len(self._unwritten)
 
     def snapshot(self) -> tuple[DayFigures, list[Any]]:
         with self._lock:

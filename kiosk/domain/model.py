@@ -1,8 +1,9 @@
 """The gate's vocabulary: who comes through, which lane, which elements are checked.
 
 Everything here is a plain enum or frozen dataclass so that the policy, the
-gate controller, the database layer and the window can all speak the same
-words without importing each other. Chinese labels live next to the values
+gate controller, the reports and the window can all speak the same words
+without importing each other. The database layer does not import them (db
+sits below kiosk): it keeps their values as plain strings. Chinese labels live next to the values
 because they are what the guard and the education bureau read.
 """
 

@@ -319,17 +319,18 @@ FLAGGING_NOTES = ("soft_failed", "soft_missing", "wrong_lane")  # a pass with on
 
 
 def is_flagged(decision: Decision, reasons: Sequence[Reason], *, identity_questioned: bool = False,
-               overridden: bool = False) -> bool:
+               overridden: bool = False, judged: Decision | None = None) -> bool:
     """Whether an outcome goes on the flagged list: the one rule for the verdict, the ledger and the window.
 
     Everything that is not a clean pass is flagged: a denial, an incomplete check, a pass with a soft
     failure or in the wrong lane, an identity the guard had to check, an override. A hand-off is its
-    own outcome, flagged only when its evidence failed.
-    """
+    own outcome, flagged only when its evidence failed. A verdict that was flagged stays flagged whatever
+    decision is logged for it (``judged``: the rules' decision)."""
     if decision is Decision.HANDOFF:
         return any(r.hard for r in reasons)
     return (decision is not Decision.PASS or identity_questioned or overridden
-            or any(r.code in FLAGGING_NOTES for r in reasons))
+            or any(r.code in FLAGGING_NOTES for r in reasons)
+            or (judged not in (None, decision) and is_flagged(judged, reasons)))
 
 
 def denies_everywhere(ev: Evidence) -> bool:

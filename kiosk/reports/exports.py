@@ -33,6 +33,7 @@ from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.config.loading import foreign_path
 from kiosk.config.settings import Settings
+from kiosk.domain.model import PersonKind
 from kiosk.domain.vocabulary import lane_words
 from kiosk.reports import ExportError, ExportQuery
 from kiosk.reports.figures import CheckItem, DayFigures, Progress, counted, day_figures, parse_iso_week, tally
@@ -306,7 +307,7 @@ class Exporter:
 
     def weekly_checklist(self, first: date, last: date, follow: dict[str, str]) -> list[CheckItem]:
         """The 周自查 items the data can answer, each with its evidence, then the ones a person ticks."""
-        workers = {"courier", "delivery", "garbage", "other_worker"}
+        workers = {kind.value for kind in PersonKind if kind.is_temporary_worker}
         passed = three = wrong_lane = worker_in = worker_reg = flagged = handled = nucleic = nucleic_bad = 0
         for e in self.entries(ExportQuery(first, last)):
             if e.person_kind in workers and e.lane != "worker":

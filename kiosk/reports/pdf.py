@@ -85,7 +85,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(rows: list[list[Any]], widths: list[float], header: bool = True, flag_rows: int = 0) -> Table:
+def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
     t = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
              ("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]

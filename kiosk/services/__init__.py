@@ -1,5 +1,5 @@
 """The services: the gate controller and everything that feeds it or keeps its records.
 
-They apply the domain to devices and storage (verification, scanning, thermometry, entries, sync,
-access, roster) through the ports in ``ports.py``; ``kiosk.app`` wires them.
+They apply the domain to devices and storage (verification, scanning, thermometry, the replay guard, entries,
+sync, access, roster) through the ports in ``ports.py``; ``kiosk.app`` wires them.
 """

@@ -20,7 +20,7 @@ from kiosk.domain.model import Decision, Element, Reason
 from kiosk.domain.policy import Verdict, is_flagged
 from kiosk.domain.privacy import id_hash, mask_id, mask_name, mask_phone
 from kiosk.services.sealing import RegistrationSealer
-from kiosk.domain.visit import Visit
+from kiosk.domain.visit import IdentityCheck, Visit
 
 log = logging.getLogger(__name__)
 
@@ -116,16 +116,10 @@ class EntryBuilder:
 
 
 def flagged_outcome(decision: Decision, verdict: Verdict, v: Visit) -> bool:
-    """Whether a visit's outcome goes on the flagged list (one rule for the ledger and the window).
-
-    Everything that is not a clean pass is flagged, except a hand-off, which
-    is its own outcome; a hand-off is flagged only when its evidence failed.
-    """
-    if decision is Decision.HANDOFF:
-        return is_flagged(decision, verdict.reasons)
-    # A verdict that was flagged stays flagged whatever decision is logged for it.
-    return verdict.flagged or is_flagged(decision, verdict.reasons, identity_questioned=v.identity.value != "clear",
-                                         overridden=v.override_decision is not None)
+    """Whether a visit's outcome goes on the flagged list: ``policy.is_flagged`` for the logged decision,
+    the verdict the rules reached and the visit's identity check and override."""
+    return is_flagged(decision, verdict.reasons, identity_questioned=v.identity is not IdentityCheck.CLEAR,
+                      overridden=v.override_decision is not None, judged=verdict.decision)
 
 
 def _as_float(value: Any) -> float | None:

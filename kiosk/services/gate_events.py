@@ -18,7 +18,7 @@ from kiosk.domain.model import (
     Source,
     TemperatureSample,
 )
-from kiosk.domain.replay import Sighting
+from kiosk.services.replay import Sighting
 from kiosk.domain.visit import CodeCheck, IdentityCheck, SeenCode, VisitSnapshot, VisitState
 from kiosk.services.visits import VisitRouter
 

@@ -91,43 +91,85 @@ def report_device_status(listener: GateListener, device_log: DeviceLog, device: 
         _DEVICE_EVENT_FAULTS.recovered()
 
 
+class SilentListener:
+    """A ``GateListener`` that ignores every callback: subclass it and override the ones you need.
+
+    The hub refuses an ``on_*`` name that ``GateListener`` does not declare, so a misspelt override is an
+    error at registration, not a callback that silently never comes.
+    """
+
+    def on_visit_changed(self, visit: VisitSnapshot) -> None:
+        pass
+
+    def on_entry_logged(self, visit: VisitSnapshot, entry_id: str) -> None:
+        pass
+
+    def on_entry_committed(self, entry_id: str) -> None:
+        pass
+
+    def on_storage_problem(self, message: str, waiting: int) -> None:
+        pass
+
+    def on_device_status(self, device: str, state: str, message: str) -> None:
+        pass
+
+    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+        pass
+
+
+LISTENER_CALLBACKS = tuple(sorted(name for name in vars(GateListener) if name.startswith("on_")))
+
+
+def check_listener(listener: object) -> None:
+    """Refuse (``TypeError``) a listener lacking a ``GateListener`` callback or having an ``on_*`` it does not
+    declare (a misspelling): either way a callback would silently never be called."""
+    missing = [name for name in LISTENER_CALLBACKS if not callable(getattr(listener, name, None))]
+    unknown = [name for name in dir(listener) if name.startswith("on_") and name not in LISTENER_CALLBACKS]
+    if missing or unknown:
+        problems = ([f"lacks {', '.join(missing)}"] if missing else []) + (
+            [f"has {', '.join(unknown)}, which GateListener does not declare"] if unknown else [])
+        raise TypeError(f"{type(listener).__name__} is not a GateListener: {'; '.join(problems)} "
+                        "(subclass SilentListener to ignore callbacks)")
+
+
 class ListenerHub:
     """Fans every ``GateListener`` callback out to several listeners; a failing listener is logged, not fatal.
 
     One explicit method per callback, so that a misspelt ``on_*`` call is an ``AttributeError`` (and a
-    mypy error) instead of a silent no-op. A listener may implement only the callbacks it cares about.
+    mypy error) instead of a silent no-op. Every listener implements every callback (``SilentListener``
+    ignores them); ``check_listener`` refuses one that does not when it is added.
     """
 
-    def __init__(self, *listeners: object) -> None:
-        self._listeners: list[object] = list(listeners)
+    def __init__(self, *listeners: GateListener) -> None:
+        self._listeners: list[GateListener] = []
+        for listener in listeners:
+            self.add(listener)
 
-    def add(self, listener: object) -> None:
+    def add(self, listener: GateListener) -> None:
+        check_listener(listener)
         self._listeners.append(listener)
 
     def on_visit_changed(self, visit: VisitSnapshot) -> None:
-        self._fan_out("on_visit_changed", visit)
+        self._fan_out("on_visit_changed", lambda listener: listener.on_visit_changed(visit))
 
     def on_entry_logged(self, visit: VisitSnapshot, entry_id: str) -> None:
-        self._fan_out("on_entry_logged", visit, entry_id)
+        self._fan_out("on_entry_logged", lambda listener: listener.on_entry_logged(visit, entry_id))
 
     def on_entry_committed(self, entry_id: str) -> None:
-        self._fan_out("on_entry_committed", entry_id)
+        self._fan_out("on_entry_committed", lambda listener: listener.on_entry_committed(entry_id))
 
     def on_storage_problem(self, message: str, waiting: int) -> None:
-        self._fan_out("on_storage_problem", message, waiting)
+        self._fan_out("on_storage_problem", lambda listener: listener.on_storage_problem(message, waiting))
 
     def on_device_status(self, device: str, state: str, message: str) -> None:
-        self._fan_out("on_device_status", device, state, message)
+        self._fan_out("on_device_status", lambda listener: listener.on_device_status(device, state, message))
 
     def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
-        self._fan_out("on_frame", frame, overlays)
+        self._fan_out("on_frame", lambda listener: listener.on_frame(frame, overlays))
 
-    def _fan_out(self, name: str, *args: Any) -> None:
+    def _fan_out(self, name: str, call: Callable[[GateListener], None]) -> None:
         for listener in list(self._listeners):
-            method = getattr(listener, name, None)
-            if method is None:
-                continue
             try:
-                method(*args)
+                call(listener)
             except Exception:  # a broken listener must not stop the gate
                 log.exception("listener %r failed in %s", listener, name)

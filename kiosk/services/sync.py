@@ -104,6 +104,11 @@ def _ago(delta: timedelta, lang: str = "zh") -> str:
 SYNC_STATE_FILE = "sync_state.json"
 
 
+def central_store(settings: Settings, url: str | None = None) -> CentralStore:
+    """The one way the kiosk opens the centre: the configured URL (or ``url``), the configured timeout."""
+    return CentralStore(url or settings.central.url, connect_timeout_s=settings.central.connect_timeout_s)
+
+
 def recorded_status(store: EntryStore, settings: Settings, now: datetime | None = None) -> SyncStatus:
     """The gate's status for ``sync status``, from another process than the worker.
 
@@ -339,8 +344,7 @@ class SyncService(Worker):
     def _run(self) -> None:
         # Its own store and pool: the gate's writes never wait on the network.
         self._store = EntryStore(self.settings.database_url)
-        self._central = CentralStore(self.settings.central.url,
-                                     connect_timeout_s=self.settings.central.connect_timeout_s)
+        self._central = central_store(self.settings)
         self._worker = SyncWorker(self._store, self._central, self.settings)
         try:
             self._worker.run_forever(self._status_changed)

@@ -216,7 +216,8 @@ class ThermometerService:
             self.device.start()
         overdue, message = self.calibration_status()
         if overdue:
-            self._listener.on_device_status("calibration", "overdue", message)
+            # Through report_device_status like every device state: the device log keeps it too.
+            report_device_status(self._listener, self._store, "calibration", "overdue", message)
 
     def close(self) -> None:
         if self.device is not None:

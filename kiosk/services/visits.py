@@ -33,7 +33,7 @@ from kiosk.services.spool import EntrySpool
 from kiosk.domain.policy import Policy, Verdict, is_flagged, locked_failure
 from kiosk.services.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.domain.privacy import mask_id, mask_name
-from kiosk.domain.replay import RecentCodes, ReplayGuard
+from kiosk.services.replay import RecentCodes, ReplayGuard
 from kiosk.services.sealing import RegistrationSealer
 from kiosk.domain.visit import CodeCheck, IdentityCheck, Visit, VisitSnapshot, VisitState
 

@@ -18,9 +18,10 @@ import time
 from dataclasses import replace
 
 from kiosk.config.settings import Settings, with_digest
+from kiosk.services.ports import SilentListener
 
 
-class _PrintCommitted:
+class _PrintCommitted(SilentListener):
     def on_entry_committed(self, entry_id: str) -> None:
         sys.stdout.write(entry_id + "\n")
         sys.stdout.flush()

@@ -15,9 +15,10 @@ import time
 from kiosk.app import build_kiosk
 from kiosk.config.loading import load_settings
 from kiosk.domain.model import Element, Lane, PersonKind
+from kiosk.services.ports import SilentListener
 
 
-class _Ids:
+class _Ids(SilentListener):
     def on_entry_logged(self, visit: object, entry_id: str) -> None:
         print(f"ID {entry_id}", flush=True)
 

@@ -35,6 +35,7 @@ def test_pin_is_stored_hashed_and_private(tmp_path: Path) -> None:
         access.set_pin("135790", "it", "000000")  # changing needs the current PIN
 
 
+@pytest.mark.slow
 def test_lockout_after_five_wrong_pins_grows_and_survives_restart(tmp_path: Path) -> None:
     clock = Clock()
     events: list = []
@@ -108,6 +109,7 @@ def test_thirty_wrong_pins_in_parallel_all_count(tmp_path: Path, ledger) -> None
     assert AdminAccess(tmp_path, ledger=ledger).locked_for() > 0
 
 
+@pytest.mark.slow
 def test_editing_the_failure_count_in_the_file_resets_nothing(tmp_path: Path, ledger) -> None:
     clock = Clock()
     access = AdminAccess(tmp_path, ledger=ledger, clock=clock)

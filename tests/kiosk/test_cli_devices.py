@@ -43,6 +43,7 @@ def test_thermometer_json_lines(simulator, capsys, protocol: str) -> None:
         assert (row["ambient"] is None) == (protocol in ("ascii", "aa55"))
 
 
+@pytest.mark.slow
 def test_wrong_protocol_and_missing_port_are_one_line_errors(simulator, capsys) -> None:
     port = simulator("--protocol", "aa55", "--interval", "0.05")
     assert main(["thermometer", "--port", port, "--protocol", "gy-mcu", "--count", "2", "--timeout", "1.5"]) == 2

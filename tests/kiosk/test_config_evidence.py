@@ -53,6 +53,7 @@ def test_a_non_utf8_file_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert "UTF-8" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_fever_threshold_outside_37_to_38_5_needs_an_admin_and_changes_are_audited(tmp_path: Path, capsys) -> None:
     from db.store import EntryStore
 

@@ -29,6 +29,7 @@ documents = st.recursive(st.dictionaries(keys, scalars, max_size=5),
                          lambda children: st.dictionaries(keys, children, max_size=4), max_leaves=20)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(doc=documents)
 def test_fuzz_config_structures(tmp_path: Path, doc: dict) -> None:
@@ -60,6 +61,7 @@ def test_fuzz_xlsx_bytes(tmp_path: Path, data: bytes) -> None:
         read_roster(path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(rows=st.lists(st.lists(st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.text(max_size=70),
                                         st.booleans()), max_size=6), max_size=12))

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.domain.model import (
-    Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, TemperatureSample,
+    Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Reason, Source, Strength, TemperatureSample,
 )
-from kiosk.domain.policy import Policy, PolicyError, denies_everywhere
+from kiosk.domain.policy import Policy, PolicyError, denies_everywhere, is_flagged
 
 P = Policy()
 T0 = datetime(2022, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -292,3 +292,12 @@ def test_a_rule_table_never_drops_the_three_elements() -> None:
     fever = {Element.HEALTH: ok(Element.HEALTH), Element.MASK: ok(Element.MASK),
              Element.TEMPERATURE: Evidence(Element.TEMPERATURE, Outcome.FAIL, Source.DEVICE, 39.5)}
     assert policy.evaluate(Lane.CAMPUS, Person(PersonKind.STUDENT), fever).decision is Decision.DENY
+
+
+def test_a_flagged_verdict_stays_flagged_whatever_is_logged_and_a_handoff_only_on_failed_evidence() -> None:
+    hard = (Reason(Element.HEALTH, "health_red", True),)
+    assert is_flagged(Decision.PASS, (), judged=Decision.DENY)  # the rules denied: flagged however it ended
+    assert not is_flagged(Decision.PASS, (), judged=Decision.PASS)
+    assert is_flagged(Decision.PASS, (), identity_questioned=True) and is_flagged(Decision.PASS, (), overridden=True)
+    assert not is_flagged(Decision.HANDOFF, (), judged=Decision.DENY, overridden=True)
+    assert is_flagged(Decision.HANDOFF, hard)

@@ -201,6 +201,7 @@ def test_exports_are_audited_and_filters_apply(filled, tmp_path: Path) -> None:
         ExportQuery(DAY, DAY - timedelta(days=1))
 
 
+@pytest.mark.slow
 def test_cli_export_verify_demo_data_and_pin(tmp_path: Path, capsys) -> None:
     assert main(["demo-data", "--from", "2022-02-21", "--to", "2022-02-22", "--per-day", "50"]) == 0
     assert "100 entries" in capsys.readouterr().out

@@ -163,6 +163,7 @@ def test_a_wide_roster_sheet_is_read_only_as_wide_as_a_roster(tmp_path: Path) ->
         list(_xlsx_rows(path))
 
 
+@pytest.mark.slow
 def test_the_export_signing_key_is_locked_with_the_pin_not_beside_the_log_in_clear(tmp_path: Path, capsys) -> None:
     """Issue 16: the export signing key lay in clear in the data dir, so anyone with the files could sign."""
     data = tmp_path / "data"

@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.app import build_kiosk
@@ -40,6 +42,7 @@ def _refuse(ctl: GateController, clock: ManualClock) -> None:
     ctl.tick()
 
 
+@pytest.mark.slow
 def test_a_refused_write_is_on_disk_before_the_guard_hears_of_it(tmp_path: Path) -> None:
     path = tmp_path / "e.sqlite3"
     store = EntryStore(f"sqlite:///{path}")
@@ -198,6 +201,7 @@ def test_threaded_the_spool_is_written_off_the_submitting_thread(tmp_path: Path,
     store.close()
 
 
+@pytest.mark.slow
 def test_closing_with_entries_unwritten_keeps_them_for_the_next_start(tmp_path: Path) -> None:
     settings = load_settings()
     build_kiosk(settings).close()

@@ -103,6 +103,7 @@ def test_queue_is_bounded_and_drops_are_reported(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.slow
 def test_a_locked_database_is_one_line_per_fault_and_replay_keys_wait_in_memory(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from tests.kiosk.test_gate import green, reading

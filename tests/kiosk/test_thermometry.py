@@ -95,11 +95,11 @@ def test_service_applies_calibration_and_stability_and_tags_ids() -> None:
 
 def test_overdue_and_missing_calibration_warn_at_start() -> None:
     cal = Calibration("c", "t1", T0, "it", 37.0, (37.0,) * 3, 0.0, 0.0)
-    listener = Listener()
-    svc = ThermometerService("t1", Sink(), FakeStore(cal.as_record()), listener, interval_days=7,
-                             clock=lambda: T0 + timedelta(days=8))
+    listener, store = Listener(), FakeStore(cal.as_record())
+    svc = ThermometerService("t1", Sink(), store, listener, interval_days=7, clock=lambda: T0 + timedelta(days=8))
     svc.start()
     assert listener.status[-1][:2] == ("calibration", "overdue") and "过期" in listener.status[-1][2]
+    assert store.events == [("calibration", "overdue")]  # the device log keeps it, as every device state
     never = ThermometerService("t1", Sink(), FakeStore(None), Listener())
     assert never.calibration_status() == (True, "测温仪从未校准，请用黑体或体温计校准")
 

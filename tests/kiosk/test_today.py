@@ -10,6 +10,7 @@ from kiosk.app import build_kiosk
 from kiosk.config.loading import load_settings
 from kiosk.desk.guard_desk import GuardDesk
 from kiosk.domain.model import Decision, Element, Lane, PersonKind, Source, TemperatureSample
+from kiosk.services.ports import SilentListener
 
 
 def wait_for(predicate, timeout: float = 5.0) -> None:
@@ -25,7 +26,7 @@ def test_figures_follow_commits_without_rereading_the_day(tmp_path: Path) -> Non
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     changed = threading.Event()
     keeper = desk.watch_today(changed.set)
-    class Commits:  # the window forwards commits through the Qt bridge; here directly
+    class Commits(SilentListener):  # the window forwards commits through the Qt bridge; here directly
         def on_entry_committed(self, entry_id: str) -> None:
             desk.entry_committed(entry_id)
 
