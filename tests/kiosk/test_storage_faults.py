@@ -138,7 +138,7 @@ def test_a_locked_database_is_one_line_per_fault_and_replay_keys_wait_in_memory(
     assert not [r for r in problems if r.exc_info]  # no traceback per failed write
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # nothing on a non-verbose terminal
     assert len([r for r in problems if r.name == "kiosk.services.entry_writer"]) == 1  # four entries refused, one line
-    assert len([r for r in problems if r.name == "kiosk.domain.replay"]) == 1
+    assert len([r for r in problems if r.name == "kiosk.services.replay"]) == 1
     assert len([r for r in caplog.records if r.exc_info]) == 2  # the detail once per fault
     ctl.code_seen(green("later"))  # the lock is gone: the keys noted meanwhile are written now
     ctl.tick()
