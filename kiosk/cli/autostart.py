@@ -36,7 +36,7 @@ def kiosk_command() -> list[str]:
     script = Path(sys.executable).with_name("gate-kiosk")
     if script.exists():
         return [str(script), "run", "--fullscreen"]
-    return [sys.executable, "-m", "kiosk", "run", "--fullscreen"]
+    return [sys.executable, "-m", "gate_kiosk", "run", "--fullscreen"]
 
 
 def service_unit(command: list[str], config: Path | None = None) -> str:
