@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,9 +22,14 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools reuses a build/ folder, and a stale one in the checkout would put
+    # modules deleted since into the wheel (or this build's leftovers into the next PyInstaller run).
+    source = tmp_path_factory.mktemp("source") / "gate-kiosk"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info",
+                                                               "__pycache__", ".mypy_cache", ".ruff_cache"))
     # No build isolation: the build runs offline, with the setuptools the test extras install.
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    str(REPO), "-w", str(out)], check=True, capture_output=True, text=True)
+                    str(source), "-w", str(out)], check=True, capture_output=True, text=True)
     (built,) = out.glob("gate_kiosk-*.whl")
     return built
 
