@@ -39,7 +39,7 @@ def test_the_shipped_model_is_the_published_one_with_its_licence() -> None:
     assert "Apache License" in (models / "LICENSE-yunet.txt").read_text()
     readme = (models / "README.md").read_text()
     assert YUNET_SHA256 in readme and "Shiqi Yu" in readme
-    data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["devices"]
+    data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["gate_kiosk._lib.devices"]
     assert "models/*.onnx" in data and "models/LICENSE-*" in data
 
 
