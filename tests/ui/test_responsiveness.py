@@ -50,11 +50,12 @@ def test_event_loop_keeps_ticking_while_the_camera_stalls(qtbot, gate) -> None:
         qtbot.waitUntil(lambda: window.camera.frames_shown >= 3, timeout=5000)
         shown = window.camera.frames_shown
         before = len(ticks)
-        qtbot.wait(1000)  # the camera thread is now blocked inside read()
+        # The camera thread is now blocked inside read() until the test releases it. Were the GUI thread
+        # waiting on it, no timer would fire and no key would act until then: liveness, not a speed
+        # (how long the loop's gaps are is bench/bench_gui_gaps.py's figure, not an assertion here).
+        qtbot.waitUntil(lambda: len(ticks) - before >= 3, timeout=5000)
         assert window.camera.frames_shown <= shown + 2
-        assert len(ticks) - before >= 25  # ~50 expected at 20 ms; the loop was never blocked
-        gaps = np.diff(ticks[before:])
-        assert gaps.max() < 0.5
+        assert not unblock.is_set()
         window.confirm_mask()  # and the guard's actions still work
         qtbot.waitUntil(lambda: window.tiles["mask"].state == "ok")
     finally:
