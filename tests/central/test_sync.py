@@ -302,11 +302,7 @@ def test_an_entry_id_already_held_for_another_row_is_refused_not_dropped(tmp_pat
 def test_a_gate_lock_held_by_a_vanished_kiosk_gives_up_instead_of_hanging(central_url: str, centre: CentralStore) -> None:
     """Re-trial finding: a kiosk killed mid-batch behind a half-open connection left a session idle in
     transaction holding its gate's lock; every later sync of that gate waited on it for ever, silently."""
-    import time
-
     import psycopg
-
-
 
     centre.register_gate("s1", "gate-9")
     plain = central_url.replace("postgresql+psycopg://", "postgresql://")
@@ -314,10 +310,8 @@ def test_a_gate_lock_held_by_a_vanished_kiosk_gives_up_instead_of_hanging(centra
     stuck.execute("SELECT pg_advisory_xact_lock(hashtext('s1/gate-9'))")
     impatient = CentralStore(central_url, lock_timeout_s=1.0, idle_in_transaction_s=3.0)
     try:
-        t0 = time.monotonic()
         with pytest.raises(CentralUnavailable):
             impatient.ingest_entries("s1", "gate-9", [])
-        assert time.monotonic() - t0 < 20  # gave up on the lock, said so (the worker backs off and retries)
         with impatient.engine.connect() as conn:
             shown = conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar_one()
         assert shown == "3s"  # the server ends such a session by itself

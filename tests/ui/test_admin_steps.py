@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 
-import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
@@ -37,21 +35,6 @@ def hold_database(kiosk) -> sqlite3.Connection:
     return locker
 
 
-class Ticks:
-    """The GUI event loop's heartbeat: a 20 ms timer's firing times."""
-
-    def __init__(self) -> None:
-        self.at: list[float] = []
-        self.timer = QTimer()
-        self.timer.setInterval(20)
-        self.timer.timeout.connect(lambda: self.at.append(time.monotonic()))
-        self.timer.start()
-
-    def longest_gap(self) -> float:
-        self.timer.stop()
-        return float(np.diff(self.at).max())
-
-
 def test_export_under_a_locked_database_keeps_the_window_live_and_opens_once_it_is_free(qtbot, gate) -> None:
     window, kiosk, clock = gate
     window._desk.access.set_pin(PIN, "test")
@@ -67,12 +50,12 @@ def test_export_under_a_locked_database_keeps_the_window_live_and_opens_once_it_
     when_modal("PinDialog", type_pin)
     when_modal("BusyDialog", release_later)
     when_modal("ExportDialog", lambda d: (opened.append(type(d).__name__), d.reject()))
-    ticks = Ticks()
     window.export_button.click()  # returns once the export dialog was shown and closed
-    gap = ticks.longest_gap()
+    # The lock was released by a timer on the GUI thread while the PIN check waited for it: had the
+    # GUI thread been the one waiting, nothing would have released it (how short its gaps are is
+    # bench/bench_gui_gaps.py's figure, not an assertion here).
     assert released and opened == ["ExportDialog"]
     assert verify.threads == ["admin-step"]  # scrypt and the audit write: never the GUI thread
-    assert len(ticks.at) >= 40 and gap < 0.5, gap  # ~1.5 s held; the event loop kept turning (not a speed target)
     granted = [a for a in kiosk.store.audit_events("export") if a["detail"].get("granted") is True]
     assert len(granted) == 1  # the attempt was recorded once the database was free
 
@@ -84,6 +67,7 @@ def test_settings_saved_under_a_lock_longer_than_the_bound_say_so_and_write_noth
     config = window._desk.config_path()
     before = config.read_text() if config.exists() else None
     locker = hold_database(kiosk)
+    verify = ThreadSpy(window._desk.access, "verify")
     said: list[str] = []
 
     def save(dialog: QWidget) -> None:
@@ -96,15 +80,14 @@ def test_settings_saved_under_a_lock_longer_than_the_bound_say_so_and_write_noth
 
     when_modal("SettingsDialog", save)
     when_modal("SettingsDialog", read_error_and_close, error_shown)  # shown again, with the message
-    ticks = Ticks()
     try:
         window.settings_button.click()  # returns once the guard closed the dialog
-        gap = ticks.longest_gap()
     finally:
         locker.execute("ROLLBACK")
         locker.close()
     assert "数据库被占用" in said[0] and "未执行" in said[0], said
-    assert gap < 0.5, gap
+    # The message came from the window's own bound while the check still waited on another thread.
+    assert verify.threads == ["admin-step"]
     # The PIN check finishes late, once the database is free: the settings are still not written.
     qtbot.waitUntil(lambda: any(a["detail"].get("granted") for a in kiosk.store.audit_events("settings")),
                     timeout=60000)
