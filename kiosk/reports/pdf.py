@@ -24,7 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from kiosk.domain.vocabulary import decision_words, follow_up_words, kind_words, stored_reason_words
+from kiosk.domain import follow_up
+from kiosk.domain.vocabulary import band_words, decision_words, follow_up_words, kind_words, stored_reason_words
 
 from kiosk.reports import ExportError, ExportQuery
 
@@ -121,13 +122,12 @@ def _flag_rows(exporter: ReportSource, entries: list[EntryRecord], follow: dict[
             e.name_masked or "—", kind_words(e.person_kind), decision_words(e.decision),
             f"{e.temperature_c:.1f}" if e.temperature_c is not None else "",
             Paragraph("；".join(stored_reason_words(r, "zh") for r in e.reasons)[:160], s),
-            follow_up_words(follow.get(e.id, e.follow_up or "open") or "open"),
+            follow_up_words(follow.get(e.id, e.follow_up or follow_up.OPEN) or follow_up.OPEN),
         ])
     return rows
 
 
 BAND_COLOURS = {"normal": "#43A047", "retake": "#FB8C00", "fever": "#E53935"}
-BAND_ZH = {"normal": "正常", "retake": "待复测", "fever": "发热"}
 
 
 def band_chart(title: str, f: "DayFigures") -> Drawing:
@@ -148,7 +148,7 @@ def band_chart(title: str, f: "DayFigures") -> Drawing:
         chart.bars[i].fillColor = colors.HexColor(BAND_COLOURS[band])
         d.add(Rect(110 * mm + i * 20 * mm, 56 * mm, 3 * mm, 3 * mm, fillColor=colors.HexColor(BAND_COLOURS[band]),
                    strokeColor=None))
-        d.add(String(114 * mm + i * 20 * mm, 56 * mm, BAND_ZH[band], fontName=FONT, fontSize=8))
+        d.add(String(114 * mm + i * 20 * mm, 56 * mm, band_words(band), fontName=FONT, fontSize=8))
     return d
 
 
@@ -234,7 +234,7 @@ def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_
     story.append(_table(rows, [28 * mm] + [20 * mm] * 7))
     story.append(_bar_chart("每日入校人数", [f"{d:%m-%d}" for d in days], [f.total for f in per_day], "#1E88E5"))
     flagged = [e for f in per_day for e in f.flagged_entries]
-    handled = sum(1 for e in flagged if follow.get(e.id, e.follow_up or "open") in ("observation", "cleared"))
+    handled = sum(1 for e in flagged if follow_up.is_handled(follow.get(e.id, e.follow_up)))
     story.append(Paragraph(f"二、异常人员处置台账（{len(flagged)} 人，已处置 {handled} 人，待处置 {len(flagged) - handled} 人）",
                            st["h2"]))
     if flagged:
