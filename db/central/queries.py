@@ -77,7 +77,11 @@ class GateDay:
 
 def district_day(central: "CentralStore", day: date, *, fever_c: float, since: datetime, until: datetime,
                  silent_after: timedelta, now: datetime) -> list[GateDay]:
-    """Every registered gate of the district on ``day`` (``since``/``until``: the day's bounds in UTC)."""
+    """Every registered gate of the district on ``day`` (``since``/``until``: the day's bounds in UTC).
+
+    ``fever_c`` is the kiosk policy's threshold: a reading at or above it is a fever, the rule of
+    ``kiosk.domain.fever.is_fever`` (which this layer may not import), so the threshold is never written here.
+    """
     def do(conn: Connection) -> list[GateDay]:
         gates: dict[tuple[str, str], GateDay] = {}
         for r in conn.execute(text(

@@ -25,6 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kiosk.domain import follow_up
+from kiosk.domain.fever import TEMPERATURE_BANDS
 from kiosk.domain.vocabulary import band_words, decision_words, follow_up_words, kind_words, stored_reason_words
 
 from kiosk.reports import ExportError, ExportQuery
@@ -133,8 +134,6 @@ BAND_COLOURS = {"normal": "#43A047", "retake": "#FB8C00", "fever": "#E53935"}
 def band_chart(title: str, f: "DayFigures") -> Drawing:
     """The temperature histogram, 0.2 °C bins from 35.0 to 39.0, each bar stacked by band."""
     from reportlab.graphics.shapes import Rect
-
-    from kiosk.reports.figures import TEMPERATURE_BANDS
 
     bins = [round(35.0 + 0.2 * i, 1) for i in range(21)]
     series = {band: [0] * len(bins) for band in TEMPERATURE_BANDS}
