@@ -108,6 +108,13 @@ NUCLEIC_WORDS: dict[str, tuple[str, str]] = {
     "positive": ("阳性", "positive"),
 }
 
+# A device whose downtime the reports list (the device events' names).
+DEVICE_WORDS: dict[str, tuple[str, str]] = {
+    "camera": ("摄像头", "camera"),
+    "thermometer": ("测温仪", "thermometer"),
+    "database": ("数据库", "database"),
+}
+
 # Where an entry came from: a demo or simulation export says so on every row.
 ORIGIN_WORDS: dict[str, tuple[str, str]] = {
     "live": ("门岗", "live"),
@@ -255,6 +262,10 @@ def nucleic_words(value: str, lang: str = "zh") -> str:
 
 def origin_words(origin: str, lang: str = "zh") -> str:
     return _pick(ORIGIN_WORDS.get(origin, (origin, origin)), lang)
+
+
+def device_words(device: str, lang: str = "zh") -> str:
+    return _pick(DEVICE_WORDS.get(device, (device, device)), lang)
 
 
 def band_words(band: str, lang: str = "zh") -> str:

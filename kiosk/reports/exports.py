@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import sys
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.downtime import downtime
 from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.config.loading import foreign_path
@@ -251,16 +251,7 @@ class Exporter:
         since = datetime.combine(start, time.min, self.tz).astimezone(timezone.utc)
         until = datetime.combine(end + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
         until = min(until, datetime.now(timezone.utc))
-        down: dict[str, timedelta] = defaultdict(timedelta)
-        lost_at: dict[str, datetime] = {}
-        for at, device, state, _ in self.store.device_events(since, until):
-            if state in ("lost", "reconnecting", "silent"):
-                lost_at.setdefault(device, at)
-            elif state in ("connected", "receiving", "stopped") and device in lost_at:
-                down[device] += at - lost_at.pop(device)
-        for device, at in lost_at.items():
-            down[device] += max(timedelta(0), until - at)
-        return dict(down)
+        return downtime(((at, device, state) for at, device, state, _ in self.store.device_events(since, until)), until)
 
     def calibration_lines(self, start: date, end: date) -> list[str]:
         since = datetime.combine(start, time.min, self.tz).astimezone(timezone.utc)

@@ -26,7 +26,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from kiosk.domain import follow_up
 from kiosk.domain.fever import TEMPERATURE_BANDS
-from kiosk.domain.vocabulary import band_words, decision_words, follow_up_words, kind_words, stored_reason_words
+from kiosk.domain.vocabulary import (
+    band_words, decision_words, device_words, follow_up_words, kind_words, stored_reason_words,
+)
 
 from kiosk.reports import ExportError, ExportQuery
 
@@ -156,12 +158,11 @@ def _header(exporter: ReportSource) -> str:
 
 
 def _downtime_rows(exporter: ReportSource, start: date, end: date) -> list[list[str]]:
-    names = {"camera": "摄像头", "thermometer": "测温仪", "database": "数据库"}
     down = exporter.downtime(start, end)
     rows = [["设备", "故障时长"]]
     for device, span in sorted(down.items()):
         minutes = span.total_seconds() / 60
-        rows.append([names.get(device, device), f"{minutes:.0f} 分钟" if minutes >= 1 else "< 1 分钟"])
+        rows.append([device_words(device), f"{minutes:.0f} 分钟" if minutes >= 1 else "< 1 分钟"])
     if len(rows) == 1:
         rows.append(["全部设备", "无故障记录"])
     return rows
