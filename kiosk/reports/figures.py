@@ -1,4 +1,4 @@
-"""The figures reports print: counts of a stream of entries, temperature bands, the week's checklist items."""
+"""The figures reports print: counts of a stream of entries, temperature bands, the ISO week."""
 
 from __future__ import annotations
 
@@ -14,15 +14,6 @@ from kiosk.domain import fever as fever_rule
 from kiosk.reports import ExportError
 
 Progress = Callable[[int, int], None]
-
-@dataclass(frozen=True)
-class CheckItem:
-    """One line of the weekly self-inspection: the item, its answer from the data (None: a person ticks it), why."""
-
-    item: str
-    ok: bool | None
-    evidence: str
-
 
 @dataclass
 class DayFigures:

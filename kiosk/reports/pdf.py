@@ -34,7 +34,8 @@ from kiosk.reports import ExportError, ExportQuery
 
 if TYPE_CHECKING:
     from db.records import EntryRecord
-    from kiosk.reports.figures import CheckItem, DayFigures
+    from kiosk.reports.checklist import CheckItem
+    from kiosk.reports.figures import DayFigures
 
 # The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
 # scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
