@@ -15,6 +15,7 @@ from kiosk.reports import ExportError
 
 Progress = Callable[[int, int], None]
 
+
 @dataclass
 class DayFigures:
     """Counts for one day (or one range) that the reports print."""
