@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.model import Decision, Element
+from kiosk.domain.vocabulary import element_words
 from kiosk.domain.policy import RULE_GROUPS, Policy
 from ui.wedge import DEFAULT_GAP_S, TypedOnly
 
@@ -177,7 +178,7 @@ class SettingsDialog(QDialog):
                 combo = QComboBox(box)
                 combo.addItems([self.tr("必查（不通过则拒绝）"), self.tr("提示（放行并标记）"), self.tr("不查")])
                 combo.setCurrentIndex(self.MODES.index(current.get(element.value, "off")))
-                grid.addRow(element.label_zh, combo)
+                grid.addRow(element_words(element.value), combo)
                 self.rule_boxes[(group, element.value)] = combo
             rules_layout.addWidget(box)
         tabs.addTab(scrolled(rules), self.tr("通道规则"))

@@ -13,6 +13,7 @@ from kiosk.services.access import AccessDenied
 from kiosk.desk.actions import GuardAction, perform
 from kiosk.config.settings import ConfigError
 from kiosk.desk.guard_desk import GuardDesk
+from kiosk.domain import follow_up
 from kiosk.domain.model import Lane
 from kiosk.services.gate import ConfirmRefused, GateController, VisitSnapshot
 from ui.bridge import QtBridge
@@ -128,7 +129,7 @@ class GuardKeys(QMainWindow):
     def send_to_observation(self) -> None:
         visit = self._visit
         if visit is not None and visit.entry_id and self._desk is not None:
-            self._desk.set_follow_up(visit.entry_id, "observation", self.tr("门卫送观察点"))
+            self._desk.set_follow_up(visit.entry_id, follow_up.OBSERVATION, self.tr("门卫送观察点"))
 
     def next_person(self) -> None:
         self._controller.next_person()

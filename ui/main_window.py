@@ -211,7 +211,7 @@ class MainWindow(WindowSlots):
         self.shortcut_help.setWordWrap(True)  # the English line is longer than the panel at 1280 px: two lines
         layout.addWidget(self.shortcut_help)
         self.tabs = QTabWidget(right)
-        self.flagged = FlaggedList(self.tabs)
+        self.flagged = FlaggedList(self.tabs, self.language)
         self.flagged.follow_up_requested.connect(self._on_flagged_follow_up_requested)
         self.today = TodayPanel(self.tabs)
         self.tabs.addTab(self.flagged, self.tr("今日异常"))

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (
 
 from kiosk.desk.guard_desk import FlaggedPerson
 from kiosk.reports.figures import DayFigures
+from kiosk.domain import follow_up
 from kiosk.domain.model import Element, Outcome
+from kiosk.domain.vocabulary import follow_up_words
 from kiosk.services.gate import VisitSnapshot
 
 BIG_BUTTON = "font-size:19px;min-height:50px;padding:2px 8px;"
@@ -105,8 +107,9 @@ class FlaggedList(QWidget):
 
     follow_up_requested = Signal(str, str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, language: str = "zh") -> None:
         super().__init__(parent)
+        self.language = language  # the follow-up words are the vocabulary's, in the window's language
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, 6, self)
         self.table.setHorizontalHeaderLabels([self.tr("时间"), self.tr("姓名"), self.tr("身份"), self.tr("原因"),
@@ -125,8 +128,8 @@ class FlaggedList(QWidget):
             b.setStyleSheet("font-size:16px;min-height:40px;")
             row.addWidget(b)
         layout.addLayout(row)
-        self.observe_button.clicked.connect(lambda: self._request("observation"))
-        self.clear_button.clicked.connect(lambda: self._request("cleared"))
+        self.observe_button.clicked.connect(lambda: self._request(follow_up.OBSERVATION))
+        self.clear_button.clicked.connect(lambda: self._request(follow_up.CLEARED))
         self._ids: list[str] = []
         self._shown: list[tuple[str, str]] | None = None
 
@@ -135,8 +138,6 @@ class FlaggedList(QWidget):
         if shown == self._shown:
             return  # nothing new: no repaint of a few hundred rows
         self._shown = shown
-        states = {"retake_due": self.tr("待复测"), "observation": self.tr("已送观察点"), "cleared": self.tr("已解除"),
-                  "open": self.tr("待处理")}
         # Column sizing "to contents" re-measures every row after every cell: off while filling (a 300-row
         # day took the GUI thread for seconds), one measurement at the end.
         header = self.table.horizontalHeader()
@@ -149,10 +150,10 @@ class FlaggedList(QWidget):
                 cells = [p.at.strftime("%H:%M:%S"), p.name, self.kind_label(p.kind),
                          self.tr("；").join(r for r in p.reasons if r),
                          f"{p.temperature:.1f}" if p.temperature is not None else "",
-                         states.get(p.follow_up, p.follow_up)]
+                         follow_up_words(p.follow_up, self.language)]
                 for j, text in enumerate(cells):
                     item = QTableWidgetItem(text)
-                    if j == 5 and p.follow_up != "cleared":
+                    if j == 5 and p.follow_up != follow_up.CLEARED:
                         item.setForeground(QColor("#c62828"))
                     self.table.setItem(i, j, item)
         finally:

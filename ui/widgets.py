@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.domain import follow_up
 from kiosk.domain.model import Decision, Evidence, Outcome, Source
 from kiosk.services.gate import VisitSnapshot
 
@@ -122,7 +123,7 @@ class VerdictBanner(QLabel):
             title = self.tr("禁止通行")
         elif d is Decision.HANDOFF:
             title = self.tr("快递交接")
-        elif any(r.code == "retake" for r in visit.verdict.reasons):
+        elif follow_up.waits_for_retake(r.code for r in visit.verdict.reasons):
             title = self.tr("请复测")
         else:
             title = self.tr("待核验")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
+from db.downtime import downtime
+
 if TYPE_CHECKING:
     from db.central.store import CentralStore
 
@@ -77,7 +79,11 @@ class GateDay:
 
 def district_day(central: "CentralStore", day: date, *, fever_c: float, since: datetime, until: datetime,
                  silent_after: timedelta, now: datetime) -> list[GateDay]:
-    """Every registered gate of the district on ``day`` (``since``/``until``: the day's bounds in UTC)."""
+    """Every registered gate of the district on ``day`` (``since``/``until``: the day's bounds in UTC).
+
+    ``fever_c`` is the kiosk policy's threshold: a reading at or above it is a fever, the rule of
+    ``kiosk.domain.fever.is_fever`` (which this layer may not import), so the threshold is never written here.
+    """
     def do(conn: Connection) -> list[GateDay]:
         gates: dict[tuple[str, str], GateDay] = {}
         for r in conn.execute(text(
@@ -129,19 +135,12 @@ def _calibration(conn: Connection, site: str, gate: str, thermometer: str, inter
 
 
 def _downtime(conn: Connection, site: str, gate: str, since: datetime, until: datetime) -> dict[str, float]:
-    down: dict[str, float] = {}
-    lost_at: dict[str, datetime] = {}
+    """Minutes each device of the gate was down in [since, until), summed as the kiosk sums them (db.downtime)."""
     rows = conn.execute(text("SELECT at, device, state FROM device_events WHERE site_id = :s AND gate_id = :g "
                              "AND at >= :a AND at < :b ORDER BY at, local_id"),
                         {"s": site, "g": gate, "a": since, "b": until})
-    for at, device, state in rows:
-        if state in ("lost", "reconnecting", "silent"):
-            lost_at.setdefault(device, at)
-        elif state in ("connected", "receiving", "stopped") and device in lost_at:
-            down[device] = down.get(device, 0.0) + (at - lost_at.pop(device)).total_seconds() / 60
-    for device, at in lost_at.items():
-        down[device] = down.get(device, 0.0) + max(0.0, (until - at).total_seconds() / 60)
-    return down
+    return {device: span.total_seconds() / 60
+            for device, span in downtime(((at, device, state) for at, device, state in rows), until).items()}
 
 
 @dataclass

@@ -21,6 +21,7 @@ from kiosk.services.access import AccessDenied, AdminAccess
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
+from kiosk.domain import follow_up
 from kiosk.domain.vocabulary import stored_reason_words, sync_words
 
 if TYPE_CHECKING:
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
     from kiosk.services.thermometry import ThermometerService
 
 log = logging.getLogger(__name__)
-
-FOLLOW_UP_STATES = ("retake_due", "observation", "cleared")
-
 
 @dataclass(frozen=True)
 class FlaggedPerson:
@@ -47,7 +45,7 @@ class FlaggedPerson:
     decision: str
     reasons: tuple[str, ...]
     temperature: float | None
-    follow_up: str  # retake_due | observation | cleared | open
+    follow_up: str  # one of kiosk.domain.follow_up.STATES
     follow_up_note: str = ""
 
 
@@ -131,7 +129,7 @@ class GuardDesk:
         out = []
         for e in reversed(entries):  # newest first
             steps = history.get(e.id, [])
-            state = steps[-1][1] if steps else (e.follow_up or "open")
+            state = steps[-1][1] if steps else (e.follow_up or follow_up.OPEN)
             out.append(FlaggedPerson(
                 entry_id=e.id, at=e.created_at.astimezone(self._tz), name=e.name_masked or "—",
                 kind=e.person_kind, lane=e.lane, decision=e.decision,
@@ -142,7 +140,7 @@ class GuardDesk:
 
     def set_follow_up(self, entry_id: str, state: str, note: str = "") -> None:
         """Mark a flagged entry's follow-up; with the window watching today, written off the GUI thread."""
-        if state not in FOLLOW_UP_STATES:
+        if state not in follow_up.GUARD_SETS:
             raise ValueError(f"unknown follow-up state {state!r}")
         if self._today is not None:
             from kiosk.desk.today import FollowUpMark

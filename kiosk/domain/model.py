@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kiosk.domain.vocabulary import element_words, reason_words, severity
+from kiosk.domain.vocabulary import reason_words, severity
 
 
 class PersonKind(str, enum.Enum):
@@ -64,10 +64,6 @@ class Element(str, enum.Enum):
     MASK = "mask"  # 戴口罩
     REGISTRATION = "registration"  # 临时人员登记
     NUCLEIC_ACID = "nucleic_acid"  # 核酸检测
-
-    @property
-    def label_zh(self) -> str:
-        return element_words(self.value, "zh")
 
     @property
     def is_code(self) -> bool:

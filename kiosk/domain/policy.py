@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kiosk.domain.fever import is_fever
 from kiosk.domain.policy_table import (
     RULE_GROUPS,
     THREE_ELEMENTS,
@@ -161,7 +162,7 @@ class Policy:
         result: Evidence | None = None
         high: TemperatureSample | None = None
         for s in plausible:
-            elevated = s.celsius >= self.fever_threshold_c
+            elevated = is_fever(s.celsius, self.fever_threshold_c)
             if high is None:
                 if elevated:
                     high = s

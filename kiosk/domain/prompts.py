@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.domain import follow_up
 from kiosk.domain.model import Decision, Element, Evidence, Lane
 from kiosk.domain.visit import VisitSnapshot
 
@@ -78,7 +79,7 @@ def choose_prompt(decision: Decision, reasons: Iterable[Any], pending: Iterable[
     codes = {(r.code, r.element) for r in reasons}
     if worker and lane is Lane.CAMPUS and ("wrong_lane", None) in codes:
         return Prompt.WORKER_LANE
-    if ("retake", Element.TEMPERATURE) in codes:
+    if follow_up.waits_for_retake(code for code, element in codes if element == Element.TEMPERATURE):
         return Prompt.TEMPERATURE_HIGH
     mask = evidence.get(Element.MASK)
     if mask is not None and mask.value is False:

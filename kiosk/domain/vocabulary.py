@@ -85,12 +85,48 @@ SOURCE_WORDS: dict[str, tuple[str, str]] = {
     "roster": ("名册", "roster"),
 }
 
-# A flagged entry's follow-up (the window's list, the exports, the PDF).
+# A flagged entry's follow-up (the window's list, the exports, the PDF); the states are
+# kiosk.domain.follow_up's, and a test holds the two together.
 FOLLOW_UP_WORDS: dict[str, tuple[str, str]] = {
-    "open": ("待处理", "open"),
-    "retake_due": ("待复测", "retake due"),
-    "observation": ("已送观察点", "sent to observation"),
-    "cleared": ("已解除", "cleared"),
+    "open": ("待处理", "Open"),
+    "retake_due": ("待复测", "Retake due"),
+    "observation": ("已送观察点", "Sent to observation"),
+    "cleared": ("已解除", "Cleared"),
+}
+
+# An element's outcome as the ledger's cells say it (itinerary, vaccine, nucleic acid).
+OUTCOME_WORDS: dict[str, tuple[str, str]] = {
+    "ok": ("正常", "ok"),
+    "fail": ("异常", "failed"),
+    "retake": ("待复测", "retake due"),
+    "unknown": ("待确认", "to be confirmed"),
+}
+
+# A nucleic-acid result as the ledger says it (other values are outcomes: OUTCOME_WORDS).
+NUCLEIC_WORDS: dict[str, tuple[str, str]] = {
+    "negative": ("阴性", "negative"),
+    "positive": ("阳性", "positive"),
+}
+
+# A device whose downtime the reports list (the device events' names).
+DEVICE_WORDS: dict[str, tuple[str, str]] = {
+    "camera": ("摄像头", "camera"),
+    "thermometer": ("测温仪", "thermometer"),
+    "database": ("数据库", "database"),
+}
+
+# Where an entry came from: a demo or simulation export says so on every row.
+ORIGIN_WORDS: dict[str, tuple[str, str]] = {
+    "live": ("门岗", "live"),
+    "demo": ("演示数据", "demo"),
+    "simulation": ("模拟数据", "simulation"),
+}
+
+# The temperature histogram's bands (kiosk.domain.fever.TEMPERATURE_BANDS).
+TEMPERATURE_BAND_WORDS: dict[str, tuple[str, str]] = {
+    "normal": ("正常", "normal"),
+    "retake": ("待复测", "retake due"),
+    "fever": ("发热", "fever"),
 }
 
 CODE_ERROR_WORDS: dict[str, tuple[str, str]] = {
@@ -213,6 +249,27 @@ def source_words(source: str, lang: str = "zh") -> str:
 
 def follow_up_words(follow_up: str, lang: str = "zh") -> str:
     return _pick(FOLLOW_UP_WORDS.get(follow_up, (follow_up, follow_up)), lang)
+
+
+def outcome_words(outcome: str, lang: str = "zh") -> str:
+    return _pick(OUTCOME_WORDS.get(outcome, (outcome, outcome)), lang)
+
+
+def nucleic_words(value: str, lang: str = "zh") -> str:
+    """A nucleic-acid cell: a result (阴性/阳性) or, failing that, an outcome."""
+    return _pick(NUCLEIC_WORDS[value], lang) if value in NUCLEIC_WORDS else outcome_words(value, lang)
+
+
+def origin_words(origin: str, lang: str = "zh") -> str:
+    return _pick(ORIGIN_WORDS.get(origin, (origin, origin)), lang)
+
+
+def device_words(device: str, lang: str = "zh") -> str:
+    return _pick(DEVICE_WORDS.get(device, (device, device)), lang)
+
+
+def band_words(band: str, lang: str = "zh") -> str:
+    return _pick(TEMPERATURE_BAND_WORDS.get(band, (band, band)), lang)
 
 
 def registration_field_words(name: str, lang: str = "zh") -> str:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from db.central import queries
 from db.central.store import CentralStore
 from kiosk.config.settings import Settings
-from kiosk.domain.vocabulary import decision_words, kind_words
+from kiosk.domain.vocabulary import decision_words, device_words, kind_words
 from kiosk.reports import ExportError
 
 
@@ -57,8 +57,7 @@ def _bounds(settings: Settings, first: date, last: date) -> tuple[datetime, date
 
 
 def _minutes(down: dict[str, float]) -> str:
-    names = {"camera": "摄像头", "thermometer": "测温仪", "database": "数据库"}
-    return "；".join(f"{names.get(d, d)} {m:.0f} 分钟" for d, m in sorted(down.items()) if m >= 1) or "无"
+    return "；".join(f"{device_words(d)} {m:.0f} 分钟" for d, m in sorted(down.items()) if m >= 1) or "无"
 
 
 def _open_findings(central: CentralStore, on: date, number: str) -> Section:

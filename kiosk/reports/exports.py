@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import sys
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -29,14 +28,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.downtime import downtime
 from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.config.loading import foreign_path
 from kiosk.config.settings import Settings
-from kiosk.domain.model import PersonKind
 from kiosk.domain.vocabulary import lane_words
 from kiosk.reports import ExportError, ExportQuery
-from kiosk.reports.figures import CheckItem, DayFigures, Progress, counted, day_figures, parse_iso_week, tally
+from kiosk.reports.checklist import CheckItem, checklist, week_counts
+from kiosk.reports.figures import DayFigures, Progress, counted, day_figures, parse_iso_week, tally
 from kiosk.reports.signing import sha256_file, sign_export
 from kiosk.reports.tables import COLUMNS, csv_safe, entry_cells, write_summary
 
@@ -251,16 +251,7 @@ class Exporter:
         since = datetime.combine(start, time.min, self.tz).astimezone(timezone.utc)
         until = datetime.combine(end + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
         until = min(until, datetime.now(timezone.utc))
-        down: dict[str, timedelta] = defaultdict(timedelta)
-        lost_at: dict[str, datetime] = {}
-        for at, device, state, _ in self.store.device_events(since, until):
-            if state in ("lost", "reconnecting", "silent"):
-                lost_at.setdefault(device, at)
-            elif state in ("connected", "receiving", "stopped") and device in lost_at:
-                down[device] += at - lost_at.pop(device)
-        for device, at in lost_at.items():
-            down[device] += max(timedelta(0), until - at)
-        return dict(down)
+        return downtime(((at, device, state) for at, device, state, _ in self.store.device_events(since, until)), until)
 
     def calibration_lines(self, start: date, end: date) -> list[str]:
         since = datetime.combine(start, time.min, self.tz).astimezone(timezone.utc)
@@ -306,44 +297,13 @@ class Exporter:
         return self._finish(path, sum(f.total for f in per_day), q, "weekly-pdf", None, 0)
 
     def weekly_checklist(self, first: date, last: date, follow: dict[str, str]) -> list[CheckItem]:
-        """The 周自查 items the data can answer, each with its evidence, then the ones a person ticks."""
-        workers = {kind.value for kind in PersonKind if kind.is_temporary_worker}
-        passed = three = wrong_lane = worker_in = worker_reg = flagged = handled = nucleic = nucleic_bad = 0
-        for e in self.entries(ExportQuery(first, last)):
-            if e.person_kind in workers and e.lane != "worker":
-                wrong_lane += 1
-            if e.flagged:
-                flagged += 1
-                handled += follow.get(e.id, e.follow_up or "open") in ("observation", "cleared")
-            if "nucleic_acid" in e.elements:
-                nucleic += 1
-                nucleic_bad += e.decision == "PASS" and e.elements["nucleic_acid"].get("outcome") != "ok"
-            if e.decision != "PASS" or e.handoff:
-                continue
-            passed += 1
-            code_ok = any((e.elements.get(k) or {}).get("outcome") == "ok" for k in ("health", "card"))
-            three += code_ok and e.temperature_c is not None and e.mask is True
-            if e.person_kind in workers:
-                worker_in += 1
-                worker_reg += bool(e.registration)
-        cal_ok, cal_text = self.calibration_state(last)
+        """The 周自查 items over [first, last]: this gathers the data, kiosk.reports.checklist judges it."""
         since = datetime.combine(first, time.min, self.tz).astimezone(timezone.utc)
         until = datetime.combine(last + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
-        exports = [a for a in self.store.audit_events("export") if since <= a["at"] < until]
-        return [
-            CheckItem("入校人员均落实验码、测温、戴口罩三要素", three == passed,
-                      f"本周放行 {passed} 人次，三要素齐全 {three} 人次" + (f"，缺项 {passed - three} 人次" if three < passed else "")),
-            CheckItem("临时人员走专用通道并登记", wrong_lane == 0 and worker_reg == worker_in,
-                      f"临时人员入校 {worker_in} 人次，已登记 {worker_reg}；走错通道 {wrong_lane} 人次"),
-            CheckItem(f"测温仪按期校准（每 {self.calibration_interval_days} 天）", cal_ok, cal_text),
-            CheckItem("异常人员均已跟进处置", handled == flagged, f"异常 {flagged} 人次，已处置 {handled}，待处置 {flagged - handled}"),
-            CheckItem("返校人员持 48 小时内核酸阴性证明", nucleic_bad == 0,
-                      f"查验核酸 {nucleic} 人次" + (f"，放行但核酸不合格 {nucleic_bad} 人次" if nucleic_bad else "，均合格")),
-            CheckItem("入校记录按日导出留存并签名", len(exports) > 0, f"本周导出 {len(exports)} 次（均附 .sig 签名）"),
-            CheckItem("晨午晚检已落实", None, "由检查人核实后勾选"),
-            CheckItem("门卫、食堂等重点人员核酸抽检已落实", None, "由检查人核实后勾选"),
-            CheckItem("应急处置预案和隔离观察点已就绪", None, "由检查人核实后勾选"),
-        ]
+        exports = sum(1 for a in self.store.audit_events("export") if since <= a["at"] < until)
+        return checklist(week_counts(self.entries(ExportQuery(first, last)), follow),
+                         calibration=self.calibration_state(last),
+                         calibration_interval_days=self.calibration_interval_days, exports=exports)
 
     def calibration_state(self, day: date) -> tuple[bool, str]:
         """Whether this gate's thermometer was within its calibration interval at the end of ``day``."""

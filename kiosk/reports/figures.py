@@ -1,4 +1,4 @@
-"""The figures reports print: counts of a stream of entries, temperature bands, the week's checklist items."""
+"""The figures reports print: counts of a stream of entries, temperature bands, the ISO week."""
 
 from __future__ import annotations
 
@@ -10,20 +10,10 @@ from zoneinfo import ZoneInfo
 
 
 from db.records import EntryRecord
+from kiosk.domain import fever as fever_rule
 from kiosk.reports import ExportError
 
 Progress = Callable[[int, int], None]
-
-TEMPERATURE_BANDS = ("normal", "retake", "fever")  # the histogram's colours: 正常 / 复测 / 发热
-
-
-@dataclass(frozen=True)
-class CheckItem:
-    """One line of the weekly self-inspection: the item, its answer from the data (None: a person ticks it), why."""
-
-    item: str
-    ok: bool | None
-    evidence: str
 
 
 @dataclass
@@ -66,13 +56,8 @@ def counted(entries: Iterable[EntryRecord], progress: Progress | None, total: in
 
 
 def temperature_band(e: EntryRecord, fever: float) -> str:
-    """normal / retake / fever, from the entry's own temperature outcome (a retake pending is not a fever yet)."""
-    outcome = (e.elements.get("temperature") or {}).get("outcome")
-    if outcome == "retake":
-        return "retake"
-    if outcome == "fail" or (e.temperature_c is not None and e.temperature_c >= fever):
-        return "fever"
-    return "normal"
+    """normal / retake / fever, from the entry's own temperature outcome (kiosk.domain.fever)."""
+    return fever_rule.temperature_band((e.elements.get("temperature") or {}).get("outcome"), e.temperature_c, fever)
 
 
 def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:
@@ -93,7 +78,7 @@ def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
     if e.temperature_c is not None:
         f.temperatures[round(e.temperature_c, 1)] += 1
         f.temperature_bands[(round(e.temperature_c, 1), temperature_band(e, fever))] += 1
-        f.fevers += e.temperature_c >= fever
+        f.fevers += fever_rule.is_fever(e.temperature_c, fever)
     if e.flagged:
         f.flagged += 1
         if len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded

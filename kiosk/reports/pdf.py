@@ -24,13 +24,18 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from kiosk.domain.vocabulary import decision_words, follow_up_words, kind_words, stored_reason_words
+from kiosk.domain import follow_up
+from kiosk.domain.fever import TEMPERATURE_BANDS
+from kiosk.domain.vocabulary import (
+    band_words, decision_words, device_words, follow_up_words, kind_words, stored_reason_words,
+)
 
 from kiosk.reports import ExportError, ExportQuery
 
 if TYPE_CHECKING:
     from db.records import EntryRecord
-    from kiosk.reports.figures import CheckItem, DayFigures
+    from kiosk.reports.checklist import CheckItem
+    from kiosk.reports.figures import DayFigures
 
 # The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
 # scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
@@ -121,20 +126,17 @@ def _flag_rows(exporter: ReportSource, entries: list[EntryRecord], follow: dict[
             e.name_masked or "—", kind_words(e.person_kind), decision_words(e.decision),
             f"{e.temperature_c:.1f}" if e.temperature_c is not None else "",
             Paragraph("；".join(stored_reason_words(r, "zh") for r in e.reasons)[:160], s),
-            follow_up_words(follow.get(e.id, e.follow_up or "open") or "open"),
+            follow_up_words(follow.get(e.id, e.follow_up or follow_up.OPEN) or follow_up.OPEN),
         ])
     return rows
 
 
 BAND_COLOURS = {"normal": "#43A047", "retake": "#FB8C00", "fever": "#E53935"}
-BAND_ZH = {"normal": "正常", "retake": "待复测", "fever": "发热"}
 
 
 def band_chart(title: str, f: "DayFigures") -> Drawing:
     """The temperature histogram, 0.2 °C bins from 35.0 to 39.0, each bar stacked by band."""
     from reportlab.graphics.shapes import Rect
-
-    from kiosk.reports.figures import TEMPERATURE_BANDS
 
     bins = [round(35.0 + 0.2 * i, 1) for i in range(21)]
     series = {band: [0] * len(bins) for band in TEMPERATURE_BANDS}
@@ -148,7 +150,7 @@ def band_chart(title: str, f: "DayFigures") -> Drawing:
         chart.bars[i].fillColor = colors.HexColor(BAND_COLOURS[band])
         d.add(Rect(110 * mm + i * 20 * mm, 56 * mm, 3 * mm, 3 * mm, fillColor=colors.HexColor(BAND_COLOURS[band]),
                    strokeColor=None))
-        d.add(String(114 * mm + i * 20 * mm, 56 * mm, BAND_ZH[band], fontName=FONT, fontSize=8))
+        d.add(String(114 * mm + i * 20 * mm, 56 * mm, band_words(band), fontName=FONT, fontSize=8))
     return d
 
 
@@ -157,12 +159,11 @@ def _header(exporter: ReportSource) -> str:
 
 
 def _downtime_rows(exporter: ReportSource, start: date, end: date) -> list[list[str]]:
-    names = {"camera": "摄像头", "thermometer": "测温仪", "database": "数据库"}
     down = exporter.downtime(start, end)
     rows = [["设备", "故障时长"]]
     for device, span in sorted(down.items()):
         minutes = span.total_seconds() / 60
-        rows.append([names.get(device, device), f"{minutes:.0f} 分钟" if minutes >= 1 else "< 1 分钟"])
+        rows.append([device_words(device), f"{minutes:.0f} 分钟" if minutes >= 1 else "< 1 分钟"])
     if len(rows) == 1:
         rows.append(["全部设备", "无故障记录"])
     return rows
@@ -234,7 +235,7 @@ def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_
     story.append(_table(rows, [28 * mm] + [20 * mm] * 7))
     story.append(_bar_chart("每日入校人数", [f"{d:%m-%d}" for d in days], [f.total for f in per_day], "#1E88E5"))
     flagged = [e for f in per_day for e in f.flagged_entries]
-    handled = sum(1 for e in flagged if follow.get(e.id, e.follow_up or "open") in ("observation", "cleared"))
+    handled = sum(1 for e in flagged if follow_up.is_handled(follow.get(e.id, e.follow_up)))
     story.append(Paragraph(f"二、异常人员处置台账（{len(flagged)} 人，已处置 {handled} 人，待处置 {len(flagged) - handled} 人）",
                            st["h2"]))
     if flagged:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
 from kiosk.domain.vocabulary import (
-    colour_words, decision_words, follow_up_words, kind_words, lane_words, registration_field_words, source_words,
-    stored_reason_words,
+    FOLLOW_UP_WORDS, colour_words, decision_words, follow_up_words, kind_words, lane_words, nucleic_words,
+    origin_words, outcome_words, registration_field_words, source_words, stored_reason_words,
 )
 from kiosk.reports.figures import DayFigures
 
@@ -31,12 +31,8 @@ COLUMNS: list[tuple[str, str, str, int]] = [
     ("guard", "门卫", "Guard", 10), ("corrects", "更正自", "Corrects", 36), ("entry_id", "记录号", "Entry id", 36),
     ("origin", "来源", "Origin", 10),
 ]
-# Where an entry came from: a demo or simulation export says so on every row.
-ORIGIN_ZH = {"live": "门岗", "demo": "演示数据", "simulation": "模拟数据"}
-# Lanes, kinds, decisions, code colours, sources, follow-ups and registration fields are the one
-# vocabulary's words (kiosk.domain.vocabulary); what follows is only the ledger's own.
-OUTCOME_ZH = {"ok": "正常", "fail": "异常", "retake": "待复测", "unknown": "待确认"}
-NUCLEIC_ZH = {"negative": "阴性", "positive": "阳性"}
+# Every word of a cell (lanes, kinds, decisions, colours, sources, outcomes, nucleic results, origins,
+# follow-ups, registration fields) is the one vocabulary's (kiosk.domain.vocabulary).
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -116,7 +112,7 @@ def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneI
         "company": reg.get("company", ""), "purpose": reg.get("purpose", ""),
         "handoff": ("是" if e.handoff else "") if zh else ("yes" if e.handoff else ""),
         "policy": e.policy_version, "guard": e.guard_id, "corrects": e.corrects_id or "", "entry_id": e.id,
-        "origin": (ORIGIN_ZH.get(e.origin or "live", e.origin or "") if zh else (e.origin or "live")),
+        "origin": (origin_words(e.origin or "live") if zh else (e.origin or "live")),
     }
     return [values[c[0]] for c in COLUMNS]
 
@@ -126,7 +122,7 @@ def _element(e: EntryRecord, name: str, zh: bool) -> str:
     if not ev:
         return ""
     outcome = str(ev.get("outcome", ""))
-    return OUTCOME_ZH.get(outcome, outcome) if zh else outcome
+    return outcome_words(outcome) if zh else outcome
 
 
 def _nucleic(e: EntryRecord, zh: bool) -> str:
@@ -134,7 +130,7 @@ def _nucleic(e: EntryRecord, zh: bool) -> str:
     if not ev:
         return ""
     value = str(ev.get("value") or ev.get("outcome") or "")
-    return NUCLEIC_ZH.get(value, OUTCOME_ZH.get(value, value)) if zh else value
+    return nucleic_words(value) if zh else value
 
 
 def _nucleic_time(e: EntryRecord, tz: ZoneInfo) -> str:
@@ -150,4 +146,4 @@ def _nucleic_time(e: EntryRecord, tz: ZoneInfo) -> str:
 def _follow_up(state: str, zh: bool) -> str:
     if not zh or not state:
         return state
-    return follow_up_words(state) if state in ("open", "retake_due", "observation", "cleared") else ""
+    return follow_up_words(state) if state in FOLLOW_UP_WORDS else ""

@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from db.records import EntryRecord
+from kiosk.domain import follow_up
 from kiosk.domain.model import Decision, Element, Reason
 from kiosk.domain.policy import Verdict, is_flagged
 from kiosk.domain.privacy import id_hash, mask_id, mask_name, mask_phone
@@ -90,8 +91,7 @@ class EntryBuilder:
             handoff=decision is Decision.HANDOFF,
             corrects_id=v.corrects,
             note=v.override_reason,
-            follow_up="retake_due" if any(r.code in ("retake", "fever_no_retake") for r in verdict.reasons)
-            else None,
+            follow_up=follow_up.first_state(r.code for r in verdict.reasons),
             origin=ctx.origin,
             visit_id=v.visit_id,
             codes=[c.as_json() for c in v.codes],

@@ -38,7 +38,7 @@ from kiosk.domain.model import (
 )
 from kiosk.domain.visit import CodeCheck, IdentityCheck, VisitState
 from kiosk.domain.policy import locked_failure
-from kiosk.domain.vocabulary import source_words
+from kiosk.domain.vocabulary import element_words, source_words
 from kiosk.services.gate_events import GateEvents
 from kiosk.domain.visit import VisitSnapshot
 from kiosk.services.visits import utc_now
@@ -92,7 +92,7 @@ class GateController(GateEvents):
                 assert current is not None
                 if ok:
                         raise ConfirmRefused(
-                        f"{element.label_zh}已由{source_words(current.source.value)}判定为不合格，只能人工改判（F5，须写明原因）")
+                        f"{element_words(element.value)}已由{source_words(current.source.value)}判定为不合格，只能人工改判（F5，须写明原因）")
                 return self._changed(v)  # the guard agrees: the verified evidence stays as it is
             if v.state is VisitState.DECIDED:
                 self._reopen(v)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from kiosk.config.settings import GateSettings, SiteSettings
+from kiosk.domain import follow_up
 from kiosk.domain.model import (
     Decision,
     Element,
@@ -177,7 +178,7 @@ class VisitRouter:
             v.move("abandon")
             return
         verdict = self._verdict(v, now)
-        if Element.TEMPERATURE in verdict.pending and any(r.code == "retake" for r in verdict.reasons) \
+        if Element.TEMPERATURE in verdict.pending and follow_up.waits_for_retake(r.code for r in verdict.reasons) \
                 and not verdict.hard_failures:
             self._step_aside(v, now)
             return

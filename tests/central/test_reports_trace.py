@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -13,6 +15,8 @@ from pypdf import PdfReader
 
 from db.central.store import CentralStore
 from db.store import EntryStore
+from kiosk.reports import district as district_reports
+from kiosk.reports.figures import day_figures
 from tests.central.helpers import DAY, central_rows, cli, fill, make_kiosk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # each test runs kiosks against a centre: seconds
@@ -300,3 +304,25 @@ def test_a_worker_whose_registration_the_guard_confirmed_counts_as_registered(tm
     assert cli(a, "report", "district", "--date", str(day), "--out", str(out)).returncode == 0
     north = next(r for r in _csv(out) if len(r) > 10 and r[0] == "第一中学")
     assert north[11] == "1/1"
+
+
+def test_the_centres_fever_count_follows_the_policy_threshold_as_the_kiosks_figures_do(district) -> None:
+    """The fever rule is the kiosk's (kiosk.domain.fever); the centre's SQL counts with the threshold it is given.
+
+    Over the same synced entries, the district report's 发热 column and the kiosk's own figures agree at the
+    default threshold and at a changed one, and the changed one changes the count (the SQL follows the policy).
+    """
+    centre, a, _ = district
+    store = EntryStore(a.database_url)
+    try:
+        counts = {}
+        for threshold in (a.policy.fever_threshold_c, 36.6):
+            settings = dataclasses.replace(a, policy=dataclasses.replace(a.policy, fever_threshold_c=threshold))
+            report = district_reports.district_day(centre, settings, DAY)
+            north = next(r for r in report.sections[0].rows if r[1] == "north门")
+            kiosk = day_figures(store.effective_entries(DAY), threshold, ZoneInfo(a.site.timezone)).fevers
+            assert north[9] == kiosk, threshold
+            counts[threshold] = kiosk
+        assert counts[36.6] > counts[a.policy.fever_threshold_c]
+    finally:
+        store.close()

@@ -3,22 +3,22 @@
 <context>
     <name>AdminStep</name>
     <message>
-        <location filename="../busy.py" line="104" />
+        <location filename="../busy.py" line="114" />
         <source>操作失败：%1</source>
         <translation>Failed: %1</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="110" />
+        <location filename="../busy.py" line="120" />
         <source>数据库正忙（可能被其他程序占用），正在等待，最多 %1 秒…</source>
         <translation>The database is busy (perhaps held by another program); waiting up to %1 s…</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="133" />
+        <location filename="../busy.py" line="144" />
         <source>数据库被占用，%1 秒内没有完成，未执行：请稍后重试</source>
         <translation>The database is held by another program; not done within %1 s, nothing was done: try again later</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="136" />
+        <location filename="../busy.py" line="147" />
         <source>已停止等待，未执行</source>
         <translation>Stopped waiting; nothing was done</translation>
     </message>
@@ -145,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="189" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="189" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="189" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="193" />
+        <location filename="../widgets.py" line="190" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="193" />
+        <location filename="../widgets.py" line="190" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="194" />
+        <location filename="../widgets.py" line="191" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -311,62 +311,42 @@
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="141" />
-        <source>待复测</source>
-        <translation>Retake due</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="141" />
-        <source>已送观察点</source>
-        <translation>Sent to observation</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="141" />
-        <source>已解除</source>
-        <translation>Cleared</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="142" />
-        <source>待处理</source>
-        <translation>Open</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="153" />
+        <location filename="../panels.py" line="151" />
         <source>；</source>
         <translation>; </translation>
     </message>
     <message>
-        <location filename="../panels.py" line="167" />
+        <location filename="../panels.py" line="165" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="167" />
+        <location filename="../panels.py" line="165" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="167" />
+        <location filename="../panels.py" line="165" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="166" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="166" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="166" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="169" />
+        <location filename="../panels.py" line="167" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
@@ -374,186 +354,186 @@
 <context>
     <name>GuardKeys</name>
     <message>
-        <location filename="../guard_keys.py" line="77" />
+        <location filename="../guard_keys.py" line="78" />
         <source>不能确认：%1</source>
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="81" />
+        <location filename="../guard_keys.py" line="82" />
         <source>确认已戴口罩</source>
         <translation>Mask on</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="81" />
+        <location filename="../guard_keys.py" line="82" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="82" />
+        <location filename="../guard_keys.py" line="83" />
         <source>健康码：绿码</source>
         <translation>Code: green</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="82" />
+        <location filename="../guard_keys.py" line="83" />
         <source>健康码：黄码</source>
         <translation>Code: yellow</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="83" />
+        <location filename="../guard_keys.py" line="84" />
         <source>健康码：红码</source>
         <translation>Code: red</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="83" />
+        <location filename="../guard_keys.py" line="84" />
         <source>行程卡无风险</source>
         <translation>Itinerary OK</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="84" />
+        <location filename="../guard_keys.py" line="85" />
         <source>行程卡：到过风险地区</source>
         <translation>Itinerary: risk area</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="84" />
+        <location filename="../guard_keys.py" line="85" />
         <source>疫苗：已接种</source>
         <translation>Vaccinated</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="85" />
+        <location filename="../guard_keys.py" line="86" />
         <source>疫苗：未接种</source>
         <translation>Not vaccinated</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="85" />
+        <location filename="../guard_keys.py" line="86" />
         <source>核酸阴性</source>
         <translation>Test negative</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="86" />
+        <location filename="../guard_keys.py" line="87" />
         <source>身份已核对</source>
         <translation>ID checked</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="86" />
-        <location filename="../guard_keys.py" line="120" />
-        <location filename="../guard_keys.py" line="122" />
+        <location filename="../guard_keys.py" line="87" />
+        <location filename="../guard_keys.py" line="121" />
+        <location filename="../guard_keys.py" line="123" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="87" />
+        <location filename="../guard_keys.py" line="88" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="87" />
+        <location filename="../guard_keys.py" line="88" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="88" />
+        <location filename="../guard_keys.py" line="89" />
         <source>快递交接，不入校</source>
         <translation>Hand-off, no entry</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="88" />
+        <location filename="../guard_keys.py" line="89" />
         <source>下一位</source>
         <translation>Next person</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="89" />
+        <location filename="../guard_keys.py" line="90" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="89" />
+        <location filename="../guard_keys.py" line="90" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="90" />
+        <location filename="../guard_keys.py" line="91" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="90" />
+        <location filename="../guard_keys.py" line="91" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="91" />
+        <location filename="../guard_keys.py" line="92" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="91" />
+        <location filename="../guard_keys.py" line="92" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="92" />
+        <location filename="../guard_keys.py" line="93" />
         <source>其他临时人员</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="92" />
+        <location filename="../guard_keys.py" line="93" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="93" />
+        <location filename="../guard_keys.py" line="94" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="93" />
+        <location filename="../guard_keys.py" line="94" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="116" />
+        <location filename="../guard_keys.py" line="117" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="131" />
+        <location filename="../guard_keys.py" line="132" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="155" />
-        <location filename="../guard_keys.py" line="160" />
+        <location filename="../guard_keys.py" line="156" />
+        <location filename="../guard_keys.py" line="161" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="161" />
+        <location filename="../guard_keys.py" line="162" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="169" />
+        <location filename="../guard_keys.py" line="170" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="174" />
-        <location filename="../guard_keys.py" line="176" />
+        <location filename="../guard_keys.py" line="175" />
+        <location filename="../guard_keys.py" line="177" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="186" />
+        <location filename="../guard_keys.py" line="187" />
         <source>正在核验管理员 PIN…</source>
         <translation>Checking the admin PIN…</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="195" />
+        <location filename="../guard_keys.py" line="196" />
         <source>验码服务器</source>
         <translation>Code server</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="197" />
+        <location filename="../guard_keys.py" line="198" />
         <source>尚未查询</source>
         <translation>Not asked yet</translation>
     </message>
@@ -561,7 +541,7 @@
 <context>
     <name>KindBar</name>
     <message>
-        <location filename="../panels.py" line="258" />
+        <location filename="../panels.py" line="256" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
@@ -719,27 +699,27 @@
 <context>
     <name>OverrideDialog</name>
     <message>
-        <location filename="../dialogs.py" line="54" />
+        <location filename="../dialogs.py" line="55" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="56" />
+        <location filename="../dialogs.py" line="57" />
         <source>放行</source>
         <translation>Allow</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="57" />
+        <location filename="../dialogs.py" line="58" />
         <source>禁止入校</source>
         <translation>Deny entry</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="64" />
+        <location filename="../dialogs.py" line="65" />
         <source>原因（必填，记入日志）：</source>
         <translation>Reason (required, logged):</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="84" />
+        <location filename="../dialogs.py" line="85" />
         <source>请填写改判原因</source>
         <translation>Please give a reason</translation>
     </message>
@@ -747,7 +727,7 @@
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../dialogs.py" line="94" />
+        <location filename="../dialogs.py" line="95" />
         <source>管理员验证</source>
         <translation>Admin check</translation>
     </message>
@@ -755,7 +735,7 @@
 <context>
     <name>PinEntry</name>
     <message>
-        <location filename="../dialogs.py" line="20" />
+        <location filename="../dialogs.py" line="21" />
         <source>这是扫码枪扫入的内容，不是手输的 PIN：未核验，不计入尝试次数。请用键盘输入 PIN</source>
         <translation>That came from the code scanner, not typed: not checked and not counted as an attempt. Type the PIN on the keyboard</translation>
     </message>
@@ -806,38 +786,38 @@
 <context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="278" />
+        <location filename="../panels.py" line="276" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="282" />
+        <location filename="../panels.py" line="280" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="282" />
+        <location filename="../panels.py" line="280" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="282" />
+        <location filename="../panels.py" line="280" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="290" />
+        <location filename="../panels.py" line="288" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="306" />
-        <location filename="../panels.py" line="311" />
+        <location filename="../panels.py" line="304" />
+        <location filename="../panels.py" line="309" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="307" />
+        <location filename="../panels.py" line="305" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
@@ -931,142 +911,142 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="142" />
+        <location filename="../dialogs.py" line="143" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="159" />
+        <location filename="../dialogs.py" line="160" />
         <source>发热阈值</source>
         <translation>Fever threshold</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="160" />
+        <location filename="../dialogs.py" line="161" />
         <source>复测等待</source>
         <translation>Retake wait</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="161" />
+        <location filename="../dialogs.py" line="162" />
         <source>核酸有效期</source>
         <translation>Nucleic-acid window</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="162" />
+        <location filename="../dialogs.py" line="163" />
         <source>结果显示时长</source>
         <translation>Result display time</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="163" />
+        <location filename="../dialogs.py" line="164" />
         <source>单人核验超时</source>
         <translation>Visit timeout</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="164" />
+        <location filename="../dialogs.py" line="165" />
         <source>规则版本</source>
         <translation>Policy version</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="164" />
+        <location filename="../dialogs.py" line="165" />
         <source>%1（改动阈值或规则后自动更新）</source>
         <translation>%1 (updated automatically when thresholds or rules change)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="165" />
+        <location filename="../dialogs.py" line="166" />
         <source>阈值</source>
         <translation>Thresholds</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="170" />
+        <location filename="../dialogs.py" line="171" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="170" />
+        <location filename="../dialogs.py" line="171" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="170" />
+        <location filename="../dialogs.py" line="171" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="171" />
+        <location filename="../dialogs.py" line="172" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="178" />
+        <location filename="../dialogs.py" line="179" />
         <source>必查（不通过则拒绝）</source>
         <translation>Hard (deny on failure)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="178" />
+        <location filename="../dialogs.py" line="179" />
         <source>提示（放行并标记）</source>
         <translation>Soft (allow and flag)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="178" />
+        <location filename="../dialogs.py" line="179" />
         <source>不查</source>
         <translation>Not checked</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="183" />
+        <location filename="../dialogs.py" line="184" />
         <source>通道规则</source>
         <translation>Lane rules</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="197" />
+        <location filename="../dialogs.py" line="198" />
         <source>摄像头（v4l2:0 / msmf:0 / rtsp://… / 空=不用）</source>
         <translation>Camera (v4l2:0 / msmf:0 / rtsp://… / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="198" />
+        <location filename="../dialogs.py" line="199" />
         <source>测温仪串口（/dev/ttyUSB0 / COM3 / usb:VID:PID / 空=手动）</source>
         <translation>Thermometer port (/dev/ttyUSB0 / COM3 / usb:VID:PID / empty: typed)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="199" />
+        <location filename="../dialogs.py" line="200" />
         <source>扫码枪（keyboard / 串口 / 空=不用）</source>
         <translation>Code scanner (keyboard / serial port / empty: none)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="200" />
+        <location filename="../dialogs.py" line="201" />
         <source>测温协议</source>
         <translation>Thermometer protocol</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="201" />
+        <location filename="../dialogs.py" line="202" />
         <source>解码器</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="202" />
+        <location filename="../dialogs.py" line="203" />
         <source>设备</source>
         <translation>Devices</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="208" />
+        <location filename="../dialogs.py" line="209" />
         <source>数据库（SQLAlchemy URL）</source>
         <translation>Database (SQLAlchemy URL)</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="209" />
+        <location filename="../dialogs.py" line="210" />
         <source>数据目录</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="210" />
+        <location filename="../dialogs.py" line="211" />
         <source>路径</source>
         <translation>Paths</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="212" />
+        <location filename="../dialogs.py" line="213" />
         <source>保存需要管理员 PIN；重启后生效。</source>
         <translation>Saving needs the admin PIN; changes apply after a restart.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="221" />
+        <location filename="../dialogs.py" line="222" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
@@ -1117,77 +1097,77 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="232" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="232" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="233" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="233" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="237" />
+        <location filename="../widgets.py" line="234" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="237" />
+        <location filename="../widgets.py" line="234" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>正在核验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="239" />
+        <location filename="../widgets.py" line="236" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="241" />
+        <location filename="../widgets.py" line="238" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="242" />
+        <location filename="../widgets.py" line="239" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="243" />
+        <location filename="../widgets.py" line="240" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="244" />
+        <location filename="../widgets.py" line="241" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1195,12 +1175,12 @@
 <context>
     <name>TemperatureDialog</name>
     <message>
-        <location filename="../dialogs.py" line="29" />
+        <location filename="../dialogs.py" line="30" />
         <source>手动录入体温</source>
         <translation>Type temp.</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="38" />
+        <location filename="../dialogs.py" line="39" />
         <source>体温计读数：</source>
         <translation>Thermometer reading:</translation>
     </message>
@@ -1271,37 +1251,37 @@
 <context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="185" />
+        <location filename="../panels.py" line="183" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="185" />
+        <location filename="../panels.py" line="183" />
         <source>临时人员通道</source>
         <translation>Worker lane</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="185" />
+        <location filename="../panels.py" line="183" />
         <source>异常</source>
         <translation>Flagged</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="186" />
+        <location filename="../panels.py" line="184" />
         <source>发热</source>
         <translation>Fever</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="186" />
+        <location filename="../panels.py" line="184" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="197" />
+        <location filename="../panels.py" line="195" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="214" />
+        <location filename="../panels.py" line="212" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -1309,32 +1289,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="114" />
+        <location filename="../widgets.py" line="111" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="123" />
+        <location filename="../widgets.py" line="120" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="125" />
+        <location filename="../widgets.py" line="122" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="127" />
+        <location filename="../widgets.py" line="124" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="129" />
+        <location filename="../widgets.py" line="126" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="131" />
+        <location filename="../widgets.py" line="128" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
@@ -1510,67 +1490,67 @@
 <context>
     <name>WorkerPanel</name>
     <message>
-        <location filename="../panels.py" line="32" />
+        <location filename="../panels.py" line="34" />
         <source>临时人员：三码联查与登记</source>
         <translation>Temporary workers: three-code check and registration</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="36" />
+        <location filename="../panels.py" line="38" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="36" />
+        <location filename="../panels.py" line="38" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="37" />
+        <location filename="../panels.py" line="39" />
         <source>疫苗</source>
         <translation>Vaccine</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="37" />
+        <location filename="../panels.py" line="39" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="45" />
+        <location filename="../panels.py" line="47" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="45" />
+        <location filename="../panels.py" line="47" />
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="45" />
+        <location filename="../panels.py" line="47" />
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="46" />
+        <location filename="../panels.py" line="48" />
         <source>单位</source>
         <translation>Company</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="49" />
         <source>事由</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="49" />
         <source>车牌（选填）</source>
         <translation>Plate (optional)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="61" />
+        <location filename="../panels.py" line="63" />
         <source>登记 (F7)</source>
         <translation>Register (F7)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="62" />
+        <location filename="../panels.py" line="64" />
         <source>快递交接，不入校 (F8)</source>
         <translation>Hand-off, no entry (F8)</translation>
     </message>

@@ -1,0 +1,33 @@
+"""Each word table of the one vocabulary covers the states and values its rules define (they cannot drift apart)."""
+
+from __future__ import annotations
+
+from kiosk.domain import follow_up
+from kiosk.domain.fever import TEMPERATURE_BANDS
+from kiosk.domain.model import Outcome
+from kiosk.domain.vocabulary import (
+    FOLLOW_UP_WORDS, TEMPERATURE_BAND_WORDS, band_words, follow_up_words, nucleic_words, outcome_words,
+)
+
+
+def test_every_follow_up_state_has_its_words_and_no_word_lacks_a_state() -> None:
+    assert set(FOLLOW_UP_WORDS) == set(follow_up.STATES)
+    assert set(follow_up.HANDLED) <= set(follow_up.GUARD_SETS) <= set(follow_up.STATES)
+    assert follow_up_words(follow_up.OBSERVATION) == "已送观察点"
+    assert follow_up_words(follow_up.OBSERVATION, "en") == "Sent to observation"
+
+
+def test_every_band_and_outcome_has_words_in_both_languages() -> None:
+    assert set(TEMPERATURE_BAND_WORDS) == set(TEMPERATURE_BANDS)
+    assert [band_words(b) for b in TEMPERATURE_BANDS] == ["正常", "待复测", "发热"]
+    for outcome in Outcome:
+        assert outcome_words(outcome.value) != outcome.value
+        assert outcome_words(outcome.value, "en")
+    # A nucleic-acid cell says the result, and an outcome when there is no result.
+    assert [nucleic_words(v) for v in ("negative", "positive", "fail", "later")] == ["阴性", "阳性", "异常", "later"]
+
+
+def test_a_retake_owed_starts_the_follow_up_and_only_a_pending_one_waits() -> None:
+    assert follow_up.first_state(["retake"]) == follow_up.first_state(["fever_no_retake"]) == follow_up.RETAKE_DUE
+    assert follow_up.first_state(["fever", "no_mask"]) is None
+    assert follow_up.waits_for_retake(["retake"]) and not follow_up.waits_for_retake(["fever_no_retake"])
