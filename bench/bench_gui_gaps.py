@@ -31,8 +31,9 @@ import tempfile
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
@@ -115,7 +116,7 @@ def main() -> int:
                        ui=replace(settings.ui, sound=False, speech=False))  # the GUI's own work, not the speakers'
     app = QApplication([])
     kiosk = build_kiosk(settings, demo=True, with_devices=True)
-    today = datetime.now(timezone.utc).astimezone().date()
+    today = datetime.now(ZoneInfo(settings.site.timezone)).date()  # the gate's day, as the window counts it
     kiosk.store.append_many(list(generate(settings, today, today, args.rows)))
     window, desk = build_window(kiosk)
     window.show()

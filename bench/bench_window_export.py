@@ -18,8 +18,9 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -45,7 +46,7 @@ def main() -> int:
     settings = replace(settings, ui=replace(settings.ui, sound=False, speech=False))  # the export's cost alone
     app = QApplication([])
     kiosk = build_kiosk(settings, demo=True, with_devices=True)
-    today = datetime.now(timezone.utc).astimezone().date()
+    today = datetime.now(ZoneInfo(settings.site.timezone)).date()  # the gate's day, as the window counts it
     kiosk.store.append_many(list(generate(settings, today, today, args.rows)))
     window, desk = build_window(kiosk)
     window.show()
