@@ -31,8 +31,9 @@ import tempfile
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,30 +102,23 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.app import build_kiosk
+    from kiosk.app import build_kiosk, build_window
     from kiosk.config.loading import load_settings
     from tests.central.netfaults import SilentServer
     from kiosk.sim.demo import demo_settings
     from kiosk.sim.demodata import generate
-    from kiosk.desk.guard_desk import GuardDesk
     from kiosk.domain.model import Element
-    from ui.bridge import QtBridge
     from ui.export_dialog import ExportDialog
-    from ui.main_window import MainWindow
 
     server = SilentServer()  # the issuer server hanging (the suite's own network fault)
     settings = demo_settings(load_settings(os.devnull))
-    settings = replace(settings, issuer_server_url=server.url, issuer_app_id="bench", issuer_app_secret="bench")
+    settings = replace(settings, issuer_server_url=server.url, issuer_app_id="bench", issuer_app_secret="bench",
+                       ui=replace(settings.ui, sound=False, speech=False))  # the GUI's own work, not the speakers'
     app = QApplication([])
     kiosk = build_kiosk(settings, demo=True, with_devices=True)
-    today = datetime.now(timezone.utc).astimezone().date()
+    today = datetime.now(ZoneInfo(settings.site.timezone)).date()  # the gate's day, as the window counts it
     kiosk.store.append_many(list(generate(settings, today, today, args.rows)))
-    bridge = QtBridge()
-    kiosk.listeners.add(bridge)
-    desk = GuardDesk(settings, kiosk.store, kiosk.controller)
-    desk.codes = kiosk.codes
-    desk.thermometer = kiosk.thermometer
-    window = MainWindow(kiosk.controller, bridge, desk, sound=False)
+    window, desk = build_window(kiosk)
     window.show()
     window.activateWindow()
     kiosk.start()

@@ -17,8 +17,10 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -34,25 +36,19 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.app import build_kiosk
+    from kiosk.app import build_kiosk, build_window
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
     from kiosk.sim.demodata import generate
-    from kiosk.desk.guard_desk import GuardDesk
-    from ui.bridge import QtBridge
     from ui.export_dialog import ExportDialog
-    from ui.main_window import MainWindow
 
     settings = demo_settings(load_settings(os.devnull))
+    settings = replace(settings, ui=replace(settings.ui, sound=False, speech=False))  # the export's cost alone
     app = QApplication([])
     kiosk = build_kiosk(settings, demo=True, with_devices=True)
-    today = datetime.now(timezone.utc).astimezone().date()
+    today = datetime.now(ZoneInfo(settings.site.timezone)).date()  # the gate's day, as the window counts it
     kiosk.store.append_many(list(generate(settings, today, today, args.rows)))
-    bridge = QtBridge()
-    kiosk.listeners.add(bridge)
-    desk = GuardDesk(settings, kiosk.store, kiosk.controller)
-    desk.codes = kiosk.codes
-    window = MainWindow(kiosk.controller, bridge, desk, sound=False)
+    window, desk = build_window(kiosk)
     window.show()
     kiosk.start()
     ticks: list[float] = []

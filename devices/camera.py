@@ -12,7 +12,9 @@ newest. A watchdog notices a camera that stalls (``read()`` blocks or fails)
 or goes stale (a real unplug may keep returning the last frame), releases it
 and reopens with exponential backoff, reporting ``connected``, ``lost`` and
 ``reconnecting``. A stalled read cannot be interrupted from Python, so the
-watchdog abandons that thread (it is a daemon) and starts a fresh one.
+watchdog abandons that thread (it is a daemon) and starts a fresh one. Both
+are ``Worker``s: the grabber's own thread is the watchdog, and each reading
+thread is a ``_FrameReader`` that the watchdog abandons with ``close(0)``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any, Protocol
 
 import cv2
 import numpy as np
+
+from devices.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +195,11 @@ def _open_index(index: int, backends: Sequence[tuple[str, int]]) -> Any:
     return cap
 
 
-class FrameGrabber:
-    """Keeps the newest frame of a source; reopens it when it stalls or goes stale."""
+class FrameGrabber(Worker):
+    """Keeps the newest frame of a source; reopens it when it stalls or goes stale.
+
+    Its thread (``start``/``close``) is the watchdog; the frames are read on a ``_FrameReader``.
+    """
 
     def __init__(
         self,
@@ -204,8 +211,10 @@ class FrameGrabber:
         stale_s: float = 5.0,
         backoff_s: tuple[float, float] = (0.5, 10.0),
     ) -> None:
+        Worker.__init__(self)
         self._opener = opener
         self.name = name
+        self.thread_name = f"{name}-watchdog"
         self._on_status = on_status
         self.stall_s, self.stale_s = stall_s, stale_s
         self._backoff = backoff_s
@@ -213,10 +222,9 @@ class FrameGrabber:
         self._cond = threading.Condition(self._lock)
         self._latest: Frame | None = None
         self._seq = 0
-        self._stop = threading.Event()
-        self._generation = 0  # a reader thread of an older generation is abandoned
-        self._reader: threading.Thread | None = None
-        self._watchdog: threading.Thread | None = None
+        self._generation = 0  # names the reading threads; an older one is abandoned
+        self._reader: _FrameReader | None = None
+        self._close_timeout = 2.0
         self._last_frame_at = 0.0
         self._last_change_at = 0.0
         self._signature: bytes = b""
@@ -224,21 +232,21 @@ class FrameGrabber:
         self.state = "stopped"
         self.reconnects = 0
 
-    def start(self) -> None:
-        self._stop.clear()
+    def _before_start(self) -> None:
         self._spawn_reader()
-        self._watchdog = threading.Thread(target=self._watch, name=f"{self.name}-watchdog", daemon=True)
-        self._watchdog.start()
 
-    def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
+    def _after_stop(self) -> None:
         with self._cond:
             self._cond.notify_all()
-        for t in (self._watchdog, self._reader):
-            if t is not None:
-                t.join(timeout)
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close(self._close_timeout)
         self._release()
         self._set("stopped", "摄像头已停止")
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._close_timeout = timeout  # the reader's join is bounded as the watchdog's
+        Worker.close(self, timeout)
 
     def latest(self, after_seq: int = 0, timeout: float = 0.5) -> Frame | None:
         """The newest frame newer than ``after_seq``, waiting up to ``timeout``."""
@@ -251,26 +259,24 @@ class FrameGrabber:
     # ---------------------------------------------------------- internals
     def _spawn_reader(self) -> None:
         self._generation += 1
-        gen = self._generation
         now = time.monotonic()
         self._last_frame_at = self._last_change_at = now
-        self._reader = threading.Thread(target=self._read_loop, args=(gen,), name=f"{self.name}-reader-{gen}",
-                                        daemon=True)
-        self._reader.start()
+        self._reader = _FrameReader(self, f"{self.name}-reader-{self._generation}").start()
 
-    def _read_loop(self, gen: int) -> None:
+    def _read_loop(self, abandoned: threading.Event) -> None:
+        """The reading thread's loop, until the grabber closes or the watchdog abandons it (``abandoned``)."""
         delay = self._backoff[0]
-        while not self._stop.is_set() and gen == self._generation:
+        while not abandoned.is_set():
             if self._capture is None:
                 try:
                     cap = self._opener()
                 except Exception as exc:  # any opener failure is a "camera lost" to the guard
                     self._set("reconnecting" if self.state in ("lost", "reconnecting") else "lost",
                               f"摄像头无法打开（{str(exc)[:80]}），正在重试")
-                    self._stop.wait(delay)
+                    abandoned.wait(delay)
                     delay = min(delay * 2, self._backoff[1])
                     continue
-                if gen != self._generation:
+                if abandoned.is_set():
                     cap.release()
                     return
                 self._capture = cap
@@ -284,12 +290,12 @@ class FrameGrabber:
                 ok, img = cap.read()
             except Exception:  # a driver error during read counts as a failed read
                 ok, img = False, None
-            if gen != self._generation:
-                return  # the watchdog gave up on this thread while it was blocked
+            if abandoned.is_set():
+                return  # the watchdog gave up on this thread while it was blocked (or the grabber closed)
             if not ok or img is None:
                 self._set("lost", "摄像头无画面，正在重连")
                 self._release()
-                self._stop.wait(delay)
+                abandoned.wait(delay)
                 delay = min(delay * 2, self._backoff[1])
                 continue
             now = time.monotonic()
@@ -303,7 +309,8 @@ class FrameGrabber:
                     self._last_change_at = now
                 self._cond.notify_all()
 
-    def _watch(self) -> None:
+    def _run(self) -> None:
+        """The watchdog."""
         while not self._stop.wait(0.25):
             if self.state != "connected":
                 continue
@@ -315,6 +322,8 @@ class FrameGrabber:
                 log.warning("%s: %s; reopening", self.name, why)
                 self._set("lost", why + "，正在重连")
                 # Abandon the (possibly blocked) reader; a new generation reopens the source.
+                if self._reader is not None:
+                    self._reader.close(0)
                 self._release()
                 self._spawn_reader()
 
@@ -331,6 +340,18 @@ class FrameGrabber:
             return
         self.state = state
         self._on_status(state, message)
+
+
+class _FrameReader(Worker):
+    """One reading thread of a ``FrameGrabber``; ``close(0)`` abandons it while a read may still block."""
+
+    def __init__(self, grabber: FrameGrabber, thread_name: str) -> None:
+        Worker.__init__(self)
+        self.thread_name = thread_name
+        self._grabber = grabber
+
+    def _run(self) -> None:
+        self._grabber._read_loop(self._stop)
 
 
 def capture_opener(uri: str, scenes: Sequence[np.ndarray] | None = None,

@@ -23,10 +23,11 @@ from pathlib import Path
 from devices.thermoframes import (
     PROTOCOLS, GyMcuParser, crc16_modbus, encode_aa55, encode_ascii, encode_gymcu,
 )
+from devices.worker import Worker
 
 
-class ThermometerSimulator:
-    """A thermometer on a pty; ``path`` is the slave side the kiosk opens."""
+class ThermometerSimulator(Worker):
+    """A thermometer on a pty; ``path`` is the slave side the kiosk opens (its thread: ``start``/``close``)."""
 
     def __init__(
         self,
@@ -48,6 +49,8 @@ class ThermometerSimulator:
     ) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r} (use {', '.join(PROTOCOLS)})")
+        Worker.__init__(self)
+        self.thread_name = f"thermo-sim-{protocol}"
         self.protocol = protocol
         self.interval_s = interval_s
         self.fever_rate = fever_rate
@@ -71,8 +74,6 @@ class ThermometerSimulator:
             raise ValueError("the in-process port does not carry Modbus (minimalmodbus opens ports by name)")
         self.transport = transport
         self._port: _PtyPort | _InProcessPort | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         self.paused = threading.Event()  # set: silent (no output), as a thermometer with no power
         self.started_streaming = protocol not in ("gy-mcu",)
         self.sent: list[float] = []
@@ -80,17 +81,7 @@ class ThermometerSimulator:
         self._open_pty()
 
     # ------------------------------------------------------------- control
-    def start(self) -> "ThermometerSimulator":
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"thermo-sim-{self.protocol}", daemon=True)
-        self._thread.start()
-        return self
-
-    def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def _after_stop(self) -> None:
         self._close_pty()
         if self.link is not None and self.link.is_symlink():
             self.link.unlink()

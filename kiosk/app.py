@@ -30,11 +30,13 @@ from kiosk.services.thermometry import thermometer_device
 if TYPE_CHECKING:
     from devices.decoders import Decoder
     from devices.simulators import ThermometerSimulator
+    from kiosk.desk.guard_desk import GuardDesk
     from kiosk.domain.visit import CodeCheck
     from kiosk.services.scanning import VerificationService
     from kiosk.services.thermometry import ThermometerService
     from kiosk.services.verification import Verifier
     from kiosk.sim.demo import DemoDirector
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +293,29 @@ def _thermometer_device(kiosk: Kiosk, service: ThermometerService) -> Service:
     return thermometer_device(d, port, service.on_reading, service.on_status)
 
 
+def build_window(kiosk: Kiosk, language: str | None = None) -> tuple[MainWindow, GuardDesk]:
+    """The guard's window on a built kiosk, and its desk: what ``run_window`` shows (the benches too)."""
+    from kiosk.desk.guard_desk import GuardDesk
+    from ui.bridge import QtBridge
+    from ui.main_window import MainWindow
+    from ui.speech import make_speaker
+
+    settings, bridge = kiosk.settings, QtBridge()
+    kiosk.listeners.add(bridge)
+    desk = GuardDesk(settings, kiosk.store, kiosk.controller)
+    desk.thermometer, desk.codes = kiosk.thermometer, kiosk.codes
+    if settings.central.url and not kiosk.demo:
+        from kiosk.services.sync import SyncService
+
+        desk.sync = SyncService(settings)
+        kiosk.services.append(desk.sync)  # started with the devices, closed before the store
+    language = "en" if (language or settings.ui.language) == "en" else "zh"
+    speaker = make_speaker("en" if language == "en" else "zh_CN", settings.ui.speech_backend, settings.ui.speech)
+    window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash,
+                        language=language, speaker=speaker)
+    return window, desk
+
+
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
                screenshot: Path | str | None = None, language: str | None = None, demo_scene: int = 0, setup: bool = False,
                close_wait_s: float = 10.0) -> int:
@@ -303,11 +328,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.desk.guard_desk import GuardDesk
-    from ui.bridge import QtBridge
     from ui.i18n import install_translator
-    from ui.main_window import MainWindow
-
     from ui.qtlog import route_qt_messages
 
     route_qt_messages()
@@ -317,35 +338,16 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     translators = install_translator(app, language or settings.ui.language)
     if not demo and (setup or settings.needs_setup):
         from kiosk.config.loading import config_path
-        from ui.setup_flow import SetupFlow
+        from ui.setup_flow import run_setup
 
         log.info("no code source configured: opening the first-run setup")
-        flow = SetupFlow(settings.source_path or config_path())
-        if screenshot is not None and quit_after is not None:
-            def snap_and_leave() -> None:
-                flow.grab().save(str(screenshot))
-                flow.reject()
-            QTimer.singleShot(int(quit_after * 1000), snap_and_leave)
-        if not flow.exec() or flow.settings is None:
+        written = run_setup(settings.source_path or config_path(), screenshot, quit_after)
+        if written is None:
             log.info("setup left without saving")
             return 0
-        settings = flow.settings
+        settings = written
     kiosk = build_kiosk(settings, demo=demo, with_devices=True, demo_scene=demo_scene)
-    bridge = QtBridge()
-    kiosk.listeners.add(bridge)
-    desk = GuardDesk(settings, kiosk.store, kiosk.controller)
-    desk.thermometer = kiosk.thermometer
-    desk.codes = kiosk.codes
-    if settings.central.url and not demo:
-        from kiosk.services.sync import SyncService
-
-        desk.sync = SyncService(settings)
-        kiosk.services.append(desk.sync)  # started with the devices, closed before the store
-    from ui.speech import make_speaker
-    language = "en" if (language or settings.ui.language) == "en" else "zh"
-    speaker = make_speaker("en" if language == "en" else "zh_CN", settings.ui.speech_backend, settings.ui.speech)
-    window = MainWindow(kiosk.controller, bridge, desk, sound=settings.ui.sound, flash=settings.ui.flash,
-                        language=language, speaker=speaker)
+    window, _ = build_window(kiosk, language)
     log.info("window built; starting devices")
     if settings.ui.fullscreen:
         # Without a window manager (a bare kiosk X session) full screen needs the geometry too.
@@ -359,7 +361,6 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     loop = QEventLoop() if existing is not None else None
     if loop is not None:
         app.lastWindowClosed.connect(loop.quit)
-
     stop = loop.quit if loop is not None else app.quit
     # SIGTERM (systemctl stop, logout, shutdown) and --quit-after close the window without a guard to ask:
     # waiting entries are written if the store answers within close_wait_s, else counted and named below.

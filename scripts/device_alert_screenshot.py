@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,22 +23,16 @@ def main() -> int:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.app import build_kiosk
+    from kiosk.app import build_kiosk, build_window
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
-    from kiosk.desk.guard_desk import GuardDesk
-    from ui.bridge import QtBridge
-    from ui.main_window import MainWindow
 
     settings = demo_settings(load_settings(os.devnull))
+    settings = replace(settings, ui=replace(settings.ui, sound=False, speech=False))
     app = QApplication([])
     app.setFont(QFont("Noto Sans CJK SC", 11))
     kiosk = build_kiosk(settings, demo=True, with_devices=True, demo_scene=1)
-    bridge = QtBridge()
-    kiosk.listeners.add(bridge)
-    desk = GuardDesk(settings, kiosk.store, kiosk.controller)
-    desk.thermometer, desk.codes = kiosk.thermometer, kiosk.codes
-    window = MainWindow(kiosk.controller, bridge, desk, sound=False)
+    window, _ = build_window(kiosk)
     window.show()
     kiosk.start()
     out = REPO / "docs" / "screenshots" / "device-lost.png"

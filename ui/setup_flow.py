@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget, QWizard,
@@ -315,3 +315,18 @@ class SetupFlow(QWizard):
     def _stop_devices(self) -> None:
         self.camera_page.stop()
         self.thermometer_page.stop()
+
+
+def run_setup(config_path: Path, screenshot: Path | str | None = None,
+              quit_after: float | None = None) -> Settings | None:
+    """The first-run setup, modal: the settings it wrote, or None when it was left without saving.
+
+    With ``screenshot`` and ``quit_after`` it saves a picture of itself after that many seconds and leaves.
+    """
+    flow = SetupFlow(config_path)
+    if screenshot is not None and quit_after is not None:
+        def snap_and_leave() -> None:
+            flow.grab().save(str(screenshot))
+            flow.reject()
+        QTimer.singleShot(int(quit_after * 1000), snap_and_leave)
+    return flow.settings if flow.exec() else None

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from kiosk.config.settings import Settings
 
-from kiosk.cli.base import CliError, Subcommands, add_command, admin_store
+from kiosk.cli.base import CliError, Subcommands, admin_store
+from kiosk.cli.command import add_command, add_command_without_config
 
 
 def _setup_roster(p: argparse.ArgumentParser) -> None:
@@ -91,6 +92,12 @@ def _setup_doctor(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the findings as one JSON list")
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from kiosk.cli.doctor import run_doctor
+
+    return run_doctor(args.config, as_json=args.json)
+
+
 def _setup_autostart(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="autostart_command", required=True)
     sub.add_parser("install", help="open the kiosk full screen at login and restart it if it dies")
@@ -126,8 +133,8 @@ def register(sub: Subcommands) -> None:
                 _setup_db, _db)
     add_command(sub, 'registration', 'sealed registration details of temporary workers (contact tracing)',
                 _setup_registration, _registration)
-    # No handler: main() runs the doctor before loading the config, whose faults it reports among others.
-    add_command(sub, 'doctor', 'check config, devices, database, fonts, keys, calibration and disk; say what to fix',
-                _setup_doctor, None)
+    # Without config: the doctor runs before any is loaded and reports a broken one among its findings.
+    add_command_without_config(sub, 'doctor', 'check config, devices, database, fonts, keys, calibration and disk; '
+                               'say what to fix', _setup_doctor, _doctor)
     add_command(sub, 'autostart', 'a dedicated gate PC: start the kiosk at login (systemd user service / Windows Run key)',
                 _setup_autostart, _autostart)

@@ -1,4 +1,7 @@
-"""What every command group of ``gate-kiosk`` shares: the one-line error, adding a command, ``--db``."""
+"""What the command groups of ``gate-kiosk`` share: the one-line error, the admin PIN, the centre, dates and formats.
+
+Adding a command and what it declares it needs (config, database) is ``kiosk.cli.command``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import contextlib
 import getpass
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -22,107 +25,6 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 class CliError(Exception):
     """An expected failure of a command: one line for the user, exit status 2."""
-
-
-# A command: its parser set-up and its handler.
-Handler = Callable[[argparse.Namespace, Settings], int]
-Setup = Callable[[argparse.ArgumentParser], None]
-
-# Commands that take --db: the simulations write to their own database (never the
-# production log); the readers can read such a database.
-DB_COMMANDS = {
-    "simulate": "database of the simulated gate (default: demo.sqlite3 beside the real log)",
-    "demo-data": "database for the demo entries (default: demo.sqlite3 beside the real log)",
-    "export": "read this database instead of the real log",
-    "report": "read this database instead of the real log",
-    "verify-log": "check this database instead of the real log",
-}
-SIMULATIONS = ("simulate", "demo-data")
-
-
-def with_database(name: str, args: argparse.Namespace, settings: Settings) -> Settings:
-    """The settings a command runs with: a simulation never touches the production log."""
-    from dataclasses import replace
-
-    db = getattr(args, "db", None)
-    if name in SIMULATIONS and (name != "simulate" or getattr(args, "device", "") == "gate"):
-        url = database_arg(db, settings) if db else f"sqlite:///{settings.data_dir / 'demo.sqlite3'}"
-        if _same_database(url, settings.database_url):
-            raise CliError("the demo database is the production log: set database.url or pass --db")
-        if _holds_live_entries(url):
-            raise CliError(f"{db or url}: this database holds live entries (a gate's real log); "
-                           "simulated entries never go there")
-        return replace(settings, database_url=url, own_log=False)
-    if db and name in DB_COMMANDS:
-        url = _url_of(db)
-        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
-            raise CliError(f"{db}: no such database file")
-        return replace(settings, database_url=url, own_log=False)
-    return settings
-
-
-def database_arg(value: str, settings: Settings) -> str:
-    """``--db PATH|URL`` for commands that must not touch the production log."""
-    url = _url_of(value)
-    if _same_database(url, settings.database_url):
-        raise CliError(f"{value}: that is the production log; simulated entries never go there")
-    return url
-
-
-def _url_of(value: str) -> str:
-    """``--db PATH|URL`` as an SQLAlchemy URL (a path is an SQLite file)."""
-    return value if "://" in value else f"sqlite:///{Path(value).expanduser().resolve()}"
-
-
-def _holds_live_entries(url: str) -> bool:
-    """Whether a database already holds entries of a live gate (whatever its path or link)."""
-    from sqlalchemy import create_engine, inspect, text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
-        return False
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            tables = inspect(conn).get_table_names()
-            if "entries" not in tables:
-                return False
-            columns = {c["name"] for c in inspect(conn).get_columns("entries")}
-            if "origin" not in columns:  # written before entries said where they came from: a real log
-                return bool(conn.execute(text("SELECT 1 FROM entries LIMIT 1")).first())
-            row = conn.execute(text("SELECT 1 FROM entries WHERE origin IS NULL OR origin = 'live' LIMIT 1"))
-            return row.first() is not None
-    except SQLAlchemyError as exc:
-        raise CliError(f"cannot read {url}: {str(exc).splitlines()[0]}") from None
-    finally:
-        engine.dispose()
-
-
-def _same_database(a: str, b: str) -> bool:
-    def norm(url: str) -> str:
-        if url.startswith("sqlite:///"):
-            return "sqlite:///" + str(Path(url[len("sqlite:///"):]).expanduser().resolve())
-        return url.rstrip("/")
-    return norm(a) == norm(b)
-
-
-def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handler: Handler | None) -> None:
-    """Add subcommand ``name``: ``setup`` declares its arguments, ``handler`` runs it (``args.handler``);
-    None for a command ``main()`` runs before any config is loaded (``doctor``)."""
-    command_parser = sub.add_parser(name, help=help_text, description=help_text)
-    command_parser.set_defaults(handler=handler)
-    if name in DB_COMMANDS and name != "simulate":  # simulate takes it on ``simulate gate``
-        command_parser.add_argument(
-            "--db", metavar="PATH|URL",
-            help=DB_COMMANDS[name] + " (an SQLite file path or an SQLAlchemy URL)")
-    setup(command_parser)
-    if name in DB_COMMANDS and name != "simulate":
-        # Also after a sub-command (``report weekly --db X``), without hiding one given before it.
-        for action in command_parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for child in action.choices.values():
-                    child.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS,
-                                       help=DB_COMMANDS[name])
 
 
 FORMATS = ("csv", "xlsx", "pdf")

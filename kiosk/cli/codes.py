@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import CliError, Subcommands, add_command
+from kiosk.cli.base import CliError, Subcommands
+from kiosk.cli.command import add_command
 from kiosk.config.settings import Settings
 
 

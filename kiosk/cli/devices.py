@@ -17,7 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import CliError, Subcommands, add_command
+from kiosk.cli.base import CliError, Subcommands
+from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import DeviceSettings, Settings
 
 PROTOCOL_CHOICES = ["ascii", "aa55", "gy-mcu", "modbus"]
@@ -115,9 +116,10 @@ def _setup_simulate(p: argparse.ArgumentParser) -> None:
     t.add_argument("--link", type=Path, help="also make this symlink to the pty (like /dev/serial/by-id)")
     t.add_argument("--seed", type=int)
     g = sub.add_parser("gate", help="the whole gate headless: simulated people and devices, a database of its own")
-    g.add_argument("--db", metavar="PATH|URL",
-                   help="database of the simulated gate (default: demo.sqlite3 beside the real log; "
-                        "the production log is refused)")
+    own_database = OtherDatabase("database of the simulated gate (default: demo.sqlite3 beside the real log; "
+                                 "the production log is refused)", simulated=True)
+    g.set_defaults(needs=Needs(db=own_database))  # the simulated thermometer alone needs no database
+    g.add_argument("--db", metavar="PATH|URL", help=own_database.help)
     g.add_argument("--people", type=int, default=20)
     g.add_argument("--rate", type=float, default=2.0, help="people per second")
     g.add_argument("--seed", type=int)
@@ -252,4 +254,4 @@ def register(sub: Subcommands) -> None:
     add_command(sub, 'calibrate', 'calibrate a thermometer against a blackbody or clinical thermometer',
                 _setup_calibrate, _calibrate)
     add_command(sub, 'devices', "find cameras and serial ports, and probe a thermometer's protocol",
-                _setup_devices, _devices)
+                _setup_devices, _devices, Needs(creates_config=True))

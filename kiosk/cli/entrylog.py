@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import CliError, Subcommands, add_command, admin_store, day_arg, open_central, require_admin
+from kiosk.cli.base import CliError, Subcommands, admin_store, day_arg, open_central, require_admin
+from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import Settings
 
 
@@ -275,7 +276,7 @@ def _confirm_policy(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: Subcommands) -> None:
     """Add the entry log's commands to ``gate-kiosk``."""
     add_command(sub, 'verify-log', 'check the entry log and name every broken row',
-                _setup_verify_log, _verify_log)
+                _setup_verify_log, _verify_log, Needs(db=OtherDatabase("check this database instead of the real log")))
     add_command(sub, 'log-key', "the entry log's initial key: hand it out once (school and bureau)",
                 _setup_log_key, _log_key)
     add_command(sub, 'ledger', 'which entry log this kiosk keeps (after a ledger alarm)',

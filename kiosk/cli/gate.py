@@ -18,7 +18,8 @@ from kiosk.domain.policy import PolicyError
 from kiosk.services.gate import ConfirmRefused
 from kiosk.services.ports import SteppedClock
 
-from kiosk.cli.base import CliError, EXIT_NOT_LOGGED, Subcommands, add_command, database_arg
+from kiosk.cli.base import CliError, EXIT_NOT_LOGGED, Subcommands
+from kiosk.cli.command import Needs, add_command, database_arg
 
 
 def _setup_run(p: argparse.ArgumentParser) -> None:
@@ -290,7 +291,7 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: Subcommands) -> None:
     """Add the gate's commands to ``gate-kiosk``."""
     add_command(sub, 'run', "open the guard's window",
-                _setup_run, _run)
+                _setup_run, _run, Needs(creates_config=True, by_default=True))
     add_command(sub, 'check', 'check one person headless and log the entry; prints one JSON object',
                 _setup_check, _check)
     add_command(sub, 'config', 'show the configuration in force',

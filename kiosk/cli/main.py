@@ -1,7 +1,8 @@
 """The ``gate-kiosk`` command line: the parser, and running one command with one-line errors.
 
 The commands live in their groups (``gate``, ``admin``, ``codes``, ``devices``, ``reports``, ``entrylog``,
-``sync``), each adding its own with ``register(subparsers)``; ``run`` is the default. Every expected
+``sync``), each adding its own with ``register(subparsers)`` and declaring there what each needs
+(``kiosk.cli.command.Needs``: config, database, the default command); this module names none. Every expected
 failure (bad config, unwritable database, missing file, unknown lane) prints
 one line on stderr and exits with status 2; no traceback reaches the user.
 ``check`` exits 3 when it reached a verdict but its entry is not in the log.
@@ -17,11 +18,11 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.config.settings import ConfigError
-from kiosk.config.loading import load_settings
 from kiosk.domain.policy import PolicyError
 from kiosk.services.roster import RosterError
 from kiosk.cli import admin, codes, devices, entrylog, gate, reports, sync
-from kiosk.cli.base import EXIT_USAGE, CliError, Handler, with_database
+from kiosk.cli.base import EXIT_USAGE, CliError
+from kiosk.cli.command import Handler, HandlerWithoutConfig, Needs, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -45,28 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command with what its group declared it needs (``Needs``): no command is special here."""
     from kiosk.config.operations import setup_logging
 
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
-    name = args.command or "run"
     if args.command is None:
-        args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
+        args = parser.parse_args([*(argv or sys.argv[1:]), _default_command(parser)])
     try:
-        if name == "doctor":  # the doctor reports a broken config as one finding among others
-            from kiosk.cli.doctor import run_doctor
-
-            return run_doctor(args.config, as_json=args.json)
-        if name in ("run", "devices"):
-            _create_named_config(args.config)
-        settings = with_database(name, args, load_settings(args.config))
-        if name != "central":  # ``config show`` too: the settings in force, as a gate judges with them
-            from kiosk.services.publications import central_overlay
-
-            settings = central_overlay(settings)  # the last roster/policy/keys pulled from the centre
+        needs: Needs = args.needs
+        if not needs.config:
+            without_config: HandlerWithoutConfig = args.handler
+            return without_config(args)
         handler: Handler = args.handler
-        return handler(args, settings)
+        return handler(args, settings_for(args, needs))
     except _known_errors() as exc:
         print(f"gate-kiosk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -76,26 +70,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _closed_pipe()
     except Exception:  # a bug: the user gets one line, the details go to a file for the IT teacher
         # The traceback goes to the crash file and the log file, not to the terminal (one line there).
-        log.warning("unexpected error in %s", name, exc_info=True)
+        log.warning("unexpected error in %s", args.command, exc_info=True)
         path = _write_crash_report()
         print(f"gate-kiosk: unexpected error; details written to {path}", file=sys.stderr)
         return 1
 
 
-def _create_named_config(path: Path | None) -> None:
-    """A config file named (--config or $GATE_KIOSK_CONFIG) but not there yet: the first-run setup
-    writes it, so it starts empty (0600) instead of being an error; device discovery needs none."""
-    import os
-
-    target = path or (Path(os.environ["GATE_KIOSK_CONFIG"]) if os.environ.get("GATE_KIOSK_CONFIG") else None)
-    if target is None or target.exists() or str(target) == os.devnull:
-        return
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-    except OSError as exc:
-        raise CliError(f"{target}: cannot create the config file: {exc.strerror}") from None
+def _default_command(parser: argparse.ArgumentParser) -> str:
+    """The command whose group declared it the one run when none is named (``Needs.by_default``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, command_parser in action.choices.items():
+                if command_parser.get_default("needs").by_default:
+                    return str(name)
+    raise AssertionError("no command declares Needs(by_default=True)")
 
 
 def _closed_pipe() -> int:

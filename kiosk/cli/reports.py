@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import FORMATS, CliError, Subcommands, add_command, admin_store, day_arg, open_central, out_format
+from kiosk.cli.base import FORMATS, CliError, Subcommands, admin_store, day_arg, open_central, out_format
+from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import Settings
 
 
@@ -207,10 +208,11 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: Subcommands) -> None:
     """Add the report commands to ``gate-kiosk``."""
     add_command(sub, 'export', 'export the entry log of a day or range as CSV, XLSX or the PDF daily report',
-                _setup_export, _export)
+                _setup_export, _export, Needs(db=OtherDatabase("read this database instead of the real log")))
     add_command(sub, 'report', 'reports for the education bureau',
-                _setup_report, _report)
+                _setup_report, _report, Needs(db=OtherDatabase("read this database instead of the real log")))
     add_command(sub, 'verify-export', 'check that an exported file is unchanged and signed by the trusted key',
                 _setup_verify, _verify)
     add_command(sub, 'demo-data', 'fill the database with realistic demo entries (through the real data layer)',
-                _setup_demo_data, _demo_data)
+                _setup_demo_data, _demo_data, Needs(db=OtherDatabase(
+                    "database for the demo entries (default: demo.sqlite3 beside the real log)", simulated=True)))

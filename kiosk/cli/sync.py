@@ -21,7 +21,8 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
-from kiosk.cli.base import CliError, Subcommands, add_command, admin_store, central_url, open_central
+from kiosk.cli.base import CliError, Subcommands, admin_store, central_url, open_central
+from kiosk.cli.command import Needs, add_command
 from kiosk.config.settings import Settings
 
 EXIT_UNREACHABLE = 3
@@ -347,8 +348,9 @@ def register(sub: Subcommands) -> None:
     """Add the centre commands to ``gate-kiosk``."""
     add_command(sub, 'sync', 'forward the local log to the centre (store and forward)',
                 _setup_sync, _sync)
+    # The centre's own settings, not overlaid with what a gate last pulled from it.
     add_command(sub, 'central', 'the central database: schema, publications, gates, incidents',
-                _setup_central, _central)
+                _setup_central, _central, Needs(pulled=False))
     add_command(sub, 'findings', 'the findings ledger of self-inspections and supervision (台账式管理, 清单式销号)',
                 _setup_findings, _findings)
     add_command(sub, 'trace', 'contact tracing over every gate of the district (admin PIN, audited)',

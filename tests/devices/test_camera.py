@@ -159,3 +159,28 @@ def test_video_file_source_and_scan_of_a_video(tmp_path: Path) -> None:
     cap.release()
     result = scan_path(path, ZxingDecoder(), Verifier(Policy(), {}))
     assert result.error is None and [v.text for v in result.verdicts] == ["https://hc.example.cn/v/1"]
+
+
+def test_close_ends_the_watchdog_and_the_reader_and_releases_the_camera() -> None:
+    caps: list = []
+    g = FrameGrabber(lambda: FakeCapture(caps), name="cam-close")
+    g.start()
+    assert wait_for(lambda: g.latest(0) is not None)
+    assert {"cam-close-watchdog", "cam-close-reader-1"} <= {t.name for t in threading.enumerate()}
+    g.close()
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("cam-close-")]
+    assert caps[0].released.is_set() and g.state == "stopped"
+
+
+def test_an_abandoned_reader_ends_once_its_blocked_read_returns(grabbers) -> None:
+    caps: list = []
+    g = FrameGrabber(lambda: FakeCapture(caps), name="cam-stall", stall_s=0.4, backoff_s=(0.05, 0.2))
+    grabbers.append(g)
+    g.start()
+    assert wait_for(lambda: g.latest(0) is not None)
+    caps[0].stall.set()
+    # The watchdog releases the stalled camera (which lets its read return) and reads on a new thread.
+    assert wait_for(lambda: len(caps) >= 2 and g.state == "connected")
+    assert wait_for(lambda: "cam-stall-reader-1" not in {t.name for t in threading.enumerate()})
+    assert "cam-stall-reader-2" in {t.name for t in threading.enumerate()}
+    assert wait_for(lambda: caps[1].n > 0)  # the new thread reads the reopened camera

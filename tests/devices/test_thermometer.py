@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from pathlib import Path
 
@@ -133,6 +134,15 @@ def test_unplug_reconnects_through_a_by_id_link(tmp_path: Path, cleanup) -> None
     sim.queue(36.2)
     got = col.take(5)
     assert got and 36.2 in [round(r.celsius, 1) for r in got]
+
+
+def test_close_ends_the_simulator_thread_and_removes_its_link(tmp_path: Path) -> None:
+    link = tmp_path / "usb-Thermo-if00-port0"
+    sim = ThermometerSimulator("ascii", interval_s=0.03, link=link).start()
+    assert sim.start() is sim  # started once: a second start leaves the running thread as it is
+    assert link.is_symlink() and [t for t in threading.enumerate() if t.name == "thermo-sim-ascii"]
+    sim.close()
+    assert not link.is_symlink() and not [t for t in threading.enumerate() if t.name == "thermo-sim-ascii"]
 
 
 def test_silence_is_reported_and_recovery_too(cleanup) -> None:
