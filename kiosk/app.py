@@ -25,7 +25,7 @@ from kiosk.services.spool import spool_for
 from kiosk.config.ledger_file import KEPT_A_LOG, kept_a_log_before, ledger_marker, note_log_kept
 from kiosk.services.access import check_policy
 from kiosk.services.ports import Service
-from kiosk.services.thermometry import thermometer_device
+from kiosk.app_adapters import SETUP_DEVICES, sync_service, thermometer_device
 
 if TYPE_CHECKING:
     from devices.decoders import Decoder
@@ -320,7 +320,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         from ui.setup_flow import SetupFlow
 
         log.info("no code source configured: opening the first-run setup")
-        flow = SetupFlow(settings.source_path or config_path())
+        flow = SetupFlow(settings.source_path or config_path(), openers=SETUP_DEVICES)
         if screenshot is not None and quit_after is not None:
             def snap_and_leave() -> None:
                 flow.grab().save(str(screenshot))
@@ -337,9 +337,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     desk.thermometer = kiosk.thermometer
     desk.codes = kiosk.codes
     if settings.central.url and not demo:
-        from kiosk.services.sync import SyncService
-
-        desk.sync = SyncService(settings)
+        desk.sync = sync_service(settings)
         kiosk.services.append(desk.sync)  # started with the devices, closed before the store
     from ui.speech import make_speaker
     language = "en" if (language or settings.ui.language) == "en" else "zh"

@@ -49,7 +49,7 @@ def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 
     The reader is the kiosk's own (``thermometer_device``) for the protocol and options in ``d``."""
     from devices.discovery import port_exists
     from devices.thermometer import PortNotFound, resolve_port
-    from kiosk.services.thermometry import thermometer_device
+    from kiosk.app_adapters import thermometer_device
 
     try:
         path = resolve_port(port)

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kiosk.config.settings import DeviceSettings
 from kiosk.domain.model import Source, TemperatureSample
 from kiosk.services.ports import GateListener, Service, report_device_status
 
 if TYPE_CHECKING:
-    from devices.thermometer import ModbusThermometer, SerialThermometer, TemperatureReading, ThermometerStatus
+    from devices.thermometer import TemperatureReading, ThermometerStatus
 
 
 class CalibrationError(ValueError):
@@ -175,7 +174,7 @@ class ThermometerService:
         self._interval_days = interval_days
         self._clock = clock
         self._lock = threading.Lock()
-        self.device: Service | None = None  # the serial or Modbus reader (``thermometer_device``)
+        self.device: Service | None = None  # the serial or Modbus reader (``kiosk.app_adapters.thermometer_device``)
         self.calibration: Calibration | None = None
         self.reload_calibration()
 
@@ -222,19 +221,3 @@ class ThermometerService:
     def close(self) -> None:
         if self.device is not None:
             self.device.close()
-
-
-def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[TemperatureReading], None],
-                       on_status: Callable[[ThermometerStatus], None]) -> SerialThermometer | ModbusThermometer:
-    """The serial or Modbus reader the ``[devices]`` settings describe (also the setup's live readings)."""
-    from devices.thermometer import ModbusThermometer, SerialThermometer
-
-    if d.thermometer_protocol == "modbus":
-        return ModbusThermometer(port, thermometer_id=d.thermometer_id, baud=d.thermometer_baud or 9600,
-                                 slave=d.modbus_slave, register=d.modbus_register, functioncode=d.modbus_functioncode,
-                                 scale=d.modbus_scale,
-                                 ambient_register=None if d.modbus_ambient_register < 0 else d.modbus_ambient_register,
-                                 on_reading=on_reading, on_status=on_status, silent_after_s=d.thermometer_silent_s)
-    return SerialThermometer(port, d.thermometer_protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
-                             pattern=d.thermometer_pattern or None, on_reading=on_reading,
-                             on_status=on_status, silent_after_s=d.thermometer_silent_s)
