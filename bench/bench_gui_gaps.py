@@ -105,7 +105,7 @@ def main() -> int:
     from kiosk.config.loading import load_settings
     from tests.central.netfaults import SilentServer
     from kiosk.sim.demo import demo_settings
-    from kiosk.sim.demodata import generate
+    from kiosk.app_adapters import demo_entries
     from kiosk.desk.guard_desk import GuardDesk
     from kiosk.domain.model import Element
     from ui.bridge import QtBridge
@@ -118,7 +118,7 @@ def main() -> int:
     app = QApplication([])
     kiosk = build_kiosk(settings, demo=True, with_devices=True)
     today = datetime.now(timezone.utc).astimezone().date()
-    kiosk.store.append_many(list(generate(settings, today, today, args.rows)))
+    kiosk.store.append_many(list(demo_entries(settings, today, today, args.rows)))
     bridge = QtBridge()
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)

@@ -37,7 +37,7 @@ def main() -> int:
     from kiosk.app import build_kiosk
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
-    from kiosk.sim.demodata import generate
+    from kiosk.app_adapters import demo_entries
     from kiosk.desk.guard_desk import GuardDesk
     from ui.bridge import QtBridge
     from ui.export_dialog import ExportDialog
@@ -47,7 +47,7 @@ def main() -> int:
     app = QApplication([])
     kiosk = build_kiosk(settings, demo=True, with_devices=True)
     today = datetime.now(timezone.utc).astimezone().date()
-    kiosk.store.append_many(list(generate(settings, today, today, args.rows)))
+    kiosk.store.append_many(list(demo_entries(settings, today, today, args.rows)))
     bridge = QtBridge()
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)

@@ -1,18 +1,22 @@
-"""The composition root's adapters: the devices and stores that ``kiosk.app`` (and the commands above it) build.
+"""The composition root's adapters and factories: what ``kiosk.app`` (and the commands above it) build and hand down.
 
 Part of the one composition root, kept apart so that ``kiosk/app.py`` stays
 the wiring of a running kiosk. Services, the desk and the demo never build an
-adapter themselves: they are handed one, or a factory from here.
+adapter or a controller themselves: they are handed one, or a factory from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date
 from typing import TYPE_CHECKING
 
+from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.config.settings import DeviceSettings, Settings
 from kiosk.desk.firstrun import DeviceOpeners
+from kiosk.services.gate import GateController
+from kiosk.services.ports import Clock, EntryLog, IdFactory, ListenerHub
 
 if TYPE_CHECKING:
     from kiosk.services.sync import SyncService, SyncStatus
@@ -53,3 +57,16 @@ def sync_service(settings: Settings, on_status: Callable[[SyncStatus], None] | N
 
     return SyncService(settings, lambda: EntryStore(settings.database_url), lambda: central_store(settings),
                        on_status=on_status, totals_every_s=totals_every_s)
+
+
+def demo_data_controller(settings: Settings, log: EntryLog, clock: Clock, new_id: IdFactory) -> GateController:
+    """The controller that judges ``demo-data`` entries: the live rules, a fixed salt, nobody listening."""
+    return GateController(settings.policy, log, ListenerHub(), site=settings.site, gate=settings.gate,
+                          salt=b"demo-data", clock=clock, origin="demo", new_id=new_id)
+
+
+def demo_entries(settings: Settings, day_from: date, day_to: date, per_day: int, seed: int = 1) -> Iterator[EntryRecord]:
+    """Realistic demo entries for ``gate-kiosk demo-data`` (``kiosk.sim.demodata``), judged by the real controller."""
+    from kiosk.sim.demodata import generate
+
+    return generate(settings, day_from, day_to, per_day, seed, new_controller=demo_data_controller)
