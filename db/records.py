@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 
 @dataclass(frozen=True)
@@ -77,3 +77,18 @@ class RosterImportReport:
     imported: int
     updated: int
     rejected: list[tuple[int, str]]  # (line number in the file, why)
+
+
+class CalibrationRecord(TypedDict):
+    """One thermometer calibration as stored (the ``calibrations`` table) and read back."""
+
+    id: str
+    thermometer_id: str
+    performed_at: datetime  # UTC, timezone-aware
+    operator: str
+    reference_c: float
+    readings: list[float]
+    offset_c: float
+    residual_c: float
+    ambient_c: float | None
+    ambient_coefficient: float

@@ -25,7 +25,7 @@ from db.models import (
     RecentCode,
     RosterEntry,
 )
-from db.records import RosterPerson
+from db.records import CalibrationRecord, RosterPerson
 from db.rows import calibration_dict, record_fields, utc
 from db.engine import StoreError, short_error
 
@@ -212,18 +212,18 @@ class SideRecords:
         with self._session() as s:
             return [(utc(r.at), r.device, r.state, r.message) for r in s.scalars(stmt)]
 
-    def add_calibration(self, record: dict[str, Any]) -> None:
+    def add_calibration(self, record: CalibrationRecord) -> None:
         with self._session.begin() as s:
             s.add(Calibration(**record))
 
-    def latest_calibration(self, thermometer_id: str) -> dict[str, Any] | None:
+    def latest_calibration(self, thermometer_id: str) -> CalibrationRecord | None:
         stmt = (select(Calibration).where(Calibration.thermometer_id == thermometer_id)
                 .order_by(Calibration.performed_at.desc()).limit(1))
         with self._session() as s:
             row = s.scalars(stmt).first()
             return calibration_dict(row) if row else None
 
-    def calibrations(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    def calibrations(self, since: datetime, until: datetime) -> list[CalibrationRecord]:
         stmt = (select(Calibration).where(Calibration.performed_at >= since, Calibration.performed_at < until)
                 .order_by(Calibration.performed_at))
         with self._session() as s:

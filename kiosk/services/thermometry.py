@@ -21,8 +21,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from db.records import CalibrationRecord
 from kiosk.domain.model import Source, TemperatureSample
 from kiosk.services.ports import GateListener, Service, report_device_status
 
@@ -58,7 +59,7 @@ class Calibration:
     def due_at(self, interval_days: int) -> datetime:
         return self.performed_at + timedelta(days=interval_days)
 
-    def as_record(self) -> dict[str, Any]:
+    def as_record(self) -> CalibrationRecord:
         return {
             "id": self.id, "thermometer_id": self.thermometer_id, "performed_at": self.performed_at,
             "operator": self.operator, "reference_c": self.reference_c, "readings": list(self.readings),
@@ -67,7 +68,7 @@ class Calibration:
         }
 
     @classmethod
-    def from_record(cls, r: dict[str, Any]) -> "Calibration":
+    def from_record(cls, r: CalibrationRecord) -> "Calibration":
         return cls(r["id"], r["thermometer_id"], r["performed_at"], r["operator"], r["reference_c"],
                    tuple(r["readings"]), r["offset_c"], r["residual_c"], r["ambient_c"], r["ambient_coefficient"])
 
@@ -142,7 +143,9 @@ class StableReadingFilter:
 
 
 class CalibrationSource(Protocol):
-    def latest_calibration(self, thermometer_id: str) -> dict[str, Any] | None: ...
+    """Where the thermometer service finds its calibration and logs device states (``db.store.EntryStore``)."""
+
+    def latest_calibration(self, thermometer_id: str) -> CalibrationRecord | None: ...
 
     def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None: ...
 
