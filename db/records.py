@@ -92,3 +92,31 @@ class CalibrationRecord(TypedDict):
     residual_c: float
     ambient_c: float | None
     ambient_coefficient: float
+
+
+# An audit row's detail: the JSON object each action records (its keys differ by action, and the
+# values are whatever json.loads gives back), so its values stay Any.
+AuditDetail = dict[str, Any]
+
+
+class AuditRecord(TypedDict):
+    """One audit row as stored (the ``audit_log`` table)."""
+
+    at: datetime  # UTC, timezone-aware
+    actor: str
+    action: str
+    detail: AuditDetail
+
+
+class _CheckedAuditFields(TypedDict):
+    at: datetime | None  # None (and actor, action None, detail empty): the journal names a row that is gone
+    actor: str | None
+    action: str | None
+    detail: AuditDetail  # empty unless authentic: what an edited or inserted row says is not believed
+    authentic: bool
+
+
+class CheckedAudit(_CheckedAuditFields, total=False):
+    """An audit row as the journal vouches for it (``EntryStore.recent_audits``): ``why`` when not authentic."""
+
+    why: str
