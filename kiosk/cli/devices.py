@@ -15,10 +15,13 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.cli.base import CliError, Subcommands, add_command
 from kiosk.config.settings import DeviceSettings, Settings
+
+if TYPE_CHECKING:
+    from devices.thermometer import TemperatureReading, ThermometerStatus
 
 PROTOCOL_CHOICES = ["ascii", "aa55", "gy-mcu", "modbus"]
 
@@ -43,7 +46,7 @@ def _port_args(p: argparse.ArgumentParser) -> None:
     m.add_argument("--ambient-register", type=int, help="register of the ambient temperature, if any")
 
 
-def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 15.0) -> list[Any]:
+def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 15.0) -> list[TemperatureReading]:
     """Open the port, collect ``count`` readings, close; a port that never opens is a CliError.
 
     The reader is the kiosk's own (``thermometer_device``) for the protocol and options in ``d``."""
@@ -57,11 +60,11 @@ def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 
         raise CliError(str(exc)) from None
     if not port_exists(path):
         raise CliError(f"{port}: no such serial port")
-    readings: queue.Queue[Any] = queue.Queue()
-    statuses: list[Any] = []
+    readings: queue.Queue[TemperatureReading] = queue.Queue()
+    statuses: list[ThermometerStatus] = []
     device = thermometer_device(d, port, readings.put, statuses.append)
     device.start()
-    got: list[Any] = []
+    got: list[TemperatureReading] = []
     deadline = time.monotonic() + timeout
     try:
         while len(got) < count and time.monotonic() < deadline:

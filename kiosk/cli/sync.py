@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if sys.version_info >= (3, 11):
@@ -23,6 +23,9 @@ else:  # Python 3.10: the same parser, from PyPI
 
 from kiosk.cli.base import CliError, Subcommands, add_command, admin_store, central_url, open_central
 from kiosk.config.settings import Settings
+
+if TYPE_CHECKING:
+    from kiosk.services.sync import SyncStatus
 
 EXIT_UNREACHABLE = 3
 EXIT_REFUSED = 1
@@ -81,7 +84,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
             last: list[str] = []
 
-            def show(status: Any) -> None:
+            def show(status: SyncStatus) -> None:
                 line = f"{datetime.now():%H:%M:%S} {status.state}: {status.words()}"
                 if not last or last[-1] != line[9:]:
                     print(line, flush=True)
