@@ -180,7 +180,7 @@ def _reanchor(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _publication_body(kind: str, path: Path, *, confirm_threshold: bool = False, by: str = "") -> Any:
+def _publication_body(kind: str, path: Path, *, confirm_threshold: bool = False, by: str = "") -> object:
     from kiosk.config.settings import fever_threshold_needs_confirmation
     from kiosk.domain.policy import Policy, PolicyError
     from kiosk.services.roster import read_roster
