@@ -48,6 +48,9 @@ class EntryLog(Protocol):
 
     def append(self, entry: EntryRecord) -> str: ...
 
+    def get(self, entry_id: str) -> EntryRecord | None:
+        """The entry as logged, or None (the writer asks whether a spooled entry is in already)."""
+
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
 
 
