@@ -22,14 +22,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings
 from kiosk.config.loading import load_settings
-from kiosk.services.ports import Service
+from kiosk.services.ports import FrameFeed, Service
 
 if TYPE_CHECKING:
-    from devices.camera import Frame
     from devices.discovery import CameraInfo, ProbeResult, SerialPortInfo
     from devices.thermometer import TemperatureReading, ThermometerStatus
     from kiosk.services.ports import FrameImage
@@ -94,16 +93,6 @@ def probe(port: str, budget_s: float = 10.0) -> ProbeResult:
     from devices.discovery import probe_thermometer
 
     return probe_thermometer(port, budget_s=budget_s)
-
-
-class FrameFeed(Protocol):
-    """A camera read on its own thread (``devices.camera.FrameGrabber``)."""
-
-    def start(self) -> object: ...
-
-    def latest(self, after_seq: int, timeout: float) -> Frame | None: ...
-
-    def close(self) -> None: ...
 
 
 CameraOpener = Callable[[str, Callable[[str, str], None]], FrameFeed]  # (uri, on_status(state, message))

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from devices.camera import Frame
+
     FrameImage: TypeAlias = NDArray[np.uint8]  # one camera frame: BGR, height x width x 3 (OpenCV's layout)
 
 
@@ -52,6 +54,16 @@ class EntryLog(Protocol):
         """The entry as logged, or None (the writer asks whether a spooled entry is in already)."""
 
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
+
+
+class FrameFeed(Protocol):
+    """A camera read on its own thread, newest frame on demand (``devices.camera.FrameGrabber``)."""
+
+    def start(self) -> object: ...
+
+    def latest(self, after_seq: int, timeout: float) -> Frame | None: ...
+
+    def close(self) -> None: ...
 
 
 class CodeOverlay(TypedDict):

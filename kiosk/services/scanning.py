@@ -39,11 +39,10 @@ from devices.decoders import DecodedCode, Decoder, ImageRejected, load_image
 from devices.hardphoto import IDLE_TECHNIQUES, StillReader
 from devices.worker import Worker
 from kiosk.services.gate import CodeCheck
-from kiosk.services.ports import CodeOverlay, FaceOverlay, GateListener, Overlay
+from kiosk.services.ports import CodeOverlay, FaceOverlay, FrameFeed, GateListener, Overlay
 from kiosk.services.verification import CodeVerdict, Verifier
 
 if TYPE_CHECKING:
-    from devices.camera import FrameGrabber
     from devices.mask import FaceMask
     from kiosk.services.ports import FrameImage
 
@@ -224,7 +223,7 @@ class ScanService(Worker):
     IDLE_AFTER_S = 2.0  # no code for this long: the scene is idle
     IDLE_EVERY_S = 1.0  # then one frame per this gets the harder decoding
 
-    def __init__(self, grabber: FrameGrabber, decoder: Decoder, verifier: Verifier, sink: CodeSink,
+    def __init__(self, grabber: FrameFeed, decoder: Decoder, verifier: Verifier, sink: CodeSink,
                  listener: GateListener, mask_detector: FaceWatch | None = None, clock: Callable[[], float] = time.monotonic,
                  verification: VerificationService | None = None, *, mask_every: int = 3,
                  on_face_status: Callable[[str, str], None] | None = None, idle_hard: bool = True) -> None:
