@@ -19,9 +19,9 @@ from kiosk.services.gate import GateController
 from kiosk.services.ports import Clock, EntryLog, IdFactory, ListenerHub
 
 if TYPE_CHECKING:
-    from kiosk.services.sync import SyncService, SyncStatus
     from devices.camera import FrameGrabber
     from devices.thermometer import ModbusThermometer, SerialThermometer, TemperatureReading, ThermometerStatus
+    from kiosk.services.sync import SyncService, SyncStatus
 
 
 def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[TemperatureReading], None],

@@ -140,7 +140,7 @@ class Evidence:
     source: Source
     value: EvidenceValue = None
     strength: Strength = Strength.VERIFIED
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)  # logged as JSON as it is: its facts differ per source
     note: str = ""
 
     def number(self) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, Union
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, Union, final
 
 from db.records import EntryRecord, RosterPerson
 from kiosk.domain.faultlog import FaultLog
@@ -66,6 +66,7 @@ class FrameFeed(Protocol):
     def close(self) -> None: ...
 
 
+@final  # final, so that `"polygon" in overlay` tells the two kinds apart
 class CodeOverlay(TypedDict):
     """A code outlined on the preview, coloured by its verdict (``pending`` until verified)."""
 
@@ -75,6 +76,7 @@ class CodeOverlay(TypedDict):
     verified_by: str
 
 
+@final
 class FaceOverlay(TypedDict):
     """The face being checked, boxed green (mask) or red on the preview."""
 
