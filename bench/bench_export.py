@@ -32,14 +32,14 @@ OUT = REPO / "bench" / "out"
 def build(db: Path, days: int, per_day: int) -> None:
     from db.store import EntryStore
     from kiosk.config.loading import load_settings
-    from kiosk.sim.demodata import generate
+    from kiosk.app_adapters import demo_entries
 
     settings = load_settings(os.devnull)
     db.unlink(missing_ok=True)
     store = EntryStore(f"sqlite:///{db}")
     first = date(2022, 1, 1)
     t0 = time.perf_counter()
-    template = list(generate(settings, first, first, per_day))
+    template = list(demo_entries(settings, first, first, per_day))
     print(f"one day of {len(template)} entries through the gate controller: {time.perf_counter() - t0:.1f} s")
 
     def copies():

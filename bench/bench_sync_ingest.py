@@ -35,7 +35,7 @@ def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: f
     from db.store import EntryStore
     from db.central.store import CentralStore
     from kiosk.config.loading import load_settings
-    from kiosk.sim.demodata import generate
+    from kiosk.app_adapters import demo_entries
     from db.syncsource import LocalStoreBusy
     from kiosk.services.sync import SyncWorker, sync_status
 
@@ -45,7 +45,7 @@ def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: f
     cfg.write_text(f"[paths]\ndata_dir = '{data}'\n[site]\nsite_id = 's{index // 2:02d}'\ngate_id = 'g{index % 2}'\n"
                    f"[central]\nurl = '{url}'\nbatch_size = {batch}\ninterval_s = 0.2\npull = false\n")
     settings = load_settings(cfg)
-    rows = list(generate(settings, date(2026, 3, 2), date(2026, 3, 2), entries, seed=index + 1))
+    rows = list(demo_entries(settings, date(2026, 3, 2), date(2026, 3, 2), entries, seed=index + 1))
     store = EntryStore(settings.database_url)
     committed: dict[int, float] = {}
     while time.time() < start_at:

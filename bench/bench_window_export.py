@@ -39,7 +39,7 @@ def main() -> int:
     from kiosk.app import build_kiosk, build_window
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_settings
-    from kiosk.sim.demodata import generate
+    from kiosk.app_adapters import demo_entries
     from ui.export_dialog import ExportDialog
 
     settings = demo_settings(load_settings(os.devnull))
@@ -47,7 +47,7 @@ def main() -> int:
     app = QApplication([])
     kiosk = build_kiosk(settings, demo=True, with_devices=True)
     today = datetime.now(ZoneInfo(settings.site.timezone)).date()  # the gate's day, as the window counts it
-    kiosk.store.append_many(list(generate(settings, today, today, args.rows)))
+    kiosk.store.append_many(list(demo_entries(settings, today, today, args.rows)))
     window, desk = build_window(kiosk)
     window.show()
     kiosk.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 
 @dataclass(frozen=True)
@@ -77,3 +77,46 @@ class RosterImportReport:
     imported: int
     updated: int
     rejected: list[tuple[int, str]]  # (line number in the file, why)
+
+
+class CalibrationRecord(TypedDict):
+    """One thermometer calibration as stored (the ``calibrations`` table) and read back."""
+
+    id: str
+    thermometer_id: str
+    performed_at: datetime  # UTC, timezone-aware
+    operator: str
+    reference_c: float
+    readings: list[float]
+    offset_c: float
+    residual_c: float
+    ambient_c: float | None
+    ambient_coefficient: float
+
+
+# An audit row's detail: the JSON object each action records (its keys differ by action, and the
+# values are whatever json.loads gives back), so its values stay Any.
+AuditDetail = dict[str, Any]
+
+
+class AuditRecord(TypedDict):
+    """One audit row as stored (the ``audit_log`` table)."""
+
+    at: datetime  # UTC, timezone-aware
+    actor: str
+    action: str
+    detail: AuditDetail
+
+
+class _CheckedAuditFields(TypedDict):
+    at: datetime | None  # None (and actor, action None, detail empty): the journal names a row that is gone
+    actor: str | None
+    action: str | None
+    detail: AuditDetail  # empty unless authentic: what an edited or inserted row says is not believed
+    authentic: bool
+
+
+class CheckedAudit(_CheckedAuditFields, total=False):
+    """An audit row as the journal vouches for it (``EntryStore.recent_audits``): ``why`` when not authentic."""
+
+    why: str

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from db.models import AuditEvent, Calibration, Entry, FollowUp
-from db.records import EntryRecord
+from db.records import CalibrationRecord, EntryRecord
 
 ENTRY_FIELDS = [f.name for f in fields(EntryRecord)]
 
@@ -32,7 +32,7 @@ def record_fields(row: FollowUp | AuditEvent) -> dict[str, Any]:
     return {"id": row.id, "at": utc(row.at), "actor": row.actor, "action": row.action, "detail": row.detail}
 
 
-def calibration_dict(row: Calibration) -> dict[str, Any]:
+def calibration_dict(row: Calibration) -> CalibrationRecord:
     return {
         "id": row.id, "thermometer_id": row.thermometer_id, "performed_at": utc(row.performed_at),
         "operator": row.operator, "reference_c": row.reference_c, "readings": list(row.readings),

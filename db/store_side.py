@@ -25,7 +25,7 @@ from db.models import (
     RecentCode,
     RosterEntry,
 )
-from db.records import RosterPerson
+from db.records import AuditDetail, AuditRecord, CalibrationRecord, CheckedAudit, RosterPerson
 from db.rows import calibration_dict, record_fields, utc
 from db.engine import StoreError, short_error
 
@@ -41,8 +41,13 @@ def _int(text: str) -> int:
         return 0
 
 
-def _audit_dict(r: AuditEvent) -> dict[str, Any]:
+def _audit_dict(r: AuditEvent) -> AuditRecord:
     return {"at": utc(r.at), "actor": r.actor, "action": r.action, "detail": r.detail}
+
+
+def _not_authentic(r: AuditEvent, why: str) -> CheckedAudit:
+    """A row the journal does not vouch for: its detail is not believed."""
+    return {"at": utc(r.at), "actor": r.actor, "action": r.action, "detail": {}, "authentic": False, "why": why}
 
 
 class SideRecords:
@@ -102,7 +107,7 @@ class SideRecords:
             return [RosterPerson(r.person_id, r.name, r.kind, r.group_name, r.card_number, r.health_status,
                                  r.health_date) for r in rows]
 
-    def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None:
+    def audit(self, actor: str, action: str, detail: AuditDetail) -> None:
         """Append an audit row, journalled (so the audit log cannot be quietly rewritten either)."""
         with self._write.begin() as s:
             conn = s.connection()
@@ -110,7 +115,7 @@ class SideRecords:
             row = self._audit_row(conn, actor, action, detail)
             save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
 
-    def audit_once(self, actor: str, action: str, detail: dict[str, Any]) -> bool:
+    def audit_once(self, actor: str, action: str, detail: AuditDetail) -> bool:
         """``audit``, unless the newest row of ``action`` already says exactly this (decided under the write lock)."""
         with self._write.begin() as s:
             conn = s.connection()
@@ -123,7 +128,7 @@ class SideRecords:
             save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
         return True
 
-    def audited_attempt(self, actor: str, action: str, judge: Callable[[list[dict[str, Any]]], tuple[bool, dict[str, Any]]],
+    def audited_attempt(self, actor: str, action: str, judge: Callable[[list[CheckedAudit]], tuple[bool, AuditDetail]],
                         actions: tuple[str, ...]) -> bool:
         """Serialised check-and-record: ``judge`` sees the audit rows of ``actions`` (newest first, up to 64)
         and decides; its decision is audited in the same write transaction, so parallel attempts take turns
@@ -137,13 +142,13 @@ class SideRecords:
             save_key_state(conn, key, [key.sign("audit", str(row["id"]), record_digest("audit", row))])
         return ok
 
-    def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[dict[str, Any]]:
+    def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[CheckedAudit]:
         """The newest audit rows of ``actions``, newest first, each marked ``authentic`` (see ``_checked_audits``)."""
         with self._session() as s:
             return self._checked_audits(s, actions, limit)
 
     @staticmethod
-    def _checked_audits(s: Session, actions: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    def _checked_audits(s: Session, actions: tuple[str, ...], limit: int) -> list[CheckedAudit]:
         """The newest audit rows of ``actions`` as the journal vouches for them, newest first.
 
         A row whose journal digest matches is ``authentic``. A row the journal does
@@ -158,23 +163,22 @@ class SideRecords:
         unjournalled = (select(AuditEvent).where(~exists().where(
             (JournalRow.kind == "audit") & (JournalRow.ref == cast(AuditEvent.id, String))))
             .order_by(AuditEvent.id.desc()).limit(limit))
-        items: list[tuple[int, dict[str, Any]]] = []
+        items: list[tuple[int, CheckedAudit]] = []
         for ref, digest, row in s.execute(journal):
             if row is None:
                 items.append((_int(ref), {"at": None, "actor": None, "action": None, "detail": {},
                                           "authentic": False, "why": f"audit row {ref} was deleted"}))
             elif digest != record_digest("audit", record_fields(row)):
-                items.append((row.id, dict(_audit_dict(row), detail={}, authentic=False,
-                                           why=f"audit row {row.id} differs from what the journal authenticated")))
+                items.append((row.id, _not_authentic(row, f"audit row {row.id} differs from what the journal authenticated")))
             elif row.action in actions:
-                items.append((row.id, dict(_audit_dict(row), authentic=True)))
+                items.append((row.id, {"at": utc(row.at), "actor": row.actor, "action": row.action,
+                                       "detail": row.detail, "authentic": True}))
         for row in s.scalars(unjournalled):
-            items.append((row.id, dict(_audit_dict(row), detail={}, authentic=False,
-                                       why=f"audit row {row.id} is not in the journal")))
+            items.append((row.id, _not_authentic(row, f"audit row {row.id} is not in the journal")))
         items.sort(key=lambda item: item[0], reverse=True)
         return [item for _, item in items[:limit]]
 
-    def last_audit(self, action: str) -> dict[str, Any] | None:
+    def last_audit(self, action: str) -> AuditRecord | None:
         stmt = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1)
         with self._session() as s:
             r = s.scalars(stmt).first()
@@ -196,7 +200,7 @@ class SideRecords:
             row = s.get(RecentCode, key)
             return (utc(row.at), row.visit_id) if row else None
 
-    def audit_events(self, action: str | None = None) -> list[dict[str, Any]]:
+    def audit_events(self, action: str | None = None) -> list[AuditRecord]:
         stmt = select(AuditEvent).order_by(AuditEvent.id)
         if action:
             stmt = stmt.where(AuditEvent.action == action)
@@ -212,18 +216,18 @@ class SideRecords:
         with self._session() as s:
             return [(utc(r.at), r.device, r.state, r.message) for r in s.scalars(stmt)]
 
-    def add_calibration(self, record: dict[str, Any]) -> None:
+    def add_calibration(self, record: CalibrationRecord) -> None:
         with self._session.begin() as s:
             s.add(Calibration(**record))
 
-    def latest_calibration(self, thermometer_id: str) -> dict[str, Any] | None:
+    def latest_calibration(self, thermometer_id: str) -> CalibrationRecord | None:
         stmt = (select(Calibration).where(Calibration.thermometer_id == thermometer_id)
                 .order_by(Calibration.performed_at.desc()).limit(1))
         with self._session() as s:
             row = s.scalars(stmt).first()
             return calibration_dict(row) if row else None
 
-    def calibrations(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    def calibrations(self, since: datetime, until: datetime) -> list[CalibrationRecord]:
         stmt = (select(Calibration).where(Calibration.performed_at >= since, Calibration.performed_at < until)
                 .order_by(Calibration.performed_at))
         with self._session() as s:

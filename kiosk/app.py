@@ -25,7 +25,7 @@ from kiosk.services.spool import spool_for
 from kiosk.config.ledger_file import KEPT_A_LOG, kept_a_log_before, ledger_marker, note_log_kept
 from kiosk.services.access import check_policy
 from kiosk.services.ports import Service
-from kiosk.services.thermometry import thermometer_device
+from kiosk.app_adapters import SETUP_DEVICES, sync_service, thermometer_device
 
 if TYPE_CHECKING:
     from devices.decoders import Decoder
@@ -305,9 +305,7 @@ def build_window(kiosk: Kiosk, language: str | None = None) -> tuple[MainWindow,
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer, desk.codes = kiosk.thermometer, kiosk.codes
     if settings.central.url and not kiosk.demo:
-        from kiosk.services.sync import SyncService
-
-        desk.sync = SyncService(settings)
+        desk.sync = sync_service(settings)
         kiosk.services.append(desk.sync)  # started with the devices, closed before the store
     language = "en" if (language or settings.ui.language) == "en" else "zh"
     speaker = make_speaker("en" if language == "en" else "zh_CN", settings.ui.speech_backend, settings.ui.speech)
@@ -341,7 +339,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         from ui.setup_flow import run_setup
 
         log.info("no code source configured: opening the first-run setup")
-        written = run_setup(settings.source_path or config_path(), screenshot, quit_after)
+        written = run_setup(settings.source_path or config_path(), SETUP_DEVICES, screenshot, quit_after)
         if written is None:
             log.info("setup left without saving")
             return 0

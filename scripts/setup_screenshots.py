@@ -28,6 +28,7 @@ def main() -> int:
 
     from devices.discovery import CameraInfo, SerialPortInfo
     from devices.simulators import ThermometerSimulator
+    from kiosk.app_adapters import SETUP_DEVICES
     from kiosk.config.loading import load_settings
     from kiosk.sim.demo import demo_people, scene_for
     from ui.setup_flow import SetupFlow
@@ -42,7 +43,7 @@ def main() -> int:
     app.setFont(QFont("Noto Sans CJK SC", 11))
     cameras = [CameraInfo(0, str(frames), "USB Camera (demo scenes)", "v4l2", ((1280, 720), (640, 480)))]
     ports = [SerialPortInfo(sim.path, sim.path, "USB-Serial CH340 (simulated thermometer)", "1a86:7523")]
-    flow = SetupFlow(work / "config.toml", discover_fn=lambda: (cameras, ports))
+    flow = SetupFlow(work / "config.toml", discover_fn=lambda: (cameras, ports), openers=SETUP_DEVICES)
     flow.show()
 
     def wait(ms: int, until: object = None) -> None:

@@ -35,6 +35,9 @@ class MemoryLog:
         self.entries.append(entry)
         return entry.id
 
+    def get(self, entry_id: str) -> EntryRecord | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
     def find_roster(self, key: str) -> RosterPerson | None:
         return self.roster.get(key)
 

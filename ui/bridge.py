@@ -8,9 +8,15 @@ touched from a device thread (Electrum's hardware handler works this way).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+
+from kiosk.domain.visit import VisitSnapshot
+from kiosk.services.ports import Overlay
+
+if TYPE_CHECKING:
+    from kiosk.services.ports import FrameImage
 
 
 class QtBridge(QObject):
@@ -23,10 +29,10 @@ class QtBridge(QObject):
     device_status_changed = Signal(str, str, str)
     frame_received = Signal(object, object)
 
-    def on_visit_changed(self, visit: Any) -> None:
+    def on_visit_changed(self, visit: VisitSnapshot) -> None:
         self.visit_changed.emit(visit)
 
-    def on_entry_logged(self, visit: Any, entry_id: str) -> None:
+    def on_entry_logged(self, visit: VisitSnapshot, entry_id: str) -> None:
         self.entry_logged.emit(visit, entry_id)
 
     def on_entry_committed(self, entry_id: str) -> None:
@@ -38,5 +44,5 @@ class QtBridge(QObject):
     def on_device_status(self, device: str, state: str, message: str) -> None:
         self.device_status_changed.emit(device, state, message)
 
-    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+    def on_frame(self, frame: FrameImage, overlays: list[Overlay]) -> None:
         self.frame_received.emit(frame, overlays)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.desk.firstrun import (
-    CameraPreview, ThermometerWatch,
+    CameraOpener, CameraPreview, ThermometerOpener, ThermometerWatch,
 )
 from ui.widgets import CameraView
 
@@ -51,8 +51,9 @@ class EnterApplies(QObject):
 class CameraPage(QWizardPage):
     """Pick a camera and see its picture before keeping it."""
 
-    def __init__(self, cameras: list[Any]) -> None:
+    def __init__(self, cameras: list[Any], open_camera: CameraOpener) -> None:
         super().__init__()
+        self._open_camera = open_camera
         self.setTitle(self.tr("摄像头"))
         self.setSubTitle(self.tr("选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。"))
         layout = QVBoxLayout(self)
@@ -109,7 +110,7 @@ class CameraPage(QWizardPage):
                                 else self.tr("不使用摄像头：只用扫码枪读码"))
             return
         self.status.setText(self.tr("正在打开 %1 …").replace("%1", uri))
-        self._camera = CameraPreview(uri).start()
+        self._camera = CameraPreview(uri, self._open_camera).start()
         self._timer.start()
 
     def _on_timer_timeout(self) -> None:
@@ -138,11 +139,12 @@ class ThermometerPage(QWizardPage):
 
     probed = Signal(object)
 
-    def __init__(self, ports: list[Any], probe_fn: Callable[[str], Any]) -> None:
+    def __init__(self, ports: list[Any], probe_fn: Callable[[str], Any], open_thermometer: ThermometerOpener) -> None:
         super().__init__()
         self.setTitle(self.tr("测温仪"))
         self.setSubTitle(self.tr("选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。"))
         self._probe_fn = probe_fn
+        self._open_thermometer = open_thermometer
         layout = QVBoxLayout(self)
         self.combo = choice_combo(self)
         for p in ports:
@@ -239,7 +241,7 @@ class ThermometerPage(QWizardPage):
         self.probed_port = port
         self.status.setText(self.tr("已识别：%1 协议，波特率 %2。下面是实时读数。")
                             .replace("%1", result.protocol).replace("%2", str(result.baud)))
-        self._watch = ThermometerWatch(port, self.config).start()
+        self._watch = ThermometerWatch(port, self.config, self._open_thermometer).start()
         self._timer.start()
         self.completeChanged.emit()
 

@@ -30,7 +30,7 @@ from kiosk.services.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS, AdminAccess
 from kiosk.config.loading import load_settings
 from kiosk.config.settings import ConfigError, Settings, default_data_dir
 from kiosk.desk.firstrun import (
-    SetupAnswers, discover, gate_id_ok, probe, write_first_config,
+    DeviceOpeners, SetupAnswers, discover, gate_id_ok, probe, write_first_config,
 )
 from ui.busy import run_admin_step
 from ui.dialogs import scanned_not_typed
@@ -240,7 +240,7 @@ class SetupFlow(QWizard):
 
     def __init__(self, config_path: Path, parent: QWidget | None = None,
                  discover_fn: Callable[[], tuple[list[Any], list[Any]]] = discover,
-                 probe_fn: Callable[[str], Any] = probe) -> None:
+                 probe_fn: Callable[[str], Any] = probe, *, openers: DeviceOpeners) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("门岗初次设置"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -253,8 +253,8 @@ class SetupFlow(QWizard):
             self.answers.school_name, self.answers.gate_id = before.site.school_name, before.site.gate_id
         cameras, ports = discover_fn()
         self.school_page = SchoolPage(self.answers)
-        self.camera_page = CameraPage(cameras)
-        self.thermometer_page = ThermometerPage(ports, probe_fn)
+        self.camera_page = CameraPage(cameras, openers.camera)
+        self.thermometer_page = ThermometerPage(ports, probe_fn, openers.thermometer)
         self.scanner_page = ScannerPage(ports)
         data_dir = before.data_dir if before is not None else default_data_dir()
         self.pin_page = PinPage(has_pin=AdminAccess(data_dir).has_pin)
@@ -317,13 +317,13 @@ class SetupFlow(QWizard):
         self.thermometer_page.stop()
 
 
-def run_setup(config_path: Path, screenshot: Path | str | None = None,
+def run_setup(config_path: Path, openers: DeviceOpeners, screenshot: Path | str | None = None,
               quit_after: float | None = None) -> Settings | None:
     """The first-run setup, modal: the settings it wrote, or None when it was left without saving.
 
     With ``screenshot`` and ``quit_after`` it saves a picture of itself after that many seconds and leaves.
     """
-    flow = SetupFlow(config_path)
+    flow = SetupFlow(config_path, openers=openers)
     if screenshot is not None and quit_after is not None:
         def snap_and_leave() -> None:
             flow.grab().save(str(screenshot))

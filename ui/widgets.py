@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 from kiosk.domain import follow_up
 from kiosk.domain.model import Decision, Evidence, Outcome, Source
 from kiosk.services.gate import VisitSnapshot
+from kiosk.services.ports import Overlay
 
 GREEN, RED, AMBER, GREY, BLUE = "#1b7f3a", "#c62828", "#f2a900", "#455a64", "#1565c0"
 # The banner's colour follows the decision and nothing else (tests/ui check every pair).
@@ -38,13 +39,13 @@ class CameraView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
-        self._overlays: list[dict[str, Any]] = []
+        self._overlays: list[Overlay] = []
         self.setMinimumSize(480, 270)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.frames_shown = 0
         self.idle_text = ""  # what to say with no picture; empty: waiting for the camera's first frame
 
-    def set_frame(self, frame: np.ndarray, overlays: list[dict[str, Any]]) -> None:
+    def set_frame(self, frame: np.ndarray, overlays: list[Overlay]) -> None:
         self._image = to_qimage(frame)
         self._overlays = overlays
         self.frames_shown += 1
@@ -64,10 +65,9 @@ class CameraView(QWidget):
         ox, oy = (self.width() - iw * scale) / 2, (self.height() - ih * scale) / 2
         p.drawImage(QRectF(ox, oy, iw * scale, ih * scale), self._image)
         for o in self._overlays:
-            colour = OVERLAY.get(o.get("status", "unknown"), OVERLAY["unknown"])
             if "polygon" in o:
                 poly = QPolygonF([QPointF(ox + x * scale, oy + y * scale) for x, y in o["polygon"]])
-                p.setPen(QPen(colour, 5))
+                p.setPen(QPen(OVERLAY.get(o["status"], OVERLAY["unknown"]), 5))
                 p.drawPolygon(poly)
             elif "box" in o:
                 x, y, w, h = o["box"]

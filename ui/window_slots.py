@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from kiosk.desk.actions import ACTION_OF, GuardAction
 from kiosk.domain.model import Decision, Element, PersonKind, Reason
 from kiosk.services.gate import ConfirmRefused, VisitSnapshot
+from kiosk.services.ports import Overlay
 from kiosk.domain.visit import VisitState
 from kiosk.domain.vocabulary import reason_words
 from ui.device_alerts import device_problem
@@ -21,6 +22,9 @@ from ui.panels import FlaggedList, KindBar, TodayPanel
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 from ui.guard_keys import GuardKeys
+
+if TYPE_CHECKING:
+    from kiosk.services.ports import FrameImage
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +113,7 @@ class WindowSlots(GuardKeys):
             if self._alert is not None:
                 self._alert.play()
 
-    def _on_bridge_frame_received(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+    def _on_bridge_frame_received(self, frame: FrameImage, overlays: list[Overlay]) -> None:
         self.camera.set_frame(frame, overlays)
 
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:

@@ -13,9 +13,14 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from kiosk.config.settings import Settings
+
+if TYPE_CHECKING:
+    from db.central.store import CentralStore
+    from db.store import EntryStore
+    from kiosk.services.access import PinLedger
 
 EXIT_USAGE = 2
 EXIT_NOT_LOGGED = 3  # check: a verdict was reached but its entry is not in the log
@@ -44,7 +49,7 @@ def out_format(out: Path, given: str | None) -> str:
     return given
 
 
-def require_admin(settings: Settings, store: Any, pin: str | None, action: str, *, required: bool = False) -> str | None:
+def require_admin(settings: Settings, store: PinLedger, pin: str | None, action: str, *, required: bool = False) -> str | None:
     """Check the admin PIN (if one is set) for ``action``; returns the PIN that was given.
 
     ``required``: the action needs a PIN even where none is set (the district's
@@ -76,7 +81,7 @@ def require_admin(settings: Settings, store: Any, pin: str | None, action: str, 
 
 @contextlib.contextmanager
 def admin_store(settings: Settings, pin: str | None, action: str,
-                *, required: bool = False) -> Iterator[tuple[Any, str | None]]:
+                *, required: bool = False) -> Iterator[tuple[EntryStore, str | None]]:
     """The store and the PIN, once the admin PIN (if one is set) allows ``action``; errors become one line."""
     from kiosk.app import build_store
     from kiosk.reports import ExportError
@@ -98,7 +103,7 @@ def central_url(settings: Settings, url: str | None) -> str:
 
 
 @contextlib.contextmanager
-def open_central(settings: Settings, url: str | None, *, migrate: bool = False) -> Iterator[Any]:
+def open_central(settings: Settings, url: str | None, *, migrate: bool = False) -> Iterator[CentralStore]:
     """The central store, its errors turned into one line for the user."""
     from db.central.store import CentralError
     from kiosk.services.sync import central_store

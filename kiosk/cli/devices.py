@@ -15,11 +15,14 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.cli.base import CliError, Subcommands
 from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import DeviceSettings, Settings
+
+if TYPE_CHECKING:
+    from devices.thermometer import TemperatureReading, ThermometerStatus
 
 PROTOCOL_CHOICES = ["ascii", "aa55", "gy-mcu", "modbus"]
 
@@ -44,13 +47,13 @@ def _port_args(p: argparse.ArgumentParser) -> None:
     m.add_argument("--ambient-register", type=int, help="register of the ambient temperature, if any")
 
 
-def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 15.0) -> list[Any]:
+def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 15.0) -> list[TemperatureReading]:
     """Open the port, collect ``count`` readings, close; a port that never opens is a CliError.
 
     The reader is the kiosk's own (``thermometer_device``) for the protocol and options in ``d``."""
     from devices.discovery import port_exists
     from devices.thermometer import PortNotFound, resolve_port
-    from kiosk.services.thermometry import thermometer_device
+    from kiosk.app_adapters import thermometer_device
 
     try:
         path = resolve_port(port)
@@ -58,11 +61,11 @@ def read_readings(port: str, d: DeviceSettings, count: int, *, timeout: float = 
         raise CliError(str(exc)) from None
     if not port_exists(path):
         raise CliError(f"{port}: no such serial port")
-    readings: queue.Queue[Any] = queue.Queue()
-    statuses: list[Any] = []
+    readings: queue.Queue[TemperatureReading] = queue.Queue()
+    statuses: list[ThermometerStatus] = []
     device = thermometer_device(d, port, readings.put, statuses.append)
     device.start()
-    got: list[Any] = []
+    got: list[TemperatureReading] = []
     deadline = time.monotonic() + timeout
     try:
         while len(got) < count and time.monotonic() < deadline:

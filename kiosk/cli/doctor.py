@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
+from db.records import CalibrationRecord
 from kiosk.config.settings import ConfigError, Settings
 from kiosk.config.loading import config_path, load_settings
 
@@ -181,7 +181,7 @@ def _log_key(settings: Settings, pending: bool) -> Finding:
                    "key from the kiosk)")
 
 
-def _calibration(settings: Settings, record: dict[str, Any] | None) -> Finding:
+def _calibration(settings: Settings, record: CalibrationRecord | None) -> Finding:
     if record is None:
         return Finding("calibration", WARN, f"{settings.devices.thermometer_id} never calibrated",
                        "gate-kiosk calibrate --port … --protocol … --reference 37.0")

@@ -6,11 +6,14 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.cli.base import CliError, Subcommands, admin_store, day_arg, open_central, require_admin
 from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import Settings
+
+if TYPE_CHECKING:
+    from db.store import EntryStore
 
 
 def _setup_verify_log(p: argparse.ArgumentParser) -> None:
@@ -62,7 +65,7 @@ def _verify_log(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok and not alarm and not any(d.startswith("DIFFERS") for d in differences) else 1
 
 
-def _store_to_verify(settings: Settings) -> tuple[Any, str | None]:
+def _store_to_verify(settings: Settings) -> tuple[EntryStore | None, str | None]:
     """The log to verify, and the ledger alarm it raised if any: the alarm stops the gate, never the auditor.
 
     Under an alarm the log is opened as it is, without accepting it (nothing is
@@ -84,7 +87,7 @@ def _store_to_verify(settings: Settings) -> tuple[Any, str | None]:
         return EntryStore(settings.database_url), alarm
 
 
-def _compare_with_centre(settings: Settings, store: Any, url: str, only_gate: str | None) -> list[str]:
+def _compare_with_centre(settings: Settings, store: EntryStore, url: str, only_gate: str | None) -> list[str]:
     """Lines saying where the local log and the centre's copy disagree (DIFFERS) or merely lag (PENDING)."""
     from db.central.chaincheck import expected_row_hash
     from db.syncsource import SyncSource

@@ -10,7 +10,7 @@ import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config.settings import Settings
 from kiosk.domain.model import Element, Lane, Person, PersonKind
@@ -20,6 +20,12 @@ from kiosk.services.ports import SteppedClock
 
 from kiosk.cli.base import CliError, EXIT_NOT_LOGGED, Subcommands
 from kiosk.cli.command import Needs, add_command, database_arg
+
+if TYPE_CHECKING:
+    from db.records import EntryRecord
+    from kiosk.app import Kiosk
+    from kiosk.domain.model import TemperatureSample
+    from kiosk.domain.visit import VisitSnapshot
 
 
 def _setup_run(p: argparse.ArgumentParser) -> None:
@@ -173,7 +179,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         kiosk.close()
 
 
-def _reasons(snap: Any, entry: Any, lang: str) -> list[dict[str, Any]]:
+def _reasons(snap: VisitSnapshot, entry: EntryRecord | None, lang: str) -> list[dict[str, Any]]:
     """The verdict's reasons, and every reason the log stored besides (a clock set back: ``clock_backwards``)."""
     from kiosk.domain.vocabulary import reason_words
 
@@ -189,7 +195,7 @@ def _reasons(snap: Any, entry: Any, lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def _committed_entry(kiosk: Any, entry_id: str | None) -> Any:
+def _committed_entry(kiosk: Kiosk, entry_id: str | None) -> EntryRecord | None:
     """The entry as committed in the log, or None when it only waits in the queue."""
     if entry_id is None:
         return None
@@ -200,7 +206,7 @@ def _committed_entry(kiosk: Any, entry_id: str | None) -> Any:
     return None
 
 
-def _typed(celsius: float) -> Any:
+def _typed(celsius: float) -> TemperatureSample:
     from kiosk.domain.model import Source, TemperatureSample
 
     # Typed on the command line by a person, so it is a manual reading; it is

@@ -191,14 +191,14 @@ def _setup_demo_data(p: argparse.ArgumentParser) -> None:
 
 def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import build_store
-    from kiosk.sim.demodata import generate
+    from kiosk.app_adapters import demo_entries
 
     if args.day_to < args.day_from:
         raise CliError("--to is before --from")
     store = build_store(settings)
     try:
         t0 = time.perf_counter()
-        n = store.append_many(generate(settings, args.day_from, args.day_to, args.per_day, args.seed))
+        n = store.append_many(demo_entries(settings, args.day_from, args.day_to, args.per_day, args.seed))
         print(f"{n} entries written in {time.perf_counter() - t0:.1f} s to {settings.database_url}")
     finally:
         store.close()

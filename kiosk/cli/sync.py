@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if sys.version_info >= (3, 11):
@@ -24,6 +24,9 @@ else:  # Python 3.10: the same parser, from PyPI
 from kiosk.cli.base import CliError, Subcommands, admin_store, central_url, open_central
 from kiosk.cli.command import Needs, add_command
 from kiosk.config.settings import Settings
+
+if TYPE_CHECKING:
+    from kiosk.services.sync import SyncStatus
 
 EXIT_UNREACHABLE = 3
 EXIT_REFUSED = 1
@@ -82,7 +85,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
             last: list[str] = []
 
-            def show(status: Any) -> None:
+            def show(status: SyncStatus) -> None:
                 line = f"{datetime.now():%H:%M:%S} {status.state}: {status.words()}"
                 if not last or last[-1] != line[9:]:
                     print(line, flush=True)
@@ -178,7 +181,7 @@ def _reanchor(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _publication_body(kind: str, path: Path, *, confirm_threshold: bool = False, by: str = "") -> Any:
+def _publication_body(kind: str, path: Path, *, confirm_threshold: bool = False, by: str = "") -> object:
     from kiosk.config.settings import fever_threshold_needs_confirmation
     from kiosk.domain.policy import Policy, PolicyError
     from kiosk.services.roster import read_roster

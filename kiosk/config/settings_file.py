@@ -82,6 +82,7 @@ def write_settings(path: Path, changes: Mapping[str, Mapping[str, Any]], today: 
     return SavedSettings(path, old_version, _declared(after.policy.version), written)
 
 
+# The document and its tables are tomlkit's containers, whose items hold any TOML value: Any here.
 def _table_at(path: Path, doc: Any, section: str) -> Any:
     table: Any = doc
     for part in section.split("."):

@@ -19,18 +19,19 @@ import logging
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings
 from kiosk.config.loading import load_settings
+from kiosk.services.ports import FrameFeed, Service
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from devices.discovery import CameraInfo, ProbeResult, SerialPortInfo
     from devices.thermometer import TemperatureReading, ThermometerStatus
+    from kiosk.services.ports import FrameImage
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +95,28 @@ def probe(port: str, budget_s: float = 10.0) -> ProbeResult:
     return probe_thermometer(port, budget_s=budget_s)
 
 
+CameraOpener = Callable[[str, Callable[[str, str], None]], FrameFeed]  # (uri, on_status(state, message))
+ThermometerOpener = Callable[
+    [DeviceSettings, str, Callable[["TemperatureReading"], None], Callable[["ThermometerStatus"], None]], Service]
+
+
+@dataclass(frozen=True)
+class DeviceOpeners:
+    """How the setup opens a camera and a thermometer: given by the composition root (``kiosk.app_adapters``)."""
+
+    camera: CameraOpener
+    thermometer: ThermometerOpener
+
+
 class CameraPreview:
     """A camera on its own thread for the setup's live preview; ``latest()`` never waits."""
 
-    def __init__(self, uri: str) -> None:
-        from devices.camera import FrameGrabber, capture_opener
-
+    def __init__(self, uri: str, open_camera: CameraOpener) -> None:
         self.uri = uri
         self.state = "connecting"
         self.message = ""
         self._seq = 0
-        self._grabber = FrameGrabber(capture_opener(uri), on_status=self._on_status)
+        self._grabber = open_camera(uri, self._on_status)
 
     def _on_status(self, state: str, message: str) -> None:
         self.state, self.message = state, message
@@ -113,7 +125,7 @@ class CameraPreview:
         self._grabber.start()
         return self
 
-    def latest(self) -> np.ndarray[Any, Any] | None:
+    def latest(self) -> FrameImage | None:
         """The newest frame not yet returned (a BGR array), or None."""
         frame = self._grabber.latest(self._seq, timeout=0)
         if frame is None:
@@ -129,15 +141,13 @@ class CameraPreview:
 class ThermometerWatch:
     """Reads a thermometer with the protocol found, for the setup's live readings."""
 
-    def __init__(self, port: str, config: dict[str, Any]) -> None:
-        from kiosk.services.thermometry import thermometer_device
-
+    def __init__(self, port: str, config: dict[str, Any], open_thermometer: ThermometerOpener) -> None:
         settings = replace(DeviceSettings(), **config)
         self._lock = threading.Lock()
         self._readings: deque[float] = deque(maxlen=20)
         self.state = "connecting"
         self.message = ""
-        self._device = thermometer_device(settings, port, self._on_reading, self._on_status)
+        self._device = open_thermometer(settings, port, self._on_reading, self._on_status)
 
     def _on_reading(self, reading: TemperatureReading) -> None:
         with self._lock:

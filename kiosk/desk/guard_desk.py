@@ -9,7 +9,8 @@ status, admin PIN checks, and the settings file. Built by ``kiosk.app``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -170,10 +171,11 @@ class GuardDesk:
 
         return self.settings.source_path or default_config_path()
 
-    def save_settings(self, changes: dict[str, dict[str, Any]], pin: str, abandoned: Any = None) -> Path:
+    def save_settings(self, changes: Mapping[str, Mapping[str, object]], pin: str,
+                      abandoned: threading.Event | None = None) -> Path:
         """Write changed settings to the config file (admin PIN required); they apply on restart.
 
-        ``abandoned`` (a ``threading.Event``): the window stopped waiting for the PIN check (a locked
+        ``abandoned``: the window stopped waiting for the PIN check (a locked
         database) and told the guard nothing was saved; set by then, nothing is written.
         """
         from kiosk.config.settings_file import write_settings

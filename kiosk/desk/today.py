@@ -22,11 +22,18 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
 
+from db.records import EntryRecord
 from devices.worker import Worker
+from kiosk.config.settings import Settings
 from kiosk.domain.faultlog import FaultLog
 from kiosk.reports.figures import DayFigures, tally
+
+if TYPE_CHECKING:
+    from kiosk.desk.guard_desk import FlaggedPerson
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +50,39 @@ class FollowUpMark:
     note: str = ""
 
 
+class FollowUpLog(Protocol):
+    """The entry log as the keeper reads and marks it (``db.store.EntryStore``)."""
+
+    def get(self, entry_id: str) -> EntryRecord | None: ...
+
+    def follow_up(self, entry_id: str, state: str, guard_id: str, note: str = "") -> None: ...
+
+
+class TodaysDesk(Protocol):
+    """What the keeper asks of the ``GuardDesk``: its store, settings, time zone and the day's queries."""
+
+    @property
+    def store(self) -> FollowUpLog: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+    def today(self) -> date: ...
+
+    def summary(self, day: date | None = None) -> DayFigures: ...
+
+    def flagged(self, day: date | None = None) -> list[FlaggedPerson]: ...
+
+
 class TodayKeeper(Worker):
-    """See the module docstring. ``desk`` is the ``GuardDesk`` (its store, time zone and queries)."""
+    """See the module docstring."""
 
     thread_name = "today-figures"
 
-    def __init__(self, desk: Any, on_changed: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, desk: TodaysDesk, on_changed: Callable[[], None] = lambda: None) -> None:
         Worker.__init__(self)
         self._desk = desk
         self._on_changed = on_changed
@@ -58,7 +92,7 @@ class TodayKeeper(Worker):
         self._faults = FaultLog(log, "updating today's figures")
         self._day = desk.today()
         self._figures = DayFigures()
-        self._flagged: list[Any] = []
+        self._flagged: list[FlaggedPerson] = []
         self.loaded = threading.Event()
         self.full_reloads = 0
         self.entries_added = 0
@@ -70,7 +104,7 @@ class TodayKeeper(Worker):
     def mark_follow_up(self, mark: FollowUpMark) -> None:
         self._events.put(mark)
 
-    def snapshot(self) -> tuple[DayFigures, list[Any]]:
+    def snapshot(self) -> tuple[DayFigures, list[FlaggedPerson]]:
         with self._lock:
             return copy.deepcopy(self._figures), list(self._flagged)
 

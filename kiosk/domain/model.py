@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Union
 
 from kiosk.domain.vocabulary import reason_words, severity
 
@@ -118,6 +118,10 @@ class Mode(str, enum.Enum):
     SOFT = "soft"
 
 
+# What was seen of an element: a status colour or a card number, a temperature, a dose count, True for a mask.
+EvidenceValue = Union[str, float, bool, None]
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One observation about one element of the person in front of the gate.
@@ -130,10 +134,16 @@ class Evidence:
     element: Element
     outcome: Outcome
     source: Source
-    value: Any = None
+    value: EvidenceValue = None
     strength: Strength = Strength.VERIFIED
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)  # logged as JSON as it is: its facts differ per source
     note: str = ""
+
+    def number(self) -> float:
+        """The value as a number (a temperature's reading); no value is a TypeError, as ``float(None)`` is."""
+        if self.value is None:
+            raise TypeError(f"{self.element.value} evidence without a value")
+        return float(self.value)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -242,11 +242,11 @@ class Policy:
                 reasons.append(Reason(element, code if hard else "soft_failed", hard, params))
             elif ev.outcome is Outcome.RETAKE:
                 if finished:
-                    reasons.append(Reason(element, "fever_no_retake", False, {"celsius": float(ev.value)}))
+                    reasons.append(Reason(element, "fever_no_retake", False, {"celsius": ev.number()}))
                 else:
                     pending.append(element)
                     reasons.append(Reason(element, "retake", False,
-                                          {"celsius": float(ev.value), "wait": self.retake_wait_s}))
+                                          {"celsius": ev.number(), "wait": self.retake_wait_s}))
             elif ev.outcome is Outcome.UNKNOWN or not self._strong_enough(ev, accept):
                 if finished:
                     reasons.append(Reason(element, "unverified" if hard else "soft_missing", False))
@@ -291,7 +291,7 @@ class Policy:
         if ev.value == "invalid":
             return "code_invalid", {"error": str(ev.detail.get("error", "malformed"))}
         if e is Element.TEMPERATURE:
-            return "fever", {"celsius": float(ev.value), "threshold": self.fever_threshold_c}
+            return "fever", {"celsius": ev.number(), "threshold": self.fever_threshold_c}
         if e is Element.MASK:
             return "no_mask", {}
         if e is Element.HEALTH and ev.value in ("yellow", "red"):
@@ -371,7 +371,7 @@ def _ask_code(ev: Evidence) -> str:
 
 def _ask_params(ev: Evidence) -> dict[str, Any]:
     if ev.element is Element.TEMPERATURE and isinstance(ev.value, (int, float)):
-        return {"celsius": float(ev.value)}
+        return {"celsius": ev.number()}
     return {}
 
 

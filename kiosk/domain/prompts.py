@@ -26,10 +26,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
 from kiosk.domain import follow_up
-from kiosk.domain.model import Decision, Element, Evidence, Lane
+from kiosk.domain.model import Decision, Element, Evidence, Lane, Reason
 from kiosk.domain.visit import VisitSnapshot
 
 
@@ -67,12 +65,11 @@ class Said:
     prompt: Prompt
 
 
-def choose_prompt(decision: Decision, reasons: Iterable[Any], pending: Iterable[Element],
+def choose_prompt(decision: Decision, reasons: Iterable[Reason], pending: Iterable[Element],
                   evidence: Mapping[Element, Evidence], *, worker: bool, lane: Lane) -> Prompt | None:
     """The prompt for a visit's current state, or None (see the module docstring for the order).
 
-    ``reasons`` are ``Reason``-like (``code`` and ``element``); ``worker``:
-    the person is a temporary worker; ``lane``: the lane the visit is in.
+    ``worker``: the person is a temporary worker; ``lane``: the lane the visit is in.
     """
     if decision is Decision.DENY:
         return Prompt.DENY

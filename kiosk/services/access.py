@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from db.records import AuditDetail, AuditRecord, CheckedAudit
 from kiosk.config.ledger_file import pin_file_saw_a_log
 from kiosk.config.settings import ConfigError, Settings, issuer_content, policy_content, values_needing_confirmation
 
@@ -53,16 +54,16 @@ class PinLedger(Protocol):
     """The part of the entry store the PIN needs (``db.store.EntryStore``)."""
 
     def audited_attempt(self, actor: str, action: str,
-                        judge: Callable[[list[dict[str, Any]]], tuple[bool, dict[str, Any]]],
+                        judge: Callable[[list[CheckedAudit]], tuple[bool, AuditDetail]],
                         actions: tuple[str, ...]) -> bool: ...
 
-    def last_audit(self, action: str) -> dict[str, Any] | None: ...
+    def last_audit(self, action: str) -> AuditRecord | None: ...
 
-    def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[dict[str, Any]]: ...
+    def recent_audits(self, actions: tuple[str, ...], limit: int = 64) -> list[CheckedAudit]: ...
 
-    def audit_events(self, action: str | None = None) -> list[dict[str, Any]]: ...
+    def audit_events(self, action: str | None = None) -> list[AuditRecord]: ...
 
-    def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None: ...
+    def audit(self, actor: str, action: str, detail: AuditDetail) -> None: ...
 
 
 # Audit actions that carry a PIN attempt ({"granted": bool}) or reset the count.
@@ -121,7 +122,7 @@ class AdminAccess:
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
 
-    def _last_set(self) -> dict[str, Any] | None:
+    def _last_set(self) -> AuditRecord | None:
         return self._ledger.last_audit("set_pin") if self._ledger is not None else None
 
     @property
@@ -173,7 +174,7 @@ class AdminAccess:
             return max(0.0, _locked_until(failures, last_at) - self._clock())
         return max(0.0, float(self._load().get("locked_until", 0)) - self._clock())
 
-    def _history(self) -> list[dict[str, Any]]:
+    def _history(self) -> list[CheckedAudit]:
         return self._ledger.recent_audits(PIN_ACTIONS) if self._ledger is not None else []
 
     def verify(self, pin: str, actor: str, action: str) -> None:
@@ -222,7 +223,7 @@ class AdminAccess:
         right = _locked_until(failures, last_at) <= self._clock() and _right(pin, data)
         outcome: dict[str, Any] = {}
 
-        def judge(history: list[dict[str, Any]]) -> tuple[bool, dict[str, Any]]:
+        def judge(history: list[CheckedAudit]) -> tuple[bool, AuditDetail]:
             # Runs inside the log's write transaction: one attempt at a time.
             now = self._clock()
             failures, last_at = _failures(history)
@@ -274,7 +275,7 @@ def _right(pin: str, data: dict[str, Any]) -> bool:
         return False
 
 
-def _failures(history: list[dict[str, Any]]) -> tuple[int, float]:
+def _failures(history: list[CheckedAudit]) -> tuple[int, float]:
     """Wrong PINs in a row since the last right one (newest first), and when the latest was tried.
 
     Only rows the journal vouches for count as what they say; a row that is
@@ -295,11 +296,10 @@ def _failures(history: list[dict[str, Any]]) -> tuple[int, float]:
     return failures, last_at
 
 
-def _times(history: list[dict[str, Any]]) -> list[float]:
+def _times(history: list[CheckedAudit]) -> list[float]:
     """When each row was written. A row that is not authentic says nothing (whoever forged it chose its
     time): it takes its newer neighbour's time, else its older one's."""
-    own = [float(row["detail"].get("at_s") or row["at"].timestamp()) if row.get("authentic", True) else None
-           for row in history]
+    own = [_own_time(row) for row in history]
     out: list[float] = []
     for i, at in enumerate(own):
         if at is None:
@@ -308,7 +308,15 @@ def _times(history: list[dict[str, Any]]) -> list[float]:
     return out
 
 
-def _unauthenticated(history: list[dict[str, Any]]) -> list[str]:
+def _own_time(row: CheckedAudit) -> float | None:
+    """When an authentic row says it was written (None for one that is not: only a deleted row lacks ``at``)."""
+    at = row["at"]
+    if not row.get("authentic", True) or at is None:
+        return None
+    return float(row["detail"].get("at_s") or at.timestamp())
+
+
+def _unauthenticated(history: list[CheckedAudit]) -> list[str]:
     """Why each audit row of the PIN's history is not authentic (they count as failures, and are said)."""
     out = []
     for row in history:
@@ -358,7 +366,7 @@ def _unvouched_issuers(settings: Settings, store: PinLedger, issuers: dict[str, 
     from kiosk.services.publications import pulled_issuer_keys
 
     confirmed = store.last_audit("policy_confirmed")
-    vouched: dict[str, Any] | None = (confirmed or {}).get("detail", {}).get("issuers")
+    vouched: dict[str, Any] | None = confirmed["detail"].get("issuers") if confirmed is not None else None
     if not isinstance(vouched, dict):
         first = next((row for row in store.audit_events("policy_in_force")
                       if isinstance(row["detail"].get("issuers"), dict)), None)

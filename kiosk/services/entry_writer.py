@@ -227,10 +227,8 @@ class EntryWriter(Worker):
                 self._listener.on_storage_problem("", 0)
 
     def _in_log(self, entry_id: str) -> bool:
-        # The store's get(id): a log without one (the demo data's collector) never has a spool.
-        get = getattr(self._log, "get", None)
         try:
-            return get is not None and get(entry_id) is not None
+            return self._log.get(entry_id) is not None
         except Exception:  # the store is down: not known to be there, so it is written (or waits)
             return False
 

@@ -68,7 +68,7 @@ class GateController(GateEvents):
     """Runs visits at one gate (see the module docstring). Thread-safe."""
 
     # ---------------------------------------------------------- guard actions
-    def confirm(self, element: Element, ok: bool, value: Any = None, note: str = "") -> VisitSnapshot:
+    def confirm(self, element: Element, ok: bool, value: str | None = None, note: str = "") -> VisitSnapshot:
         """The guard confirms (or rejects) an element by eye; ``value`` is what was seen.
 
         A confirmation records what the guard saw (e.g. the colour of a health
@@ -96,7 +96,7 @@ class GateController(GateEvents):
                 return self._changed(v)  # the guard agrees: the verified evidence stays as it is
             if v.state is VisitState.DECIDED:
                 self._reopen(v)
-            stored: Any = value
+            stored: str | bool = value
             if element is Element.MASK:
                 stored = ok
             detail: dict[str, Any] = {"guard": self._guard_id, "at": now.isoformat()}

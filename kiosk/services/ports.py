@@ -10,11 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, Union, final
 
 from db.records import EntryRecord, RosterPerson
 from kiosk.domain.faultlog import FaultLog
 from kiosk.domain.visit import VisitSnapshot
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from devices.camera import Frame
+
+    FrameImage: TypeAlias = NDArray[np.uint8]  # one camera frame: BGR, height x width x 3 (OpenCV's layout)
 
 
 log = logging.getLogger(__name__)
@@ -42,7 +50,42 @@ class EntryLog(Protocol):
 
     def append(self, entry: EntryRecord) -> str: ...
 
+    def get(self, entry_id: str) -> EntryRecord | None:
+        """The entry as logged, or None (the writer asks whether a spooled entry is in already)."""
+
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
+
+
+class FrameFeed(Protocol):
+    """A camera read on its own thread, newest frame on demand (``devices.camera.FrameGrabber``)."""
+
+    def start(self) -> object: ...
+
+    def latest(self, after_seq: int, timeout: float) -> Frame | None: ...
+
+    def close(self) -> None: ...
+
+
+@final  # final, so that `"polygon" in overlay` tells the two kinds apart
+class CodeOverlay(TypedDict):
+    """A code outlined on the preview, coloured by its verdict (``pending`` until verified)."""
+
+    polygon: tuple[tuple[int, int], ...]
+    status: str
+    kind: str
+    verified_by: str
+
+
+@final
+class FaceOverlay(TypedDict):
+    """The face being checked, boxed green (mask) or red on the preview."""
+
+    box: tuple[int, int, int, int]
+    mask: bool | None
+    score: float
+
+
+Overlay = Union[CodeOverlay, FaceOverlay]
 
 
 class GateListener(Protocol):
@@ -63,7 +106,7 @@ class GateListener(Protocol):
 
     def on_device_status(self, device: str, state: str, message: str) -> None: ...
 
-    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None: ...
+    def on_frame(self, frame: FrameImage, overlays: list[Overlay]) -> None: ...
 
 
 class Service(Protocol):
@@ -113,7 +156,7 @@ class SilentListener:
     def on_device_status(self, device: str, state: str, message: str) -> None:
         pass
 
-    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+    def on_frame(self, frame: FrameImage, overlays: list[Overlay]) -> None:
         pass
 
 
@@ -164,7 +207,7 @@ class ListenerHub:
     def on_device_status(self, device: str, state: str, message: str) -> None:
         self._fan_out("on_device_status", lambda listener: listener.on_device_status(device, state, message))
 
-    def on_frame(self, frame: Any, overlays: list[dict[str, Any]]) -> None:
+    def on_frame(self, frame: FrameImage, overlays: list[Overlay]) -> None:
         self._fan_out("on_frame", lambda listener: listener.on_frame(frame, overlays))
 
     def _fan_out(self, name: str, call: Callable[[GateListener], None]) -> None:

@@ -34,7 +34,7 @@ def central_dir(settings: Settings) -> Path:
 CONFIRMED_BY = "confirmed_by"  # in a published policy: who confirmed an unusual fever threshold at publishing
 
 
-def published_policy(body: Any) -> Policy:
+def published_policy(body: object) -> Policy:
     """The policy of a publication; raises ``PolicyError`` when the kiosk must not take it.
 
     A fever threshold outside 37.0–38.5 °C is taken only when the publisher
@@ -98,7 +98,7 @@ def pull_publications(store: EntryStore, central: CentralStore, settings: Settin
     return taken
 
 
-def write_private(path: Path, data: Any) -> None:
+def write_private(path: Path, data: object) -> None:
     """Write JSON atomically, 0600 from the start (names, the roster's card numbers)."""
 
 
@@ -110,7 +110,7 @@ def write_private(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
-def check_issuer_keys(body: Any) -> None:
+def check_issuer_keys(body: object) -> None:
     """Raise ``ValueError`` unless ``body`` maps key ids to base64 Ed25519 public keys."""
     from kiosk.services.signedcode import load_public_key
 

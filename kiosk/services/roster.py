@@ -216,6 +216,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
 
 
+# ``ws`` is an openpyxl worksheet: openpyxl ships no type information, so it is Any.
 def _check_sheet_shape(path: Path, ws: Any) -> None:
     """Refuse a sheet too big for a roster before a single row is parsed into people.
 

@@ -39,17 +39,32 @@ from devices.decoders import DecodedCode, Decoder, ImageRejected, load_image
 from devices.hardphoto import IDLE_TECHNIQUES, StillReader
 from devices.worker import Worker
 from kiosk.services.gate import CodeCheck
-from kiosk.services.ports import GateListener
+from kiosk.services.ports import CodeOverlay, FaceOverlay, FrameFeed, GateListener, Overlay
 from kiosk.services.verification import CodeVerdict, Verifier
 
 if TYPE_CHECKING:
-    from devices.camera import FrameGrabber
-    from devices.mask import MaskDetector
+    from devices.mask import FaceMask
+    from kiosk.services.ports import FrameImage
 
 log = logging.getLogger(__name__)
 
 SCANNED_FORMAT = "SCANNER"  # a code typed in by a handheld scanner: its symbology is not known
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v"}
+
+
+class FaceWatch(Protocol):
+    """The mask detector as the scanner uses it (``devices.mask.MaskDetector``)."""
+
+    @property
+    def fallback_reason(self) -> str | None: ...
+
+    @property
+    def finder_name(self) -> str: ...
+
+    @property
+    def status_state(self) -> str: ...
+
+    def nearest(self, frame: FrameImage) -> FaceMask | None: ...
 
 
 class CodeSink(Protocol):
@@ -208,8 +223,8 @@ class ScanService(Worker):
     IDLE_AFTER_S = 2.0  # no code for this long: the scene is idle
     IDLE_EVERY_S = 1.0  # then one frame per this gets the harder decoding
 
-    def __init__(self, grabber: FrameGrabber, decoder: Decoder, verifier: Verifier, sink: CodeSink,
-                 listener: GateListener, mask_detector: MaskDetector | None = None, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, grabber: FrameFeed, decoder: Decoder, verifier: Verifier, sink: CodeSink,
+                 listener: GateListener, mask_detector: FaceWatch | None = None, clock: Callable[[], float] = time.monotonic,
                  verification: VerificationService | None = None, *, mask_every: int = 3,
                  on_face_status: Callable[[str, str], None] | None = None, idle_hard: bool = True) -> None:
         self.grabber = grabber
@@ -226,7 +241,7 @@ class ScanService(Worker):
         self.frames = 0
         self.decode_ms_total = 0.0
         self.mask_every = max(1, mask_every)
-        self._face_overlay: dict[str, Any] | None = None
+        self._face_overlay: FaceOverlay | None = None
         self._on_face_status = on_face_status
         self._still = StillReader(decoder) if idle_hard else None
         self._last_code_at = self._last_hard_at = clock()
@@ -236,10 +251,8 @@ class ScanService(Worker):
         if self._owns_verification:
             self.verification.start()
         if self._mask is not None and self._on_face_status is not None:
-            reason = getattr(self._mask, "fallback_reason", None)
-            name = getattr(self._mask, "finder_name", "")
-            state = getattr(self._mask, "status_state", "haar" if name == "Haar" else "yunet")
-            self._on_face_status(state, reason or f"{name} 人脸检测")
+            reason = self._mask.fallback_reason
+            self._on_face_status(self._mask.status_state, reason or f"{self._mask.finder_name} 人脸检测")
         self.grabber.start()
 
     def _after_stop(self) -> None:
@@ -247,7 +260,7 @@ class ScanService(Worker):
         if self._owns_verification:
             self.verification.close()
 
-    def process(self, image: Any) -> list[dict[str, Any]]:
+    def process(self, image: FrameImage) -> list[Overlay]:
         """Decode one frame, hand its codes to verification, report it; returns the overlays of the preview.
 
         A code still being verified is outlined as ``pending``; the next frame shows its verdict.
@@ -265,20 +278,20 @@ class ScanService(Worker):
             self._last_hard_at = now
             codes = self._still.read(image, IDLE_TECHNIQUES)[0]
             self.idle_hard_hits += bool(codes)
-        overlays: list[dict[str, Any]] = []
+        overlays: list[Overlay] = []
         for code in codes:
             self.verification.submit(code)
             verdict = self.verification.cached(code.raw)
-            overlays.append({"polygon": code.polygon, "status": verdict.status if verdict else "pending",
-                             "kind": verdict.kind if verdict else "", "verified_by": verdict.verified_by
-                             if verdict else ""})
+            overlays.append(CodeOverlay(polygon=code.polygon, status=verdict.status if verdict else "pending",
+                                        kind=verdict.kind if verdict else "",
+                                        verified_by=verdict.verified_by if verdict else ""))
         if self._mask is not None:
             if self.frames % self.mask_every == 1 or self.mask_every == 1:
                 # The person nearest the camera (largest face) is the one being checked.
                 face = self._mask.nearest(image)
                 self._face_overlay = None
                 if face is not None:
-                    self._face_overlay = {"box": face.box, "mask": face.mask, "score": face.score}
+                    self._face_overlay = FaceOverlay(box=face.box, mask=face.mask, score=face.score)
                     self._sink.mask_seen(face.mask, face.score)
             if self._face_overlay is not None:
                 overlays.append(self._face_overlay)

@@ -324,14 +324,19 @@ class SyncWorker:
 
 
 class SyncService(Worker):
-    """The worker on its own thread inside the running kiosk (started by ``kiosk.app``)."""
+    """The worker on its own thread inside the running kiosk (built by ``kiosk.app_adapters.sync_service``).
+
+    ``open_store`` and ``open_central`` are called on the sync thread: its own store and pool, so that the
+    gate's writes never wait on the network.
+    """
 
     thread_name = "sync"
 
-    def __init__(self, settings: Settings, on_status: Callable[[SyncStatus], None] | None = None,
-                 totals_every_s: float = 30.0) -> None:
+    def __init__(self, settings: Settings, open_store: Callable[[], EntryStore], open_central: Callable[[], CentralStore],
+                 on_status: Callable[[SyncStatus], None] | None = None, totals_every_s: float = 30.0) -> None:
         super().__init__()
         self.settings = settings
+        self._open_store, self._open_central = open_store, open_central  # called on the sync thread
         self.on_status = on_status
         self.latest: SyncStatus | None = None  # read by the window's timer; replaced whole, never mutated
         self.school_today: dict[str, int] | None = None  # the school's totals across its gates, when reachable
@@ -342,9 +347,8 @@ class SyncService(Worker):
         self._central: CentralStore | None = None
 
     def _run(self) -> None:
-        # Its own store and pool: the gate's writes never wait on the network.
-        self._store = EntryStore(self.settings.database_url)
-        self._central = central_store(self.settings)
+        self._store = self._open_store()
+        self._central = self._open_central()
         self._worker = SyncWorker(self._store, self._central, self.settings)
         try:
             self._worker.run_forever(self._status_changed)

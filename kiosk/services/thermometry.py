@@ -21,14 +21,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kiosk.config.settings import DeviceSettings
+from db.records import CalibrationRecord
 from kiosk.domain.model import Source, TemperatureSample
 from kiosk.services.ports import GateListener, Service, report_device_status
 
 if TYPE_CHECKING:
-    from devices.thermometer import ModbusThermometer, SerialThermometer, TemperatureReading, ThermometerStatus
+    from devices.thermometer import TemperatureReading, ThermometerStatus
 
 
 class CalibrationError(ValueError):
@@ -59,7 +59,7 @@ class Calibration:
     def due_at(self, interval_days: int) -> datetime:
         return self.performed_at + timedelta(days=interval_days)
 
-    def as_record(self) -> dict[str, Any]:
+    def as_record(self) -> CalibrationRecord:
         return {
             "id": self.id, "thermometer_id": self.thermometer_id, "performed_at": self.performed_at,
             "operator": self.operator, "reference_c": self.reference_c, "readings": list(self.readings),
@@ -68,7 +68,7 @@ class Calibration:
         }
 
     @classmethod
-    def from_record(cls, r: dict[str, Any]) -> "Calibration":
+    def from_record(cls, r: CalibrationRecord) -> "Calibration":
         return cls(r["id"], r["thermometer_id"], r["performed_at"], r["operator"], r["reference_c"],
                    tuple(r["readings"]), r["offset_c"], r["residual_c"], r["ambient_c"], r["ambient_coefficient"])
 
@@ -143,7 +143,9 @@ class StableReadingFilter:
 
 
 class CalibrationSource(Protocol):
-    def latest_calibration(self, thermometer_id: str) -> dict[str, Any] | None: ...
+    """Where the thermometer service finds its calibration and logs device states (``db.store.EntryStore``)."""
+
+    def latest_calibration(self, thermometer_id: str) -> CalibrationRecord | None: ...
 
     def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None: ...
 
@@ -175,7 +177,7 @@ class ThermometerService:
         self._interval_days = interval_days
         self._clock = clock
         self._lock = threading.Lock()
-        self.device: Service | None = None  # the serial or Modbus reader (``thermometer_device``)
+        self.device: Service | None = None  # the serial or Modbus reader (``kiosk.app_adapters.thermometer_device``)
         self.calibration: Calibration | None = None
         self.reload_calibration()
 
@@ -222,19 +224,3 @@ class ThermometerService:
     def close(self) -> None:
         if self.device is not None:
             self.device.close()
-
-
-def thermometer_device(d: DeviceSettings, port: str, on_reading: Callable[[TemperatureReading], None],
-                       on_status: Callable[[ThermometerStatus], None]) -> SerialThermometer | ModbusThermometer:
-    """The serial or Modbus reader the ``[devices]`` settings describe (also the setup's live readings)."""
-    from devices.thermometer import ModbusThermometer, SerialThermometer
-
-    if d.thermometer_protocol == "modbus":
-        return ModbusThermometer(port, thermometer_id=d.thermometer_id, baud=d.thermometer_baud or 9600,
-                                 slave=d.modbus_slave, register=d.modbus_register, functioncode=d.modbus_functioncode,
-                                 scale=d.modbus_scale,
-                                 ambient_register=None if d.modbus_ambient_register < 0 else d.modbus_ambient_register,
-                                 on_reading=on_reading, on_status=on_status, silent_after_s=d.thermometer_silent_s)
-    return SerialThermometer(port, d.thermometer_protocol, thermometer_id=d.thermometer_id, baud=d.thermometer_baud,
-                             pattern=d.thermometer_pattern or None, on_reading=on_reading,
-                             on_status=on_status, silent_after_s=d.thermometer_silent_s)

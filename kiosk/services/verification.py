@@ -196,7 +196,11 @@ class IssuerServer:
 
 
 class RosterLookup(Protocol):
+    """The school's roster as verification reads it (``db.store.EntryStore`` in the kiosk)."""
+
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
+
+    def find_roster_by_name(self, name: str) -> list[RosterPerson]: ...
 
 
 # ---------------------------------------------------------------- verifier
@@ -319,10 +323,9 @@ class Verifier:
         So a staff member (a key post such as 门卫) showing only a health code is
         still known as staff of that group; two people of one name: no guess.
         """
-        finder = getattr(self._roster, "find_roster_by_name", None)
-        if not name or finder is None:
+        if not name or self._roster is None:
             return {}
-        people = finder(name)
+        people = self._roster.find_roster_by_name(name)
         if len(people) != 1:
             return {}
         p = people[0]

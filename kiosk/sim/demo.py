@@ -11,15 +11,18 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import date
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from db.records import RosterPerson
 from devices.codeimage import STATUS_BGR, place_on_scene, render_code
 from kiosk.config.settings import Settings, with_digest
 from kiosk.domain.model import Lane, PersonKind
+from kiosk.domain.visit import VisitSnapshot
 from kiosk.services.gate import ConfirmRefused
 from kiosk.services.signedcode import generate_key, issue, load_private_key, public_key_b64
 
@@ -50,7 +53,7 @@ class DemoPerson:
     registration: tuple[tuple[str, str], ...] = ()  # what the clerk types for a worker or visitor (name first)
 
 
-def demo_key(data_dir: Path) -> tuple[Any, str]:
+def demo_key(data_dir: Path) -> tuple[Ed25519PrivateKey, str]:
     """The demo issuer's private key (created once) and its public key."""
     path = data_dir / "keys" / f"{DEMO_KEY_ID}.pem"
     if not path.exists():
@@ -136,12 +139,31 @@ def scene_for(person: DemoPerson, seed: int = 0) -> np.ndarray:
     return frame
 
 
+class DemoGate(Protocol):
+    """The gate as the demo's script drives it, standing in for the guard (``GateController``)."""
+
+    def next_person(self) -> None: ...
+
+    def set_lane(self, lane: Lane, default_kind: PersonKind | None = None) -> None: ...
+
+    def mask_seen(self, has_mask: bool | None, score: float = 0.0) -> VisitSnapshot | None: ...
+
+    def register(self, fields: dict[str, str]) -> VisitSnapshot: ...
+
+
+class SteeredThermometer(Protocol):
+    """A simulated thermometer the demo sets to each person's temperature (``ThermometerSimulator``)."""
+
+    mean_c: float
+    noise_c: float
+
+
 class DemoDirector:
     """Plays the demo cycle: on each new scene it starts the next person, sets the lane,
     steers the simulated thermometer to that person's temperature, and stands in for
     the mask detector and the registration clerk (demo mode only)."""
 
-    def __init__(self, people: list[DemoPerson], controller: Any, thermometer_sim: Any = None,
+    def __init__(self, people: list[DemoPerson], controller: DemoGate, thermometer_sim: SteeredThermometer | None = None,
                  mask_from_camera: bool = False, hold_s: float = 4.0) -> None:
         import threading
 
@@ -173,7 +195,7 @@ class DemoDirector:
         if person.registration:
             self._later(1.6 * self.scale, lambda: self._controller.register(dict(person.registration)))
 
-    def _later(self, delay: float, fn: Any) -> None:
+    def _later(self, delay: float, fn: Callable[[], object]) -> None:
         def step() -> None:
             # The demo stands in for the guard: a refusal is what the guard would read on the
             # screen (e.g. a slow camera still showed the previous person's code), never a crash.

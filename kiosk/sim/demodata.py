@@ -4,14 +4,16 @@ A school day: students and staff arriving 06:30–08:30 with a peak at 07:30,
 temporary workers spread over the day; about 2 % fever first readings (most
 clear on retake), some yellow codes, forgotten masks, courier hand-offs. Each
 entry is built by the same gate controller the kiosk uses, so it is a real
-entry, then written in bulk (``EntryStore.append_many``) for speed.
+entry, then written in bulk (``EntryStore.append_many``) for speed. The
+controller comes from the composition root (``kiosk.app_adapters.demo_entries``
+passes ``demo_data_controller``): this module only plays the day.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -19,10 +21,14 @@ from db.records import EntryRecord
 from kiosk.config.settings import Settings
 from kiosk.domain.model import Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, TemperatureSample
 from kiosk.services.gate import CodeCheck, GateController
-from kiosk.services.ports import ListenerHub
+from kiosk.services.ports import Clock, EntryLog, IdFactory
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+
+
+# (settings, where the judged entries go, the day's clock, ids) -> the controller that judges them
+ControllerFactory = Callable[[Settings, EntryLog, Clock, IdFactory], GateController]
 
 
 class _Collect:
@@ -33,18 +39,21 @@ class _Collect:
         self.entries.append(entry)
         return entry.id
 
+    def get(self, entry_id: str) -> EntryRecord | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
     def find_roster(self, key: str) -> None:
         return None
 
 
-def generate(settings: Settings, day_from: date, day_to: date, per_day: int, seed: int = 1) -> Iterator[EntryRecord]:
+def generate(settings: Settings, day_from: date, day_to: date, per_day: int, seed: int = 1, *,
+             new_controller: ControllerFactory) -> Iterator[EntryRecord]:
     rng = random.Random(seed)
     tz = ZoneInfo(settings.site.timezone)
     now = [datetime.now(timezone.utc)]
     sink = _Collect()
-    controller = GateController(settings.policy, sink, ListenerHub(), site=settings.site, gate=settings.gate,
-                                salt=b"demo-data", clock=lambda: now[0], origin="demo",
-                                new_id=lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+    controller = new_controller(settings, sink, lambda: now[0],
+                                lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)))
     day = day_from
     while day <= day_to:
         for _ in range(per_day):

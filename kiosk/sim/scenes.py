@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from devices.decoders import Decoder
     from kiosk.domain.visit import CodeCheck
+    from kiosk.services.ports import FrameImage
     from kiosk.services.verification import Verifier
 
 
@@ -29,7 +30,7 @@ class SceneMaker:
         self._verifier = verifier
         self._clock = clock
         self._issued: dict[str, str] = {}
-        self.last_frame: Any = None  # the newest camera frame made (the window's preview shows it)
+        self.last_frame: FrameImage | None = None  # the newest camera frame made (the window's preview shows it)
 
     def text_of(self, spec: Mapping[str, Any]) -> tuple[str, str, str]:
         """(content, format, colour) of one code in a scene.

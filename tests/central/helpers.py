@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from db.store import EntryStore
 from kiosk.config.settings import Settings
 from kiosk.config.loading import load_settings
-from kiosk.sim.demodata import generate
+from kiosk.app_adapters import demo_entries
 
 DAY = date(2026, 3, 2)  # a Monday
 
@@ -34,7 +34,7 @@ def make_kiosk(root: Path, name: str, central: str, *, site: str = "s1", gate: s
 def fill(settings: Settings, n: int, day: date = DAY, seed: int = 1) -> int:
     store = EntryStore(settings.database_url)
     try:
-        return store.append_many(generate(settings, day, day, n, seed))
+        return store.append_many(demo_entries(settings, day, day, n, seed))
     finally:
         store.close()
 

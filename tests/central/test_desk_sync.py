@@ -13,7 +13,7 @@ from db.store import EntryStore
 from kiosk.desk.guard_desk import GuardDesk
 from kiosk.services.gate import GateController
 from kiosk.services.ports import ListenerHub
-from kiosk.services.sync import SyncService
+from kiosk.app_adapters import sync_service
 from tests.central.helpers import cli, fill, make_kiosk
 from tests.central.netfaults import wait_for
 
@@ -31,7 +31,7 @@ def test_desk_shows_sync_in_words_and_school_totals_across_gates(tmp_path: Path,
     store = EntryStore(k.database_url)
     desk = GuardDesk(k, store, GateController(k.policy, store, ListenerHub(), site=k.site, gate=k.gate, salt=b"s" * 32))
     assert desk.sync_light() is None and desk.school_totals() is None  # no centre configured yet
-    desk.sync = SyncService(k, totals_every_s=0)
+    desk.sync = sync_service(k, totals_every_s=0)
     assert desk.sync_light()[0] == "unknown"
     desk.sync.start()
     try:

@@ -12,14 +12,14 @@ import pytest
 from db.store import EntryStore
 from kiosk.cli.main import main
 from kiosk.config.loading import load_settings
-from kiosk.sim.demodata import generate
+from kiosk.app_adapters import demo_entries
 
 
 @pytest.fixture
 def logged(tmp_path: Path):
     settings = load_settings(tmp_path / "config.toml")
     store = EntryStore(settings.database_url)
-    store.append_many(generate(settings, date(2022, 2, 21), date(2022, 2, 23), 40))
+    store.append_many(demo_entries(settings, date(2022, 2, 21), date(2022, 2, 23), 40))
     yield store, Path(settings.database_url[len("sqlite:///"):])
     store.close()
 

@@ -59,6 +59,9 @@ def test_process_reports_overlays() -> None:
         def find_roster(self, key):
             return RosterPerson("2023001", "李雷", "student", "", "S2023001") if key == "S2023001" else None
 
+        def find_roster_by_name(self, name):
+            return []
+
     scene = place_on_scene(render_code("S2023001", "CODE_128", module_px=3, bar_height=120), width_px=420)
     service = ScanService(None, ZxingDecoder(), Verifier(Policy(), {}, roster=Roster()), controller, listener)
     overlays = service.process(scene) or service.process(scene) or service.process(scene)

@@ -209,6 +209,9 @@ class Roster:
         by_card = {p.card_number: p for p in people.values()}
         return people.get(key) or by_card.get(key)
 
+    def find_roster_by_name(self, name: str):
+        return []
+
 
 def test_student_card_barcode_and_qr_against_the_roster(keys) -> None:
     _, pub, _, _ = keys

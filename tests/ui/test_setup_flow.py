@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from devices.simulators import ThermometerSimulator
+from kiosk.app_adapters import SETUP_DEVICES
 from kiosk.services.access import AdminAccess
 from kiosk.config.loading import load_settings
 from ui.setup_devices import OTHER
@@ -35,7 +36,7 @@ def test_setup_writes_the_config_and_pin_and_nothing_else(qtbot, tmp_path: Path,
     config.write_text("# written by the IT teacher\n[ui]\nsound = false  # the office is next door\n")
     assert load_settings(config).needs_setup
     sim = ThermometerSimulator("gy-mcu", interval_s=0.1, mean_c=36.4, noise_c=0.05).start()
-    flow = SetupFlow(config, discover_fn=lambda: ([], []))
+    flow = SetupFlow(config, openers=SETUP_DEVICES, discover_fn=lambda: ([], []))
     qtbot.addWidget(flow)
     flow.show()
     try:
@@ -78,7 +79,7 @@ def test_setup_writes_the_config_and_pin_and_nothing_else(qtbot, tmp_path: Path,
 
 def test_setup_refuses_without_a_code_source_or_pin(qtbot, tmp_path: Path) -> None:
     config = tmp_path / "new" / "config.toml"
-    flow = SetupFlow(config, discover_fn=lambda: ([], []))
+    flow = SetupFlow(config, openers=SETUP_DEVICES, discover_fn=lambda: ([], []))
     qtbot.addWidget(flow)
     flow.school_page.school.setText("第三中学")
     flow.camera_page.combo.setCurrentIndex(flow.camera_page.combo.findData(""))
@@ -92,7 +93,7 @@ def test_setup_refuses_without_a_code_source_or_pin(qtbot, tmp_path: Path) -> No
 
 
 def test_a_missing_camera_and_a_silent_port_are_said_in_words(qtbot, tmp_path: Path) -> None:
-    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []), probe_fn=lambda port: __import__(
+    flow = SetupFlow(tmp_path / "config.toml", openers=SETUP_DEVICES, discover_fn=lambda: ([], []), probe_fn=lambda port: __import__(
         "kiosk.desk.firstrun", fromlist=["probe"]).probe(port, budget_s=2.0))
     qtbot.addWidget(flow)
     try:
@@ -203,7 +204,7 @@ def type_into(qtbot, edit, text: str) -> None:
 
 
 def test_the_gate_id_is_checked_on_its_page_and_enter_does_not_pass_a_bad_one(qtbot, tmp_path: Path) -> None:
-    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []))
+    flow = SetupFlow(tmp_path / "config.toml", openers=SETUP_DEVICES, discover_fn=lambda: ([], []))
     qtbot.addWidget(flow)
     flow.show()
     page = flow.school_page
@@ -223,7 +224,7 @@ def test_enter_on_the_camera_page_keeps_only_a_camera_seen_working(qtbot, tmp_pa
     from devices.discovery import CameraInfo
 
     broken = CameraInfo(0, str(tmp_path / "unplugged.mp4"), "USB Camera", "v4l2")
-    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([broken], []))
+    flow = SetupFlow(tmp_path / "config.toml", openers=SETUP_DEVICES, discover_fn=lambda: ([broken], []))
     qtbot.addWidget(flow)
     flow.show()
     try:
@@ -265,7 +266,7 @@ def test_a_typed_port_is_probed_before_it_is_kept_and_what_is_saved_is_what_was_
         hold.wait(10)
         return probe(port, budget_s=5.0)
 
-    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []), probe_fn=held_probe)
+    flow = SetupFlow(tmp_path / "config.toml", openers=SETUP_DEVICES, discover_fn=lambda: ([], []), probe_fn=held_probe)
     qtbot.addWidget(flow)
     flow.show()
     page = flow.thermometer_page
@@ -318,7 +319,7 @@ def test_setup_run_again_starts_from_the_gate_config_and_asks_for_the_current_pi
     config.write_text('[site]\nschool_name = "第三中学"\ngate_id = "east-2"\n[devices]\nscanner = "keyboard"\n')
     before = load_settings(config)
     AdminAccess(before.data_dir).set_pin("246810", "it")
-    flow = SetupFlow(config, discover_fn=lambda: ([], []))
+    flow = SetupFlow(config, openers=SETUP_DEVICES, discover_fn=lambda: ([], []))
     qtbot.addWidget(flow)
     flow.show()
     try:
@@ -348,7 +349,7 @@ def test_the_scanner_page_times_a_test_scan_and_sets_the_key_gap_from_it(qtbot, 
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
 
-    flow = SetupFlow(tmp_path / "config.toml", discover_fn=lambda: ([], []))
+    flow = SetupFlow(tmp_path / "config.toml", openers=SETUP_DEVICES, discover_fn=lambda: ([], []))
     qtbot.addWidget(flow)
     flow.show()
     page = flow.scanner_page
