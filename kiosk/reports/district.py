@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from db.central import queries
 from db.central.store import CentralStore
 from kiosk.config.settings import Settings
+from kiosk.domain.calibration import calibration_valid
 from kiosk.domain.vocabulary import decision_words, device_words, kind_words
 from kiosk.reports import ExportError
 
@@ -80,7 +81,8 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
     since, until = _bounds(settings, day, day)
     now = datetime.now(timezone.utc)
     gates = queries.district_day(central, day, fever_c=settings.policy.fever_threshold_c, since=since, until=until,
-                                 silent_after=timedelta(hours=settings.central.silent_after_h), now=now)
+                                 silent_after=timedelta(hours=settings.central.silent_after_h), now=now,
+                                 calibration_valid=calibration_valid)
     tz = ZoneInfo(settings.site.timezone)
     refused = central.refused_gates()
     incidents = central.incidents(since, until)
@@ -134,7 +136,7 @@ def monthly(central: CentralStore, settings: Settings, first: date) -> CentralRe
     last = nxt - timedelta(days=1)
     since, until = _bounds(settings, first, last)
     sites = queries.site_months(central, first, last, since, until,
-                                lambda d: _bounds(settings, d, d))
+                                lambda d: _bounds(settings, d, d), calibration_valid)
     rows = []
     for s in sites:
         pct = f"{100 * s.calibration_days_ok / s.calibration_days:.0f}%" if s.calibration_days else "—"
