@@ -129,6 +129,29 @@ TEMPERATURE_BAND_WORDS: dict[str, tuple[str, str]] = {
     "fever": ("发热", "fever"),
 }
 
+# The day's figures as headers. The long words stand where a figure has a row of its own (the XLSX summary);
+# the short ones where many figures share a row (the PDF tables, the district report, the window's today
+# panel). Lanes and decisions are LANE_WORDS and DECISION_WORDS unless shortened here.
+FIGURE_WORDS: dict[str, tuple[str, str]] = {
+    "total": ("入校记录", "Entries"),
+    "flagged": ("异常", "Flagged"),
+    "fevers": ("发热", "Fever readings"),
+    "handoffs": ("快递交接（未入校）", "Hand-offs (no entry)"),
+}
+FIGURE_SHORT_WORDS: dict[str, tuple[str, str]] = {
+    "total": ("入校", "Entries"),
+    "campus": ("师生", "Campus"),
+    "worker": ("临时人员", "Workers"),
+    "fevers": ("发热", "Fevers"),
+    "handoffs": ("快递交接", "Hand-offs"),
+}
+
+# Where a finding of the district's ledger (清单式销号) came from.
+FINDING_SOURCE_WORDS: dict[str, tuple[str, str]] = {
+    "self_inspection": ("自查", "self-inspection"),
+    "supervision": ("督导", "supervision"),
+}
+
 CODE_ERROR_WORDS: dict[str, tuple[str, str]] = {
     "malformed": ("格式损坏", "malformed"),
     "unknown_issuer": ("签发机构未受信任", "unknown issuer"),
@@ -270,6 +293,21 @@ def device_words(device: str, lang: str = "zh") -> str:
 
 def band_words(band: str, lang: str = "zh") -> str:
     return _pick(TEMPERATURE_BAND_WORDS.get(band, (band, band)), lang)
+
+
+def figure_words(key: str, lang: str = "zh", short: bool = False) -> str:
+    """A figure's header: ``total``, ``flagged``, ``fevers``, ``handoffs``, a lane or a decision."""
+    if short and key in FIGURE_SHORT_WORDS:
+        return _pick(FIGURE_SHORT_WORDS[key], lang)
+    if key in LANE_WORDS:
+        return lane_words(key, lang)
+    if key in DECISION_WORDS:
+        return decision_words(key, lang)
+    return _pick(FIGURE_WORDS.get(key, (key, key)), lang)
+
+
+def finding_source_words(source: str, lang: str = "zh") -> str:
+    return _pick(FINDING_SOURCE_WORDS.get(source, (source, source)), lang)
 
 
 def registration_field_words(name: str, lang: str = "zh") -> str:

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
 from kiosk.domain.vocabulary import (
-    FOLLOW_UP_WORDS, colour_words, decision_words, follow_up_words, kind_words, lane_words, nucleic_words,
+    FOLLOW_UP_WORDS, colour_words, decision_words, figure_words, follow_up_words, kind_words, lane_words, nucleic_words,
     origin_words, outcome_words, registration_field_words, source_words, stored_reason_words,
 )
-from kiosk.reports.figures import DayFigures
+from kiosk.reports.figures import FIGURE_ORDER, DayFigures
 
 COLUMNS: list[tuple[str, str, str, int]] = [
     ("time", "时间", "Time", 20), ("gate", "门岗", "Gate", 10), ("lane", "通道", "Lane", 14),
@@ -66,15 +66,7 @@ def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -
     ws.set_column(1, 1, 14)
     rows = [
         ("Range" if english else "时间范围", span),
-        ("Entries" if english else "入校记录", f.total),
-        (lane_words("campus", lang), f.by_lane.get("campus", 0)),
-        (lane_words("worker", lang), f.by_lane.get("worker", 0)),
-        (decision_words("PASS", lang), f.decisions.get("PASS", 0)),
-        (decision_words("DENY", lang), f.decisions.get("DENY", 0)),
-        (decision_words("INCOMPLETE", lang), f.decisions.get("INCOMPLETE", 0)),
-        ("Flagged" if english else "异常", f.flagged),
-        ("Fever readings" if english else "发热", f.fevers),
-        ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),
+        *((figure_words(key, lang), f.figure(key)) for key in FIGURE_ORDER),
     ]
     ws.write_row(0, 0, ["Item" if english else "项目", "Value" if english else "数值"], head)
     for i, (k, v) in enumerate(rows, start=1):
