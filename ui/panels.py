@@ -16,7 +16,8 @@ from kiosk.desk.guard_desk import FlaggedPerson
 from kiosk.reports.figures import DayFigures
 from kiosk.domain import follow_up
 from kiosk.domain.model import Element, Outcome
-from kiosk.domain.vocabulary import figure_words, follow_up_words, kind_words
+from kiosk.domain.vocabulary import follow_up_words, kind_words
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 from kiosk.services.gate import VisitSnapshot
 
 BIG_BUTTON = "font-size:19px;min-height:50px;padding:2px 8px;"
@@ -106,14 +107,14 @@ class FlaggedList(QWidget):
     """Today's flagged people with their follow-up state, and the buttons to move it on."""
 
     follow_up_requested = Signal(str, str)
+    COLUMNS = ("time", "name", "kind", "reasons", "temperature", "follow_up")  # the ledger's, in its words
 
     def __init__(self, parent: QWidget | None = None, language: str = "zh") -> None:
         super().__init__(parent)
-        self.language = language  # the kind and follow-up words are the vocabulary's, in the window's language
+        self.language = language  # headers, kinds and follow-ups are the vocabulary's words, in the window's language
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, 6, self)
-        self.table.setHorizontalHeaderLabels([self.tr("时间"), self.tr("姓名"), self.tr("身份"), self.tr("原因"),
-                                              self.tr("体温"), self.tr("跟进")])
+        self.table.setHorizontalHeaderLabels([column_words(k, language, short=True) for k in self.COLUMNS])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)

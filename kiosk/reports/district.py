@@ -20,7 +20,8 @@ from db.central import queries
 from db.central.store import CentralStore
 from kiosk.config.settings import Settings
 from kiosk.domain.calibration import calibration_valid
-from kiosk.domain.vocabulary import device_words, figure_words, finding_source_words, kind_words
+from kiosk.domain.vocabulary import device_words, finding_source_words, kind_words
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 from kiosk.reports import ExportError
 from kiosk.reports.figures import FIGURE_ORDER
 
@@ -110,9 +111,9 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
         f"区县校园门岗日报　{day}",
         [f"{settings.site.district or '本区县'} · 学校 {len({g.site_id for g in gates})} 所 · 门岗 {len(gates)} 个 · "
          f"生成于 {datetime.now(tz):%Y-%m-%d %H:%M}"],
-        [Section("一、各校各门岗情况", ["学校", "门岗", *(figure_words(k, short=True) for k in FIGURE_ORDER),
+        [Section("一、各校各门岗情况", ["学校", column_words("gate"), *(figure_words(k, short=True) for k in FIGURE_ORDER),
                                 "临时人员三码+登记", "测温仪校准", "设备故障", "最近同步", "状态"], main, "尚无门岗接入"),
-         Section("二、按身份统计", ["学校", "门岗", "身份", "人数"], kinds),
+         Section("二、按身份统计", ["学校", column_words("gate"), column_words("kind"), "人数"], kinds),
          Section("三、未同步门岗（问题）", ["学校", "门岗", "最近同步", "情况"], silent, "全部门岗已同步"),
          Section("四、记录链校验事件（中心拒收）", ["时间", "学校", "门岗", "类型", "行", "说明"],
                  [[i.at.astimezone(tz).strftime("%m-%d %H:%M"), i.site_id, i.gate_id, i.kind, i.seq, i.detail]

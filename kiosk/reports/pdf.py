@@ -27,8 +27,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from kiosk.domain import follow_up
 from kiosk.domain.fever import TEMPERATURE_BANDS
 from kiosk.domain.vocabulary import (
-    band_words, decision_words, device_words, figure_words, follow_up_words, kind_words, stored_reason_words,
+    band_words, decision_words, device_words, follow_up_words, kind_words, stored_reason_words,
 )
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 
 from kiosk.reports import ExportError, ExportQuery
 from kiosk.reports.figures import FIGURE_ORDER, DayFigures
@@ -45,6 +46,7 @@ FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 FONT = "CJK"
 REASON_WIDTH = 82 * mm
 # The flagged list: time, gate, name, kind, decision, temperature, reasons, follow-up (the gate taken from the reasons).
+FLAG_COLUMNS = ("time", "gate", "name", "kind", "decision", "temperature", "reasons", "follow_up")
 FLAG_WIDTHS = [20 * mm, 14 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH - 14 * mm, 18 * mm]
 # The figures of the weekly report's day rows (figure_words, short); the daily report has FIGURE_ORDER.
 WEEK_FIGURES = ("total", "campus", "worker", "DENY", "flagged", "fevers", "handoffs")
@@ -121,7 +123,7 @@ def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: s
 def _flag_rows(exporter: ReportSource, entries: list[EntryRecord], follow: dict[str, str]) -> list[list[Any]]:
 
     s = _styles()["small"]
-    rows: list[list[Any]] = [["时间", "门岗", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
+    rows: list[list[Any]] = [[column_words(k, short=True) for k in FLAG_COLUMNS]]
     for e in entries:
         rows.append([
             e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), Paragraph(exporter.gate_label(e), s),

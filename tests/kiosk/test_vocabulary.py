@@ -6,9 +6,10 @@ from kiosk.domain import follow_up
 from kiosk.domain.fever import TEMPERATURE_BANDS
 from kiosk.domain.model import Outcome
 from kiosk.domain.vocabulary import (
-    FOLLOW_UP_WORDS, TEMPERATURE_BAND_WORDS, band_words, figure_words, finding_source_words, follow_up_words,
-    nucleic_words, outcome_words,
+    FOLLOW_UP_WORDS, TEMPERATURE_BAND_WORDS, band_words, finding_source_words, follow_up_words, nucleic_words,
+    outcome_words,
 )
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 from kiosk.reports.figures import FIGURE_ORDER
 
 
@@ -47,3 +48,11 @@ def test_every_figure_the_reports_list_has_a_long_and_a_short_header_in_both_lan
 
 def test_finding_sources_are_words() -> None:
     assert finding_source_words("self_inspection") == "自查" and finding_source_words("supervision", "en") == "supervision"
+
+
+def test_the_pdf_flagged_list_and_the_ledger_share_their_column_words() -> None:
+    from kiosk.reports.pdf import FLAG_COLUMNS
+
+    assert [column_words(k, short=True) for k in FLAG_COLUMNS] == ["时间", "门岗", "姓名", "身份", "结论", "体温", "原因", "跟进"]
+    assert column_words("temperature") == "体温℃" and column_words("kind", "en") == "Person kind"
+    assert figure_words("flagged") == column_words("flagged") == "异常"

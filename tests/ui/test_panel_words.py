@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain.vocabulary import KIND_WORDS, figure_words, kind_words
+from kiosk.domain.vocabulary import KIND_WORDS, kind_words
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 from ui.panels import FlaggedList, TodayPanel
 
 
@@ -16,6 +17,9 @@ def test_flagged_list_says_person_kinds_as_the_vocabulary_does(qtbot, language: 
         assert flagged.kind_label(kind).lower() == kind_words(kind, language).lower()
     assert flagged.kind_label("delivery") == ("送货人员" if language == "zh" else "Goods delivery")
     assert flagged.kind_label("other_worker") == ("其他临时人员" if language == "zh" else "Other temporary worker")
+    headers = [flagged.table.horizontalHeaderItem(i).text() for i in range(flagged.table.columnCount())]
+    assert headers == [column_words(k, language, short=True) for k in FlaggedList.COLUMNS]
+    assert headers[4] == ("体温" if language == "zh" else "Temp")
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

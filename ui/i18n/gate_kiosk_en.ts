@@ -271,47 +271,17 @@
 <context>
     <name>FlaggedList</name>
     <message>
-        <location filename="../panels.py" line="115" />
-        <source>时间</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="115" />
-        <source>姓名</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="115" />
-        <source>身份</source>
-        <translation>Person</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="115" />
-        <source>原因</source>
-        <translation>Reason</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="116" />
-        <source>体温</source>
-        <translation>Temperature</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="116" />
-        <source>跟进</source>
-        <translation>Follow-up</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="125" />
+        <location filename="../panels.py" line="126" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="126" />
+        <location filename="../panels.py" line="127" />
         <source>已复核，解除</source>
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="152" />
         <source>；</source>
         <translation>; </translation>
     </message>
@@ -506,7 +476,7 @@
 <context>
     <name>KindBar</name>
     <message>
-        <location filename="../panels.py" line="254" />
+        <location filename="../panels.py" line="255" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
@@ -751,38 +721,38 @@
 <context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="274" />
+        <location filename="../panels.py" line="275" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="278" />
+        <location filename="../panels.py" line="279" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="278" />
+        <location filename="../panels.py" line="279" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="278" />
+        <location filename="../panels.py" line="279" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="286" />
+        <location filename="../panels.py" line="287" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="302" />
-        <location filename="../panels.py" line="307" />
+        <location filename="../panels.py" line="303" />
+        <location filename="../panels.py" line="308" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="303" />
+        <location filename="../panels.py" line="304" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
@@ -1216,12 +1186,12 @@
 <context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="196" />
+        <location filename="../panels.py" line="197" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="210" />
+        <location filename="../panels.py" line="211" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -1430,67 +1400,67 @@
 <context>
     <name>WorkerPanel</name>
     <message>
-        <location filename="../panels.py" line="34" />
+        <location filename="../panels.py" line="35" />
         <source>临时人员：三码联查与登记</source>
         <translation>Temporary workers: three-code check and registration</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="38" />
+        <location filename="../panels.py" line="39" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="38" />
+        <location filename="../panels.py" line="39" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="39" />
+        <location filename="../panels.py" line="40" />
         <source>疫苗</source>
         <translation>Vaccine</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="39" />
+        <location filename="../panels.py" line="40" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="48" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="48" />
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="48" />
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="48" />
+        <location filename="../panels.py" line="49" />
         <source>单位</source>
         <translation>Company</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="49" />
+        <location filename="../panels.py" line="50" />
         <source>事由</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="49" />
+        <location filename="../panels.py" line="50" />
         <source>车牌（选填）</source>
         <translation>Plate (optional)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="63" />
+        <location filename="../panels.py" line="64" />
         <source>登记 (F7)</source>
         <translation>Register (F7)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="64" />
+        <location filename="../panels.py" line="65" />
         <source>快递交接，不入校 (F8)</source>
         <translation>Hand-off, no entry (F8)</translation>
     </message>
