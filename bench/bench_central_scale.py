@@ -146,6 +146,7 @@ def main() -> None:
 
     from db.central import queries
     from db.central.store import CentralStore
+    from kiosk.domain.calibration import calibration_valid
 
     ensure_database(args.url)
     build(args.url, args.days, args.per_day, args.schools, args.gates)
@@ -162,7 +163,7 @@ def main() -> None:
 
     def district() -> None:
         gates = queries.district_day(centre, day, fever_c=37.3, since=since, until=since + timedelta(days=1),
-                                     silent_after=timedelta(hours=2), now=now)
+                                     silent_after=timedelta(hours=2), now=now, calibration_valid=calibration_valid)
         assert sum(g.total for g in gates) == args.per_day
 
     med, worst = timed(district)

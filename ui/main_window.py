@@ -213,7 +213,7 @@ class MainWindow(WindowSlots):
         self.tabs = QTabWidget(right)
         self.flagged = FlaggedList(self.tabs, self.language)
         self.flagged.follow_up_requested.connect(self._on_flagged_follow_up_requested)
-        self.today = TodayPanel(self.tabs)
+        self.today = TodayPanel(self.tabs, self.language)
         self.tabs.addTab(self.flagged, self.tr("今日异常"))
         self.tabs.addTab(self.today, self.tr("今日概况"))
         # The tabs take whatever height is left: in the worker lane the registration panel needs it.

@@ -16,7 +16,8 @@ from kiosk.desk.guard_desk import FlaggedPerson
 from kiosk.reports.figures import DayFigures
 from kiosk.domain import follow_up
 from kiosk.domain.model import Element, Outcome
-from kiosk.domain.vocabulary import follow_up_words
+from kiosk.domain.vocabulary import follow_up_words, kind_words
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 from kiosk.services.gate import VisitSnapshot
 
 BIG_BUTTON = "font-size:19px;min-height:50px;padding:2px 8px;"
@@ -106,14 +107,14 @@ class FlaggedList(QWidget):
     """Today's flagged people with their follow-up state, and the buttons to move it on."""
 
     follow_up_requested = Signal(str, str)
+    COLUMNS = ("time", "name", "kind", "reasons", "temperature", "follow_up")  # the ledger's, in its words
 
     def __init__(self, parent: QWidget | None = None, language: str = "zh") -> None:
         super().__init__(parent)
-        self.language = language  # the follow-up words are the vocabulary's, in the window's language
+        self.language = language  # headers, kinds and follow-ups are the vocabulary's words, in the window's language
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, 6, self)
-        self.table.setHorizontalHeaderLabels([self.tr("时间"), self.tr("姓名"), self.tr("身份"), self.tr("原因"),
-                                              self.tr("体温"), self.tr("跟进")])
+        self.table.setHorizontalHeaderLabels([column_words(k, language, short=True) for k in self.COLUMNS])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
@@ -162,9 +163,9 @@ class FlaggedList(QWidget):
             self.table.setUpdatesEnabled(True)
 
     def kind_label(self, kind: str) -> str:
-        return {"student": self.tr("学生"), "staff": self.tr("教职工"), "courier": self.tr("快递员"),
-                "delivery": self.tr("送货"), "garbage": self.tr("垃圾清运"), "other_worker": self.tr("临时人员"),
-                "visitor": self.tr("访客")}.get(kind, kind)
+        """The vocabulary's word for a person kind, in the window's language (capitalised in English, a cell)."""
+        words = kind_words(kind, self.language)
+        return words[:1].upper() + words[1:]
 
     def _request(self, state: str) -> None:
         row = self.table.currentRow()
@@ -175,15 +176,16 @@ class FlaggedList(QWidget):
 class TodayPanel(QWidget):
     """Entries per lane, flagged, fevers, and a chart of entries per hour."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    FIGURES = ("campus", "worker", "flagged", "fevers", "handoffs")
+
+    def __init__(self, parent: QWidget | None = None, language: str = "zh") -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         grid = QGridLayout()
         self.figures: dict[str, QLabel] = {}
-        names = (("campus", self.tr("师生通道")), ("worker", self.tr("临时人员通道")), ("flagged", self.tr("异常")),
-                 ("fevers", self.tr("发热")), ("handoffs", self.tr("快递交接")))
-        for i, (key, label) in enumerate(names):
-            title = QLabel(label, self)
+        # The reports' header words (the vocabulary's short ones), in the window's language.
+        for i, key in enumerate(self.FIGURES):
+            title = QLabel(figure_words(key, language, short=True), self)
             value = QLabel("0", self)
             value.setStyleSheet("font-size:26px;font-weight:bold;")
             grid.addWidget(title, 0, i, Qt.AlignmentFlag.AlignCenter)
@@ -199,11 +201,8 @@ class TodayPanel(QWidget):
         layout.addWidget(self.view)
 
     def set_summary(self, s: DayFigures) -> None:
-        self.figures["campus"].setText(str(s.by_lane.get("campus", 0)))
-        self.figures["worker"].setText(str(s.by_lane.get("worker", 0)))
-        self.figures["flagged"].setText(str(s.flagged))
-        self.figures["fevers"].setText(str(s.fevers))
-        self.figures["handoffs"].setText(str(s.handoffs))
+        for key in self.FIGURES:
+            self.figures[key].setText(str(s.figure(key)))
         hours = [h for h in range(24) if s.by_hour[h]] or [6, 7, 8]
         lo, hi = min(hours), max(hours)
         self.chart.removeAllSeries()

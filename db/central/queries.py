@@ -8,6 +8,7 @@ A corrected entry counts once, as its correction (as on the kiosk).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,10 @@ from db.downtime import downtime
 
 if TYPE_CHECKING:
     from db.central.store import CentralStore
+
+# (performed_at, interval_days, at) -> whether that calibration still holds at ``at``: the kiosk's one rule,
+# kiosk.domain.calibration.calibration_valid, handed in by kiosk.reports.district (this layer may not import it).
+CalibrationRule = Callable[[datetime, int, datetime], bool]
 
 # An entry of the day not replaced by a correction (corrections are rare; their index is partial).
 _EFFECTIVE = ("FROM entries e WHERE e.local_date BETWEEN :d0 AND :d1 {extra} AND NOT EXISTS ("
@@ -78,11 +83,12 @@ class GateDay:
 
 
 def district_day(central: "CentralStore", day: date, *, fever_c: float, since: datetime, until: datetime,
-                 silent_after: timedelta, now: datetime) -> list[GateDay]:
+                 silent_after: timedelta, now: datetime, calibration_valid: CalibrationRule) -> list[GateDay]:
     """Every registered gate of the district on ``day`` (``since``/``until``: the day's bounds in UTC).
 
     ``fever_c`` is the kiosk policy's threshold: a reading at or above it is a fever, the rule of
-    ``kiosk.domain.fever.is_fever`` (which this layer may not import), so the threshold is never written here.
+    ``kiosk.domain.fever.is_fever`` (which this layer may not import), so the threshold is never written here;
+    ``calibration_valid`` is likewise the kiosk's calibration rule, asked at the end of the day.
     """
     def do(conn: Connection) -> list[GateDay]:
         gates: dict[tuple[str, str], GateDay] = {}
@@ -92,7 +98,8 @@ def district_day(central: "CentralStore", day: date, *, fever_c: float, since: d
                 "ON h.site_id = g.site_id AND h.gate_id = g.gate_id ORDER BY 1, 3")):
             gd = GateDay(r[0], r[1] or r[0], r[2], r[3] or r[2], last_sync_at=r[4], head_seq=int(r[5]))
             gates[(r[0], r[2])] = gd
-            gd.calibration, gd.calibration_ok = _calibration(conn, r[0], r[2], r[6], int(r[7]), until)
+            gd.calibration, gd.calibration_ok = _calibration(conn, r[0], r[2], r[6], int(r[7]), until,
+                                                             calibration_valid)
         params = {"d0": day, "d1": day, "fever": fever_c}
         for r in conn.execute(text(
                 "SELECT e.site_id, e.gate_id, count(*), count(*) FILTER (WHERE e.lane = 'campus'), "
@@ -122,15 +129,14 @@ def district_day(central: "CentralStore", day: date, *, fever_c: float, since: d
 
 
 def _calibration(conn: Connection, site: str, gate: str, thermometer: str, interval_days: int,
-                 at: datetime) -> tuple[str, bool]:
+                 at: datetime, valid: CalibrationRule) -> tuple[str, bool]:
     row = conn.execute(text(
         "SELECT thermometer_id, performed_at, offset_c, residual_c FROM calibrations WHERE site_id = :s AND gate_id = :g "
         "AND performed_at < :at AND (:t = '' OR thermometer_id = :t) ORDER BY performed_at DESC LIMIT 1"),
         {"s": site, "g": gate, "t": thermometer, "at": at}).first()
     if row is None:
         return "从未校准", False
-    due = row[1] + timedelta(days=interval_days)
-    ok = due >= at
+    ok = valid(row[1], interval_days, at)
     return (f"{row[0]} {row[1]:%Y-%m-%d} 偏差 {row[2]:+.2f} °C" + ("" if ok else "（已过期）")), ok
 
 
@@ -166,8 +172,11 @@ class SiteMonth:
 
 
 def site_months(central: "CentralStore", first: date, last: date, since: datetime, until: datetime,
-                day_bounds: Any) -> list[SiteMonth]:
-    """Figures of every school over [first, last]; ``day_bounds(day)`` gives a day's UTC bounds."""
+                day_bounds: Any, calibration_valid: CalibrationRule) -> list[SiteMonth]:
+    """Figures of every school over [first, last]; ``day_bounds(day)`` gives a day's UTC bounds.
+
+    ``calibration_valid`` is the kiosk's calibration rule (as in ``district_day``), asked at each day's end.
+    """
     def do(conn: Connection) -> list[SiteMonth]:
         sites: dict[str, SiteMonth] = {}
         gates: dict[str, list[tuple[str, str, int]]] = {}
@@ -199,7 +208,7 @@ def site_months(central: "CentralStore", first: date, last: date, since: datetim
                 _, end = day_bounds(d)
                 for g, t, interval in gates[s]:
                     sm.calibration_days += 1
-                    sm.calibration_days_ok += _calibration(conn, s, g, t, interval, end)[1]
+                    sm.calibration_days_ok += _calibration(conn, s, g, t, interval, end, calibration_valid)[1]
         for s, n, f, med in conn.execute(text(
                 "WITH fl AS (SELECT e.site_id, e.id, e.created_at FROM entries e WHERE e.local_date BETWEEN :d0 AND :d1 "
                 "AND e.flagged), first_fu AS (SELECT fl.site_id, fl.id, min(f.at) - fl.created_at AS wait FROM fl "

@@ -1,5 +1,8 @@
 """One vocabulary: every word the kiosk shows or writes about a verdict, in Chinese and English.
 
+The header words of the ledger and the reports (columns, the day's figures) are the vocabulary's too,
+in ``kiosk.domain.vocabulary_headers``, kept apart for length.
+
 Reasons leave the core as a code with parameters (``Reason.code``,
 ``Reason.params``); this table is the only place that turns them into words,
 for the window, the flagged list, the CSV/XLSX/PDF exports and the CLI. A
@@ -129,6 +132,12 @@ TEMPERATURE_BAND_WORDS: dict[str, tuple[str, str]] = {
     "fever": ("发热", "fever"),
 }
 
+# Where a finding of the district's ledger (清单式销号) came from.
+FINDING_SOURCE_WORDS: dict[str, tuple[str, str]] = {
+    "self_inspection": ("自查", "self-inspection"),
+    "supervision": ("督导", "supervision"),
+}
+
 CODE_ERROR_WORDS: dict[str, tuple[str, str]] = {
     "malformed": ("格式损坏", "malformed"),
     "unknown_issuer": ("签发机构未受信任", "unknown issuer"),
@@ -167,7 +176,7 @@ SYNC_WORDS: dict[str, tuple[str, str]] = {
 
 def sync_words(key: str, lang: str = "zh", **values: Any) -> str:
     """A sync or school-totals phrase of the status bar, in the window's language."""
-    return _pick(SYNC_WORDS[key], lang).format(**values)
+    return pick(SYNC_WORDS[key], lang).format(**values)
 
 
 # code -> (severity, Chinese template, English template). Templates use str.format
@@ -217,67 +226,72 @@ REASONS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The word of a (Chinese, English) pair for ``lang``."""
     return pair[1] if lang == "en" else pair[0]
 
 
 def element_words(element: str | None, lang: str = "zh") -> str:
     if element is None:
         return ""
-    return _pick(ELEMENT_WORDS.get(element, (element, element)), lang)
+    return pick(ELEMENT_WORDS.get(element, (element, element)), lang)
 
 
 def kind_words(kind: str, lang: str = "zh") -> str:
-    return _pick(KIND_WORDS.get(kind, (kind, kind)), lang)
+    return pick(KIND_WORDS.get(kind, (kind, kind)), lang)
 
 
 def lane_words(lane: str, lang: str = "zh") -> str:
-    return _pick(LANE_WORDS.get(lane, (lane, lane)), lang)
+    return pick(LANE_WORDS.get(lane, (lane, lane)), lang)
 
 
 def decision_words(decision: str, lang: str = "zh") -> str:
-    return _pick(DECISION_WORDS.get(decision, (decision, decision)), lang)
+    return pick(DECISION_WORDS.get(decision, (decision, decision)), lang)
 
 
 def colour_words(colour: str, lang: str = "zh") -> str:
-    return _pick(COLOUR_WORDS.get(colour, (colour, colour)), lang)
+    return pick(COLOUR_WORDS.get(colour, (colour, colour)), lang)
 
 
 def source_words(source: str, lang: str = "zh") -> str:
-    return _pick(SOURCE_WORDS.get(source, (source, source)), lang)
+    return pick(SOURCE_WORDS.get(source, (source, source)), lang)
 
 
 def follow_up_words(follow_up: str, lang: str = "zh") -> str:
-    return _pick(FOLLOW_UP_WORDS.get(follow_up, (follow_up, follow_up)), lang)
+    return pick(FOLLOW_UP_WORDS.get(follow_up, (follow_up, follow_up)), lang)
 
 
 def outcome_words(outcome: str, lang: str = "zh") -> str:
-    return _pick(OUTCOME_WORDS.get(outcome, (outcome, outcome)), lang)
+    return pick(OUTCOME_WORDS.get(outcome, (outcome, outcome)), lang)
 
 
 def nucleic_words(value: str, lang: str = "zh") -> str:
     """A nucleic-acid cell: a result (阴性/阳性) or, failing that, an outcome."""
-    return _pick(NUCLEIC_WORDS[value], lang) if value in NUCLEIC_WORDS else outcome_words(value, lang)
+    return pick(NUCLEIC_WORDS[value], lang) if value in NUCLEIC_WORDS else outcome_words(value, lang)
 
 
 def origin_words(origin: str, lang: str = "zh") -> str:
-    return _pick(ORIGIN_WORDS.get(origin, (origin, origin)), lang)
+    return pick(ORIGIN_WORDS.get(origin, (origin, origin)), lang)
 
 
 def device_words(device: str, lang: str = "zh") -> str:
-    return _pick(DEVICE_WORDS.get(device, (device, device)), lang)
+    return pick(DEVICE_WORDS.get(device, (device, device)), lang)
 
 
 def band_words(band: str, lang: str = "zh") -> str:
-    return _pick(TEMPERATURE_BAND_WORDS.get(band, (band, band)), lang)
+    return pick(TEMPERATURE_BAND_WORDS.get(band, (band, band)), lang)
+
+
+def finding_source_words(source: str, lang: str = "zh") -> str:
+    return pick(FINDING_SOURCE_WORDS.get(source, (source, source)), lang)
 
 
 def registration_field_words(name: str, lang: str = "zh") -> str:
-    return _pick(REGISTRATION_FIELD_WORDS.get(name, (name, name)), lang)
+    return pick(REGISTRATION_FIELD_WORDS.get(name, (name, name)), lang)
 
 def export_failure_words(kind: str, lang: str = "zh") -> str:
     """One line for a failed export: ``database``, ``cancelled`` or ``unexpected``."""
-    return _pick(EXPORT_FAILURE_WORDS.get(kind, EXPORT_FAILURE_WORDS["unexpected"]), lang)
+    return pick(EXPORT_FAILURE_WORDS.get(kind, EXPORT_FAILURE_WORDS["unexpected"]), lang)
 
 
 def severity(code: str) -> str:
@@ -298,7 +312,7 @@ def reason_words(code: str, params: Mapping[str, Any] | None = None, element: st
     if "colour" in values:
         values["colour"] = colour_words(str(values["colour"]), lang)
     if "error" in values:
-        values["error"] = _pick(CODE_ERROR_WORDS.get(str(values["error"]), (str(values["error"]),) * 2), lang)
+        values["error"] = pick(CODE_ERROR_WORDS.get(str(values["error"]), (str(values["error"]),) * 2), lang)
     if "lane" in values:
         values["lane"] = lane_words(str(values["lane"]), lang)
     if "fields" in values and isinstance(values["fields"], (list, tuple)):

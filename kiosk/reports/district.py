@@ -19,8 +19,11 @@ from zoneinfo import ZoneInfo
 from db.central import queries
 from db.central.store import CentralStore
 from kiosk.config.settings import Settings
-from kiosk.domain.vocabulary import decision_words, device_words, kind_words
+from kiosk.domain.calibration import calibration_valid
+from kiosk.domain.vocabulary import device_words, finding_source_words, kind_words
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 from kiosk.reports import ExportError
+from kiosk.reports.figures import FIGURE_ORDER
 
 
 class DistrictReportError(ExportError):
@@ -61,8 +64,8 @@ def _minutes(down: dict[str, float]) -> str:
 
 
 def _open_findings(central: CentralStore, on: date, number: str) -> Section:
-    rows = [[f["id"], f["site_id"], f["found_on"], {"self_inspection": "自查", "supervision": "督导"}.get(
-        f["source"], f["source"]), f["description"], (on - f["found_on"]).days]
+    rows = [[f["id"], f["site_id"], f["found_on"], finding_source_words(f["source"]), f["description"],
+             (on - f["found_on"]).days]
             for f in central.findings(open_on=on)]
     return Section(f"{number}、未销号问题（结转）", ["编号", "学校", "发现日期", "来源", "问题", "已开放天数"], rows, "无未销号问题")
 
@@ -80,7 +83,8 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
     since, until = _bounds(settings, day, day)
     now = datetime.now(timezone.utc)
     gates = queries.district_day(central, day, fever_c=settings.policy.fever_threshold_c, since=since, until=until,
-                                 silent_after=timedelta(hours=settings.central.silent_after_h), now=now)
+                                 silent_after=timedelta(hours=settings.central.silent_after_h), now=now,
+                                 calibration_valid=calibration_valid)
     tz = ZoneInfo(settings.site.timezone)
     refused = central.refused_gates()
     incidents = central.incidents(since, until)
@@ -107,9 +111,9 @@ def district_day(central: CentralStore, settings: Settings, day: date) -> Centra
         f"区县校园门岗日报　{day}",
         [f"{settings.site.district or '本区县'} · 学校 {len({g.site_id for g in gates})} 所 · 门岗 {len(gates)} 个 · "
          f"生成于 {datetime.now(tz):%Y-%m-%d %H:%M}"],
-        [Section("一、各校各门岗情况", ["学校", "门岗", "入校", "师生", "临时人员", "通行", "禁止", decision_words("INCOMPLETE"), "异常", "发热",
-                                "快递交接", "临时人员三码+登记", "测温仪校准", "设备故障", "最近同步", "状态"], main, "尚无门岗接入"),
-         Section("二、按身份统计", ["学校", "门岗", "身份", "人数"], kinds),
+        [Section("一、各校各门岗情况", ["学校", column_words("gate"), *(figure_words(k, short=True) for k in FIGURE_ORDER),
+                                "临时人员三码+登记", "测温仪校准", "设备故障", "最近同步", "状态"], main, "尚无门岗接入"),
+         Section("二、按身份统计", ["学校", column_words("gate"), column_words("kind"), "人数"], kinds),
          Section("三、未同步门岗（问题）", ["学校", "门岗", "最近同步", "情况"], silent, "全部门岗已同步"),
          Section("四、记录链校验事件（中心拒收）", ["时间", "学校", "门岗", "类型", "行", "说明"],
                  [[i.at.astimezone(tz).strftime("%m-%d %H:%M"), i.site_id, i.gate_id, i.kind, i.seq, i.detail]
@@ -134,7 +138,7 @@ def monthly(central: CentralStore, settings: Settings, first: date) -> CentralRe
     last = nxt - timedelta(days=1)
     since, until = _bounds(settings, first, last)
     sites = queries.site_months(central, first, last, since, until,
-                                lambda d: _bounds(settings, d, d))
+                                lambda d: _bounds(settings, d, d), calibration_valid)
     rows = []
     for s in sites:
         pct = f"{100 * s.calibration_days_ok / s.calibration_days:.0f}%" if s.calibration_days else "—"

@@ -33,6 +33,7 @@ from db.records import EntryRecord
 from db.store import EntryStore
 from kiosk.config.loading import foreign_path
 from kiosk.config.settings import Settings
+from kiosk.domain.calibration import calibration_due, calibration_valid
 from kiosk.domain.vocabulary import lane_words
 from kiosk.reports import ExportError, ExportQuery
 from kiosk.reports.checklist import CheckItem, checklist, week_counts
@@ -265,8 +266,8 @@ class Exporter:
             if latest is None or latest["performed_at"] > until:
                 lines.append(f"{self.thermometer_id}：截至 {end} 从未校准（应每 {self.calibration_interval_days} 天校准）")
             else:
-                due = latest["performed_at"] + timedelta(days=self.calibration_interval_days)
-                if due < until:
+                due = calibration_due(latest["performed_at"], self.calibration_interval_days)
+                if not calibration_valid(latest["performed_at"], self.calibration_interval_days, until):
                     lines.append(f"{self.thermometer_id}：校准已过期（上次 {latest['performed_at'].astimezone(self.tz):%Y-%m-%d}）")
                 else:
                     lines.append(f"{self.thermometer_id}：校准有效至 {due.astimezone(self.tz):%Y-%m-%d}")
@@ -306,14 +307,14 @@ class Exporter:
                          calibration_interval_days=self.calibration_interval_days, exports=exports)
 
     def calibration_state(self, day: date) -> tuple[bool, str]:
-        """Whether this gate's thermometer was within its calibration interval at the end of ``day``."""
+        """Whether this gate's thermometer calibration still held at the end of ``day`` (kiosk.domain.calibration)."""
         until = datetime.combine(day + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
         latest = self.store.latest_calibration(self.thermometer_id) if self.thermometer_id else None
         if latest is None or latest["performed_at"] > until:
             return False, f"{self.thermometer_id or '测温仪'} 无校准记录"
-        due = latest["performed_at"] + timedelta(days=self.calibration_interval_days)
+        due = calibration_due(latest["performed_at"], self.calibration_interval_days)
         when = latest["performed_at"].astimezone(self.tz)
-        if due < until:
+        if not calibration_valid(latest["performed_at"], self.calibration_interval_days, until):
             return False, f"上次校准 {when:%Y-%m-%d}，已过期"
         return True, f"上次校准 {when:%Y-%m-%d}，偏差 {latest['offset_c']:+.2f} °C，有效至 {due.astimezone(self.tz):%Y-%m-%d}"
 

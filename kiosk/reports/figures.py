@@ -15,6 +15,9 @@ from kiosk.reports import ExportError
 
 Progress = Callable[[int, int], None]
 
+# A day's figures in the order the reports' tables list them (their headers: vocabulary.figure_words).
+FIGURE_ORDER = ("total", "campus", "worker", "PASS", "DENY", "INCOMPLETE", "flagged", "fevers", "handoffs")
+
 
 @dataclass
 class DayFigures:
@@ -36,6 +39,15 @@ class DayFigures:
     def not_live(self) -> int:
         """Entries of a demo or a simulation: a report holding any says so on its face."""
         return sum(n for origin, n in self.origins.items() if origin != "live")
+
+    def figure(self, key: str) -> int:
+        """One figure of FIGURE_ORDER: a count, a lane or a decision."""
+        if key in ("campus", "worker"):
+            return self.by_lane.get(key, 0)
+        if key in ("PASS", "DENY", "INCOMPLETE"):
+            return self.decisions.get(key, 0)
+        value: int = getattr(self, key)
+        return value
 
 
 def counted(entries: Iterable[EntryRecord], progress: Progress | None, total: int,

@@ -29,13 +29,14 @@ from kiosk.domain.fever import TEMPERATURE_BANDS
 from kiosk.domain.vocabulary import (
     band_words, decision_words, device_words, follow_up_words, kind_words, stored_reason_words,
 )
+from kiosk.domain.vocabulary_headers import column_words, figure_words
 
 from kiosk.reports import ExportError, ExportQuery
+from kiosk.reports.figures import FIGURE_ORDER, DayFigures
 
 if TYPE_CHECKING:
     from db.records import EntryRecord
     from kiosk.reports.checklist import CheckItem
-    from kiosk.reports.figures import DayFigures
 
 # The bundled font first (OFL; GB 2312 subset of Noto Sans CJK SC with TrueType outlines, made by
 # scripts/make_pdf_font.py), so a Windows PC needs nothing installed; system fonts only if it is missing.
@@ -45,7 +46,10 @@ FONT_PATHS = [BUNDLED_FONT, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 FONT = "CJK"
 REASON_WIDTH = 82 * mm
 # The flagged list: time, gate, name, kind, decision, temperature, reasons, follow-up (the gate taken from the reasons).
+FLAG_COLUMNS = ("time", "gate", "name", "kind", "decision", "temperature", "reasons", "follow_up")
 FLAG_WIDTHS = [20 * mm, 14 * mm, 16 * mm, 18 * mm, 14 * mm, 12 * mm, REASON_WIDTH - 14 * mm, 18 * mm]
+# The figures of the weekly report's day rows (figure_words, short); the daily report has FIGURE_ORDER.
+WEEK_FIGURES = ("total", "campus", "worker", "DENY", "flagged", "fevers", "handoffs")
 _registered = False
 
 
@@ -119,7 +123,7 @@ def _bar_chart(title: str, labels: list[str], values: Sequence[float], colour: s
 def _flag_rows(exporter: ReportSource, entries: list[EntryRecord], follow: dict[str, str]) -> list[list[Any]]:
 
     s = _styles()["small"]
-    rows: list[list[Any]] = [["时间", "门岗", "姓名", "身份", "结论", "体温", "原因", "跟进"]]
+    rows: list[list[Any]] = [[column_words(k, short=True) for k in FLAG_COLUMNS]]
     for e in entries:
         rows.append([
             e.created_at.astimezone(exporter.tz).strftime("%m-%d %H:%M"), Paragraph(exporter.gate_label(e), s),
@@ -134,7 +138,7 @@ def _flag_rows(exporter: ReportSource, entries: list[EntryRecord], follow: dict[
 BAND_COLOURS = {"normal": "#43A047", "retake": "#FB8C00", "fever": "#E53935"}
 
 
-def band_chart(title: str, f: "DayFigures") -> Drawing:
+def band_chart(title: str, f: DayFigures) -> Drawing:
     """The temperature histogram, 0.2 °C bins from 35.0 to 39.0, each bar stacked by band."""
     from reportlab.graphics.shapes import Rect
 
@@ -169,7 +173,7 @@ def _downtime_rows(exporter: ReportSource, start: date, end: date) -> list[list[
     return rows
 
 
-def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: "DayFigures", follow: dict[str, str]) -> None:
+def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: DayFigures, follow: dict[str, str]) -> None:
     register_font()
     st = _styles()
     try:
@@ -186,9 +190,8 @@ def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: "DayFigures", f
     else:
         story.append(Paragraph("一、总体情况", st["h2"]))
         story.append(_table([
-            ["入校记录", "师生通道", "临时人员通道", "通行", "禁止通行", decision_words("INCOMPLETE"), "异常", "发热", "快递交接"],
-            [f.total, f.by_lane.get("campus", 0), f.by_lane.get("worker", 0), f.decisions.get("PASS", 0),
-             f.decisions.get("DENY", 0), f.decisions.get("INCOMPLETE", 0), f.flagged, f.fevers, f.handoffs],
+            [figure_words(k, short=True) for k in FIGURE_ORDER],
+            [f.figure(k) for k in FIGURE_ORDER],
         ], [20 * mm] * 9))
         hours = [h for h in range(24) if f.by_hour[h]]
         lo, hi = (min(hours), max(hours)) if hours else (6, 18)
@@ -214,7 +217,7 @@ def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: "DayFigures", f
     doc.build(story)
 
 
-def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_day: list["DayFigures"],
+def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_day: list[DayFigures],
            follow: dict[str, str], checklist: Sequence[CheckItem] = ()) -> None:
     register_font()
     st = _styles()
@@ -227,10 +230,9 @@ def weekly(path: Path, exporter: ReportSource, week: str, days: list[date], per_
     if not_live:
         story.insert(2, Paragraph(f"<font color='#c62828'>本报告含 {not_live} 条演示/模拟数据，不是门岗实际记录，"
                                   "不得作为台账上报。</font>", st["h2"]))
-    rows: list[list[Any]] = [["日期", "入校", "师生", "临时人员", "禁止通行", "异常", "发热", "快递交接"]]
+    rows: list[list[Any]] = [["日期", *(figure_words(k, short=True) for k in WEEK_FIGURES)]]
     for i, (d, f) in enumerate(zip(days, per_day)):
-        rows.append([f"{d:%m-%d} 周{names[i]}", f.total, f.by_lane.get("campus", 0), f.by_lane.get("worker", 0),
-                     f.decisions.get("DENY", 0), f.flagged, f.fevers, f.handoffs])
+        rows.append([f"{d:%m-%d} 周{names[i]}", *(f.figure(k) for k in WEEK_FIGURES)])
     rows.append(["合计", *[sum(r[j] for r in rows[1:]) for j in range(1, 8)]])
     story.append(_table(rows, [28 * mm] + [20 * mm] * 7))
     story.append(_bar_chart("每日入校人数", [f"{d:%m-%d}" for d in days], [f.total for f in per_day], "#1E88E5"))

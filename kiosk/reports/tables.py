@@ -14,23 +14,20 @@ from kiosk.domain.vocabulary import (
     FOLLOW_UP_WORDS, colour_words, decision_words, follow_up_words, kind_words, lane_words, nucleic_words,
     origin_words, outcome_words, registration_field_words, source_words, stored_reason_words,
 )
-from kiosk.reports.figures import DayFigures
+from kiosk.domain.vocabulary_headers import COLUMN_WORDS, figure_words
+from kiosk.reports.figures import FIGURE_ORDER, DayFigures
 
-COLUMNS: list[tuple[str, str, str, int]] = [
-    ("time", "时间", "Time", 20), ("gate", "门岗", "Gate", 10), ("lane", "通道", "Lane", 14),
-    ("kind", "身份", "Person kind", 10),
-    ("name", "姓名", "Name", 10), ("id_masked", "证件号（脱敏）", "ID (masked)", 20), ("ref", "学号/工号", "Roster no.", 12),
-    ("health", "健康码", "Health code", 9), ("health_source", "验码方式", "Code checked by", 12),
-    ("temperature", "体温℃", "Temp °C", 8), ("temperature_raw", "原始读数℃", "Raw °C", 9),
-    ("thermometer", "测温仪", "Thermometer", 11), ("calibration", "校准记录", "Calibration", 12),
-    ("mask", "口罩", "Mask", 6), ("itinerary", "行程卡", "Itinerary", 10), ("vaccine", "疫苗接种", "Vaccine", 10),
-    ("nucleic", "核酸结果", "Nucleic acid", 9), ("nucleic_time", "核酸采样时间", "Sampled at", 16),
-    ("decision", "结论", "Decision", 10), ("flagged", "异常", "Flagged", 6),
-    ("reasons", "原因", "Reasons", 40), ("follow_up", "跟进", "Follow-up", 10), ("company", "单位", "Company", 14),
-    ("purpose", "事由", "Purpose", 12), ("registration", "登记信息", "Registration", 24), ("handoff", "交接未入校", "Hand-off", 8), ("policy", "策略版本", "Policy", 11),
-    ("guard", "门卫", "Guard", 10), ("corrects", "更正自", "Corrects", 36), ("entry_id", "记录号", "Entry id", 36),
-    ("origin", "来源", "Origin", 10),
+# The ledger's columns in order, with their XLSX widths; the words are the vocabulary's (COLUMN_WORDS).
+COLUMN_WIDTHS: list[tuple[str, int]] = [
+    ("time", 20), ("gate", 10), ("lane", 14), ("kind", 10), ("name", 10), ("id_masked", 20), ("ref", 12),
+    ("health", 9), ("health_source", 12), ("temperature", 8), ("temperature_raw", 9), ("thermometer", 11),
+    ("calibration", 12), ("mask", 6), ("itinerary", 10), ("vaccine", 10), ("nucleic", 9), ("nucleic_time", 16),
+    ("decision", 10), ("flagged", 6), ("reasons", 40), ("follow_up", 10), ("company", 14), ("purpose", 12),
+    ("registration", 24), ("handoff", 8), ("policy", 11), ("guard", 10), ("corrects", 36), ("entry_id", 36),
+    ("origin", 10),
 ]
+# (key, Chinese header, English header, width)
+COLUMNS: list[tuple[str, str, str, int]] = [(k, *COLUMN_WORDS[k], w) for k, w in COLUMN_WIDTHS]
 # Every word of a cell (lanes, kinds, decisions, colours, sources, outcomes, nucleic results, origins,
 # follow-ups, registration fields) is the one vocabulary's (kiosk.domain.vocabulary).
 
@@ -66,15 +63,7 @@ def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -
     ws.set_column(1, 1, 14)
     rows = [
         ("Range" if english else "时间范围", span),
-        ("Entries" if english else "入校记录", f.total),
-        (lane_words("campus", lang), f.by_lane.get("campus", 0)),
-        (lane_words("worker", lang), f.by_lane.get("worker", 0)),
-        (decision_words("PASS", lang), f.decisions.get("PASS", 0)),
-        (decision_words("DENY", lang), f.decisions.get("DENY", 0)),
-        (decision_words("INCOMPLETE", lang), f.decisions.get("INCOMPLETE", 0)),
-        ("Flagged" if english else "异常", f.flagged),
-        ("Fever readings" if english else "发热", f.fevers),
-        ("Hand-offs (no entry)" if english else "快递交接（未入校）", f.handoffs),
+        *((figure_words(key, lang), f.figure(key)) for key in FIGURE_ORDER),
     ]
     ws.write_row(0, 0, ["Item" if english else "项目", "Value" if english else "数值"], head)
     for i, (k, v) in enumerate(rows, start=1):

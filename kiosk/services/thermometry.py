@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
 from db.records import CalibrationRecord
+from kiosk.domain.calibration import calibration_due, calibration_valid
 from kiosk.domain.model import Source, TemperatureSample
 from kiosk.services.ports import GateListener, Service, report_device_status
 
@@ -57,7 +58,7 @@ class Calibration:
         return round(corrected, 2)
 
     def due_at(self, interval_days: int) -> datetime:
-        return self.performed_at + timedelta(days=interval_days)
+        return calibration_due(self.performed_at, interval_days)
 
     def as_record(self) -> CalibrationRecord:
         return {
@@ -191,7 +192,7 @@ class ThermometerService:
         if self.calibration is None:
             return True, "测温仪从未校准，请用黑体或体温计校准"
         due = self.calibration.due_at(self._interval_days)
-        if now >= due:
+        if not calibration_valid(self.calibration.performed_at, self._interval_days, now):
             days = (now - self.calibration.performed_at).days
             return True, f"测温仪校准已过期（上次 {days} 天前），请重新校准"
         return False, f"校准有效至 {due.astimezone().strftime('%m-%d')}（偏差 {self.calibration.offset_c:+.2f} °C）"

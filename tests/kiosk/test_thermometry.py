@@ -104,6 +104,17 @@ def test_overdue_and_missing_calibration_warn_at_start() -> None:
     assert never.calibration_status() == (True, "测温仪从未校准，请用黑体或体温计校准")
 
 
+@pytest.mark.parametrize("seconds_from_due, overdue", [(-1, False), (0, True), (1, True)])
+def test_status_bar_calibration_is_overdue_from_its_due_moment(seconds_from_due: int, overdue: bool) -> None:
+    # kiosk.domain.calibration's rule: valid strictly before the due moment, overdue at it.
+    cal = Calibration("c", "t1", T0, "it", 37.0, (37.0,) * 3, 0.0, 0.0)
+    now = T0 + timedelta(days=7, seconds=seconds_from_due)
+    svc = ThermometerService("t1", Sink(), FakeStore(cal.as_record()), Listener(), interval_days=7, clock=lambda: now)
+    is_overdue, message = svc.calibration_status()
+    assert is_overdue is overdue
+    assert ("过期" in message) is overdue and ("有效至" in message) is not overdue
+
+
 def test_status_goes_to_listener_and_device_log() -> None:
     store, listener = FakeStore(), Listener()
     svc = ThermometerService("t1", Sink(), store, listener)

@@ -74,7 +74,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../widgets.py" line="59" />
+        <location filename="../widgets.py" line="60" />
         <source>等待摄像头画面…</source>
         <translation>Waiting for the camera…</translation>
     </message>
@@ -145,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="189" />
+        <location filename="../widgets.py" line="190" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="189" />
+        <location filename="../widgets.py" line="190" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="189" />
+        <location filename="../widgets.py" line="190" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="191" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="191" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="191" />
+        <location filename="../widgets.py" line="192" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -271,84 +271,19 @@
 <context>
     <name>FlaggedList</name>
     <message>
-        <location filename="../panels.py" line="115" />
-        <source>时间</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="115" />
-        <source>姓名</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="115" />
-        <source>身份</source>
-        <translation>Person</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="115" />
-        <source>原因</source>
-        <translation>Reason</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="116" />
-        <source>体温</source>
-        <translation>Temperature</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="116" />
-        <source>跟进</source>
-        <translation>Follow-up</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="125" />
+        <location filename="../panels.py" line="126" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="126" />
+        <location filename="../panels.py" line="127" />
         <source>已复核，解除</source>
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="151" />
+        <location filename="../panels.py" line="152" />
         <source>；</source>
         <translation>; </translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="165" />
-        <source>学生</source>
-        <translation>Student</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="165" />
-        <source>教职工</source>
-        <translation>Staff</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="165" />
-        <source>快递员</source>
-        <translation>Courier</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="166" />
-        <source>送货</source>
-        <translation>Delivery</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="166" />
-        <source>垃圾清运</source>
-        <translation>Garbage</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="166" />
-        <source>临时人员</source>
-        <translation>Temporary worker</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="167" />
-        <source>访客</source>
-        <translation>Visitor</translation>
     </message>
 </context>
 <context>
@@ -541,7 +476,7 @@
 <context>
     <name>KindBar</name>
     <message>
-        <location filename="../panels.py" line="256" />
+        <location filename="../panels.py" line="255" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
@@ -786,38 +721,38 @@
 <context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="276" />
+        <location filename="../panels.py" line="275" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="280" />
+        <location filename="../panels.py" line="279" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="280" />
+        <location filename="../panels.py" line="279" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="280" />
+        <location filename="../panels.py" line="279" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="288" />
+        <location filename="../panels.py" line="287" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="304" />
-        <location filename="../panels.py" line="309" />
+        <location filename="../panels.py" line="303" />
+        <location filename="../panels.py" line="308" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="305" />
+        <location filename="../panels.py" line="304" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
@@ -1097,77 +1032,77 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../widgets.py" line="232" />
+        <location filename="../widgets.py" line="233" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="232" />
+        <location filename="../widgets.py" line="233" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="234" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="234" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="235" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="235" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="236" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="236" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="236" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="236" />
         <source>正在核验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="237" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="239" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="239" />
+        <location filename="../widgets.py" line="240" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="240" />
+        <location filename="../widgets.py" line="241" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="241" />
+        <location filename="../widgets.py" line="242" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1251,37 +1186,12 @@
 <context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="183" />
-        <source>师生通道</source>
-        <translation>Students and staff</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="183" />
-        <source>临时人员通道</source>
-        <translation>Worker lane</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="183" />
-        <source>异常</source>
-        <translation>Flagged</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="184" />
-        <source>发热</source>
-        <translation>Fever</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="184" />
-        <source>快递交接</source>
-        <translation>HAND-OFF</translation>
-    </message>
-    <message>
-        <location filename="../panels.py" line="195" />
+        <location filename="../panels.py" line="197" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="212" />
+        <location filename="../panels.py" line="211" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -1289,32 +1199,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="111" />
+        <location filename="../widgets.py" line="112" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="120" />
+        <location filename="../widgets.py" line="121" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="122" />
+        <location filename="../widgets.py" line="123" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="124" />
+        <location filename="../widgets.py" line="125" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="126" />
+        <location filename="../widgets.py" line="127" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="128" />
+        <location filename="../widgets.py" line="129" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
@@ -1490,67 +1400,67 @@
 <context>
     <name>WorkerPanel</name>
     <message>
-        <location filename="../panels.py" line="34" />
+        <location filename="../panels.py" line="35" />
         <source>临时人员：三码联查与登记</source>
         <translation>Temporary workers: three-code check and registration</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="38" />
+        <location filename="../panels.py" line="39" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="38" />
+        <location filename="../panels.py" line="39" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="39" />
+        <location filename="../panels.py" line="40" />
         <source>疫苗</source>
         <translation>Vaccine</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="39" />
+        <location filename="../panels.py" line="40" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="48" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="48" />
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="47" />
+        <location filename="../panels.py" line="48" />
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="48" />
+        <location filename="../panels.py" line="49" />
         <source>单位</source>
         <translation>Company</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="49" />
+        <location filename="../panels.py" line="50" />
         <source>事由</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="49" />
+        <location filename="../panels.py" line="50" />
         <source>车牌（选填）</source>
         <translation>Plate (optional)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="63" />
+        <location filename="../panels.py" line="64" />
         <source>登记 (F7)</source>
         <translation>Register (F7)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="64" />
+        <location filename="../panels.py" line="65" />
         <source>快递交接，不入校 (F8)</source>
         <translation>Hand-off, no entry (F8)</translation>
     </message>
