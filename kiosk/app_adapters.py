@@ -19,6 +19,7 @@ from kiosk.services.gate import GateController
 from kiosk.services.ports import Clock, EntryLog, IdFactory, ListenerHub
 
 if TYPE_CHECKING:
+    from db.central.store import CentralStore
     from devices.camera import FrameGrabber
     from devices.thermometer import ModbusThermometer, SerialThermometer, TemperatureReading, ThermometerStatus
     from kiosk.services.sync import SyncService, SyncStatus
@@ -50,10 +51,17 @@ def camera_grabber(uri: str, on_status: Callable[[str, str], None]) -> FrameGrab
 SETUP_DEVICES = DeviceOpeners(camera=camera_grabber, thermometer=thermometer_device)
 
 
+def central_store(settings: Settings, url: str | None = None) -> CentralStore:
+    """The one way the kiosk opens the centre: the configured URL (or ``url``), the configured timeout."""
+    from db.central.store import CentralStore
+
+    return CentralStore(url or settings.central.url, connect_timeout_s=settings.central.connect_timeout_s)
+
+
 def sync_service(settings: Settings, on_status: Callable[[SyncStatus], None] | None = None,
                  totals_every_s: float = 30.0) -> SyncService:
     """The sync worker with its own entry store and centre connection (opened on its thread)."""
-    from kiosk.services.sync import SyncService, central_store
+    from kiosk.services.sync import SyncService
 
     return SyncService(settings, lambda: EntryStore(settings.database_url), lambda: central_store(settings),
                        on_status=on_status, totals_every_s=totals_every_s)

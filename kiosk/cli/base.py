@@ -106,7 +106,7 @@ def central_url(settings: Settings, url: str | None) -> str:
 def open_central(settings: Settings, url: str | None, *, migrate: bool = False) -> Iterator[CentralStore]:
     """The central store, its errors turned into one line for the user."""
     from db.central.store import CentralError
-    from kiosk.services.sync import central_store
+    from kiosk.app_adapters import central_store
 
     central = central_store(settings, central_url(settings, url))
     try:

@@ -45,7 +45,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from db.central.store import CentralError, CentralUnavailable
     from db.syncsource import LocalStoreBusy
     from kiosk.app import build_store
-    from kiosk.services.sync import SyncState, SyncWorker, central_store, recorded_status
+    from kiosk.app_adapters import central_store
+    from kiosk.services.sync import SyncState, SyncWorker, recorded_status
 
     store = build_store(settings)
     try:

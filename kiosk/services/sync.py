@@ -104,11 +104,6 @@ def _ago(delta: timedelta, lang: str = "zh") -> str:
 SYNC_STATE_FILE = "sync_state.json"
 
 
-def central_store(settings: Settings, url: str | None = None) -> CentralStore:
-    """The one way the kiosk opens the centre: the configured URL (or ``url``), the configured timeout."""
-    return CentralStore(url or settings.central.url, connect_timeout_s=settings.central.connect_timeout_s)
-
-
 def recorded_status(store: EntryStore, settings: Settings, now: datetime | None = None) -> SyncStatus:
     """The gate's status for ``sync status``, from another process than the worker.
 
