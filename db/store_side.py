@@ -220,9 +220,13 @@ class SideRecords:
         with self._session.begin() as s:
             s.add(Calibration(**record))
 
-    def latest_calibration(self, thermometer_id: str) -> CalibrationRecord | None:
-        stmt = (select(Calibration).where(Calibration.thermometer_id == thermometer_id)
-                .order_by(Calibration.performed_at.desc()).limit(1))
+    def latest_calibration(self, thermometer_id: str, before: datetime | None = None) -> CalibrationRecord | None:
+        """The newest calibration of ``thermometer_id``; with ``before``, the newest made strictly before it
+        (a past day's report judges the calibration that held then, not one made since)."""
+        stmt = select(Calibration).where(Calibration.thermometer_id == thermometer_id)
+        if before is not None:
+            stmt = stmt.where(Calibration.performed_at < before)
+        stmt = stmt.order_by(Calibration.performed_at.desc()).limit(1)
         with self._session() as s:
             row = s.scalars(stmt).first()
             return calibration_dict(row) if row else None

@@ -262,8 +262,8 @@ class Exporter:
             lines.append(f"{c['performed_at'].astimezone(self.tz):%m-%d %H:%M} {c['thermometer_id']} 校准：偏差 "
                          f"{c['offset_c']:+.2f} °C，残差 ±{c['residual_c']:.2f} °C，操作人 {c['operator']}")
         if self.thermometer_id:
-            latest = self.store.latest_calibration(self.thermometer_id)
-            if latest is None or latest["performed_at"] > until:
+            latest = self.store.latest_calibration(self.thermometer_id, before=until)
+            if latest is None:
                 lines.append(f"{self.thermometer_id}：截至 {end} 从未校准（应每 {self.calibration_interval_days} 天校准）")
             else:
                 due = calibration_due(latest["performed_at"], self.calibration_interval_days)
@@ -309,8 +309,8 @@ class Exporter:
     def calibration_state(self, day: date) -> tuple[bool, str]:
         """Whether this gate's thermometer calibration still held at the end of ``day`` (kiosk.domain.calibration)."""
         until = datetime.combine(day + timedelta(days=1), time.min, self.tz).astimezone(timezone.utc)
-        latest = self.store.latest_calibration(self.thermometer_id) if self.thermometer_id else None
-        if latest is None or latest["performed_at"] > until:
+        latest = self.store.latest_calibration(self.thermometer_id, before=until) if self.thermometer_id else None
+        if latest is None:
             return False, f"{self.thermometer_id or '测温仪'} 无校准记录"
         due = calibration_due(latest["performed_at"], self.calibration_interval_days)
         when = latest["performed_at"].astimezone(self.tz)

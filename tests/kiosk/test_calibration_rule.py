@@ -65,3 +65,19 @@ def test_daily_report_calibration_line_at_the_due_moment(exporter, seconds_from_
     last = ex.calibration_lines(DAY, DAY)[-1]
     assert last.startswith("thermo-1：")
     assert ("校准已过期" in last) is not valid and ("校准有效至" in last) is valid
+
+
+def test_a_past_days_report_judges_the_calibration_that_held_then_not_a_newer_one(exporter) -> None:
+    """A report of DAY made after a newer calibration still names the one DAY was measured under."""
+    ex, store = exporter
+    _calibrated_so_the_day_ends(store, -3600)  # held until an hour after DAY ended
+    store.add_calibration({"id": "cal-2", "thermometer_id": "thermo-1", "performed_at": END_OF_DAY + timedelta(days=2),
+                           "operator": "it", "reference_c": 37.0, "readings": [36.9, 36.9, 36.9], "offset_c": 0.1,
+                           "residual_c": 0.0, "ambient_c": None, "ambient_coefficient": 0.0})
+    ok, evidence = ex.calibration_state(DAY)
+    assert ok and "+0.20" in evidence, evidence
+    assert any("校准有效至" in line for line in ex.calibration_lines(DAY, DAY))
+    assert not any("从未校准" in line for line in ex.calibration_lines(DAY, DAY))
+    # and a day before any calibration still says so
+    ok, evidence = ex.calibration_state(DAY - timedelta(days=30))
+    assert not ok and "无校准记录" in evidence
