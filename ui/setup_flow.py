@@ -30,7 +30,7 @@ from kiosk.services.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS, AdminAccess
 from kiosk.config.loading import load_settings
 from kiosk.config.settings import ConfigError, Settings, default_data_dir
 from kiosk.desk.firstrun import (
-    SetupAnswers, discover, gate_id_ok, probe, write_first_config,
+    SetupAnswers, discover, gate_id_ok, probe, saved_thermometer_config, write_first_config,
 )
 from ui.busy import run_admin_step
 from ui.dialogs import scanned_not_typed
@@ -264,10 +264,8 @@ class SetupFlow(QWizard):
             if self.camera_page.combo.currentData() == OTHER:
                 self.camera_page._on_other_edited()  # its picture is shown before it is kept again
             choose(self.thermometer_page.combo, self.thermometer_page.other, d.thermometer)
-            if d.thermometer:
-                self.thermometer_page.status.setText(
-                    self.tr("现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。")
-                    .replace("%1", d.thermometer).replace("%2", d.thermometer_protocol))
+            if d.thermometer:  # read with the saved settings; probed only when asked or when it gives nothing
+                self.thermometer_page.use_saved(d.thermometer, saved_thermometer_config(d))
             choose(self.scanner_page.combo, self.scanner_page.other, d.scanner)
         for page in (self.school_page, self.camera_page, self.thermometer_page, self.scanner_page, self.pin_page):
             self.addPage(page)

@@ -80,6 +80,16 @@ class SetupAnswers:
                 "devices": devices}
 
 
+# The [devices] keys a probe finds (devices.discovery.ProbeResult.config): kept from the config when setup runs again.
+THERMOMETER_KEYS = ("thermometer_protocol", "thermometer_baud", "thermometer_pattern", "modbus_slave", "modbus_register",
+                    "modbus_functioncode", "modbus_scale", "modbus_ambient_register")
+
+
+def saved_thermometer_config(devices: DeviceSettings) -> dict[str, Any]:
+    """How the configured thermometer is read: setup run again starts from it instead of probing anew."""
+    return {key: getattr(devices, key) for key in THERMOMETER_KEYS}
+
+
 def discover() -> tuple[list[CameraInfo], list[SerialPortInfo]]:
     """(cameras, serial ports) on this machine."""
     from devices.discovery import list_cameras, list_serial_ports
