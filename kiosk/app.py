@@ -320,7 +320,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         from ui.setup_flow import SetupFlow
 
         log.info("no code source configured: opening the first-run setup")
-        flow = SetupFlow(settings.source_path or config_path())
+        flow = SetupFlow(settings.source_path or config_path(), open_ledger=build_store)
         if screenshot is not None and quit_after is not None:
             def snap_and_leave() -> None:
                 flow.grab().save(str(screenshot))

@@ -89,3 +89,37 @@ def test_setup_run_again_keeps_the_saved_thermometer_when_it_is_unplugged(qtbot,
         assert flow.collect().thermometer == gone
     finally:
         flow.reject()
+
+
+def test_setup_run_again_on_a_four_digit_pin_says_the_rule_in_one_line_and_changes_it(qtbot, tmp_path: Path) -> None:
+    """Issue 12: the old 4-digit PIN was refused by setup ("6–12 位"), a dead end; it is taken and can be replaced."""
+    from kiosk.app import build_store
+    from kiosk.config.loading import load_settings
+    from kiosk.services.access import AdminAccess
+    from tests.kiosk.test_setup_pin import a_gate_with_a_four_digit_pin
+
+    config = a_gate_with_a_four_digit_pin(tmp_path, kept_a_log=True)
+    flow = SetupFlow(config, discover_fn=lambda: ([], []), open_ledger=build_store)
+    qtbot.addWidget(flow)
+    flow.show()
+    page = flow.pin_page
+    try:
+        assert "6–12" in page.weakness.text() and "\n" not in page.weakness.text()
+        page.pin.setText("2468")
+        assert page.isComplete()  # the current PIN alone is enough: changing it is offered, not forced
+        page.new_pin.setText("1357")
+        assert not page.isComplete() and "6–12" in page.error.text()
+        page.new_pin.setText("135790")
+        page.new_again.setText("135790")
+        assert page.isComplete()
+        flow.accept()
+        assert flow.result() == 1 and flow.settings is not None, page.error.text()
+    finally:
+        flow.camera_page.stop()
+        flow.thermometer_page.stop()
+    settings = load_settings(config)
+    store = build_store(settings)
+    try:
+        AdminAccess(settings.data_dir, ledger=store).verify("135790", "guard", "export")
+    finally:
+        store.close()

@@ -3,22 +3,22 @@
 <context>
     <name>AdminStep</name>
     <message>
-        <location filename="../busy.py" line="104" />
+        <location filename="../busy.py" line="114" />
         <source>操作失败：%1</source>
         <translation>Failed: %1</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="110" />
+        <location filename="../busy.py" line="120" />
         <source>数据库正忙（可能被其他程序占用），正在等待，最多 %1 秒…</source>
         <translation>The database is busy (perhaps held by another program); waiting up to %1 s…</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="133" />
+        <location filename="../busy.py" line="144" />
         <source>数据库被占用，%1 秒内没有完成，未执行：请稍后重试</source>
         <translation>The database is held by another program; not done within %1 s, nothing was done: try again later</translation>
     </message>
     <message>
-        <location filename="../busy.py" line="136" />
+        <location filename="../busy.py" line="147" />
         <source>已停止等待，未执行</source>
         <translation>Stopped waiting; nothing was done</translation>
     </message>
@@ -145,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="189" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="189" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="189" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="193" />
+        <location filename="../widgets.py" line="190" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="193" />
+        <location filename="../widgets.py" line="190" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="194" />
+        <location filename="../widgets.py" line="191" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -271,102 +271,102 @@
 <context>
     <name>FlaggedList</name>
     <message>
-        <location filename="../panels.py" line="115" />
+        <location filename="../panels.py" line="112" />
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="115" />
+        <location filename="../panels.py" line="112" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="115" />
+        <location filename="../panels.py" line="112" />
         <source>身份</source>
         <translation>Person</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="115" />
+        <location filename="../panels.py" line="112" />
         <source>原因</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="116" />
+        <location filename="../panels.py" line="113" />
         <source>体温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="116" />
+        <location filename="../panels.py" line="113" />
         <source>跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="125" />
+        <location filename="../panels.py" line="122" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="126" />
+        <location filename="../panels.py" line="123" />
         <source>已复核，解除</source>
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="141" />
+        <location filename="../panels.py" line="138" />
         <source>待复测</source>
         <translation>Retake due</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="141" />
+        <location filename="../panels.py" line="138" />
         <source>已送观察点</source>
         <translation>Sent to observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="141" />
+        <location filename="../panels.py" line="138" />
         <source>已解除</source>
         <translation>Cleared</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="142" />
+        <location filename="../panels.py" line="139" />
         <source>待处理</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="153" />
+        <location filename="../panels.py" line="150" />
         <source>；</source>
         <translation>; </translation>
     </message>
     <message>
-        <location filename="../panels.py" line="167" />
+        <location filename="../panels.py" line="164" />
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="167" />
+        <location filename="../panels.py" line="164" />
         <source>教职工</source>
         <translation>Staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="167" />
+        <location filename="../panels.py" line="164" />
         <source>快递员</source>
         <translation>Courier</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="165" />
         <source>送货</source>
         <translation>Delivery</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="165" />
         <source>垃圾清运</source>
         <translation>Garbage</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="168" />
+        <location filename="../panels.py" line="165" />
         <source>临时人员</source>
         <translation>Temporary worker</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="169" />
+        <location filename="../panels.py" line="166" />
         <source>访客</source>
         <translation>Visitor</translation>
     </message>
@@ -561,7 +561,7 @@
 <context>
     <name>KindBar</name>
     <message>
-        <location filename="../panels.py" line="258" />
+        <location filename="../panels.py" line="255" />
         <source>返校人员</source>
         <translation>Returnee</translation>
     </message>
@@ -763,42 +763,57 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="182" />
+        <location filename="../setup_flow.py" line="184" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="184" />
-        <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。这里不修改 PIN（修改请用 gate-kiosk admin set-pin）。</source>
-        <translation>This gate has an admin PIN: enter the current PIN to save the settings. The PIN is not changed here (use gate-kiosk admin set-pin).</translation>
-    </message>
-    <message>
-        <location filename="../setup_flow.py" line="187" />
+        <location filename="../setup_flow.py" line="188" />
         <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="196" />
+        <location filename="../setup_flow.py" line="214" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="196" />
+        <location filename="../setup_flow.py" line="205" />
         <source>现有的 PIN</source>
         <translation>Current PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="200" />
+        <location filename="../setup_flow.py" line="186" />
+        <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。要更换 PIN 就再填新的。</source>
+        <translation>This gate has an admin PIN: enter the current PIN to save the settings. To change the PIN, also fill in a new one.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="207" />
+        <source>现有的 PIN 是旧规则下设的（如 4 位）：新 PIN 须为 6–12 位数字；旧 PIN 在更换前仍可使用，请在下面设一个新的。</source>
+        <translation>The current PIN was set under the old rule (e.g. 4 digits): a new PIN must have 6–12 digits; the old one still works until it is changed, so please set a new one below.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="210" />
+        <source>新 PIN（不换可不填）</source>
+        <translation>New PIN (leave empty to keep the current one)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="211" />
+        <source>再输一次新 PIN</source>
+        <translation>New PIN again</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="215" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="211" />
+        <location filename="../setup_flow.py" line="232" />
         <source>PIN 须为 6–12 位数字</source>
         <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="213" />
+        <location filename="../setup_flow.py" line="234" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -806,38 +821,38 @@
 <context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="278" />
+        <location filename="../panels.py" line="275" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="282" />
+        <location filename="../panels.py" line="279" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="282" />
+        <location filename="../panels.py" line="279" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="282" />
+        <location filename="../panels.py" line="279" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="290" />
+        <location filename="../panels.py" line="287" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="306" />
-        <location filename="../panels.py" line="311" />
+        <location filename="../panels.py" line="303" />
+        <location filename="../panels.py" line="308" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="307" />
+        <location filename="../panels.py" line="304" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
@@ -845,52 +860,52 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="115" />
+        <location filename="../setup_flow.py" line="116" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="116" />
+        <location filename="../setup_flow.py" line="117" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="119" />
+        <location filename="../setup_flow.py" line="120" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="120" />
+        <location filename="../setup_flow.py" line="121" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="122" />
+        <location filename="../setup_flow.py" line="123" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="123" />
+        <location filename="../setup_flow.py" line="124" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="128" />
+        <location filename="../setup_flow.py" line="129" />
         <source>点这里，再用扫码枪扫任意一个码：测量扫码枪的速度</source>
         <translation>Click here, then scan any code: this measures the scanner's speed</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="153" />
+        <location filename="../setup_flow.py" line="154" />
         <source>没有测到扫码：请点输入框后扫一个码（不要手动输入）</source>
         <translation>No scan measured: click the box, then scan a code (do not type)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="159" />
+        <location filename="../setup_flow.py" line="160" />
         <source>这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，或改用串口扫码枪</source>
         <translation>This scanner is too slow (up to %1 ms a key) to tell from the guard's keys: set it to its fast mode, or use a serial scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="162" />
+        <location filename="../setup_flow.py" line="163" />
         <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。</source>
         <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms; the guard's one-key actions act after about %3 ms.</translation>
     </message>
@@ -898,32 +913,32 @@
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="45" />
+        <location filename="../setup_flow.py" line="46" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="46" />
+        <location filename="../setup_flow.py" line="47" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="49" />
+        <location filename="../setup_flow.py" line="50" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="55" />
+        <location filename="../setup_flow.py" line="56" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="56" />
+        <location filename="../setup_flow.py" line="57" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="65" />
+        <location filename="../setup_flow.py" line="66" />
         <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
         <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
@@ -1074,42 +1089,37 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="245" />
+        <location filename="../setup_flow.py" line="271" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="269" />
-        <source>现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。</source>
-        <translation>In use now: %1 (%2 protocol). Press Detect to confirm it still works.</translation>
-    </message>
-    <message>
-        <location filename="../setup_flow.py" line="274" />
+        <location filename="../setup_flow.py" line="300" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="275" />
+        <location filename="../setup_flow.py" line="301" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="276" />
+        <location filename="../setup_flow.py" line="302" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="277" />
+        <location filename="../setup_flow.py" line="303" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="302" />
+        <location filename="../setup_flow.py" line="330" />
         <source>保存设置</source>
         <translation>Save the settings</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="302" />
+        <location filename="../setup_flow.py" line="330" />
         <source>正在保存设置…</source>
         <translation>Saving the settings…</translation>
     </message>
@@ -1117,77 +1127,77 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="232" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="232" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="233" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="233" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="237" />
+        <location filename="../widgets.py" line="234" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="237" />
+        <location filename="../widgets.py" line="234" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="238" />
+        <location filename="../widgets.py" line="235" />
         <source>正在核验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="239" />
+        <location filename="../widgets.py" line="236" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="241" />
+        <location filename="../widgets.py" line="238" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="242" />
+        <location filename="../widgets.py" line="239" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="243" />
+        <location filename="../widgets.py" line="240" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="244" />
+        <location filename="../widgets.py" line="241" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1233,75 +1243,90 @@
         <translation>Detect</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="201" />
+        <location filename="../setup_devices.py" line="205" />
         <source>串口已改动，请重新点“自动识别”</source>
         <translation>The port was changed: press Detect again</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="208" />
+        <location filename="../setup_devices.py" line="212" />
         <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
         <translation>No thermometer: the guard types each person's temperature with F2.</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="220" />
+        <location filename="../setup_devices.py" line="232" />
+        <source>现在用的是 %1（%2 协议），下面是实时读数。换了测温仪才需要点“自动识别”。</source>
+        <translation>In use now: %1 (%2 protocol); live readings below. Press Detect only if the thermometer was replaced.</translation>
+    </message>
+    <message>
+        <location filename="../setup_devices.py" line="244" />
         <source>请先选择或填写串口</source>
         <translation>Pick or type a serial port first</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="225" />
+        <location filename="../setup_devices.py" line="250" />
         <source>正在识别 %1（最多 10 秒）…</source>
         <translation>Detecting %1 (up to 10 s)…</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="236" />
+        <location filename="../setup_devices.py" line="265" />
+        <source>%1 没有读数，自动识别也没有找到测温仪（%2）：保存时仍用原来的设置；请检查测温仪电源和连线后点“自动识别”。</source>
+        <translation>No reading on %1 and detection found no thermometer (%2): the saved settings are kept; check the thermometer's power and cable, then press Detect.</translation>
+    </message>
+    <message>
+        <location filename="../setup_devices.py" line="269" />
         <source>没有识别出测温仪：%1</source>
         <translation>No thermometer recognised: %1</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="240" />
+        <location filename="../setup_devices.py" line="273" />
         <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
         <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="253" />
+        <location filename="../setup_devices.py" line="286" />
         <source>无读数</source>
         <translation>No readings</translation>
+    </message>
+    <message>
+        <location filename="../setup_devices.py" line="291" />
+        <source>原来的设置没有读数：正在自动识别 %1（最多 10 秒）…</source>
+        <translation>No reading with the saved settings: detecting %1 (up to 10 s)…</translation>
     </message>
 </context>
 <context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="185" />
+        <location filename="../panels.py" line="182" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="185" />
+        <location filename="../panels.py" line="182" />
         <source>临时人员通道</source>
         <translation>Worker lane</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="185" />
+        <location filename="../panels.py" line="182" />
         <source>异常</source>
         <translation>Flagged</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="186" />
+        <location filename="../panels.py" line="183" />
         <source>发热</source>
         <translation>Fever</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="186" />
+        <location filename="../panels.py" line="183" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="197" />
+        <location filename="../panels.py" line="194" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="214" />
+        <location filename="../panels.py" line="211" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -1309,32 +1334,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="114" />
+        <location filename="../widgets.py" line="111" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="123" />
+        <location filename="../widgets.py" line="120" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="125" />
+        <location filename="../widgets.py" line="122" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="127" />
+        <location filename="../widgets.py" line="124" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="129" />
+        <location filename="../widgets.py" line="126" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="131" />
+        <location filename="../widgets.py" line="128" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
