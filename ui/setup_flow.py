@@ -35,7 +35,7 @@ from kiosk.desk.firstrun import (
 )
 from ui.busy import run_admin_step
 from ui.dialogs import scanned_not_typed
-from ui.wedge import SETTLE_S, SLOW_FACTOR, TypedOnly
+from ui.wedge import TypedOnly
 from ui.setup_devices import BIG, OTHER, CameraPage, ThermometerPage, choice_combo
 
 class SchoolPage(QWizardPage):
@@ -160,9 +160,8 @@ class ScannerPage(QWizardPage):
             self.timing.setText(self.tr("这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，"
                                         "或改用串口扫码枪").replace("%1", str(round(slowest))))
             return
-        self.timing.setText(self.tr("扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。")
-                            .replace("%1", str(round(slowest))).replace("%2", str(self.key_gap_ms))
-                            .replace("%3", str(round(gap * SLOW_FACTOR + 2 * SETTLE_S * 1000))))
+        self.timing.setText(self.tr("扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。")
+                            .replace("%1", str(round(slowest))).replace("%2", str(self.key_gap_ms)))
 
     def scanner(self) -> str:
         data = self.combo.currentData()

@@ -227,16 +227,25 @@ class WindowSlots(GuardKeys):
         self._controller.set_kind(PersonKind(kind))
 
     def _on_single_key(self, text: str) -> None:
-        """A letter or digit the guard pressed (not part of a scanner's burst): its one-key action.
-
-        Only while this window is the one in front: a key typed in a dialog (settings, export) is
-        never a guard's action on the gate.
-        """
-        if QApplication.activeModalWidget() is not None or QApplication.activeWindow() is not self:
-            return
-        action = GuardAction.NEXT if text == " " else ACTION_OF.get(text.upper())
+        """A key the guard pressed (not part of a scanner's burst) that waited for its run to end: a Space."""
+        action = self._guard_key_action(text)
         if action is not None:
             self.act(action)
+
+    def _on_tentative_key(self, text: str) -> None:
+        """A letter or digit, acted on at once; the gate takes it back if a scanner's burst follows (ui/wedge.py)."""
+        action = self._guard_key_action(text)
+        if action is not None:
+            self._controller.guard_key(lambda: self.act(action))
+
+    def _guard_key_action(self, text: str) -> GuardAction | None:
+        """The one-key action of ``text``, only while this window is the one in front.
+
+        A key typed in a dialog (settings, export) is never a guard's action on the gate.
+        """
+        if QApplication.activeModalWidget() is not None or QApplication.activeWindow() is not self:
+            return None
+        return GuardAction.NEXT if text == " " else ACTION_OF.get(text.upper())
 
     def _on_wedge_unreadable(self, keys: int) -> None:
         """A keyboard scan that could not be told from typing was dropped (ui/wedge.py): said in the banner."""

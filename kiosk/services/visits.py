@@ -35,6 +35,7 @@ from kiosk.services.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.domain.privacy import mask_id, mask_name
 from kiosk.services.replay import RecentCodes, ReplayGuard
 from kiosk.services.sealing import RegistrationSealer
+from kiosk.services.tentative import Tentative
 from kiosk.domain.visit import CodeCheck, IdentityCheck, Visit, VisitSnapshot, VisitState
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class VisitRouter:
         self._visit: Visit | None = None
         self._waiting_retake: dict[str, Visit] = {}
         self._collecting = False
+        self._tentative: Tentative | None = None  # a guard's key that may be a scan's first (kiosk.services.tentative)
         self._parked: TemperatureSample | None = None
         self._outcomes: dict[str, bool] = {}  # recent visits: did they end in a pass (replay judgement)
         self._last_refusal_at: datetime | None = None
@@ -280,7 +282,7 @@ class VisitRouter:
 
     def _event(self, v: Visit, now: datetime) -> VisitSnapshot:
         v.last_event_at = now
-        if v.state is VisitState.OPEN and not self._collecting:
+        if v.state is VisitState.OPEN and not self._collecting and self._tentative is None:
             verdict = self._verdict(v, now)
             if verdict.decision in (Decision.PASS, Decision.DENY):
                 self._decide(v, now, verdict)

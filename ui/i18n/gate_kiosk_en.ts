@@ -574,144 +574,144 @@
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="118" />
+        <location filename="../main_window.py" line="119" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="123" />
+        <location filename="../main_window.py" line="124" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="123" />
+        <location filename="../main_window.py" line="124" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136" />
+        <location filename="../main_window.py" line="137" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="150" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="150" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="151" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="218" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="219" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="228" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="228" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="250" />
         <source>没有摄像头，不做人脸检测</source>
         <translation>No camera: no face detection</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="252" />
         <source>未配置测温仪：体温由门卫按 F2 录入</source>
         <translation>No thermometer configured: the guard types temperatures with F2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="258" />
         <source>键盘式扫码枪：无法检测是否插好，扫一个码试试</source>
         <translation>Keyboard scanner: cannot tell whether it is plugged in; scan a code to try it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="258" />
         <source>键盘式</source>
         <translation>Keyboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="132" />
+        <location filename="../main_window.py" line="133" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="208" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231" />
+        <location filename="../main_window.py" line="232" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232" />
+        <location filename="../main_window.py" line="233" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="247" />
+        <location filename="../main_window.py" line="248" />
         <source>未接摄像头：请用扫码枪扫码</source>
         <translation>No camera: scan codes with the scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="248" />
         <location filename="../main_window.py" line="249" />
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="252" />
         <source>未使用</source>
         <translation>Not used</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="254" />
         <source>扫码枪</source>
         <translation>Scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302" />
+        <location filename="../main_window.py" line="303" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302" />
+        <location filename="../main_window.py" line="303" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
@@ -763,57 +763,57 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="184" />
+        <location filename="../setup_flow.py" line="183" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="188" />
+        <location filename="../setup_flow.py" line="187" />
         <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="214" />
+        <location filename="../setup_flow.py" line="213" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="205" />
+        <location filename="../setup_flow.py" line="204" />
         <source>现有的 PIN</source>
         <translation>Current PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="186" />
+        <location filename="../setup_flow.py" line="185" />
         <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。要更换 PIN 就再填新的。</source>
         <translation>This gate has an admin PIN: enter the current PIN to save the settings. To change the PIN, also fill in a new one.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="207" />
+        <location filename="../setup_flow.py" line="206" />
         <source>现有的 PIN 是旧规则下设的（如 4 位）：新 PIN 须为 6–12 位数字；旧 PIN 在更换前仍可使用，请在下面设一个新的。</source>
         <translation>The current PIN was set under the old rule (e.g. 4 digits): a new PIN must have 6–12 digits; the old one still works until it is changed, so please set a new one below.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="210" />
+        <location filename="../setup_flow.py" line="209" />
         <source>新 PIN（不换可不填）</source>
         <translation>New PIN (leave empty to keep the current one)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="211" />
+        <location filename="../setup_flow.py" line="210" />
         <source>再输一次新 PIN</source>
         <translation>New PIN again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="215" />
+        <location filename="../setup_flow.py" line="214" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="232" />
+        <location filename="../setup_flow.py" line="231" />
         <source>PIN 须为 6–12 位数字</source>
         <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="234" />
+        <location filename="../setup_flow.py" line="233" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -906,8 +906,8 @@
     </message>
     <message>
         <location filename="../setup_flow.py" line="163" />
-        <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。</source>
-        <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms; the guard's one-key actions act after about %3 ms.</translation>
+        <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。</source>
+        <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms.</translation>
     </message>
 </context>
 <context>
@@ -1089,37 +1089,37 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="271" />
+        <location filename="../setup_flow.py" line="270" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="300" />
+        <location filename="../setup_flow.py" line="299" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="301" />
+        <location filename="../setup_flow.py" line="300" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="302" />
+        <location filename="../setup_flow.py" line="301" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="303" />
+        <location filename="../setup_flow.py" line="302" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="330" />
+        <location filename="../setup_flow.py" line="329" />
         <source>保存设置</source>
         <translation>Save the settings</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="330" />
+        <location filename="../setup_flow.py" line="329" />
         <source>正在保存设置…</source>
         <translation>Saving the settings…</translation>
     </message>
@@ -1462,17 +1462,17 @@
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="245" />
+        <location filename="../window_slots.py" line="254" />
         <source>扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪</source>
         <translation>The scanner is too slow to tell its scan from keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner in the setup</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="251" />
+        <location filename="../window_slots.py" line="260" />
         <source>键盘式扫码枪：刚读到一个码</source>
         <translation>Keyboard scanner: a code was just read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="251" />
+        <location filename="../window_slots.py" line="260" />
         <source>已读到码</source>
         <translation>Code read</translation>
     </message>
@@ -1502,32 +1502,32 @@
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="244" />
+        <location filename="../window_slots.py" line="253" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="259" />
+        <location filename="../window_slots.py" line="268" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="270" />
+        <location filename="../window_slots.py" line="279" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="303" />
+        <location filename="../window_slots.py" line="312" />
         <source>无测温仪</source>
         <translation>No thermometer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="307" />
+        <location filename="../window_slots.py" line="316" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="313" />
+        <location filename="../window_slots.py" line="322" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
