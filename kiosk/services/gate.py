@@ -269,7 +269,7 @@ class GateController(GateEvents):
             if v is None:
                 self._listener.on_visit_changed(self._empty_snapshot())
             elif v.state is VisitState.OPEN:
-                self._judge(v, self._clock())
+                self._event(v, self._clock())  # judged like any event: decided and logged if it can be, then shown
             else:
                 self._changed(v)
 

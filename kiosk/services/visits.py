@@ -350,6 +350,7 @@ class VisitRouter:
             override_reason=v.override_reason, handoff=v.handoff, policy_version=self.policy.version,
             required=tuple(r.element for r in self.policy.required(v.person)), state=v.state,
             codes=tuple(v.codes), identity=v.identity, wait_expires_at=v.wait_expires_at,
+            tentative=self._tentative is not None and self._tentative.visit is v,
         )
 
     def _empty_snapshot(self) -> VisitSnapshot:

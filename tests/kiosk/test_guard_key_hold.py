@@ -13,9 +13,11 @@ def test_a_red_code_key_shows_at_once_and_is_logged_only_when_kept() -> None:
     shown = ctl.current()
     assert shown is not None and shown.evidence[Element.HEALTH].value == "red"
     assert shown.verdict.decision.value == "DENY"  # on screen at once
-    assert log.entries == []  # but not decided: the next key may show it was a scan
+    assert shown.tentative and listener.visits[-1].tentative  # not spoken yet (ui/speech.py)
+    assert log.entries == []  # and not decided: the next key may show it was a scan
     ctl.settle_guard_keys(keep=True)
     assert [e.decision for e in log.entries] == ["DENY"]
+    assert not listener.visits[-1].tentative and not listener.logged[-1][0].tentative
 
 
 def test_a_key_taken_back_leaves_no_row_and_keeps_what_a_device_added_meanwhile() -> None:
