@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -157,6 +158,9 @@ class WindowSlots(GuardKeys):
             app.removeEventFilter(self.wedge)
         if self._desk is not None:
             self._desk.close()
+        if getattr(self, "_froze_gc", False):
+            self._froze_gc = False
+            gc.unfreeze()  # collectable again (tests open many windows in one process)
         super().closeEvent(event)
 
     def _unsaved_entries(self, wait_s: float) -> int:
@@ -301,6 +305,12 @@ class WindowSlots(GuardKeys):
         if app is not None:
             app.removeEventFilter(self.wedge)  # never twice
             app.installEventFilter(self.wedge)
+        if not getattr(self, "_froze_gc", False):
+            # What start-up built (modules, the kiosk, this window's Qt wrappers, the demo's frames) lives as
+            # long as the window: kept out of full garbage collections, which walked it (~150k objects) holding
+            # the GIL, every thread and this window stopped for 90–150 ms (bench/bench_gui_gaps.py).
+            self._froze_gc = True
+            gc.freeze()
         super().showEvent(event)
 
 
