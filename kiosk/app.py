@@ -340,7 +340,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         from ui.setup_flow import run_setup
 
         log.info("no code source configured: opening the first-run setup")
-        written = run_setup(settings.source_path or config_path(), SETUP_DEVICES, screenshot, quit_after)
+        written = run_setup(settings.source_path or config_path(), SETUP_DEVICES, build_store, screenshot, quit_after)
         if written is None:
             log.info("setup left without saving")
             return 0

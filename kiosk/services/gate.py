@@ -20,6 +20,7 @@ overwritten: every code seen stays on its visit and in its entry row.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -40,6 +41,7 @@ from kiosk.domain.visit import CodeCheck, IdentityCheck, VisitState
 from kiosk.domain.policy import locked_failure
 from kiosk.domain.vocabulary import element_words, source_words
 from kiosk.services.gate_events import GateEvents
+from kiosk.services.tentative import Tentative, undo_own_changes
 from kiosk.domain.visit import VisitSnapshot
 from kiosk.services.visits import utc_now
 
@@ -239,6 +241,51 @@ class GateController(GateEvents):
             v = self._resume(waiting, self._clock())
             return self._changed(v)
 
+    # ------------------------------------------- a guard's key that may be a keyboard scanner's first
+    def guard_key(self, act: Callable[[], Any]) -> None:
+        """Do a guard's one-key action (``act``) now, tentatively: shown at once, judged at ``settle_guard_keys``.
+
+        The window cannot tell on a letter or digit whether a keyboard scanner's burst follows
+        (``ui/wedge.py``); see ``kiosk.services.tentative``. The keys of one run share one hold.
+        """
+        with self._lock:
+            if self._tentative is None:
+                self._tentative = Tentative.begin(self._visit, self._parked)
+            self._tentative.acting_on(self._active(self._clock()))
+            try:
+                act()
+            finally:
+                self._tentative.acted()
+
+    def settle_guard_keys(self, keep: bool) -> None:
+        """The run of keys ended: the guard's (``keep``: judged and logged as usual), or a scan's (taken back)."""
+        with self._lock:
+            t, self._tentative = self._tentative, None
+            if t is None:
+                return
+            if not keep:
+                self._take_back(t)
+            v = self._visit
+            if v is None:
+                self._listener.on_visit_changed(self._empty_snapshot())
+            elif v.state is VisitState.OPEN:
+                self._event(v, self._clock())  # judged like any event: decided and logged if it can be, then shown
+            else:
+                self._changed(v)
+
+    def _take_back(self, t: Tentative) -> None:
+        v = t.visit
+        if v is None or t.visit_before is None or t.visit_after is None:
+            return
+        undo_own_changes(v, t.visit_before, t.visit_after)
+        if v is not t.previous and self._visit is v and v == t.visit_before:
+            # The keys started this visit and nothing else came to it: the one before is in front again.
+            self._visit = t.previous
+            if t.previous is not None and t.previous_before is not None and t.previous_after is not None:
+                undo_own_changes(t.previous, t.previous_before, t.previous_after)
+            if self._parked is None:
+                self._parked = t.parked
+
     def next_person(self) -> None:
         """The guard moves on. A visit waiting for a retake steps aside (never a DENY);
         an unfinished visit with evidence is logged with what it had."""
@@ -249,6 +296,8 @@ class GateController(GateEvents):
     def tick(self) -> None:
         """Called by a timer: time out stalled visits, end holds, expire the retake list, retry storage."""
         with self._lock:
+            if self._tentative is not None and self._tentative.expired:
+                self.settle_guard_keys(keep=True)  # never held for good (the window settles it in ~0.3 s)
             now = self._clock()
             if not self.writer.threaded:
                 self.writer.flush()  # threaded, the writer retries on its own

@@ -36,6 +36,7 @@ from kiosk.services.ports import Clock, EntryLog, GateListener, IdFactory
 from kiosk.domain.privacy import mask_id, mask_name
 from kiosk.services.replay import RecentCodes, ReplayGuard
 from kiosk.services.sealing import RegistrationSealer
+from kiosk.services.tentative import Tentative
 from kiosk.domain.visit import CodeCheck, IdentityCheck, Visit, VisitSnapshot, VisitState
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class VisitRouter:
         self._visit: Visit | None = None
         self._waiting_retake: dict[str, Visit] = {}
         self._collecting = False
+        self._tentative: Tentative | None = None  # a guard's key that may be a scan's first (kiosk.services.tentative)
         self._parked: TemperatureSample | None = None
         self._outcomes: dict[str, bool] = {}  # recent visits: did they end in a pass (replay judgement)
         self._last_refusal_at: datetime | None = None
@@ -281,7 +283,7 @@ class VisitRouter:
 
     def _event(self, v: Visit, now: datetime) -> VisitSnapshot:
         v.last_event_at = now
-        if v.state is VisitState.OPEN and not self._collecting:
+        if v.state is VisitState.OPEN and not self._collecting and self._tentative is None:
             verdict = self._verdict(v, now)
             if verdict.decision in (Decision.PASS, Decision.DENY):
                 self._decide(v, now, verdict)
@@ -349,6 +351,7 @@ class VisitRouter:
             override_reason=v.override_reason, handoff=v.handoff, policy_version=self.policy.version,
             required=tuple(r.element for r in self.policy.required(v.person)), state=v.state,
             codes=tuple(v.codes), identity=v.identity, wait_expires_at=v.wait_expires_at,
+            tentative=self._tentative is not None and self._tentative.visit is v,
         )
 
     def _empty_snapshot(self) -> VisitSnapshot:
