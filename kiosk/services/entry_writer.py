@@ -156,6 +156,11 @@ class EntryWriter(Worker):
                 return False
             self._wake.set()
             time.sleep(0.02)
+        # The queue empties before the flush that emptied it has taken the written rows out of the
+        # spool: drained means that flush has finished too (its lock is free).
+        if not self._write_lock.acquire(timeout=max(0.0, end - time.monotonic())):
+            return False
+        self._write_lock.release()
         return True
 
     def _run(self) -> None:
