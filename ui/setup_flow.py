@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from kiosk.services.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS, AdminAccess
+from kiosk.services.access import AdminAccess, as_pin, is_digits, is_new_pin
 from kiosk.config.loading import load_settings
 from kiosk.config.settings import ConfigError, Settings, default_data_dir
 from kiosk.desk.firstrun import (
@@ -224,11 +224,11 @@ class PinPage(QWizardPage):
         if self.has_pin:
             # The current PIN is checked against the file when saving (a PIN from before may be shorter).
             new = self.new_pin.text()
-            return self.pin.text().isdigit() and (not new or self._new_pin_ok(new, self.new_again.text()))
+            return is_digits(as_pin(self.pin.text())) and (not new or self._new_pin_ok(new, self.new_again.text()))
         return self._new_pin_ok(self.pin.text(), self.again.text())
 
     def _new_pin_ok(self, pin: str, again: str) -> bool:
-        ok = pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS
+        ok = is_new_pin(pin)
         self.error.setText("" if ok or not pin else self.tr("PIN 须为 6–12 位数字"))
         if ok and again and pin != again:
             self.error.setText(self.tr("两次输入不一致"))

@@ -121,6 +121,17 @@ def open_central(settings: Settings, url: str | None, *, migrate: bool = False) 
         central.close()
 
 
+def positive_int(text: str) -> int:
+    """An argparse type for counts: a whole number of at least 1 (``--count 0`` has nothing to do)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def day_arg(text: str) -> date:
     try:
         return date.fromisoformat(text)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.cli.base import CliError, Subcommands
+from kiosk.cli.base import CliError, Subcommands, positive_int
 from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import DeviceSettings, Settings
 
@@ -93,7 +93,7 @@ def _thermometer_settings(args: argparse.Namespace, settings: Settings, thermome
 
 def _setup_thermometer(p: argparse.ArgumentParser) -> None:
     _port_args(p)
-    p.add_argument("--count", type=int, default=5)
+    p.add_argument("--count", type=positive_int, default=5)
     p.add_argument("--json", action="store_true", help="one JSON line per reading")
 
 
@@ -123,7 +123,7 @@ def _setup_simulate(p: argparse.ArgumentParser) -> None:
                                  "the production log is refused)", simulated=True)
     g.set_defaults(needs=Needs(db=own_database))  # the simulated thermometer alone needs no database
     g.add_argument("--db", metavar="PATH|URL", help=own_database.help)
-    g.add_argument("--people", type=int, default=20)
+    g.add_argument("--people", type=positive_int, default=20)
     g.add_argument("--rate", type=float, default=2.0, help="people per second")
     g.add_argument("--seed", type=int)
 
@@ -160,7 +160,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 def _setup_calibrate(p: argparse.ArgumentParser) -> None:
     _port_args(p)
     p.add_argument("--reference", type=float, required=True, help="the reference source's temperature, °C")
-    p.add_argument("--count", type=int, default=10)
+    p.add_argument("--count", type=positive_int, default=10)
     p.add_argument("--operator", default="", help="who calibrated (default: the site's guard id)")
     p.add_argument("--thermometer-id", help="default: devices.thermometer_id from the config")
     p.add_argument("--ambient", type=float, help="room temperature during calibration, °C")

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import FORMATS, CliError, Subcommands, admin_store, day_arg, open_central, out_format
+from kiosk.cli.base import FORMATS, CliError, Subcommands, admin_store, day_arg, open_central, out_format, positive_int
 from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import Settings
 
@@ -185,7 +185,7 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
 def _setup_demo_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="day_from", type=day_arg, required=True)
     p.add_argument("--to", dest="day_to", type=day_arg, required=True)
-    p.add_argument("--per-day", type=int, default=1000)
+    p.add_argument("--per-day", type=positive_int, default=1000)
     p.add_argument("--seed", type=int, default=1)
 
 

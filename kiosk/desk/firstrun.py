@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings
 from kiosk.config.loading import load_settings
 from kiosk.services.ports import FrameFeed, Service
-from kiosk.services.access import PinLedger
+from kiosk.services.access import PinLedger, as_pin, is_digits, is_new_pin
 
 if TYPE_CHECKING:
     from devices.discovery import CameraInfo, ProbeResult, SerialPortInfo
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PIN_PATTERN = re.compile(r"^\d{6,12}$")  # kiosk.services.access.PIN_MIN_DIGITS: a PIN is guessed offline from a copy
 GATE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -77,11 +76,11 @@ class SetupAnswers:
         if self.has_pin:
             # The current PIN is checked against the file, not the rule for new ones: a 4-digit PIN
             # from before still unlocks until it is changed (kiosk.services.access).
-            if not self.pin.isdigit():
+            if not is_digits(as_pin(self.pin)):
                 out.append("请输入此门岗现有的管理员 PIN")
-            if self.new_pin and not PIN_PATTERN.match(self.new_pin):
+            if self.new_pin and not is_new_pin(self.new_pin):
                 out.append("新 PIN 须为 6–12 位数字")
-        elif not PIN_PATTERN.match(self.pin):
+        elif not is_new_pin(self.pin):
             out.append("管理员 PIN 须为 6–12 位数字")
         return out
 

@@ -29,6 +29,7 @@ import os
 import secrets
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -80,6 +81,23 @@ class AccessDenied(Exception):
     """Wrong PIN, locked out, or no PIN set; the message is for the person at the screen."""
 
 
+def as_pin(typed: str) -> str:
+    """A PIN as typed, the way it is checked and hashed: full-width digits (a Chinese input method in
+    full-width mode types them) become ASCII digits, so the same PIN works whichever way it was typed."""
+    return unicodedata.normalize("NFKC", typed).strip()
+
+
+def is_digits(pin: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes ١٢٣ and ², which no keypad types the same way twice."""
+    return pin.isascii() and pin.isdigit()
+
+
+def is_new_pin(typed: str) -> bool:
+    """The rule for a new PIN: 6–12 digits (a 4-digit PIN from before still unlocks until changed)."""
+    pin = as_pin(typed)
+    return is_digits(pin) and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS
+
+
 def hash_pin(pin: str, salt: bytes, kdf: dict[str, int] | None = None) -> str:
     return derive_from_pin(pin, salt, kdf or PIN_KDF).hex()
 
@@ -89,7 +107,8 @@ def derive_from_pin(pin: str, salt: bytes, kdf: dict[str, int]) -> bytes:
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     with _KDF_LOCK:
-        return Scrypt(salt=salt, length=32, n=int(kdf["n"]), r=int(kdf["r"]), p=int(kdf["p"])).derive(pin.encode())
+        return Scrypt(salt=salt, length=32, n=int(kdf["n"]), r=int(kdf["r"]), p=int(kdf["p"])).derive(
+            as_pin(pin).encode())
 
 
 class AdminAccess:
@@ -143,7 +162,7 @@ class AdminAccess:
         return None
 
     def set_pin(self, new_pin: str, actor: str, current_pin: str | None = None) -> None:
-        if not (new_pin.isdigit() and PIN_MIN_DIGITS <= len(new_pin) <= PIN_MAX_DIGITS):
+        if not is_new_pin(new_pin):
             raise AccessDenied(f"PIN 须为 {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} 位数字")
         with self._lock:
             if self.has_pin:
@@ -261,7 +280,7 @@ class AdminAccess:
     def _note_digits(self, data: dict[str, Any], pin: str) -> None:
         """A PIN from before "digits" was kept: note its length once it is known (``weakness`` reads it)."""
         if "digits" not in data:
-            data["digits"] = len(pin)
+            data["digits"] = len(as_pin(pin))
             with contextlib.suppress(OSError):
                 self._save(data)
 

@@ -187,3 +187,14 @@ def test_a_four_digit_pin_from_before_keeps_working_and_is_called_weak(tmp_path:
     (tmp_path / "data" / "admin.json").write_bytes((tmp_path / "admin.json").read_bytes())
     findings = [f for f in diagnose(tmp_path / "config.toml") if f.check == "pin"]
     assert [f.status for f in findings] == [WARN] and "6 位" in findings[0].message and "set-pin" in findings[0].fix
+
+
+def test_full_width_digits_are_the_same_pin_and_other_scripts_digits_are_refused(tmp_path: Path, capsys) -> None:
+    """Trial finding: '１２３４５６' (a Chinese input method in full-width mode) was stored as a different PIN
+    from 123456, and '١٢٣٤٥٦' was accepted at all."""
+    assert main(["admin", "set-pin", "--new-pin", "１２３４５６"]) == 0
+    capsys.readouterr()
+    assert main(["admin", "set-pin", "--pin", "123456", "--new-pin", "246810"]) == 0  # the same PIN, typed in ASCII
+    assert main(["admin", "set-pin", "--pin", "２４６８１０", "--new-pin", "١٢٣٤٥٦"]) == 2
+    assert "6–12 位数字" in capsys.readouterr().err
+    AdminAccess(tmp_path / "data").verify("２４６８１０", "guard", "export")  # full width still the same PIN

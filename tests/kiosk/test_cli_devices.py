@@ -90,3 +90,15 @@ def test_probe_errors_are_plain_words_and_an_empty_port_is_refused_up_front(caps
     with pytest.raises(SystemExit) as exit_:  # refused by the parser: nothing is opened or probed
         main(["devices", "probe", "--port", " "])
     assert exit_.value.code == 2 and "--port: empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["calibrate", "--port", "/dev/null", "--count", "0"],
+                                  ["thermometer", "--port", "/dev/null", "--count", "-3"],
+                                  ["simulate", "gate", "--people", "0"]])
+def test_a_count_below_one_is_one_line_not_a_crash(args: list[str], capsys) -> None:
+    """Trial finding: ``calibrate --count 0`` raised IndexError and wrote a crash file."""
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith("must be at least 1, not " + args[-1])
