@@ -8,11 +8,12 @@ devices and the Qt bridge, and tests plug in small fakes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, Union, final
 
-from db.records import EntryRecord, RosterPerson
+from db.records import AuditDetail, EntryRecord, RosterPerson
+from db.syncsource import SyncedStore
 from kiosk.domain.faultlog import FaultLog
 from kiosk.domain.visit import VisitSnapshot
 
@@ -54,6 +55,23 @@ class EntryLog(Protocol):
         """The entry as logged, or None (the writer asks whether a spooled entry is in already)."""
 
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
+
+
+class PublishedStore(Protocol):
+    """Where what the centre publishes lands (``kiosk.services.publications``): the roster, and the audit rows."""
+
+    def upsert_roster(self, people: Iterable[RosterPerson]) -> tuple[int, int]: ...
+
+    def audit(self, actor: str, action: str, detail: AuditDetail) -> None: ...
+
+
+class ForwardedLog(SyncedStore, PublishedStore, Protocol):
+    """The local log as the sync worker forwards it (``kiosk.services.sync``): read through ``db.syncsource``."""
+
+    def ledger_state(self) -> tuple[str, int]:
+        """(ledger id, next journal sequence number): the id names this kiosk to the centre."""
+
+    def close(self) -> None: ...
 
 
 class FrameFeed(Protocol):
