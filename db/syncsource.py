@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.exc import OperationalError
 
 from db.models import AuditEvent, Calibration, DeviceEvent, Entry, FollowUp, SyncPosition
 from db.records import EntryRecord
-from db.store import EntryStore
 
 _ENTRY_FIELDS = [f.name for f in fields(EntryRecord)]
 SIDE_STREAMS = ("follow_ups", "device_events", "audit_log", "calibrations")
@@ -36,10 +36,20 @@ class LocalStoreBusy(Exception):
     """The local log is locked by another writer past the busy timeout; the sync retries later."""
 
 
+class SyncedStore(Protocol):
+    """What the sync source reads and advances of the local log (``db.store.EntryStore``)."""
+
+    def session(self) -> Session: ...
+
+    def write_session(self) -> Session: ...
+
+    def gate_ids(self) -> list[str]: ...
+
+
 class SyncSource:
     """Reads pending rows from the local store and records positions (one short transaction each)."""
 
-    def __init__(self, store: EntryStore) -> None:
+    def __init__(self, store: SyncedStore) -> None:
         self.store = store
 
     # ------------------------------------------------------------ positions

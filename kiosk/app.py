@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from db.store import EntryStore
+from devices.states import DeviceKind
 from kiosk.config.settings import Settings
 from kiosk.services.gate import GateController, utc_now
-from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_status
+from kiosk.services.ports import Clock, GateListener, ListenerHub, report_device_word
 from kiosk.services.sealing import load_or_create_salt
 from kiosk.services.spool import spool_for
 from kiosk.config.ledger_file import KEPT_A_LOG, kept_a_log_before, ledger_marker, note_log_kept
@@ -217,7 +218,7 @@ def _add_devices(kiosk: Kiosk, codes: VerificationService, demo: bool, demo_scen
 
         kiosk.services.append(SerialCodeScanner(
             scanner, on_code=lambda text: codes.submit_text(text, "serial-scanner"),
-            on_status=lambda state, msg: report_device_status(hub, kiosk.store, "scanner", state, msg)))
+            on_status=lambda state, msg: report_device_word(hub, kiosk.store, DeviceKind.SCANNER, state, msg)))
     if settings.devices.thermometer:
         thermo = ThermometerService(settings.devices.thermometer_id, kiosk.controller, kiosk.store, hub,
                                     tolerance_c=settings.devices.stable_tolerance_c,
@@ -251,7 +252,7 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
             kiosk.store.upsert_roster(demo_roster(datetime.now(ZoneInfo(settings.site.timezone)).date()))
     grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes, director.on_scene if director else None,
                                           hold_s=scene_hold_s, first_scene=demo_scene),
-                           on_status=lambda state, msg: report_device_status(hub, kiosk.store, "camera", state, msg))
+                           on_status=lambda state, msg: report_device_word(hub, kiosk.store, DeviceKind.CAMERA, state, msg))
     mask_detector = None
     if settings.devices.mask_detector:
         from devices.mask import MaskDetector
@@ -260,7 +261,7 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
     kiosk.services.append(ScanService(
         grabber, kiosk.decoder, kiosk.verifier, kiosk.controller, hub, mask_detector=mask_detector,
         verification=kiosk.codes,
-        on_face_status=lambda state, msg: report_device_status(hub, kiosk.store, "face", state, msg)))
+        on_face_status=lambda state, msg: report_device_word(hub, kiosk.store, DeviceKind.FACE, state, msg)))
     return director
 
 

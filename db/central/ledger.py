@@ -11,19 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
 from db.central.schema import ENTRY_FIELDS
 from db.central.store import CentralStore
-from db.records import EntryRecord
+from db.records import AuditDetail, AuditRecord, CalibrationRecord, EntryRecord
+
+
+class AuditLog(Protocol):
+    """Where the export's audit row goes: the exporting kiosk's own log (``db.store.EntryStore``)."""
+
+    def audit(self, actor: str, action: str, detail: AuditDetail) -> None: ...
 
 
 class CentralLedger:
     """Read-only store view of one site (and gate) at the centre."""
 
-    def __init__(self, central: CentralStore, site_id: str, gate_id: str | None, local: Any) -> None:
+    def __init__(self, central: CentralStore, site_id: str, gate_id: str | None, local: AuditLog) -> None:
         self.central, self.site_id, self.gate_id, self.local = central, site_id, gate_id, local
 
     def _where(self, alias: str = "e") -> str:
@@ -71,29 +77,38 @@ class CentralLedger:
         result: list[tuple[datetime, str, str, str]] = self.central.run(do)
         return result
 
-    def _calibrations(self, sql_tail: str, **params: Any) -> list[dict[str, Any]]:
-        def do(conn: Connection) -> list[dict[str, Any]]:
-            rows = conn.execute(text(f"SELECT * FROM calibrations c WHERE {self._where('c')} {sql_tail}"),
-                                self._params(**params)).mappings()
-            return [{k: v for k, v in r.items() if k not in ("site_id", "gate_id")} for r in rows]
-        result: list[dict[str, Any]] = self.central.run(do)
+    def _calibrations(self, sql_tail: str, **params: Any) -> list[CalibrationRecord]:
+        def do(conn: Connection) -> list[CalibrationRecord]:
+            rows = conn.execute(text(f"SELECT {', '.join(CalibrationRecord.__annotations__)} FROM calibrations c "
+                                     f"WHERE {self._where('c')} {sql_tail}"), self._params(**params)).mappings()
+            return [CalibrationRecord(
+                id=r["id"], thermometer_id=r["thermometer_id"], performed_at=r["performed_at"], operator=r["operator"],
+                reference_c=r["reference_c"], readings=list(r["readings"]), offset_c=r["offset_c"],
+                residual_c=r["residual_c"], ambient_c=r["ambient_c"], ambient_coefficient=r["ambient_coefficient"],
+            ) for r in rows]
+        result: list[CalibrationRecord] = self.central.run(do)
         return result
 
-    def calibrations(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    def calibrations(self, since: datetime, until: datetime) -> list[CalibrationRecord]:
         return self._calibrations("AND performed_at >= :a AND performed_at < :b ORDER BY performed_at", a=since, b=until)
 
-    def latest_calibration(self, thermometer_id: str) -> dict[str, Any] | None:
-        rows = self._calibrations("AND thermometer_id = :t ORDER BY performed_at DESC LIMIT 1", t=thermometer_id)
+    def latest_calibration(self, thermometer_id: str, before: datetime | None = None) -> CalibrationRecord | None:
+        """The newest calibration of the thermometer; with ``before``, the newest strictly before it (as the
+        kiosk's own store: a past week's report judges the calibration that held then)."""
+        rows = self._calibrations("AND thermometer_id = :t AND (CAST(:before AS timestamptz) IS NULL "
+                                  "OR performed_at < :before) ORDER BY performed_at DESC LIMIT 1",
+                                  t=thermometer_id, before=before)
         return rows[0] if rows else None
 
-    def audit(self, actor: str, action: str, detail: dict[str, Any]) -> None:
+    def audit(self, actor: str, action: str, detail: AuditDetail) -> None:
         self.local.audit(actor, action, {**detail, "source": "centre", "site": self.site_id, "gate": self.gate_id})
 
-    def audit_events(self, action: str | None = None) -> list[dict[str, Any]]:
-        def do(conn: Connection) -> list[dict[str, Any]]:
-            return [dict(r) for r in conn.execute(text(
+    def audit_events(self, action: str | None = None) -> list[AuditRecord]:
+        def do(conn: Connection) -> list[AuditRecord]:
+            rows = conn.execute(text(
                 f"SELECT at, actor, action, detail FROM audit_log a WHERE {self._where('a')} "
                 "AND (CAST(:action AS text) IS NULL OR action = :action) ORDER BY at"),
-                self._params(action=action)).mappings()]
-        result: list[dict[str, Any]] = self.central.run(do)
+                self._params(action=action)).mappings()
+            return [AuditRecord(at=r["at"], actor=r["actor"], action=r["action"], detail=r["detail"]) for r in rows]
+        result: list[AuditRecord] = self.central.run(do)
         return result

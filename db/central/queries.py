@@ -11,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, text
 
 from db.downtime import downtime
 
-if TYPE_CHECKING:
-    from db.central.store import CentralStore
+T = TypeVar("T")
+
+
+class CentralRunner(Protocol):
+    """The centre as these queries use it: one function run in one transaction (``db.central.store.CentralStore``)."""
+
+    def run(self, fn: Callable[[Connection], T]) -> T: ...
 
 # (performed_at, interval_days, at) -> whether that calibration still holds at ``at``: the kiosk's one rule,
 # kiosk.domain.calibration.calibration_valid, handed in by kiosk.reports.district (this layer may not import it).
@@ -32,7 +37,7 @@ _CODES_OK = ("(e.elements->'health'->>'outcome' = 'ok' AND e.elements->'itinerar
              "AND e.elements->'vaccine'->>'outcome' = 'ok')")
 
 
-def site_day_totals(central: "CentralStore", site_id: str, day: date) -> dict[str, int]:
+def site_day_totals(central: CentralRunner, site_id: str, day: date) -> dict[str, int]:
     def do(conn: Connection) -> dict[str, int]:
         row = conn.execute(text(
             "SELECT count(*) AS total, count(*) FILTER (WHERE e.lane = 'campus') AS campus, "
@@ -44,7 +49,7 @@ def site_day_totals(central: "CentralStore", site_id: str, day: date) -> dict[st
     return result
 
 
-def not_live_count(central: "CentralStore", first: date, last: date) -> int:
+def not_live_count(central: CentralRunner, first: date, last: date) -> int:
     """Entries of a demo or a simulation (``origin`` other than live) forwarded for these days."""
     def do(conn: Connection) -> int:
         return int(conn.execute(text(
@@ -82,7 +87,7 @@ class GateDay:
     silent: bool = False
 
 
-def district_day(central: "CentralStore", day: date, *, fever_c: float, since: datetime, until: datetime,
+def district_day(central: CentralRunner, day: date, *, fever_c: float, since: datetime, until: datetime,
                  silent_after: timedelta, now: datetime, calibration_valid: CalibrationRule) -> list[GateDay]:
     """Every registered gate of the district on ``day`` (``since``/``until``: the day's bounds in UTC).
 
@@ -171,7 +176,7 @@ class SiteMonth:
     findings_open_at_end: int = 0
 
 
-def site_months(central: "CentralStore", first: date, last: date, since: datetime, until: datetime,
+def site_months(central: CentralRunner, first: date, last: date, since: datetime, until: datetime,
                 day_bounds: Any, calibration_valid: CalibrationRule) -> list[SiteMonth]:
     """Figures of every school over [first, last]; ``day_bounds(day)`` gives a day's UTC bounds.
 
@@ -250,7 +255,7 @@ class PersonMatch:
     phone_masked: str | None = None
 
 
-def trace_person(central: "CentralStore", match: PersonMatch, since: datetime, until: datetime,
+def trace_person(central: CentralRunner, match: PersonMatch, since: datetime, until: datetime,
                  limit: int = 1000) -> list[dict[str, Any]]:
     """The person's entries at any gate of the district, each with the basis of the match."""
     parts, params = [], {"a": since, "b": until, "d0": since.date() - timedelta(days=1),
@@ -285,7 +290,7 @@ def trace_person(central: "CentralStore", match: PersonMatch, since: datetime, u
     return result
 
 
-def same_gate_window(central: "CentralStore", site_id: str, gate_id: str, at: datetime, window: timedelta,
+def same_gate_window(central: CentralRunner, site_id: str, gate_id: str, at: datetime, window: timedelta,
                      exclude_id: str, limit: int = 500) -> list[dict[str, Any]]:
     """Everyone who entered the same gate within ``window`` of ``at``."""
     def do(conn: Connection) -> list[dict[str, Any]]:

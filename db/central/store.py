@@ -11,9 +11,9 @@ never lost with the rolled-back batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.runtime.migration import MigrationContext
@@ -30,6 +30,7 @@ from db.central.schema import (ENTRIES, ENTRY_FIELDS, SIDE_TABLES, VERSION_TABLE
                                alembic_config, central_head_revision)
 
 
+T = TypeVar("T")
 REANCHORED = "reanchored"  # chain_heads.row_hash after ``reanchor``: the next row starts the chain again
 
 
@@ -102,11 +103,11 @@ class CentralStore(CentralBulletin):
         except DBAPIError as exc:
             raise CentralUnavailable(f"the centre does not answer: {_short(exc)}") from None
 
-    def run(self, fn: Any, *args: Any) -> Any:
-        """Run ``fn(conn, *args)`` in one transaction; a dropped connection becomes ``CentralUnavailable``."""
+    def run(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn(conn)`` in one transaction; a dropped connection becomes ``CentralUnavailable``."""
         try:
             with self._begin() as conn:
-                return fn(conn, *args)
+                return fn(conn)
         except DBAPIError as exc:
             if exc.connection_invalidated or isinstance(exc.orig, _operational_errors()):
                 raise CentralUnavailable(f"the centre went away: {_short(exc)}") from None

@@ -114,7 +114,7 @@ def _central_ledger(args: argparse.Namespace, settings: Settings) -> int:
                        gate_id=args.gate or "", gate_name=(gate["gate_name"] or args.gate) if args.gate else "全部门岗")
         devices = replace(settings.devices, thermometer_id=gate["thermometer_id"] or settings.devices.thermometer_id)
         exporter = Exporter.for_settings(replace(settings, site=site, devices=devices),
-                                         CentralLedger(central, args.site, args.gate, store),  # type: ignore[arg-type]
+                                         CentralLedger(central, args.site, args.gate, store),
                                          pin=pin)
         if args.week:
             result = exporter.weekly_report(args.week, args.out)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from db.store import EntryStore
 from kiosk.services.access import AccessDenied, AdminAccess
 from kiosk.config.settings import Settings
+from kiosk.desk.store import DeskStore
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
 from kiosk.domain import follow_up
@@ -53,7 +53,7 @@ class FlaggedPerson:
 class GuardDesk:
     """See the module docstring."""
 
-    def __init__(self, settings: Settings, store: EntryStore, controller: GateController,
+    def __init__(self, settings: Settings, store: DeskStore, controller: GateController,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.settings = settings
         self.store = store

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from db.records import EntryRecord
 from kiosk.domain import follow_up
-from kiosk.domain.model import PersonKind
+from kiosk.domain.model import Decision, Element, Lane, Outcome, PersonKind
+from kiosk.reports.entries import checked, decision, outcome
 
 TEMPORARY_WORKERS = frozenset(kind.value for kind in PersonKind if kind.is_temporary_worker)
 
@@ -45,18 +46,18 @@ def week_counts(entries: Iterable[EntryRecord], follow: Mapping[str, str]) -> We
     """Tally the week's entries; ``follow`` holds each flagged entry's latest follow-up."""
     c = WeekCounts()
     for e in entries:
-        if e.person_kind in TEMPORARY_WORKERS and e.lane != "worker":
+        if e.person_kind in TEMPORARY_WORKERS and e.lane != Lane.WORKER:
             c.wrong_lane += 1
         if e.flagged:
             c.flagged += 1
             c.handled += follow_up.is_handled(follow.get(e.id, e.follow_up))
-        if "nucleic_acid" in e.elements:
+        if checked(e, Element.NUCLEIC_ACID):
             c.nucleic += 1
-            c.nucleic_bad += e.decision == "PASS" and e.elements["nucleic_acid"].get("outcome") != "ok"
-        if e.decision != "PASS" or e.handoff:
+            c.nucleic_bad += decision(e) is Decision.PASS and outcome(e, Element.NUCLEIC_ACID) is not Outcome.OK
+        if decision(e) is not Decision.PASS or e.handoff:
             continue
         c.passed += 1
-        code_ok = any((e.elements.get(k) or {}).get("outcome") == "ok" for k in ("health", "card"))
+        code_ok = any(outcome(e, k) is Outcome.OK for k in (Element.HEALTH, Element.CARD))
         c.three += code_ok and e.temperature_c is not None and e.mask is True
         if e.person_kind in TEMPORARY_WORKERS:
             c.worker_in += 1

@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo
 
 from db.downtime import downtime
 from db.records import EntryRecord
-from db.store import EntryStore
 from kiosk.config.loading import foreign_path
 from kiosk.config.settings import Settings
 from kiosk.domain.calibration import calibration_due, calibration_valid
@@ -39,6 +38,7 @@ from kiosk.reports import ExportError, ExportQuery
 from kiosk.reports.checklist import CheckItem, checklist, week_counts
 from kiosk.reports.figures import DayFigures, Progress, counted, day_figures, parse_iso_week, tally
 from kiosk.reports.signing import sha256_file, sign_export
+from kiosk.reports.source import LedgerSource
 from kiosk.reports.tables import COLUMNS, csv_safe, entry_cells, write_summary
 
 # (key, Chinese header, English header, XLSX width)
@@ -132,7 +132,7 @@ def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportR
 class Exporter:
     """Builds every export from the store (see the module docstring)."""
 
-    def __init__(self, store: EntryStore, *, timezone_name: str, fever_threshold_c: float, actor: str,
+    def __init__(self, store: LedgerSource, *, timezone_name: str, fever_threshold_c: float, actor: str,
                  data_dir: Path, site_id: str = "", gate_id: str = "", thermometer_id: str = "",
                  calibration_interval_days: int = 7, pin: str | None = None,
                  key_file: Path | None = None, site_name: str = "", gate_name: str = "") -> None:
@@ -149,7 +149,7 @@ class Exporter:
         self.calibration_interval_days = calibration_interval_days
 
     @classmethod
-    def for_settings(cls, settings: Settings, store: EntryStore, actor: str | None = None,
+    def for_settings(cls, settings: Settings, store: LedgerSource, actor: str | None = None,
                      pin: str | None = None) -> "Exporter":
         """The exporter of this kiosk: its school, gate, thermometer, policy, data directory and signing key.
 

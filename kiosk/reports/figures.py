@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
 from kiosk.domain import fever as fever_rule
+from kiosk.domain.model import Element
 from kiosk.reports import ExportError
+from kiosk.reports.entries import evidence
 
 Progress = Callable[[int, int], None]
 
@@ -69,7 +71,7 @@ def counted(entries: Iterable[EntryRecord], progress: Progress | None, total: in
 
 def temperature_band(e: EntryRecord, fever: float) -> str:
     """normal / retake / fever, from the entry's own temperature outcome (kiosk.domain.fever)."""
-    return fever_rule.temperature_band((e.elements.get("temperature") or {}).get("outcome"), e.temperature_c, fever)
+    return fever_rule.temperature_band((evidence(e, Element.TEMPERATURE) or {}).get("outcome"), e.temperature_c, fever)
 
 
 def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> DayFigures:

@@ -10,11 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
+from kiosk.domain.model import Element, PersonKind
 from kiosk.domain.vocabulary import (
     FOLLOW_UP_WORDS, colour_words, decision_words, follow_up_words, kind_words, lane_words, nucleic_words,
     origin_words, outcome_words, registration_field_words, source_words, stored_reason_words,
 )
 from kiosk.domain.vocabulary_headers import COLUMN_WORDS, figure_words
+from kiosk.reports.entries import evidence
 from kiosk.reports.figures import FIGURE_ORDER, DayFigures
 
 # The ledger's columns in order, with their XLSX widths; the words are the vocabulary's (COLUMN_WORDS).
@@ -53,7 +55,7 @@ def masked_ref(e: EntryRecord) -> str:
 
     if not e.person_ref:
         return ""
-    return (mask_id(e.person_ref) or "") if e.person_kind == "student" else e.person_ref
+    return (mask_id(e.person_ref) or "") if e.person_kind == PersonKind.STUDENT else e.person_ref
 
 
 def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -> None:
@@ -76,7 +78,7 @@ def write_summary(ws: Any, f: DayFigures, span: str, english: bool, head: Any) -
 def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneInfo, gate: str = "") -> list[Any]:
     """One entry as the cells of ``COLUMNS``, in Chinese or English; ``follow`` holds the latest follow-ups;
     ``gate`` the words for its gate (a school-wide ledger holds several)."""
-    health_ev = e.elements.get("health") or e.elements.get("card") or {}
+    health_ev = evidence(e, Element.HEALTH) or evidence(e, Element.CARD) or {}
     reg = e.registration or {}
     zh = not english
     values: dict[str, Any] = {
@@ -88,7 +90,7 @@ def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneI
         "health_source": source_words(health_ev["source"]) if zh and health_ev.get("source") else
                          ("" if zh else health_ev.get("source", "")),
         "temperature": round1(e.temperature_c), "temperature_raw": round1(e.temperature_raw),
-        "itinerary": _element(e, "itinerary", zh), "vaccine": _element(e, "vaccine", zh),
+        "itinerary": _element(e, Element.ITINERARY, zh), "vaccine": _element(e, Element.VACCINE, zh),
         "nucleic": _nucleic(e, zh), "nucleic_time": _nucleic_time(e, tz),
         "registration": "；".join(f"{registration_field_words(k) if zh else k} {v}" for k, v in reg.items()
                                  if v and k not in ("company", "purpose")),
@@ -106,8 +108,8 @@ def entry_cells(e: EntryRecord, follow: dict[str, str], english: bool, tz: ZoneI
     return [values[c[0]] for c in COLUMNS]
 
 
-def _element(e: EntryRecord, name: str, zh: bool) -> str:
-    ev = e.elements.get(name)
+def _element(e: EntryRecord, element: Element, zh: bool) -> str:
+    ev = evidence(e, element)
     if not ev:
         return ""
     outcome = str(ev.get("outcome", ""))
@@ -115,7 +117,7 @@ def _element(e: EntryRecord, name: str, zh: bool) -> str:
 
 
 def _nucleic(e: EntryRecord, zh: bool) -> str:
-    ev = e.elements.get("nucleic_acid")
+    ev = evidence(e, Element.NUCLEIC_ACID)
     if not ev:
         return ""
     value = str(ev.get("value") or ev.get("outcome") or "")
@@ -123,7 +125,7 @@ def _nucleic(e: EntryRecord, zh: bool) -> str:
 
 
 def _nucleic_time(e: EntryRecord, tz: ZoneInfo) -> str:
-    sampled = ((e.elements.get("nucleic_acid") or {}).get("detail") or {}).get("sampled_at")
+    sampled = ((evidence(e, Element.NUCLEIC_ACID) or {}).get("detail") or {}).get("sampled_at")
     if not sampled:
         return ""
     try:

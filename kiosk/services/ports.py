@@ -8,11 +8,13 @@ devices and the Qt bridge, and tests plug in small fakes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, Union, final
 
-from db.records import EntryRecord, RosterPerson
+from db.records import AuditDetail, EntryRecord, RosterPerson
+from db.syncsource import SyncedStore
+from devices.states import DeviceKind, DeviceState
 from kiosk.domain.faultlog import FaultLog
 from kiosk.domain.visit import VisitSnapshot
 
@@ -54,6 +56,23 @@ class EntryLog(Protocol):
         """The entry as logged, or None (the writer asks whether a spooled entry is in already)."""
 
     def find_roster(self, person_id_or_card: str) -> RosterPerson | None: ...
+
+
+class PublishedStore(Protocol):
+    """Where what the centre publishes lands (``kiosk.services.publications``): the roster, and the audit rows."""
+
+    def upsert_roster(self, people: Iterable[RosterPerson]) -> tuple[int, int]: ...
+
+    def audit(self, actor: str, action: str, detail: AuditDetail) -> None: ...
+
+
+class ForwardedLog(SyncedStore, PublishedStore, Protocol):
+    """The local log as the sync worker forwards it (``kiosk.services.sync``): read through ``db.syncsource``."""
+
+    def ledger_state(self) -> tuple[str, int]:
+        """(ledger id, next journal sequence number): the id names this kiosk to the centre."""
+
+    def close(self) -> None: ...
 
 
 class FrameFeed(Protocol):
@@ -104,7 +123,7 @@ class GateListener(Protocol):
 
     def on_storage_problem(self, message: str, waiting: int) -> None: ...
 
-    def on_device_status(self, device: str, state: str, message: str) -> None: ...
+    def on_device_status(self, device: DeviceKind, state: DeviceState, message: str) -> None: ...
 
     def on_frame(self, frame: FrameImage, overlays: list[Overlay]) -> None: ...
 
@@ -120,10 +139,12 @@ class Service(Protocol):
 class DeviceLog(Protocol):
     """Where device state changes are kept (the reports sum the downtime)."""
 
-    def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None: ...
+    def device_event(self, device: DeviceKind, state: DeviceState, message: str = "",
+                     at: datetime | None = None) -> None: ...
 
 
-def report_device_status(listener: GateListener, device_log: DeviceLog, device: str, state: str, message: str) -> None:
+def report_device_status(listener: GateListener, device_log: DeviceLog, device: DeviceKind, state: DeviceState,
+                         message: str) -> None:
     """Tell the listeners and the device log; a failing log must never take a device thread down."""
     listener.on_device_status(device, state, message)
     try:
@@ -132,6 +153,21 @@ def report_device_status(listener: GateListener, device_log: DeviceLog, device: 
         _DEVICE_EVENT_FAULTS.failed(exc)  # a locked database: one line, not a traceback per event
     else:
         _DEVICE_EVENT_FAULTS.recovered()
+
+
+def report_device_word(listener: GateListener, device_log: DeviceLog, device: DeviceKind, word: str,
+                       message: str) -> None:
+    """``report_device_status`` for a reader in ``devices``, whose callbacks give the state as text.
+
+    Here that text becomes a ``DeviceState``: a word it lacks (a misspelling) is logged as the bug it is and
+    not passed on, rather than raised on the device's thread.
+    """
+    try:
+        state = DeviceState(word)
+    except ValueError:
+        log.error("%s reported the state %r, which DeviceState does not know (%s)", device, word, message)
+        return
+    report_device_status(listener, device_log, device, state, message)
 
 
 class SilentListener:
@@ -153,7 +189,7 @@ class SilentListener:
     def on_storage_problem(self, message: str, waiting: int) -> None:
         pass
 
-    def on_device_status(self, device: str, state: str, message: str) -> None:
+    def on_device_status(self, device: DeviceKind, state: DeviceState, message: str) -> None:
         pass
 
     def on_frame(self, frame: FrameImage, overlays: list[Overlay]) -> None:
@@ -204,7 +240,7 @@ class ListenerHub:
     def on_storage_problem(self, message: str, waiting: int) -> None:
         self._fan_out("on_storage_problem", lambda listener: listener.on_storage_problem(message, waiting))
 
-    def on_device_status(self, device: str, state: str, message: str) -> None:
+    def on_device_status(self, device: DeviceKind, state: DeviceState, message: str) -> None:
         self._fan_out("on_device_status", lambda listener: listener.on_device_status(device, state, message))
 
     def on_frame(self, frame: FrameImage, overlays: list[Overlay]) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 
 from db.central.store import CentralStore
 from db.records import RosterPerson
-from db.store import EntryStore
 from kiosk.config.settings import Settings
 from kiosk.domain.policy import Policy, PolicyError
+from kiosk.services.ports import PublishedStore
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def published_policy(body: object) -> Policy:
     return policy
 
 
-def pull_publications(store: EntryStore, central: CentralStore, settings: Settings) -> dict[str, int]:
+def pull_publications(store: PublishedStore, central: CentralStore, settings: Settings) -> dict[str, int]:
     """Take the newest roster, policy and issuer keys published for this school (or its district).
 
     Each is saved only when it is newer than the copy the kiosk has; a

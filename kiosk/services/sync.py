@@ -34,11 +34,11 @@ from db.central.store import (
     ChainRefused,
 )
 from db.engine import StoreError
-from db.store import EntryStore
 from devices.worker import Worker
 from db.syncsource import SIDE_STREAMS, LocalStoreBusy, SyncSource
 from kiosk.config.settings import Settings
 from kiosk.domain.vocabulary import sync_words
+from kiosk.services.ports import ForwardedLog
 from kiosk.services.publications import central_dir, pull_publications, read_json, write_private
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _ago(delta: timedelta, lang: str = "zh") -> str:
 SYNC_STATE_FILE = "sync_state.json"
 
 
-def recorded_status(store: EntryStore, settings: Settings, now: datetime | None = None) -> SyncStatus:
+def recorded_status(store: ForwardedLog, settings: Settings, now: datetime | None = None) -> SyncStatus:
     """The gate's status for ``sync status``, from another process than the worker.
 
     Counts from the local log; the state as the worker last recorded it
@@ -130,7 +130,7 @@ def recorded_status(store: EntryStore, settings: Settings, now: datetime | None 
     return replace(status, state=str(data["state"]), message=message)
 
 
-def sync_status(store: EntryStore, state: SyncState = SyncState.IDLE, message: str = "") -> SyncStatus:
+def sync_status(store: ForwardedLog, state: SyncState = SyncState.IDLE, message: str = "") -> SyncStatus:
     source = SyncSource(store)
     local, sent = source.counts()
     return SyncStatus(local, sent, max(0, local - sent), source.last_sent_at(), source.oldest_pending(),
@@ -140,7 +140,7 @@ def sync_status(store: EntryStore, state: SyncState = SyncState.IDLE, message: s
 class SyncWorker:
     """Sends the local log to the centre; see the module docstring."""
 
-    def __init__(self, store: EntryStore, central: CentralStore, settings: Settings,
+    def __init__(self, store: ForwardedLog, central: CentralStore, settings: Settings,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.store = store
         self.central = central
@@ -327,7 +327,7 @@ class SyncService(Worker):
 
     thread_name = "sync"
 
-    def __init__(self, settings: Settings, open_store: Callable[[], EntryStore], open_central: Callable[[], CentralStore],
+    def __init__(self, settings: Settings, open_store: Callable[[], ForwardedLog], open_central: Callable[[], CentralStore],
                  on_status: Callable[[SyncStatus], None] | None = None, totals_every_s: float = 30.0) -> None:
         super().__init__()
         self.settings = settings
@@ -338,7 +338,7 @@ class SyncService(Worker):
         self._totals_every_s = totals_every_s
         self._totals_at = 0.0
         self._worker: SyncWorker | None = None
-        self._store: EntryStore | None = None
+        self._store: ForwardedLog | None = None
         self._central: CentralStore | None = None
 
     def _run(self) -> None:

@@ -24,9 +24,10 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
 from db.records import CalibrationRecord
+from devices.states import DeviceKind, DeviceState
 from kiosk.domain.calibration import calibration_due, calibration_valid
 from kiosk.domain.model import Source, TemperatureSample
-from kiosk.services.ports import GateListener, Service, report_device_status
+from kiosk.services.ports import DeviceLog, GateListener, Service, report_device_status, report_device_word
 
 if TYPE_CHECKING:
     from devices.thermometer import TemperatureReading, ThermometerStatus
@@ -143,12 +144,10 @@ class StableReadingFilter:
         return True
 
 
-class CalibrationSource(Protocol):
+class CalibrationSource(DeviceLog, Protocol):
     """Where the thermometer service finds its calibration and logs device states (``db.store.EntryStore``)."""
 
     def latest_calibration(self, thermometer_id: str) -> CalibrationRecord | None: ...
-
-    def device_event(self, device: str, state: str, message: str = "", at: datetime | None = None) -> None: ...
 
 
 class TemperatureSink(Protocol):
@@ -212,7 +211,7 @@ class ThermometerService:
         self._sink.temperature(sample)
 
     def on_status(self, status: ThermometerStatus) -> None:
-        report_device_status(self._listener, self._store, "thermometer", status.state, status.message)
+        report_device_word(self._listener, self._store, DeviceKind.THERMOMETER, status.state, status.message)
 
     def start(self) -> None:
         if self.device is not None:
@@ -220,7 +219,7 @@ class ThermometerService:
         overdue, message = self.calibration_status()
         if overdue:
             # Through report_device_status like every device state: the device log keeps it too.
-            report_device_status(self._listener, self._store, "calibration", "overdue", message)
+            report_device_status(self._listener, self._store, DeviceKind.CALIBRATION, DeviceState.OVERDUE, message)
 
     def close(self) -> None:
         if self.device is not None:

@@ -17,8 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from db.central.queries import PersonMatch, same_gate_window, trace_person
-from db.central.store import CentralStore
+from db.central.queries import CentralRunner, PersonMatch, same_gate_window, trace_person
 from kiosk.domain.privacy import id_hash, mask_id, mask_name, mask_phone
 
 _ID_NUMBER = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
@@ -66,7 +65,7 @@ class TraceResult:
         return len({c["id"] for cs in self.contacts.values() for c in cs})
 
 
-def trace(central: CentralStore, person: str, since: datetime, until: datetime, *, window: timedelta,
+def trace(central: CentralRunner, person: str, since: datetime, until: datetime, *, window: timedelta,
           reason: str, actor: str, salts: list[bytes]) -> TraceResult:
     if reason:
         check_reason(reason)
@@ -94,7 +93,7 @@ def trace(central: CentralStore, person: str, since: datetime, until: datetime, 
     return TraceResult(request_id, reason, entries, contacts)
 
 
-def _roster_names(central: CentralStore) -> dict[tuple[str, str], str]:
+def _roster_names(central: CentralRunner) -> dict[tuple[str, str], str]:
     """(site or '*', person id) -> name, from the newest published rosters."""
     def do(conn: Connection) -> dict[tuple[str, str], str]:
         out: dict[tuple[str, str], str] = {}
