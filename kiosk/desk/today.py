@@ -186,11 +186,11 @@ class TodayKeeper(Worker):
             return
         with self._lock:
             tally(self._figures, entry, self._desk.settings.policy.fever_threshold_c, self._desk.tz)
-        self.entries_added += 1
         if entry.flagged:
             flagged = self._desk.flagged(self._day)
             with self._lock:
                 self._flagged = flagged
+        self.entries_added += 1  # counted once the entry is in both the figures and the flagged list
 
     def _load_all(self) -> None:
         day = self._desk.today()
