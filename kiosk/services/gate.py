@@ -36,7 +36,7 @@ from kiosk.domain.model import (
     Strength,
     TemperatureSample,
 )
-from kiosk.domain.visit import CodeCheck, IdentityCheck, VisitState
+from kiosk.domain.visit import IdentityCheck, VisitState
 from kiosk.domain.policy import locked_failure
 from kiosk.domain.vocabulary import element_words, source_words
 from kiosk.services.gate_events import GateEvents
@@ -45,7 +45,7 @@ from kiosk.services.visits import utc_now
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CodeCheck", "ConfirmRefused", "GateController", "Ticker", "VisitSnapshot", "utc_now"]
+__all__ = ["ConfirmRefused", "GateController", "Ticker", "VisitSnapshot", "utc_now"]
 
 # What a guard may record seeing, per element (the first is "all is well").
 SEEN_VALUES: dict[Element, tuple[str, ...]] = {

@@ -38,7 +38,7 @@ import cv2
 from devices.decoders import DecodedCode, Decoder, ImageRejected, load_image
 from devices.hardphoto import IDLE_TECHNIQUES, StillReader
 from devices.worker import Worker
-from kiosk.services.gate import CodeCheck
+from kiosk.domain.visit import CodeCheck
 from kiosk.services.ports import CodeOverlay, FaceOverlay, FrameFeed, GateListener, Overlay
 from kiosk.services.verification import CodeVerdict, Verifier
 
