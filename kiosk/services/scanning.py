@@ -68,6 +68,8 @@ class FaceWatch(Protocol):
 
 
 class CodeSink(Protocol):
+    """Where the scanning services hand each checked code and mask reading (the ``GateController``)."""
+
     def code_seen(self, check: CodeCheck) -> object: ...
 
     def mask_seen(self, has_mask: bool | None, score: float = 0.0) -> object: ...

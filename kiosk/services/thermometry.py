@@ -152,6 +152,8 @@ class CalibrationSource(Protocol):
 
 
 class TemperatureSink(Protocol):
+    """Where the thermometer service hands each steady reading, calibration applied (the ``GateController``)."""
+
     def temperature(self, sample: TemperatureSample) -> object: ...
 
 
