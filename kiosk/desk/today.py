@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from db.records import EntryRecord
 from devices.worker import Worker
 from kiosk.config.settings import Settings
-from kiosk.domain.faultlog import FaultLog
+from kiosk.services.faultlog import FaultLog
 from kiosk.reports.figures import DayFigures, tally
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from collections import deque
 
 from db.records import EntryRecord
 from devices.worker import Worker
-from kiosk.domain.faultlog import FaultLog
+from kiosk.services.faultlog import FaultLog
 from kiosk.services.ports import EntryLog, GateListener
 from kiosk.services.spool import EntrySpool
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, Union, final
 
 from db.records import EntryRecord, RosterPerson
-from kiosk.domain.faultlog import FaultLog
+from kiosk.services.faultlog import FaultLog
 from kiosk.domain.visit import VisitSnapshot
 
 if TYPE_CHECKING:
