@@ -8,7 +8,7 @@ small pieces and keeps them apart:
 - the visits (``kiosk.domain.visit``): the person in front of the guard, and the
   people who stepped aside to wait for a retake (the retake list);
 - the replay guard (``kiosk.services.replay``): the same code at another visit;
-- the entry writer (``kiosk.services.entries``): ledger rows, and waiting for storage.
+- the entry writer (``kiosk.services.entry_writer``): ledger rows, and waiting for storage.
 
 Routing a code: a code belonging to someone on the retake list resumes that
 visit; a code whose holder differs from the open visit's (or a second code of
