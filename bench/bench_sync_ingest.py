@@ -3,7 +3,7 @@
 Each kiosk is its own process with its own SQLite log and data directory,
 exactly as a gate: a writer thread commits entries locally in batches of 50
 (as fast as it can, the worst case for the sync), recording each entry's local
-commit time, while the kiosk's real sync worker (``kiosk.services.sync.SyncWorker``)
+commit time, while the kiosk's real sync loop (``kiosk.services.sync.SyncLoop``)
 forwards them to one PostgreSQL. The centre's own commit time of each entry is
 the ``seen_at`` of the chain anchor its batch wrote (``clock_timestamp()`` at
 the end of the batch's transaction). Prints rows per second into the centre
@@ -37,7 +37,7 @@ def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: f
     from kiosk.config.loading import load_settings
     from kiosk.app_adapters import demo_entries
     from db.syncsource import LocalStoreBusy
-    from kiosk.services.sync import SyncWorker, sync_status
+    from kiosk.services.sync import SyncLoop, sync_status
 
     data = Path(root) / f"k{index:02d}"
     data.mkdir()
@@ -66,10 +66,10 @@ def kiosk(index: int, url: str, entries: int, batch: int, root: str, start_at: f
     t = threading.Thread(target=write)
     t.start()
     central = CentralStore(url)
-    worker = SyncWorker(store, central, settings)
+    loop = SyncLoop(store, central, settings)
     while True:
         try:
-            moved = worker.step()
+            moved = loop.step()
         except LocalStoreBusy:  # the writer holds the log past the busy timeout: retry, as run_forever does
             moved = 0
         if not t.is_alive() and sync_status(store).pending == 0:

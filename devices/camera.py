@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from devices.status import StatusReporter
 from devices.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -215,7 +216,7 @@ class FrameGrabber(Worker):
         self._opener = opener
         self.name = name
         self.thread_name = f"{name}-watchdog"
-        self._on_status = on_status
+        self._reporter = StatusReporter(on_status)
         self.stall_s, self.stale_s = stall_s, stale_s
         self._backoff = backoff_s
         self._lock = threading.Lock()
@@ -229,7 +230,6 @@ class FrameGrabber(Worker):
         self._last_change_at = 0.0
         self._signature: bytes = b""
         self._capture: Capture | None = None
-        self.state = "stopped"
         self.reconnects = 0
 
     def _before_start(self) -> None:
@@ -242,7 +242,7 @@ class FrameGrabber(Worker):
         if reader is not None:
             reader.close(self._close_timeout)
         self._release()
-        self._set("stopped", "摄像头已停止")
+        self._reporter.report("stopped", "摄像头已停止")
 
     def close(self, timeout: float = 2.0) -> None:
         self._close_timeout = timeout  # the reader's join is bounded as the watchdog's
@@ -271,7 +271,7 @@ class FrameGrabber(Worker):
                 try:
                     cap = self._opener()
                 except Exception as exc:  # any opener failure is a "camera lost" to the guard
-                    self._set("reconnecting" if self.state in ("lost", "reconnecting") else "lost",
+                    self._reporter.report("reconnecting" if self.state in ("lost", "reconnecting") else "lost",
                               f"摄像头无法打开（{str(exc)[:80]}），正在重试")
                     abandoned.wait(delay)
                     delay = min(delay * 2, self._backoff[1])
@@ -282,7 +282,7 @@ class FrameGrabber(Worker):
                 self._capture = cap
                 if self.state in ("lost", "reconnecting"):
                     self.reconnects += 1
-                self._set("connected", "摄像头已连接")
+                self._reporter.report("connected", "摄像头已连接")
                 self._last_frame_at = self._last_change_at = time.monotonic()
                 delay = self._backoff[0]
             cap = self._capture
@@ -293,7 +293,7 @@ class FrameGrabber(Worker):
             if abandoned.is_set():
                 return  # the watchdog gave up on this thread while it was blocked (or the grabber closed)
             if not ok or img is None:
-                self._set("lost", "摄像头无画面，正在重连")
+                self._reporter.report("lost", "摄像头无画面，正在重连")
                 self._release()
                 abandoned.wait(delay)
                 delay = min(delay * 2, self._backoff[1])
@@ -320,7 +320,7 @@ class FrameGrabber(Worker):
             if stalled or stale:
                 why = "摄像头卡住（无新画面）" if stalled else "摄像头画面静止不变（可能已断开）"
                 log.warning("%s: %s; reopening", self.name, why)
-                self._set("lost", why + "，正在重连")
+                self._reporter.report("lost", why + "，正在重连")
                 # Abandon the (possibly blocked) reader; a new generation reopens the source.
                 if self._reader is not None:
                     self._reader.close(0)
@@ -335,11 +335,9 @@ class FrameGrabber(Worker):
             except Exception:  # releasing a vanished camera may fail; it is gone either way
                 pass
 
-    def _set(self, state: str, message: str) -> None:
-        if state == self.state:
-            return
-        self.state = state
-        self._on_status(state, message)
+    @property
+    def state(self) -> str:
+        return self._reporter.state
 
 
 class _FrameReader(Worker):

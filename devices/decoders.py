@@ -50,6 +50,8 @@ class DecodedCode:
 
 
 class Decoder(Protocol):
+    """A code-reading backend (zxing, pyzbar, or both): live frames on a time budget, stills thoroughly."""
+
     name: str
 
     def decode_frame(self, frame: np.ndarray) -> list[DecodedCode]: ...

@@ -66,9 +66,8 @@ class SerialCodeScanner(ReconnectingSerialReader):
     def __init__(self, port: str, *, baud: int = 9600, on_code: Callable[[str], None],
                  on_status: Callable[[str, str], None] = lambda s, m: None,
                  backoff_s: tuple[float, float] = (0.2, 5.0)) -> None:
-        ReconnectingSerialReader.__init__(self, port, baud, backoff_s)
+        ReconnectingSerialReader.__init__(self, port, baud, backoff_s, on_status)
         self._on_code = on_code
-        self._on_status = on_status
         self._framer = LineFramer()
         self.codes = 0
 
@@ -85,8 +84,3 @@ class SerialCodeScanner(ReconnectingSerialReader):
     def _after_stop(self) -> None:
         self._close_port()
         self._status("stopped", "扫码枪已停止")
-
-    def _status(self, state: str, message: str) -> None:
-        if state != self.state:
-            self.state = state
-            self._on_status(state, message)

@@ -17,10 +17,12 @@ from __future__ import annotations
 import errno
 import logging
 import re
+from collections.abc import Callable
 
 import serial
 from serial.tools import list_ports
 
+from devices.status import StatusReporter
 from devices.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -54,14 +56,19 @@ class ReconnectingSerialReader(Worker):
 
     device_label = "串口设备"  # in the status messages: 测温仪, 扫码枪
 
-    def __init__(self, port: str, baud: int, backoff_s: tuple[float, float] = (0.2, 5.0)) -> None:
+    def __init__(self, port: str, baud: int, backoff_s: tuple[float, float] = (0.2, 5.0),
+                 on_status: Callable[[str, str], None] = lambda state, message: None) -> None:
         Worker.__init__(self)
         self.port_spec = port
         self.baud = baud
         self._backoff = backoff_s
         self._serial: serial.Serial | None = None
-        self.state = "stopped"
+        self._reporter = StatusReporter(on_status)
         self.reconnects = 0
+
+    @property
+    def state(self) -> str:
+        return self._reporter.state
 
     def _open(self) -> None:
         self._serial = serial.serial_for_url(resolve_port(self.port_spec), baudrate=self.baud, bytesize=8,
@@ -71,7 +78,7 @@ class ReconnectingSerialReader(Worker):
         raise NotImplementedError
 
     def _status(self, state: str, message: str) -> None:
-        raise NotImplementedError
+        self._reporter.report(state, message)
 
     def _run(self) -> None:
         delay = self._backoff[0]

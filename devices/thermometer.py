@@ -21,6 +21,7 @@ import serial
 
 from devices.serialport import PortNotFound, ReconnectingSerialReader, _why, resolve_port
 from devices.thermoframes import DEFAULT_BAUD, GyMcuParser, make_parser
+from devices.status import StatusReporter
 from devices.worker import Worker
 
 __all__ = ["PortNotFound", "ModbusThermometer", "SerialThermometer", "TemperatureReading", "ThermometerStatus",
@@ -49,6 +50,12 @@ class ThermometerStatus:
     thermometer_id: str
 
 
+def _as_thermometer_status(on_status: Callable[[ThermometerStatus], None],
+                           thermometer_id: str) -> Callable[[str, str], None]:
+    """``on_status`` as a ``StatusReporter`` calls it: (state, message) become this thermometer's status."""
+    return lambda state, message: on_status(ThermometerStatus(state, message, thermometer_id))
+
+
 class SerialThermometer(ReconnectingSerialReader):
     """Reads a streaming thermometer (ascii, aa55, gy-mcu) on its own thread."""
 
@@ -70,10 +77,10 @@ class SerialThermometer(ReconnectingSerialReader):
         self.protocol = protocol
         self.thermometer_id = thermometer_id
         self._parser = make_parser(protocol, pattern)
-        ReconnectingSerialReader.__init__(self, port, baud or DEFAULT_BAUD[protocol], backoff_s)
+        ReconnectingSerialReader.__init__(self, port, baud or DEFAULT_BAUD[protocol], backoff_s,
+                                          _as_thermometer_status(on_status, thermometer_id))
         self.thread_name = f"thermometer-{thermometer_id}"
         self._on_reading = on_reading
-        self._on_status = on_status
         self._silent_after = silent_after_s
         self.readings = 0
 
@@ -118,10 +125,7 @@ class SerialThermometer(ReconnectingSerialReader):
                                                     self.thermometer_id, frame.frame))
 
     def _status(self, state: str, message: str) -> None:
-        if state == self.state and state != "connected":
-            return
-        self.state = state
-        self._on_status(ThermometerStatus(state, message, self.thermometer_id))
+        self._reporter.report(state, message, again=state == "connected")  # every (re)connection is said
 
 
 class ModbusThermometer(Worker):
@@ -152,9 +156,8 @@ class ModbusThermometer(Worker):
         Worker.__init__(self)
         self.thread_name = f"thermometer-{thermometer_id}"
         self._on_reading = on_reading
-        self._on_status = on_status
+        self._reporter = StatusReporter(_as_thermometer_status(on_status, thermometer_id))
         self._silent_after = silent_after_s
-        self.state = "stopped"
         self.readings = 0
         self.checksum_errors = 0
 
@@ -176,7 +179,7 @@ class ModbusThermometer(Worker):
             try:
                 if inst is None:
                     inst = self._instrument()
-                    self._set("connected", f"测温仪已连接 {self.port_spec}（Modbus 从站 {self.slave}）")
+                    self._reporter.report("connected", f"测温仪已连接 {self.port_spec}（Modbus 从站 {self.slave}）")
                 raw = inst.read_register(self.register, 0, self.functioncode, signed=True)
                 ambient = None
                 if self.ambient_register is not None:
@@ -189,9 +192,9 @@ class ModbusThermometer(Worker):
                 if isinstance(exc, minimalmodbus.InvalidResponseError):
                     self.checksum_errors += 1
                 if time.monotonic() - last_ok >= self._silent_after:
-                    self._set("silent", f"测温仪 {self._silent_after:.0f} 秒无应答，请检查RS485接线")
+                    self._reporter.report("silent", f"测温仪 {self._silent_after:.0f} 秒无应答，请检查RS485接线")
             except (serial.SerialException, OSError, PortNotFound) as exc:
-                self._set("lost", f"测温仪连接中断（{_why(exc)}）")
+                self._reporter.report("lost", f"测温仪连接中断（{_why(exc)}）")
                 if inst is not None:
                     try:
                         inst.serial.close()
@@ -202,7 +205,6 @@ class ModbusThermometer(Worker):
         if inst is not None:
             inst.serial.close()
 
-    def _set(self, state: str, message: str) -> None:
-        if state != self.state:
-            self.state = state
-            self._on_status(ThermometerStatus(state, message, self.thermometer_id))
+    @property
+    def state(self) -> str:
+        return self._reporter.state

@@ -1,4 +1,4 @@
-"""The dependency rules bite: the import-linter contracts catch forbidden imports; the core runs without Qt.
+"""The dependency rules bite (import-linter catches forbidden imports); the core runs without Qt and documents itself.
 
 That the rules hold today (lint-imports), and ruff, mypy and vermin, are steps of ``scripts/check.sh``,
 run before the suite (``scripts/test.sh``, ``.ci/run``).
@@ -6,6 +6,7 @@ run before the suite (``scripts/test.sh``, ``.ci/run``).
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ def test_a_forbidden_import_is_caught(tmp_path: Path) -> None:
         copy / "devices" / "leak.py": "import db.store",
         copy / "kiosk" / "qt_leak.py": "from PySide6 import QtCore",
         copy / "kiosk" / "domain" / "stored.py": "import db.records",  # the domain is pure
+        copy / "kiosk" / "domain" / "threaded.py": "import threading",  # no threads, no logging in the domain
         copy / "kiosk" / "services" / "simulated.py": "import kiosk.sim.demo",  # services never import sim
         copy / "kiosk" / "services" / "wired.py": "import kiosk.app",  # only the entry points reach the root
     }
@@ -38,9 +40,22 @@ def test_a_forbidden_import_is_caught(tmp_path: Path) -> None:
         path.write_text(f'"""A forbidden import."""\n{line}  # noqa\n')
     result = lint_imports(copy)
     assert result.returncode != 0
-    for name in ("devices.leak", "kiosk.qt_leak", "kiosk.domain.stored", "kiosk.services.simulated",
-                 "kiosk.services.wired"):
+    for name in ("devices.leak", "kiosk.qt_leak", "kiosk.domain.stored", "kiosk.domain.threaded",
+                 "kiosk.services.simulated", "kiosk.services.wired"):
         assert name in result.stdout, name
+
+
+def test_every_module_and_public_class_of_the_core_says_what_it_is() -> None:
+    missing = []
+    for path in sorted(p for root in ("kiosk", "devices", "db") for p in (REPO / root).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(REPO)
+        if ast.get_docstring(tree) is None:
+            missing.append(f"{where}: module")
+        missing += [f"{where}:{node.lineno}: class {node.name}" for node in ast.walk(tree)
+                    if isinstance(node, ast.ClassDef) and not node.name.startswith("_")
+                    and ast.get_docstring(node) is None]
+    assert not missing, "no docstring:\n" + "\n".join(missing)
 
 
 def test_core_imports_without_qt() -> None:

@@ -1,4 +1,4 @@
-"""The central store's errors: what a caller (the sync worker, the CLI) tells apart."""
+"""The central store's errors: what a caller (the sync loop, the CLI) tells apart."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Centre subcommands of ``gate-kiosk``: sync, central (init, publish, gates, incidents, verify), findings, trace.
 
-``sync`` runs the store-and-forward worker headless; ``sync status --json``
+``sync`` runs the store-and-forward loop headless; ``sync status --json``
 reads only the local log (it works with the centre away). The others talk
 to the centre given by ``--url`` or ``[central] url``.
 """
@@ -35,7 +35,7 @@ EXIT_REFUSED = 1
 # ---------------------------------------------------------------- sync
 def _setup_sync(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["run", "status"], default="run",
-                   help="run the worker (default) or print how far the gate is behind")
+                   help="send the log to the centre (default) or print how far the gate is behind")
     p.add_argument("--once", action="store_true", help="send until nothing is pending, then exit")
     p.add_argument("--json", action="store_true", help="status: one JSON object")
     p.add_argument("--url", help="the centre (default: [central] url)")
@@ -46,7 +46,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from db.syncsource import LocalStoreBusy
     from kiosk.app import build_store
     from kiosk.app_adapters import central_store
-    from kiosk.services.sync import SyncState, SyncWorker, recorded_status
+    from kiosk.services.sync import SyncState, SyncLoop, recorded_status
 
     store = build_store(settings)
     try:
@@ -58,15 +58,15 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{status.sent}/{status.local} entries at the centre, {status.pending} pending: {status.words()}")
             return 0
         central = central_store(settings, central_url(settings, args.url))
-        worker = SyncWorker(store, central, settings)
+        loop = SyncLoop(store, central, settings)
         try:
             if args.once:
                 try:
                     central.check_schema()
-                    status = worker.run_once()
+                    status = loop.run_once()
                 except CentralUnavailable as exc:
-                    worker.state, worker.message = SyncState.WAITING, str(exc)
-                    worker.record_state(force=True)  # `sync status` says so, not "idle"
+                    loop.state, loop.message = SyncState.WAITING, str(exc)
+                    loop.record_state(force=True)  # `sync status` says so, not "idle"
                     print(f"gate-kiosk: the centre cannot be reached: {exc}", file=sys.stderr)
                     return EXIT_UNREACHABLE
                 except CentralError as exc:
@@ -75,8 +75,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                     raise CliError(f"{exc} for more than a minute: close it (e.g. an open sqlite3 shell) "
                                    "and run sync again; nothing was lost") from None
                 print(json.dumps(status.as_json(), ensure_ascii=False))
-                if worker.state is SyncState.REFUSED:
-                    print(f"gate-kiosk: {worker.message}", file=sys.stderr)
+                if loop.state is SyncState.REFUSED:
+                    print(f"gate-kiosk: {loop.message}", file=sys.stderr)
                     print("gate-kiosk: nothing after the refused row is sent until this is resolved: restore the "
                           "original log from its backup, or give a second kiosk its own gate_id; if rows are lost "
                           "for good, an admin runs `gate-kiosk central reanchor --gate G --from-seq N --reason ...` "
@@ -91,7 +91,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                 if not last or last[-1] != line[9:]:
                     print(line, flush=True)
                     last.append(line[9:])
-            worker.run_forever(show)
+            loop.run_forever(show)
             return 0
         finally:
             central.close()

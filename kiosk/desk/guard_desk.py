@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,31 +22,18 @@ from kiosk.desk.store import DeskStore
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
 from kiosk.domain import follow_up
+from kiosk.desk.today import TodayKeeper
+# Re-exported: ui.panels imports the row type from here (ui/ is for another change to point at kiosk.desk.today).
+from kiosk.desk.today import FlaggedPerson as FlaggedPerson
 from kiosk.domain.vocabulary import stored_reason_words, sync_words
 
 if TYPE_CHECKING:
-    from kiosk.desk.today import TodayKeeper
     from kiosk.reports.exports import Exporter
     from kiosk.services.scanning import VerificationService
     from kiosk.services.sync import SyncService
     from kiosk.services.thermometry import ThermometerService
 
 log = logging.getLogger(__name__)
-
-@dataclass(frozen=True)
-class FlaggedPerson:
-    """One row of today's flagged list."""
-
-    entry_id: str
-    at: datetime  # local time
-    name: str
-    kind: str
-    lane: str
-    decision: str
-    reasons: tuple[str, ...]
-    temperature: float | None
-    follow_up: str  # one of kiosk.domain.follow_up.STATES
-    follow_up_note: str = ""
 
 
 class GuardDesk:
@@ -74,8 +60,6 @@ class GuardDesk:
 
     def watch_today(self, on_changed: Callable[[], None]) -> TodayKeeper:
         """Keep today's figures current from committed entries on a thread (``kiosk.desk.today``); see ``today_snapshot``."""
-        from kiosk.desk.today import TodayKeeper
-
         if self._today is None:
             self._today = TodayKeeper(self, on_changed)
             self._today.start()

@@ -22,22 +22,35 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from db.records import EntryRecord
 from devices.worker import Worker
 from kiosk.config.settings import Settings
-from kiosk.domain.faultlog import FaultLog
+from kiosk.services.faultlog import FaultLog
 from kiosk.reports.figures import DayFigures, tally
-
-if TYPE_CHECKING:
-    from kiosk.desk.guard_desk import FlaggedPerson
 
 log = logging.getLogger(__name__)
 
 RELOAD = "\x00reload"
+
+
+@dataclass(frozen=True)
+class FlaggedPerson:
+    """One row of today's flagged list."""
+
+    entry_id: str
+    at: datetime  # local time
+    name: str
+    kind: str
+    lane: str
+    decision: str
+    reasons: tuple[str, ...]
+    temperature: float | None
+    follow_up: str  # one of kiosk.domain.follow_up.STATES
+    follow_up_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,7 +195,7 @@ class TodayKeeper(Worker):
             flagged = self._desk.flagged(self._day)
             with self._lock:
                 self._flagged = flagged
-        self.entries_added += 1  # counted once the entry is in the figures and the flagged list
+        self.entries_added += 1  # counted once the entry is in both the figures and the flagged list
 
     def _load_all(self) -> None:
         day = self._desk.today()

@@ -46,6 +46,8 @@ from kiosk.reports.tables import COLUMNS, csv_safe, entry_cells, write_summary
 
 @dataclass
 class ExportResult:
+    """One written export: its file, how many entry rows it holds, its SHA-256 and its ``.sig`` when signed."""
+
     path: Path
     rows: int
     sha256: str = ""

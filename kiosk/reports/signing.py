@@ -194,6 +194,8 @@ def sign_export(path: Path, data_dir: Path, pin: str | None = None, key_file: Pa
 
 @dataclass(frozen=True)
 class Verification:
+    """The outcome of ``verify_export``: whether the file is unchanged and signed by the trusted key, and why not."""
+
     ok: bool
     message: str
     key_id: str = ""

@@ -27,7 +27,7 @@ from collections import deque
 
 from db.records import EntryRecord
 from devices.worker import Worker
-from kiosk.domain.faultlog import FaultLog
+from kiosk.services.faultlog import FaultLog
 from kiosk.services.ports import EntryLog, GateListener
 from kiosk.services.spool import EntrySpool
 
@@ -67,7 +67,7 @@ class EntryWriter(Worker):
         self._spool_lock = threading.Lock()  # spool appends in queue order
         self._wake = threading.Event()
         self._spool_wake = threading.Event()
-        self._spooler: threading.Thread | None = None  # puts entries on disk while the writer waits on the store
+        self._spooler: _Spooler | None = None  # puts entries on disk while the writer waits on the store
         self._faults = FaultLog(log, "entry writes")
         self.dropped = 0
         self.set_aside = 0  # damaged spool lines kept in the spool's .damaged file
@@ -96,8 +96,7 @@ class EntryWriter(Worker):
 
     def _before_start(self) -> None:
         if self.spool is not None:
-            self._spooler = threading.Thread(target=self._run_spool, name="entry-spool", daemon=True)
-            self._spooler.start()
+            self._spooler = _Spooler(self).start()
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the threads after writing what they can within ``timeout``; ``waiting`` says how many are left
@@ -105,12 +104,11 @@ class EntryWriter(Worker):
         self.drain(timeout)
         self._stop.set()
         self._wake.set()
-        self._spool_wake.set()
         super().close(timeout)
 
     def _after_stop(self) -> None:
         if self._spooler is not None:
-            self._spooler.join(2.0)
+            self._spooler.close(2.0)
             self._spooler = None
         if self.waiting > self.on_disk:
             self._spool_waiting()  # what is still not written outlives this process (the next start writes it)
@@ -173,8 +171,9 @@ class EntryWriter(Worker):
             else:
                 pause = min(pause * 2, 2.0)  # storage is down: retry, but do not spin
 
-    def _run_spool(self) -> None:
-        while not self._stop.is_set():
+    def _spool_loop(self, stop: threading.Event) -> None:
+        """The spool thread's loop (``_Spooler``): while storage fails, put what waits on disk."""
+        while not stop.is_set():
             self._spool_wake.wait(1.0)
             self._spool_wake.clear()
             if self._faults.active and self.waiting > self.on_disk and self._spool_waiting():
@@ -321,6 +320,24 @@ def storage_message(exc: Exception, on_disk: bool = False) -> str:
     if "readonly" in text or "read-only" in text or "permission" in text:
         return f"数据库只读：{kept}，请检查文件权限"
     return f"无法写入数据库（{type(exc).__name__}）：{kept}"
+
+
+class _Spooler(Worker):
+    """The ``EntryWriter``'s second thread: it spools waiting entries while the writer is blocked on the store."""
+
+    thread_name = "entry-spool"
+
+    def __init__(self, writer: EntryWriter) -> None:
+        Worker.__init__(self)
+        self._writer = writer
+
+    def _run(self) -> None:
+        self._writer._spool_loop(self._stop)
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._writer._spool_wake.set()  # out of its one-second wait now
+        super().close(timeout)
 
 
 def not_written_report(entries: list[EntryRecord], problem: str) -> str:

@@ -8,7 +8,7 @@ small pieces and keeps them apart:
 - the visits (``kiosk.domain.visit``): the person in front of the guard, and the
   people who stepped aside to wait for a retake (the retake list);
 - the replay guard (``kiosk.services.replay``): the same code at another visit;
-- the entry writer (``kiosk.services.entries``): ledger rows, and waiting for storage.
+- the entry writer (``kiosk.services.entry_writer``): ledger rows, and waiting for storage.
 
 Routing a code: a code belonging to someone on the retake list resumes that
 visit; a code whose holder differs from the open visit's (or a second code of
@@ -37,7 +37,7 @@ from kiosk.domain.model import (
     Strength,
     TemperatureSample,
 )
-from kiosk.domain.visit import CodeCheck, IdentityCheck, VisitState
+from kiosk.domain.visit import IdentityCheck, VisitState
 from kiosk.domain.policy import locked_failure
 from kiosk.domain.vocabulary import element_words, source_words
 from kiosk.services.gate_events import GateEvents
@@ -47,7 +47,7 @@ from kiosk.services.visits import utc_now
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CodeCheck", "ConfirmRefused", "GateController", "Ticker", "VisitSnapshot", "utc_now"]
+__all__ = ["ConfirmRefused", "GateController", "Ticker", "VisitSnapshot", "utc_now"]
 
 # What a guard may record seeing, per element (the first is "all is well").
 SEEN_VALUES: dict[Element, tuple[str, ...]] = {

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, TypedDict, Union, final
 from db.records import AuditDetail, EntryRecord, RosterPerson
 from db.syncsource import SyncedStore
 from devices.states import DeviceKind, DeviceState
-from kiosk.domain.faultlog import FaultLog
+from kiosk.services.faultlog import FaultLog
 from kiosk.domain.visit import VisitSnapshot
 
 if TYPE_CHECKING:

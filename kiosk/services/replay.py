@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from collections.abc import Callable
 from typing import Protocol
 
-from kiosk.domain.faultlog import FaultLog
+from kiosk.services.faultlog import FaultLog
 
 log = logging.getLogger(__name__)
 

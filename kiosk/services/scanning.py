@@ -38,7 +38,7 @@ import cv2
 from devices.decoders import DecodedCode, Decoder, ImageRejected, load_image
 from devices.hardphoto import IDLE_TECHNIQUES, StillReader
 from devices.worker import Worker
-from kiosk.services.gate import CodeCheck
+from kiosk.domain.visit import CodeCheck
 from kiosk.services.ports import CodeOverlay, FaceOverlay, FrameFeed, GateListener, Overlay
 from kiosk.services.verification import CodeVerdict, Verifier
 
@@ -68,6 +68,8 @@ class FaceWatch(Protocol):
 
 
 class CodeSink(Protocol):
+    """Where the scanning services hand each checked code and mask reading (the ``GateController``)."""
+
     def code_seen(self, check: CodeCheck) -> object: ...
 
     def mask_seen(self, has_mask: bool | None, score: float = 0.0) -> object: ...

@@ -1,11 +1,11 @@
-"""Store-and-forward to the centre: the sync worker, its status, and what the kiosk pulls down.
+"""Store-and-forward to the centre: the sync loop, its status, and what the kiosk pulls down.
 
-The kiosk always writes its own log first (``db.store``); this worker copies
+The kiosk always writes its own log first (``db.store``); the ``SyncLoop`` copies
 it to the central PostgreSQL (``db.central.store``) in batches. Each stream
 has a position in the local table ``sync_positions`` that advances only
 after the centre committed, so a restart, a network loss or a centre
 restart resumes where it stopped, and a batch sent twice changes nothing at
-the centre (same ids). The worker is an explicit state machine
+the centre (same ids). The loop is an explicit state machine
 (``SyncState``): idle, sending, waiting (backoff after a failure), refused
 (the centre refused a gate's chain: a person must look), stopped.
 
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 
 class SyncState(str, enum.Enum):
-    """Where the worker is."""
+    """Where the sync loop is."""
 
     IDLE = "idle"  # nothing pending
     SENDING = "sending"
@@ -105,11 +105,11 @@ SYNC_STATE_FILE = "sync_state.json"
 
 
 def recorded_status(store: ForwardedLog, settings: Settings, now: datetime | None = None) -> SyncStatus:
-    """The gate's status for ``sync status``, from another process than the worker.
+    """The gate's status for ``sync status``, from another process than the sync loop.
 
-    Counts from the local log; the state as the worker last recorded it
-    (``not_configured`` without a centre, ``unknown`` if no worker ever ran),
-    with its age in the message when it is older than the worker's own rhythm.
+    Counts from the local log; the state as the sync loop last recorded it
+    (``not_configured`` without a centre, ``unknown`` if no sync loop ever ran),
+    with its age in the message when it is older than the sync loop's own rhythm.
     """
     if not settings.central.url:
         return replace(sync_status(store, SyncState.IDLE), state="not_configured",
@@ -137,8 +137,11 @@ def sync_status(store: ForwardedLog, state: SyncState = SyncState.IDLE, message:
                       state.value, message)
 
 
-class SyncWorker:
-    """Sends the local log to the centre; see the module docstring."""
+class SyncLoop:
+    """Sends the local log to the centre, round after round, on the caller's thread; see the module docstring.
+
+    Not a thread of its own: ``sync`` runs it headless, ``SyncService`` on the kiosk's sync thread.
+    """
 
     def __init__(self, store: ForwardedLog, central: CentralStore, settings: Settings,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -255,8 +258,8 @@ class SyncWorker:
         return self.status()
 
     def record_state(self, force: bool = False) -> None:
-        """Leave the worker's state where ``sync status`` (another process) reads it: the local log cannot say
-        that the centre is away. Written when it changes, and once a minute so its age says the worker is alive."""
+        """Leave the sync loop's state where ``sync status`` (another process) reads it: the local log cannot say
+        that the centre is away. Written when it changes, and once a minute so its age says the sync loop is alive."""
         now = time.monotonic()
         key = (self.state.value, self.message)
         if not force and key == self._recorded and now - self._recorded_at < 60:
@@ -319,7 +322,7 @@ class SyncWorker:
 
 
 class SyncService(Worker):
-    """The worker on its own thread inside the running kiosk (built by ``kiosk.app_adapters.sync_service``).
+    """The ``SyncLoop`` on its own thread inside the running kiosk (built by ``kiosk.app_adapters.sync_service``).
 
     ``open_store`` and ``open_central`` are called on the sync thread: its own store and pool, so that the
     gate's writes never wait on the network.
@@ -337,16 +340,16 @@ class SyncService(Worker):
         self.school_today: dict[str, int] | None = None  # the school's totals across its gates, when reachable
         self._totals_every_s = totals_every_s
         self._totals_at = 0.0
-        self._worker: SyncWorker | None = None
+        self._loop: SyncLoop | None = None
         self._store: ForwardedLog | None = None
         self._central: CentralStore | None = None
 
     def _run(self) -> None:
         self._store = self._open_store()
         self._central = self._open_central()
-        self._worker = SyncWorker(self._store, self._central, self.settings)
+        self._loop = SyncLoop(self._store, self._central, self.settings)
         try:
-            self._worker.run_forever(self._status_changed)
+            self._loop.run_forever(self._status_changed)
         finally:
             self._central.close()
             self._store.close()
@@ -369,8 +372,8 @@ class SyncService(Worker):
             self.on_status(status)
 
     def close(self, timeout: float = 10.0) -> None:
-        if self._worker is not None:
-            self._worker.stop()
+        if self._loop is not None:
+            self._loop.stop()
         super().close(timeout)
 
 

@@ -151,6 +151,8 @@ class CalibrationSource(DeviceLog, Protocol):
 
 
 class TemperatureSink(Protocol):
+    """Where the thermometer service hands each steady reading, calibration applied (the ``GateController``)."""
+
     def temperature(self, sample: TemperatureSample) -> object: ...
 
 

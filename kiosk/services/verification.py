@@ -71,6 +71,8 @@ class CodeVerdict:
 # ------------------------------------------------------------------ colour
 @dataclass(frozen=True)
 class ColourReading:
+    """A code's health status read from its colour, with the hue and saturation it was judged on."""
+
     status: str  # green | yellow | red | unknown
     hue: float | None
     saturation: float | None
@@ -119,6 +121,8 @@ class IssuerUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ServerVerdict:
+    """The issuer server's answer for a code: its status, the masked holder and when the code expires."""
+
     status: str
     holder_name: str | None
     holder_id_masked: str | None

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from db.records import EntryRecord
 from kiosk.config.settings import Settings
 from kiosk.domain.model import Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, TemperatureSample
-from kiosk.services.gate import CodeCheck, GateController
+from kiosk.domain.visit import CodeCheck
+from kiosk.services.gate import GateController
 from kiosk.services.ports import Clock, EntryLog, IdFactory
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

@@ -13,7 +13,7 @@ from db.central.store import CentralStore, CentralUnavailable
 from db.store import EntryStore
 from db.syncsource import SyncSource
 from kiosk.services.publications import central_overlay
-from kiosk.services.sync import SyncState, SyncWorker, sync_status
+from kiosk.services.sync import SyncState, SyncLoop, sync_status
 from tests.central.helpers import DAY, central_rows, cli, fill, local_ids, make_kiosk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # each test runs kiosks against a centre: seconds
@@ -50,7 +50,7 @@ def test_a_batch_sent_twice_changes_nothing(tmp_path: Path, central_url: str, ce
     again = centre.ingest_entries("s1", "gate-1", rows)
     assert (first.accepted, first.duplicates) == (120, 0) and (again.accepted, again.duplicates) == (0, 120)
     # The kiosk died after the centre committed and before it moved its position: it resends; nothing doubles.
-    worker = SyncWorker(store, centre, k)
+    worker = SyncLoop(store, centre, k)
     status = worker.run_once()
     assert status.pending == 0 and status.sent == 300
     n, distinct = central_rows(central_url, "SELECT count(*), count(DISTINCT id) FROM entries")[0]
@@ -72,8 +72,8 @@ def test_other_logs_are_forwarded_idempotently(tmp_path: Path, central_url: str,
     store.add_calibration({"id": "cal-1", "thermometer_id": "thermo-1", "performed_at": datetime.now(timezone.utc),
                            "operator": "王老师", "reference_c": 37.0, "readings": [36.9, 37.0], "offset_c": 0.05,
                            "residual_c": 0.05, "ambient_c": 21.0, "ambient_coefficient": 0.0})
-    SyncWorker(store, centre, k).run_once()
-    SyncWorker(store, centre, k).run_once()  # again: nothing doubles
+    SyncLoop(store, centre, k).run_once()
+    SyncLoop(store, centre, k).run_once()  # again: nothing doubles
     for table, n in (("follow_ups", 1), ("device_events", 1), ("calibrations", 1)):
         assert central_rows(central_url, f"SELECT count(*) FROM {table}")[0][0] == n, table
     assert central_rows(central_url, "SELECT count(*) FROM audit_log WHERE action = 'export'")[0][0] == 1
@@ -278,7 +278,7 @@ def test_worker_raises_unavailable_when_the_centre_is_away(tmp_path: Path) -> No
     store = EntryStore(k.database_url)
     central = CentralStore(k.central.url, connect_timeout_s=1)
     with pytest.raises(CentralUnavailable):
-        SyncWorker(store, central, k).run_once()
+        SyncLoop(store, central, k).run_once()
     store.close()
     central.close()
 

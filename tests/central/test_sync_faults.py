@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 
 from db.central.store import CentralStore
 from db.store import EntryStore
-from kiosk.services.sync import SyncState, SyncWorker
+from kiosk.services.sync import SyncState, SyncLoop
 from tests.central.helpers import central_rows, cli, fill, local_ids, make_kiosk
 from tests.central.netfaults import DroppingProxy, PrivatePostgres, wait_for
 
@@ -36,7 +36,7 @@ def _pending(settings) -> int:  # type: ignore[no-untyped-def]
 def _run_worker(settings, url: str):  # type: ignore[no-untyped-def]
     store = EntryStore(settings.database_url)
     central = CentralStore(url, connect_timeout_s=1)
-    worker = SyncWorker(store, central, settings)
+    worker = SyncLoop(store, central, settings)
     states: list[str] = []
     thread = threading.Thread(target=worker.run_forever, args=(lambda s: states.append(s.state),), daemon=True)
     thread.start()

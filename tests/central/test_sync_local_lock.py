@@ -15,7 +15,7 @@ import pytest
 
 from db.central.store import CentralStore
 from db.store import EntryStore
-from kiosk.services.sync import SyncState, SyncWorker
+from kiosk.services.sync import SyncState, SyncLoop
 from tests.central.helpers import central_rows, fill, make_kiosk
 
 pytestmark = pytest.mark.postgres
@@ -32,7 +32,7 @@ def test_a_locked_local_log_is_retried_and_said_in_words(tmp_path: Path, central
     fill(k, 12)
     store = EntryStore(k.database_url)
     central = CentralStore(central_url, migrate=True)
-    worker = SyncWorker(store, central, k)
+    worker = SyncLoop(store, central, k)
     seen: list[str] = []
     lock = _hold_lock(k.sqlite_path)
     thread = threading.Thread(target=worker.run_forever, args=(lambda st: seen.append(st.state),), daemon=True)
@@ -65,7 +65,7 @@ def test_sync_once_waits_out_a_short_lock(tmp_path: Path, central_url: str) -> N
     lock = _hold_lock(k.sqlite_path)
     threading.Timer(4.0, lambda: lock.execute("COMMIT")).start()
     try:
-        status = SyncWorker(store, central, k).run_once()
+        status = SyncLoop(store, central, k).run_once()
         assert (status.pending, status.sent) == (0, 8)
     finally:
         time.sleep(0.1)

@@ -12,7 +12,8 @@ import pytest
 from kiosk.config.settings import GateSettings, SiteSettings, Settings
 from kiosk.domain.model import Element, Evidence, Outcome, PersonKind, Source, Strength
 from kiosk.domain.policy import Policy
-from kiosk.services.gate import CodeCheck, GateController
+from kiosk.domain.visit import CodeCheck
+from kiosk.services.gate import GateController
 from kiosk.sim.demo import DemoDirector, demo_people
 from tests.fakes import MemoryLog, RecordingListener
 

@@ -11,7 +11,8 @@ from kiosk.config.settings import GateSettings, SiteSettings
 from kiosk.domain.model import (
     Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, TemperatureSample,
 )
-from kiosk.services.gate import CodeCheck, GateController
+from kiosk.domain.visit import CodeCheck
+from kiosk.services.gate import GateController
 from kiosk.domain.policy import Policy
 from tests.fakes import ManualClock, MemoryLog, RecordingListener, counter_ids
 

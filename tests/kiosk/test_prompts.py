@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from kiosk.config.settings import GateSettings, SiteSettings
 from kiosk.domain.model import Decision, Element, Evidence, Lane, Outcome, PersonKind, Reason, Source, TemperatureSample
-from kiosk.services.gate import CodeCheck, GateController
+from kiosk.domain.visit import CodeCheck
+from kiosk.services.gate import GateController
 from kiosk.domain.policy import Policy
 from kiosk.domain.prompts import PROMPT_TEXTS, Prompt, choose_prompt, prompt_for_visit
 from tests.fakes import ManualClock, MemoryLog, RecordingListener, counter_ids

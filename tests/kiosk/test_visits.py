@@ -12,7 +12,8 @@ from kiosk.desk.actions import GuardAction, perform
 from kiosk.config.settings import GateSettings, SiteSettings
 from kiosk.domain.model import Decision, Element, Evidence, Lane, Outcome, Person, PersonKind, Source, Strength, \
     TemperatureSample
-from kiosk.services.gate import CodeCheck, ConfirmRefused, GateController
+from kiosk.domain.visit import CodeCheck
+from kiosk.services.gate import ConfirmRefused, GateController
 from kiosk.domain.policy import Policy
 from kiosk.domain.visit import Holder, Visit, VisitState, VisitStateError
 from kiosk.domain.vocabulary import severity

@@ -227,7 +227,7 @@ def test_enter_and_digits_in_a_form_field_belong_to_the_form(qtbot, gate) -> Non
 
 def test_person_kind_keys_and_a_refused_confirmation(qtbot, gate) -> None:
     from kiosk.domain.model import Evidence, Outcome, Source
-    from kiosk.services.gate import CodeCheck
+    from kiosk.domain.visit import CodeCheck
 
     window, kiosk, clock = gate
     kiosk.controller.set_lane(Lane.CAMPUS)

@@ -8,7 +8,7 @@ import wave
 from PySide6.QtCore import Qt
 
 from kiosk.domain.model import Element, Evidence, Lane, Outcome, PersonKind, Source, TemperatureSample
-from kiosk.services.gate import CodeCheck
+from kiosk.domain.visit import CodeCheck
 from kiosk.domain.prompts import Prompt
 from tests.fakes import RecordingListener
 from ui.qtlog import held_messages, route_qt_messages

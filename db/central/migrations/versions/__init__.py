@@ -1,0 +1,1 @@
+"""Revision scripts of the central schema, applied in order by ``CentralStore.upgrade``."""
