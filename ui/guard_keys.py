@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.services.access import AccessDenied
-from kiosk.desk.actions import GuardAction, perform
+from kiosk.desk.actions import GuardAction, button_words, perform
 from kiosk.config.settings import ConfigError
 from kiosk.desk.guard_desk import GuardDesk
 from kiosk.domain import follow_up
@@ -78,22 +78,8 @@ class GuardKeys(QMainWindow):
                 self.notice.setText(self.tr("不能确认：%1").replace("%1", str(exc)))
 
     def action_label(self, action: GuardAction) -> str:
-        labels = {
-            GuardAction.CONFIRM_MASK: self.tr("确认已戴口罩"), GuardAction.TYPE_TEMPERATURE: self.tr("手动录入体温"),
-            GuardAction.HEALTH_GREEN: self.tr("健康码：绿码"), GuardAction.HEALTH_YELLOW: self.tr("健康码：黄码"),
-            GuardAction.HEALTH_RED: self.tr("健康码：红码"), GuardAction.ITINERARY_OK: self.tr("行程卡无风险"),
-            GuardAction.ITINERARY_RISK: self.tr("行程卡：到过风险地区"), GuardAction.VACCINE_OK: self.tr("疫苗：已接种"),
-            GuardAction.VACCINE_NONE: self.tr("疫苗：未接种"), GuardAction.NUCLEIC_NEGATIVE: self.tr("核酸阴性"),
-            GuardAction.CONFIRM_IDENTITY: self.tr("身份已核对"), GuardAction.OVERRIDE: self.tr("人工改判"),
-            GuardAction.OBSERVATION: self.tr("送观察点"), GuardAction.REGISTER: self.tr("登记"),
-            GuardAction.HANDOFF: self.tr("快递交接，不入校"), GuardAction.NEXT: self.tr("下一位"),
-            GuardAction.KIND_STUDENT: self.tr("学生"), GuardAction.KIND_STAFF: self.tr("教职工"),
-            GuardAction.KIND_VISITOR: self.tr("访客"), GuardAction.KIND_COURIER: self.tr("快递员"),
-            GuardAction.KIND_DELIVERY: self.tr("送货"), GuardAction.KIND_GARBAGE: self.tr("垃圾清运"),
-            GuardAction.KIND_OTHER_WORKER: self.tr("其他临时人员"), GuardAction.RETURNING: self.tr("返校人员"),
-            GuardAction.LANE_CAMPUS: self.tr("师生通道"), GuardAction.LANE_WORKER: self.tr("临时人员专用通道"),
-        }
-        return labels[action]
+        """The words on an action's button: kiosk.desk.actions holds them (kinds and lanes: the vocabulary's)."""
+        return button_words(action, self.language)
 
     def confirm_mask(self) -> None:
         self.act(GuardAction.CONFIRM_MASK)

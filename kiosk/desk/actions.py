@@ -12,7 +12,8 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.domain.model import Decision, Element, PersonKind
+from kiosk.domain.model import Decision, Element, Lane, PersonKind
+from kiosk.domain.vocabulary import kind_words, lane_words, pick
 from kiosk.services.gate import GateController
 
 
@@ -49,40 +50,44 @@ class GuardAction(str, enum.Enum):
 
 @dataclass(frozen=True)
 class KeyBinding:
-    """One key, its action, and the words on its button (Chinese; the window translates)."""
+    """One key, its action, and the words on its button in Chinese and English (``button_words``).
+
+    The person-kind and lane keys carry no words of their own: their buttons say the vocabulary's
+    words for the kind or lane, so a button and the ledger never name a person differently.
+    """
 
     key: str
     action: GuardAction
-    label: str
+    words: tuple[str, str] = ("", "")
 
 
 KEYMAP: tuple[KeyBinding, ...] = (
-    KeyBinding("F1", GuardAction.CONFIRM_MASK, "确认已戴口罩"),
-    KeyBinding("F2", GuardAction.TYPE_TEMPERATURE, "手动录入体温"),
-    KeyBinding("F3", GuardAction.HEALTH_GREEN, "健康码：绿码"),
-    KeyBinding("Y", GuardAction.HEALTH_YELLOW, "健康码：黄码"),
-    KeyBinding("R", GuardAction.HEALTH_RED, "健康码：红码"),
-    KeyBinding("F4", GuardAction.ITINERARY_OK, "行程卡：无风险"),
-    KeyBinding("Shift+F4", GuardAction.ITINERARY_RISK, "行程卡：到过风险地区"),
-    KeyBinding("F12", GuardAction.VACCINE_OK, "疫苗：已接种"),
-    KeyBinding("Shift+F12", GuardAction.VACCINE_NONE, "疫苗：未接种"),
-    KeyBinding("N", GuardAction.NUCLEIC_NEGATIVE, "核酸阴性（时限内）"),
-    KeyBinding("I", GuardAction.CONFIRM_IDENTITY, "身份已核对"),
-    KeyBinding("F5", GuardAction.OVERRIDE, "人工改判"),
-    KeyBinding("F6", GuardAction.OBSERVATION, "送观察点"),
-    KeyBinding("F7", GuardAction.REGISTER, "登记"),
-    KeyBinding("F8", GuardAction.HANDOFF, "快递交接，不入校"),
-    KeyBinding("Space", GuardAction.NEXT, "下一位"),
-    KeyBinding("1", GuardAction.KIND_STUDENT, "学生"),
-    KeyBinding("2", GuardAction.KIND_STAFF, "教职工"),
-    KeyBinding("3", GuardAction.KIND_VISITOR, "访客"),
-    KeyBinding("4", GuardAction.KIND_COURIER, "快递员"),
-    KeyBinding("5", GuardAction.KIND_DELIVERY, "送货"),
-    KeyBinding("6", GuardAction.KIND_GARBAGE, "垃圾清运"),
-    KeyBinding("7", GuardAction.KIND_OTHER_WORKER, "其他临时人员"),
-    KeyBinding("8", GuardAction.RETURNING, "返校/外地返回"),
-    KeyBinding("F9", GuardAction.LANE_CAMPUS, "师生通道"),
-    KeyBinding("F10", GuardAction.LANE_WORKER, "临时人员专用通道"),
+    KeyBinding("F1", GuardAction.CONFIRM_MASK, ("确认已戴口罩", "Mask on")),
+    KeyBinding("F2", GuardAction.TYPE_TEMPERATURE, ("手动录入体温", "Type temp.")),
+    KeyBinding("F3", GuardAction.HEALTH_GREEN, ("健康码：绿码", "Code: green")),
+    KeyBinding("Y", GuardAction.HEALTH_YELLOW, ("健康码：黄码", "Code: yellow")),
+    KeyBinding("R", GuardAction.HEALTH_RED, ("健康码：红码", "Code: red")),
+    KeyBinding("F4", GuardAction.ITINERARY_OK, ("行程卡：无风险", "Itinerary OK")),
+    KeyBinding("Shift+F4", GuardAction.ITINERARY_RISK, ("行程卡：到过风险地区", "Itinerary: risk area")),
+    KeyBinding("F12", GuardAction.VACCINE_OK, ("疫苗：已接种", "Vaccinated")),
+    KeyBinding("Shift+F12", GuardAction.VACCINE_NONE, ("疫苗：未接种", "Not vaccinated")),
+    KeyBinding("N", GuardAction.NUCLEIC_NEGATIVE, ("核酸阴性（时限内）", "Test negative (in time)")),
+    KeyBinding("I", GuardAction.CONFIRM_IDENTITY, ("身份已核对", "ID checked")),
+    KeyBinding("F5", GuardAction.OVERRIDE, ("人工改判", "Override")),
+    KeyBinding("F6", GuardAction.OBSERVATION, ("送观察点", "Observation")),
+    KeyBinding("F7", GuardAction.REGISTER, ("登记", "Register")),
+    KeyBinding("F8", GuardAction.HANDOFF, ("快递交接，不入校", "Hand-off, no entry")),
+    KeyBinding("Space", GuardAction.NEXT, ("下一位", "Next person")),
+    KeyBinding("1", GuardAction.KIND_STUDENT),  # 学生: the vocabulary's words
+    KeyBinding("2", GuardAction.KIND_STAFF),  # 教职工: the vocabulary's words
+    KeyBinding("3", GuardAction.KIND_VISITOR),  # 访客: the vocabulary's words
+    KeyBinding("4", GuardAction.KIND_COURIER),  # 快递员: the vocabulary's words
+    KeyBinding("5", GuardAction.KIND_DELIVERY),  # 送货: the vocabulary's words
+    KeyBinding("6", GuardAction.KIND_GARBAGE),  # 垃圾清运: the vocabulary's words
+    KeyBinding("7", GuardAction.KIND_OTHER_WORKER),  # 其他临时人员: the vocabulary's words
+    KeyBinding("8", GuardAction.RETURNING, ("返校/外地返回", "Returnee")),
+    KeyBinding("F9", GuardAction.LANE_CAMPUS),  # 师生通道: the vocabulary's words
+    KeyBinding("F10", GuardAction.LANE_WORKER),  # 临时人员专用通道: the vocabulary's words
 )
 
 KEY_OF: dict[GuardAction, str] = {b.action: b.key for b in KEYMAP}
@@ -97,6 +102,21 @@ KIND_ACTIONS: dict[GuardAction, PersonKind] = {
     GuardAction.KIND_GARBAGE: PersonKind.GARBAGE,
     GuardAction.KIND_OTHER_WORKER: PersonKind.OTHER_WORKER,
 }
+
+LANE_ACTIONS: dict[GuardAction, Lane] = {GuardAction.LANE_CAMPUS: Lane.CAMPUS, GuardAction.LANE_WORKER: Lane.WORKER}
+_BINDINGS: dict[GuardAction, KeyBinding] = {b.action: b for b in KEYMAP}
+
+
+def button_words(action: GuardAction, lang: str = "zh") -> str:
+    """The words on an action's button (and in its help line), in the window's language."""
+    if action in KIND_ACTIONS:
+        words = kind_words(KIND_ACTIONS[action].value, lang)
+    elif action in LANE_ACTIONS:
+        words = lane_words(LANE_ACTIONS[action].value, lang)
+    else:
+        words = pick(_BINDINGS[action].words, lang)
+    return words[:1].upper() + words[1:] if lang == "en" else words
+
 
 SEEN_ACTIONS: dict[GuardAction, tuple[Element, str]] = {
     GuardAction.CONFIRM_MASK: (Element.MASK, "yes"),
@@ -119,8 +139,6 @@ def perform(controller: GateController, action: GuardAction, *, value: float | N
     Raises ``ConfirmRefused`` when a confirmation would change verified
     evidence of a failure, and ``ValueError`` when a needed value is missing.
     """
-    from kiosk.domain.model import Lane
-
     if action in SEEN_ACTIONS:
         element, seen = SEEN_ACTIONS[action]
         controller.confirm(element, True, value=seen)
@@ -149,7 +167,7 @@ def perform(controller: GateController, action: GuardAction, *, value: float | N
         if on_lane is not None:
             on_lane(action)
         else:
-            controller.set_lane(Lane.CAMPUS if action is GuardAction.LANE_CAMPUS else Lane.WORKER)
+            controller.set_lane(LANE_ACTIONS[action])
     elif action is GuardAction.OBSERVATION:
         pass  # a follow-up of the logged entry: the desk does it, not the gate
     else:  # pragma: no cover - every action is handled above

@@ -22,7 +22,7 @@ def open_window(qtbot, settings, clock, **kiosk_kw):
     bridge = QtBridge()
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller, clock=clock)
-    window = MainWindow(kiosk.controller, bridge, desk, sound=False)
+    window = MainWindow(kiosk.controller, bridge, desk, sound=False, language=settings.ui.language)
     qtbot.addWidget(window)
     window.show()
     return window, kiosk

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -41,7 +43,7 @@ def test_english_loads_and_chinese_is_the_default(qapp) -> None:
     translators = install_translator(qapp, "en")
     try:
         assert QCoreApplication.translate("VerdictBanner", "通行") == "PASS"
-        assert QCoreApplication.translate("GuardKeys", "下一位") == "Next person"  # ui/guard_keys.py
+        assert QCoreApplication.translate("GuardKeys", "不能确认：%1") == "Cannot confirm: %1"  # ui/guard_keys.py
     finally:
         for t in translators:
             qapp.removeTranslator(t)
@@ -99,7 +101,9 @@ def test_the_english_window_finds_the_words_of_each_of_its_parts(qapp, qtbot, tm
 
     translators = install_translator(qapp, "en")
     try:
-        window, kiosk = open_window(qtbot, load_settings(tmp_path / "config.toml"), ManualClock())
+        settings = load_settings(tmp_path / "config.toml")
+        settings = replace(settings, ui=replace(settings.ui, language="en"))  # as run_window builds it
+        window, kiosk = open_window(qtbot, settings, ManualClock())
         try:
             assert window.windowTitle() == "School gate check"  # MainWindow
             assert window.tr("请出示健康码") == "Show your health code"  # WindowSlots

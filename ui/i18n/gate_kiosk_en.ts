@@ -294,181 +294,55 @@
         <translation>Cannot confirm: %1</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="82" />
-        <source>确认已戴口罩</source>
-        <translation>Mask on</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="82" />
-        <source>手动录入体温</source>
-        <translation>Type temp.</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="83" />
-        <source>健康码：绿码</source>
-        <translation>Code: green</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="83" />
-        <source>健康码：黄码</source>
-        <translation>Code: yellow</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="84" />
-        <source>健康码：红码</source>
-        <translation>Code: red</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="84" />
-        <source>行程卡无风险</source>
-        <translation>Itinerary OK</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="85" />
-        <source>行程卡：到过风险地区</source>
-        <translation>Itinerary: risk area</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="85" />
-        <source>疫苗：已接种</source>
-        <translation>Vaccinated</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="86" />
-        <source>疫苗：未接种</source>
-        <translation>Not vaccinated</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="86" />
-        <source>核酸阴性</source>
-        <translation>Test negative</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="87" />
-        <source>身份已核对</source>
-        <translation>ID checked</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="87" />
-        <location filename="../guard_keys.py" line="121" />
-        <location filename="../guard_keys.py" line="123" />
+        <location filename="../guard_keys.py" line="107" />
+        <location filename="../guard_keys.py" line="109" />
         <source>人工改判</source>
         <translation>Override</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="88" />
-        <source>送观察点</source>
-        <translation>Observation</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="88" />
-        <source>登记</source>
-        <translation>Registered</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="89" />
-        <source>快递交接，不入校</source>
-        <translation>Hand-off, no entry</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="89" />
-        <source>下一位</source>
-        <translation>Next person</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="90" />
-        <source>学生</source>
-        <translation>Student</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="90" />
-        <source>教职工</source>
-        <translation>Staff</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="91" />
-        <source>访客</source>
-        <translation>Visitor</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="91" />
-        <source>快递员</source>
-        <translation>Courier</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="92" />
-        <source>送货</source>
-        <translation>Delivery</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="92" />
-        <source>垃圾清运</source>
-        <translation>Garbage</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="93" />
-        <source>其他临时人员</source>
-        <translation>Other</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="93" />
-        <source>返校人员</source>
-        <translation>Returnee</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="94" />
-        <source>师生通道</source>
-        <translation>Students and staff</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="94" />
-        <source>临时人员专用通道</source>
-        <translation>Temporary workers' lane</translation>
-    </message>
-    <message>
-        <location filename="../guard_keys.py" line="117" />
+        <location filename="../guard_keys.py" line="103" />
         <source>改判需要管理员 PIN</source>
         <translation>Overriding needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="132" />
+        <location filename="../guard_keys.py" line="118" />
         <source>门卫送观察点</source>
         <translation>Guard sent to observation</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="156" />
-        <location filename="../guard_keys.py" line="161" />
+        <location filename="../guard_keys.py" line="142" />
+        <location filename="../guard_keys.py" line="147" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="162" />
+        <location filename="../guard_keys.py" line="148" />
         <source>已保存到 %1，重启后生效。</source>
         <translation>Saved to %1; restart to apply.</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="170" />
+        <location filename="../guard_keys.py" line="156" />
         <source>导出需要管理员 PIN</source>
         <translation>Exporting needs the admin PIN</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="175" />
-        <location filename="../guard_keys.py" line="177" />
+        <location filename="../guard_keys.py" line="161" />
+        <location filename="../guard_keys.py" line="163" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="187" />
+        <location filename="../guard_keys.py" line="173" />
         <source>正在核验管理员 PIN…</source>
         <translation>Checking the admin PIN…</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="196" />
+        <location filename="../guard_keys.py" line="182" />
         <source>验码服务器</source>
         <translation>Code server</translation>
     </message>
     <message>
-        <location filename="../guard_keys.py" line="198" />
+        <location filename="../guard_keys.py" line="184" />
         <source>尚未查询</source>
         <translation>Not asked yet</translation>
     </message>
