@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from kiosk.desk.guard_desk import FlaggedPerson
+from kiosk.desk.today import FlaggedPerson
 from kiosk.reports.figures import DayFigures
 from kiosk.domain import follow_up
 from kiosk.domain.model import Element, Outcome

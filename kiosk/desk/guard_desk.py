@@ -22,9 +22,7 @@ from kiosk.desk.store import DeskStore
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
 from kiosk.domain import follow_up
-from kiosk.desk.today import TodayKeeper
-# Re-exported: ui.panels imports the row type from here (ui/ is for another change to point at kiosk.desk.today).
-from kiosk.desk.today import FlaggedPerson as FlaggedPerson
+from kiosk.desk.today import FlaggedPerson, TodayKeeper
 from kiosk.domain.vocabulary import stored_reason_words, sync_words
 
 if TYPE_CHECKING:
