@@ -223,7 +223,7 @@ def _add_devices(kiosk: Kiosk, codes: VerificationService, demo: bool, demo_scen
                                     tolerance_c=settings.devices.stable_tolerance_c,
                                     plausible=(settings.policy.plausible_min_c, settings.policy.plausible_max_c),
                                     interval_days=settings.calibration.interval_days)
-        thermo.device = _thermometer_device(kiosk, thermo)
+        thermo.device = _open_thermometer(kiosk, thermo)
         kiosk.services.append(thermo)
         kiosk.thermometer = thermo
     if director is not None:
@@ -277,7 +277,8 @@ def _refuse_simulators(settings: Settings) -> None:
                           "`gate-kiosk run --demo`, or set devices.camera and devices.thermometer")
 
 
-def _thermometer_device(kiosk: Kiosk, service: ThermometerService) -> Service:
+def _open_thermometer(kiosk: Kiosk, service: ThermometerService) -> Service:
+    """The running kiosk's thermometer: the configured port, or a simulator on a pty for ``sim:`` (demo)."""
     d = kiosk.settings.devices
     port = d.thermometer
     if port.startswith("sim:"):
@@ -339,7 +340,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         from ui.setup_flow import run_setup
 
         log.info("no code source configured: opening the first-run setup")
-        written = run_setup(settings.source_path or config_path(), SETUP_DEVICES, screenshot, quit_after)
+        written = run_setup(settings.source_path or config_path(), SETUP_DEVICES, build_store, screenshot, quit_after)
         if written is None:
             log.info("setup left without saving")
             return 0

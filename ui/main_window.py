@@ -81,7 +81,8 @@ class MainWindow(WindowSlots):
         # (an application-wide key filter while the window is shown; see showEvent/closeEvent).
         gap_s = desk.settings.devices.scanner_key_gap_ms / 1000 if desk is not None else DEFAULT_GAP_S
         self.wedge = KeyboardWedge(self._on_wedge_code, gap_s=gap_s, parent=self, on_single_key=self._on_single_key,
-                                   on_unreadable=self._on_wedge_unreadable)
+                                   on_unreadable=self._on_wedge_unreadable, on_tentative_key=self._on_tentative_key,
+                                   on_keys_settled=self._controller.settle_guard_keys)
         self._unreadable_timer = QTimer(self)  # the banner's "scan not read" line goes after a while
         self._unreadable_timer.setSingleShot(True)
         self._unreadable_timer.setInterval(8000)

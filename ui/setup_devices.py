@@ -177,6 +177,10 @@ class ThermometerPage(QWizardPage):
         self.probed_port = ""  # the port ``config`` was found on: the one saved, never another typed since
         self._probe_round = 0  # a probe answering after the port changed is about another port: dropped
         self._watch: ThermometerWatch | None = None
+        # Setup run again: the gate's port and settings, kept while they answer (probed only if not).
+        self._saved: tuple[str, dict[str, Any]] | None = None
+        self._auto_probing = False  # the probe running was started because the saved settings gave no reading
+        self._auto_probed = False  # once per setup: a thermometer that stays silent is not probed over and over
         self._timer = QTimer(self)
         self._timer.setInterval(200)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -216,12 +220,33 @@ class ThermometerPage(QWizardPage):
         self.start_probe()
         return True
 
+    def use_saved(self, port: str, config: dict[str, Any]) -> None:
+        """Setup run again: the gate's thermometer, read with its saved settings; probed only if it gives nothing.
+
+        The port is chosen in the list first (``ui.setup_flow.choose``). Its readings are shown as with
+        a probed one; 自动识别 probes anew, and so does a saved port that is lost or stays silent.
+        """
+        if self.port() != port:
+            return  # not the port shown: nothing saved applies to it
+        self._forget_probe()
+        self._saved = (port, dict(config))
+        self.config, self.probed_port = dict(config), port
+        self.status.setText(self.tr("现在用的是 %1（%2 协议），下面是实时读数。换了测温仪才需要点“自动识别”。")
+                            .replace("%1", port).replace("%2", str(config.get("thermometer_protocol", ""))))
+        self._watch = ThermometerWatch(port, self.config, self._open_thermometer).start()
+        self._timer.start()
+        self.completeChanged.emit()
+
+    def _reading_saved(self) -> bool:
+        return self._saved is not None and self.probed_port == self._saved[0] and self.config == self._saved[1]
+
     def start_probe(self) -> None:
         port = self.port()
         if not port:
             self.status.setText(self.tr("请先选择或填写串口"))
             return
         self._forget_probe()
+        self._auto_probing = False
         self.completeChanged.emit()
         self.probe_button.setEnabled(False)
         self.status.setText(self.tr("正在识别 %1（最多 10 秒）…").replace("%1", port))
@@ -234,7 +259,15 @@ class ThermometerPage(QWizardPage):
         if round_ != self._probe_round or port != self.port():
             return  # the port was changed while it was probed: this answer is not about the one shown
         self.probe_button.setEnabled(True)
+        automatic, self._auto_probing = self._auto_probing, False
         if not result.found:
+            if automatic and self._saved is not None and self._saved[0] == port:
+                # Unplugged or switched off during setup: the saved settings stay (no dead end), and it is said.
+                self.use_saved(*self._saved)
+                self.status.setText(self.tr("%1 没有读数，自动识别也没有找到测温仪（%2）：保存时仍用原来的设置；"
+                                            "请检查测温仪电源和连线后点“自动识别”。")
+                                    .replace("%1", port).replace("%2", result.error))
+                return
             self.status.setText(self.tr("没有识别出测温仪：%1").replace("%1", result.error))
             return
         self.config = dict(result.config)
@@ -251,8 +284,13 @@ class ThermometerPage(QWizardPage):
         values = self._watch.readings()
         if values:
             self.reading.setText(f"{values[-1]:.1f} °C")
-        elif self._watch.state in ("lost", "silent"):
+        elif self._watch.state in ("lost", "reconnecting", "silent"):
             self.reading.setText(self.tr("无读数"))
+            if self._reading_saved() and not self._auto_probed:
+                self._auto_probed = True  # the saved settings do not answer: find what the port speaks now
+                self.start_probe()
+                self._auto_probing = True
+                self.status.setText(self.tr("原来的设置没有读数：正在自动识别 %1（最多 10 秒）…").replace("%1", self.port()))
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
         # A port is kept only as probed: the protocol saved is the one found on that very port.

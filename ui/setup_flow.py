@@ -5,7 +5,8 @@ Shown instead of the gate when nothing is configured to read codes with
 shown working before it is kept: the camera's picture, the thermometer's
 protocol and its readings as they arrive. Finishing writes the config file
 (``kiosk.desk.firstrun.write_first_config``) and the admin PIN; the gate then
-starts with them. Nothing is written to the entry log here.
+starts with them. Nothing is written to the entry log here, except the audit
+of a PIN changed when setup is run again (as ``gate-kiosk admin set-pin`` does).
 
 Slow work (probing a port for up to 10 s) runs on a plain thread and reports
 back through a queued signal; the previews are polled by a timer, so the
@@ -30,11 +31,12 @@ from kiosk.services.access import PIN_MAX_DIGITS, PIN_MIN_DIGITS, AdminAccess
 from kiosk.config.loading import load_settings
 from kiosk.config.settings import ConfigError, Settings, default_data_dir
 from kiosk.desk.firstrun import (
-    DeviceOpeners, SetupAnswers, discover, gate_id_ok, probe, write_first_config,
+    DeviceOpeners, LedgerStore, SetupAnswers, discover, gate_id_ok, probe, saved_thermometer_config,
+    write_first_config,
 )
 from ui.busy import run_admin_step
 from ui.dialogs import scanned_not_typed
-from ui.wedge import SETTLE_S, SLOW_FACTOR, TypedOnly
+from ui.wedge import TypedOnly
 from ui.setup_devices import BIG, OTHER, CameraPage, ThermometerPage, choice_combo
 
 class SchoolPage(QWizardPage):
@@ -159,9 +161,8 @@ class ScannerPage(QWizardPage):
             self.timing.setText(self.tr("这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，"
                                         "或改用串口扫码枪").replace("%1", str(round(slowest))))
             return
-        self.timing.setText(self.tr("扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。")
-                            .replace("%1", str(round(slowest))).replace("%2", str(self.key_gap_ms))
-                            .replace("%3", str(round(gap * SLOW_FACTOR + 2 * SETTLE_S * 1000))))
+        self.timing.setText(self.tr("扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。")
+                            .replace("%1", str(round(slowest))).replace("%2", str(self.key_gap_ms)))
 
     def scanner(self) -> str:
         data = self.combo.currentData()
@@ -172,46 +173,70 @@ class PinPage(QWizardPage):
     """The admin PIN that guards settings, exports and overrides.
 
     On a gate that has a PIN already (setup run again) the page asks for the current PIN, up front
-    and labelled so: setup does not change it (``gate-kiosk admin set-pin`` does), it only proves
-    the person changing the gate's settings may.
+    and labelled so: it proves the person changing the gate's settings may. A new PIN may be given
+    too (optional); a PIN from before that is now too short (4 digits) still unlocks until it is
+    changed, and the page says so in one line (``weakness``).
     """
 
-    def __init__(self, has_pin: bool = False) -> None:
+    def __init__(self, has_pin: bool = False, weakness: str | None = None) -> None:
         super().__init__()
         self.has_pin = has_pin
         self.setTitle(self.tr("管理员 PIN"))
         if has_pin:
-            self.setSubTitle(self.tr("此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。这里不修改 PIN"
-                                     "（修改请用 gate-kiosk admin set-pin）。"))
+            self.setSubTitle(self.tr("此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。要更换 PIN 就再填新的。"))
         else:
             self.setSubTitle(self.tr("修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。"))
         form = QFormLayout(self)
         self.pin = QLineEdit(self)
         self.again = QLineEdit(self)
-        for edit in (self.pin, self.again):
+        self.new_pin = QLineEdit(self)  # setup run again: the PIN replacing the current one (may stay empty)
+        self.new_again = QLineEdit(self)
+        for edit in (self.pin, self.again, self.new_pin, self.new_again):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setStyleSheet("font-size:28px;")
             edit.textChanged.connect(self.completeChanged)
-        self.typing = TypedOnly(self.pin)  # a card scanned into the field is refused, not tried
-        form.addRow(self.tr("现有的 PIN") if has_pin else self.tr("PIN"), self.pin)
+        # A card scanned into a field is refused, not tried (nor set as the new PIN).
+        self.typing = TypedOnly(self.pin)
+        self.new_typing = TypedOnly(self.new_pin)
+        self.weakness = QLabel("", self)
+        self.weakness.setWordWrap(True)
+        self.weakness.setStyleSheet("color:#e65100;font-size:16px;")
         if has_pin:
+            form.addRow(self.tr("现有的 PIN"), self.pin)
+            if weakness:
+                self.weakness.setText(self.tr("现有的 PIN 是旧规则下设的（如 4 位）：新 PIN 须为 6–12 位数字；"
+                                              "旧 PIN 在更换前仍可使用，请在下面设一个新的。"))
+                form.addRow(self.weakness)
+            form.addRow(self.tr("新 PIN（不换可不填）"), self.new_pin)
+            form.addRow(self.tr("再输一次新 PIN"), self.new_again)
             self.again.setVisible(False)
         else:
+            form.addRow(self.tr("PIN"), self.pin)
             form.addRow(self.tr("再输一次"), self.again)
+            self.new_pin.setVisible(False)
+            self.new_again.setVisible(False)
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color:#c62828;font-size:16px;")
         form.addRow(self.error)
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
-        pin, again = self.pin.text(), self.again.text()
         if self.has_pin:
-            return pin.isdigit()  # checked against the file when saving (a PIN from before may be shorter)
+            # The current PIN is checked against the file when saving (a PIN from before may be shorter).
+            new = self.new_pin.text()
+            return self.pin.text().isdigit() and (not new or self._new_pin_ok(new, self.new_again.text()))
+        return self._new_pin_ok(self.pin.text(), self.again.text())
+
+    def _new_pin_ok(self, pin: str, again: str) -> bool:
         ok = pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS
         self.error.setText("" if ok or not pin else self.tr("PIN 须为 6–12 位数字"))
         if ok and again and pin != again:
             self.error.setText(self.tr("两次输入不一致"))
         return ok and pin == again
+
+    def scanned(self) -> bool:
+        """A field holds (part of) a scanner's burst: refused without trying it."""
+        return self.typing.scanned or (self.has_pin and self.new_typing.scanned)
 
 
 def choose(combo: QComboBox, other: QLineEdit, value: str) -> None:
@@ -240,12 +265,14 @@ class SetupFlow(QWizard):
 
     def __init__(self, config_path: Path, parent: QWidget | None = None,
                  discover_fn: Callable[[], tuple[list[Any], list[Any]]] = discover,
-                 probe_fn: Callable[[str], Any] = probe, *, openers: DeviceOpeners) -> None:
+                 probe_fn: Callable[[str], Any] = probe, *, openers: DeviceOpeners,
+                 open_ledger: Callable[[Settings], LedgerStore] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("门岗初次设置"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.resize(960, 720)
         self.config_path = config_path
+        self._open_ledger = open_ledger  # kiosk.app.build_store: a PIN change is recorded in the gate's log
         self.settings: Settings | None = None
         self.answers = SetupAnswers()
         before = existing_settings(config_path)
@@ -257,17 +284,16 @@ class SetupFlow(QWizard):
         self.thermometer_page = ThermometerPage(ports, probe_fn, openers.thermometer)
         self.scanner_page = ScannerPage(ports)
         data_dir = before.data_dir if before is not None else default_data_dir()
-        self.pin_page = PinPage(has_pin=AdminAccess(data_dir).has_pin)
+        access = AdminAccess(data_dir)
+        self.pin_page = PinPage(has_pin=access.has_pin, weakness=access.weakness())
         if before is not None and not before.needs_setup:  # a working gate's devices ("" is a choice: none)
             d = before.devices
             choose(self.camera_page.combo, self.camera_page.other, d.camera)
             if self.camera_page.combo.currentData() == OTHER:
                 self.camera_page._on_other_edited()  # its picture is shown before it is kept again
             choose(self.thermometer_page.combo, self.thermometer_page.other, d.thermometer)
-            if d.thermometer:
-                self.thermometer_page.status.setText(
-                    self.tr("现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。")
-                    .replace("%1", d.thermometer).replace("%2", d.thermometer_protocol))
+            if d.thermometer:  # read with the saved settings; probed only when asked or when it gives nothing
+                self.thermometer_page.use_saved(d.thermometer, saved_thermometer_config(d))
             choose(self.scanner_page.combo, self.scanner_page.other, d.scanner)
         for page in (self.school_page, self.camera_page, self.thermometer_page, self.scanner_page, self.pin_page):
             self.addPage(page)
@@ -289,18 +315,20 @@ class SetupFlow(QWizard):
         a.scanner = self.scanner_page.scanner()
         a.scanner_key_gap_ms = self.scanner_page.key_gap_ms
         a.pin = self.pin_page.pin.text()
+        a.new_pin = self.pin_page.new_pin.text() if self.pin_page.has_pin else ""
         return a
 
     def accept(self) -> None:
-        if self.pin_page.typing.scanned:
+        if self.pin_page.scanned():
             self.pin_page.error.setText(scanned_not_typed())  # not tried: no attempt used
-            self.pin_page.pin.clear()
+            for edit in (self.pin_page.pin, self.pin_page.new_pin, self.pin_page.new_again):
+                edit.clear()
             return
         answers = self.collect()
-        path = self.config_path
+        path, open_ledger = self.config_path, self._open_ledger
         # Checking the current PIN or hashing a new one takes scrypt's 0.3–0.7 s: off the GUI thread.
         written = run_admin_step(self, self.tr("保存设置"), self.tr("正在保存设置…"),
-                                 lambda abandoned: write_first_config(path, answers), (ConfigError,))
+                                 lambda abandoned: write_first_config(path, answers, open_ledger), (ConfigError,))
         if not written.ok:
             self.pin_page.error.setText(written.refusal or "")
             return
@@ -317,13 +345,13 @@ class SetupFlow(QWizard):
         self.thermometer_page.stop()
 
 
-def run_setup(config_path: Path, openers: DeviceOpeners, screenshot: Path | str | None = None,
-              quit_after: float | None = None) -> Settings | None:
+def run_setup(config_path: Path, openers: DeviceOpeners, open_ledger: Callable[[Settings], LedgerStore] | None = None,
+              screenshot: Path | str | None = None, quit_after: float | None = None) -> Settings | None:
     """The first-run setup, modal: the settings it wrote, or None when it was left without saving.
 
     With ``screenshot`` and ``quit_after`` it saves a picture of itself after that many seconds and leaves.
     """
-    flow = SetupFlow(config_path, openers=openers)
+    flow = SetupFlow(config_path, openers=openers, open_ledger=open_ledger)
     if screenshot is not None and quit_after is not None:
         def snap_and_leave() -> None:
             flow.grab().save(str(screenshot))

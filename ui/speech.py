@@ -143,6 +143,8 @@ class Speaker(QObject):
 
     def on_visit(self, visit: Any) -> None:
         """A visit changed: say its prompt if it is new for this visit."""
+        if getattr(visit, "tentative", False):
+            return  # a guard's key that a scanner's burst may still take back: said once it stands
         said = prompt_for_visit(visit)
         if said is None or said in self._said:
             return  # each prompt at most once per visit, even when the camera's mask reading flips

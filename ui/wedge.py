@@ -23,13 +23,21 @@ after it and the keys queued meanwhile (a busy GUI thread) were read.
 A scanner slower than the configured gap (the trial's: 130 ms a key against
 100 ms) would otherwise type one guard key after another: ``R`` a red-code
 refusal, ``7`` another person kind. So keys that keep coming within twice
-the gap (``slow_gap_s``) form a *run* whose actions are held until it ends:
-a run of one or two keys is the guard's (acted on in order), a longer one,
-or one that ends in Enter, is a scan the kiosk cannot tell from typing and
-is dropped whole (``on_unreadable``, said in the banner), never acted on.
-Why hold rather than guess: a wrong key from a scan writes a refusal into
-the log, and a dropped scan is only scanned again. The cost is that a lone
-key acts about 2 × gap later (~230 ms with the default 100 ms).
+the gap (``slow_gap_s``) form a *run*: a run of one or two keys is the
+guard's (acted on in order), a longer one, or one that ends in Enter, is a
+scan the kiosk cannot tell from typing and is dropped whole
+(``on_unreadable``, said in the banner).
+
+The guard's key acts at once all the same (``on_tentative_key``): the first
+key of a run, and the second of a slow run, change the visit on screen right
+away, tentatively; the gate decides and logs nothing until the run ends
+(``on_keys_settled``: ``True`` the keys were the guard's, judged as usual;
+``False`` they were a scan's, taken back: ``kiosk.services.tentative``). A
+wrong key from a scan thus never writes a refusal into the log, and the
+guard's key does not wait for the run to end (it used to: about 2 × gap +
+60 ms, ~260 ms with the default gap). A Space inside a run (next person)
+cannot be taken back: it waits for the run's end (``on_single_key``), as
+every key does when no ``on_tentative_key`` is given.
 
 While a text field has the focus (the worker registration form) keys go to
 the field, so a scan there lands in the field as text, where the guard sees
@@ -65,9 +73,15 @@ class KeyboardWedge(QObject):
     def __init__(self, on_code: Callable[[str], None], *, gap_s: float = DEFAULT_GAP_S, min_length: int = 4,
                  clock: Callable[[], float] = time.monotonic, parent: QObject | None = None,
                  on_single_key: Callable[[str], None] | None = None,
-                 on_unreadable: Callable[[int], None] | None = None) -> None:
+                 on_unreadable: Callable[[int], None] | None = None,
+                 on_tentative_key: Callable[[str], None] | None = None,
+                 on_keys_settled: Callable[[bool], None] | None = None) -> None:
         super().__init__(parent)
         self._on_code = on_code
+        # A key acted on at once, while its run may still turn out to be a scan; settled when the run ends.
+        self._on_tentative_key = on_tentative_key
+        self._on_keys_settled = on_keys_settled
+        self._holding = False  # keys of this run were acted on tentatively and are not settled yet
         # Letters and digits are one-key guard actions too (person kind, colour seen): a key is only
         # known to be a person's once no second key followed it within the gap; then it is handed on.
         self._on_single_key = on_single_key
@@ -125,6 +139,7 @@ class KeyboardWedge(QObject):
                 code = "".join(self._buffer)
                 self._buffer.clear()
                 self._single.stop()
+                self._settle(kept=False)  # a scan: whatever its first key did is taken back
                 if self._started < self._fragment_until:
                     log.warning("keyboard scanner: a scan right after a cut-off one refused (%d characters): "
                                 "it may be the rest of that code", len(code))
@@ -145,7 +160,7 @@ class KeyboardWedge(QObject):
                     return True
                 self._hand_on_short_burst()  # before the Space shortcut acts
                 return False
-            if key != Qt.Key.Key_Space and self._on_single_key is not None:
+            if key != Qt.Key.Key_Space and self._acts_on_keys:
                 event.accept()  # a letter or digit: the press decides (part of a scan, or a guard's key)
                 return True
             return False
@@ -161,9 +176,33 @@ class KeyboardWedge(QObject):
         self._buffer.append(text)
         self._last = now
         self._settling = False
-        if self._on_single_key is not None:
+        self._act_tentatively(text)
+        if self._acts_on_keys:
             self._single.start(int((self.slow_gap_s + SETTLE_S) * 1000))
         return True
+
+    @property
+    def _acts_on_keys(self) -> bool:
+        return self._on_single_key is not None or self._on_tentative_key is not None
+
+    def _could_be_the_guards(self) -> bool:
+        """The run so far can still end as the guard's: one key, or two with a slow step (see the docstring)."""
+        return len(self._buffer) == 1 or (self._slow and len(self._buffer) <= GUARD_RUN_KEYS)
+
+    def _act_tentatively(self, text: str) -> None:
+        if self._on_tentative_key is None:
+            return
+        if not self._could_be_the_guards():
+            self._settle(kept=False)  # a fast second key, or a third: a scan; the keys acted on are taken back
+        elif text != " ":  # a Space (next person) cannot be taken back: it waits for the run's end
+            self._holding = True
+            self._on_tentative_key(text)
+
+    def _settle(self, *, kept: bool) -> None:
+        if self._holding:
+            self._holding = False
+            if self._on_keys_settled is not None:
+                self._on_keys_settled(kept)
 
     def _hand_on_short_burst(self) -> None:
         """Keys that ended without Enter: a lone key is the guard's; more are a scan's fragment, dropped.
@@ -180,10 +219,13 @@ class KeyboardWedge(QObject):
         keys, self._buffer = self._buffer, []
         self._single.stop()
         if len(keys) == 1 or (self._slow and keys):
+            self._settle(kept=True)  # the guard's: what the keys did stands
             if self._on_single_key is not None:
                 for k in keys:
-                    self._on_single_key(k)
+                    if self._on_tentative_key is None or k == " ":  # those not acted on yet
+                        self._on_single_key(k)
         elif keys:
+            self._settle(kept=False)
             log.warning("keyboard scanner: %d keys without Enter dropped (a scan cut off?)", len(keys))
             self._fragment_until = self._last + FRAGMENT_S
 
@@ -191,6 +233,7 @@ class KeyboardWedge(QObject):
         """A run that is a scan but cannot be read as one (too slow for the gap, or too short): dropped whole."""
         keys, self._buffer = self._buffer, []
         self._single.stop()
+        self._settle(kept=False)
         if not ended_by_enter:
             self._fragment_until = self._last + FRAGMENT_S  # the scan's rest may follow: refused as well
         log.warning("keyboard scanner: %d keys dropped (%s): a scan that cannot be told from typing "

@@ -53,6 +53,15 @@ class CameraView(QWidget):
 
     def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            # Ended here, not when the wrapper is collected: a frame kept alive a moment longer (a
+            # traceback, a stack sampler) left the painter active past the paint ("endPaint() called
+            # with active painter").
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), QColor("#101418"))
         if self._image is None:
             p.setPen(QColor("#cfd8dc"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -161,6 +162,9 @@ class WindowSlots(GuardKeys):
             app.removeEventFilter(self.wedge)
         if self._desk is not None:
             self._desk.close()
+        if getattr(self, "_froze_gc", False):
+            self._froze_gc = False
+            gc.unfreeze()  # collectable again (tests open many windows in one process)
         super().closeEvent(event)
 
     def _unsaved_entries(self, wait_s: float) -> int:
@@ -231,16 +235,25 @@ class WindowSlots(GuardKeys):
         self._controller.set_kind(PersonKind(kind))
 
     def _on_single_key(self, text: str) -> None:
-        """A letter or digit the guard pressed (not part of a scanner's burst): its one-key action.
-
-        Only while this window is the one in front: a key typed in a dialog (settings, export) is
-        never a guard's action on the gate.
-        """
-        if QApplication.activeModalWidget() is not None or QApplication.activeWindow() is not self:
-            return
-        action = GuardAction.NEXT if text == " " else ACTION_OF.get(text.upper())
+        """A key the guard pressed (not part of a scanner's burst) that waited for its run to end: a Space."""
+        action = self._guard_key_action(text)
         if action is not None:
             self.act(action)
+
+    def _on_tentative_key(self, text: str) -> None:
+        """A letter or digit, acted on at once; the gate takes it back if a scanner's burst follows (ui/wedge.py)."""
+        action = self._guard_key_action(text)
+        if action is not None:
+            self._controller.guard_key(lambda: self.act(action))
+
+    def _guard_key_action(self, text: str) -> GuardAction | None:
+        """The one-key action of ``text``, only while this window is the one in front.
+
+        A key typed in a dialog (settings, export) is never a guard's action on the gate.
+        """
+        if QApplication.activeModalWidget() is not None or QApplication.activeWindow() is not self:
+            return None
+        return GuardAction.NEXT if text == " " else ACTION_OF.get(text.upper())
 
     def _on_wedge_unreadable(self, keys: int) -> None:
         """A keyboard scan that could not be told from typing was dropped (ui/wedge.py): said in the banner."""
@@ -296,6 +309,12 @@ class WindowSlots(GuardKeys):
         if app is not None:
             app.removeEventFilter(self.wedge)  # never twice
             app.installEventFilter(self.wedge)
+        if not getattr(self, "_froze_gc", False):
+            # What start-up built (modules, the kiosk, this window's Qt wrappers, the demo's frames) lives as
+            # long as the window: kept out of full garbage collections, which walked it (~150k objects) holding
+            # the GIL, every thread and this window stopped for 90–150 ms (bench/bench_gui_gaps.py).
+            self._froze_gc = True
+            gc.freeze()
         super().showEvent(event)
 
 

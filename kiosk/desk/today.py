@@ -3,9 +3,9 @@
 The window used to re-query the whole day every 5 seconds on the GUI thread
 (and froze while the database was locked). Now each committed entry is read
 once, by id, on this keeper's own thread and added to the running tally;
-only a correction (which replaces an earlier entry), a follow-up change, a
-new day, or the first load reads the day again. The flagged list (a few
-rows) is re-read when a flagged entry arrives. ``snapshot()`` never touches
+only a correction (which replaces an earlier entry), a new day, or the first
+load reads the day again. The flagged list (a few rows) is re-read when a
+flagged entry arrives or a follow-up changes. ``snapshot()`` never touches
 the database; ``on_changed`` is called (from this thread) after each update,
 and the window turns it into a repaint through a queued signal.
 
@@ -160,7 +160,12 @@ class TodayKeeper(Worker):
     def _handle(self, event: str | FollowUpMark) -> None:
         if isinstance(event, FollowUpMark):
             self._desk.store.follow_up(event.entry_id, event.state, event.actor, event.note)
-            self._load_all()  # the flagged list shows the new state
+            # The flagged list shows the new state; the day's figures do not count follow-ups, so the day
+            # is not read again (a whole day of entries, twice a second at a busy gate, kept this thread
+            # on the GIL for tens of milliseconds at a time while the window waited for it).
+            flagged = self._desk.flagged(self._day)
+            with self._lock:
+                self._flagged = flagged
             return
         if event == RELOAD:
             self._load_all()
@@ -173,11 +178,11 @@ class TodayKeeper(Worker):
             return
         with self._lock:
             tally(self._figures, entry, self._desk.settings.policy.fever_threshold_c, self._desk.tz)
-        self.entries_added += 1
         if entry.flagged:
             flagged = self._desk.flagged(self._day)
             with self._lock:
                 self._flagged = flagged
+        self.entries_added += 1  # counted once the entry is in the figures and the flagged list
 
     def _load_all(self) -> None:
         day = self._desk.today()

@@ -230,6 +230,7 @@ class VisitSnapshot:
     codes: tuple[SeenCode, ...] = ()
     identity: IdentityCheck = IdentityCheck.CLEAR
     wait_expires_at: datetime | None = None
+    tentative: bool = False  # a guard's key may still be taken back (kiosk.services.tentative): not spoken yet
 
     @property
     def decision(self) -> Decision:

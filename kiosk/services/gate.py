@@ -8,6 +8,7 @@ and every public method takes the gate's one lock and hands the event to one of 
 
 - ``VisitBook`` (``visits.py``): the person in front of the guard, the people who
   stepped aside to wait for a retake (the retake list), and how a visit moves between them;
+  also a guard's keys under hold (``kiosk.services.tentative``), which are about the front visit;
 - ``DeviceIntake`` (``gate_events.py``): codes, readings and the mask, turned into visit changes;
 - ``GuardActions`` (``guard_actions.py``): the guard's confirmations, registration and overrides;
 - ``VisitJudge`` (``visit_judge.py``): the verdict and the snapshot of a visit, from the policy;
@@ -34,8 +35,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 from devices.worker import Worker
 from kiosk.config.settings import GateSettings, SiteSettings
@@ -84,7 +86,8 @@ class GateController:
         self.writer = EntryWriter(entry_log, listener, spool)
         self._judge = VisitJudge(policy, clock)
         self._ledger = VisitLedger(self._judge, self.writer, listener, site=site, salt=salt, new_id=new_id,
-                                   result_display_s=gate.result_display_s, origin=origin, sealer=sealer)
+                                   result_display_s=gate.result_display_s, origin=origin, sealer=sealer,
+                                   held=lambda v: self._book.held(v))  # the book is built on the ledger
         self._book = VisitBook(self._judge, self._ledger, listener, gate=gate, clock=clock, new_id=new_id)
         self._devices = DeviceIntake(self._book, self._judge, self._ledger, self.replay, clock)
         self._guard = GuardActions(self._book, self._judge, self._ledger, clock)
@@ -114,12 +117,12 @@ class GateController:
     def current(self) -> VisitSnapshot | None:
         with self._lock:
             front = self._book.front
-            return self._judge.snapshot(front) if front else None
+            return self._book.snapshot(front) if front else None
 
     def retake_list(self) -> list[VisitSnapshot]:
         """People who stepped aside to wait for a retake, the longest waiting first."""
         with self._lock:
-            return [self._judge.snapshot(v) for v in self._book.waiting()]
+            return [self._book.snapshot(v) for v in self._book.waiting()]
 
     # --------------------------------------------------------------- set-up
     def set_lane(self, lane: Lane, default_kind: PersonKind | None = None) -> None:
@@ -227,6 +230,26 @@ class GateController:
                 return None
             return self._book.changed(self._book.resume(waiting, self._clock()))
 
+    # ------------------------------------------- a guard's key that may be a keyboard scanner's first
+    def guard_key(self, act: Callable[[], Any]) -> None:
+        """Do a guard's one-key action (``act``) now, tentatively: shown at once, judged at ``settle_guard_keys``.
+
+        The window cannot tell on a letter or digit whether a keyboard scanner's burst follows
+        (``ui/wedge.py``); see ``kiosk.services.tentative``. The keys of one run share one hold,
+        which the visit book keeps with the front visit.
+        """
+        with self._lock:
+            self._book.hold_guard_key(self._clock())
+            try:
+                act()
+            finally:
+                self._book.guard_key_acted()
+
+    def settle_guard_keys(self, keep: bool) -> None:
+        """The run of keys ended: the guard's (``keep``: judged and logged as usual), or a scan's (taken back)."""
+        with self._lock:
+            self._book.settle_guard_keys(keep)
+
     def next_person(self) -> None:
         """The guard moves on. A visit waiting for a retake steps aside (never a DENY);
         an unfinished visit with evidence is logged with what it had."""
@@ -243,6 +266,8 @@ class GateController:
     def tick(self) -> None:
         """Called by a timer: time out stalled visits, end holds, expire the retake list, retry storage."""
         with self._lock:
+            if self._book.guard_keys_expired:
+                self._book.settle_guard_keys(keep=True)  # never held for good (the window settles it in ~0.3 s)
             now = self._clock()
             if not self.writer.threaded:
                 self.writer.flush()  # threaded, the writer retries on its own

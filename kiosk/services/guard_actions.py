@@ -181,4 +181,4 @@ class GuardActions:
         if v.state is VisitState.OPEN:
             # The person leaves the command line now: what is missing is named in the row.
             self._ledger.decide(v, now, self._judge.verdict(v, now, finished=True))
-        return self._judge.snapshot(v)
+        return self._book.snapshot(v)

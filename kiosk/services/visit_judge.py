@@ -94,7 +94,8 @@ class VisitJudge:
             return None
         return self.policy.retake_due(v.temperatures)
 
-    def snapshot(self, v: Visit) -> VisitSnapshot:
+    def snapshot(self, v: Visit, *, held: bool) -> VisitSnapshot:
+        """What the screen shows of ``v``; ``held``: a guard's key under hold acted on it (not spoken yet)."""
         now = self._clock()
         if v.state in (VisitState.DECIDED, VisitState.CLOSED) and v.logged is not None:
             decision, reasons = v.logged
@@ -111,7 +112,7 @@ class VisitJudge:
             entry_id=v.entry_id, retake_due_at=v.retake_due_at or self.retake_due(v),
             override_reason=v.override_reason, handoff=v.handoff, policy_version=self.policy.version,
             required=tuple(r.element for r in self.policy.required(v.person)), state=v.state,
-            codes=tuple(v.codes), identity=v.identity, wait_expires_at=v.wait_expires_at,
+            codes=tuple(v.codes), identity=v.identity, wait_expires_at=v.wait_expires_at, tentative=held,
         )
 
     def empty_snapshot(self, lane: Lane, default_kind: PersonKind) -> VisitSnapshot:

@@ -4,10 +4,14 @@
 entry writer (``kiosk.services.entry_writer``, which the controller builds and shares) and tells the
 listener. It remembers, for the replay guard and the identity check, whether recent visits ended
 in a pass and when the last refusal was. Not thread-safe: the gate controller calls it under its lock.
+
+Whether a visit is held by a guard's keys (its snapshot tentative) is the visit book's to say: the
+ledger is given the book's ``held`` as a function, since the book is built on the ledger.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,8 +34,9 @@ class VisitLedger:
 
     def __init__(self, judge: VisitJudge, writer: EntryWriter, listener: GateListener, *, site: SiteSettings,
                  salt: bytes, new_id: IdFactory, result_display_s: float, origin: str,
-                 sealer: RegistrationSealer | None) -> None:
+                 sealer: RegistrationSealer | None, held: Callable[[Visit], bool]) -> None:
         self._judge = judge
+        self._held = held  # whether a guard's key under hold acted on the visit (VisitBook.held)
         self._writer = writer
         self._listener = listener
         self._result_display_s = result_display_s
@@ -70,7 +75,7 @@ class VisitLedger:
         if final is Decision.DENY:
             self._last_refusal_at = now
         self._writer.submit(entry)
-        self._listener.on_entry_logged(self._judge.snapshot(v), entry.id)
+        self._listener.on_entry_logged(self._judge.snapshot(v, held=self._held(v)), entry.id)
 
     def entered(self, visit_id: str) -> bool | None:
         """Whether a recent visit ended in a pass (None: not known here, e.g. from before a restart)."""

@@ -6,6 +6,12 @@ visit an event belongs to, resuming a retake, ending the front visit (stepping a
 it had, or releasing it), judging after a change, and the timer's expiries. It judges with a
 ``VisitJudge`` and writes entries through a ``VisitLedger``; the gate controller
 (``kiosk.services.gate``) composes the three and calls the book only under its lock.
+
+The book also holds a guard's keys that may still be a keyboard scanner's first (``Tentative``,
+``kiosk.services.tentative``): the hold is about the front visit (the one the keys acted on, and
+the one in front before them), so it lives here. While a hold is open no event decides the front
+visit, and the visit it acted on is shown as tentative; settling it judges that visit, or takes the
+keys back.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from kiosk.domain import follow_up
 from kiosk.domain.model import Decision, Element, Lane, Person, PersonKind, TemperatureSample
 from kiosk.domain.visit import CodeCheck, Visit, VisitSnapshot, VisitState
 from kiosk.services.ports import Clock, GateListener, IdFactory
+from kiosk.services.tentative import Tentative, undo_own_changes
 from kiosk.services.visit_judge import VisitJudge
 from kiosk.services.visit_ledger import VisitLedger
 
@@ -53,6 +60,7 @@ class VisitBook:
         self._waiting_retake: dict[str, Visit] = {}
         self._collecting = False
         self._parked: TemperatureSample | None = None
+        self._tentative: Tentative | None = None  # a guard's key that may be a scan's first (kiosk.services.tentative)
 
     # ------------------------------------------------------------- reading
     @property
@@ -74,6 +82,19 @@ class VisitBook:
 
     def waiting_visit(self, visit_id: str) -> Visit | None:
         return self._waiting_retake.get(visit_id)
+
+    def held(self, v: Visit) -> bool:
+        """Whether ``v`` is the visit a guard's keys under hold acted on (its snapshot is tentative)."""
+        return self._tentative is not None and self._tentative.visit is v
+
+    @property
+    def guard_keys_expired(self) -> bool:
+        """Whether a hold is open for longer than it may be (``tentative.HOLD_MAX_S``)."""
+        return self._tentative is not None and self._tentative.expired
+
+    def snapshot(self, v: Visit) -> VisitSnapshot:
+        """What the screen shows of ``v``: the judge's snapshot, tentative if the keys under hold acted on it."""
+        return self._judge.snapshot(v, held=self.held(v))
 
     @staticmethod
     def holding(v: Visit, now: datetime) -> bool:
@@ -208,7 +229,7 @@ class VisitBook:
         if len(self._waiting_retake) > self.RETAKE_LIST_MAX:
             oldest = min(self._waiting_retake.values(), key=lambda w: w.started_at)
             oldest.wait_expires_at = now  # logged as not completed at the next tick
-        self._listener.on_visit_changed(self._judge.snapshot(v))
+        self._listener.on_visit_changed(self.snapshot(v))
 
     def _new_visit(self, person: Person | None) -> Visit:
         now = self._clock()
@@ -223,7 +244,7 @@ class VisitBook:
     def event(self, v: Visit, now: datetime) -> VisitSnapshot:
         """Something happened at visit ``v``: decide it if the verdict is final (unless collecting), tell the screen."""
         v.last_event_at = now
-        if v.state is VisitState.OPEN and not self._collecting:
+        if v.state is VisitState.OPEN and not self._collecting and self._tentative is None:
             verdict = self._judge.verdict(v, now)
             if verdict.decision in (Decision.PASS, Decision.DENY):
                 self._ledger.decide(v, now, verdict)
@@ -231,7 +252,7 @@ class VisitBook:
 
     def changed(self, v: Visit) -> VisitSnapshot:
         """Tell the listener how visit ``v`` stands now."""
-        snap = self._judge.snapshot(v)
+        snap = self.snapshot(v)
         self._listener.on_visit_changed(snap)
         return snap
 
@@ -256,13 +277,53 @@ class VisitBook:
             else:
                 self.changed(v)
 
+    # ------------------------------------------------------------- a guard's keys under hold
+    def hold_guard_key(self, now: datetime) -> None:
+        """A guard's key is about to act: open the hold (the first key of a run) and note the visit it acts on."""
+        if self._tentative is None:
+            self._tentative = Tentative.begin(self._front, self._parked)
+        self._tentative.acting_on(self.active(now))
+
+    def guard_key_acted(self) -> None:
+        """The key acted: the hold remembers what it left (to take back only that)."""
+        if self._tentative is not None:  # None only if the act itself settled the run: nothing left to take back
+            self._tentative.acted()
+
+    def settle_guard_keys(self, keep: bool) -> None:
+        """The run of keys ended: the guard's (``keep``: judged and logged as usual), or a scan's (taken back)."""
+        t, self._tentative = self._tentative, None
+        if t is None:
+            return
+        if not keep:
+            self._take_back(t)
+        v = self._front
+        if v is None:
+            self.announce_empty()
+        elif v.state is VisitState.OPEN:
+            self.event(v, self._clock())  # judged like any event: decided and logged if it can be, then shown
+        else:
+            self.changed(v)
+
+    def _take_back(self, t: Tentative) -> None:
+        v = t.visit
+        if v is None or t.visit_before is None or t.visit_after is None:
+            return
+        undo_own_changes(v, t.visit_before, t.visit_after)
+        if v is not t.previous and self._front is v and v == t.visit_before:
+            # The keys started this visit and nothing else came to it: the one before is in front again.
+            self._front = t.previous
+            if t.previous is not None and t.previous_before is not None and t.previous_after is not None:
+                undo_own_changes(t.previous, t.previous_before, t.previous_after)
+            if self._parked is None:
+                self._parked = t.parked
+
     # ------------------------------------------------------------- the timer and closing
     def tick(self, now: datetime) -> None:
         """Time out stalled visits, end holds, expire the retake list."""
         for w in list(self._waiting_retake.values()):
             if w.wait_expires_at is not None and now >= w.wait_expires_at:
                 self._expire(w, now)
-                self._listener.on_visit_changed(self._judge.snapshot(w))
+                self._listener.on_visit_changed(self.snapshot(w))
         v = self._front
         if v is None:
             return

@@ -61,8 +61,10 @@ def test_figures_follow_commits_without_rereading_the_day(tmp_path: Path) -> Non
         assert (figures.total, figures.flagged, dict(figures.decisions)) == (full.total, full.flagged,
                                                                               dict(full.decisions))
         fever_id = flagged[0].entry_id
+        reloads = keeper.full_reloads
         desk.set_follow_up(fever_id, "observation")
         wait_for(lambda: {p.entry_id: p.follow_up for p in desk.today_snapshot()[1]}[fever_id] == "observation")
+        assert keeper.full_reloads == reloads  # the flagged list is re-read, not the whole day
     finally:
         desk.close()
         kiosk.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -67,3 +69,16 @@ def press(qtbot, window, key) -> None:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     qtbot.keyClick(window, key)
+
+
+@pytest.fixture
+def frames(tmp_path: Path) -> Path:
+    """A folder of three still pictures: a camera source (``devices.camera``) for the setup's preview."""
+    import cv2
+    import numpy as np
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"{i}.png"), np.full((360, 640, 3), 60 * i, np.uint8))
+    return folder

@@ -239,6 +239,8 @@ def test_person_kind_keys_and_a_refused_confirmation(qtbot, gate) -> None:
     press(qtbot, window, Qt.Key.Key_F3)  # "green" by eye cannot undo a signed red code
     qtbot.waitUntil(lambda: bool(window.notice.text()))
     assert banner(window) == "DENY" and "改判" in window.notice.text()
+    # The kind key acted at once; its correction row is written once its run ended as the guard's (ui/wedge.py).
+    qtbot.waitUntil(lambda: len(list(kiosk.store.entries(clock.now.date()))) == 2, timeout=3000)
     entries = sorted(kiosk.store.entries(clock.now.date()), key=lambda e: e.seq)
     assert {e.decision for e in entries} == {"DENY"} and entries[-1].person_kind == "staff"
     assert entries[-1].corrects_id == entries[0].id  # the kind key after the verdict: a correction row

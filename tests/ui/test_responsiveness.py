@@ -168,3 +168,95 @@ def test_guard_work_with_a_hanging_issuer_and_a_locked_database_never_runs_them_
         assert threading.main_thread().name not in spy.threads, (name, spy.threads)
         assert spy.under_lock == [], (name, spy.under_lock)  # never while holding the lock the guard's keys need
     assert spies["append"].threads and spies["remember_code"].threads
+
+
+def test_all_three_at_once_the_window_keeps_working_while_none_of_them_answers(qtbot, gate, tmp_path) -> None:
+    """The issue's case: the database locked, the issuer server hanging and an export running, together.
+
+    Each of the three is held until the test lets it go, so a GUI thread that waited on any of them would
+    wait for ever: that the guard's scan, keys and next person all show on screen meanwhile (and a GUI
+    timer keeps firing) proves the window never waits on them. How short its pauses are is a figure:
+    bench/bench_gui_gaps.py prints it for each load; machines here are shared, so it is not asserted.
+    """
+    import sqlite3
+
+    from PySide6.QtCore import Qt
+
+    from kiosk.domain.model import Element, Lane, PersonKind
+    from kiosk.reports import ExportQuery
+    from kiosk.services.scanning import VerificationService
+    from kiosk.services.verification import IssuerServer
+    from tests.central.netfaults import SilentServer
+    from tests.ui.conftest import press
+    from ui.export_dialog import ExportDialog
+
+    window, kiosk, clock = gate
+    c = kiosk.controller
+    c.set_lane(Lane.CAMPUS, PersonKind.STAFF)  # one entry, so the export has a row to read
+    c.confirm(Element.MASK, True)
+    c.log_current()
+    c.next_person()
+    c.writer.drain(5.0)
+
+    srv = SilentServer()
+    server = IssuerServer(srv.url, "app", "secret", timeout_s=30, retries=0)  # hangs for the whole test
+    codes = VerificationService(Verifier(Policy(), {}, server=server, health_code_patterns={"county": r"^HC:"}), c)
+    window._desk.codes = codes
+    codes.start()
+    c.writer.start()
+    asked = ThreadSpy(server, "verify")
+    appended = ThreadSpy(kiosk.store, "append")
+
+    export_may_finish = threading.Event()
+    exporter = window._desk.exporter("")
+    real_entries = exporter.entries
+    readers: list[str] = []
+
+    def held_entries(q: ExportQuery):  # an export that cannot finish until the test says so
+        readers.append(threading.current_thread().name)
+        export_may_finish.wait(60)
+        yield from real_entries(q)
+
+    exporter.entries = held_entries
+    dialog = ExportDialog(exporter, window._desk.today(), window)
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    dialog.path.setText(str(tmp_path / "day.csv"))
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    locker = sqlite3.connect(kiosk.settings.database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    try:
+        dialog.show()
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: readers != [], timeout=5000)  # the export is running, held
+        locker.execute("BEGIN EXCLUSIVE")  # and another program holds the database
+        timer.start()
+        qtbot.keyClicks(window, "HC:0002-GREEN")  # a keyboard scanner reads a code the issuer must confirm
+        qtbot.keyClick(window, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: asked.threads != [], timeout=5000)  # the issuer was asked; it never answers
+        press(qtbot, window, Qt.Key.Key_F1)  # the guard confirms the mask
+        qtbot.waitUntil(lambda: window.tiles["mask"].state == "ok", timeout=5000)
+        press(qtbot, window, Qt.Key.Key_F3)  # and, the issuer being silent, the green code by eye
+        qtbot.waitUntil(lambda: window.tiles["code"].state == "ok", timeout=5000)
+        press(qtbot, window, Qt.Key.Key_Space)  # next person: that entry must wait for the database
+        qtbot.waitUntil(lambda: window.tiles["mask"].state != "ok", timeout=5000)  # the screen moved on
+        before = len(ticks)
+        qtbot.waitUntil(lambda: len(ticks) > before + 2, timeout=5000)  # and the loop still turns
+        # Nothing has been let go yet: all three are still stuck.
+        assert dialog.running and not export_may_finish.is_set() and c.waiting_entries >= 1
+    finally:
+        export_may_finish.set()
+        if locker.in_transaction:
+            locker.execute("ROLLBACK")
+        locker.close()
+        timer.stop()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=15000)
+    qtbot.waitUntil(lambda: c.waiting_entries == 0, timeout=15000)
+    codes.close()
+    srv.close()
+    assert (tmp_path / "day.csv").exists()
+    gui = threading.main_thread().name
+    assert readers and gui not in readers  # the export read its rows on its worker
+    assert asked.threads and gui not in asked.threads  # the issuer was asked on the verifier thread
+    assert appended.threads and gui not in appended.threads  # entries were written by the writer thread

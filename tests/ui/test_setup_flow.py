@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import numpy as np
-import pytest
-
 from devices.simulators import ThermometerSimulator
 from kiosk.app_adapters import SETUP_DEVICES
 from kiosk.services.access import AdminAccess
 from kiosk.config.loading import load_settings
 from ui.setup_devices import OTHER
 from ui.setup_flow import SetupFlow
-
-
-@pytest.fixture
-def frames(tmp_path: Path) -> Path:
-    folder = tmp_path / "frames"
-    folder.mkdir()
-    for i in range(3):
-        cv2.imwrite(str(folder / f"{i}.png"), np.full((360, 640, 3), 60 * i, np.uint8))
-    return folder
 
 
 def choose_other(combo, edit, text: str) -> None:

@@ -26,47 +26,47 @@
 <context>
     <name>CameraPage</name>
     <message>
-        <location filename="../setup_devices.py" line="56" />
+        <location filename="../setup_devices.py" line="57" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="57" />
+        <location filename="../setup_devices.py" line="58" />
         <source>选择对着门岗的摄像头，确认下方能看到画面。只用扫码枪时可不选。</source>
         <translation>Pick the camera facing the gate and check that its picture shows below. Not needed if you only use a scanner.</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="63" />
+        <location filename="../setup_devices.py" line="64" />
         <source>不使用摄像头（只用扫码枪）</source>
         <translation>No camera (scanner only)</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="64" />
+        <location filename="../setup_devices.py" line="65" />
         <source>其他：网络摄像头地址或视频文件…</source>
         <translation>Other: network camera address or video file…</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="108" />
+        <location filename="../setup_devices.py" line="109" />
         <source>未选择摄像头</source>
         <translation>No camera selected</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="109" />
+        <location filename="../setup_devices.py" line="110" />
         <source>不使用摄像头：只用扫码枪读码</source>
         <translation>No camera: codes are read by the scanner only</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="111" />
+        <location filename="../setup_devices.py" line="112" />
         <source>正在打开 %1 …</source>
         <translation>Opening %1 …</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="122" />
+        <location filename="../setup_devices.py" line="123" />
         <source>画面正常：%1</source>
         <translation>Picture OK: %1</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="127" />
+        <location filename="../setup_devices.py" line="128" />
         <source>打不开这个摄像头：%1。请换一个或检查连接线。</source>
         <translation>Cannot open this camera: %1. Pick another or check the cable.</translation>
     </message>
@@ -74,7 +74,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../widgets.py" line="60" />
+        <location filename="../widgets.py" line="70" />
         <source>等待摄像头画面…</source>
         <translation>Waiting for the camera…</translation>
     </message>
@@ -145,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="199" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="199" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="190" />
+        <location filename="../widgets.py" line="199" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="191" />
+        <location filename="../widgets.py" line="200" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="191" />
+        <location filename="../widgets.py" line="200" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="192" />
+        <location filename="../widgets.py" line="201" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -489,144 +489,144 @@
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="118" />
+        <location filename="../main_window.py" line="119" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="123" />
+        <location filename="../main_window.py" line="124" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="123" />
+        <location filename="../main_window.py" line="124" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136" />
+        <location filename="../main_window.py" line="137" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="150" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="150" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="151" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="218" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="219" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="228" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="228" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="250" />
         <source>没有摄像头，不做人脸检测</source>
         <translation>No camera: no face detection</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="252" />
         <source>未配置测温仪：体温由门卫按 F2 录入</source>
         <translation>No thermometer configured: the guard types temperatures with F2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="258" />
         <source>键盘式扫码枪：无法检测是否插好，扫一个码试试</source>
         <translation>Keyboard scanner: cannot tell whether it is plugged in; scan a code to try it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="258" />
         <source>键盘式</source>
         <translation>Keyboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="132" />
+        <location filename="../main_window.py" line="133" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="208" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231" />
+        <location filename="../main_window.py" line="232" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232" />
+        <location filename="../main_window.py" line="233" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="247" />
+        <location filename="../main_window.py" line="248" />
         <source>未接摄像头：请用扫码枪扫码</source>
         <translation>No camera: scan codes with the scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="248" />
         <location filename="../main_window.py" line="249" />
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="252" />
         <source>未使用</source>
         <translation>Not used</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="254" />
         <source>扫码枪</source>
         <translation>Scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302" />
+        <location filename="../main_window.py" line="303" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302" />
+        <location filename="../main_window.py" line="303" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
@@ -678,42 +678,57 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="182" />
+        <location filename="../setup_flow.py" line="184" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="184" />
-        <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。这里不修改 PIN（修改请用 gate-kiosk admin set-pin）。</source>
-        <translation>This gate has an admin PIN: enter the current PIN to save the settings. The PIN is not changed here (use gate-kiosk admin set-pin).</translation>
-    </message>
-    <message>
-        <location filename="../setup_flow.py" line="187" />
+        <location filename="../setup_flow.py" line="188" />
         <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="196" />
+        <location filename="../setup_flow.py" line="214" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="196" />
+        <location filename="../setup_flow.py" line="205" />
         <source>现有的 PIN</source>
         <translation>Current PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="200" />
+        <location filename="../setup_flow.py" line="186" />
+        <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。要更换 PIN 就再填新的。</source>
+        <translation>This gate has an admin PIN: enter the current PIN to save the settings. To change the PIN, also fill in a new one.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="207" />
+        <source>现有的 PIN 是旧规则下设的（如 4 位）：新 PIN 须为 6–12 位数字；旧 PIN 在更换前仍可使用，请在下面设一个新的。</source>
+        <translation>The current PIN was set under the old rule (e.g. 4 digits): a new PIN must have 6–12 digits; the old one still works until it is changed, so please set a new one below.</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="210" />
+        <source>新 PIN（不换可不填）</source>
+        <translation>New PIN (leave empty to keep the current one)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="211" />
+        <source>再输一次新 PIN</source>
+        <translation>New PIN again</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="215" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="211" />
+        <location filename="../setup_flow.py" line="232" />
         <source>PIN 须为 6–12 位数字</source>
         <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="213" />
+        <location filename="../setup_flow.py" line="234" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -760,85 +775,85 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="115" />
+        <location filename="../setup_flow.py" line="117" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="116" />
+        <location filename="../setup_flow.py" line="118" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="119" />
+        <location filename="../setup_flow.py" line="121" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="120" />
+        <location filename="../setup_flow.py" line="122" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="122" />
+        <location filename="../setup_flow.py" line="124" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="123" />
+        <location filename="../setup_flow.py" line="125" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="128" />
+        <location filename="../setup_flow.py" line="130" />
         <source>点这里，再用扫码枪扫任意一个码：测量扫码枪的速度</source>
         <translation>Click here, then scan any code: this measures the scanner's speed</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="153" />
+        <location filename="../setup_flow.py" line="155" />
         <source>没有测到扫码：请点输入框后扫一个码（不要手动输入）</source>
         <translation>No scan measured: click the box, then scan a code (do not type)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="159" />
+        <location filename="../setup_flow.py" line="161" />
         <source>这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，或改用串口扫码枪</source>
         <translation>This scanner is too slow (up to %1 ms a key) to tell from the guard's keys: set it to its fast mode, or use a serial scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="162" />
-        <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。门卫的单键操作约 %3 毫秒后生效。</source>
-        <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms; the guard's one-key actions act after about %3 ms.</translation>
+        <location filename="../setup_flow.py" line="164" />
+        <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。</source>
+        <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms.</translation>
     </message>
 </context>
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="45" />
+        <location filename="../setup_flow.py" line="47" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="46" />
+        <location filename="../setup_flow.py" line="48" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="49" />
+        <location filename="../setup_flow.py" line="51" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="55" />
+        <location filename="../setup_flow.py" line="57" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="56" />
+        <location filename="../setup_flow.py" line="58" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="65" />
+        <location filename="../setup_flow.py" line="67" />
         <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
         <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
     </message>
@@ -989,42 +1004,37 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="245" />
+        <location filename="../setup_flow.py" line="271" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="269" />
-        <source>现在用的是 %1（%2 协议）：请点“自动识别”确认它仍然工作。</source>
-        <translation>In use now: %1 (%2 protocol). Press Detect to confirm it still works.</translation>
-    </message>
-    <message>
-        <location filename="../setup_flow.py" line="274" />
+        <location filename="../setup_flow.py" line="300" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="275" />
+        <location filename="../setup_flow.py" line="301" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="276" />
+        <location filename="../setup_flow.py" line="302" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="277" />
+        <location filename="../setup_flow.py" line="303" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="302" />
+        <location filename="../setup_flow.py" line="330" />
         <source>保存设置</source>
         <translation>Save the settings</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="302" />
+        <location filename="../setup_flow.py" line="330" />
         <source>正在保存设置…</source>
         <translation>Saving the settings…</translation>
     </message>
@@ -1032,77 +1042,77 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="242" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="242" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="243" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="243" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="244" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="244" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="245" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="245" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="245" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="236" />
+        <location filename="../widgets.py" line="245" />
         <source>正在核验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="237" />
+        <location filename="../widgets.py" line="246" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="239" />
+        <location filename="../widgets.py" line="248" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="240" />
+        <location filename="../widgets.py" line="249" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="241" />
+        <location filename="../widgets.py" line="250" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="242" />
+        <location filename="../widgets.py" line="251" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1123,64 +1133,79 @@
 <context>
     <name>ThermometerPage</name>
     <message>
-        <location filename="../setup_devices.py" line="143" />
+        <location filename="../setup_devices.py" line="144" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="144" />
+        <location filename="../setup_devices.py" line="145" />
         <source>选择测温仪的串口并点“自动识别”，然后把手放在探头前，看读数是否变化。</source>
         <translation>Pick the thermometer's port and press Detect, then hold a hand in front of the probe and watch the reading change.</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="151" />
+        <location filename="../setup_devices.py" line="153" />
         <source>不使用测温仪（门卫手动录入体温，F2）</source>
         <translation>No thermometer (the guard types temperatures, F2)</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="152" />
+        <location filename="../setup_devices.py" line="154" />
         <source>其他串口…（如 COM3、/dev/ttyUSB0）</source>
         <translation>Other serial port… (e.g. COM3, /dev/ttyUSB0)</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="160" />
+        <location filename="../setup_devices.py" line="162" />
         <source>自动识别</source>
         <translation>Detect</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="201" />
+        <location filename="../setup_devices.py" line="207" />
         <source>串口已改动，请重新点“自动识别”</source>
         <translation>The port was changed: press Detect again</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="208" />
+        <location filename="../setup_devices.py" line="214" />
         <source>不接测温仪：每人的体温由门卫按 F2 录入。</source>
         <translation>No thermometer: the guard types each person's temperature with F2.</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="220" />
+        <location filename="../setup_devices.py" line="234" />
+        <source>现在用的是 %1（%2 协议），下面是实时读数。换了测温仪才需要点“自动识别”。</source>
+        <translation>In use now: %1 (%2 protocol); live readings below. Press Detect only if the thermometer was replaced.</translation>
+    </message>
+    <message>
+        <location filename="../setup_devices.py" line="246" />
         <source>请先选择或填写串口</source>
         <translation>Pick or type a serial port first</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="225" />
+        <location filename="../setup_devices.py" line="252" />
         <source>正在识别 %1（最多 10 秒）…</source>
         <translation>Detecting %1 (up to 10 s)…</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="236" />
+        <location filename="../setup_devices.py" line="267" />
+        <source>%1 没有读数，自动识别也没有找到测温仪（%2）：保存时仍用原来的设置；请检查测温仪电源和连线后点“自动识别”。</source>
+        <translation>No reading on %1 and detection found no thermometer (%2): the saved settings are kept; check the thermometer's power and cable, then press Detect.</translation>
+    </message>
+    <message>
+        <location filename="../setup_devices.py" line="271" />
         <source>没有识别出测温仪：%1</source>
         <translation>No thermometer recognised: %1</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="240" />
+        <location filename="../setup_devices.py" line="275" />
         <source>已识别：%1 协议，波特率 %2。下面是实时读数。</source>
         <translation>Found: %1 protocol at %2 baud. Live readings below.</translation>
     </message>
     <message>
-        <location filename="../setup_devices.py" line="253" />
+        <location filename="../setup_devices.py" line="288" />
         <source>无读数</source>
         <translation>No readings</translation>
+    </message>
+    <message>
+        <location filename="../setup_devices.py" line="293" />
+        <source>原来的设置没有读数：正在自动识别 %1（最多 10 秒）…</source>
+        <translation>No reading with the saved settings: detecting %1 (up to 10 s)…</translation>
     </message>
 </context>
 <context>
@@ -1199,32 +1224,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="112" />
+        <location filename="../widgets.py" line="121" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="121" />
+        <location filename="../widgets.py" line="130" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="123" />
+        <location filename="../widgets.py" line="132" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="125" />
+        <location filename="../widgets.py" line="134" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="127" />
+        <location filename="../widgets.py" line="136" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="129" />
+        <location filename="../widgets.py" line="138" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
@@ -1232,167 +1257,167 @@
 <context>
     <name>WindowSlots</name>
     <message>
-        <location filename="../window_slots.py" line="76" />
+        <location filename="../window_slots.py" line="81" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="77" />
+        <location filename="../window_slots.py" line="82" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="85" />
+        <location filename="../window_slots.py" line="90" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="85" />
+        <location filename="../window_slots.py" line="90" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="85" />
+        <location filename="../window_slots.py" line="90" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="86" />
+        <location filename="../window_slots.py" line="91" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="86" />
+        <location filename="../window_slots.py" line="91" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="88" />
+        <location filename="../window_slots.py" line="93" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="90" />
+        <location filename="../window_slots.py" line="95" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="94" />
+        <location filename="../window_slots.py" line="99" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="95" />
+        <location filename="../window_slots.py" line="100" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="98" />
+        <location filename="../window_slots.py" line="103" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="102" />
+        <location filename="../window_slots.py" line="107" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="102" />
+        <location filename="../window_slots.py" line="107" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="102" />
+        <location filename="../window_slots.py" line="107" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="119" />
+        <location filename="../window_slots.py" line="124" />
         <source>无应答</source>
         <translation>No answer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="119" />
+        <location filename="../window_slots.py" line="124" />
         <source>拒绝查询</source>
         <translation>Refused</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="120" />
+        <location filename="../window_slots.py" line="125" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="178" />
+        <location filename="../window_slots.py" line="186" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="245" />
+        <location filename="../window_slots.py" line="262" />
         <source>扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪</source>
         <translation>The scanner is too slow to tell its scan from keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner in the setup</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="251" />
+        <location filename="../window_slots.py" line="268" />
         <source>键盘式扫码枪：刚读到一个码</source>
         <translation>Keyboard scanner: a code was just read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="251" />
+        <location filename="../window_slots.py" line="268" />
         <source>已读到码</source>
         <translation>Code read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="172" />
+        <location filename="../window_slots.py" line="180" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="180" />
+        <location filename="../window_slots.py" line="188" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="174" />
+        <location filename="../window_slots.py" line="182" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="183" />
+        <location filename="../window_slots.py" line="191" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="216" />
+        <location filename="../window_slots.py" line="224" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="244" />
+        <location filename="../window_slots.py" line="261" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="259" />
+        <location filename="../window_slots.py" line="276" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="270" />
+        <location filename="../window_slots.py" line="287" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="303" />
+        <location filename="../window_slots.py" line="326" />
         <source>无测温仪</source>
         <translation>No thermometer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="307" />
+        <location filename="../window_slots.py" line="330" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="313" />
+        <location filename="../window_slots.py" line="336" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
