@@ -67,3 +67,18 @@ def test_a_key_on_a_decided_visit_is_a_correction_only_when_kept() -> None:
     ctl.guard_key(lambda: ctl.confirm(Element.HEALTH, False, value="red"))
     ctl.settle_guard_keys(keep=True)
     assert [e.decision for e in log.entries] == ["PASS", "DENY"] and log.entries[1].corrects_id == log.entries[0].id
+
+
+def test_a_key_that_started_a_visit_with_a_parked_reading_leaves_the_reading_for_the_next_person() -> None:
+    ctl, log, listener, clock = make()
+    a_student_passed(ctl)
+    decided = ctl.current()
+    assert ctl.temperature(reading(36.5)) is None  # during the verdict's hold: parked for the next visit
+    clock.advance(4)  # the hold is over
+    ctl.guard_key(lambda: ctl.set_kind(PersonKind.STAFF))  # starts a visit, which takes the parked reading
+    assert Element.TEMPERATURE in ctl.current().evidence
+    ctl.settle_guard_keys(keep=False)
+    assert ctl.current().visit_id == decided.visit_id
+    ctl.code_seen(green("code-B"))  # the next person after all: the reading is theirs
+    shown = ctl.current()
+    assert shown.visit_id != decided.visit_id and shown.evidence[Element.TEMPERATURE].value == 36.5
