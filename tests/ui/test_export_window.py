@@ -107,6 +107,7 @@ def test_esc_then_closing_the_window_during_an_export_cancels_it_cleanly(qtbot, 
 
     exporter.entries = slow_entries
     dialog = ExportDialog(exporter, window._desk.today(), window)
+    window.export_dialog = dialog  # as the window keeps the export it opened (guard_keys), so closing finds it
     dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
     dialog.path.setText(str(tmp_path / "day.xlsx"))
     dialog.show()
