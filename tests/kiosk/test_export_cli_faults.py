@@ -1,0 +1,33 @@
+"""The CLI `export` against a database another program holds: no file without its audit row, and it says what failed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from kiosk.cli.main import main
+
+
+def locked(tmp_path: Path) -> sqlite3.Connection:
+    other = sqlite3.connect(tmp_path / "data" / "entries.sqlite3", timeout=0, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # WAL: reads go on, writes wait for it
+    return other
+
+
+def test_export_whose_audit_write_fails_leaves_no_file_and_says_why(capsys, tmp_path: Path) -> None:
+    assert main(["check", "--lane", "staff", "--temp", "36.5"]) == 0
+    capsys.readouterr()
+    other = locked(tmp_path)
+    try:
+        code = main(["export", "--date", "2020-01-01", "--to", "2030-01-01", "--out", str(tmp_path / "a.pdf")])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    out, err = capsys.readouterr()
+    assert code != 0 and out == ""
+    assert "audit record could not be written" in err and "no file was left" in err
+    assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "a.pdf.sig").exists()
+    assert not list(tmp_path.glob(".a.pdf*"))
+    con = sqlite3.connect(tmp_path / "data" / "entries.sqlite3")
+    assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0] == 0
+
