@@ -321,7 +321,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     """Open the guard's window and run the Qt event loop until it closes.
 
     With nothing configured to read codes with (or ``setup``), the first-run
-    setup comes first; leaving it without saving closes the program.
+    setup comes first; leaving it without saving closes the program (a configured gate opens as it was).
     """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtGui import QFont
@@ -341,10 +341,10 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
 
         log.info("no code source configured: opening the first-run setup")
         written = run_setup(settings.source_path or config_path(), SETUP_DEVICES, build_store, screenshot, quit_after)
-        if written is None:
+        if written is None and settings.needs_setup:
             log.info("setup left without saving")
             return 0
-        settings = written
+        settings = written or settings  # left on a configured gate: it opens as it was
     kiosk = build_kiosk(settings, demo=demo, with_devices=True, demo_scene=demo_scene)
     window, _ = build_window(kiosk, language)
     log.info("window built; starting devices")

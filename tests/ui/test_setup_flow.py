@@ -360,3 +360,31 @@ def test_the_scanner_page_times_a_test_scan_and_sets_the_key_gap_from_it(qtbot, 
     assert page.key_gap_ms == 0 and "太慢" in page.timing.text()
     assert "scanner_key_gap_ms" not in flow.collect().changes()["devices"]
     flow.reject()
+
+
+def test_leaving_setup_run_again_on_a_configured_gate_opens_the_gate(qtbot, tmp_path: Path, frames: Path) -> None:
+    """The trial: 退出 on `run --setup` of a working gate closed the program; only a gate needing setup exits."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import run_window
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[devices]\ncamera = "{frames}"\n', encoding="utf-8")
+    before = config.read_text()
+    settings = load_settings(config)
+    assert not settings.needs_setup
+    left: list[str] = []
+
+    def leave() -> None:
+        flow = QApplication.activeModalWidget()
+        if not isinstance(flow, SetupFlow):
+            QTimer.singleShot(50, leave)
+            return
+        left.append("setup")
+        flow.reject()
+
+    QTimer.singleShot(50, leave)
+    assert run_window(settings, setup=True, quit_after=1.0) == 0
+    assert left == ["setup"] and config.read_text() == before
+    assert (tmp_path / "data" / "entries.sqlite3").exists()  # the gate opened with its config
