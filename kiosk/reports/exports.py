@@ -159,7 +159,7 @@ class Exporter:
         return cls(store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
                    actor=actor or s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id, gate_id=s.site.gate_id,
                    thermometer_id=s.devices.thermometer_id, calibration_interval_days=s.calibration.interval_days,
-                   pin=pin, key_file=s.export_key_file, site_name=s.site.name, gate_name=s.site.gate_name)
+                   pin=pin, key_file=s.export_key_file, site_name=s.site.report_name, gate_name=s.site.gate_name)
 
     # ------------------------------------------------------------- entries
     def entries(self, q: ExportQuery) -> Iterator[EntryRecord]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from kiosk.cli.main import main
 
 
@@ -31,3 +33,17 @@ def test_export_whose_audit_write_fails_leaves_no_file_and_says_why(capsys, tmp_
     con = sqlite3.connect(tmp_path / "data" / "entries.sqlite3")
     assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0] == 0
 
+
+
+@pytest.mark.parametrize("command", [["export", "--date", "2026-03-02", "--out", "day.pdf"],
+                                     ["report", "weekly", "--week", "2026-W10", "--out", "day.pdf"]])
+def test_pdf_reports_name_the_school_the_setup_saved(capsys, tmp_path: Path, command: list[str]) -> None:
+    """The trial: the daily and weekly PDFs said 学校 school (the site id), not [site] school_name."""
+    from pypdf import PdfReader
+
+    config = tmp_path / "config.toml"
+    config.write_text('[site]\nschool_name = "第三实验中学"\n' + config.read_text(), encoding="utf-8")
+    out = tmp_path / "day.pdf"
+    assert main(["--config", str(config), *command[:-1], str(out)]) == 0, capsys.readouterr().err
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "第三实验中学" in text and "学校 school" not in text
