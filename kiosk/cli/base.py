@@ -79,6 +79,30 @@ def require_admin(settings: Settings, store: PinLedger, pin: str | None, action:
     return pin
 
 
+def say_if_database_busy(settings: Settings) -> None:
+    """One line on stderr when another program holds the SQLite log's write lock: what follows waits for it.
+
+    (A command that waits for the busy timeout, or for the PIN check's retries, with nothing on the
+    terminal looks hung.) PostgreSQL's waits are bounded by its lock timeout and not probed here.
+    """
+    import sqlite3
+
+    url = settings.database_url
+    path = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+    if path is None or not path.is_file():
+        return
+    try:
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")  # taken and given back at once: no write
+            probe.execute("ROLLBACK")
+        finally:
+            probe.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            print("gate-kiosk: 数据库被占用，等待… (the database is busy: waiting)", file=sys.stderr, flush=True)
+
+
 @contextlib.contextmanager
 def admin_store(settings: Settings, pin: str | None, action: str,
                 *, required: bool = False) -> Iterator[tuple[EntryStore, str | None]]:

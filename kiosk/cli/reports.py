@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import FORMATS, CliError, Subcommands, admin_store, day_arg, open_central, out_format
+from kiosk.cli.base import (FORMATS, CliError, Subcommands, admin_store, day_arg, open_central, out_format,
+                             say_if_database_busy)
 from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import Settings
 
@@ -33,10 +34,11 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports import ExportQuery
 
     args.format = out_format(args.out, args.format)
+    t0 = time.perf_counter()  # from the start: a wait for the database is part of what the user waited
+    say_if_database_busy(settings)
     with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
         ex = Exporter.for_settings(settings, store, pin=pin)
-        t0 = time.perf_counter()
         if args.format == "csv":
             result = ex.export_csv(q, args.out, english=args.english)
         elif args.format == "xlsx":
@@ -90,6 +92,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         return _central_ledger(args, settings)
     from kiosk.reports.exports import Exporter
 
+    say_if_database_busy(settings)
     with admin_store(settings, args.pin, "export") as (store, pin):
         result = Exporter.for_settings(settings, store, pin=pin).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")
