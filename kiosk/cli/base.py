@@ -37,6 +37,8 @@ FORMATS = ("csv", "xlsx", "pdf")
 
 def out_format(out: Path, given: str | None) -> str:
     """The file format: ``--format`` or, without it, ``--out``'s suffix; a mismatch of the two is refused."""
+    if str(out) == "-":  # not stdout: an export is a signed file, its .sig names it
+        raise CliError("--out -: exports are signed files, not written to stdout; name a file")
     suffix = out.suffix.lower().lstrip(".")
     if given is None:
         if suffix not in FORMATS:

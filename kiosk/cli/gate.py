@@ -244,7 +244,24 @@ def _setup_config(p: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(settings.as_dict(), ensure_ascii=False, indent=2, default=str))
+    problem = database_driver_problem(settings.database_url)
+    if problem:
+        print(f"gate-kiosk: warning: database.url: {problem}", file=sys.stderr)
     return 0
+
+
+def database_driver_problem(url: str) -> str | None:
+    """Why SQLAlchemy could not open ``url`` here (an unknown dialect, a driver not installed), or None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        return str(exc).splitlines()[0]
+    except ImportError as exc:
+        return f"the driver for {url.split(':', 1)[0]} is not installed ({exc.name or exc})"
+    return None
 
 
 def _setup_scenario(p: argparse.ArgumentParser) -> None:
@@ -297,7 +314,7 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: Subcommands) -> None:
     """Add the gate's commands to ``gate-kiosk``."""
     add_command(sub, 'run', "open the guard's window",
-                _setup_run, _run, Needs(creates_config=True, by_default=True))
+                _setup_run, _run, Needs(missing_config_ok=True, by_default=True))
     add_command(sub, 'check', 'check one person headless and log the entry; prints one JSON object',
                 _setup_check, _check)
     add_command(sub, 'config', 'show the configuration in force',

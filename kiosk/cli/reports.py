@@ -24,7 +24,8 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lane", choices=["campus", "worker"])
     p.add_argument("--flagged-only", action="store_true")
     p.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True,
+                   help="the file to write (a signed file with its .sig beside it: not - for stdout)")
     p.add_argument("--english", action="store_true", help="English column headers (CSV, XLSX)")
     p.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
