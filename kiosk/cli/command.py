@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kiosk.config.settings import Settings
+from kiosk.config.settings import ConfigError, Settings
 
 from kiosk.cli.base import CliError, Subcommands
 
@@ -54,6 +54,8 @@ class Needs:
     db: OtherDatabase | None = None
     # The command run when none is named (``gate-kiosk`` alone opens the window).
     by_default: bool = False
+    # Run after the one-line error when the config file cannot be read (``run`` shows it in a window too).
+    on_config_error: Callable[[argparse.Namespace, ConfigError], int] | None = None
 
 
 def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handler: Handler,
