@@ -4,8 +4,9 @@ The reader owns its framing (a ``readline()`` with a timeout can hand back
 half a line without any error), so it reads whatever bytes are waiting and
 feeds them to the protocol's parser. Reopening after an unplug, with
 backoff, and the port forms (path, by-id link, COM name, ``usb:VID:PID``) are
-``devices.serialport``'s. No reading for ``silent_after_s`` reports
-``silent``. Modbus RTU pyrometers are polled through minimalmodbus instead.
+``devices.serialport``'s. No valid reading for ``silent_after_s`` (nothing,
+or only bytes no frame is made of) reports ``silent``. Modbus RTU pyrometers
+are polled through minimalmodbus instead.
 """
 
 from __future__ import annotations
@@ -105,24 +106,32 @@ class SerialThermometer(ReconnectingSerialReader):
     def _read_until_error(self) -> None:
         ser = self._serial
         assert ser is not None
-        last_data = time.monotonic()
+        # Silence counts from the last VALID reading: a port that sends only bytes no frame can be made of
+        # (noise, the wrong protocol or baud rate) measures nobody, as a silent one does.
+        last_valid = time.monotonic()
+        bytes_since_valid = False
         silent = False
         while not self._stop.is_set():
             chunk = ser.read(max(1, ser.in_waiting))
-            now = time.monotonic()
-            if not chunk:
-                if not silent and now - last_data >= self._silent_after:
-                    silent = True
-                    self._status("silent", f"测温仪 {self._silent_after:.0f} 秒无数据，请检查探头与电源")
-                continue
-            last_data = now
-            if silent:
-                silent = False
-                self._status("connected", "测温仪恢复数据")
-            for frame in self._parser.feed(chunk):
+            valid = False
+            for frame in self._parser.feed(chunk) if chunk else ():
+                valid = True
                 self.readings += 1
                 self._on_reading(TemperatureReading(frame.celsius, frame.ambient, datetime.now(timezone.utc),
                                                     self.thermometer_id, frame.frame))
+            now = time.monotonic()
+            if valid:
+                last_valid, bytes_since_valid = now, False
+                if silent:
+                    silent = False
+                    self._status("connected", "测温仪恢复数据")
+                continue
+            bytes_since_valid = bytes_since_valid or bool(chunk)
+            if not silent and now - last_valid >= self._silent_after:
+                silent = True
+                self._status("silent", f"测温仪 {self._silent_after:.0f} 秒无有效读数（收到无法识别的数据），"
+                                       "请核对协议与波特率，先人工测温" if bytes_since_valid else
+                             f"测温仪 {self._silent_after:.0f} 秒无数据，请检查探头与电源")
 
     def _status(self, state: str, message: str) -> None:
         self._reporter.report(state, message, again=state == "connected")  # every (re)connection is said

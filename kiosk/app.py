@@ -318,11 +318,11 @@ def build_window(kiosk: Kiosk, language: str | None = None) -> tuple[MainWindow,
 
 def run_window(settings: Settings, demo: bool = False, quit_after: float | None = None,
                screenshot: Path | str | None = None, language: str | None = None, demo_scene: int = 0, setup: bool = False,
-               close_wait_s: float = 10.0) -> int:
+               close_wait_s: float = 10.0, broken_config: str | None = None) -> int:
     """Open the guard's window and run the Qt event loop until it closes.
 
-    With nothing configured to read codes with (or ``setup``), the first-run
-    setup comes first; leaving it without saving closes the program.
+    With nothing configured to read codes with (or ``setup``, or a ``broken_config`` error: ``settings`` are
+    then the defaults) the setup or the error comes first (``ui.start_settings``).
     """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtGui import QFont
@@ -336,16 +336,13 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
     app = existing if isinstance(existing, QApplication) else QApplication([])
     app.setFont(QFont("Noto Sans CJK SC", 11))
     translators = install_translator(app, language or settings.ui.language)
-    if not demo and (setup or settings.needs_setup):
-        from kiosk.config.loading import config_path
-        from ui.setup_flow import run_setup
+    if not demo and (setup or settings.needs_setup or broken_config is not None):
+        from ui.start_settings import settings_to_start
 
-        log.info("no code source configured: opening the first-run setup")
-        written = run_setup(settings.source_path or config_path(), SETUP_DEVICES, build_store, screenshot, quit_after)
-        if written is None:
-            log.info("setup left without saving")
-            return 0
-        settings = written
+        started = settings_to_start(settings, setup, broken_config, SETUP_DEVICES, build_store, screenshot, quit_after)
+        if isinstance(started, int):
+            return started
+        settings = started
     kiosk = build_kiosk(settings, demo=demo, with_devices=True, demo_scene=demo_scene)
     window, _ = build_window(kiosk, language)
     log.info("window built; starting devices")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from kiosk.reports import ExportCancelled, ExportError, ExportQuery, export_failure_kind
+from kiosk.reports import ExportAuditFailed, ExportCancelled, ExportError, ExportQuery, export_failure_kind
 from kiosk.domain.vocabulary import export_failure_words
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,10 @@ class ExportWorker(QObject):
                 r = self._exporter.export_xlsx(self._query, self._path, self._english, self._progress)
             else:
                 r = self._exporter.export_pdf(self._query, self._path, self._progress)
+        except ExportAuditFailed as exc:
+            log.error("export to %s: %s", self._path, exc, exc_info=exc.__cause__)
+            self.failed.emit(export_failure_words("audit", self._language))
+            return
         except (ExportError, OSError) as exc:
             self.failed.emit(str(exc))
             return

@@ -37,6 +37,8 @@ FORMATS = ("csv", "xlsx", "pdf")
 
 def out_format(out: Path, given: str | None) -> str:
     """The file format: ``--format`` or, without it, ``--out``'s suffix; a mismatch of the two is refused."""
+    if str(out) == "-":  # not stdout: an export is a signed file, its .sig names it
+        raise CliError("--out -: exports are signed files, not written to stdout; name a file")
     suffix = out.suffix.lower().lstrip(".")
     if given is None:
         if suffix not in FORMATS:
@@ -77,6 +79,30 @@ def require_admin(settings: Settings, store: PinLedger, pin: str | None, action:
     except AccessDenied as exc:
         raise CliError(f"{action}: {exc}") from None
     return pin
+
+
+def say_if_database_busy(settings: Settings) -> None:
+    """One line on stderr when another program holds the SQLite log's write lock: what follows waits for it.
+
+    (A command that waits for the busy timeout, or for the PIN check's retries, with nothing on the
+    terminal looks hung.) PostgreSQL's waits are bounded by its lock timeout and not probed here.
+    """
+    import sqlite3
+
+    url = settings.database_url
+    path = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+    if path is None or not path.is_file():
+        return
+    try:
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")  # taken and given back at once: no write
+            probe.execute("ROLLBACK")
+        finally:
+            probe.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            print("gate-kiosk: 数据库被占用，等待… (the database is busy: waiting)", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kiosk.config.settings import Settings
+from kiosk.config.settings import ConfigError, Settings
 
 from kiosk.cli.base import CliError, Subcommands
 
@@ -45,15 +45,17 @@ class Needs:
     # False: the handler runs before any config is loaded and gets none (the doctor reports a
     # broken config as one finding among others, instead of failing on it).
     config: bool = True
-    # A config file named (--config or $GATE_KIOSK_CONFIG) but not there yet is created empty first:
-    # the window's first-run setup fills it, and device discovery needs none.
-    creates_config: bool = False
+    # A config file named (--config or $GATE_KIOSK_CONFIG) but not there yet is no error: the defaults,
+    # and the window's first-run setup writes it when it saves; device discovery needs none.
+    missing_config_ok: bool = False
     # The settings overlaid with the roster, policy and keys last pulled from the centre, as a gate
     # judges with them; False for the centre's own commands, which publish them.
     pulled: bool = True
     db: OtherDatabase | None = None
     # The command run when none is named (``gate-kiosk`` alone opens the window).
     by_default: bool = False
+    # Run after the one-line error when the config file cannot be read (``run`` shows it in a window too).
+    on_config_error: Callable[[argparse.Namespace, ConfigError], int] | None = None
 
 
 def add_command(sub: Subcommands, name: str, help_text: str, setup: Setup, handler: Handler,
@@ -85,11 +87,11 @@ def add_command_without_config(sub: Subcommands, name: str, help_text: str, setu
 
 def settings_for(args: argparse.Namespace, needs: Needs) -> Settings:
     """The settings a command runs with, as its ``needs`` declare them."""
-    from kiosk.config.loading import load_settings
+    from kiosk.config.loading import load_settings, unwritten_settings
 
-    if needs.creates_config:
-        _create_named_config(args.config)
-    settings = _with_database(needs.db, args, load_settings(args.config))
+    unwritten = _named_missing_config(args.config) if needs.missing_config_ok else None
+    loaded = unwritten_settings(unwritten) if unwritten is not None else load_settings(args.config)
+    settings = _with_database(needs.db, args, loaded)
     if needs.pulled:  # ``config show`` too: the settings in force, as a gate judges with them
         from kiosk.services.publications import central_overlay
 
@@ -97,18 +99,16 @@ def settings_for(args: argparse.Namespace, needs: Needs) -> Settings:
     return settings
 
 
-def _create_named_config(path: Path | None) -> None:
-    """A config file named (--config or $GATE_KIOSK_CONFIG) but not there yet: the first-run setup
-    writes it, so it starts empty (0600) instead of being an error; device discovery needs none."""
+def _named_missing_config(path: Path | None) -> Path | None:
+    """A config file named (--config or $GATE_KIOSK_CONFIG) but not there yet, else None.
+
+    Not an error: the command runs with the defaults and the first-run setup writes the file when it
+    saves (a setup left without saving leaves no empty file behind); device discovery needs none.
+    """
     target = path or (Path(os.environ["GATE_KIOSK_CONFIG"]) if os.environ.get("GATE_KIOSK_CONFIG") else None)
     if target is None or target.exists() or str(target) == os.devnull:
-        return
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-    except OSError as exc:
-        raise CliError(f"{target}: cannot create the config file: {exc.strerror}") from None
+        return None
+    return target
 
 
 def _with_database(db: OtherDatabase | None, args: argparse.Namespace, settings: Settings) -> Settings:

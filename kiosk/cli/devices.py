@@ -257,4 +257,4 @@ def register(sub: Subcommands) -> None:
     add_command(sub, 'calibrate', 'calibrate a thermometer against a blackbody or clinical thermometer',
                 _setup_calibrate, _calibrate)
     add_command(sub, 'devices', "find cameras and serial ports, and probe a thermometer's protocol",
-                _setup_devices, _devices, Needs(creates_config=True))
+                _setup_devices, _devices, Needs(missing_config_ok=True))

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.config.settings import Settings
+from kiosk.config.settings import ConfigError, Settings
 from kiosk.domain.model import Element, Lane, Person, PersonKind
 from kiosk.domain.policy import PolicyError
 from kiosk.services.gate import ConfirmRefused
 from kiosk.services.ports import SteppedClock
 
-from kiosk.cli.base import CliError, EXIT_NOT_LOGGED, Subcommands
+from kiosk.cli.base import CliError, EXIT_NOT_LOGGED, EXIT_USAGE, Subcommands
 from kiosk.cli.command import Needs, add_command, database_arg
 
 if TYPE_CHECKING:
@@ -53,6 +53,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, ui=replace(settings.ui, fullscreen=True))
     return run_window(settings, demo=args.demo, quit_after=args.quit_after, screenshot=args.screenshot,
                       language=args.lang, demo_scene=args.demo_scene, setup=args.setup)
+
+
+def _run_with_broken_config(args: argparse.Namespace, error: ConfigError) -> int:
+    """The config file cannot be read: with a display, the window says so too (``run --setup``: setup anew)."""
+    from kiosk.app import run_window
+    from kiosk.config.loading import config_path, unwritten_settings
+
+    if args.demo or missing_display():
+        return EXIT_USAGE  # the line on the terminal is all there is
+    return run_window(unwritten_settings(config_path(args.config)), quit_after=args.quit_after,
+                      language=args.lang, setup=args.setup, broken_config=str(error))
 
 
 def _setup_check(p: argparse.ArgumentParser) -> None:
@@ -244,7 +255,24 @@ def _setup_config(p: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(settings.as_dict(), ensure_ascii=False, indent=2, default=str))
+    problem = database_driver_problem(settings.database_url)
+    if problem:
+        print(f"gate-kiosk: warning: database.url: {problem}", file=sys.stderr)
     return 0
+
+
+def database_driver_problem(url: str) -> str | None:
+    """Why SQLAlchemy could not open ``url`` here (an unknown dialect, a driver not installed), or None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        return str(exc).splitlines()[0]
+    except ImportError as exc:
+        return f"the driver for {url.split(':', 1)[0]} is not installed ({exc.name or exc})"
+    return None
 
 
 def _setup_scenario(p: argparse.ArgumentParser) -> None:
@@ -297,7 +325,8 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: Subcommands) -> None:
     """Add the gate's commands to ``gate-kiosk``."""
     add_command(sub, 'run', "open the guard's window",
-                _setup_run, _run, Needs(creates_config=True, by_default=True))
+                _setup_run, _run,
+                Needs(missing_config_ok=True, by_default=True, on_config_error=_run_with_broken_config))
     add_command(sub, 'check', 'check one person headless and log the entry; prints one JSON object',
                 _setup_check, _check)
     add_command(sub, 'config', 'show the configuration in force',

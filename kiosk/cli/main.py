@@ -60,7 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             without_config: HandlerWithoutConfig = args.handler
             return without_config(args)
         handler: Handler = args.handler
-        return handler(args, settings_for(args, needs))
+        try:
+            settings = settings_for(args, needs)
+        except ConfigError as exc:
+            if needs.on_config_error is None:
+                raise
+            print(f"gate-kiosk: error: {exc}", file=sys.stderr, flush=True)  # the terminal's line, as ever
+            return needs.on_config_error(args, exc)
+        return handler(args, settings)
     except _known_errors() as exc:
         print(f"gate-kiosk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

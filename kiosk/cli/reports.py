@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.base import FORMATS, CliError, Subcommands, admin_store, day_arg, open_central, out_format, positive_int
+from kiosk.cli.base import (FORMATS, CliError, Subcommands, admin_store, day_arg, open_central, out_format,
+                             positive_int, say_if_database_busy)
 from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import Settings
 
@@ -23,7 +24,8 @@ def _setup_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lane", choices=["campus", "worker"])
     p.add_argument("--flagged-only", action="store_true")
     p.add_argument("--format", choices=FORMATS, help="default: from --out's suffix")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True,
+                   help="the file to write (a signed file with its .sig beside it: not - for stdout)")
     p.add_argument("--english", action="store_true", help="English column headers (CSV, XLSX)")
     p.add_argument("--pin", help="admin PIN (or $GATE_KIOSK_PIN)")
 
@@ -33,10 +35,11 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.reports import ExportQuery
 
     args.format = out_format(args.out, args.format)
+    t0 = time.perf_counter()  # from the start: a wait for the database is part of what the user waited
+    say_if_database_busy(settings)
     with admin_store(settings, args.pin, "export") as (store, pin):
         q = ExportQuery(args.date, args.to or args.date, args.lane, args.flagged_only)
         ex = Exporter.for_settings(settings, store, pin=pin)
-        t0 = time.perf_counter()
         if args.format == "csv":
             result = ex.export_csv(q, args.out, english=args.english)
         elif args.format == "xlsx":
@@ -90,6 +93,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         return _central_ledger(args, settings)
     from kiosk.reports.exports import Exporter
 
+    say_if_database_busy(settings)
     with admin_store(settings, args.pin, "export") as (store, pin):
         result = Exporter.for_settings(settings, store, pin=pin).weekly_report(args.week, args.out)
     print(f"{result.path}: week {args.week}, {result.rows} entries; signature {result.signature_path}")

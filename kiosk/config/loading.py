@@ -50,6 +50,11 @@ def config_path(path: Path | str | None = None) -> Path:
     return Path(path) if path is not None else Path(os.environ.get("GATE_KIOSK_CONFIG", default_config_path()))
 
 
+def unwritten_settings(path: Path) -> Settings:
+    """The defaults, for a config file named but not written yet: the first-run setup writes it there."""
+    return _build({}, path)
+
+
 def load_settings(path: Path | str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read and validate the configuration; raise ``ConfigError`` with a clear message."""
     explicit = path is not None or "GATE_KIOSK_CONFIG" in os.environ

@@ -50,6 +50,11 @@ class SiteSettings:
     guard_id: str = "guard"
     timezone: str = "Asia/Shanghai"
 
+    @property
+    def report_name(self) -> str:
+        """The school as reports and the centre name it: the bureau's name when set, else the setup's, else the id."""
+        return self.name or self.school_name or self.site_id
+
 
 @dataclass(frozen=True)
 class GateSettings:

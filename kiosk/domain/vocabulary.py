@@ -151,6 +151,8 @@ CODE_ERROR_WORDS: dict[str, tuple[str, str]] = {
 EXPORT_FAILURE_WORDS: dict[str, tuple[str, str]] = {
     "database": ("读取入校记录库失败（可能正被占用），请稍后重试；详情已写入日志",
                  "The entry log could not be read (it may be busy); try again later. Details are in the log file"),
+    "audit": ("写入审计记录失败（数据库被占用），未留下导出文件；请稍后重试",
+              "The audit record could not be written (the database is busy); no file was left. Try again later"),
     "cancelled": ("导出已取消，未写入文件", "Export cancelled; no file was written"),
     "unexpected": ("导出时出现意外错误，详情已写入日志", "The export failed unexpectedly; details are in the log file"),
 }
@@ -290,7 +292,7 @@ def registration_field_words(name: str, lang: str = "zh") -> str:
     return pick(REGISTRATION_FIELD_WORDS.get(name, (name, name)), lang)
 
 def export_failure_words(kind: str, lang: str = "zh") -> str:
-    """One line for a failed export: ``database``, ``cancelled`` or ``unexpected``."""
+    """One line for a failed export: ``database``, ``audit``, ``cancelled`` or ``unexpected``."""
     return pick(EXPORT_FAILURE_WORDS.get(kind, EXPORT_FAILURE_WORDS["unexpected"]), lang)
 
 

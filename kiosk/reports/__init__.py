@@ -15,6 +15,10 @@ class ExportError(Exception):
     """An export cannot be made (bad range, unwritable file, no Chinese font)."""
 
 
+class ExportAuditFailed(ExportError):
+    """The export's audit row could not be written (a busy database): its file was removed, not published."""
+
+
 class ExportCancelled(Exception):
     """Raised from an export's progress callback to stop it; the staged file is removed, nothing is renamed."""
 
@@ -29,6 +33,8 @@ def export_failure_kind(exc: BaseException) -> str:
 
     if isinstance(exc, ExportCancelled):
         return "cancelled"
+    if isinstance(exc, ExportAuditFailed):
+        return "audit"
     if isinstance(exc, (SQLAlchemyError, sqlite3.Error, StoreError)):
         return "database"
     return "unexpected"

@@ -34,7 +34,7 @@ from kiosk.config.loading import foreign_path
 from kiosk.config.settings import Settings
 from kiosk.domain.calibration import calibration_due, calibration_valid
 from kiosk.domain.vocabulary import lane_words
-from kiosk.reports import ExportError, ExportQuery
+from kiosk.reports import ExportAuditFailed, ExportError, ExportQuery, export_failure_kind
 from kiosk.reports.checklist import CheckItem, checklist, week_counts
 from kiosk.reports.figures import DayFigures, Progress, counted, day_figures, parse_iso_week, tally
 from kiosk.reports.signing import sha256_file, sign_export
@@ -161,7 +161,7 @@ class Exporter:
         return cls(store, timezone_name=s.site.timezone, fever_threshold_c=s.policy.fever_threshold_c,
                    actor=actor or s.site.guard_id, data_dir=s.data_dir, site_id=s.site.site_id, gate_id=s.site.gate_id,
                    thermometer_id=s.devices.thermometer_id, calibration_interval_days=s.calibration.interval_days,
-                   pin=pin, key_file=s.export_key_file, site_name=s.site.name, gate_name=s.site.gate_name)
+                   pin=pin, key_file=s.export_key_file, site_name=s.site.report_name, gate_name=s.site.gate_name)
 
     # ------------------------------------------------------------- entries
     def entries(self, q: ExportQuery) -> Iterator[EntryRecord]:
@@ -327,14 +327,21 @@ class Exporter:
             progress(total, total)
         digest = sha256_file(path)
         final = final_of(path)
+        # The audit row is written before the file is published: a failed write (a busy database)
+        # leaves the staged file, which ``_atomic_export`` removes, never a signed file nobody recorded.
+        try:
+            self.store.audit(self.actor, "export", {
+                "format": kind, "file": str(final), "from": str(q.date_from), "to": str(q.date_to),
+                "lane": q.lane, "flagged_only": q.flagged_only, "rows": rows, "sha256": digest,
+            })
+        except Exception as exc:
+            if export_failure_kind(exc) != "database":
+                raise
+            raise ExportAuditFailed(f"the audit record could not be written (the database is busy); "
+                                    f"no file was left at {final}") from exc
         os.replace(path, final)  # a killed export never replaces a good file with half of one
-        path = final
-        sig = sign_export(path, self.data_dir, pin=self.pin, key_file=self.key_file)
-        self.store.audit(self.actor, "export", {
-            "format": kind, "file": str(path), "from": str(q.date_from), "to": str(q.date_to), "lane": q.lane,
-            "flagged_only": q.flagged_only, "rows": rows, "sha256": digest,
-        })
-        return ExportResult(path, rows, digest, sig)
+        sig = sign_export(final, self.data_dir, pin=self.pin, key_file=self.key_file)
+        return ExportResult(final, rows, digest, sig)
 
 
 def _open_out(path: Path, **kw: Any) -> Any:

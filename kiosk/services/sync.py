@@ -166,7 +166,7 @@ class SyncLoop:
     def register(self) -> None:
         site, cal = self.settings.site, self.settings
         for gate in sorted({site.gate_id, *self.source.gates()}):
-            self.central.register_gate(site.site_id, gate, site_name=site.name, district=site.district,
+            self.central.register_gate(site.site_id, gate, site_name=site.report_name, district=site.district,
                                        gate_name=site.gate_name if gate == site.gate_id else "",
                                        thermometer_id=cal.devices.thermometer_id if gate == site.gate_id else "",
                                        calibration_interval_days=cal.calibration.interval_days)

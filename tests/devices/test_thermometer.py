@@ -215,3 +215,37 @@ def test_the_in_process_port_carries_every_streaming_protocol_and_an_unplug() ->
     finally:
         sim.close()
     assert found.found and found.protocol == "aa55"
+
+
+@pytest.mark.parametrize("noise", [b"\x00\xff\x13garbage\r\n", b"$GPGGA,123519,4807.038,N*47\r\n"])
+def test_a_port_sending_only_unreadable_bytes_is_reported_silent(cleanup, noise: bytes) -> None:
+    """The trial: noise (or another device's frames) kept 测温仪 已连接 for ever; only a mute port was reported."""
+    import os
+    import pty
+
+    controller, device = pty.openpty()
+    stop = threading.Event()
+
+    def chatter() -> None:
+        while not stop.is_set():
+            os.write(controller, noise)
+            time.sleep(0.02)
+
+    sender = threading.Thread(target=chatter, daemon=True)
+    messages: list[str] = []
+    col = Collector()
+    reader = SerialThermometer(os.ttyname(device), "aa55", on_reading=col.reading,
+                               on_status=lambda s: (col.status(s), messages.append(s.message)),
+                               silent_after_s=0.4, backoff_s=(0.05, 0.2))
+    cleanup.append(reader)
+    sender.start()
+    try:
+        reader.start()
+        assert col.wait_state("silent", timeout=5)
+    finally:
+        stop.set()
+        sender.join()
+    assert col.readings.empty() and reader.garbage_bytes > 0
+    assert any("无有效读数" in m for m in messages)
+    os.close(controller)
+    os.close(device)

@@ -24,7 +24,7 @@ def test_every_command_declares_its_needs_and_one_runs_by_default() -> None:
     assert all(isinstance(n, Needs) for n in needs.values())
     assert [name for name, n in needs.items() if n.by_default] == ["run"]
     assert [name for name, n in needs.items() if not n.config] == ["doctor"]
-    assert sorted(name for name, n in needs.items() if n.creates_config) == ["devices", "run"]
+    assert sorted(name for name, n in needs.items() if n.missing_config_ok) == ["devices", "run"]
     assert [name for name, n in needs.items() if not n.pulled] == ["central"]
     readers = {name for name, n in needs.items() if n.db is not None and not n.db.simulated}
     assert readers == {"export", "report", "verify-log"}

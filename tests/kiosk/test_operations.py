@@ -130,13 +130,20 @@ def test_doctor_opens_the_scanner_port_as_it_does_the_thermometer_s(tmp_path: Pa
         os.close(device)
 
 
-def test_a_bad_thermometer_protocol_is_one_config_line_for_doctor_and_run(tmp_path: Path, capsys) -> None:
+def test_a_bad_thermometer_protocol_is_one_config_line_for_doctor_and_run(qapp, tmp_path: Path, capsys) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.ui.test_run_config import when_active
+
     config = tmp_path / "config.toml"
     config.write_text('[devices]\ncamera = "0"\nthermometer_protocol = "aa56"\n')
     assert main(["--config", str(config), "doctor"]) == 2
     out = capsys.readouterr().out
     assert "FAIL  config" in out and "thermometer_protocol" in out and "'aa56'" in out and "Traceback" not in out
+    shown: list[str] = []
+    when_active(QMessageBox, QMessageBox.accept, shown)  # with a display, the window says it too
     assert main(["--config", str(config), "run"]) == 2
+    assert shown == ["QMessageBox"]
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "thermometer_protocol must be one of" in err
 

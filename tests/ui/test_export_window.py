@@ -124,3 +124,31 @@ def test_esc_then_closing_the_window_during_an_export_cancels_it_cleanly(qtbot, 
     assert not (tmp_path / "day.xlsx").exists() and not list(tmp_path.glob(".day.xlsx*"))
     assert not kiosk.store.audit_events("export")
     assert readers and threading.main_thread().name not in readers  # the rows were read off the GUI thread
+
+
+def test_an_export_whose_audit_write_fails_says_so_and_leaves_no_file(qtbot, gate, tmp_path: Path) -> None:
+    """The trial: another process held BEGIN EXCLUSIVE, the dialog said 读取…失败 and a signed PDF lay on disk, unrecorded."""
+    import sqlite3
+
+    from kiosk.domain.vocabulary import export_failure_words
+    from ui.export_dialog import ExportDialog
+
+    window, kiosk, clock = gate
+    kiosk.controller.set_lane(Lane.CAMPUS, PersonKind.STAFF)
+    kiosk.controller.confirm(Element.MASK, False)
+    dialog = ExportDialog(window._desk.exporter(""), window._desk.today(), window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+    out = tmp_path / "day.pdf"
+    dialog.path.setText(str(out))
+    locker = sqlite3.connect(kiosk.settings.database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # WAL: the export's reads go on, its audit write cannot
+    try:
+        dialog.start()
+        qtbot.waitUntil(lambda: dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled(), timeout=30000)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert export_failure_words("audit") in dialog.status.text()
+    assert not out.exists() and not (tmp_path / "day.pdf.sig").exists() and not list(tmp_path.glob(".day.pdf*"))
+    assert not kiosk.store.audit_events("export")

@@ -18,6 +18,16 @@ def choose_other(combo, edit, text: str) -> None:
     edit.editingFinished.emit()
 
 
+def fill_first_setup(flow: SetupFlow, frames: Path) -> None:
+    """The least a first setup asks, answered: school 第三中学, a folder of frames as camera, PIN 135790."""
+    flow.school_page.school.setText("第三中学")
+    choose_other(flow.camera_page.combo, flow.camera_page.other, str(frames))
+    flow.thermometer_page.combo.setCurrentIndex(flow.thermometer_page.combo.findData(""))
+    flow.pin_page.pin.setText("135790")
+    flow.pin_page.again.setText("135790")
+    flow.accept()
+
+
 def test_setup_writes_the_config_and_pin_and_nothing_else(qtbot, tmp_path: Path, frames: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("# written by the IT teacher\n[ui]\nsound = false  # the office is next door\n")
@@ -116,12 +126,7 @@ def test_with_nothing_configured_the_window_opens_setup_then_the_gate(qtbot, tmp
             QTimer.singleShot(50, fill)
             return
         seen.append("setup")
-        flow.school_page.school.setText("第三中学")
-        choose_other(flow.camera_page.combo, flow.camera_page.other, str(frames))
-        flow.thermometer_page.combo.setCurrentIndex(flow.thermometer_page.combo.findData(""))
-        flow.pin_page.pin.setText("135790")
-        flow.pin_page.again.setText("135790")
-        flow.accept()
+        fill_first_setup(flow, frames)
 
     QTimer.singleShot(50, fill)
     assert run_window(settings, quit_after=2.0) == 0
@@ -360,3 +365,31 @@ def test_the_scanner_page_times_a_test_scan_and_sets_the_key_gap_from_it(qtbot, 
     assert page.key_gap_ms == 0 and "太慢" in page.timing.text()
     assert "scanner_key_gap_ms" not in flow.collect().changes()["devices"]
     flow.reject()
+
+
+def test_leaving_setup_run_again_on_a_configured_gate_opens_the_gate(qtbot, tmp_path: Path, frames: Path) -> None:
+    """The trial: 退出 on `run --setup` of a working gate closed the program; only a gate needing setup exits."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import run_window
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[devices]\ncamera = "{frames}"\n', encoding="utf-8")
+    before = config.read_text()
+    settings = load_settings(config)
+    assert not settings.needs_setup
+    left: list[str] = []
+
+    def leave() -> None:
+        flow = QApplication.activeModalWidget()
+        if not isinstance(flow, SetupFlow):
+            QTimer.singleShot(50, leave)
+            return
+        left.append("setup")
+        flow.reject()
+
+    QTimer.singleShot(50, leave)
+    assert run_window(settings, setup=True, quit_after=1.0) == 0
+    assert left == ["setup"] and config.read_text() == before
+    assert (tmp_path / "data" / "entries.sqlite3").exists()  # the gate opened with its config
