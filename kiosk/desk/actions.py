@@ -71,7 +71,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("Shift+F4", GuardAction.ITINERARY_RISK, ("行程卡：到过风险地区", "Itinerary: risk area")),
     KeyBinding("F12", GuardAction.VACCINE_OK, ("疫苗：已接种", "Vaccinated")),
     KeyBinding("Shift+F12", GuardAction.VACCINE_NONE, ("疫苗：未接种", "Not vaccinated")),
-    KeyBinding("N", GuardAction.NUCLEIC_NEGATIVE, ("核酸阴性（时限内）", "Test negative (in time)")),
+    KeyBinding("N", GuardAction.NUCLEIC_NEGATIVE, ("核酸阴性", "Test negative")),
     KeyBinding("I", GuardAction.CONFIRM_IDENTITY, ("身份已核对", "ID checked")),
     KeyBinding("F5", GuardAction.OVERRIDE, ("人工改判", "Override")),
     KeyBinding("F6", GuardAction.OBSERVATION, ("送观察点", "Observation")),
@@ -110,7 +110,7 @@ _BINDINGS: dict[GuardAction, KeyBinding] = {b.action: b for b in KEYMAP}
 def button_words(action: GuardAction, lang: str = "zh") -> str:
     """The words on an action's button (and in its help line), in the window's language."""
     if action in KIND_ACTIONS:
-        words = kind_words(KIND_ACTIONS[action].value, lang)
+        words = kind_words(KIND_ACTIONS[action].value, lang, button=True)
     elif action in LANE_ACTIONS:
         words = lane_words(LANE_ACTIONS[action].value, lang)
     else:

@@ -46,6 +46,14 @@ KIND_WORDS: dict[str, tuple[str, str]] = {
     "other_worker": ("其他临时人员", "other temporary worker"),
 }
 
+# On the guard's person-kind buttons (a row of eight at 1280 px): the same people, English shortened.
+KIND_BUTTON_WORDS: dict[str, tuple[str, str]] = {
+    **KIND_WORDS,
+    "delivery": ("送货人员", "delivery"),
+    "garbage": ("垃圾清运人员", "garbage"),
+    "other_worker": ("其他临时人员", "other"),
+}
+
 LANE_WORDS: dict[str, tuple[str, str]] = {
     "campus": ("师生通道", "campus lane"),
     "worker": ("临时人员专用通道", "temporary-worker lane"),
@@ -239,8 +247,9 @@ def element_words(element: str | None, lang: str = "zh") -> str:
     return pick(ELEMENT_WORDS.get(element, (element, element)), lang)
 
 
-def kind_words(kind: str, lang: str = "zh") -> str:
-    return pick(KIND_WORDS.get(kind, (kind, kind)), lang)
+def kind_words(kind: str, lang: str = "zh", *, button: bool = False) -> str:
+    """A person kind's words; ``button``: the shortened English of the kind keys' buttons."""
+    return pick((KIND_BUTTON_WORDS if button else KIND_WORDS).get(kind, (kind, kind)), lang)
 
 
 def lane_words(lane: str, lang: str = "zh") -> str:
