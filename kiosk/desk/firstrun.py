@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.config.settings import default_data_dir, ConfigError, DeviceSettings, Settings
-from kiosk.config.loading import load_settings
+from kiosk.config.loading import load_settings, unwritten_settings
 from kiosk.services.ports import FrameFeed, Service
 from kiosk.services.access import PinLedger, as_pin, is_digits, is_new_pin
 
@@ -39,12 +39,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GATE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+GATE_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,40}")  # fullmatch: "$" would let a trailing newline in
 
 
 def gate_id_ok(gate_id: str) -> bool:
     """Whether ``gate_id`` can name a gate (it goes into entry ids, exports and the centre's tables)."""
-    return bool(GATE_ID_PATTERN.match(gate_id))
+    return bool(GATE_ID_PATTERN.fullmatch(gate_id))
 
 
 @dataclass
@@ -218,7 +218,8 @@ def write_first_config(path: Path, answers: SetupAnswers,
     if problems:
         raise ConfigError("；".join(problems))
     if answers.has_pin:
-        _check_or_change_pin(access, answers, before if before is not None else load_settings(path), open_ledger)
+        # The config may be gone while the PIN stays (deleted, or setup cut short): the defaults say where.
+        _check_or_change_pin(access, answers, before if before is not None else unwritten_settings(path), open_ledger)
     write_settings(path, answers.changes())
     settings = load_settings(path)
     if not answers.has_pin:

@@ -83,3 +83,21 @@ def test_a_wrong_current_pin_changes_nothing(tmp_path: Path) -> None:
     settings = load_settings(config)
     assert settings.site.gate_id == "east-1"
     AdminAccess(settings.data_dir).verify("2468", "guard", "export")
+
+
+def test_setup_on_a_gate_whose_config_is_gone_but_whose_pin_stays_is_not_a_dead_end(tmp_path: Path) -> None:
+    """Re-trial finding: config.toml deleted (doctor suggests it) or setup cut short, the PIN kept:
+    setup asked for the current PIN and then failed with "config file not found"."""
+    config = a_gate_with_a_four_digit_pin(tmp_path, kept_a_log=False)
+    config.unlink()
+    settings = write_first_config(config, answers(pin="2468"))
+    assert config.exists() and settings.site.gate_id == "east-2"
+    with pytest.raises(ConfigError, match="现有的 PIN"):
+        config.unlink()
+        write_first_config(config, answers(pin="1357"))
+
+
+def test_a_gate_id_with_a_trailing_newline_is_refused() -> None:
+    from kiosk.desk.firstrun import gate_id_ok
+
+    assert gate_id_ok("east-1") and not gate_id_ok("east-1\n") and not gate_id_ok("")
