@@ -352,6 +352,7 @@ def run_window(settings: Settings, demo: bool = False, quit_after: float | None 
         window.showFullScreen()
     else:
         window.show()
+    window.activateWindow()  # the guard's keys go to the focused window: with no window manager, none is
     kiosk.start()
     # Inside an application that already runs (tests, an embedding program) a local loop is quit instead of
     # the application: quitting someone else's application leaves its later event loops returning at once.
