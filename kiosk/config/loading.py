@@ -112,6 +112,11 @@ def _build(data: Mapping[str, Any], source: Path | None) -> Settings:
         raise ConfigError("database.url must be a string (an SQLAlchemy URL)")
     if not url:
         url = f"sqlite:///{data_dir / 'entries.sqlite3'}"
+    elif not url.startswith(("sqlite:///", "postgresql")):
+        # Checked here, where the settings dialog's save is checked too: a URL the store cannot open
+        # saved from the dialog left a gate that would not start and no window to say why.
+        raise ConfigError(f"bad database URL {url!r}: database.url must be sqlite:///<file> "
+                          "or postgresql+psycopg://user@host/db")
     _require_finite(data, "")
     policy_table = _table(data, "policy")
     version = policy_table.get("version")

@@ -68,6 +68,10 @@ def test_bad_values_and_bad_files_leave_the_file_as_it_was(config: Path, tmp_pat
     with pytest.raises(ConfigError, match="fever_threshold_c"):
         write_settings(config, {"policy": {"fever_threshold_c": 45.0}}, today=DAY)
     assert config.read_text() == before
+    # Re-trial: a database URL the store cannot open was saved, and the gate then would not start.
+    with pytest.raises(ConfigError, match="database.url must be"):
+        write_settings(config, {"database": {"url": "foo://bar"}}, today=DAY)
+    assert config.read_text() == before
     broken = tmp_path / "broken.toml"
     broken.write_text("[site\nname=")
     with pytest.raises(ConfigError, match="not overwriting"):
