@@ -204,6 +204,7 @@ class ExportDialog(QDialog):
     def _on_worker_failed(self, message: str) -> None:
         cancelled = self._worker is not None and self._worker.cancelled
         self.status.setText(message if cancelled else self.tr("导出失败：%1").replace("%1", message))
+        self.progress.setValue(0)  # no file was left: a full bar beside the failure said otherwise
         self._stop_thread()
 
     def _stop_thread(self) -> None:

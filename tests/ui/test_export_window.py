@@ -150,5 +150,6 @@ def test_an_export_whose_audit_write_fails_says_so_and_leaves_no_file(qtbot, gat
         locker.execute("ROLLBACK")
         locker.close()
     assert export_failure_words("audit") in dialog.status.text()
+    assert dialog.progress.value() == 0  # no file: the bar does not stand full beside the failure
     assert not out.exists() and not (tmp_path / "day.pdf.sig").exists() and not list(tmp_path.glob(".day.pdf*"))
     assert not kiosk.store.audit_events("export")
