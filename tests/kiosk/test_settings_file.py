@@ -51,6 +51,18 @@ def test_a_policy_change_bumps_the_version(config: Path) -> None:
     assert chosen.policy_version_after == "county-7"
 
 
+@pytest.mark.parametrize("zone", ["Etc/GMT-14", "Etc/GMT+12"])  # 26 h apart: their dates always differ
+def test_the_version_names_the_schools_date_not_the_machines(config: Path, zone: str) -> None:
+    """Re-trial: just after midnight in Shanghai a UTC machine named the new version after yesterday."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    write_settings(config, {"site": {"timezone": zone}})
+    school_day = datetime.now(ZoneInfo(zone)).date()
+    saved = write_settings(config, {"policy": {"fever_threshold_c": 37.5}})
+    assert saved.policy_version_after == school_day.isoformat() or datetime.now(ZoneInfo(zone)).date() != school_day
+
+
 def test_rules_keep_their_options_and_removed_elements_go(config: Path) -> None:
     saved = write_settings(config, {"policy.rules": {"staff": {"health": "soft", "temperature": "hard",
                                                                "nucleic_acid": "hard"}}}, today=DAY)
