@@ -64,6 +64,9 @@ def setup_logging(verbose: bool = False) -> Path | None:
 
     Safe to call again (each ``main()`` in the tests): our handlers are replaced, others left alone.
     """
+    # OpenCV prints its own [ WARN ] lines (a V4L2 probe of a missing camera) straight to stderr, past
+    # logging, into doctor's and devices list's output; a camera's state is reported in words already.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(handler)
