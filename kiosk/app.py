@@ -238,9 +238,6 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
     settings, hub = kiosk.settings, kiosk.listeners
     scenes, director = None, None
     if settings.devices.camera.startswith("sim:") and demo:
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
         from kiosk.sim.demo import DemoDirector, demo_people, demo_roster, scene_for
 
         people = demo_people(settings)
@@ -249,7 +246,7 @@ def _add_camera(kiosk: Kiosk, demo: bool, demo_scene: int, scene_hold_s: float) 
         kiosk.closers.append(director.close)
         kiosk.director = director
         if demo:
-            kiosk.store.upsert_roster(demo_roster(datetime.now(ZoneInfo(settings.site.timezone)).date()))
+            kiosk.store.upsert_roster(demo_roster(settings.site.today()))
     grabber = FrameGrabber(capture_opener(settings.devices.camera, scenes, director.on_scene if director else None,
                                           hold_s=scene_hold_s, first_scene=demo_scene),
                            on_status=lambda state, msg: report_device_word(hub, kiosk.store, DeviceKind.CAMERA, state, msg))

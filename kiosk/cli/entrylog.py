@@ -195,15 +195,14 @@ def _setup_purge(p: argparse.ArgumentParser) -> None:
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
+    from datetime import timedelta
 
     from kiosk.app import build_store
 
     store = build_store(settings)
     try:
         require_admin(settings, store, args.pin, "purge")
-        cutoff = datetime.now(ZoneInfo(settings.site.timezone)).date() - timedelta(days=args.older_than)
+        cutoff = settings.site.today() - timedelta(days=args.older_than)
         n = store.purge_personal(cutoff)
         store.audit(settings.site.guard_id, "purge", {"before": str(cutoff), "entries": n})
     finally:

@@ -249,7 +249,7 @@ def _setup_findings(p: argparse.ArgumentParser) -> None:
 
 
 def _findings(args: argparse.Namespace, settings: Settings) -> int:
-    today = datetime.now(ZoneInfo(settings.site.timezone)).date()
+    today = settings.site.today()
     try:
         day = date.fromisoformat(args.date) if getattr(args, "date", None) else today
     except ValueError:

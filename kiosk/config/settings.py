@@ -15,8 +15,10 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import platformdirs
 
@@ -54,6 +56,10 @@ class SiteSettings:
     def report_name(self) -> str:
         """The school as reports and the centre name it: the bureau's name when set, else the setup's, else the id."""
         return self.name or self.school_name or self.site_id
+
+    def today(self) -> date:
+        """The school's date now (its time zone): what days, versions and cut-offs are counted in."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
 
 @dataclass(frozen=True)

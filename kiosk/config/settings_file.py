@@ -72,7 +72,7 @@ def write_settings(path: Path, changes: Mapping[str, Mapping[str, Any]], today: 
     if _policy_values_differ(before, after) and _declared(after.policy.version) == old_version:
         if "policy" not in doc:
             doc.add("policy", tomlkit.table())
-        doc["policy"]["version"] = next_policy_version(old_version, today or _school_today(after))
+        doc["policy"]["version"] = next_policy_version(old_version, today or after.site.today())
         after = _validated(path, doc)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.new")
@@ -183,11 +183,3 @@ def _policy_values_differ(before: Settings, after: Settings) -> bool:
     from kiosk.config.settings import policy_content
 
     return policy_content(after.policy) != policy_content(before.policy)
-
-
-def _school_today(settings: Settings) -> date:
-    """The school's date (its time zone), which the version names: the machine's may be a day off."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(settings.site.timezone)).date()

@@ -361,9 +361,7 @@ class SyncService(Worker):
             self.school_today = None  # never show stale school totals as current
         elif self._central is not None and time.monotonic() - self._totals_at > self._totals_every_s:
             try:
-                from zoneinfo import ZoneInfo
-
-                day = datetime.now(ZoneInfo(self.settings.site.timezone)).date()
+                day = self.settings.site.today()
                 self.school_today = today_totals(self._central, self.settings.site.site_id, day)
                 self._totals_at = time.monotonic()
             except CentralError:
