@@ -26,9 +26,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
 from kiosk.domain import follow_up
 from kiosk.domain.model import Decision, Element, Evidence, Lane, Reason
 from kiosk.domain.visit import VisitSnapshot
+from kiosk.domain.vocabulary import pick
 
 
 class Prompt(str, enum.Enum):
@@ -43,8 +45,7 @@ class Prompt(str, enum.Enum):
 
     def text(self, language: str) -> str:
         """The sentence in ``zh_CN`` (default) or ``en``."""
-        zh, en = PROMPT_TEXTS[self]
-        return en if language == "en" else zh
+        return pick(PROMPT_TEXTS[self], language)
 
 
 PROMPT_TEXTS: Mapping[Prompt, tuple[str, str]] = {
