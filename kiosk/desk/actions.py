@@ -78,16 +78,16 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("F7", GuardAction.REGISTER, ("登记", "Register")),
     KeyBinding("F8", GuardAction.HANDOFF, ("快递交接，不入校", "Hand-off, no entry")),
     KeyBinding("Space", GuardAction.NEXT, ("下一位", "Next person")),
-    KeyBinding("1", GuardAction.KIND_STUDENT),  # 学生: the vocabulary's words
-    KeyBinding("2", GuardAction.KIND_STAFF),  # 教职工: the vocabulary's words
-    KeyBinding("3", GuardAction.KIND_VISITOR),  # 访客: the vocabulary's words
-    KeyBinding("4", GuardAction.KIND_COURIER),  # 快递员: the vocabulary's words
-    KeyBinding("5", GuardAction.KIND_DELIVERY),  # 送货: the vocabulary's words
-    KeyBinding("6", GuardAction.KIND_GARBAGE),  # 垃圾清运: the vocabulary's words
-    KeyBinding("7", GuardAction.KIND_OTHER_WORKER),  # 其他临时人员: the vocabulary's words
+    KeyBinding("1", GuardAction.KIND_STUDENT),
+    KeyBinding("2", GuardAction.KIND_STAFF),
+    KeyBinding("3", GuardAction.KIND_VISITOR),
+    KeyBinding("4", GuardAction.KIND_COURIER),
+    KeyBinding("5", GuardAction.KIND_DELIVERY),
+    KeyBinding("6", GuardAction.KIND_GARBAGE),
+    KeyBinding("7", GuardAction.KIND_OTHER_WORKER),
     KeyBinding("8", GuardAction.RETURNING, ("返校/外地返回", "Returnee")),
-    KeyBinding("F9", GuardAction.LANE_CAMPUS),  # 师生通道: the vocabulary's words
-    KeyBinding("F10", GuardAction.LANE_WORKER),  # 临时人员专用通道: the vocabulary's words
+    KeyBinding("F9", GuardAction.LANE_CAMPUS),
+    KeyBinding("F10", GuardAction.LANE_WORKER),
 )
 
 KEY_OF: dict[GuardAction, str] = {b.action: b.key for b in KEYMAP}
