@@ -156,7 +156,8 @@ class MainWindow(WindowSlots):
         self.person_label.setStyleSheet("font-size:20px;")
         layout.addWidget(self.person_label)
         kinds = [(kind.value, KEY_OF[action], self.action_label(action)) for action, kind in KIND_ACTIONS.items()]
-        self.kind_bar = KindBar(kinds, KEY_OF[GuardAction.RETURNING], left)
+        returning = (KEY_OF[GuardAction.RETURNING], self.action_label(GuardAction.RETURNING))
+        self.kind_bar = KindBar(kinds, returning, left)
         self.kind_bar.kind_chosen.connect(self._on_kind_bar_kind_chosen)
         self.kind_bar.returning_toggled.connect(lambda: self.act(GuardAction.RETURNING))
         layout.addWidget(self.kind_bar)

@@ -234,7 +234,8 @@ class KindBar(QWidget):
     kind_chosen = Signal(str)
     returning_toggled = Signal()
 
-    def __init__(self, kinds: list[tuple[str, str, str]], returning_key: str, parent: QWidget | None = None) -> None:
+    def __init__(self, kinds: list[tuple[str, str, str]], returning: tuple[str, str],
+                 parent: QWidget | None = None) -> None:
         """``kinds``: (person kind value, key, label) in key order."""
         super().__init__(parent)
         row = QHBoxLayout(self)
@@ -252,7 +253,8 @@ class KindBar(QWidget):
             b.setToolTip(label)
             row.addWidget(b, 1)
             self.buttons[kind] = b
-        self.returning = QPushButton(f"{returning_key} " + self.tr("返校人员"), self)
+        returning_key, returning_label = returning
+        self.returning = QPushButton(f"{returning_key} {returning_label}", self)
         self.returning.setCheckable(True)
         self.returning.setStyleSheet("QPushButton{font-size:13px;min-height:36px;padding:0 1px;}"
                                      "QPushButton:checked{background:#ef6c00;color:white;}")

@@ -85,7 +85,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("5", GuardAction.KIND_DELIVERY),
     KeyBinding("6", GuardAction.KIND_GARBAGE),
     KeyBinding("7", GuardAction.KIND_OTHER_WORKER),
-    KeyBinding("8", GuardAction.RETURNING, ("返校/外地返回", "Returnee")),
+    KeyBinding("8", GuardAction.RETURNING, ("返校人员", "Returnee")),
     KeyBinding("F9", GuardAction.LANE_CAMPUS),
     KeyBinding("F10", GuardAction.LANE_WORKER),
 )

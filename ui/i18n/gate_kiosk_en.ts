@@ -178,92 +178,92 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="89" />
+        <location filename="../export_dialog.py" line="93" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="103" />
+        <location filename="../export_dialog.py" line="107" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="104" />
+        <location filename="../export_dialog.py" line="108" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="105" />
+        <location filename="../export_dialog.py" line="109" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="106" />
+        <location filename="../export_dialog.py" line="110" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="108" />
+        <location filename="../export_dialog.py" line="112" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="110" />
+        <location filename="../export_dialog.py" line="114" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="112" />
+        <location filename="../export_dialog.py" line="116" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="118" />
+        <location filename="../export_dialog.py" line="122" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="119" />
+        <location filename="../export_dialog.py" line="123" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="120" />
+        <location filename="../export_dialog.py" line="124" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="122" />
+        <location filename="../export_dialog.py" line="126" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="124" />
+        <location filename="../export_dialog.py" line="128" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="148" />
+        <location filename="../export_dialog.py" line="152" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="188" />
+        <location filename="../export_dialog.py" line="192" />
         <source>正在取消导出…</source>
         <translation>Cancelling the export…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="197" />
+        <location filename="../export_dialog.py" line="201" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="202" />
+        <location filename="../export_dialog.py" line="206" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="220" />
+        <location filename="../export_dialog.py" line="225" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -348,14 +348,6 @@
     </message>
 </context>
 <context>
-    <name>KindBar</name>
-    <message>
-        <location filename="../panels.py" line="255" />
-        <source>返校人员</source>
-        <translation>Returnee</translation>
-    </message>
-</context>
-<context>
     <name>MainWindow</name>
     <message>
         <location filename="../main_window.py" line="63" />
@@ -398,57 +390,57 @@
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="219" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="220" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="229" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="230" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="231" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="251" />
         <source>没有摄像头，不做人脸检测</source>
         <translation>No camera: no face detection</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="253" />
         <source>未配置测温仪：体温由门卫按 F2 录入</source>
         <translation>No thermometer configured: the guard types temperatures with F2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="258" />
+        <location filename="../main_window.py" line="259" />
         <source>键盘式扫码枪：无法检测是否插好，扫一个码试试</source>
         <translation>Keyboard scanner: cannot tell whether it is plugged in; scan a code to try it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="258" />
+        <location filename="../main_window.py" line="259" />
         <source>键盘式</source>
         <translation>Keyboard</translation>
     </message>
@@ -458,49 +450,49 @@
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="209" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="231" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232" />
+        <location filename="../main_window.py" line="233" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="233" />
+        <location filename="../main_window.py" line="234" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="248" />
+        <location filename="../main_window.py" line="249" />
         <source>未接摄像头：请用扫码枪扫码</source>
         <translation>No camera: scan codes with the scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
         <location filename="../main_window.py" line="250" />
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="253" />
         <source>未使用</source>
         <translation>Not used</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="255" />
         <source>扫码枪</source>
         <translation>Scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="303" />
+        <location filename="../main_window.py" line="304" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="303" />
+        <location filename="../main_window.py" line="304" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
@@ -610,38 +602,38 @@
 <context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="275" />
+        <location filename="../panels.py" line="277" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="279" />
+        <location filename="../panels.py" line="281" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="279" />
+        <location filename="../panels.py" line="281" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="279" />
+        <location filename="../panels.py" line="281" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="287" />
+        <location filename="../panels.py" line="289" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="303" />
-        <location filename="../panels.py" line="308" />
+        <location filename="../panels.py" line="305" />
+        <location filename="../panels.py" line="310" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="304" />
+        <location filename="../panels.py" line="306" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
