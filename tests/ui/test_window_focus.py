@@ -24,10 +24,12 @@ from kiosk.app import run_window
 from kiosk.config.loading import load_settings
 from kiosk.sim.demo import demo_settings
 app = QApplication([])
-seen = []
-QTimer.singleShot(1200, lambda: seen.append(type(QApplication.activeWindow()).__name__))
-run_window(demo_settings(load_settings(os.devnull)), demo=True, quit_after=1.6)
-print("ACTIVE", seen)
+seen = set()
+look = QTimer()  # X activates asynchronously and a loaded machine is slow: look every 50 ms till the end
+look.timeout.connect(lambda: seen.add(type(QApplication.activeWindow()).__name__))
+look.start(50)
+run_window(demo_settings(load_settings(os.devnull)), demo=True, quit_after=4.0)
+print("ACTIVE", "MainWindow" in seen)
 """
 
 
@@ -37,4 +39,4 @@ def test_the_gate_window_activates_itself_on_a_display_without_a_window_manager(
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", GATE_KIOSK_DATA=str(tmp_path / "data"), PYTHONPATH=str(REPO))
     done = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, "-c", PROBE],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
-    assert "ACTIVE ['MainWindow']" in done.stdout, (done.stdout[-500:], done.stderr[-1500:])
+    assert "ACTIVE True" in done.stdout, (done.stdout[-500:], done.stderr[-1500:])
