@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,10 +22,11 @@ from kiosk.desk.store import DeskStore
 from kiosk.services.gate import GateController
 from kiosk.reports.figures import DayFigures, day_figures
 from kiosk.domain import follow_up
-from kiosk.desk.today import FlaggedPerson, TodayKeeper
+from kiosk.desk.today import FlaggedPerson, FollowUpStep, TodayKeeper
 from kiosk.domain.vocabulary import stored_reason_words, sync_words
 
 if TYPE_CHECKING:
+    from db.records import EntryRecord
     from kiosk.reports.exports import Exporter
     from kiosk.services.scanning import VerificationService
     from kiosk.services.sync import SyncService
@@ -109,17 +110,17 @@ class GuardDesk:
         day = day or self.today()
         entries = list(self.store.effective_entries(day, flagged_only=True))
         history = self.store.follow_ups(e.id for e in entries)
-        out = []
-        for e in reversed(entries):  # newest first
-            steps = history.get(e.id, [])
-            state = steps[-1][1] if steps else (e.follow_up or follow_up.OPEN)
-            out.append(FlaggedPerson(
-                entry_id=e.id, at=e.created_at.astimezone(self._tz), name=e.name_masked or "—",
-                kind=e.person_kind, lane=e.lane, decision=e.decision,
-                reasons=tuple(stored_reason_words(r, self.language) for r in e.reasons), temperature=e.temperature_c,
-                follow_up=state, follow_up_note=steps[-1][3] if steps else "",
-            ))
-        return out
+        return [self.flagged_person(e, history.get(e.id, [])) for e in reversed(entries)]  # newest first
+
+    def flagged_person(self, entry: EntryRecord, steps: Sequence[FollowUpStep] = ()) -> FlaggedPerson:
+        """One row of the flagged list: a flagged entry and its follow-up steps so far (oldest first)."""
+        state = steps[-1][1] if steps else (entry.follow_up or follow_up.OPEN)
+        return FlaggedPerson(
+            entry_id=entry.id, at=entry.created_at.astimezone(self._tz), name=entry.name_masked or "—",
+            kind=entry.person_kind, lane=entry.lane, decision=entry.decision,
+            reasons=tuple(stored_reason_words(r, self.language) for r in entry.reasons),
+            temperature=entry.temperature_c, follow_up=state, follow_up_note=steps[-1][3] if steps else "",
+        )
 
     def set_follow_up(self, entry_id: str, state: str, note: str = "") -> None:
         """Mark a flagged entry's follow-up; with the window watching today, written off the GUI thread."""

@@ -4,9 +4,11 @@ The window used to re-query the whole day every 5 seconds on the GUI thread
 (and froze while the database was locked). Now each committed entry is read
 once, by id, on this keeper's own thread and added to the running tally;
 only a correction (which replaces an earlier entry), a new day, or the first
-load reads the day again. The flagged list (a few rows) is re-read when a
-flagged entry arrives or a follow-up changes. ``snapshot()`` never touches
-the database; ``on_changed`` is called (from this thread) after each update,
+load reads the day again. The flagged list is kept the same way: a flagged
+entry is put at its top, a guard's follow-up mark changes its row; neither
+reads the day's flagged entries again (hundreds at a busy gate, and the
+Python that turned them into rows held the GIL the window needs).
+``snapshot()`` never touches the database; ``on_changed`` is called (from this thread) after each update,
 and the window turns it into a repaint through a queued signal.
 
 The guard's follow-up marks on the flagged list (observation, cleared) are
@@ -16,12 +18,11 @@ makes the mark wait and be retried, not the window freeze or the mark vanish.
 
 from __future__ import annotations
 
-import copy
 import logging
 import queue
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -35,6 +36,7 @@ from kiosk.reports.figures import DayFigures, tally
 log = logging.getLogger(__name__)
 
 RELOAD = "\x00reload"
+FollowUpStep = tuple[datetime, str, str, str]  # (at, state, guard, note), as the store lists a follow-up history
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class TodaysDesk(Protocol):
 
     def flagged(self, day: date | None = None) -> list[FlaggedPerson]: ...
 
+    def flagged_person(self, entry: EntryRecord, steps: Sequence[FollowUpStep] = ()) -> FlaggedPerson: ...
+
 
 class TodayKeeper(Worker):
     """See the module docstring."""
@@ -119,7 +123,7 @@ class TodayKeeper(Worker):
 
     def snapshot(self) -> tuple[DayFigures, list[FlaggedPerson]]:
         with self._lock:
-            return copy.deepcopy(self._figures), list(self._flagged)
+            return self._figures.copy(), list(self._flagged)
 
     # ------------------------------------------------------ the keeper's thread
     def _before_start(self) -> None:
@@ -173,12 +177,12 @@ class TodayKeeper(Worker):
     def _handle(self, event: str | FollowUpMark) -> None:
         if isinstance(event, FollowUpMark):
             self._desk.store.follow_up(event.entry_id, event.state, event.actor, event.note)
-            # The flagged list shows the new state; the day's figures do not count follow-ups, so the day
-            # is not read again (a whole day of entries, twice a second at a busy gate, kept this thread
-            # on the GIL for tens of milliseconds at a time while the window waited for it).
-            flagged = self._desk.flagged(self._day)
+            # The flagged list shows the new state: that row changes, nothing is read again. Reading the
+            # day's flagged entries after every mark (hundreds of records) kept this thread on the GIL for
+            # 100–200 ms at a time while the window waited for it (bench/bench_gui_gaps.py).
             with self._lock:
-                self._flagged = flagged
+                self._flagged = [replace(p, follow_up=event.state, follow_up_note=event.note)
+                                 if p.entry_id == event.entry_id else p for p in self._flagged]
             return
         if event == RELOAD:
             self._load_all()
@@ -192,9 +196,9 @@ class TodayKeeper(Worker):
         with self._lock:
             tally(self._figures, entry, self._desk.settings.policy.fever_threshold_c, self._desk.tz)
         if entry.flagged:
-            flagged = self._desk.flagged(self._day)
+            person = self._desk.flagged_person(entry)  # new, so no follow-up yet; newest first, as flagged() lists
             with self._lock:
-                self._flagged = flagged
+                self._flagged = [person, *self._flagged]
         self.entries_added += 1  # counted once the entry is in both the figures and the flagged list
 
     def _load_all(self) -> None:

@@ -1,4 +1,4 @@
-"""Today's figures follow committed entries one by one; only corrections and follow-ups read the day again."""
+"""Today's figures and flagged list follow committed entries and follow-up marks one by one; only corrections read the day again."""
 
 from __future__ import annotations
 
@@ -64,8 +64,50 @@ def test_figures_follow_commits_without_rereading_the_day(tmp_path: Path) -> Non
         reloads = keeper.full_reloads
         desk.set_follow_up(fever_id, "observation")
         wait_for(lambda: {p.entry_id: p.follow_up for p in desk.today_snapshot()[1]}[fever_id] == "observation")
-        assert keeper.full_reloads == reloads  # the flagged list is re-read, not the whole day
+        assert keeper.full_reloads == reloads  # the mark changes its row, the day is not read again
+        # Kept row by row, the list is what a fresh read of the day gives.
+        assert desk.today_snapshot()[1] == desk.flagged()
     finally:
         desk.close()
         kiosk.close()
     assert keeper._thread is None
+
+
+def test_flagged_list_is_kept_row_by_row_without_reading_the_flagged_entries_again(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "config.toml")
+    kiosk = build_kiosk(settings)
+    desk = GuardDesk(settings, kiosk.store, kiosk.controller)
+    reads = []
+    read_flagged = desk.flagged
+    desk.flagged = lambda day=None: reads.append(day) or read_flagged(day)  # type: ignore[method-assign]
+    keeper = desk.watch_today(lambda: None)
+
+    class Commits(SilentListener):
+        def on_entry_committed(self, entry_id: str) -> None:
+            desk.entry_committed(entry_id)
+
+    kiosk.listeners.add(Commits())
+    try:
+        assert keeper.loaded.wait(5)
+        loads = len(reads)
+        c = kiosk.controller
+        c.set_lane(Lane.CAMPUS, PersonKind.STUDENT)
+        for celsius in (38.1, 36.6, 38.9, 37.9):  # three fevers flagged, one pass
+            c.confirm(Element.HEALTH, True)
+            c.confirm(Element.MASK, True)
+            c.temperature(TemperatureSample(celsius, celsius, source=Source.MANUAL))
+            c.log_current()
+            c.next_person()
+        wait_for(lambda: keeper.entries_added >= 4)
+        flagged = desk.today_snapshot()[1]
+        assert [p.temperature for p in flagged] == [37.9, 38.9, 38.1]  # newest first
+        desk.set_follow_up(flagged[1].entry_id, "observation", "送医务室")
+        desk.set_follow_up(flagged[2].entry_id, "cleared")
+        first = flagged[0].follow_up  # not marked: stays as it was written
+        wait_for(lambda: [p.follow_up for p in desk.today_snapshot()[1]] == [first, "observation", "cleared"])
+        assert desk.today_snapshot()[1][1].follow_up_note == "送医务室"
+        assert len(reads) == loads  # no flagged entry and no mark read the day's flagged entries again
+        assert desk.today_snapshot()[1] == read_flagged()  # and the rows are the ones a fresh read gives
+    finally:
+        desk.close()
+        kiosk.close()
