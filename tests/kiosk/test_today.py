@@ -20,6 +20,15 @@ def wait_for(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+def log_person(c, celsius: float) -> None:
+    """One person with a green code and a mask, at this temperature, logged; the next one called."""
+    c.confirm(Element.HEALTH, True)
+    c.confirm(Element.MASK, True)
+    c.temperature(TemperatureSample(celsius, celsius, source=Source.MANUAL))
+    c.log_current()
+    c.next_person()
+
+
 def test_figures_follow_commits_without_rereading_the_day(tmp_path: Path) -> None:
     settings = load_settings(tmp_path / "config.toml")
     kiosk = build_kiosk(settings)
@@ -36,11 +45,7 @@ def test_figures_follow_commits_without_rereading_the_day(tmp_path: Path) -> Non
         c = kiosk.controller
         c.set_lane(Lane.CAMPUS, PersonKind.STAFF)
         for celsius in (36.5, 36.7, 38.6):
-            c.confirm(Element.HEALTH, True)
-            c.confirm(Element.MASK, True)
-            c.temperature(TemperatureSample(celsius, celsius, source=Source.MANUAL))
-            c.log_current()
-            c.next_person()
+            log_person(c, celsius)
         wait_for(lambda: keeper.entries_added >= 3)
         figures, flagged = desk.today_snapshot()
         assert figures.total == 3 and figures.by_lane["campus"] == 3 and figures.fevers == 1
@@ -93,11 +98,7 @@ def test_flagged_list_is_kept_row_by_row_without_reading_the_flagged_entries_aga
         c = kiosk.controller
         c.set_lane(Lane.CAMPUS, PersonKind.STUDENT)
         for celsius in (38.1, 36.6, 38.9, 37.9):  # three fevers flagged, one pass
-            c.confirm(Element.HEALTH, True)
-            c.confirm(Element.MASK, True)
-            c.temperature(TemperatureSample(celsius, celsius, source=Source.MANUAL))
-            c.log_current()
-            c.next_person()
+            log_person(c, celsius)
         wait_for(lambda: keeper.entries_added >= 4)
         flagged = desk.today_snapshot()[1]
         assert [p.temperature for p in flagged] == [37.9, 38.9, 38.1]  # newest first
