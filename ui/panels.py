@@ -19,6 +19,7 @@ from kiosk.domain.model import Element, Outcome
 from kiosk.domain.vocabulary import follow_up_words, kind_words
 from kiosk.domain.vocabulary_headers import column_words, figure_words
 from kiosk.services.gate import VisitSnapshot
+from ui.widgets import restyle
 
 BIG_BUTTON = "font-size:19px;min-height:50px;padding:2px 8px;"
 
@@ -94,7 +95,7 @@ class WorkerPanel(QGroupBox):
             elif ev is not None and ev.outcome is Outcome.FAIL:
                 mark, colour = "✘", "#c62828"
             lab.setText(f"{mark} {lab.property('label')}")
-            lab.setStyleSheet(f"font-size:22px;font-weight:bold;color:{colour};")
+            restyle(lab, f"font-size:22px;font-weight:bold;color:{colour};")
 
     def _on_register_button_clicked(self) -> None:
         self.registered.emit(self.values())
@@ -138,6 +139,13 @@ class FlaggedList(QWidget):
         shown = [(p.entry_id, p.follow_up) for p in people]
         if shown == self._shown:
             return  # nothing new: no repaint of a few hundred rows
+        if self._shown is not None and [i for i, _ in shown] == [i for i, _ in self._shown]:
+            # The same people, a follow-up changed (the guard's mark): those cells only, not every row again.
+            for row, (p, (_, was)) in enumerate(zip(people, self._shown)):
+                if p.follow_up != was:
+                    self.table.setItem(row, 5, self._follow_up_item(p))
+            self._shown = shown
+            return
         self._shown = shown
         # Column sizing "to contents" re-measures every row after every cell: off while filling (a 300-row
         # day took the GUI thread for seconds), one measurement at the end.
@@ -150,17 +158,20 @@ class FlaggedList(QWidget):
             for i, p in enumerate(people):
                 cells = [p.at.strftime("%H:%M:%S"), p.name, self.kind_label(p.kind),
                          self.tr("；").join(r for r in p.reasons if r),
-                         f"{p.temperature:.1f}" if p.temperature is not None else "",
-                         follow_up_words(p.follow_up, self.language)]
+                         f"{p.temperature:.1f}" if p.temperature is not None else ""]
                 for j, text in enumerate(cells):
-                    item = QTableWidgetItem(text)
-                    if j == 5 and p.follow_up != follow_up.CLEARED:
-                        item.setForeground(QColor("#c62828"))
-                    self.table.setItem(i, j, item)
+                    self.table.setItem(i, j, QTableWidgetItem(text))
+                self.table.setItem(i, 5, self._follow_up_item(p))
         finally:
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
             self.table.setUpdatesEnabled(True)
+
+    def _follow_up_item(self, p: FlaggedPerson) -> QTableWidgetItem:
+        item = QTableWidgetItem(follow_up_words(p.follow_up, self.language))
+        if p.follow_up != follow_up.CLEARED:
+            item.setForeground(QColor("#c62828"))
+        return item
 
     def kind_label(self, kind: str) -> str:
         """The vocabulary's word for a person kind, in the window's language (capitalised in English, a cell)."""
@@ -198,6 +209,10 @@ class TodayPanel(QWidget):
         self.view = QChartView(self.chart, self)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setMinimumHeight(120)
+        self._bars: QBarSet | None = None  # the chart's bars, their hours and heights, while the hours stay the same
+        self._y_axis: QValueAxis | None = None
+        self._hours: tuple[int, int] = (0, 0)
+        self._counts: list[float] = []
         layout.addWidget(self.view)
 
     def set_summary(self, s: DayFigures) -> None:
@@ -205,12 +220,24 @@ class TodayPanel(QWidget):
             self.figures[key].setText(str(s.figure(key)))
         hours = [h for h in range(24) if s.by_hour[h]] or [6, 7, 8]
         lo, hi = min(hours), max(hours)
+        counts = [float(s.by_hour[h]) for h in range(lo, hi + 1)]
+        if self._bars is not None and self._y_axis is not None and (lo, hi) == self._hours:
+            # The same hours: new heights for the bars. Building the chart again (series, axes) for
+            # every entry at a busy gate took the GUI thread several milliseconds each time.
+            if counts != self._counts:
+                for i, count in enumerate(counts):
+                    if count != self._counts[i]:
+                        self._bars.replace(i, count)
+                self._y_axis.setRange(0, max(1, max(s.by_hour)))
+                self._counts = counts
+            return
+        self._hours, self._counts = (lo, hi), counts
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
         bars = QBarSet(self.tr("人数"))
         bars.setColor(QColor("#1e88e5"))
-        bars.append([float(s.by_hour[h]) for h in range(lo, hi + 1)])
+        bars.append(counts)
         series = QBarSeries()
         series.append(bars)
         self.chart.addSeries(series)
@@ -223,6 +250,7 @@ class TodayPanel(QWidget):
         self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)
         series.attachAxis(y)
+        self._bars, self._y_axis = bars, y
 
     def figure(self, key: str) -> str:
         return self.figures[key].text()

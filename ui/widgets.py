@@ -25,12 +25,30 @@ OVERLAY = {"green": QColor(GREEN), "yellow": QColor(AMBER), "red": QColor(RED), 
 
 
 def to_qimage(frame: np.ndarray) -> QImage:
-    """Wrap a BGR frame without converting colours, then copy (the buffer belongs to the camera)."""
+    """A camera frame (BGR or grey) as an image ready to paint, its own copy (the buffer belongs to the camera).
+
+    Converted to 32-bit RGB here, once, because painting a BGR888 image scaled
+    converts it again on every paint. QImage may be built on any thread, so the
+    bridge calls this on the camera's thread and the GUI thread only paints.
+    """
     if frame.ndim == 2:
         h, w = frame.shape
-        return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_Grayscale8).copy()
-    h, w, _ = frame.shape
-    return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_BGR888).copy()
+        wrapped = QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_Grayscale8)
+    else:
+        h, w, _ = frame.shape
+        wrapped = QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_BGR888)
+    return wrapped.convertToFormat(QImage.Format.Format_RGB32)  # a new image: no longer the camera's buffer
+
+
+def restyle(widget: QWidget, css: str) -> None:
+    """Set a widget's style sheet only when it changes.
+
+    Setting one, even the same, re-polishes the widget and its children and
+    lays the window out again: the tiles and the banner did it on every
+    visit update, several times a second, and the GUI thread paid for it.
+    """
+    if widget.styleSheet() != css:
+        widget.setStyleSheet(css)
 
 
 class CameraView(QWidget):
@@ -45,8 +63,9 @@ class CameraView(QWidget):
         self.frames_shown = 0
         self.idle_text = ""  # what to say with no picture; empty: waiting for the camera's first frame
 
-    def set_frame(self, frame: np.ndarray, overlays: list[Overlay]) -> None:
-        self._image = to_qimage(frame)
+    def set_frame(self, frame: np.ndarray | QImage, overlays: list[Overlay]) -> None:
+        """Show a frame: an image the bridge prepared off the GUI thread, or a camera array (converted here)."""
+        self._image = frame if isinstance(frame, QImage) else to_qimage(frame)
         self._overlays = overlays
         self.frames_shown += 1
         self.update()
@@ -158,7 +177,7 @@ class VerdictBanner(QLabel):
         self._style(bg, fg)
 
     def _style(self, bg: str, fg: str) -> None:
-        self.setStyleSheet(f"background:{bg};color:{fg};border-radius:14px;padding:10px;")
+        restyle(self, f"background:{bg};color:{fg};border-radius:14px;padding:10px;")
 
     def _on_flash_timeout(self) -> None:
         self._flashes_left -= 1
@@ -205,7 +224,7 @@ class ElementTile(QFrame):
         self.state = state
         bg = {"ok": "#e8f5e9", "fail": "#ffebee", "pending": "#fff8e1", "none": "#eceff1"}[state]
         border = {"ok": GREEN, "fail": RED, "pending": AMBER, "none": "#b0bec5"}[state]
-        self.setStyleSheet(f"ElementTile{{background:{bg};border:4px solid {border};border-radius:10px;}}")
+        restyle(self, f"ElementTile{{background:{bg};border:4px solid {border};border-radius:10px;}}")
         mark = {"ok": "✔ ", "fail": "✘ ", "pending": "… ", "none": ""}[state]
         self.value.setText(mark + value)
         self.source.setText(source)

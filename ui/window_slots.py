@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QApplication, QLabel, QMessageBox, QPushButton,
 )
@@ -23,9 +23,6 @@ from ui.panels import FlaggedList, KindBar, TodayPanel
 from ui.widgets import CameraView, ElementTile, VerdictBanner, tile_state
 
 from ui.guard_keys import GuardKeys
-
-if TYPE_CHECKING:
-    from kiosk.services.ports import FrameImage
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +111,7 @@ class WindowSlots(GuardKeys):
             if self._alert is not None:
                 self._alert.play()
 
-    def _on_bridge_frame_received(self, frame: FrameImage, overlays: list[Overlay]) -> None:
+    def _on_bridge_frame_received(self, frame: QImage, overlays: list[Overlay]) -> None:
         self.camera.set_frame(frame, overlays)
 
     def _on_bridge_device_status_changed(self, device: str, state: str, message: str) -> None:
