@@ -2,9 +2,10 @@
 
 The window used to re-query the whole day every 5 seconds on the GUI thread
 (and froze while the database was locked). Now each committed entry is read
-once, by id, on this keeper's own thread and added to the running tally;
-only a correction (which replaces an earlier entry), a new day, or the first
-load reads the day again. The flagged list is kept the same way: a flagged
+once, by id, on this keeper's own thread and added to the running tally; a
+correction takes the entry it corrects back out (``untally``). Only a new
+day, the first load, or a correction of another day's entry reads the day
+again. The flagged list is kept the same way: a flagged
 entry is put at its top, a guard's follow-up mark changes its row; neither
 reads the day's flagged entries again (hundreds at a busy gate, and the
 Python that turned them into rows held the GIL the window needs).
@@ -31,7 +32,7 @@ from db.records import EntryRecord
 from devices.worker import Worker
 from kiosk.config.settings import Settings
 from kiosk.services.faultlog import FaultLog
-from kiosk.reports.figures import DayFigures, tally
+from kiosk.reports.figures import DayFigures, tally, untally
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class FollowUpLog(Protocol):
 
     def follow_up(self, entry_id: str, state: str, guard_id: str, note: str = "") -> None: ...
 
+    def corrected_ids(self, date_from: date, date_to: date) -> set[str]: ...
+
 
 class TodaysDesk(Protocol):
     """What the keeper asks of the ``GuardDesk``: its store, settings, time zone and the day's queries."""
@@ -110,6 +113,7 @@ class TodayKeeper(Worker):
         self._day = desk.today()
         self._figures = DayFigures()
         self._flagged: list[FlaggedPerson] = []
+        self._corrected: set[str] = set()  # today's entries a later row corrects: out of the figures
         self.loaded = threading.Event()
         self.full_reloads = 0
         self.entries_added = 0
@@ -190,8 +194,8 @@ class TodayKeeper(Worker):
         entry = self._desk.store.get(event)
         if entry is None:
             return
-        if entry.local_date != self._day or entry.corrects_id:
-            self._load_all()  # another day's entry, or one that replaces an earlier one
+        if entry.local_date != self._day or (entry.corrects_id and not self._take_back(entry.corrects_id)):
+            self._load_all()  # another day's entry, or one correcting an entry this day's figures do not hold
             return
         with self._lock:
             tally(self._figures, entry, self._desk.settings.policy.fever_threshold_c, self._desk.tz)
@@ -201,11 +205,30 @@ class TodayKeeper(Worker):
                 self._flagged = [person, *self._flagged]
         self.entries_added += 1  # counted once the entry is in both the figures and the flagged list
 
+    def _take_back(self, corrected_id: str) -> bool:
+        """A correction arrived: the entry it corrects leaves the figures and the flagged list, row by row.
+
+        A guard's key after a verdict writes a correction; reading the whole day again for each (thousands
+        of entries at a big school) held the GIL for most of a second while the window waited. False when
+        it cannot be done this way (the corrected entry is not one of today's): the day is read again.
+        """
+        if corrected_id in self._corrected:
+            return True  # corrected before: already out of the figures (the new row counts, as in a fresh read)
+        original = self._desk.store.get(corrected_id)
+        if original is None or original.local_date != self._day:
+            return False
+        with self._lock:
+            untally(self._figures, original, self._desk.settings.policy.fever_threshold_c, self._desk.tz)
+            self._flagged = [p for p in self._flagged if p.entry_id != corrected_id]
+            self._corrected.add(corrected_id)
+        return True
+
     def _load_all(self) -> None:
         day = self._desk.today()
+        corrected = self._desk.store.corrected_ids(day, day)
         figures = self._desk.summary(day)
         flagged = self._desk.flagged(day)
         with self._lock:
-            self._day, self._figures, self._flagged = day, figures, flagged
+            self._day, self._figures, self._flagged, self._corrected = day, figures, flagged, corrected
         self.full_reloads += 1
         self.loaded.set()

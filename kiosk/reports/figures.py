@@ -113,6 +113,32 @@ def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
             f.flagged_entries.append(e)
 
 
+def untally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
+    """Take a counted entry back out (a later row corrected it): the exact opposite of ``tally``.
+
+    Counts that fall to zero are removed, so the figures equal a fresh count without that entry.
+    """
+    f.total -= 1
+    _less(f.by_lane, e.lane)
+    f.by_hour[e.created_at.astimezone(tz).hour] -= 1
+    _less(f.decisions, e.decision)
+    _less(f.origins, e.origin or "live")
+    f.handoffs -= e.handoff
+    if e.temperature_c is not None:
+        _less(f.temperatures, round(e.temperature_c, 1))
+        _less(f.temperature_bands, (round(e.temperature_c, 1), temperature_band(e, fever)))
+        f.fevers -= fever_rule.is_fever(e.temperature_c, fever)
+    if e.flagged:
+        f.flagged -= 1
+        f.flagged_entries[:] = [x for x in f.flagged_entries if x.id != e.id]
+
+
+def _less(counter: Counter[Any], key: Any) -> None:
+    counter[key] -= 1
+    if counter[key] <= 0:
+        del counter[key]
+
+
 def parse_iso_week(week: str) -> date:
     """``2022-W08`` -> the Monday of that ISO week."""
     try:
