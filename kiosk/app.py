@@ -303,6 +303,7 @@ def build_window(kiosk: Kiosk, language: str | None = None) -> tuple[MainWindow,
     kiosk.listeners.add(bridge)
     desk = GuardDesk(settings, kiosk.store, kiosk.controller)
     desk.thermometer, desk.codes = kiosk.thermometer, kiosk.codes
+    desk.open_store_for_exports = build_store  # the window's exports run in a process of their own
     if settings.central.url and not kiosk.demo:
         desk.sync = sync_service(settings)
         kiosk.services.append(desk.sync)  # started with the devices, closed before the store

@@ -27,7 +27,9 @@ from kiosk.domain.vocabulary import stored_reason_words, sync_words
 
 if TYPE_CHECKING:
     from db.records import EntryRecord
+    from kiosk.reports.export_process import ExportInProcess
     from kiosk.reports.exports import Exporter
+    from kiosk.reports.source import LedgerSource
     from kiosk.services.scanning import VerificationService
     from kiosk.services.sync import SyncService
     from kiosk.services.thermometry import ThermometerService
@@ -52,6 +54,8 @@ class GuardDesk:
         self.decoder_name = settings.devices.decoder
         self.language = "en" if settings.ui.language == "en" else "zh"  # the window sets it to its own
         self.sync: SyncService | None = None  # when a centre is configured
+        # How an export's own process opens the log (the root's build_store); None: exports run in this process.
+        self.open_store_for_exports: Callable[[Settings], LedgerSource] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -174,10 +178,17 @@ class GuardDesk:
         self.store.audit(self.settings.site.guard_id, "settings_saved", detail)
         return saved.path
 
-    def exporter(self, pin: str) -> Exporter:
-        """An exporter acting for the guard, after the admin PIN was checked (exports are sensitive)."""
+    def exporter(self, pin: str) -> Exporter | ExportInProcess:
+        """An exporter acting for the guard, after the admin PIN was checked (exports are sensitive).
+
+        With ``open_store_for_exports`` set (the window's desk), each export runs in a process of its own
+        (``kiosk.reports.export_process``): its Python does not compete with the window's.
+        """
+        from kiosk.reports.export_process import ExportInProcess
         from kiosk.reports.exports import Exporter
 
         if self.access.has_pin:
             self.access.verify(pin, self.settings.site.guard_id, "export")
+        if self.open_store_for_exports is not None:
+            return ExportInProcess(self.settings, self.open_store_for_exports, pin=pin or None)
         return Exporter.for_settings(self.settings, self.store, pin=pin or None)

@@ -19,6 +19,14 @@ class ExportAuditFailed(ExportError):
     """The export's audit row could not be written (a busy database): its file was removed, not published."""
 
 
+class ExportFailedElsewhere(Exception):
+    """An export run in another process failed on the database or a bug: its kind there, and one line."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class ExportCancelled(Exception):
     """Raised from an export's progress callback to stop it; the staged file is removed, nothing is renamed."""
 
@@ -33,6 +41,8 @@ def export_failure_kind(exc: BaseException) -> str:
 
     if isinstance(exc, ExportCancelled):
         return "cancelled"
+    if isinstance(exc, ExportFailedElsewhere):
+        return exc.kind
     if isinstance(exc, ExportAuditFailed):
         return "audit"
     if isinstance(exc, (SQLAlchemyError, sqlite3.Error, StoreError)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,33 @@ def test_an_export_whose_audit_write_fails_says_so_and_leaves_no_file(qtbot, gat
     assert dialog.progress.value() == 0  # no file: the bar does not stand full beside the failure
     assert not out.exists() and not (tmp_path / "day.pdf.sig").exists() and not list(tmp_path.glob(".day.pdf*"))
     assert not kiosk.store.audit_events("export")
+
+
+def test_the_windows_exports_run_in_a_process_of_their_own(qtbot, tmp_path: Path) -> None:
+    """The window the root builds (``build_window``) exports through a child process: same file, bar and audit."""
+    from kiosk.app import build_kiosk, build_window
+    from kiosk.app_adapters import demo_entries
+    from kiosk.config.loading import load_settings
+    from ui.export_dialog import ExportDialog
+
+    settings = load_settings(tmp_path / "config.toml")
+    kiosk = build_kiosk(settings)
+    today = settings.site.today()
+    kiosk.store.append_many(list(demo_entries(settings, today, today, 200)))
+    window, desk = build_window(kiosk)
+    qtbot.addWidget(window)
+    try:
+        exporter = desk.exporter("")
+        dialog = ExportDialog(exporter, desk.today(), window)
+        qtbot.addWidget(dialog)
+        dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+        dialog.path.setText(str(tmp_path / "day.csv"))
+        dialog.start()
+        qtbot.waitUntil(lambda: "已导出" in dialog.status.text(), timeout=30000)
+        assert dialog.progress.value() == 100 and (tmp_path / "day.csv.sig").exists()
+        assert len((tmp_path / "day.csv").read_text(encoding="utf-8-sig").splitlines()) == 201
+        assert exporter.child_pids and exporter.child_pids[-1] != os.getpid()  # another process wrote it
+        assert kiosk.store.audit_events("export")[-1]["detail"]["rows"] == 200
+    finally:
+        window.close()
+        kiosk.close()
