@@ -52,10 +52,13 @@ def settings_to_start(settings: Settings, setup: bool, broken: str | None, opene
 def _from_broken(path: Path, broken: str, setup: bool, openers: DeviceOpeners,
                  open_ledger: Callable[[Settings], Any], quit_after: float | None) -> Settings | int:
     if not setup:
-        tell_broken_config(broken, "请管理员修复该文件，或运行 gate-kiosk run --setup 从默认值重新设置。", quit_after)
+        tell_broken_config(broken, "请管理员修复该文件，或运行 gate-kiosk run --setup 从默认值重新设置。\n"
+                                   "Ask the administrator to fix the file, or run gate-kiosk run --setup to set up "
+                                   "again from the defaults.", quit_after)
         return EXIT_BROKEN_CONFIG
     kept = path.with_name(f"{path.name}.broken-{datetime.now():%Y%m%d-%H%M%S}")
-    tell_broken_config(broken, f"将从默认值重新设置；原文件保留为 {kept.name}。", quit_after)
+    tell_broken_config(broken, f"将从默认值重新设置；原文件保留为 {kept.name}。\n"
+                               f"Setting up again from the defaults; the file is kept as {kept.name}.", quit_after)
     os.replace(path, kept)  # the setup writes a fresh file; the broken one stays for whoever fixes it
     log.warning("broken config %s kept as %s; setup from the defaults", path, kept)
     written = run_setup(path, openers, open_ledger, None, quit_after)
@@ -66,8 +69,12 @@ def _from_broken(path: Path, broken: str, setup: bool, openers: DeviceOpeners,
 
 
 def tell_broken_config(error: str, what_now: str, quit_after: float | None = None) -> None:
-    """A plain, modal message window with the config's one-line error (closed by itself after ``quit_after``)."""
-    box = QMessageBox(QMessageBox.Icon.Critical, "门岗配置文件有误", f"{error}\n\n{what_now}")
+    """A plain, modal message window with the config's one-line error (closed by itself after ``quit_after``).
+
+    In Chinese and English both: the window's language is a setting in the very file that is broken.
+    """
+    box = QMessageBox(QMessageBox.Icon.Critical, "门岗配置文件有误 / The gate's config file is broken",
+                      f"{error}\n\n{what_now}")
     box.setObjectName("brokenConfigMessage")
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), box.accept)

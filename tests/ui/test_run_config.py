@@ -57,6 +57,7 @@ def test_a_broken_config_is_shown_in_a_window_and_the_terminal_keeps_its_line(qt
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "not valid TOML" in err
     assert seen == ["QMessageBox"] and err.strip().removeprefix("gate-kiosk: error: ") in texts[0]
+    assert "管理员" in texts[0] and "administrator" in texts[0]  # both languages: the language setting is in the file
     assert config.read_text(encoding="utf-8") == BROKEN  # nothing rewritten without the setup
 
 
