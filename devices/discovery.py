@@ -83,6 +83,7 @@ class ProbeResult:
     tried: list[str] = field(default_factory=list)
     error: str = ""
     config: dict[str, Any] = field(default_factory=dict)  # the [devices] keys to write for this finding
+    listened: bool = False  # the port opened and was listened to at every speed in time: nothing known spoke
 
     @property
     def found(self) -> bool:
@@ -312,6 +313,7 @@ def probe_thermometer(port: str, budget_s: float = 10.0, listen_s: float = 1.5) 
             result.tried.append(f"modbus@{baud}/fc{functioncode}")
             if _ask_modbus(path, baud, functioncode, result):
                 return result
+    result.listened = True
     result.error = (f"{port}: no thermometer protocol recognised in {budget_s:.0f} s "
                     f"({result.bytes_heard} bytes heard{'' if result.bytes_heard else ': is it powered?'})")
     return result

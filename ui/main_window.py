@@ -2,8 +2,9 @@
 
 Left: the camera with decoded codes outlined, and the three element tiles
 (code, temperature, mask). Right: the verdict banner with reasons in plain
-words, the lane switch, the temporary-worker panel, the guard's actions (each
-a big button and a key), and tabs for today's flagged people and figures.
+words, the guard's actions (each a big button and a key), and tabs for today's
+flagged people and figures. In the worker lane the temporary-worker panel
+(registration form) shows under the camera, so the right side stays the same.
 Bottom: device status in words, with what to do.
 
 The window receives the gate controller, the guard desk and the Qt bridge;
@@ -31,7 +32,7 @@ from ui.bridge import QtBridge
 from ui.busy import ADMIN_WAIT_S
 from ui.panels import BIG_BUTTON, FlaggedList, KindBar, RetakeList, TodayPanel, WorkerPanel
 from ui.wedge import DEFAULT_GAP_S, KeyboardWedge
-from ui.widgets import CameraView, ElementTile, StatusLight, VerdictBanner
+from ui.widgets import CameraView, ElementTile, NoticeLabel, StatusLight, VerdictBanner
 from ui.window_slots import WindowSlots
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -161,6 +162,13 @@ class MainWindow(WindowSlots):
         self.kind_bar.kind_chosen.connect(self._on_kind_bar_kind_chosen)
         self.kind_bar.returning_toggled.connect(lambda: self.act(GuardAction.RETURNING))
         layout.addWidget(self.kind_bar)
+        # The worker lane's form under the camera, beside the kinds it registers: the right side keeps
+        # the banner, the keys and today's flagged list where they are in both lanes (at 1280x800 the
+        # form beside them left the flagged list only its tab names).
+        self.worker_panel = WorkerPanel(left)
+        self.worker_panel.registered.connect(self._on_worker_panel_registered)
+        self.worker_panel.handoff_requested.connect(self._on_worker_panel_handoff_requested)
+        layout.addWidget(self.worker_panel)
         self.retake_list = RetakeList(left)
         self.retake_list.resume_requested.connect(self._on_retake_list_resume_requested)
         self.retake_list.setVisible(False)
@@ -173,14 +181,8 @@ class MainWindow(WindowSlots):
         layout.setContentsMargins(0, 0, 0, 0)
         self.banner = VerdictBanner(right)
         layout.addWidget(self.banner)
-        self.notice = QLabel("", right)  # a refused action, said where the guard is looking
-        self.notice.setStyleSheet("color:#c62828;font-size:18px;font-weight:bold;")
-        self.notice.setWordWrap(True)
+        self.notice = NoticeLabel(right)  # a refused action, said where the guard is looking
         layout.addWidget(self.notice)
-        self.worker_panel = WorkerPanel(right)
-        self.worker_panel.registered.connect(self._on_worker_panel_registered)
-        self.worker_panel.handoff_requested.connect(self._on_worker_panel_handoff_requested)
-        layout.addWidget(self.worker_panel)
         actions = QGridLayout()
         self.action_buttons: dict[str, QPushButton] = {}
         grid = (
@@ -218,7 +220,8 @@ class MainWindow(WindowSlots):
         self.today = TodayPanel(self.tabs, self.language)
         self.tabs.addTab(self.flagged, self.tr("今日异常"))
         self.tabs.addTab(self.today, self.tr("今日概况"))
-        # The tabs take whatever height is left: in the worker lane the registration panel needs it.
+        # The tabs take whatever height is left below the keys: three flagged rows or more at 1280x800 in both
+        # lanes, down to their tab names when a banner with many reasons or a long refusal needs the height.
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height() + 4)  # never less than its tab names
         layout.addWidget(self.tabs, 1)

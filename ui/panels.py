@@ -54,8 +54,9 @@ class WorkerPanel(QGroupBox):
             edit = QLineEdit(self)
             edit.setStyleSheet("font-size:17px;")
             edit.setPlaceholderText(labels[key])
-            form.addWidget(QLabel(labels[key], self), i // 2, (i % 2) * 2)
-            form.addWidget(edit, i // 2, (i % 2) * 2 + 1)
+            # Three to a row: the panel is as wide as the camera, and two rows leave the camera its height.
+            form.addWidget(QLabel(labels[key], self), i // 3, (i % 3) * 2)
+            form.addWidget(edit, i // 3, (i % 3) * 2 + 1)
             self.inputs[key] = edit
             # Enter in a form field moves on to the next field (and registers on the last):
             # it never means "next person".
@@ -114,6 +115,7 @@ class FlaggedList(QWidget):
         super().__init__(parent)
         self.language = language  # headers, kinds and follow-ups are the vocabulary's words, in the window's language
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)  # inside the tab's own frame: the height goes to the rows
         self.table = QTableWidget(0, 6, self)
         self.table.setHorizontalHeaderLabels([column_words(k, language, short=True) for k in self.COLUMNS])
         header = self.table.horizontalHeader()

@@ -349,12 +349,27 @@ def run_setup(config_path: Path, openers: DeviceOpeners, open_ledger: Callable[[
               screenshot: Path | str | None = None, quit_after: float | None = None) -> Settings | None:
     """The first-run setup, modal: the settings it wrote, or None when it was left without saving.
 
-    With ``screenshot`` and ``quit_after`` it saves a picture of itself after that many seconds and leaves.
+    With ``quit_after`` it leaves after that many seconds (``run --setup --quit-after``: does the setup open?),
+    saving a picture of itself first when there is a ``screenshot``, and raises :class:`SetupTimedOut`.
     """
     flow = SetupFlow(config_path, openers=openers, open_ledger=open_ledger)
-    if screenshot is not None and quit_after is not None:
-        def snap_and_leave() -> None:
-            flow.grab().save(str(screenshot))
+    timed_out: list[bool] = []
+    timer = QTimer(flow)  # the setup's own: saved or left sooner, it does not go off in the gate's window
+    timer.setSingleShot(True)
+    if quit_after is not None:
+        def leave() -> None:
+            if screenshot is not None:
+                flow.grab().save(str(screenshot))
+            timed_out.append(True)
             flow.reject()
-        QTimer.singleShot(int(quit_after * 1000), snap_and_leave)
-    return flow.settings if flow.exec() else None
+        timer.timeout.connect(leave)
+        timer.start(int(quit_after * 1000))
+    saved = flow.exec()
+    timer.stop()
+    if timed_out:
+        raise SetupTimedOut(quit_after)
+    return flow.settings if saved else None
+
+
+class SetupTimedOut(Exception):
+    """``quit_after`` closed the setup, not a person: the timed run ends there (no gate opens after it)."""

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QMessageBox
 from kiosk.config.loading import config_path
 from kiosk.config.settings import Settings
 from kiosk.desk.firstrun import DeviceOpeners
-from ui.setup_flow import run_setup
+from ui.setup_flow import SetupTimedOut, run_setup
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,17 @@ def settings_to_start(settings: Settings, setup: bool, broken: str | None, opene
 
     ``broken``: the config file's one-line error (``settings`` are then the defaults, at that file's path).
     Leaving the setup closes the program only when the gate still needs setup; a configured gate opens as it was.
+    A timed run (``quit_after``) whose time ran out in the setup ends there.
     """
     path = settings.source_path or config_path()
     if broken is not None:
         return _from_broken(path, broken, setup, openers, open_ledger, quit_after)
     log.info("no code source configured (or --setup): opening the setup")
-    written = run_setup(path, openers, open_ledger, screenshot, quit_after)
+    try:
+        written = run_setup(path, openers, open_ledger, screenshot, quit_after)
+    except SetupTimedOut:
+        log.info("setup closed after --quit-after")
+        return 0
     if written is None and settings.needs_setup:
         log.info("setup left without saving")
         return 0
@@ -61,7 +66,10 @@ def _from_broken(path: Path, broken: str, setup: bool, openers: DeviceOpeners,
                                f"Setting up again from the defaults; the file is kept as {kept.name}.", quit_after)
     os.replace(path, kept)  # the setup writes a fresh file; the broken one stays for whoever fixes it
     log.warning("broken config %s kept as %s; setup from the defaults", path, kept)
-    written = run_setup(path, openers, open_ledger, None, quit_after)
+    try:
+        written = run_setup(path, openers, open_ledger, None, quit_after)
+    except SetupTimedOut:
+        written = None
     if written is None:
         os.replace(kept, path)  # nothing saved: the file is as it was
         return EXIT_BROKEN_CONFIG

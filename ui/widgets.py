@@ -103,6 +103,21 @@ class CameraView(QWidget):
                 p.drawRect(QRectF(ox + x * scale, oy + y * scale, w * scale, h * scale))
 
 
+class NoticeLabel(QLabel):
+    """A refused action's words in red under the banner; hidden while there are none (its empty line was
+    height the flagged list needs at 1280x800)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setStyleSheet("color:#c62828;font-size:18px;font-weight:bold;")
+        self.setWordWrap(True)
+        self.setVisible(False)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class VerdictBanner(QLabel):
     """A full-width coloured label: 通行 / 禁止通行 / 请复测 / 待核验, reasons underneath."""
 

@@ -110,10 +110,12 @@ def _autostart(args: argparse.Namespace, settings: Settings) -> int:
     if args.autostart_command == "install":
         try:
             written = install(home_dir(), settings.source_path)
-        except AutostartError as exc:
-            for path in exc.written:
-                print(f"wrote {path}")
+        except AutostartError as exc:  # nothing is left installed: install() put back what it wrote
             print(f"gate-kiosk: error: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"gate-kiosk: error: cannot write the autostart files ({exc.strerror}: {exc.filename}); "
+                  "nothing was installed", file=sys.stderr)
             return 1
         for path in written:
             print(f"wrote {path}")

@@ -83,45 +83,73 @@ NoDisplay=true
 
 
 def install(home: Path, config: Path | None = None, enable: bool = True) -> list[Path]:
-    """Write the service and the autostart entry under ``home``; with ``enable``, tell systemd. Returns the files."""
+    """Write the service and the autostart entry under ``home``; with ``enable``, tell systemd. Returns the files.
+
+    When systemd does not take the service, the files and folders this run wrote are put back as they were
+    (a half install would look done and start nothing) and :class:`AutostartError` says why.
+    """
     if sys.platform == "win32":
         return [_install_windows(config)]
-    unit_dir = home / ".config" / "systemd" / "user"
-    autostart = home / ".config" / "autostart"
-    unit_dir.mkdir(parents=True, exist_ok=True)
-    autostart.mkdir(parents=True, exist_ok=True)
-    unit = unit_dir / SERVICE
-    unit.write_text(service_unit(kiosk_command(), config), encoding="utf-8")
-    entry = autostart / "gate-kiosk.desktop"
-    entry.write_text(desktop_entry(), encoding="utf-8")
-    if enable:
-        _systemctl(["daemon-reload"], [unit, entry])
-        _systemctl(["enable", SERVICE], [unit, entry])
-    return [unit, entry]
+    unit = home / ".config" / "systemd" / "user" / SERVICE
+    entry = home / ".config" / "autostart" / "gate-kiosk.desktop"
+    files = {unit: service_unit(kiosk_command(), config), entry: desktop_entry()}
+    before = {path: path.read_bytes() if path.exists() else None for path in files}
+    new_dirs = [d for path in files for d in (path.parent, *path.parent.parents) if not d.exists()]
+    told: list[str] = []  # the systemctl commands that went through
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        if enable:
+            for args in (["daemon-reload"], ["enable", SERVICE]):
+                _systemctl(args)
+                told.append(args[0])
+    except (AutostartError, OSError):
+        _put_back(before, new_dirs)
+        if told:  # systemd read the new unit before `enable` failed: let it read what is there now
+            _systemctl_quietly(["daemon-reload"])
+        raise
+    return list(files)
+
+
+def _put_back(before: dict[Path, bytes | None], new_dirs: list[Path]) -> None:
+    for path, content in before.items():
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(content)
+    for folder in sorted(set(new_dirs), key=lambda d: len(d.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 class AutostartError(Exception):
-    """The files were written but systemd did not take the service: the kiosk will not start at login."""
-
-    def __init__(self, message: str, written: list[Path]) -> None:
-        super().__init__(message)
-        self.written = written
+    """systemd did not take the service: nothing was installed (the files written were put back)."""
 
 
-def _systemctl(args: list[str], written: list[Path]) -> None:
+def _systemctl(args: list[str]) -> None:
+    again = "nothing was installed; run `gate-kiosk autostart install` again in the gate PC's desktop session"
     if not shutil.which("systemctl"):
-        raise AutostartError("systemctl not found: the service is written but nothing will start it at login "
-                             "(a desktop without systemd needs another autostart)", written)
+        raise AutostartError("systemctl not found: this desktop has no systemd user session to start the kiosk "
+                             "at login; nothing was installed (start `gate-kiosk run --fullscreen` with the "
+                             "desktop's own autostart instead)")
     try:
         done = subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True, timeout=30,
                               check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AutostartError(f"systemctl --user {' '.join(args)} failed: {exc}", written) from None
+        raise AutostartError(f"systemctl --user {' '.join(args)} failed: {exc}; {again}") from None
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().splitlines()
         raise AutostartError(f"systemctl --user {' '.join(args)} failed (exit {done.returncode})"
-                             f"{': ' + said[0] if said else ''}; run it in the gate PC's desktop session "
-                             "(not over ssh or su) so that the user's systemd answers", written)
+                             f"{': ' + said[0] if said else ''}; {again} (not over ssh or su), "
+                             "where the user's systemd answers")
+
+
+def _systemctl_quietly(args: list[str]) -> None:
+    try:
+        subprocess.run(["systemctl", "--user", *args], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
 
 
 def remove(home: Path) -> list[Path]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kiosk.services.access import PinLedger
 
 EXIT_USAGE = 2
+EXIT_NOTHING_HEARD = 1  # devices probe: the port opened and was listened to, but no known protocol spoke
 EXIT_NOT_LOGGED = 3  # check: a verdict was reached but its entry is not in the log
 # What ``add_parser`` is called on (a string: argparse's class is generic only to the type checker).
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.cli.base import CliError, Subcommands, positive_int
+from kiosk.cli.base import EXIT_NOTHING_HEARD, EXIT_USAGE, CliError, Subcommands, positive_int
 from kiosk.cli.command import Needs, OtherDatabase, add_command
 from kiosk.config.settings import DeviceSettings, Settings
 
@@ -206,7 +206,10 @@ def _setup_devices(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="devices_command", required=True)
     ls = sub.add_parser("list", help="cameras and serial ports on this machine, with what to put in the config")
     ls.add_argument("--json", action="store_true", help="one JSON object: {cameras: [...], serial_ports: [...]}")
-    pr = sub.add_parser("probe", help="find which thermometer protocol and baud rate a port speaks")
+    pr = sub.add_parser("probe", help="find which thermometer protocol and baud rate a port speaks",
+                        description="find which thermometer protocol and baud rate a port speaks",
+                        epilog=f"exit status: 0 found, {EXIT_NOTHING_HEARD} listened but no thermometer protocol "
+                        f"spoke (powered? the right port?), {EXIT_USAGE} the port cannot be opened or a usage error")
     pr.add_argument("--port", required=True, type=port_name,
                     help="device path, COM3, /dev/serial/by-id/…, or usb:VID:PID")
     pr.add_argument("--budget", type=float, default=10.0, help="give up after S seconds (default 10)")
@@ -227,6 +230,9 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{args.port}: {result.protocol} at {result.baud} baud, reading {result.readings[-1]:.1f} °C"
                   f"{ambient}")
             print("config: [devices] " + " ".join(f"{k} = {json.dumps(v)}" for k, v in result.config.items()))
+        if result.listened:  # not a usage error: the port is there, nothing on it spoke a known protocol
+            print(f"gate-kiosk: {result.error}", file=sys.stderr)
+            return EXIT_NOTHING_HEARD
         if not result.found:
             raise CliError(result.error)
         return 0

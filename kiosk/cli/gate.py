@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 def _setup_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--demo", action="store_true", help="simulated camera and thermometer, nothing to configure")
-    p.add_argument("--quit-after", type=float, metavar="S", help="close the window after S seconds")
+    p.add_argument("--quit-after", type=float, metavar="S", help="close the window after S seconds (with --setup: the setup, and end there if it is still open)")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save a screenshot of the window when closing")
     p.add_argument("--lang", choices=["zh_CN", "en"], help="window language (default: ui.language, zh_CN)")
     p.add_argument("--demo-scene", type=int, default=0, metavar="N", help="demo: start the cycle at person N")

@@ -133,3 +133,27 @@ def test_camera_backends_per_platform_and_uris(monkeypatch) -> None:
             open_capture(bad)
     with pytest.raises(CameraError, match="cannot open camera 'dshow:7'"):
         open_capture("dshow:7")  # no DirectShow on Linux: a clear "cannot open", not a crash
+
+
+def test_cli_probe_of_a_silent_port_exits_1_and_a_usage_error_2() -> None:
+    """"Listened, nothing spoke" is a finding, not a mistyped command: its own exit status (argparse's is 2)."""
+    sim = ThermometerSimulator("aa55", interval_s=0.1)
+    sim.paused.set()  # a real pty that never speaks: a thermometer without power
+    sim.start()
+    try:
+        for extra in ([], ["--json"]):
+            done = subprocess.run([sys.executable, "-m", "kiosk", "devices", "probe", "--port", sim.path,
+                                   "--budget", "2", *extra], capture_output=True, text=True, timeout=60)
+            assert done.returncode == 1, done.stderr
+            assert done.stderr.count("\n") == 1 and "no thermometer protocol recognised" in done.stderr
+            if extra:
+                found = json.loads(done.stdout)
+                assert found["found"] is False and found["listened"] is True
+    finally:
+        sim.close()
+    usage = subprocess.run([sys.executable, "-m", "kiosk", "devices", "probe", "--port", sim.path, "--budget", "x"],
+                           capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "invalid float value" in usage.stderr and "Traceback" not in usage.stderr
+    described = subprocess.run([sys.executable, "-m", "kiosk", "devices", "probe", "--help"],
+                               capture_output=True, text=True, timeout=60)
+    assert "1 listened but no thermometer protocol spoke" in " ".join(described.stdout.split())

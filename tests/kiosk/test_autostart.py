@@ -47,40 +47,58 @@ def test_run_fullscreen_flag_is_accepted() -> None:
     assert args.fullscreen
 
 
-def _systemctl_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exit_code: int) -> Path:
-    """A `systemctl` first on PATH that records its arguments (this test must not enable a real service)."""
+def _systemctl_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str = "") -> Path:
+    """A `systemctl` first on PATH that records its arguments and exits 1 on the command ``fails`` (this test
+    must not enable a real service; a failing one is systemctl without a user session bus)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     calls = tmp_path / "systemctl-calls"
     script = bin_dir / "systemctl"
     script.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n'
-                      + ('echo "Failed to connect to bus: No medium found" >&2\n' if exit_code else "")
-                      + f"exit {exit_code}\n")
+                      f'if [ "$2" = "{fails}" ]; then echo "Failed to connect to bus: No medium found" >&2; exit 1; fi\n')
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     return calls
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="the Linux service")
-@pytest.mark.parametrize("systemctl_exit", [0, 1])
-def test_install_names_the_config_absolutely_and_says_when_systemd_refused(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        systemctl_exit: int) -> None:
+def _install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     from kiosk.cli.main import main
 
-    calls = _systemctl_on_path(tmp_path, monkeypatch, systemctl_exit)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    (tmp_path / "cfg1").mkdir()
+    (tmp_path / "cfg1").mkdir(exist_ok=True)
     (tmp_path / "cfg1" / "config.toml").write_text("")
     monkeypatch.chdir(tmp_path)
-    code = main(["--config", "cfg1/config.toml", "autostart", "install"])
+    return main(["--config", "cfg1/config.toml", "autostart", "install"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux service")
+def test_install_names_the_config_absolutely_and_tells_systemd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    calls = _systemctl_on_path(tmp_path, monkeypatch)
+    code = _install(tmp_path, monkeypatch)
     out, err = capsys.readouterr()
     unit = tmp_path / "home" / ".config" / "systemd" / "user" / "gate-kiosk.service"
     assert f'GATE_KIOSK_CONFIG={tmp_path / "cfg1" / "config.toml"}"' in unit.read_text()
-    if systemctl_exit:
-        assert code == 1 and "now starts at login" not in out
-        assert err.startswith("gate-kiosk: error: systemctl --user daemon-reload failed (exit 1): Failed to connect")
-        assert len(err.strip().splitlines()) == 1
-    else:
-        assert code == 0 and "now starts at login" in out and not err
-        assert calls.read_text().splitlines() == ["--user daemon-reload", "--user enable gate-kiosk.service"]
+    assert code == 0 and "now starts at login" in out and not err
+    assert calls.read_text().splitlines() == ["--user daemon-reload", "--user enable gate-kiosk.service"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux service")
+@pytest.mark.parametrize("fails", ["daemon-reload", "enable"])
+def test_when_systemd_refuses_nothing_is_left_installed_and_one_line_says_what_to_do(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fails: str) -> None:
+    calls = _systemctl_on_path(tmp_path, monkeypatch, fails)
+    home = tmp_path / "home"
+    entry = home / ".config" / "autostart" / "gate-kiosk.desktop"
+    entry.parent.mkdir(parents=True)
+    entry.write_text("[Desktop Entry]\nExec=an older install\n")  # there before: it stays as it was
+    code = _install(tmp_path, monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 1 and "now starts at login" not in out and "wrote" not in out
+    assert err.startswith(f"gate-kiosk: error: systemctl --user {fails}")
+    assert "failed (exit 1): Failed to connect to bus" in err
+    assert "nothing was installed" in err and "autostart install" in err and len(err.strip().splitlines()) == 1
+    assert entry.read_text() == "[Desktop Entry]\nExec=an older install\n"
+    assert not (home / ".config" / "systemd").exists()  # the folders this run made are gone too
+    if fails == "enable":  # systemd had read the new unit: it reads the folder again without it
+        assert calls.read_text().splitlines()[-1] == "--user daemon-reload"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,28 @@ def when_modal(kind: str, act, ready=lambda dialog: True) -> None:
             return
         act(dialog)
     QTimer.singleShot(20, poll)
+
+
+@contextmanager
+def gate_pc_window(qapp, qtbot, tmp_path: Path, language: str = "zh") -> Iterator[tuple]:
+    """The window as a 1280x800 gate PC shows it: the font run_window sets, the language's translation."""
+    from PySide6.QtGui import QFont
+
+    from ui.i18n import install_translator
+
+    translators = install_translator(qapp, "en") if language == "en" else []
+    font = qapp.font()
+    qapp.setFont(QFont("Noto Sans CJK SC", 11))  # as kiosk.app.run_window sets it
+    try:
+        window, kiosk = open_window(qtbot, load_settings(tmp_path / "config.toml"), ManualClock())
+        window.resize(1280, 800)
+        yield window, kiosk
+        window.close()
+        kiosk.close()
+    finally:
+        qapp.setFont(font)
+        for t in translators:
+            qapp.removeTranslator(t)
 
 
 @pytest.fixture

@@ -53,20 +53,11 @@ def test_english_loads_and_chinese_is_the_default(qapp) -> None:
 
 
 def test_nothing_is_cut_in_the_english_window_at_1280x800(qapp, qtbot, tmp_path: Path) -> None:
-    from PySide6.QtGui import QFont
-
-    from kiosk.config.loading import load_settings
     from PySide6.QtCore import Qt
 
-    from tests.fakes import ManualClock
-    from tests.ui.conftest import open_window, press
+    from tests.ui.conftest import gate_pc_window, press
 
-    translators = install_translator(qapp, "en")
-    font = qapp.font()
-    qapp.setFont(QFont("Noto Sans CJK SC", 11))  # as kiosk.app.run_window sets it
-    try:
-        window, kiosk = open_window(qtbot, load_settings(tmp_path / "config.toml"), ManualClock())
-        window.resize(1280, 800)
+    with gate_pc_window(qapp, qtbot, tmp_path, "en") as (window, kiosk):
         # The longest words the lights show at a start without a calibration record.
         for device, state in (("camera", "connected"), ("thermometer", "connected"), ("calibration", "overdue"),
                               ("face", "haar_opencv_too_old")):
@@ -78,17 +69,11 @@ def test_nothing_is_cut_in_the_english_window_at_1280x800(qapp, qtbot, tmp_path:
         assert cut == {}, f"status lights narrower than their words: {cut}"
         helptext = window.shortcut_help
         assert helptext.height() >= helptext.heightForWidth(helptext.width())
-        press(qtbot, window, Qt.Key.Key_F10)  # the worker lane: the registration panel takes the height
-        qtbot.waitUntil(lambda: window.tabs.height() < 200)
+        press(qtbot, window, Qt.Key.Key_F10)  # the worker lane: the registration panel shows under the camera
+        qtbot.waitUntil(window.worker_panel.isVisible)
         qtbot.wait(50)
         assert helptext.height() >= helptext.heightForWidth(helptext.width())
         assert window.tabs.height() >= window.tabs.tabBar().sizeHint().height()  # the tab names stay whole
-        window.close()
-        kiosk.close()
-    finally:
-        qapp.setFont(font)
-        for t in translators:
-            qapp.removeTranslator(t)
 
 
 def test_the_english_window_finds_the_words_of_each_of_its_parts(qapp, qtbot, tmp_path: Path) -> None:

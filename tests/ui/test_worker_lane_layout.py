@@ -1,0 +1,54 @@
+"""The worker lane at a 1280x800 gate PC: the registration form, the guard's keys and today's flagged list all fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QWidget
+
+from kiosk.domain.model import Element
+from tests.ui.conftest import gate_pc_window, press
+
+
+def _rect(window, widget: QWidget) -> QRect:
+    return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+
+def _whole(window, widget: QWidget) -> bool:
+    """Shown, inside the window's central area, and not clipped by any parent."""
+    inside = window.centralWidget().geometry().contains(_rect(window, widget))
+    return widget.isVisible() and inside and widget.visibleRegion().boundingRect() == widget.rect()
+
+
+def _words(widget) -> str:
+    return widget.text() or widget.placeholderText()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_worker_lane_shows_form_keys_and_flagged_rows_at_1280x800(qapp, qtbot, tmp_path: Path,
+                                                                      language: str) -> None:
+    with gate_pc_window(qapp, qtbot, tmp_path, language) as (window, kiosk):
+        press(qtbot, window, Qt.Key.Key_F10)  # the worker lane
+        qtbot.waitUntil(window.worker_panel.isVisible)
+        kiosk.controller.confirm(Element.HEALTH, True)  # a courier at the gate: the banner says what is left
+        qtbot.waitUntil(lambda: window.banner.property("decision") == "INCOMPLETE")
+        qtbot.wait(50)
+        assert window.size().width() == 1280 and window.size().height() == 800, window.size()
+        panel = window.worker_panel
+        form = [*panel.inputs.values(), panel.register_button, panel.handoff_button]
+        keys = list(dict.fromkeys(window.action_buttons.values()))
+        follow_ups = [window.flagged.observe_button, window.flagged.clear_button]
+        cut = [_words(w) for w in [*form, *keys, *follow_ups] if not _whole(window, w)]
+        assert cut == [], f"clipped or hidden at 1280x800: {cut}"
+        squashed = [_words(w) for w in [*form, *keys] if w.height() < w.minimumSizeHint().height()]
+        assert squashed == [], f"lower than their words: {squashed}"
+        table = window.flagged.table
+        assert window.tabs.currentWidget() is window.flagged and _whole(window, window.tabs) and _whole(window, table)
+        rows = table.viewport().height() // table.verticalHeader().defaultSectionSize()
+        assert rows >= 3, f"the flagged list shows {rows} rows ({table.viewport().height()} px)"
+        boxes = [(w, _rect(window, w)) for w in [*form, *keys, window.tabs, window.banner, window.shortcut_help]]
+        overlaps = [(_words(a) if hasattr(a, "text") else type(a).__name__, type(b).__name__)
+                    for i, (a, ra) in enumerate(boxes) for b, rb in boxes[i + 1:] if ra.intersects(rb)]
+        assert overlaps == []
