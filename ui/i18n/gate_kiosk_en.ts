@@ -74,7 +74,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../widgets.py" line="70" />
+        <location filename="../widgets.py" line="89" />
         <source>等待摄像头画面…</source>
         <translation>Waiting for the camera…</translation>
     </message>
@@ -145,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="199" />
+        <location filename="../widgets.py" line="233" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="199" />
+        <location filename="../widgets.py" line="233" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="199" />
+        <location filename="../widgets.py" line="233" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="200" />
+        <location filename="../widgets.py" line="234" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="200" />
+        <location filename="../widgets.py" line="234" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="201" />
+        <location filename="../widgets.py" line="235" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -271,17 +271,17 @@
 <context>
     <name>FlaggedList</name>
     <message>
-        <location filename="../panels.py" line="126" />
+        <location filename="../panels.py" line="129" />
         <source>送观察点</source>
         <translation>Observation</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="127" />
+        <location filename="../panels.py" line="130" />
         <source>已复核，解除</source>
         <translation>Re-checked, clear</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="152" />
+        <location filename="../panels.py" line="162" />
         <source>；</source>
         <translation>; </translation>
     </message>
@@ -350,149 +350,149 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="63" />
+        <location filename="../main_window.py" line="64" />
         <source>校园门岗入校核验</source>
         <translation>School gate check</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="119" />
+        <location filename="../main_window.py" line="120" />
         <source>入校三要素核验：验码 · 测温 · 戴口罩</source>
         <translation>Gate check: code · temperature · mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="124" />
+        <location filename="../main_window.py" line="125" />
         <source>师生通道 (F9)</source>
         <translation>Students and staff (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="124" />
+        <location filename="../main_window.py" line="125" />
         <source>临时人员专用通道 (F10)</source>
         <translation>Worker lane (F10)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137" />
+        <location filename="../main_window.py" line="138" />
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="151" />
         <source>验码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="151" />
         <source>测温</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="151" />
+        <location filename="../main_window.py" line="152" />
         <source>口罩</source>
         <translation>Mask</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="221" />
         <source>今日异常</source>
         <translation>Flagged today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="222" />
         <source>今日概况</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="232" />
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="232" />
         <source>测温仪</source>
         <translation>Thermometer</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="233" />
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="233" />
         <source>解码</source>
         <translation>Decoder</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231" />
+        <location filename="../main_window.py" line="234" />
         <source>校准</source>
         <translation>Calibration</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="254" />
         <source>没有摄像头，不做人脸检测</source>
         <translation>No camera: no face detection</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="256" />
         <source>未配置测温仪：体温由门卫按 F2 录入</source>
         <translation>No thermometer configured: the guard types temperatures with F2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="262" />
         <source>键盘式扫码枪：无法检测是否插好，扫一个码试试</source>
         <translation>Keyboard scanner: cannot tell whether it is plugged in; scan a code to try it</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="262" />
         <source>键盘式</source>
         <translation>Keyboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="133" />
+        <location filename="../main_window.py" line="134" />
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../main_window.py" line="211" />
         <source>其他快捷键：F7 登记 · F8 交接 · Shift+F4 行程卡异常 · Shift+F12 未接种 · F9/F10 切换通道 · F11 全屏</source>
         <translation>More keys: F7 register · F8 hand-off · Shift+F4 itinerary risk · Shift+F12 not vaccinated · F9/F10 lanes · F11 full screen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231" />
+        <location filename="../main_window.py" line="234" />
         <source>人脸检测</source>
         <translation>Faces</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="233" />
+        <location filename="../main_window.py" line="236" />
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="234" />
+        <location filename="../main_window.py" line="237" />
         <source>全校今日</source>
         <translation>School today</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="252" />
         <source>未接摄像头：请用扫码枪扫码</source>
         <translation>No camera: scan codes with the scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
-        <location filename="../main_window.py" line="251" />
         <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="256" />
         <source>未使用</source>
         <translation>Not used</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="258" />
         <source>扫码枪</source>
         <translation>Scanner</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304" />
+        <location filename="../main_window.py" line="307" />
         <source>语音：开 Ctrl+M</source>
         <translation>Voice: on Ctrl+M</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304" />
+        <location filename="../main_window.py" line="307" />
         <source>语音：关 Ctrl+M</source>
         <translation>Voice: off Ctrl+M</translation>
     </message>
@@ -602,38 +602,38 @@
 <context>
     <name>RetakeList</name>
     <message>
-        <location filename="../panels.py" line="277" />
+        <location filename="../panels.py" line="307" />
         <source>复测等候</source>
         <translation>Waiting for a retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="281" />
+        <location filename="../panels.py" line="311" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="281" />
+        <location filename="../panels.py" line="311" />
         <source>首次体温</source>
         <translation>First reading</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="281" />
+        <location filename="../panels.py" line="311" />
         <source>复测倒计时</source>
         <translation>Retake in</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="289" />
+        <location filename="../panels.py" line="319" />
         <source>叫回复测</source>
         <translation>Call back for retake</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="305" />
-        <location filename="../panels.py" line="310" />
+        <location filename="../panels.py" line="335" />
+        <location filename="../panels.py" line="340" />
         <source>可以复测</source>
         <translation>Retake now</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="306" />
+        <location filename="../panels.py" line="336" />
         <source>（未识别）</source>
         <translation>(unidentified)</translation>
     </message>
@@ -908,77 +908,77 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../widgets.py" line="242" />
+        <location filename="../widgets.py" line="276" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="242" />
+        <location filename="../widgets.py" line="276" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="243" />
+        <location filename="../widgets.py" line="277" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="243" />
+        <location filename="../widgets.py" line="277" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="244" />
+        <location filename="../widgets.py" line="278" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="244" />
+        <location filename="../widgets.py" line="278" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="245" />
+        <location filename="../widgets.py" line="279" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="245" />
+        <location filename="../widgets.py" line="279" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="245" />
+        <location filename="../widgets.py" line="279" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="245" />
+        <location filename="../widgets.py" line="279" />
         <source>正在核验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="246" />
+        <location filename="../widgets.py" line="280" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="248" />
+        <location filename="../widgets.py" line="282" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="249" />
+        <location filename="../widgets.py" line="283" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="250" />
+        <location filename="../widgets.py" line="284" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="251" />
+        <location filename="../widgets.py" line="285" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1077,12 +1077,12 @@
 <context>
     <name>TodayPanel</name>
     <message>
-        <location filename="../panels.py" line="197" />
+        <location filename="../panels.py" line="210" />
         <source>每小时入校人数</source>
         <translation>Entries per hour</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="211" />
+        <location filename="../panels.py" line="240" />
         <source>人数</source>
         <translation>People</translation>
     </message>
@@ -1090,32 +1090,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="121" />
+        <location filename="../widgets.py" line="155" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="130" />
+        <location filename="../widgets.py" line="164" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="132" />
+        <location filename="../widgets.py" line="166" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="134" />
+        <location filename="../widgets.py" line="168" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="136" />
+        <location filename="../widgets.py" line="170" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="138" />
+        <location filename="../widgets.py" line="172" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
@@ -1123,167 +1123,167 @@
 <context>
     <name>WindowSlots</name>
     <message>
-        <location filename="../window_slots.py" line="81" />
+        <location filename="../window_slots.py" line="78" />
         <source>（返校人员）</source>
         <translation>(returnee)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="82" />
+        <location filename="../window_slots.py" line="79" />
         <source>身份：%1</source>
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="90" />
+        <location filename="../window_slots.py" line="87" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="90" />
+        <location filename="../window_slots.py" line="87" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="90" />
+        <location filename="../window_slots.py" line="87" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="91" />
+        <location filename="../window_slots.py" line="88" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="91" />
+        <location filename="../window_slots.py" line="88" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="93" />
+        <location filename="../window_slots.py" line="90" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="95" />
+        <location filename="../window_slots.py" line="92" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="99" />
+        <location filename="../window_slots.py" line="96" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="100" />
+        <location filename="../window_slots.py" line="97" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="103" />
+        <location filename="../window_slots.py" line="100" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="107" />
+        <location filename="../window_slots.py" line="104" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="107" />
+        <location filename="../window_slots.py" line="104" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="107" />
+        <location filename="../window_slots.py" line="104" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="124" />
+        <location filename="../window_slots.py" line="121" />
         <source>无应答</source>
         <translation>No answer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="124" />
+        <location filename="../window_slots.py" line="121" />
         <source>拒绝查询</source>
         <translation>Refused</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="125" />
+        <location filename="../window_slots.py" line="122" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="186" />
+        <location filename="../window_slots.py" line="183" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="262" />
+        <location filename="../window_slots.py" line="259" />
         <source>扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪</source>
         <translation>The scanner is too slow to tell its scan from keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner in the setup</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="268" />
+        <location filename="../window_slots.py" line="265" />
         <source>键盘式扫码枪：刚读到一个码</source>
         <translation>Keyboard scanner: a code was just read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="268" />
+        <location filename="../window_slots.py" line="265" />
         <source>已读到码</source>
         <translation>Code read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="180" />
+        <location filename="../window_slots.py" line="177" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="188" />
+        <location filename="../window_slots.py" line="185" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="182" />
+        <location filename="../window_slots.py" line="179" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="191" />
+        <location filename="../window_slots.py" line="188" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="224" />
+        <location filename="../window_slots.py" line="221" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="261" />
+        <location filename="../window_slots.py" line="258" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="276" />
+        <location filename="../window_slots.py" line="273" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="287" />
+        <location filename="../window_slots.py" line="284" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="326" />
+        <location filename="../window_slots.py" line="323" />
         <source>无测温仪</source>
         <translation>No thermometer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="330" />
+        <location filename="../window_slots.py" line="327" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="336" />
+        <location filename="../window_slots.py" line="333" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
@@ -1291,67 +1291,67 @@
 <context>
     <name>WorkerPanel</name>
     <message>
-        <location filename="../panels.py" line="35" />
+        <location filename="../panels.py" line="36" />
         <source>临时人员：三码联查与登记</source>
         <translation>Temporary workers: three-code check and registration</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="39" />
+        <location filename="../panels.py" line="40" />
         <source>健康码</source>
         <translation>Health code</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="39" />
+        <location filename="../panels.py" line="40" />
         <source>行程卡</source>
         <translation>Itinerary card</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="40" />
+        <location filename="../panels.py" line="41" />
         <source>疫苗</source>
         <translation>Vaccine</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="40" />
+        <location filename="../panels.py" line="41" />
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="48" />
+        <location filename="../panels.py" line="49" />
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="48" />
+        <location filename="../panels.py" line="49" />
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="48" />
+        <location filename="../panels.py" line="49" />
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="49" />
+        <location filename="../panels.py" line="50" />
         <source>单位</source>
         <translation>Company</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="50" />
+        <location filename="../panels.py" line="51" />
         <source>事由</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="50" />
+        <location filename="../panels.py" line="51" />
         <source>车牌（选填）</source>
         <translation>Plate (optional)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="64" />
+        <location filename="../panels.py" line="66" />
         <source>登记 (F7)</source>
         <translation>Register (F7)</translation>
     </message>
     <message>
-        <location filename="../panels.py" line="65" />
+        <location filename="../panels.py" line="67" />
         <source>快递交接，不入校 (F8)</source>
         <translation>Hand-off, no entry (F8)</translation>
     </message>
