@@ -320,9 +320,11 @@ class SetupFlow(QWizard):
 
     def accept(self) -> None:
         if self.pin_page.scanned():
-            self.pin_page.error.setText(scanned_not_typed())  # not tried: no attempt used
-            for edit in (self.pin_page.pin, self.pin_page.new_pin, self.pin_page.new_again):
+            page = self.pin_page
+            for edit in (page.pin, page.again, page.new_pin, page.new_again):
                 edit.clear()
+            # Said after the fields are cleared: clearing re-checks the page, which empties the message.
+            page.error.setText(scanned_not_typed())  # not tried: no attempt used
             return
         answers = self.collect()
         path, open_ledger = self.config_path, self._open_ledger
