@@ -91,6 +91,8 @@ class WindowSlots(GuardKeys):
         else:
             value = self.tr("请出示健康码")
         source = self.tiles["code"].source_text(code)
+        if code is not None and code.detail.get("unknown_code"):
+            source = self.tr("需人工核验")  # no colour was read: a code of no known issuer (a scanner's text too)
         card = visit.evidence.get(Element.CARD)
         if card is not None:
             source = " · ".join(x for x in (source, self.tr("名册已核对") if card.outcome.value == "ok"

@@ -105,3 +105,4 @@ def test_the_hour_chart_shows_new_counts_in_the_same_hours_and_grows_with_new_ho
     assert bars() == (["7:00", "8:00"], [4.0, 5.0]) and panel.figure("campus") == "9"
     panel.set_summary(day(h7=4, h8=5, h9=1))
     assert bars() == (["7:00", "8:00", "9:00"], [4.0, 5.0, 1.0])
+

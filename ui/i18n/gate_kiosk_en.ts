@@ -895,12 +895,12 @@
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="330" />
+        <location filename="../setup_flow.py" line="332" />
         <source>保存设置</source>
         <translation>Save the settings</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="330" />
+        <location filename="../setup_flow.py" line="332" />
         <source>正在保存设置…</source>
         <translation>Saving the settings…</translation>
     </message>
@@ -1168,122 +1168,127 @@
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="96" />
+        <location filename="../window_slots.py" line="95" />
+        <source>需人工核验</source>
+        <translation>Guard to check</translation>
+    </message>
+    <message>
+        <location filename="../window_slots.py" line="98" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="97" />
+        <location filename="../window_slots.py" line="99" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="100" />
+        <location filename="../window_slots.py" line="102" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="104" />
+        <location filename="../window_slots.py" line="106" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="104" />
+        <location filename="../window_slots.py" line="106" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="104" />
+        <location filename="../window_slots.py" line="106" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="121" />
+        <location filename="../window_slots.py" line="123" />
         <source>无应答</source>
         <translation>No answer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="121" />
+        <location filename="../window_slots.py" line="123" />
         <source>拒绝查询</source>
         <translation>Refused</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="122" />
+        <location filename="../window_slots.py" line="124" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="183" />
+        <location filename="../window_slots.py" line="185" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="259" />
+        <location filename="../window_slots.py" line="261" />
         <source>扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪</source>
         <translation>The scanner is too slow to tell its scan from keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner in the setup</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="265" />
+        <location filename="../window_slots.py" line="267" />
         <source>键盘式扫码枪：刚读到一个码</source>
         <translation>Keyboard scanner: a code was just read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="265" />
+        <location filename="../window_slots.py" line="267" />
         <source>已读到码</source>
         <translation>Code read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="177" />
+        <location filename="../window_slots.py" line="179" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="185" />
+        <location filename="../window_slots.py" line="187" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="179" />
+        <location filename="../window_slots.py" line="181" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="188" />
+        <location filename="../window_slots.py" line="190" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="221" />
+        <location filename="../window_slots.py" line="223" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="258" />
+        <location filename="../window_slots.py" line="260" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="273" />
+        <location filename="../window_slots.py" line="275" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="284" />
+        <location filename="../window_slots.py" line="286" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="323" />
+        <location filename="../window_slots.py" line="325" />
         <source>无测温仪</source>
         <translation>No thermometer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="327" />
+        <location filename="../window_slots.py" line="329" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="333" />
+        <location filename="../window_slots.py" line="335" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
