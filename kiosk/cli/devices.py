@@ -229,7 +229,15 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
             ambient = f", ambient {result.ambient:.1f} °C" if result.ambient is not None else ""
             print(f"{args.port}: {result.protocol} at {result.baud} baud, reading {result.readings[-1]:.1f} °C"
                   f"{ambient}")
-            print("config: [devices] " + " ".join(f"{k} = {json.dumps(v)}" for k, v in result.config.items()))
+            reading = result.readings[-1]
+            if not settings.policy.plausible_min_c <= reading <= settings.policy.plausible_max_c:
+                print(f"note: {reading:.1f} °C is outside a person's plausible {settings.policy.plausible_min_c:.1f}"
+                      f"–{settings.policy.plausible_max_c:.1f} °C: point it at a forehead and probe again, or check "
+                      f"the thermometer's mode (object, not ambient)")
+            # Lines to paste into config.toml as they are (the kiosk writes them itself in its setup).
+            print("config.toml:\n[devices]")
+            for key, value in result.config.items():
+                print(f"{key} = {json.dumps(value)}")
         if result.listened:  # not a usage error: the port is there, nothing on it spoke a known protocol
             print(f"gate-kiosk: {result.error}", file=sys.stderr)
             return EXIT_NOTHING_HEARD

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from devices.discovery import list_cameras, list_serial_ports, port_exists, probe_thermometer, _v4l2_cameras
 from devices.simulators import ThermometerSimulator
@@ -87,7 +88,20 @@ def test_cli_probe_and_list(capsys) -> None:
         assert found["found"] and found["protocol"] == "ascii" and 34 < found["celsius"] < 42
         assert main(["devices", "probe", "--port", port]) == 0
         out = capsys.readouterr().out
-        assert "ascii at" in out and 'thermometer_protocol = "ascii"' in out
+        assert "ascii at" in out and "note:" not in out
+        pasted = tomlkit.parse(out.split("config.toml:\n", 1)[1])  # lines to paste into config.toml as they are
+        assert pasted["devices"]["thermometer_protocol"] == "ascii"
+    finally:
+        sim.terminate()
+        sim.wait(5)
+    # A thermometer in ambient mode, or pointed at a radiator: found, and the reading said to be no person's.
+    sim = subprocess.Popen([sys.executable, "-m", "kiosk", "simulate", "thermometer", "--protocol", "ascii",
+                            "--interval", "0.1", "--mean", "45", "--noise", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = sim.stdout.readline().strip()
+        assert main(["devices", "probe", "--port", port]) == 0
+        out = capsys.readouterr().out
+        assert "reading 45.0 °C" in out and "note: 45.0 °C is outside a person's plausible" in out
     finally:
         sim.terminate()
         sim.wait(5)
