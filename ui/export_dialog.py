@@ -73,7 +73,13 @@ class ExportWorker(QObject):
             log.error("export to %s: %s", self._path, exc, exc_info=exc.__cause__)
             self.failed.emit(export_failure_words("audit", self._language))
             return
-        except (ExportError, OSError) as exc:
+        except ExportError as exc:
+            # The window's words where the exporter names the kind (a file it cannot write, a process that
+            # died); the command line's English otherwise (a bad range cannot come from this dialog).
+            words = export_failure_words(exc.kind, self._language).replace("%1", exc.subject) if exc.kind else ""
+            self.failed.emit(words or str(exc))
+            return
+        except OSError as exc:
             self.failed.emit(str(exc))
             return
         except Exception as exc:  # cancelled, a database error, a bug: one line, never a stuck dialog

@@ -12,7 +12,15 @@ from kiosk.domain.vocabulary import lane_words
 
 
 class ExportError(Exception):
-    """An export cannot be made (bad range, unwritable file, no Chinese font)."""
+    """An export cannot be made (bad range, unwritable file, no Chinese font).
+
+    The message is the command line's (English). ``kind``, where set, names the window's words for it
+    (``kiosk.domain.vocabulary.export_failure_words``, ``%1`` replaced by ``subject``, e.g. the file).
+    """
+
+    def __init__(self, message: str, kind: str = "", subject: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.subject = kind, subject
 
 
 class ExportAuditFailed(ExportError):

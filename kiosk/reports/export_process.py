@@ -92,7 +92,8 @@ class ExportInProcess:
                     child.join(1.0)
                 if message is None:
                     if not child.is_alive():
-                        raise ExportError(f"the export process ended without finishing (exit code {child.exitcode})")
+                        raise ExportError(f"the export process ended without finishing (exit code {child.exitcode})",
+                                          "process", f"exit code {child.exitcode}")
                     continue
                 what, *rest = message
                 if what == "progress":
@@ -106,10 +107,10 @@ class ExportInProcess:
                     out, rows, digest, signature = rest
                     return ExportResult(Path(out), rows, digest, Path(signature) if signature else None)
                 else:
-                    kind, line, detail = rest
+                    kind, line, detail, *words = rest
                     if detail:  # the child has no log file of its own: its traceback goes into ours
                         log.error("export to %s failed in the export process:\n%s", path, detail)
-                    raise _failure(kind, line)
+                    raise _failure(kind, line, *words)
         finally:
             ours.close()
             child.join(STOP_WAIT_S)
@@ -129,13 +130,13 @@ def _stop(conn: Connection, child: Any) -> None:
         child.kill()
 
 
-def _failure(kind: str, message: str) -> Exception:
+def _failure(kind: str, message: str, words_kind: str = "", subject: str = "") -> Exception:
     if kind == "cancelled":
         return ExportCancelled()
     if kind == "audit":
         return ExportAuditFailed(message)
     if kind == "error":
-        return ExportError(message)
+        return ExportError(message, words_kind, subject)
     return ExportFailedElsewhere(kind, message)
 
 
@@ -166,7 +167,9 @@ def _child_main(conn: Connection, settings: Settings, open_store: Callable[[Sett
                    str(result.signature_path) if result.signature_path else ""))
     except ExportAuditFailed as exc:
         conn.send(("failed", "audit", str(exc), traceback.format_exc()))
-    except (ExportError, OSError) as exc:
+    except ExportError as exc:
+        conn.send(("failed", "error", str(exc), "", exc.kind, exc.subject))
+    except OSError as exc:
         conn.send(("failed", "error", str(exc), ""))
     except Exception as exc:  # the database, a bug: one line for the dialog, the traceback for the log
         kind = export_failure_kind(exc)

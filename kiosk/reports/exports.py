@@ -114,7 +114,7 @@ def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportR
     def run(self: Any, first: Any, path: Path, *args: Any, **kw: Any) -> ExportResult:
         foreign = foreign_path(str(path))
         if foreign:  # on Linux C:\Users\… is a file name with backslashes in it, in the current folder
-            raise ExportError(f"cannot write {path}: {foreign}")
+            raise ExportError(f"cannot write {path}: {foreign}", "write", str(path))
         path = Path(path)
         staged = staged_path(path)
         for stale in remove_stale_staged(path.parent):
@@ -123,7 +123,7 @@ def _atomic_export(method: Callable[..., ExportResult]) -> Callable[..., ExportR
             staged.unlink(missing_ok=True)
             os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         except OSError as exc:
-            raise ExportError(f"cannot write {path}: {exc.strerror}") from None
+            raise ExportError(f"cannot write {path}: {exc.strerror}", "write", str(path)) from None
         try:
             return method(self, first, staged, *args, **kw)
         finally:
@@ -213,7 +213,7 @@ class Exporter:
             wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                                  "strings_to_formulas": False, "strings_to_urls": False})
         except OSError as exc:
-            raise ExportError(f"cannot write {path}: {exc}") from None
+            raise ExportError(f"cannot write {path}: {exc}", "write", str(path)) from None
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         flag = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         summary = wb.add_worksheet("汇总" if not english else "Summary")
@@ -348,4 +348,4 @@ def _open_out(path: Path, **kw: Any) -> Any:
     try:
         return path.open("w", **kw)
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror}") from None
+        raise ExportError(f"cannot write {path}: {exc.strerror}", "write", str(path)) from None

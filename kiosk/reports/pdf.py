@@ -180,7 +180,7 @@ def daily(path: Path, exporter: ReportSource, q: ExportQuery, f: DayFigures, fol
         doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                                 bottomMargin=15 * mm, title=f"入校核验日报 {q.describe()}", author="gate-kiosk")
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc}") from None
+        raise ExportError(f"cannot write {path}: {exc}", "write", str(path)) from None
     story: list[Any] = [Paragraph(f"入校核验日报　{q.describe()}", st["title"]), Paragraph(_header(exporter), st["small"])]
     if f.not_live:
         story.append(Paragraph(f"<font color='#c62828'>本报告含 {f.not_live} 条演示/模拟数据，不是门岗实际记录，"

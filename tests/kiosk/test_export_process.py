@@ -61,15 +61,18 @@ def test_a_killed_export_process_is_one_line_not_a_hang(gate, tmp_path: Path) ->
     def kill_it(done: int, total: int) -> None:
         os.kill(exporter.child_pids[-1], signal.SIGKILL)
 
-    with pytest.raises(ExportError, match="ended without finishing"):
+    with pytest.raises(ExportError, match="ended without finishing") as failed:
         exporter.export_pdf(query, tmp_path / "day.pdf", kill_it)
+    assert (failed.value.kind, failed.value.subject) == ("process", "exit code -9")  # the window's words
     assert not (tmp_path / "day.pdf").exists()
 
 
 def test_failures_in_the_export_process_come_back_as_the_exporters_own(gate, tmp_path: Path) -> None:
     settings, _, query = gate
-    with pytest.raises(ExportError, match="cannot write"):  # an unwritable place: the exporter's own message
-        ExportInProcess(settings, build_store).export_csv(query, tmp_path / "no-such-folder" / "day.csv")
+    unwritable = tmp_path / "no-such-folder" / "day.csv"
+    with pytest.raises(ExportError, match="cannot write") as failed:  # an unwritable place: the exporter's message
+        ExportInProcess(settings, build_store).export_csv(query, unwritable)
+    assert (failed.value.kind, failed.value.subject) == ("write", str(unwritable))  # and the window's words' kind
     broken = tmp_path / "broken.sqlite"
     broken.write_bytes(b"this is not a database" * 100)
     with pytest.raises(Exception) as failed:  # a database that cannot be read: the words for a storage fault

@@ -184,3 +184,18 @@ def test_the_windows_exports_run_in_a_process_of_their_own(qtbot, tmp_path: Path
     finally:
         window.close()
         kiosk.close()
+
+
+def test_an_unwritable_file_is_said_in_the_windows_language(qtbot, gate, tmp_path: Path) -> None:
+    """The trial: 导出失败：cannot write /proc/nope/x.xlsx: No such file or directory (English in the Chinese window)."""
+    from ui.export_dialog import ExportDialog
+
+    window, kiosk, clock = gate
+    dialog = ExportDialog(window._desk.exporter(""), window._desk.today(), window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    target = tmp_path / "no-such-folder" / "day.csv"
+    dialog.path.setText(str(target))
+    dialog.start()
+    qtbot.waitUntil(lambda: "导出失败" in dialog.status.text(), timeout=10000)
+    assert f"无法写入该文件：{target}" in dialog.status.text() and "cannot" not in dialog.status.text()
