@@ -16,6 +16,7 @@ window never waits on a device.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,12 +61,22 @@ class SchoolPage(QWizardPage):
         self.error.setStyleSheet("color:#c62828;font-size:16px;")
         form.addRow(self.error)
 
+    def gate_id(self) -> str:
+        """The gate id as typed, full-width letters and digits (a Chinese input method's) as ASCII."""
+        return unicodedata.normalize("NFKC", self.gate.text()).strip()
+
     def isComplete(self) -> bool:  # noqa: N802 (Qt's name)
         # The gate id is checked here, where it is typed, not only when the file is written at the end.
-        gate = self.gate.text().strip()
+        gate = self.gate_id()
         ok = gate_id_ok(gate)
-        self.error.setText("" if ok or not gate else self.tr("门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）"))
-        return bool(self.school.text().strip()) and ok
+        school = self.school.text().strip()
+        if gate and not ok:
+            self.error.setText(self.tr("门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）"))
+        elif not school and self.school.isModified():
+            self.error.setText(self.tr("请填写学校名称：它出现在导出的报表上"))  # said once the field was touched
+        else:
+            self.error.setText("")
+        return bool(school) and ok
 
 
 MAX_KEY_GAP_MS = 500  # the config's upper bound (kiosk.config): slower scanners cannot be told from typing
@@ -305,7 +316,7 @@ class SetupFlow(QWizard):
     def collect(self) -> SetupAnswers:
         a = self.answers
         a.school_name = self.school_page.school.text().strip()
-        a.gate_id = self.school_page.gate.text().strip()
+        a.gate_id = self.school_page.gate_id()
         a.camera = self.camera_page.uri()
         page = self.thermometer_page
         # What was probed and shown is what is saved: a port typed after the probe is not kept with its result.

@@ -178,92 +178,92 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="93" />
+        <location filename="../export_dialog.py" line="99" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="107" />
+        <location filename="../export_dialog.py" line="113" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="108" />
+        <location filename="../export_dialog.py" line="114" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="109" />
+        <location filename="../export_dialog.py" line="115" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="110" />
+        <location filename="../export_dialog.py" line="116" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="112" />
+        <location filename="../export_dialog.py" line="118" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="114" />
+        <location filename="../export_dialog.py" line="120" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="116" />
+        <location filename="../export_dialog.py" line="122" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="122" />
+        <location filename="../export_dialog.py" line="128" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="123" />
+        <location filename="../export_dialog.py" line="129" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="124" />
+        <location filename="../export_dialog.py" line="130" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="126" />
+        <location filename="../export_dialog.py" line="132" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="128" />
+        <location filename="../export_dialog.py" line="134" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="152" />
+        <location filename="../export_dialog.py" line="158" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="192" />
+        <location filename="../export_dialog.py" line="198" />
         <source>正在取消导出…</source>
         <translation>Cancelling the export…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="201" />
+        <location filename="../export_dialog.py" line="207" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="206" />
+        <location filename="../export_dialog.py" line="212" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="225" />
+        <location filename="../export_dialog.py" line="231" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
@@ -544,57 +544,57 @@
 <context>
     <name>PinPage</name>
     <message>
-        <location filename="../setup_flow.py" line="184" />
+        <location filename="../setup_flow.py" line="195" />
         <source>管理员 PIN</source>
         <translation>Admin PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="188" />
+        <location filename="../setup_flow.py" line="199" />
         <source>修改设置、导出数据、人工改判都需要它。6–12 位数字，请交给负责的老师保管。</source>
         <translation>Needed to change settings, export data and override verdicts. 6–12 digits; give it to the teacher in charge.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="214" />
+        <location filename="../setup_flow.py" line="225" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="205" />
+        <location filename="../setup_flow.py" line="216" />
         <source>现有的 PIN</source>
         <translation>Current PIN</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="186" />
+        <location filename="../setup_flow.py" line="197" />
         <source>此门岗已设置管理员 PIN：请输入现有的 PIN 以保存设置。要更换 PIN 就再填新的。</source>
         <translation>This gate has an admin PIN: enter the current PIN to save the settings. To change the PIN, also fill in a new one.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="207" />
+        <location filename="../setup_flow.py" line="218" />
         <source>现有的 PIN 是旧规则下设的（如 4 位）：新 PIN 须为 6–12 位数字；旧 PIN 在更换前仍可使用，请在下面设一个新的。</source>
         <translation>The current PIN was set under the old rule (e.g. 4 digits): a new PIN must have 6–12 digits; the old one still works until it is changed, so please set a new one below.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="210" />
+        <location filename="../setup_flow.py" line="221" />
         <source>新 PIN（不换可不填）</source>
         <translation>New PIN (leave empty to keep the current one)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="211" />
+        <location filename="../setup_flow.py" line="222" />
         <source>再输一次新 PIN</source>
         <translation>New PIN again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="215" />
+        <location filename="../setup_flow.py" line="226" />
         <source>再输一次</source>
         <translation>Again</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="232" />
+        <location filename="../setup_flow.py" line="243" />
         <source>PIN 须为 6–12 位数字</source>
         <translation>The PIN must be 6–12 digits</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="234" />
+        <location filename="../setup_flow.py" line="245" />
         <source>两次输入不一致</source>
         <translation>The two entries differ</translation>
     </message>
@@ -641,52 +641,52 @@
 <context>
     <name>ScannerPage</name>
     <message>
-        <location filename="../setup_flow.py" line="117" />
+        <location filename="../setup_flow.py" line="128" />
         <source>扫码枪（可选）</source>
         <translation>Code scanner (optional)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="118" />
+        <location filename="../setup_flow.py" line="129" />
         <source>没有扫码枪就直接下一步。键盘式扫码枪插上即可用；串口扫码枪请选它的串口。</source>
         <translation>No scanner: just go on. A keyboard-type scanner works when plugged in; for a serial scanner pick its port.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="121" />
+        <location filename="../setup_flow.py" line="132" />
         <source>不使用扫码枪</source>
         <translation>No scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="122" />
+        <location filename="../setup_flow.py" line="133" />
         <source>键盘式扫码枪（USB，扫完自动回车）</source>
         <translation>Keyboard-type scanner (USB, sends Enter after each code)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="124" />
+        <location filename="../setup_flow.py" line="135" />
         <source>串口扫码枪：%1</source>
         <translation>Serial scanner: %1</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="125" />
+        <location filename="../setup_flow.py" line="136" />
         <source>其他串口…</source>
         <translation>Other serial port…</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="130" />
+        <location filename="../setup_flow.py" line="141" />
         <source>点这里，再用扫码枪扫任意一个码：测量扫码枪的速度</source>
         <translation>Click here, then scan any code: this measures the scanner's speed</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="155" />
+        <location filename="../setup_flow.py" line="166" />
         <source>没有测到扫码：请点输入框后扫一个码（不要手动输入）</source>
         <translation>No scan measured: click the box, then scan a code (do not type)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="161" />
+        <location filename="../setup_flow.py" line="172" />
         <source>这个扫码枪太慢（最慢 %1 毫秒一个键），无法与门卫按键区分：请把它设为快速模式，或改用串口扫码枪</source>
         <translation>This scanner is too slow (up to %1 ms a key) to tell from the guard's keys: set it to its fast mode, or use a serial scanner</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="164" />
+        <location filename="../setup_flow.py" line="175" />
         <source>扫码枪最慢 %1 毫秒一个键：按键间隔设为 %2 毫秒。</source>
         <translation>The scanner's slowest key: %1 ms. The key gap is set to %2 ms.</translation>
     </message>
@@ -694,34 +694,39 @@
 <context>
     <name>SchoolPage</name>
     <message>
-        <location filename="../setup_flow.py" line="47" />
+        <location filename="../setup_flow.py" line="48" />
         <source>学校与门岗</source>
         <translation>School and gate</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="48" />
+        <location filename="../setup_flow.py" line="49" />
         <source>这台电脑在哪所学校、哪个门岗。出现在导出报表和日志里。</source>
         <translation>Which school and gate this PC serves. It appears in exports and logs.</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="51" />
+        <location filename="../setup_flow.py" line="52" />
         <source>如：第三中学</source>
         <translation>e.g. No. 3 Middle School</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="57" />
+        <location filename="../setup_flow.py" line="58" />
         <source>学校名称</source>
         <translation>School name</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="58" />
+        <location filename="../setup_flow.py" line="59" />
         <source>门岗编号（字母或数字）</source>
         <translation>Gate id (letters or digits)</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="67" />
+        <location filename="../setup_flow.py" line="74" />
         <source>门岗编号只能用字母、数字、-、_、.，最多 40 个（如 east-1）</source>
         <translation>The gate id may only use letters, digits, -, _ and ., at most 40 (e.g. east-1)</translation>
+    </message>
+    <message>
+        <location filename="../setup_flow.py" line="76" />
+        <source>请填写学校名称：它出现在导出的报表上</source>
+        <translation>Enter the school's name: it appears on the exported reports</translation>
     </message>
 </context>
 <context>
@@ -870,37 +875,37 @@
 <context>
     <name>SetupFlow</name>
     <message>
-        <location filename="../setup_flow.py" line="271" />
+        <location filename="../setup_flow.py" line="282" />
         <source>门岗初次设置</source>
         <translation>Gate setup</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="300" />
+        <location filename="../setup_flow.py" line="311" />
         <source>保存并开始</source>
         <translation>Save and start</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="301" />
+        <location filename="../setup_flow.py" line="312" />
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="302" />
+        <location filename="../setup_flow.py" line="313" />
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="303" />
+        <location filename="../setup_flow.py" line="314" />
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="332" />
+        <location filename="../setup_flow.py" line="343" />
         <source>保存设置</source>
         <translation>Save the settings</translation>
     </message>
     <message>
-        <location filename="../setup_flow.py" line="332" />
+        <location filename="../setup_flow.py" line="343" />
         <source>正在保存设置…</source>
         <translation>Saving the settings…</translation>
     </message>
