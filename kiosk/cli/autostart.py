@@ -153,12 +153,25 @@ def _systemctl_quietly(args: list[str]) -> None:
 
 
 def remove(home: Path) -> list[Path]:
+    """Stop and disable the kiosk's service where systemd answers, and delete its files: the ones deleted.
+
+    The files go even where ``systemctl --user`` cannot be reached (over ssh, no session bus): without
+    them nothing starts at the next login. A kiosk running now is then said to keep running (stderr).
+    """
     if sys.platform == "win32":
         _remove_windows()
         return []
     gone = []
     if shutil.which("systemctl"):
-        subprocess.run(["systemctl", "--user", "disable", "--now", SERVICE], check=False)
+        try:
+            done = subprocess.run(["systemctl", "--user", "disable", "--now", SERVICE], capture_output=True, text=True,
+                                  timeout=30, check=False)
+            failed = done.returncode != 0 and (done.stderr.strip().splitlines() or ["no reason given"])[-1]
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            failed = str(exc)
+        if failed:
+            print(f"gate-kiosk: note: systemctl --user could not stop the service ({failed}); a kiosk running now "
+                  "keeps running until the next login, which no longer starts it", file=sys.stderr)
     for path in (home / ".config" / "systemd" / "user" / SERVICE, home / ".config" / "autostart" /
                  "gate-kiosk.desktop"):
         if path.exists():

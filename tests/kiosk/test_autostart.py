@@ -102,3 +102,25 @@ def test_when_systemd_refuses_nothing_is_left_installed_and_one_line_says_what_t
     assert not (home / ".config" / "systemd").exists()  # the folders this run made are gone too
     if fails == "enable":  # systemd had read the new unit: it reads the folder again without it
         assert calls.read_text().splitlines()[-1] == "--user daemon-reload"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux service")
+def test_remove_without_a_user_session_removes_the_files_and_says_so_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli.main import main
+
+    _systemctl_on_path(tmp_path, monkeypatch)
+    assert _install(tmp_path, monkeypatch) == 0
+    capsys.readouterr()
+    (tmp_path / "bin" / "systemctl").unlink()
+    no_session_bin = tmp_path / "bin2"
+    no_session_bin.mkdir()
+    script = no_session_bin / "systemctl"
+    script.write_text('#!/bin/sh\necho "Failed to connect to bus: No medium found" >&2\nexit 1\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{no_session_bin}:{os.environ['PATH']}")
+    assert main(["--config", "cfg1/config.toml", "autostart", "remove"]) == 0
+    out, err = capsys.readouterr()
+    assert out.count("removed ") == 2 and not (tmp_path / "home" / ".config" / "autostart" / "gate-kiosk.desktop").exists()
+    assert err.count("\n") == 1 and err.startswith("gate-kiosk: note: systemctl --user could not stop the service")
+    assert "Failed to connect to bus" in err and "keeps running until the next login" in err
