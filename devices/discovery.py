@@ -314,7 +314,8 @@ def probe_thermometer(port: str, budget_s: float = 10.0, listen_s: float = 1.5) 
             if _ask_modbus(path, baud, functioncode, result):
                 return result
     result.listened = True
-    result.error = (f"{port}: no thermometer protocol recognised in {budget_s:.0f} s "
+    listened_s = budget_s - max(0.0, deadline - time.monotonic())  # every speed tried: often before the budget
+    result.error = (f"{port}: no thermometer protocol recognised after listening {listened_s:.0f} s "
                     f"({result.bytes_heard} bytes heard{'' if result.bytes_heard else ': is it powered?'})")
     return result
 

@@ -45,6 +45,8 @@ def test_probe_of_a_silent_port_says_so_within_the_budget() -> None:
         sim.close()
     assert not result.found
     assert "no thermometer protocol recognised" in result.error and "powered" in result.error
+    listened = float(result.error.split("after listening ")[1].split(" s")[0])
+    assert 0 < listened <= 4.0  # the time it listened, not more than the budget it was given
     assert any(t.startswith("modbus@") for t in result.tried)  # silence is where a Modbus device hides
 
 
