@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QLineEdit, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
 from kiosk.reports import ExportAuditFailed, ExportCancelled, ExportError, ExportQuery, export_failure_kind
@@ -149,15 +149,17 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         d0 = date.fromisoformat(self.date_from.date().toString("yyyy-MM-dd"))
         d1 = date.fromisoformat(self.date_to.date().toString("yyyy-MM-dd"))
-        try:
-            query = ExportQuery(d0, d1, self.lane.currentData(), self.flagged.isChecked())
-        except ExportError as exc:
-            self.status.setText(str(exc))
+        if d1 < d0:
+            self.status.setText(self.tr("结束日期早于起始日期"))
+            return
+        query = ExportQuery(d0, d1, self.lane.currentData(), self.flagged.isChecked())
+        target = self._target()
+        if target is None:
             return
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         self.status.setText(self.tr("正在导出…"))
         self._thread = QThread(self)
-        self._worker = ExportWorker(self._exporter, query, self.format.currentData(), Path(self.path.text()),
+        self._worker = ExportWorker(self._exporter, query, self.format.currentData(), target,
                                     self.english.isChecked(), self._language)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
@@ -168,6 +170,40 @@ class ExportDialog(QDialog):
         for done in (self._worker.finished, self._worker.failed):
             done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.start()
+
+    def _target(self) -> Path | None:
+        """The file to write, said back in one line when it cannot be one (and asked before replacing one).
+
+        A typed path is taken as the guard typed it only when it names a file in a folder that is there:
+        an empty one, a folder, or a bare name (which would land wherever the kiosk was started) is
+        refused, and so is a name whose ending is not the format's. A file already there is replaced
+        only when the guard says so (the file chooser asks the same).
+        """
+        text = self.path.text().strip()
+        suffix = "." + str(self.format.currentData())
+        path = Path(text).expanduser() if text else None
+        problem = ""
+        if path is None or not path.name:
+            problem = self.tr("请填写要导出的文件，或点“选择…”")
+        elif not path.is_absolute():
+            problem = self.tr("请写出完整位置（如 /home/门卫/文档/入校记录%1），或点“选择…”").replace("%1", suffix)
+        elif path.is_dir():
+            problem = self.tr("这是一个文件夹：请在后面加上文件名（如 入校记录%1）").replace("%1", suffix)
+        elif not path.parent.is_dir():
+            problem = self.tr("没有这个文件夹：%1").replace("%1", str(path.parent))
+        elif path.suffix.lower() != suffix:
+            problem = self.tr("所选格式的文件名应以 %1 结尾").replace("%1", suffix)
+        if problem:
+            self.status.setText(problem)
+            return None
+        assert path is not None
+        if path.exists():
+            answer = QMessageBox.question(self, self.tr("文件已存在"),
+                                          self.tr("%1 已存在。要用这次导出替换它吗？").replace("%1", str(path)))
+            if answer != QMessageBox.StandardButton.Yes:
+                self.status.setText(self.tr("未导出：原文件保留"))
+                return None
+        return path
 
     def wait(self, ms: int = 30000) -> None:
         if self._thread is not None:

@@ -186,6 +186,7 @@ def test_the_windows_exports_run_in_a_process_of_their_own(qtbot, tmp_path: Path
         kiosk.close()
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc")
 def test_an_unwritable_file_is_said_in_the_windows_language(qtbot, gate, tmp_path: Path) -> None:
     """The trial: 导出失败：cannot write /proc/nope/x.xlsx: No such file or directory (English in the Chinese window)."""
     from ui.export_dialog import ExportDialog
@@ -194,8 +195,47 @@ def test_an_unwritable_file_is_said_in_the_windows_language(qtbot, gate, tmp_pat
     dialog = ExportDialog(window._desk.exporter(""), window._desk.today(), window)
     qtbot.addWidget(dialog)
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
-    target = tmp_path / "no-such-folder" / "day.csv"
+    target = Path("/proc/gate-kiosk-day.csv")  # a folder that is there and takes no files, even from root
     dialog.path.setText(str(target))
     dialog.start()
     qtbot.waitUntil(lambda: "导出失败" in dialog.status.text(), timeout=10000)
     assert f"无法写入该文件：{target}" in dialog.status.text() and "cannot" not in dialog.status.text()
+
+
+def test_careless_targets_are_said_in_one_line_and_a_file_there_is_replaced_only_when_the_guard_says_so(
+        qtbot, gate, tmp_path: Path) -> None:
+    """The trial: an existing file was overwritten unasked; a folder, a bare name and blanks each did something odd."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.ui.conftest import answer_dialog
+    from ui.export_dialog import ExportDialog
+
+    window, kiosk, clock = gate
+    out = tmp_path / "out"
+    out.mkdir()
+    dialog = ExportDialog(window._desk.exporter(""), window._desk.today(), window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    for typed, said in (("", "请填写要导出的文件"), ("   ", "请填写要导出的文件"), ("rel.csv", "完整位置"),
+                        (str(out), "这是一个文件夹"), (str(out / "nope" / "a.csv"), "没有这个文件夹"),
+                        (str(out / "day.txt"), "应以 .csv 结尾")):
+        dialog.path.setText(typed)
+        dialog.start()
+        assert said in dialog.status.text() and not dialog.running, (typed, dialog.status.text())
+    assert sorted(p.name for p in out.iterdir()) == []  # nothing written anywhere
+    today = window._desk.today()
+    dialog.date_from.setDate(QDate(today.year, today.month, today.day).addDays(1))
+    dialog.path.setText(str(out / "day.csv"))
+    dialog.start()
+    assert dialog.status.text() == "结束日期早于起始日期" and not dialog.running
+    dialog.date_from.setDate(QDate(today.year, today.month, today.day))
+    mine = out / "day.csv"
+    mine.write_text("the teacher's own notes", encoding="utf-8")
+    answer_dialog(lambda box: box.button(QMessageBox.StandardButton.No).click())
+    dialog.start()
+    assert dialog.status.text() == "未导出：原文件保留" and mine.read_text(encoding="utf-8") == "the teacher's own notes"
+    answer_dialog(lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    dialog.start()
+    qtbot.waitUntil(lambda: "已导出" in dialog.status.text(), timeout=10000)
+    assert "the teacher's own notes" not in mine.read_text(encoding="utf-8-sig")

@@ -243,27 +243,72 @@
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="158" />
+        <location filename="../export_dialog.py" line="153" />
+        <source>结束日期早于起始日期</source>
+        <translation>The end date is before the start date</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="160" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="198" />
+        <location filename="../export_dialog.py" line="187" />
+        <source>请填写要导出的文件，或点“选择…”</source>
+        <translation>Enter the file to export to, or press Choose…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="189" />
+        <source>请写出完整位置（如 /home/门卫/文档/入校记录%1），或点“选择…”</source>
+        <translation>Give the full location (e.g. /home/guard/Documents/entries%1), or press Choose…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="191" />
+        <source>这是一个文件夹：请在后面加上文件名（如 入校记录%1）</source>
+        <translation>This is a folder: add a file name after it (e.g. entries%1)</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="193" />
+        <source>没有这个文件夹：%1</source>
+        <translation>No such folder: %1</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="195" />
+        <source>所选格式的文件名应以 %1 结尾</source>
+        <translation>For the chosen format the file name must end in %1</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="201" />
+        <source>文件已存在</source>
+        <translation>The file exists</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="202" />
+        <source>%1 已存在。要用这次导出替换它吗？</source>
+        <translation>%1 exists. Replace it with this export?</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="204" />
+        <source>未导出：原文件保留</source>
+        <translation>Not exported: the file there is kept</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="234" />
         <source>正在取消导出…</source>
         <translation>Cancelling the export…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="207" />
+        <location filename="../export_dialog.py" line="243" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="212" />
+        <location filename="../export_dialog.py" line="248" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="231" />
+        <location filename="../export_dialog.py" line="267" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
