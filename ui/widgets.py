@@ -58,7 +58,9 @@ class CameraView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._overlays: list[Overlay] = []
-        self.setMinimumSize(480, 270)
+        # Small when it must be: in the worker lane the registration form and a retake list share the column
+        # with it, and at 270 px the window grew past an 800-px screen (the picture is a check, the words decide).
+        self.setMinimumSize(480, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.frames_shown = 0
         self.idle_text = ""  # what to say with no picture; empty: waiting for the camera's first frame

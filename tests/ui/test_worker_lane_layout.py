@@ -57,3 +57,20 @@ def test_the_worker_lane_shows_form_keys_and_flagged_rows_at_1280x800(qapp, qtbo
         overlaps = [(_words(a) if hasattr(a, "text") else type(a).__name__, type(b).__name__)
                     for i, (a, ra) in enumerate(boxes) for b, rb in boxes[i + 1:] if ra.intersects(rb)]
         assert overlaps == []
+
+
+def test_the_worker_lane_with_someone_waiting_for_a_retake_still_fits_800_px(qapp, qtbot, tmp_path: Path) -> None:
+    """The trial: the retake list under the form made the window 885 px high, its bottom off an 800-px screen."""
+    from kiosk.domain.model import Source, TemperatureSample
+
+    with gate_pc_window(qapp, qtbot, tmp_path, "zh") as (window, kiosk):
+        press(qtbot, window, Qt.Key.Key_F10)  # the worker lane
+        qtbot.waitUntil(window.worker_panel.isVisible)
+        c = kiosk.controller
+        c.confirm(Element.HEALTH, True)
+        c.temperature(TemperatureSample(38.6, 38.6, source=Source.DEVICE))  # a fever: a retake is due
+        c.next_person()  # steps aside into the retake list
+        qtbot.waitUntil(lambda: window.retake_list.isVisible())
+        qtbot.wait(100)
+        assert window.minimumSizeHint().height() <= 800 and window.height() <= 800, window.size()
+        assert _whole(window, window.retake_list) and _whole(window, window.worker_panel.register_button)
