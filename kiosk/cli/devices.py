@@ -236,6 +236,7 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
                       f"the thermometer's mode (object, not ambient)")
             # Lines to paste into config.toml as they are (the kiosk writes them itself in its setup).
             print("config.toml:\n[devices]")
+            print(f"thermometer = {json.dumps(args.port)}")  # the port itself, then how it speaks
             for key, value in result.config.items():
                 print(f"{key} = {json.dumps(value)}")
         if result.listened:  # not a usage error: the port is there, nothing on it spoke a known protocol

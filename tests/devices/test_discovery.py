@@ -92,7 +92,7 @@ def test_cli_probe_and_list(capsys) -> None:
         out = capsys.readouterr().out
         assert "ascii at" in out and "note:" not in out
         pasted = tomlkit.parse(out.split("config.toml:\n", 1)[1])  # lines to paste into config.toml as they are
-        assert pasted["devices"]["thermometer_protocol"] == "ascii"
+        assert pasted["devices"]["thermometer_protocol"] == "ascii" and pasted["devices"]["thermometer"] == port
     finally:
         sim.terminate()
         sim.wait(5)
