@@ -97,20 +97,8 @@ def day_figures(entries: Iterable[EntryRecord], fever: float, tz: ZoneInfo) -> D
 
 
 def tally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
-    f.total += 1
-    f.by_lane[e.lane] += 1
-    f.by_hour[e.created_at.astimezone(tz).hour] += 1
-    f.decisions[e.decision] += 1
-    f.origins[e.origin or "live"] += 1
-    f.handoffs += e.handoff
-    if e.temperature_c is not None:
-        f.temperatures[round(e.temperature_c, 1)] += 1
-        f.temperature_bands[(round(e.temperature_c, 1), temperature_band(e, fever))] += 1
-        f.fevers += fever_rule.is_fever(e.temperature_c, fever)
-    if e.flagged:
-        f.flagged += 1
-        if len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded
-            f.flagged_entries.append(e)
+    """Count one entry into the figures."""
+    _count(f, e, fever, tz, 1)
 
 
 def untally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
@@ -118,25 +106,33 @@ def untally(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo) -> None:
 
     Counts that fall to zero are removed, so the figures equal a fresh count without that entry.
     """
-    f.total -= 1
-    _less(f.by_lane, e.lane)
-    f.by_hour[e.created_at.astimezone(tz).hour] -= 1
-    _less(f.decisions, e.decision)
-    _less(f.origins, e.origin or "live")
-    f.handoffs -= e.handoff
+    _count(f, e, fever, tz, -1)
+
+
+def _count(f: DayFigures, e: EntryRecord, fever: float, tz: ZoneInfo, step: int) -> None:
+    """What one entry adds to the figures (``step`` 1) or takes back (-1): one list, so the two never part."""
+    f.total += step
+    _add(f.by_lane, e.lane, step)
+    f.by_hour[e.created_at.astimezone(tz).hour] += step
+    _add(f.decisions, e.decision, step)
+    _add(f.origins, e.origin or "live", step)
+    f.handoffs += step * e.handoff
     if e.temperature_c is not None:
-        _less(f.temperatures, round(e.temperature_c, 1))
-        _less(f.temperature_bands, (round(e.temperature_c, 1), temperature_band(e, fever)))
-        f.fevers -= fever_rule.is_fever(e.temperature_c, fever)
+        _add(f.temperatures, round(e.temperature_c, 1), step)
+        _add(f.temperature_bands, (round(e.temperature_c, 1), temperature_band(e, fever)), step)
+        f.fevers += step * fever_rule.is_fever(e.temperature_c, fever)
     if e.flagged:
-        f.flagged -= 1
-        f.flagged_entries[:] = [x for x in f.flagged_entries if x.id != e.id]
+        f.flagged += step
+        if step < 0:
+            f.flagged_entries[:] = [x for x in f.flagged_entries if x.id != e.id]
+        elif len(f.flagged_entries) < 5000:  # the report lists them; a bound keeps memory bounded
+            f.flagged_entries.append(e)
 
 
-def _less(counter: Counter[Any], key: Any) -> None:
-    counter[key] -= 1
+def _add(counter: Counter[Any], key: Any, step: int) -> None:
+    counter[key] += step
     if counter[key] <= 0:
-        del counter[key]
+        del counter[key]  # as a fresh count would have it: no key for nothing
 
 
 def parse_iso_week(week: str) -> date:
