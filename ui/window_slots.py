@@ -83,16 +83,15 @@ class WindowSlots(GuardKeys):
         # The code tile is about the health code, for everyone: a roster card says who the
         # person is, not whether their code is green (that is the roster's daily status, if any).
         code = visit.evidence.get(Element.HEALTH)
-        if code is not None:
+        source = self.tiles["code"].source_text(code)
+        if code is None:
+            value = self.tr("请出示健康码")
+        elif code.detail.get("unknown_code"):
+            # No colour was read: a code of no known issuer (a scanner's text too).
+            value, source = self.tr("未知二维码"), self.tr("需人工核验")
+        else:
             value = {"green": self.tr("绿码"), "yellow": self.tr("黄码"), "red": self.tr("红码"),
                      "unknown": self.tr("无法识别"), "invalid": self.tr("无效")}.get(str(code.value), str(code.value))
-            if code.detail.get("unknown_code"):
-                value = self.tr("未知二维码")
-        else:
-            value = self.tr("请出示健康码")
-        source = self.tiles["code"].source_text(code)
-        if code is not None and code.detail.get("unknown_code"):
-            source = self.tr("需人工核验")  # no colour was read: a code of no known issuer (a scanner's text too)
         card = visit.evidence.get(Element.CARD)
         if card is not None:
             source = " · ".join(x for x in (source, self.tr("名册已核对") if card.outcome.value == "ok"

@@ -74,7 +74,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../widgets.py" line="89" />
+        <location filename="../widgets.py" line="91" />
         <source>等待摄像头画面…</source>
         <translation>Waiting for the camera…</translation>
     </message>
@@ -145,32 +145,32 @@
 <context>
     <name>ElementTile</name>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="235" />
         <source>门卫确认</source>
         <translation>Guard confirmed</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="235" />
         <source>签名验证</source>
         <translation>Signature verified</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="233" />
+        <location filename="../widgets.py" line="235" />
         <source>设备自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="236" />
         <source>验码服务</source>
         <translation>Issuer server</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="234" />
+        <location filename="../widgets.py" line="236" />
         <source>颜色识别（未验证）</source>
         <translation>Colour read (unverified)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="235" />
+        <location filename="../widgets.py" line="237" />
         <source>名册核对</source>
         <translation>Roster</translation>
     </message>
@@ -958,77 +958,77 @@
 <context>
     <name>StatusLight</name>
     <message>
-        <location filename="../widgets.py" line="276" />
+        <location filename="../widgets.py" line="278" />
         <source>已连接</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="276" />
+        <location filename="../widgets.py" line="278" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="277" />
+        <location filename="../widgets.py" line="279" />
         <source>连接中断，请检查连接线</source>
         <translation>Disconnected: check the cable</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="277" />
+        <location filename="../widgets.py" line="279" />
         <source>正在重连…</source>
         <translation>Reconnecting…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="278" />
+        <location filename="../widgets.py" line="280" />
         <source>无数据，请检查电源与探头</source>
         <translation>No data: check power and sensor</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="278" />
+        <location filename="../widgets.py" line="280" />
         <source>需要校准，请用黑体或体温计校准</source>
         <translation>due: use a blackbody</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="279" />
+        <location filename="../widgets.py" line="281" />
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="279" />
+        <location filename="../widgets.py" line="281" />
         <source>未知</source>
         <translation>Unknown</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="279" />
+        <location filename="../widgets.py" line="281" />
         <source>写入失败，请查看提示</source>
         <translation>Write failed: see the message</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="279" />
+        <location filename="../widgets.py" line="281" />
         <source>正在核验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="280" />
+        <location filename="../widgets.py" line="282" />
         <source>Haar（YuNet 不可用，检出率低）</source>
         <translation>Haar (YuNet unavailable, finds fewer faces)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="282" />
+        <location filename="../widgets.py" line="284" />
         <source>Haar：缺少模型文件</source>
         <translation>Haar: model file missing</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="283" />
+        <location filename="../widgets.py" line="285" />
         <source>Haar：模型文件损坏</source>
         <translation>Haar: model file damaged</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="284" />
+        <location filename="../widgets.py" line="286" />
         <source>Haar：OpenCV 过旧（需 4.8+）</source>
         <translation>Haar: OpenCV too old (needs 4.8+)</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="285" />
+        <location filename="../widgets.py" line="287" />
         <source>Haar：模型无法加载</source>
         <translation>Haar: model failed to load</translation>
     </message>
@@ -1140,32 +1140,32 @@
 <context>
     <name>VerdictBanner</name>
     <message>
-        <location filename="../widgets.py" line="155" />
+        <location filename="../widgets.py" line="157" />
         <source>请出示健康码 / 学生卡</source>
         <translation>Show your health code / student card</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="164" />
+        <location filename="../widgets.py" line="166" />
         <source>通行</source>
         <translation>PASS</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="166" />
+        <location filename="../widgets.py" line="168" />
         <source>禁止通行</source>
         <translation>DENIED</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="168" />
+        <location filename="../widgets.py" line="170" />
         <source>快递交接</source>
         <translation>HAND-OFF</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="170" />
+        <location filename="../widgets.py" line="172" />
         <source>请复测</source>
         <translation>RETAKE</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="172" />
+        <location filename="../widgets.py" line="174" />
         <source>待核验</source>
         <translation>CHECKING</translation>
     </message>
@@ -1183,162 +1183,162 @@
         <translation>Person: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="87" />
+        <location filename="../window_slots.py" line="93" />
         <source>绿码</source>
         <translation>Green</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="87" />
+        <location filename="../window_slots.py" line="93" />
         <source>黄码</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="87" />
+        <location filename="../window_slots.py" line="93" />
         <source>红码</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="88" />
+        <location filename="../window_slots.py" line="94" />
         <source>无法识别</source>
         <translation>Unreadable</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="88" />
+        <location filename="../window_slots.py" line="94" />
         <source>无效</source>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="90" />
+        <location filename="../window_slots.py" line="91" />
         <source>未知二维码</source>
         <translation>Unknown QR code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="92" />
+        <location filename="../window_slots.py" line="88" />
         <source>请出示健康码</source>
         <translation>Show your health code</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="95" />
+        <location filename="../window_slots.py" line="91" />
         <source>需人工核验</source>
         <translation>Guard to check</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="98" />
+        <location filename="../window_slots.py" line="97" />
         <source>名册已核对</source>
         <translation>On the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="99" />
+        <location filename="../window_slots.py" line="98" />
         <source>卡号不在名册中</source>
         <translation>Card not in the roster</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="102" />
+        <location filename="../window_slots.py" line="101" />
         <source>请测温</source>
         <translation>Measure</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="106" />
+        <location filename="../window_slots.py" line="105" />
         <source>请戴口罩</source>
         <translation>Put on a mask</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="106" />
+        <location filename="../window_slots.py" line="105" />
         <source>已戴</source>
         <translation>On</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="106" />
+        <location filename="../window_slots.py" line="105" />
         <source>未戴</source>
         <translation>Off</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="123" />
+        <location filename="../window_slots.py" line="122" />
         <source>无应答</source>
         <translation>No answer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="123" />
+        <location filename="../window_slots.py" line="122" />
         <source>拒绝查询</source>
         <translation>Refused</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="124" />
+        <location filename="../window_slots.py" line="123" />
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="185" />
+        <location filename="../window_slots.py" line="184" />
         <source>记录尚未保存</source>
         <translation>Entries not saved</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="261" />
+        <location filename="../window_slots.py" line="260" />
         <source>扫码枪太慢，分不清扫码与按键：这次没有读取，也未当作按键。请重扫；常出现请在设置向导测量扫码枪</source>
         <translation>The scanner is too slow to tell its scan from keys: this scan was neither read nor taken as keys. Scan again; if it keeps happening, measure the scanner in the setup</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="267" />
+        <location filename="../window_slots.py" line="266" />
         <source>键盘式扫码枪：刚读到一个码</source>
         <translation>Keyboard scanner: a code was just read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="267" />
+        <location filename="../window_slots.py" line="266" />
         <source>已读到码</source>
         <translation>Code read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="179" />
+        <location filename="../window_slots.py" line="178" />
         <source>%1 条入校记录还在等待写入数据库（%2）。现在关闭，这些记录将丢失。</source>
         <translation>%1 entries are still waiting to be written to the database (%2). If you close now, they are lost.</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="187" />
+        <location filename="../window_slots.py" line="186" />
         <source>重试写入</source>
         <translation>Try writing again</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="181" />
+        <location filename="../window_slots.py" line="180" />
         <source>仍然关闭（%1 条记录丢失）</source>
         <translation>Close anyway (%1 entries lost)</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="190" />
+        <location filename="../window_slots.py" line="189" />
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="223" />
+        <location filename="../window_slots.py" line="222" />
         <source>写入失败，%1 条待写入</source>
         <translation>Write failed: %1 entries waiting</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="260" />
+        <location filename="../window_slots.py" line="259" />
         <source>扫码未读取</source>
         <translation>Scan not read</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="275" />
+        <location filename="../window_slots.py" line="274" />
         <source>不能登记：%1</source>
         <translation>Cannot register: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="286" />
+        <location filename="../window_slots.py" line="285" />
         <source>不能交接：%1</source>
         <translation>Cannot hand off: %1</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="325" />
+        <location filename="../window_slots.py" line="324" />
         <source>无测温仪</source>
         <translation>No thermometer</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="329" />
+        <location filename="../window_slots.py" line="328" />
         <source>有效</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../window_slots.py" line="335" />
+        <location filename="../window_slots.py" line="334" />
         <source>中心不可达</source>
         <translation>Centre unreachable</translation>
     </message>
