@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 _OUTLIVING: list[QThread] = []  # export threads still running when their dialog went away
 
 
+def export_error_line(exc: ExportError, language: str) -> str:
+    """An export error in the window's words where the exporter names its kind (dates the wrong way round, a
+    file it cannot write, a process that died); the command line's English line otherwise."""
+    if not exc.kind:
+        return str(exc)
+    return export_failure_words(exc.kind, language).replace("%1", exc.subject)
+
+
 class ExportWorker(QObject):
     """Runs one export off the GUI thread and reports progress through signals."""
 
@@ -74,10 +82,7 @@ class ExportWorker(QObject):
             self.failed.emit(export_failure_words("audit", self._language))
             return
         except ExportError as exc:
-            # The window's words where the exporter names the kind (a file it cannot write, a process that
-            # died); the command line's English otherwise (a bad range cannot come from this dialog).
-            words = export_failure_words(exc.kind, self._language).replace("%1", exc.subject) if exc.kind else ""
-            self.failed.emit(words or str(exc))
+            self.failed.emit(export_error_line(exc, self._language))
             return
         except OSError as exc:
             self.failed.emit(str(exc))
@@ -149,10 +154,11 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         d0 = date.fromisoformat(self.date_from.date().toString("yyyy-MM-dd"))
         d1 = date.fromisoformat(self.date_to.date().toString("yyyy-MM-dd"))
-        if d1 < d0:
-            self.status.setText(self.tr("结束日期早于起始日期"))
+        try:
+            query = ExportQuery(d0, d1, self.lane.currentData(), self.flagged.isChecked())
+        except ExportError as exc:  # the dates the wrong way round
+            self.status.setText(export_error_line(exc, self._language))
             return
-        query = ExportQuery(d0, d1, self.lane.currentData(), self.flagged.isChecked())
         target = self._target()
         if target is None:
             return

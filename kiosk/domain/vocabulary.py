@@ -165,6 +165,7 @@ EXPORT_FAILURE_WORDS: dict[str, tuple[str, str]] = {
     "unexpected": ("导出时出现意外错误，详情已写入日志", "The export failed unexpectedly; details are in the log file"),
     "write": ("无法写入该文件：%1；请换一个文件夹（如 U 盘或“文档”）", "Cannot write %1; choose another folder "
               "(a USB stick or Documents)"),
+    "range": ("结束日期早于起始日期", "The end date is before the start date"),
     "process": ("导出进程意外结束（%1），未写入文件；请重试，详情已写入日志",
                 "The export process ended unexpectedly (%1); no file was written. Try again; details are in the log"),
 }
@@ -305,7 +306,8 @@ def registration_field_words(name: str, lang: str = "zh") -> str:
     return pick(REGISTRATION_FIELD_WORDS.get(name, (name, name)), lang)
 
 def export_failure_words(kind: str, lang: str = "zh") -> str:
-    """One line for a failed export: ``database``, ``audit``, ``cancelled``, ``unexpected``, ``write`` or ``process``.
+    """One line for a failed export: ``database``, ``audit``, ``cancelled``, ``unexpected``, ``range``, ``write``
+    or ``process``.
 
     ``write`` and ``process`` hold ``%1``: the file, or how the process ended.
     """

@@ -69,7 +69,7 @@ class ExportQuery:
 
     def __post_init__(self) -> None:
         if self.date_to < self.date_from:
-            raise ExportError("--to is before --date")
+            raise ExportError("--to is before --date", "range")
         if self.lane not in (None, "campus", "worker"):
             raise ExportError("lane must be campus or worker")
 

@@ -178,137 +178,132 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="99" />
+        <location filename="../export_dialog.py" line="104" />
         <source>导出入校记录</source>
         <translation>Export entries</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="113" />
+        <location filename="../export_dialog.py" line="118" />
         <source>全部通道</source>
         <translation>All lanes</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="114" />
+        <location filename="../export_dialog.py" line="119" />
         <source>师生通道</source>
         <translation>Students and staff</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="115" />
+        <location filename="../export_dialog.py" line="120" />
         <source>临时人员专用通道</source>
         <translation>Temporary workers' lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="116" />
+        <location filename="../export_dialog.py" line="121" />
         <source>仅异常</source>
         <translation>Flagged only</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="118" />
+        <location filename="../export_dialog.py" line="123" />
         <source>PDF 日报</source>
         <translation>PDF daily report</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="120" />
+        <location filename="../export_dialog.py" line="125" />
         <source>英文表头</source>
         <translation>English headers</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="122" />
+        <location filename="../export_dialog.py" line="127" />
         <source>选择…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="128" />
+        <location filename="../export_dialog.py" line="133" />
         <source>起始日期</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="129" />
+        <location filename="../export_dialog.py" line="134" />
         <source>结束日期</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="130" />
+        <location filename="../export_dialog.py" line="135" />
         <source>通道</source>
         <translation>Lane</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="132" />
+        <location filename="../export_dialog.py" line="137" />
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="134" />
+        <location filename="../export_dialog.py" line="139" />
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="153" />
-        <source>结束日期早于起始日期</source>
-        <translation>The end date is before the start date</translation>
-    </message>
-    <message>
-        <location filename="../export_dialog.py" line="160" />
+        <location filename="../export_dialog.py" line="166" />
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="187" />
+        <location filename="../export_dialog.py" line="193" />
         <source>请填写要导出的文件，或点“选择…”</source>
         <translation>Enter the file to export to, or press Choose…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="189" />
+        <location filename="../export_dialog.py" line="195" />
         <source>请写出完整位置（如 /home/门卫/文档/入校记录%1），或点“选择…”</source>
         <translation>Give the full location (e.g. /home/guard/Documents/entries%1), or press Choose…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="191" />
+        <location filename="../export_dialog.py" line="197" />
         <source>这是一个文件夹：请在后面加上文件名（如 入校记录%1）</source>
         <translation>This is a folder: add a file name after it (e.g. entries%1)</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="193" />
+        <location filename="../export_dialog.py" line="199" />
         <source>没有这个文件夹：%1</source>
         <translation>No such folder: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="195" />
+        <location filename="../export_dialog.py" line="201" />
         <source>所选格式的文件名应以 %1 结尾</source>
         <translation>For the chosen format the file name must end in %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="201" />
+        <location filename="../export_dialog.py" line="207" />
         <source>文件已存在</source>
         <translation>The file exists</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="202" />
+        <location filename="../export_dialog.py" line="208" />
         <source>%1 已存在。要用这次导出替换它吗？</source>
         <translation>%1 exists. Replace it with this export?</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="204" />
+        <location filename="../export_dialog.py" line="210" />
         <source>未导出：原文件保留</source>
         <translation>Not exported: the file there is kept</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="234" />
+        <location filename="../export_dialog.py" line="240" />
         <source>正在取消导出…</source>
         <translation>Cancelling the export…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="243" />
+        <location filename="../export_dialog.py" line="249" />
         <source>已导出并签名：%1</source>
         <translation>Exported and signed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="248" />
+        <location filename="../export_dialog.py" line="254" />
         <source>导出失败：%1</source>
         <translation>Export failed: %1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="267" />
+        <location filename="../export_dialog.py" line="273" />
         <source>导出到</source>
         <translation>Export to</translation>
     </message>
