@@ -5,11 +5,11 @@ The window used to re-query the whole day every 5 seconds on the GUI thread
 once, by id, on this keeper's own thread and added to the running tally; a
 correction takes the entry it corrects back out (``untally``). Only a new
 day, the first load, or a correction of another day's entry reads the day
-again. The flagged list is kept the same way: a flagged
-entry is put at its top, a guard's follow-up mark changes its row; neither
-reads the day's flagged entries again (hundreds at a busy gate, and the
-Python that turned them into rows held the GIL the window needs).
-``snapshot()`` never touches the database; ``on_changed`` is called (from this thread) after each update,
+again. The flagged list is kept the same way: a flagged entry is put at its
+top, a guard's follow-up mark changes its row; neither reads the day's
+flagged entries again (hundreds at a busy gate, and the Python that turned
+them into rows held the GIL the window needs). ``snapshot()`` never touches
+the database; ``on_changed`` is called (from this thread) after each update,
 and the window turns it into a repaint through a queued signal.
 
 The guard's follow-up marks on the flagged list (observation, cleared) are
