@@ -230,7 +230,7 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{args.port}: {result.protocol} at {result.baud} baud, reading {result.readings[-1]:.1f} °C"
                   f"{ambient}")
             reading = result.readings[-1]
-            if not settings.policy.plausible_min_c <= reading <= settings.policy.plausible_max_c:
+            if not settings.policy.plausible(reading):
                 print(f"note: {reading:.1f} °C is outside a person's plausible {settings.policy.plausible_min_c:.1f}"
                       f"–{settings.policy.plausible_max_c:.1f} °C: point it at a forehead and probe again, or check "
                       f"the thermometer's mode (object, not ambient)")

@@ -19,13 +19,7 @@ from typing import Any
 
 from kiosk.domain.fever import is_fever
 from kiosk.domain.policy_table import (
-    RULE_GROUPS,
-    THREE_ELEMENTS,
-    ElementRule,
-    PolicyError,
-    default_accept_strength,
-    default_rules,
-    policy_fields,
+    RULE_GROUPS, THREE_ELEMENTS, ElementRule, PolicyError, default_accept_strength, default_rules, policy_fields,
 )
 from kiosk.domain.model import (
     Decision,
@@ -124,6 +118,10 @@ class Policy:
             return True
         return bool(self.local_areas) and any(c not in self.local_areas for c in places)
 
+    def plausible(self, celsius: float) -> bool:
+        """Whether a reading can be a person's temperature (outside the range it is measured again)."""
+        return self.plausible_min_c <= celsius <= self.plausible_max_c
+
     def judge_temperature(self, samples: Sequence[TemperatureSample]) -> Evidence | None:
         """Fuse the readings of one visit, in arrival order, into temperature evidence.
 
@@ -132,7 +130,7 @@ class Policy:
         ``retake_wait_s`` later (a reading typed by the guard counts at once,
         since it comes from a clinical thermometer); the retake decides.
         """
-        plausible = [s for s in samples if self.plausible_min_c <= s.celsius <= self.plausible_max_c]
+        plausible = [s for s in samples if self.plausible(s.celsius)]
         if not plausible:
             if samples:
                 last = samples[-1]
@@ -148,7 +146,7 @@ class Policy:
 
         The same fusion as ``judge_temperature`` (one rule for the verdict and the retake list's countdown).
         """
-        plausible = [s for s in samples if self.plausible_min_c <= s.celsius <= self.plausible_max_c]
+        plausible = [s for s in samples if self.plausible(s.celsius)]
         result, high = self._fuse_readings(plausible)
         if result is None or result.outcome is not Outcome.RETAKE or high is None or high.at is None:
             return None
